@@ -1,0 +1,294 @@
+/*
+ * ir.h - the intermediate representation: one sweep point of one model, fully resolved, in internal units,
+ * with every ODE already discretised.  This is the contract between the front end (sema + lowering,
+ * which builds it), the two engines (codegen/JIT and the reference interpreter, which execute its
+ * kernels) and the runtime (which builds the network, delivers spikes and computes statistics).
+ *
+ * Owns: data only.  All IR objects live in the compilation arena.  Must not: include LLVM or runtime
+ * headers.
+ *
+ * Internal unit system (SCIENCE.md §2, "C_m = 1 pF, currents in pA, conductances in nS"):
+ *   time ms, voltage mV, current pA, conductance nS, capacitance pF, charge fC, rate 1/ms (= kHz).
+ * Every IR constant is a plain double in these units; the dimension is kept beside it only for
+ * printing (struct ir_dim).
+ *
+ * Kernel semantics (identical in JIT and interpreter, and the reason this IR is so small):
+ *   for each neuron i in [begin, end), one time step:
+ *     1. load  s[k] = vars[k][i]                      for every variable k
+ *     2. next  n[k] = update[k].next(s)               for every variable with an update,
+ *                                                     all evaluated from the OLD values s (Jacobi order)
+ *        refractory: while s[refr] > 0, variables with update.frozen keep n[k] = s[k]
+ *        variables without an update keep n[k] = s[k]
+ *     3. spike = (s[refr] <= 0) && (spike_cond(n) != 0 || !isfinite(n[spike_var]))
+ *        (a V that overflows within a step counts as a spike: SCIENCE.md §2)
+ *     4. resets in order: n[k] = spike ? reset.value(n) : n[k]   (each reset sees earlier resets)
+ *     5. refractory counter: n[refr] = spike ? refr_steps : max(s[refr] - 1, 0)
+ *     6. store vars[k][i] = n[k]; spiked[i] = spike
+ *     7. observables: obs[j][i] = observable[j](n)    (after the resets)
+ *   Expressions read variables with IR_VAR (index k).  In step 2 IR_VAR means s[k]; in steps 3, 4 and 7
+ *   it means the (partially updated) n[k].  No fast-math: both engines perform the same IEEE operations
+ *   in the same order, so their spike trains are bit-identical (issue 3 item 4).
+ */
+#ifndef BN_IR_H
+#define BN_IR_H
+
+#include "../support/support.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Dimension as exponents of the SI base units (m, kg, s, A, K, mol, cd). */
+enum { DIM_M, DIM_KG, DIM_S, DIM_A, DIM_K, DIM_MOL, DIM_CD, DIM_COUNT };
+struct ir_dim {
+    int8_t e[DIM_COUNT];
+};
+
+/* ---- expressions ------------------------------------------------------------------------------ */
+
+#define IR_OPS(X)                                                                                  \
+    X(CONST, "const", 0)      /* value */                                                          \
+    X(VAR, "var", 0)          /* index: variable of the population */                              \
+    X(NEG, "neg", 1)                                                                               \
+    X(ADD, "add", 2)                                                                               \
+    X(SUB, "sub", 2)                                                                               \
+    X(MUL, "mul", 2)                                                                               \
+    X(DIV, "div", 2)                                                                               \
+    X(POW, "pow", 2)                                                                               \
+    X(MIN, "min", 2)          /* fmin semantics */                                                 \
+    X(MAX, "max", 2)                                                                               \
+    X(LT, "lt", 2)            /* comparisons and logic yield 1.0 or 0.0 */                         \
+    X(LE, "le", 2)                                                                                 \
+    X(GT, "gt", 2)                                                                                 \
+    X(GE, "ge", 2)                                                                                 \
+    X(EQ, "eq", 2)                                                                                 \
+    X(NE, "ne", 2)                                                                                 \
+    X(AND, "and", 2)          /* operands are 0/1; result (a != 0) & (b != 0), no short circuit */ \
+    X(OR, "or", 2)                                                                                 \
+    X(NOT, "not", 1)                                                                               \
+    X(SELECT, "select", 3)    /* a != 0 ? b : c, both evaluated (branch-free) */                   \
+    X(EXP, "exp", 1)                                                                               \
+    X(EXPM1, "expm1", 1)                                                                           \
+    X(LOG, "log", 1)                                                                               \
+    X(SQRT, "sqrt", 1)                                                                             \
+    X(ABS, "abs", 1)                                                                               \
+    X(TANH, "tanh", 1)                                                                             \
+    X(SIN, "sin", 1)                                                                               \
+    X(COS, "cos", 1)                                                                               \
+    X(ISFINITE, "isfinite", 1)                                                                     \
+    /* Random draws: only in initialisers, weights and delays (evaluated by the runtime, never in a \
+     * kernel).  The draw uses the Philox stream of the entity being initialised (rt_rng.h). */    \
+    X(RAND_UNIFORM, "uniform", 2) /* low, high */                                                  \
+    X(RAND_NORMAL, "normal", 2)   /* mean, sd */                                                   \
+    X(RAND_LOGNORMAL, "lognormal", 2) /* mean and sd of the variable itself (not of its log) */    \
+    X(RAND_EXPONENTIAL, "exponential", 1) /* mean */
+
+enum ir_op {
+#define X(name, str, arity) IR_##name,
+    IR_OPS(X)
+#undef X
+    IR_OP_COUNT
+};
+
+extern const char *const ir_op_name[IR_OP_COUNT];
+extern const int ir_op_arity[IR_OP_COUNT];
+
+struct ir_expr {
+    enum ir_op op;
+    int index;             /* IR_VAR */
+    double value;          /* IR_CONST */
+    struct ir_expr *a, *b, *c;
+};
+
+/* ---- populations ------------------------------------------------------------------------------ */
+
+enum ir_solver {
+    IR_SOLVER_NONE,        /* no ODE (constant or reset-only variable) */
+    IR_SOLVER_EXACT,       /* linear, constant coefficients: exact propagator computed at compile time */
+    IR_SOLVER_EXP_EULER,   /* linear in itself, state-dependent coefficients */
+    IR_SOLVER_EULER,
+    IR_SOLVER_RK2,         /* midpoint method */
+};
+extern const char *const ir_solver_name[];
+
+enum ir_var_kind {
+    IR_VAR_STATE,          /* neuron state variable */
+    IR_VAR_RECEPTOR,       /* state of a synapse instance, summed over every projection into it */
+    IR_VAR_REFRACTORY,     /* remaining refractory steps (a double holding an integer) */
+};
+
+struct ir_var {
+    const char *name;      /* "V", or for receptors "<instance>.<state>", e.g. "exp_cond#1.g" */
+    enum ir_var_kind kind;
+    struct ir_dim dim;
+    struct ir_expr *init;  /* may contain RAND_* and IR_CONST only (no IR_VAR) */
+    struct span span;
+};
+
+struct ir_update {
+    int var;
+    enum ir_solver solver;
+    bool frozen;           /* held during the refractory period (neuron ODEs; receptors keep decaying) */
+    struct ir_expr *next;  /* the discrete update: value at t+dt from the values at t */
+    struct ir_expr *rhs;   /* the continuous right-hand side dx/dt, kept for dumps and checks */
+    struct span span;
+};
+
+struct ir_reset {
+    int var;
+    struct ir_expr *value;
+    struct span span;
+};
+
+/* An expression evaluated per neuron after each step for the statistics (V, g_syn, a current...). */
+struct ir_observable {
+    const char *name;
+    struct ir_dim dim;
+    struct ir_expr *expr;
+};
+
+struct ir_pop {
+    const char *name;
+    const char *neuron;    /* neuron model name */
+    int64_t size;
+    struct ir_var *vars;   int nvars;
+    struct ir_update *updates; int nupdates;
+    struct ir_expr *spike_cond;   /* NULL: never spikes */
+    int spike_var;         /* variable whose overflow counts as a spike (usually V); -1: none */
+    struct ir_reset *resets; int nresets;
+    int refr_var;          /* index of the IR_VAR_REFRACTORY variable, -1 when no refractory period */
+    double refr_steps;     /* refractory period in steps, rounded to nearest (>= 1 when present) */
+    struct ir_observable *obs; int nobs;
+    int v_var;             /* the membrane potential (for guards and V statistics); -1: none */
+    struct span span;
+};
+
+/* ---- inputs ----------------------------------------------------------------------------------- */
+
+enum ir_input_kind {
+    IR_INPUT_POISSON,      /* independent Poisson trains, or mother-process correlated when corr > 0 */
+    IR_INPUT_FILE,         /* spike trains from a CSV file: rows "neuron,time" (time in ms or with unit) */
+};
+
+struct ir_input {
+    const char *name;
+    enum ir_input_kind kind;
+    int64_t size;
+    double rate;           /* 1/ms */
+    double corr;           /* pairwise count correlation c in [0, 1]; 0: independent (no mother process) */
+    double jitter;         /* ms, sd of the Gaussian jitter of each kept mother spike */
+    const char *path;      /* IR_INPUT_FILE, resolved relative to the model file */
+    struct span span;
+};
+
+/* ---- projections ------------------------------------------------------------------------------ */
+
+enum ir_rule { IR_RULE_BERNOULLI, IR_RULE_IN_DEGREE, IR_RULE_OUT_DEGREE, IR_RULE_ONE_TO_ONE, IR_RULE_ALL_TO_ALL };
+extern const char *const ir_rule_name[];
+
+/* Source or target of a projection: a neuron population or (source only) an input. */
+struct ir_ref {
+    bool is_input;
+    int index;             /* into model.pops or model.inputs */
+};
+
+/* What a spike does at the target: receptor variable `var` of the target population gets
+ * `scale * w` added, where w is the connection's weight (on-spike statements are linear in w). */
+struct ir_increment {
+    int var;
+    double scale;
+};
+
+struct ir_proj {
+    struct ir_ref pre, post;   /* post is always a neuron population */
+    enum ir_rule rule;
+    double p;              /* bernoulli */
+    int64_t k;             /* in/out degree */
+    bool autapses;         /* only meaningful when pre == post */
+    struct ir_expr *weight;    /* constant, or with RAND_* draws per synapse */
+    struct ir_expr *delay;     /* ms; constant or random; >= dt after rounding to steps */
+    bool weight_const, delay_const;
+    struct ir_increment *incs; int nincs;
+    struct ir_dim weight_dim;
+    const char *synapse;   /* synapse instance name, for messages */
+    struct span span;
+};
+
+/* ---- records (statistics) --------------------------------------------------------------------- */
+
+#define IR_STATS(X)                                                                                \
+    X(RATE, "rate")                                                                                \
+    X(CV_ISI, "cv_isi")                                                                            \
+    X(FANO, "fano")                                                                                \
+    X(COUNT_CORR, "count_corr")                                                                    \
+    X(MEAN, "mean")            /* of an observable: time average per neuron, mean over neurons */  \
+    X(VAR, "var")              /* temporal variance per neuron, mean over neurons */               \
+    X(STD, "std")              /* sqrt of VAR */                                                   \
+    X(COV, "cov")              /* temporal covariance of two observables, mean over neurons */     \
+    X(DERIVED, "derived")      /* expression of other statistics' values, e.g. tau_eff */
+
+enum ir_stat_kind {
+#define X(name, str) IR_STAT_##name,
+    IR_STATS(X)
+#undef X
+    IR_STAT_COUNT
+};
+
+struct ir_stat {
+    const char *name;      /* column value in points.csv, e.g. "v_var", "rate", "tau_eff" */
+    enum ir_stat_kind kind;
+    int obs, obs2;         /* observable indices (per population: same name in every pop recorded) */
+    double window;         /* ms: fano / count_corr window */
+    double min_rate;       /* 1/ms: count_corr rate threshold */
+    bool has_clip;         /* clip observable at `clip` before the statistic (V at V_th) */
+    double clip;
+    double bin;            /* ms: average in bins of this width before the variance; 0: none */
+    struct ir_expr *derived;   /* IR_STAT_DERIVED: IR_VAR k refers to stat k of this record */
+    struct ir_dim dim;     /* dimension of the value, for the unit column */
+    const char *unit;      /* display unit, e.g. "Hz", "mV^2" */
+    double unit_scale;     /* value_in_display_unit = internal_value * unit_scale */
+};
+
+struct ir_record {
+    int *pops; int npops;  /* neuron populations; */
+    bool pooled;           /* also report population "all" (pooled over every non-input population) */
+    struct ir_stat *stats; int nstats;
+    struct span span;
+};
+
+/* ---- the model at one sweep point ------------------------------------------------------------- */
+
+enum ir_precision { IR_DOUBLE, IR_SINGLE };
+
+struct ir_model {
+    const char *name;      /* model file stem */
+    double dt;             /* ms */
+    double duration;       /* ms */
+    double burn_in;        /* ms */
+    uint64_t seed;
+    enum ir_precision precision;
+    struct ir_pop *pops; int npops;
+    struct ir_input *inputs; int ninputs;
+    struct ir_proj *projs; int nprojs;
+    struct ir_record *records; int nrecords;
+};
+
+/* ---- helpers (ir.c) --------------------------------------------------------------------------- */
+
+struct ir_expr *ir_const(struct arena *a, double v);
+struct ir_expr *ir_var(struct arena *a, int index);
+struct ir_expr *ir_node(struct arena *a, enum ir_op op, struct ir_expr *x, struct ir_expr *y, struct ir_expr *z);
+bool ir_expr_is_const(const struct ir_expr *e);        /* no IR_VAR and no RAND_* */
+bool ir_expr_uses_var(const struct ir_expr *e, int var);
+/* Evaluates an expression without variables or draws; returns false if it has either. */
+bool ir_eval_const(const struct ir_expr *e, double *out);
+/* The one scalar evaluator: the interpreter's kernels, initialisers, weights and delays all use it, so
+ * its operation order is the reference the JIT must match.  `vars` may be NULL when e has no IR_VAR;
+ * `draw` may be NULL when e has no RAND_* (a draw then yields NaN). */
+typedef double (*ir_draw_fn)(void *ctx, enum ir_op op, double a, double b);
+double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, void *ctx);
+/* Textual dump, `balnet dump --emit=ir`. */
+void ir_dump(FILE *out, const struct ir_model *m);
+void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p);
+
+#endif
