@@ -273,6 +273,19 @@ struct ir_model {
     struct ir_record *records; int nrecords;
 };
 
+/* ---- compiled kernels ------------------------------------------------------------------------ */
+
+/* One population's fused update kernel (semantics at the top of this file), as produced by either engine.
+ * `vars[k]` and `obs[j]` are the population's structure-of-arrays columns; the kernel updates neurons
+ * [begin, end) and writes spiked[i] = 0 or 1.  The JIT's native function ignores ctx; the interpreter's
+ * uses it for its struct ir_pop.  Disjoint ranges may run concurrently. */
+typedef void (*ir_kernel_fn)(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked,
+                             int64_t begin, int64_t end);
+struct ir_kernel {
+    ir_kernel_fn fn;
+    void *ctx;
+};
+
 /* ---- helpers (ir.c) --------------------------------------------------------------------------- */
 
 struct ir_expr *ir_const(struct arena *a, double v);
