@@ -1,0 +1,52 @@
+/*
+ * rt.h - the simulation runtime: builds the network of one IR model, runs it with the kernels of either
+ * engine, and hands back the statistics.  Plain C: no LLVM, no compiler headers beyond the IR data.
+ *
+ * Reproducibility: every random number is drawn from Philox keyed by (seed, stream, entity, counter), see
+ * rt_rng.h, so the same seed gives the same network, inputs and spikes whatever the thread count.
+ */
+#ifndef BN_RT_H
+#define BN_RT_H
+
+#include "compiler/ir/ir.h"
+#include "runtime/stats.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct rt_options {
+    int threads;              /* threads for one network (neurons split over them); <= 1: single */
+    double max_rate_hz;       /* guard: population rate above this over 100 ms stops the run (0: 1000 Hz) */
+    size_t mem_limit;         /* bytes; 0: 90 % of MemAvailable */
+    bool verbose;
+    /* Optional spike sink for tests and rasters: called after each step with the population index and the
+     * indices of the neurons that spiked (in increasing order). */
+    void (*on_spikes)(void *ctx, int pop, int64_t step, const uint32_t *idx, int64_t n);
+    void *on_spikes_ctx;
+    volatile int *cancel;     /* when non-NULL and set, the run stops early (Ctrl-C) and fails */
+};
+
+struct rt_timing {
+    double build_ms;          /* network construction */
+    double sim_ms;            /* simulation loop */
+    int64_t synapses;         /* stored synapses */
+    size_t bytes_synapses;    /* memory of connectivity */
+    size_t bytes_total;       /* estimate of all runtime memory */
+};
+
+struct rt_run;               /* results of one run; owns the stats */
+
+/* Runs the model.  kernels[i] updates model->pops[i].  Returns NULL on failure with a message in err
+ * (guards: "population E: V of neuron 17 is NaN at t = 12.3 ms"; memory: "network needs 30.1 GB, 21.0 GB
+ * available"; missing spike file...). */
+struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels, uint64_t seed,
+                      const struct rt_options *opt, char *err, size_t errlen);
+int rt_run_rows(struct rt_run *r, const struct stat_row **rows);
+const struct rt_timing *rt_run_timing(const struct rt_run *r);
+void rt_run_free(struct rt_run *r);
+
+/* Memory estimate of the network (connectivity, state, queues, statistics) without building it. */
+size_t rt_estimate_bytes(const struct ir_model *m);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * stats.h - online statistics of one simulation (one sweep point, one trial), SCIENCE.md §3, DESIGN.md §4.
+ *
+ * Owns: the accumulators of every struct ir_record of the model, and the final values.  Memory does not
+ * grow with the number of steps, except the per-window spike counts needed by fano and count_corr
+ * (N neurons x W windows, 16-bit), which is the minimum the definitions allow.
+ * Must not: print, exit, or know how spikes are produced (it only sees the flags and observables the
+ * kernels wrote).  Accumulation is in double precision with a per-neuron shift (the first post-burn-in
+ * sample) so the variance of V ~ -60 mV +- 3 mV loses no digits.
+ *
+ * Contract with the simulation loop (runtime/sim.c):
+ *   stats_pop_step() is called once per step per population, after that population's kernel ran, for
+ *   every step 0 <= step < nsteps (the stats ignore steps < burn_steps themselves).  The call for one
+ *   (pop, step) may be split into disjoint [begin, end) neuron ranges executed by different threads at the
+ *   same time; the stats must then touch only per-neuron state of that range.  Anything pooled over
+ *   neurons is computed in stats_finish(), in neuron order, so results do not depend on thread count.
+ */
+#ifndef BN_RT_STATS_H
+#define BN_RT_STATS_H
+
+#include "compiler/ir/ir.h"
+
+#include <stdint.h>
+
+struct stats;
+
+/* One value of points.csv: population (or "all"), statistic name, value in display units, unit. */
+struct stat_row {
+    const char *population;
+    const char *statistic;
+    double value;          /* NaN when undefined (e.g. cv_isi of a silent population) */
+    const char *unit;      /* "Hz", "mV^2", "1", ... */
+};
+
+/* NULL when out of memory. dt in ms. */
+struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps);
+void stats_pop_step(struct stats *s, int pop, int64_t step, const uint8_t *spiked, double *const *obs,
+                    int64_t begin, int64_t end);
+/* Computes every statistic; returns the number of rows, *rows owned by s.  Rows come in the order
+ * records, then populations as listed in the record (then "all" when pooled), then statistics. */
+int stats_finish(struct stats *s, const struct stat_row **rows);
+void stats_free(struct stats *s);
+
+#endif
