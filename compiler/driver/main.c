@@ -1,0 +1,286 @@
+/*
+ * main.c - `balnet`: command dispatch and option parsing.
+ *
+ * The pipeline reads in one place (STYLE.md §7): drv_front() parses and checks, `dump --emit=` stops after
+ * any stage, and drv_run() lowers each sweep point, compiles it and runs it.
+ */
+#include "driver/driver.h"
+#include "frontend/parse.h"
+#include "frontend/ast.h"
+#include "sema/sema.h"
+#include "ir/ir.h"
+#include "codegen/codegen.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage_text[] =
+    "usage: balnet <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  run [FILE]          run a model and its sweep (no FILE: the default experiment, a reduced\n"
+    "                      version of the paper's figure)\n"
+    "  check FILE          check a model; -v prints the resolved model and the solver of each ODE\n"
+    "  dump --emit=STAGE FILE\n"
+    "                      print a pipeline stage: tokens, ast, ir or llvm\n"
+    "  plot DIR            redraw the plots of a results folder\n"
+    "\n"
+    "options:\n"
+    "  --set NAME=VALUE    override a param, a simulate setting (dt, duration, burn_in, seed, method)\n"
+    "                      or a sweep axis: one value, a list [a, b] or a range a..b, with units\n"
+    "  --out DIR           results folder (default results/<model>-<timestamp>)\n"
+    "  --resume            finish an interrupted sweep in --out DIR, skipping completed points\n"
+    "  --engine jit|interp kernels from the LLVM JIT (default) or the reference interpreter\n"
+    "  --seed S            master seed (overrides simulate's seed)\n"
+    "  --threads N         worker threads (default: all cores)\n"
+    "  --quiet             no summary table\n"
+    "  -v, --verbose       more detail\n"
+    "  -h, --help          this text\n"
+    "  --version           print the version\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "balnet: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'balnet --help'.\n");
+    return EXIT_USAGE;
+}
+
+/* Accepts "--opt=value" and "--opt value".  Returns the value or NULL (usage error). */
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) == 0 && argv[*i][n] == '=')
+        return argv[*i] + n + 1;
+    if (strcmp(argv[*i], name) == 0 && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+static bool is_opt(const char *arg, const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(arg, name, n) == 0 && (arg[n] == 0 || arg[n] == '=');
+}
+
+static int parse_args(int argc, char **argv, struct drv_options *o)
+{
+    static struct drv_set sets[256];
+    memset(o, 0, sizeof *o);
+    o->sets = sets;
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    o->command = argv[1];
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o->verbose = true;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = true;
+        } else if (strcmp(a, "--resume") == 0) {
+            o->resume = true;
+        } else if (is_opt(a, "--set")) {
+            if (!(v = opt_value(argc, argv, &i, "--set")))
+                return usage_error("%s needs NAME=VALUE", a);
+            const char *eq = strchr(v, '=');
+            if (!eq || eq == v)
+                return usage_error("--set '%s': expected NAME=VALUE", v);
+            if (o->nsets == 256)
+                return usage_error("%s: too many --set options", a);
+            char *name = strndup(v, (size_t)(eq - v));
+            while (*name == ' ')
+                name++;
+            for (char *e = name + strlen(name); e > name && e[-1] == ' ';)
+                *--e = 0;
+            o->sets[o->nsets++] = (struct drv_set){name, eq + 1};
+        } else if (is_opt(a, "--out")) {
+            if (!(o->out = opt_value(argc, argv, &i, "--out")) || !*o->out)
+                return usage_error("%s needs a directory", a);
+        } else if (is_opt(a, "--emit")) {
+            if (!(o->emit = opt_value(argc, argv, &i, "--emit")))
+                return usage_error("%s needs tokens, ast, ir or llvm", a);
+        } else if (is_opt(a, "--engine")) {
+            if (!(v = opt_value(argc, argv, &i, "--engine")))
+                return usage_error("%s needs jit or interp", a);
+            if (strcmp(v, "jit") == 0)
+                o->engine = ENGINE_JIT;
+            else if (strcmp(v, "interp") == 0)
+                o->engine = ENGINE_INTERP;
+            else
+                return usage_error("unknown engine '%s' (expected jit or interp)", v);
+        } else if (is_opt(a, "--seed")) {
+            if (!(v = opt_value(argc, argv, &i, "--seed")))
+                return usage_error("%s needs a number", a);
+            char *end;
+            errno = 0;
+            unsigned long long s = strtoull(v, &end, 10);
+            if (errno || end == v || *end || *v == '-')
+                return usage_error("--seed '%s': expected a non-negative integer", v);
+            o->seed = s;
+            o->has_seed = true;
+        } else if (is_opt(a, "--threads")) {
+            if (!(v = opt_value(argc, argv, &i, "--threads")))
+                return usage_error("%s needs a number", a);
+            char *end;
+            errno = 0;
+            long t = strtol(v, &end, 10);
+            if (errno || end == v || *end || t < 1 || t > 1024)
+                return usage_error("--threads '%s': expected an integer from 1 to 1024", v);
+            o->threads = (int)t;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option '%s'", a);
+        } else if (!o->file) {
+            o->file = a;
+        } else {
+            return usage_error("unexpected argument '%s'", a);
+        }
+    }
+    return 0;
+}
+
+const char *drv_source_dir(void)
+{
+    /* The models ship beside the binary's source tree; BALNET_HOME overrides (installed copies). */
+    const char *home = getenv("BALNET_HOME");
+    return home && *home ? home : BN_SOURCE_DIR;
+}
+
+bool drv_front(struct drv_front *f, const struct drv_options *o, bool stop_after_parse)
+{
+    memset(f, 0, sizeof *f);
+    arena_init(&f->arena);
+    srcmgr_init(&f->sm);
+    diags_init(&f->diags, &f->arena);
+    char lib[PATH_MAX];
+    snprintf(lib, sizeof lib, "%s/models/lib", drv_source_dir());
+    const char *search[] = {lib};
+    f->prog = parse_program(&f->arena, &f->sm, &f->diags, o->file, search, 1);
+    if (!f->prog || f->diags.errors)
+        return false;
+    if (stop_after_parse)
+        return true;
+    /* --set values are parsed in the language's own syntax, each as its own "<command line>" source so a
+     * bad value gets a caret. */
+    struct sema_override *ov = arena_alloc(&f->arena, sizeof *ov * (size_t)(o->nsets + 1));
+    for (int i = 0; i < o->nsets; i++) {
+        char *text = arena_printf(&f->arena, "%s=%s", o->sets[i].name, o->sets[i].value);
+        int file = srcmgr_add(&f->sm, "<command line>", text, strlen(text));
+        uint32_t off = (uint32_t)strlen(o->sets[i].name) + 1;
+        ov[i].name = o->sets[i].name;
+        ov[i].name_span = (struct span){file, 0, off - 1};
+        ov[i].value = parse_axis_string(&f->arena, &f->sm, &f->diags, file, off);
+    }
+    if (f->diags.errors)
+        return false;
+    f->model = sema_analyse(&f->arena, &f->diags, &f->sm, f->prog, ov, o->nsets);
+    return f->model && !f->diags.errors;
+}
+
+void drv_front_free(struct drv_front *f)
+{
+    arena_free(&f->arena);
+    srcmgr_free(&f->sm);
+}
+
+static int finish(struct drv_front *f, int rc)
+{
+    diag_render(stderr, &f->diags, &f->sm);
+    drv_front_free(f);
+    return rc;
+}
+
+static int cmd_check(const struct drv_options *o)
+{
+    if (!o->file)
+        return usage_error("%s: missing model file", "check");
+    struct drv_front f;
+    jmp_buf oom;
+    if (setjmp(oom)) {
+        fprintf(stderr, "balnet: error: out of memory\n");
+        return EXIT_MODEL;
+    }
+    f.arena.on_oom = &oom;
+    bool ok = drv_front(&f, o, false);
+    if (ok && o->verbose)
+        sema_print(stdout, f.model);
+    if (ok && !o->verbose)
+        printf("%s: ok\n", o->file);
+    return finish(&f, ok ? 0 : EXIT_MODEL);
+}
+
+static int cmd_dump(const struct drv_options *o)
+{
+    if (!o->file)
+        return usage_error("%s: missing model file", "dump");
+    const char *emit = o->emit ? o->emit : "ast";
+    if (strcmp(emit, "tokens") && strcmp(emit, "ast") && strcmp(emit, "ir") && strcmp(emit, "llvm"))
+        return usage_error("unknown stage '%s' (expected tokens, ast, ir or llvm)", emit);
+    struct drv_front f;
+    if (strcmp(emit, "tokens") == 0) {
+        memset(&f, 0, sizeof f);
+        arena_init(&f.arena);
+        srcmgr_init(&f.sm);
+        diags_init(&f.diags, &f.arena);
+        bool ok = ast_dump_tokens_file(stdout, &f.arena, &f.sm, &f.diags, o->file);
+        return finish(&f, ok ? 0 : EXIT_MODEL);
+    }
+    bool parse_only = strcmp(emit, "ast") == 0;
+    if (!drv_front(&f, o, parse_only))
+        return finish(&f, EXIT_MODEL);
+    if (parse_only) {
+        ast_dump(stdout, f.prog);
+        return finish(&f, 0);
+    }
+    /* ir and llvm: the first sweep point (or the one fixed with --set). */
+    int nax = sema_naxes(f.model);
+    int *idx = arena_alloc(&f.arena, sizeof(int) * (size_t)(nax + 1));
+    struct ir_model *m = sema_lower(f.model, idx, &f.diags);
+    if (!m)
+        return finish(&f, EXIT_MODEL);
+    if (strcmp(emit, "ir") == 0) {
+        ir_dump(stdout, m);
+        return finish(&f, 0);
+    }
+    struct cg_module *cm = cg_build(m, &f.diags);
+    if (!cm)
+        return finish(&f, EXIT_MODEL);
+    cg_optimise(cm);
+    cg_print(stdout, cm);
+    cg_free(cm);
+    return finish(&f, 0);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+                      strcmp(argv[1], "help") == 0)) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+        printf("balnet %s\n", BN_VERSION);
+        return 0;
+    }
+    struct drv_options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    if (strcmp(o.command, "check") == 0)
+        return cmd_check(&o);
+    if (strcmp(o.command, "dump") == 0)
+        return cmd_dump(&o);
+    if (strcmp(o.command, "run") == 0)
+        return drv_run(&o);
+    if (strcmp(o.command, "plot") == 0) {
+        if (!o.file)
+            return usage_error("%s: missing results folder", "plot");
+        return drv_plot(o.file);
+    }
+    return usage_error("unknown command '%s'", o.command);
+}
