@@ -41,4 +41,19 @@ void stats_pop_step(struct stats *s, int pop, int64_t step, const uint8_t *spike
 int stats_finish(struct stats *s, const struct stat_row **rows);
 void stats_free(struct stats *s);
 
+/* ---- spike-count correlation (SCIENCE.md §3), exposed for tests and for pooling --------------------
+ * The count vector of neuron i is counts[i*stride + first .. i*stride + last).  Neurons with keep[i] == 0
+ * (keep may be NULL: all kept) and neurons whose counts have zero variance are excluded.
+ * stat_corr_accumulate adds each kept neuron's z-scored vector (zero mean, unit norm) to zsum[0..last-first),
+ * its squared norm to *zz and 1 to *used; stat_corr_finish turns those sums into the mean off-diagonal
+ * Pearson correlation (|sum z|^2 - sum |z|^2) / (n (n - 1)), NaN when fewer than 2 neurons were used. */
+void stat_corr_accumulate(const uint16_t *counts, int64_t n, int64_t stride, int64_t first, int64_t last,
+                          const uint8_t *keep, double *zsum, double *zz, int64_t *used);
+double stat_corr_finish(const double *zsum, int64_t nwin, double zz, int64_t used);
+/* Both in one call: the O(N W) estimator, and the O(N^2 W) pairwise definition it must equal (tests). */
+double stat_count_corr(const uint16_t *counts, int64_t n, int64_t stride, int64_t first, int64_t last,
+                       const uint8_t *keep);
+double stat_count_corr_bruteforce(const uint16_t *counts, int64_t n, int64_t stride, int64_t first, int64_t last,
+                                  const uint8_t *keep);
+
 #endif

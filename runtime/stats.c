@@ -1,0 +1,546 @@
+/*
+ * stats.c - online statistics of one run (runtime/stats.h): accumulators per (record, population),
+ * updated every step from the spike flags and observable columns the kernels wrote, reduced to one value
+ * per (record, population or "all", statistic) at the end.
+ *
+ * Owns: per-neuron accumulators and the rows.  Must not: print, exit, or touch anything outside the
+ * neuron range it was given in stats_pop_step() (threads run disjoint ranges at once, stats.h).
+ *
+ * Definitions (SCIENCE.md §3; "after burn-in" means steps burn_steps <= step < nsteps; T = (nsteps -
+ * burn_steps) dt; every value is kept in internal units - 1/ms, mV, nS, ms - and multiplied by the
+ * statistic's unit_scale only when the row is written):
+ *
+ *   rate      per neuron: spikes after burn-in / T.  Population: mean over its neurons (1/ms; x1000 -> Hz).
+ *   cv_isi    per neuron with >= 3 spikes after burn-in: sd / mean of its ISIs (both spikes of an ISI after
+ *             burn-in; sd with divisor n, as numpy.std).  Population: mean over those neurons; NaN if none.
+ *   fano(w)   windows of w = round(window/dt) steps tile [burn_steps, nsteps); the W = (nsteps -
+ *             burn_steps) / w complete windows are used (a partial last window is ignored).  Per neuron
+ *             var / mean of its window counts (divisor W); population: mean over neurons with mean > 0;
+ *             NaN when W < 2 or no neuron fired.
+ *   count_corr(w, min_rate)  same windows, the first and the last dropped (windows 1 .. W-2); neurons with
+ *             rate > min_rate (rate as defined above) and non-constant counts; mean Pearson correlation
+ *             over every pair, computed as (|sum z|^2 - sum |z|^2) / (n (n-1)) (stats_corr.c).  NaN when
+ *             fewer than 2 kept windows or 2 neurons.
+ *   mean(x)   per neuron time average of the samples; population: mean over neurons.
+ *   var(x)    per neuron temporal variance of the samples (divisor n: the population variance of the
+ *             time series); population: mean over neurons.
+ *   std(x)    sqrt of the population's var(x) (the root of the mean variance, not the mean of the roots).
+ *   cov(x,y)  per neuron time average of (x - <x>)(y - <y>) (divisor n); population: mean over neurons.
+ *   samples   x after each step, clipped to min(x, clip) when has_clip (NaN is kept, not clipped), then,
+ *             when bin > 0, averaged in consecutive bins of b = round(bin/dt) steps starting at burn_steps;
+ *             each complete bin's mean is one sample (a partial last bin is ignored).  For cov, the clip
+ *             applies to x only (it exists for V at V_th), the binning to both.
+ *   derived   stat.derived evaluated by ir_eval with IR_VAR k = the internal value of stat k of the same
+ *             record and population ("all": the pooled values).  Evaluated after every other statistic,
+ *             in index order, repeated once per derived statistic so a derived statistic may use another
+ *             declared after it.
+ *   "all"     pooled over every population listed in the record: per-neuron quantities are averaged over
+ *             all their neurons (so larger populations weigh more), count_corr is over every pair of the
+ *             union, std is the root of the pooled var.
+ *
+ * Numerics: sums of observables are shifted by each neuron's first sample K (sum (x-K), sum (x-K)^2 in
+ * double), so var(V) of V ~ -60 mV with sd ~ 3 mV keeps ~14 digits (Chan, Golub & LeVeque 1983, "shifted
+ * data").  Window counts are uint16 and saturate at 65535 (65 kHz in a 1 s window: the rate guard stops a
+ * run long before).
+ */
+#include "runtime/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Per-neuron double fields of each kind. */
+enum { RATE_COUNT, RATE_NF };
+enum { ISI_LAST, ISI_N, ISI_K, ISI_S1, ISI_S2, ISI_NF };
+enum { WIN_TOTAL, WIN_NF };
+enum { OBS_BIN, OBS_K, OBS_S1, OBS_S2, OBS_NF };
+enum { COV_BINX, COV_BINY, COV_KX, COV_KY, COV_SX, COV_SY, COV_SXY, COV_NF };
+
+struct acc {
+    const struct ir_stat *st;
+    int obs, obs2;          /* observable columns of this population (-1: missing, value NaN) */
+    int64_t wsteps, nwin;   /* fano, count_corr */
+    uint16_t *counts;       /* n x nwin */
+    int64_t bsteps, nsamp;  /* mean, var, std, cov: steps per sample, complete samples */
+    int nf;
+    double *f;              /* n x nf */
+};
+
+struct recpop {
+    const struct ir_record *rec;
+    int pop;
+    int64_t n;
+    struct acc *accs;       /* rec->nstats */
+};
+
+struct stats {
+    const struct ir_model *m;
+    int64_t nsteps, burn;
+    struct recpop *rps;
+    int nrps;
+    int *first_rp, *next_rp;    /* per model pop: linked list of its recpops */
+    struct stat_row *rows;
+    int nrows;
+};
+
+static int64_t steps_of(double ms, double dt)
+{
+    int64_t k = (int64_t)llround(ms / dt);
+    return k < 1 ? 1 : k;
+}
+
+/* The observable of pop p with the same name as observable `idx` of the record's first population (sema
+ * gives every recorded population the observable at the same index; the name lookup keeps this correct
+ * even if it did not). */
+static int resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx)
+{
+    if (idx < 0 || r->npops == 0)
+        return -1;
+    const struct ir_pop *p0 = &m->pops[r->pops[0]];
+    if (idx >= p0->nobs)
+        return -1;
+    const char *name = p0->obs[idx].name;
+    const struct ir_pop *pp = &m->pops[p];
+    if (idx < pp->nobs && name && pp->obs[idx].name && strcmp(pp->obs[idx].name, name) == 0)
+        return idx;
+    for (int j = 0; j < pp->nobs; j++)
+        if (name && pp->obs[j].name && strcmp(pp->obs[j].name, name) == 0)
+            return j;
+    return -1;
+}
+
+void stats_free(struct stats *s)
+{
+    if (!s)
+        return;
+    for (int i = 0; i < s->nrps; i++) {
+        struct recpop *rp = &s->rps[i];
+        if (rp->accs)
+            for (int k = 0; k < rp->rec->nstats; k++) {
+                free(rp->accs[k].counts);
+                free(rp->accs[k].f);
+            }
+        free(rp->accs);
+    }
+    free(s->rps);
+    free(s->first_rp);
+    free(s->next_rp);
+    free(s->rows);
+    free(s);
+}
+
+static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, const struct ir_record *r, int p,
+                     int64_t n)
+{
+    const double dt = s->m->dt;
+    const int64_t span = s->nsteps - s->burn > 0 ? s->nsteps - s->burn : 0;
+    a->st = st;
+    a->obs = a->obs2 = -1;
+    switch (st->kind) {
+    case IR_STAT_RATE:
+        a->nf = RATE_NF;
+        break;
+    case IR_STAT_CV_ISI:
+        a->nf = ISI_NF;
+        break;
+    case IR_STAT_FANO:
+    case IR_STAT_COUNT_CORR:
+        a->nf = WIN_NF;
+        a->wsteps = steps_of(st->window, dt);
+        a->nwin = span / a->wsteps;
+        if (a->nwin > 0 && n > 0) {
+            a->counts = calloc((size_t)(n * a->nwin), sizeof *a->counts);
+            if (!a->counts)
+                return false;
+        }
+        break;
+    case IR_STAT_MEAN:
+    case IR_STAT_VAR:
+    case IR_STAT_STD:
+    case IR_STAT_COV:
+        a->nf = st->kind == IR_STAT_COV ? COV_NF : OBS_NF;
+        a->bsteps = st->bin > 0 ? steps_of(st->bin, dt) : 1;
+        a->nsamp = span / a->bsteps;
+        a->obs = resolve_obs(s->m, r, p, st->obs);
+        if (st->kind == IR_STAT_COV)
+            a->obs2 = resolve_obs(s->m, r, p, st->obs2);
+        break;
+    case IR_STAT_DERIVED:
+    default:
+        a->nf = 0;
+        break;
+    }
+    if (a->nf && n > 0) {
+        a->f = calloc((size_t)(n * a->nf), sizeof *a->f);
+        if (!a->f)
+            return false;
+        if (st->kind == IR_STAT_CV_ISI)
+            for (int64_t i = 0; i < n; i++)
+                a->f[i * ISI_NF + ISI_LAST] = -1;
+    }
+    return true;
+}
+
+struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps)
+{
+    struct stats *s = calloc(1, sizeof *s);
+    if (!s)
+        return NULL;
+    s->m = m;
+    s->nsteps = nsteps;
+    s->burn = burn_steps < 0 ? 0 : burn_steps;
+    int nrps = 0, nrows = 0;
+    for (int r = 0; r < m->nrecords; r++) {
+        nrps += m->records[r].npops;
+        nrows += (m->records[r].npops + (m->records[r].pooled ? 1 : 0)) * m->records[r].nstats;
+    }
+    s->rps = calloc((size_t)(nrps ? nrps : 1), sizeof *s->rps);
+    s->rows = calloc((size_t)(nrows ? nrows : 1), sizeof *s->rows);
+    s->first_rp = malloc(sizeof(int) * (size_t)(m->npops ? m->npops : 1));
+    s->next_rp = malloc(sizeof(int) * (size_t)(nrps ? nrps : 1));
+    if (!s->rps || !s->rows || !s->first_rp || !s->next_rp)
+        goto oom;
+    for (int p = 0; p < m->npops; p++)
+        s->first_rp[p] = -1;
+    s->nrows = nrows;
+    for (int r = 0; r < m->nrecords; r++) {
+        const struct ir_record *rec = &m->records[r];
+        for (int j = 0; j < rec->npops; j++) {
+            int idx = s->nrps++;
+            struct recpop *rp = &s->rps[idx];
+            rp->rec = rec;
+            rp->pop = rec->pops[j];
+            rp->n = m->pops[rp->pop].size;
+            rp->accs = calloc((size_t)(rec->nstats ? rec->nstats : 1), sizeof *rp->accs);
+            if (!rp->accs)
+                goto oom;
+            for (int k = 0; k < rec->nstats; k++)
+                if (!acc_init(s, &rp->accs[k], &rec->stats[k], rec, rp->pop, rp->n))
+                    goto oom;
+        }
+    }
+    /* per population, the list of its recpops in record order (built back to front) */
+    for (int idx = s->nrps - 1; idx >= 0; idx--) {
+        int p = s->rps[idx].pop;
+        s->next_rp[idx] = s->first_rp[p];
+        s->first_rp[p] = idx;
+    }
+    return s;
+oom:
+    stats_free(s);
+    return NULL;
+}
+
+/* ---- per step ---------------------------------------------------------------------------------- */
+
+static inline double clip_x(const struct ir_stat *st, double x)
+{
+    return (st->has_clip && x > st->clip) ? st->clip : x;
+}
+
+static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spiked, double *const *obs,
+                     int64_t begin, int64_t end)
+{
+    const struct ir_stat *st = a->st;
+    double *f = a->f;
+    switch (st->kind) {
+    case IR_STAT_RATE:
+        for (int64_t i = begin; i < end; i++)
+            f[i] += spiked[i];
+        break;
+    case IR_STAT_CV_ISI:
+        for (int64_t i = begin; i < end; i++) {
+            if (!spiked[i])
+                continue;
+            double *g = f + i * ISI_NF;
+            if (g[ISI_LAST] >= 0) {
+                double isi = (double)step - g[ISI_LAST];   /* in steps: exact integers in a double */
+                if (g[ISI_N] == 0)
+                    g[ISI_K] = isi;
+                double d = isi - g[ISI_K];
+                g[ISI_S1] += d;
+                g[ISI_S2] += d * d;
+                g[ISI_N] += 1;
+            }
+            g[ISI_LAST] = (double)step;
+        }
+        break;
+    case IR_STAT_FANO:
+    case IR_STAT_COUNT_CORR: {
+        int64_t w = q / a->wsteps;
+        bool in = w < a->nwin;
+        for (int64_t i = begin; i < end; i++) {
+            if (!spiked[i])
+                continue;
+            f[i] += 1;
+            if (in) {
+                uint16_t *c = &a->counts[i * a->nwin + w];
+                if (*c < UINT16_MAX)
+                    (*c)++;
+            }
+        }
+        break;
+    }
+    case IR_STAT_MEAN:
+    case IR_STAT_VAR:
+    case IR_STAT_STD: {
+        if (a->obs < 0 || !obs || q >= a->nsamp * a->bsteps)
+            break;
+        const double *x = obs[a->obs];
+        bool close = (q + 1) % a->bsteps == 0;
+        bool first = (q + 1) == a->bsteps;
+        double inv = 1.0 / (double)a->bsteps;
+        for (int64_t i = begin; i < end; i++) {
+            double *g = f + i * OBS_NF;
+            g[OBS_BIN] += clip_x(st, x[i]);
+            if (!close)
+                continue;
+            double v = a->bsteps == 1 ? g[OBS_BIN] : g[OBS_BIN] * inv;
+            g[OBS_BIN] = 0;
+            if (first)
+                g[OBS_K] = v;
+            double d = v - g[OBS_K];
+            g[OBS_S1] += d;
+            g[OBS_S2] += d * d;
+        }
+        break;
+    }
+    case IR_STAT_COV: {
+        if (a->obs < 0 || a->obs2 < 0 || !obs || q >= a->nsamp * a->bsteps)
+            break;
+        const double *x = obs[a->obs], *y = obs[a->obs2];
+        bool close = (q + 1) % a->bsteps == 0;
+        bool first = (q + 1) == a->bsteps;
+        double inv = 1.0 / (double)a->bsteps;
+        for (int64_t i = begin; i < end; i++) {
+            double *g = f + i * COV_NF;
+            g[COV_BINX] += clip_x(st, x[i]);
+            g[COV_BINY] += y[i];
+            if (!close)
+                continue;
+            double vx = a->bsteps == 1 ? g[COV_BINX] : g[COV_BINX] * inv;
+            double vy = a->bsteps == 1 ? g[COV_BINY] : g[COV_BINY] * inv;
+            g[COV_BINX] = g[COV_BINY] = 0;
+            if (first) {
+                g[COV_KX] = vx;
+                g[COV_KY] = vy;
+            }
+            double dx = vx - g[COV_KX], dy = vy - g[COV_KY];
+            g[COV_SX] += dx;
+            g[COV_SY] += dy;
+            g[COV_SXY] += dx * dy;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void stats_pop_step(struct stats *s, int pop, int64_t step, const uint8_t *spiked, double *const *obs,
+                    int64_t begin, int64_t end)
+{
+    if (!s || pop < 0 || pop >= s->m->npops || step < s->burn || step >= s->nsteps)
+        return;
+    int64_t q = step - s->burn;
+    for (int idx = s->first_rp[pop]; idx >= 0; idx = s->next_rp[idx]) {
+        struct recpop *rp = &s->rps[idx];
+        int64_t b = begin < 0 ? 0 : begin, e = end > rp->n ? rp->n : end;
+        if (b >= e)
+            continue;
+        for (int k = 0; k < rp->rec->nstats; k++)
+            step_acc(&rp->accs[k], q, step, spiked, obs, b, e);
+    }
+}
+
+/* ---- reduction --------------------------------------------------------------------------------- */
+
+/* Value (internal units) of stat k pooled over the recpops rps[0..nrp), in neuron order. */
+static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, int k)
+{
+    const struct ir_stat *st = &rps[0]->rec->stats[k];
+    const double T = (double)(s->nsteps - s->burn) * s->m->dt;
+    double sum = 0;
+    int64_t cnt = 0;
+    switch (st->kind) {
+    case IR_STAT_RATE:
+        if (!(T > 0))
+            return NAN;
+        for (int r = 0; r < nrp; r++) {
+            const struct acc *a = &rps[r]->accs[k];
+            for (int64_t i = 0; i < rps[r]->n; i++)
+                sum += a->f[i] / T;
+            cnt += rps[r]->n;
+        }
+        break;
+    case IR_STAT_CV_ISI:
+        for (int r = 0; r < nrp; r++) {
+            const struct acc *a = &rps[r]->accs[k];
+            for (int64_t i = 0; i < rps[r]->n; i++) {
+                const double *g = a->f + i * ISI_NF;
+                double n = g[ISI_N];
+                if (n < 2)
+                    continue;   /* fewer than 3 spikes */
+                double m1 = g[ISI_S1] / n;
+                double var = g[ISI_S2] / n - m1 * m1;
+                double mean = g[ISI_K] + m1;
+                sum += sqrt(var > 0 ? var : 0) / mean;
+                cnt++;
+            }
+        }
+        break;
+    case IR_STAT_FANO:
+        for (int r = 0; r < nrp; r++) {
+            const struct acc *a = &rps[r]->accs[k];
+            if (a->nwin < 2)
+                return NAN;
+            for (int64_t i = 0; i < rps[r]->n; i++) {
+                const uint16_t *c = a->counts + i * a->nwin;
+                int64_t tot = 0;
+                for (int64_t t = 0; t < a->nwin; t++)
+                    tot += c[t];
+                if (tot == 0)
+                    continue;
+                double mean = (double)tot / (double)a->nwin, ss = 0;
+                for (int64_t t = 0; t < a->nwin; t++) {
+                    double d = (double)c[t] - mean;
+                    ss += d * d;
+                }
+                sum += ss / (double)a->nwin / mean;
+                cnt++;
+            }
+        }
+        break;
+    case IR_STAT_COUNT_CORR: {
+        int64_t nwin = rps[0]->accs[k].nwin;
+        if (nwin - 2 < 2 || !(T > 0))
+            return NAN;
+        double *zsum = calloc((size_t)(nwin - 2), sizeof *zsum);
+        if (!zsum)
+            return NAN;
+        double zz = 0;
+        int64_t used = 0;
+        for (int r = 0; r < nrp; r++) {
+            const struct acc *a = &rps[r]->accs[k];
+            int64_t n = rps[r]->n;
+            uint8_t *keep = malloc((size_t)(n ? n : 1));
+            if (!keep) {
+                free(zsum);
+                return NAN;
+            }
+            for (int64_t i = 0; i < n; i++)
+                keep[i] = a->f[i] / T > st->min_rate;
+            stat_corr_accumulate(a->counts, n, a->nwin, 1, a->nwin - 1, keep, zsum, &zz, &used);
+            free(keep);
+        }
+        double v = stat_corr_finish(zsum, nwin - 2, zz, used);
+        free(zsum);
+        return v;
+    }
+    case IR_STAT_MEAN:
+    case IR_STAT_VAR:
+    case IR_STAT_STD:
+        for (int r = 0; r < nrp; r++) {
+            const struct acc *a = &rps[r]->accs[k];
+            if (a->obs < 0 || a->nsamp < 1)
+                return NAN;
+            double n = (double)a->nsamp;
+            for (int64_t i = 0; i < rps[r]->n; i++) {
+                const double *g = a->f + i * OBS_NF;
+                double m1 = g[OBS_S1] / n;
+                if (st->kind == IR_STAT_MEAN) {
+                    sum += g[OBS_K] + m1;
+                } else {
+                    double var = g[OBS_S2] / n - m1 * m1;
+                    sum += var > 0 ? var : 0;   /* rounding can make a constant series a hair negative */
+                }
+            }
+            cnt += rps[r]->n;
+        }
+        if (st->kind == IR_STAT_STD)
+            return cnt ? sqrt(sum / (double)cnt) : NAN;
+        break;
+    case IR_STAT_COV:
+        for (int r = 0; r < nrp; r++) {
+            const struct acc *a = &rps[r]->accs[k];
+            if (a->obs < 0 || a->obs2 < 0 || a->nsamp < 1)
+                return NAN;
+            double n = (double)a->nsamp;
+            for (int64_t i = 0; i < rps[r]->n; i++) {
+                const double *g = a->f + i * COV_NF;
+                sum += g[COV_SXY] / n - (g[COV_SX] / n) * (g[COV_SY] / n);
+            }
+            cnt += rps[r]->n;
+        }
+        break;
+    default:
+        return NAN;
+    }
+    return cnt ? sum / (double)cnt : NAN;
+}
+
+/* Fills vals[0..nstats) for one population (or the pool), derived statistics last. */
+static void reduce_all(const struct stats *s, struct recpop *const *rps, int nrp, double *vals)
+{
+    const struct ir_record *rec = rps[0]->rec;
+    int nderived = 0;
+    for (int k = 0; k < rec->nstats; k++) {
+        if (rec->stats[k].kind == IR_STAT_DERIVED) {
+            vals[k] = NAN;
+            nderived++;
+        } else {
+            vals[k] = reduce(s, rps, nrp, k);
+        }
+    }
+    for (int pass = 0; pass < nderived; pass++)
+        for (int k = 0; k < rec->nstats; k++)
+            if (rec->stats[k].kind == IR_STAT_DERIVED)
+                vals[k] = rec->stats[k].derived ? ir_eval(rec->stats[k].derived, vals, NULL, NULL) : NAN;
+}
+
+static void emit_rows(struct stats *s, int *row, const struct ir_record *rec, const char *pop, const double *vals)
+{
+    for (int k = 0; k < rec->nstats; k++) {
+        const struct ir_stat *st = &rec->stats[k];
+        /* unit_scale 0 would be a front-end omission; treat it as "already in display units" */
+        double scale = st->unit_scale != 0 ? st->unit_scale : 1.0;
+        s->rows[*row] = (struct stat_row){pop, st->name, vals[k] * scale, st->unit ? st->unit : "1"};
+        (*row)++;
+    }
+}
+
+int stats_finish(struct stats *s, const struct stat_row **rows)
+{
+    int row = 0, base = 0;
+    const struct ir_model *m = s->m;
+    for (int r = 0; r < m->nrecords; r++) {
+        const struct ir_record *rec = &m->records[r];
+        int np = rec->npops;
+        if (np == 0 || rec->nstats == 0) {
+            base += np;
+            continue;
+        }
+        double *vals = malloc(sizeof(double) * (size_t)rec->nstats);
+        struct recpop **list = malloc(sizeof(*list) * (size_t)np);
+        if (!vals || !list) {
+            free(vals);
+            free(list);
+            *rows = s->rows;
+            return -1;
+        }
+        for (int j = 0; j < np; j++) {
+            list[j] = &s->rps[base + j];
+            reduce_all(s, &list[j], 1, vals);
+            emit_rows(s, &row, rec, m->pops[rec->pops[j]].name, vals);
+        }
+        if (rec->pooled) {
+            reduce_all(s, list, np, vals);
+            emit_rows(s, &row, rec, "all", vals);
+        }
+        free(vals);
+        free(list);
+        base += np;
+    }
+    *rows = s->rows;
+    return row;
+}
