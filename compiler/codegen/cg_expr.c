@@ -1,0 +1,129 @@
+/*
+ * cg_expr.c - IR expression -> LLVM instructions, node by node, mirroring ir_eval (ir/ir.c).
+ *
+ * Owns: the correspondence between IR operations and IEEE instructions that the bit-identity contract
+ * rests on.  Must not: add fast-math flags, reassociate, or emit branches (kernels must stay branch-free
+ * so LLVM can vectorise them; SELECT evaluates both arms, as ir_eval does).
+ */
+#include "codegen/cg_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+LLVMValueRef cg_intrinsic(struct cg_emitter *em, const char *name, LLVMValueRef *args, unsigned n)
+{
+    unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+    LLVMTypeRef over[1] = {em->f64};
+    LLVMValueRef fn = LLVMGetIntrinsicDeclaration(em->mod, id, over, 1);
+    LLVMTypeRef ty = LLVMIntrinsicGetType(em->ctx, id, over, 1);
+    return LLVMBuildCall2(em->b, ty, fn, args, n, "");
+}
+
+/* Declares "balnet.<name>" (see CG_LIBM in cg_llvm.h) as a pure function: memory(none), nounwind,
+ * willreturn, so LLVM may hoist or merge identical calls (which cannot change a value) but knows nothing
+ * else about it. */
+static LLVMValueRef libm_call(struct cg_emitter *em, enum cg_libm_fn f, LLVMValueRef *args, unsigned n)
+{
+    static const char *const names[CG_LIBM_COUNT] = {
+#define X(name, arity) CG_LIBM_PREFIX #name,
+        CG_LIBM(X)
+#undef X
+    };
+    if (!em->libm[f]) {
+        LLVMTypeRef params[2] = {em->f64, em->f64};
+        em->libm_ty[f] = LLVMFunctionType(em->f64, params, n, false);
+        em->libm[f] = LLVMAddFunction(em->mod, names[f], em->libm_ty[f]);
+        static const char *const attrs[] = {"nounwind", "willreturn", "nosync", "nofree"};
+        for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+            unsigned kind = LLVMGetEnumAttributeKindForName(attrs[i], strlen(attrs[i]));
+            LLVMAddAttributeAtIndex(em->libm[f], LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(em->ctx, kind, 0));
+        }
+        /* memory(none): the MemoryEffects encoding of "no memory access" is 0. */
+        unsigned mem = LLVMGetEnumAttributeKindForName("memory", 6);
+        LLVMAddAttributeAtIndex(em->libm[f], LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(em->ctx, mem, 0));
+    }
+    return LLVMBuildCall2(em->b, em->libm_ty[f], em->libm[f], args, n, "");
+}
+
+/* C's (double)(bool): 1.0 or 0.0. */
+static LLVMValueRef truth(struct cg_emitter *em, LLVMValueRef bit)
+{
+    return LLVMBuildUIToFP(em->b, bit, em->f64, "");
+}
+
+/* C's `x != 0` on a double: unordered-or-not-equal, so NaN counts as true, as in ir_eval. */
+static LLVMValueRef nonzero(struct cg_emitter *em, LLVMValueRef x)
+{
+    return LLVMBuildFCmp(em->b, LLVMRealUNE, x, LLVMConstReal(em->f64, 0.0), "");
+}
+
+LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMValueRef *vals)
+{
+    switch (e->op) {
+    case IR_CONST:
+        return LLVMConstReal(em->f64, e->value);
+    case IR_VAR:
+        return vals[e->index];
+    case IR_RAND_UNIFORM:
+    case IR_RAND_NORMAL:
+    case IR_RAND_LOGNORMAL:
+    case IR_RAND_EXPONENTIAL:
+        diag_error(em->d, em->pop ? em->pop->span : SPAN_NONE,
+                   "random draw '%s' inside the update kernel of population '%s' (draws are allowed only in "
+                   "initial values, weights and delays)", ir_op_name[e->op], em->pop && em->pop->name ? em->pop->name : "?");
+        return NULL;
+    default:
+        break;
+    }
+    /* Operands in the order a, b, c, as ir_eval evaluates them. */
+    int arity = ir_op_arity[e->op];
+    LLVMValueRef a = NULL, b = NULL, c = NULL;
+    if (arity >= 1 && !(a = cg_emit_expr(em, e->a, vals)))
+        return NULL;
+    if (arity >= 2 && !(b = cg_emit_expr(em, e->b, vals)))
+        return NULL;
+    if (arity >= 3 && !(c = cg_emit_expr(em, e->c, vals)))
+        return NULL;
+    LLVMBuilderRef B = em->b;
+    LLVMValueRef args[2] = {a, b};
+    switch (e->op) {
+    case IR_NEG: return LLVMBuildFNeg(B, a, "");
+    case IR_ADD: return LLVMBuildFAdd(B, a, b, "");
+    case IR_SUB: return LLVMBuildFSub(B, a, b, "");
+    case IR_MUL: return LLVMBuildFMul(B, a, b, "");
+    case IR_DIV: return LLVMBuildFDiv(B, a, b, "");
+    case IR_POW: return libm_call(em, CG_LIBM_pow, args, 2);
+    /* llvm.minnum/maxnum have C fmin/fmax semantics: a NaN operand yields the other operand
+     * (test_codegen_engines.c checks NaN and signed zeros against libm). */
+    case IR_MIN: return cg_intrinsic(em, "llvm.minnum", args, 2);
+    case IR_MAX: return cg_intrinsic(em, "llvm.maxnum", args, 2);
+    /* Ordered predicates for < <= > >= ==, unordered for != : exactly C's comparison semantics on NaN. */
+    case IR_LT: return truth(em, LLVMBuildFCmp(B, LLVMRealOLT, a, b, ""));
+    case IR_LE: return truth(em, LLVMBuildFCmp(B, LLVMRealOLE, a, b, ""));
+    case IR_GT: return truth(em, LLVMBuildFCmp(B, LLVMRealOGT, a, b, ""));
+    case IR_GE: return truth(em, LLVMBuildFCmp(B, LLVMRealOGE, a, b, ""));
+    case IR_EQ: return truth(em, LLVMBuildFCmp(B, LLVMRealOEQ, a, b, ""));
+    case IR_NE: return truth(em, LLVMBuildFCmp(B, LLVMRealUNE, a, b, ""));
+    case IR_AND: return truth(em, LLVMBuildAnd(B, nonzero(em, a), nonzero(em, b), ""));
+    case IR_OR: return truth(em, LLVMBuildOr(B, nonzero(em, a), nonzero(em, b), ""));
+    case IR_NOT: return truth(em, LLVMBuildFCmp(B, LLVMRealOEQ, a, LLVMConstReal(em->f64, 0.0), ""));
+    case IR_SELECT: return LLVMBuildSelect(B, nonzero(em, a), b, c, "");
+    case IR_EXP: return cg_intrinsic(em, "llvm.exp", args, 1);
+    case IR_LOG: return cg_intrinsic(em, "llvm.log", args, 1);
+    case IR_SQRT: return cg_intrinsic(em, "llvm.sqrt", args, 1);
+    case IR_ABS: return cg_intrinsic(em, "llvm.fabs", args, 1);
+    case IR_EXPM1: return libm_call(em, CG_LIBM_expm1, args, 1);
+    case IR_TANH: return libm_call(em, CG_LIBM_tanh, args, 1);
+    case IR_SIN: return libm_call(em, CG_LIBM_sin, args, 1);
+    case IR_COS: return libm_call(em, CG_LIBM_cos, args, 1);
+    case IR_ISFINITE: {
+        /* isfinite(x) == |x| < inf (ordered: false for NaN). */
+        LLVMValueRef mag = cg_intrinsic(em, "llvm.fabs", args, 1);
+        return truth(em, LLVMBuildFCmp(B, LLVMRealOLT, mag, LLVMConstReal(em->f64, INFINITY), ""));
+    }
+    default:
+        break;
+    }
+    diag_error(em->d, SPAN_NONE, "internal: no code generation for IR operation '%s'", ir_op_name[e->op]);
+    return NULL;
+}

@@ -1,0 +1,48 @@
+/*
+ * cg_internal.h - state shared by the code generator's files (cg_module.c, cg_kernel.c, cg_expr.c).
+ *
+ * Owns: struct cg_module and the per-module emitter context (cached LLVM types, the builder, declared
+ * intrinsics and libm functions).  Must not: be included outside compiler/codegen.
+ */
+#ifndef BN_CG_INTERNAL_H
+#define BN_CG_INTERNAL_H
+
+#include "codegen/cg_llvm.h"
+
+/* Dispose order (cg_free): module, then the ThreadSafeContext that owns the LLVMContext. */
+struct cg_module {
+    LLVMOrcThreadSafeContextRef tsc;   /* owns ctx; NULL after cg_take_module */
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;                 /* NULL after cg_take_module */
+    int nkernels;
+    char **names;                      /* malloc'd "bn_pop_<i>" */
+    double build_ms, opt_ms;
+};
+
+enum cg_libm_fn {
+#define X(name, arity) CG_LIBM_##name,
+    CG_LIBM(X)
+#undef X
+    CG_LIBM_COUNT
+};
+
+struct cg_emitter {
+    LLVMContextRef ctx;
+    LLVMModuleRef mod;
+    LLVMBuilderRef b;
+    LLVMTypeRef f64, i1, i8, i64, ptr;
+    LLVMValueRef libm[CG_LIBM_COUNT];  /* declared lazily */
+    LLVMTypeRef libm_ty[CG_LIBM_COUNT];
+    struct diags *d;
+    const struct ir_pop *pop;          /* for messages */
+};
+
+/* Emits e (semantics of ir_eval) with IR_VAR k read from vals[k]; NULL (with an error) on an op that cannot
+ * appear in a kernel (RAND_*). */
+LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMValueRef *vals);
+/* Calls an LLVM intrinsic overloaded on double ("llvm.exp", "llvm.fabs", "llvm.minnum", ...). */
+LLVMValueRef cg_intrinsic(struct cg_emitter *em, const char *name, LLVMValueRef *args, unsigned n);
+/* Defines population `index`'s kernel function `name` in em->mod. */
+bool cg_emit_kernel(struct cg_emitter *em, const struct ir_pop *p, int index, const char *name);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * cg_llvm.h - the LLVM-facing side of the code generator, shared by compiler/codegen and compiler/jit only.
+ *
+ * Owns: process-wide LLVM initialisation, the host target machine recipe, the table of libm functions the
+ * kernels call under private names, and the hand-over of a module to the JIT.
+ * Must not: be included outside compiler/codegen and compiler/jit (STYLE.md: only they see llvm-c/).
+ */
+#ifndef BN_CG_LLVM_H
+#define BN_CG_LLVM_H
+
+#include "codegen/codegen.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/Orc.h>
+#include <llvm-c/TargetMachine.h>
+
+/*
+ * libm functions called under a private symbol name "balnet.<name>" that the JIT binds to the address of
+ * the very function ir_eval calls (jit.c, LLVMOrcAbsoluteSymbols).  Why private names: LLVM recognises
+ * `pow`, `sin`, `cos` (and the llvm.pow intrinsic) and rewrites them without fast-math, e.g. pow(x, 2.0) ->
+ * x*x, pow(x, 0.5) -> sqrt(x), pow(2.0, x) -> exp2(x), sin(x) + cos(x) -> sincos(x).  Each rewrite is
+ * accurate, but glibc's pow is not correctly rounded (< 0.52 ulp), so a rewrite could change the last bit
+ * and break the bit-identity contract with the interpreter.  Under a name LLVM does not know, the call is
+ * left alone.  exp, log, sqrt, fabs, minnum and maxnum stay LLVM intrinsics (llvm.exp lowers to a call of
+ * libm `exp` and has no value-changing rewrites without fast-math; the others are exact IEEE operations).
+ *     X(c function, arity)
+ */
+#define CG_LIBM(X) \
+    X(pow, 2)      \
+    X(expm1, 1)    \
+    X(tanh, 1)     \
+    X(sin, 1)      \
+    X(cos, 1)
+#define CG_LIBM_PREFIX "balnet."
+
+/* LLVMInitializeNativeTarget/AsmPrinter/AsmParser, once per process (pthread_once). */
+void cg_llvm_init(void);
+
+/* A new target machine for the host CPU and its features, LLVMCodeGenLevelAggressive.  NULL with an error
+ * in `d` when the host is not supported.  The caller owns it (LLVMDisposeTargetMachine, or hand it to
+ * LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine, which takes ownership). */
+LLVMTargetMachineRef cg_host_machine(struct diags *d);
+
+/* Hands the module and its context over (for jit_add): after this, cm holds neither and cg_free only frees
+ * the bookkeeping.  The caller owns one reference to the returned ThreadSafeContext and the module. */
+LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *tsc);
+
+/* Reports an LLVMErrorRef (consuming it) as a diagnostic "<what>: <message>". */
+void cg_report_error(struct diags *d, LLVMErrorRef err, const char *what);
+
+#endif

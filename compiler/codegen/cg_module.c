@@ -1,0 +1,219 @@
+/*
+ * cg_module.c - one LLVM module per IR model: context, host target, kernels, verification, the O3
+ * pipeline, printing, and hand-over to the JIT.
+ *
+ * Owns: LLVM process initialisation (once, pthread_once) and the cg_module lifecycle.
+ * Ownership and dispose order: a cg_module owns a ThreadSafeContext (which owns the LLVMContext) and the
+ * module built in it.  cg_free disposes the module, then the context.  cg_take_module moves both out (to
+ * jit_add, which wraps them in a ThreadSafeModule the LLJIT then owns).
+ * Must not: print (except cg_print), or share an LLVMContext between calls: every cg_build creates its own,
+ * so sweep points can compile in parallel threads.
+ */
+#include "codegen/cg_internal.h"
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Error.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
+
+static void llvm_init_once(void)
+{
+    LLVMInitializeNativeTarget();
+    LLVMInitializeNativeAsmPrinter();
+    LLVMInitializeNativeAsmParser();
+}
+
+void cg_llvm_init(void)
+{
+    pthread_once(&llvm_once, llvm_init_once);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
+}
+
+void cg_report_error(struct diags *d, LLVMErrorRef err, const char *what)
+{
+    char *msg = LLVMGetErrorMessage(err);   /* consumes err */
+    diag_error(d, SPAN_NONE, "%s: %s", what, msg);
+    LLVMDisposeErrorMessage(msg);
+}
+
+LLVMTargetMachineRef cg_host_machine(struct diags *d)
+{
+    cg_llvm_init();
+    char *triple = LLVMGetDefaultTargetTriple();
+    char *err = NULL;
+    LLVMTargetRef target;
+    LLVMTargetMachineRef tm = NULL;
+    if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+        diag_error(d, SPAN_NONE, "no LLVM target for host '%s': %s", triple, err ? err : "?");
+        LLVMDisposeMessage(err);
+    } else {
+        char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
+        tm = LLVMCreateTargetMachine(target, triple, cpu, features, LLVMCodeGenLevelAggressive, LLVMRelocPIC,
+                                     LLVMCodeModelJITDefault);
+        if (!tm)
+            diag_error(d, SPAN_NONE, "cannot create a target machine for '%s' (cpu %s)", triple, cpu);
+        LLVMDisposeMessage(cpu);
+        LLVMDisposeMessage(features);
+    }
+    LLVMDisposeMessage(triple);
+    return tm;
+}
+
+void cg_free(struct cg_module *cm)
+{
+    if (!cm)
+        return;
+    if (cm->mod)
+        LLVMDisposeModule(cm->mod);
+    if (cm->tsc)
+        LLVMOrcDisposeThreadSafeContext(cm->tsc);
+    for (int i = 0; i < cm->nkernels; i++)
+        free(cm->names[i]);
+    free(cm->names);
+    free(cm);
+}
+
+LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *tsc)
+{
+    LLVMModuleRef m = cm->mod;
+    *tsc = cm->tsc;
+    cm->mod = NULL;
+    cm->tsc = NULL;
+    cm->ctx = NULL;
+    return m;
+}
+
+static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diags *d)
+{
+    struct cg_emitter em = {.ctx = cm->ctx, .mod = cm->mod, .d = d};
+    em.b = LLVMCreateBuilderInContext(cm->ctx);
+    em.f64 = LLVMDoubleTypeInContext(cm->ctx);
+    em.i1 = LLVMInt1TypeInContext(cm->ctx);
+    em.i8 = LLVMInt8TypeInContext(cm->ctx);
+    em.i64 = LLVMInt64TypeInContext(cm->ctx);
+    em.ptr = LLVMPointerTypeInContext(cm->ctx, 0);
+    bool ok = true;
+    /* TODO(integration): `precision = single` (IR_SINGLE) still computes in double; the kernel ABI has
+     * double columns (ir/ir.h), so single precision needs float columns in the runtime first. */
+    for (int i = 0; i < m->npops && ok; i++)
+        ok = cg_emit_kernel(&em, &m->pops[i], i, cm->names[i]);
+    LLVMDisposeBuilder(em.b);
+    return ok;
+}
+
+struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d)
+{
+    double t0 = now_ms();
+    cg_llvm_init();
+    struct cg_module *cm = calloc(1, sizeof *cm);
+    if (!cm || !(cm->names = calloc((size_t)m->npops + 1, sizeof *cm->names))) {
+        free(cm);
+        diag_error(d, SPAN_NONE, "out of memory in code generation");
+        return NULL;
+    }
+    for (int i = 0; i < m->npops; i++) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "bn_pop_%d", i);
+        if (!(cm->names[i] = strdup(buf))) {
+            diag_error(d, SPAN_NONE, "out of memory in code generation");
+            cg_free(cm);
+            return NULL;
+        }
+        cm->nkernels = i + 1;
+    }
+    cm->tsc = LLVMOrcCreateNewThreadSafeContext();
+    cm->ctx = LLVMOrcThreadSafeContextGetContext(cm->tsc);
+    cm->mod = LLVMModuleCreateWithNameInContext(m->name ? m->name : "balnet", cm->ctx);
+
+    LLVMTargetMachineRef tm = cg_host_machine(d);
+    if (!tm) {
+        cg_free(cm);
+        return NULL;
+    }
+    char *triple = LLVMGetTargetMachineTriple(tm);
+    LLVMSetTarget(cm->mod, triple);
+    LLVMDisposeMessage(triple);
+    LLVMTargetDataRef layout = LLVMCreateTargetDataLayout(tm);
+    LLVMSetModuleDataLayout(cm->mod, layout);
+    LLVMDisposeTargetData(layout);
+
+    bool ok = emit_all(cm, m, d);
+    if (ok) {
+        char *msg = NULL;
+        if (LLVMVerifyModule(cm->mod, LLVMReturnStatusAction, &msg)) {
+            diag_error(d, SPAN_NONE, "internal: generated LLVM module does not verify: %s", msg ? msg : "?");
+            ok = false;
+        }
+        LLVMDisposeMessage(msg);
+    }
+    double t1 = now_ms();
+    cm->build_ms = t1 - t0;
+    if (ok && pipeline && *pipeline) {
+        /* No fast-math anywhere: the pass pipeline only sees the flags we set, and we set none. */
+        LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+        LLVMPassBuilderOptionsSetLoopVectorization(opts, 1);
+        LLVMPassBuilderOptionsSetSLPVectorization(opts, 1);
+        LLVMPassBuilderOptionsSetLoopUnrolling(opts, 1);
+        LLVMPassBuilderOptionsSetLoopInterleaving(opts, 1);
+        LLVMErrorRef err = LLVMRunPasses(cm->mod, pipeline, tm, opts);
+        LLVMDisposePassBuilderOptions(opts);
+        if (err) {
+            cg_report_error(d, err, "LLVM optimisation failed");
+            ok = false;
+        }
+    }
+    cm->opt_ms = now_ms() - t1;
+    LLVMDisposeTargetMachine(tm);
+    if (!ok) {
+        cg_free(cm);
+        return NULL;
+    }
+    return cm;
+}
+
+struct cg_module *cg_build(const struct ir_model *m, struct diags *d)
+{
+    return cg_build_with(m, "default<O3>", d);
+}
+
+void cg_print(FILE *out, const struct cg_module *cm)
+{
+    if (!cm || !cm->mod)
+        return;
+    char *text = LLVMPrintModuleToString(cm->mod);
+    fputs(text, out);
+    LLVMDisposeMessage(text);
+}
+
+const char *cg_kernel_name(const struct cg_module *cm, int pop)
+{
+    return pop >= 0 && pop < cm->nkernels ? cm->names[pop] : NULL;
+}
+
+int cg_kernel_count(const struct cg_module *cm)
+{
+    return cm->nkernels;
+}
+
+double cg_build_ms(const struct cg_module *cm)
+{
+    return cm->build_ms;
+}
+
+double cg_opt_ms(const struct cg_module *cm)
+{
+    return cm->opt_ms;
+}

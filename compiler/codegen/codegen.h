@@ -1,0 +1,49 @@
+/*
+ * codegen.h - LLVM code generation: one IR model (one sweep point) -> one optimised LLVM module with one
+ * fused, branch-free kernel per population (semantics in ir/ir.h).
+ *
+ * Owns: the cg_module (its LLVM context and module) until it is handed to jit_add (jit/jit.h), which
+ * consumes it.  Must not: be included for its LLVM types (this header is LLVM-free so the driver can use
+ * it; the LLVM-facing part is cg_llvm.h, for compiler/jit only), print except through cg_print, or exit.
+ *
+ * Generated kernel, one per population i (the ir_kernel_fn ABI of ir/ir.h):
+ *     void bn_pop_<i>(i8* ctx, double** vars, double** obs, i8* spiked, i64 begin, i64 end)
+ * ctx is ignored.  Contract with the runtime: the columns vars[0..nvars), obs[0..nobs) and spiked are
+ * distinct, non-overlapping arrays (the kernel treats them as noalias so that LLVM can vectorise).
+ *
+ * Bit-identity with the interpreter: every IR node becomes exactly one IEEE instruction or one call to the
+ * same libm function ir_eval calls; no fast-math flags; no vector math library.  See cg_expr.c for the two
+ * places where LLVM's own knowledge of libm had to be kept out (pow and the trigonometric functions).
+ */
+#ifndef BN_CODEGEN_H
+#define BN_CODEGEN_H
+
+#include "ir/ir.h"
+
+#include <stdio.h>
+
+struct cg_module;
+
+/* Builds, verifies (LLVMVerifyModule) and optimises (new pass manager, "default<O3>", host CPU) the module
+ * for `m`.  Returns NULL with errors in `d` on failure.  Thread-safe: each call has its own LLVMContext. */
+struct cg_module *cg_build(const struct ir_model *m, struct diags *d);
+
+/* Like cg_build but with a pass pipeline of the caller's choice ("default<O0>", "default<O2>", ...);
+ * NULL or "" skips optimisation (for dumps of the unoptimised code and for tests). */
+struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d);
+
+/* The module's textual LLVM IR (after optimisation), for `balnet dump --emit=llvm`. */
+void cg_print(FILE *out, const struct cg_module *cm);
+
+/* Name of population `pop`'s kernel in the module: "bn_pop_<pop>". */
+const char *cg_kernel_name(const struct cg_module *cm, int pop);
+int cg_kernel_count(const struct cg_module *cm);
+
+/* Milliseconds spent building the IR and optimising it, for -v and run.json. */
+double cg_build_ms(const struct cg_module *cm);
+double cg_opt_ms(const struct cg_module *cm);
+
+/* Frees a module that was not handed to jit_add. */
+void cg_free(struct cg_module *cm);
+
+#endif

@@ -1,0 +1,538 @@
+/*
+ * ir.c - the IR's tables, constructors, the one scalar evaluator (ir_eval) and the textual dump.
+ *
+ * Owns: the operation semantics that both engines must reproduce bit for bit (ir_eval is the reference:
+ * the interpreter runs it, and compiler/codegen emits the same IEEE operations in the same order), and
+ * the `balnet dump --emit=ir` format.
+ * Must not: allocate outside the arena, print anywhere but the FILE it is given, or know about LLVM or the
+ * runtime.  Random draws go through the caller's `draw` callback (the runtime's Philox streams).
+ */
+#include "ir/ir.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- tables ----------------------------------------------------------------------------------- */
+
+const char *const ir_op_name[IR_OP_COUNT] = {
+#define X(name, str, arity) [IR_##name] = str,
+    IR_OPS(X)
+#undef X
+};
+
+const int ir_op_arity[IR_OP_COUNT] = {
+#define X(name, str, arity) [IR_##name] = arity,
+    IR_OPS(X)
+#undef X
+};
+
+const char *const ir_solver_name[] = {
+    [IR_SOLVER_NONE] = "none",
+    [IR_SOLVER_EXACT] = "exact",
+    [IR_SOLVER_EXP_EULER] = "exp_euler",
+    [IR_SOLVER_EULER] = "euler",
+    [IR_SOLVER_RK2] = "rk2",
+};
+
+const char *const ir_rule_name[] = {
+    [IR_RULE_BERNOULLI] = "bernoulli",
+    [IR_RULE_IN_DEGREE] = "in_degree",
+    [IR_RULE_OUT_DEGREE] = "out_degree",
+    [IR_RULE_ONE_TO_ONE] = "one_to_one",
+    [IR_RULE_ALL_TO_ALL] = "all_to_all",
+};
+
+/* ---- constructors ----------------------------------------------------------------------------- */
+
+struct ir_expr *ir_const(struct arena *a, double v)
+{
+    struct ir_expr *e = arena_alloc(a, sizeof *e);
+    e->op = IR_CONST;
+    e->value = v;
+    return e;
+}
+
+struct ir_expr *ir_var(struct arena *a, int index)
+{
+    struct ir_expr *e = arena_alloc(a, sizeof *e);
+    e->op = IR_VAR;
+    e->index = index;
+    return e;
+}
+
+struct ir_expr *ir_node(struct arena *a, enum ir_op op, struct ir_expr *x, struct ir_expr *y, struct ir_expr *z)
+{
+    struct ir_expr *e = arena_alloc(a, sizeof *e);
+    e->op = op;
+    e->a = x;
+    e->b = y;
+    e->c = z;
+    return e;
+}
+
+/* ---- queries ---------------------------------------------------------------------------------- */
+
+static bool is_rand(enum ir_op op)
+{
+    return op == IR_RAND_UNIFORM || op == IR_RAND_NORMAL || op == IR_RAND_LOGNORMAL || op == IR_RAND_EXPONENTIAL;
+}
+
+bool ir_expr_is_const(const struct ir_expr *e)
+{
+    if (!e)
+        return true;
+    if (e->op == IR_VAR || is_rand(e->op))
+        return false;
+    return ir_expr_is_const(e->a) && ir_expr_is_const(e->b) && ir_expr_is_const(e->c);
+}
+
+bool ir_expr_uses_var(const struct ir_expr *e, int var)
+{
+    if (!e)
+        return false;
+    if (e->op == IR_VAR)
+        return e->index == var;
+    return ir_expr_uses_var(e->a, var) || ir_expr_uses_var(e->b, var) || ir_expr_uses_var(e->c, var);
+}
+
+bool ir_eval_const(const struct ir_expr *e, double *out)
+{
+    if (!e || !ir_expr_is_const(e))
+        return false;
+    *out = ir_eval(e, NULL, NULL, NULL);
+    return true;
+}
+
+/* ---- the scalar evaluator --------------------------------------------------------------------- */
+
+static double truth(bool b)
+{
+    return b ? 1.0 : 0.0;
+}
+
+/*
+ * Every case is one IEEE operation or one libm call, so compiler/codegen can mirror it node by node
+ * (cg_expr.c has the same switch).  Operands are evaluated a, b, c in that order with explicit sequencing:
+ * it matters only for RAND_* nodes, whose draws advance the caller's stream, but there it makes the drawn
+ * values independent of the C compiler's argument evaluation order.
+ */
+double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, void *ctx)
+{
+    switch (e->op) {
+    case IR_CONST:
+        return e->value;
+    case IR_VAR:
+        return vars ? vars[e->index] : NAN;
+    default:
+        break;
+    }
+    int arity = ir_op_arity[e->op];
+    double a = 0, b = 0, c = 0;
+    if (arity >= 1)
+        a = ir_eval(e->a, vars, draw, ctx);
+    if (arity >= 2)
+        b = ir_eval(e->b, vars, draw, ctx);
+    if (arity >= 3)
+        c = ir_eval(e->c, vars, draw, ctx);
+    switch (e->op) {
+    case IR_NEG: return -a;
+    case IR_ADD: return a + b;
+    case IR_SUB: return a - b;
+    case IR_MUL: return a * b;
+    case IR_DIV: return a / b;
+    case IR_POW: return pow(a, b);
+    case IR_MIN: return fmin(a, b);
+    case IR_MAX: return fmax(a, b);
+    case IR_LT: return truth(a < b);
+    case IR_LE: return truth(a <= b);
+    case IR_GT: return truth(a > b);
+    case IR_GE: return truth(a >= b);
+    case IR_EQ: return truth(a == b);
+    case IR_NE: return truth(a != b);
+    case IR_AND: return truth((a != 0) & (b != 0));
+    case IR_OR: return truth((a != 0) | (b != 0));
+    case IR_NOT: return truth(a == 0);
+    case IR_SELECT: return a != 0 ? b : c;
+    case IR_EXP: return exp(a);
+    case IR_EXPM1: return expm1(a);
+    case IR_LOG: return log(a);
+    case IR_SQRT: return sqrt(a);
+    case IR_ABS: return fabs(a);
+    case IR_TANH: return tanh(a);
+    case IR_SIN: return sin(a);
+    case IR_COS: return cos(a);
+    case IR_ISFINITE: return truth(isfinite(a));
+    case IR_RAND_UNIFORM:
+    case IR_RAND_NORMAL:
+    case IR_RAND_LOGNORMAL:
+    case IR_RAND_EXPONENTIAL:
+        return draw ? draw(ctx, e->op, a, b) : NAN;
+    case IR_CONST:
+    case IR_VAR:
+    case IR_OP_COUNT:
+        break;
+    }
+    return NAN;
+}
+
+/* ---- printing --------------------------------------------------------------------------------- */
+
+/* Shortest "%.*g" that reads back as the same double, so dumps are both readable and exact. */
+static void print_double(FILE *out, double v)
+{
+    char buf[40];
+    for (int prec = 6; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, v);
+        if (strtod(buf, NULL) == v || isnan(v))
+            break;
+    }
+    fputs(buf, out);
+}
+
+/* Binding strength for infix printing, mirroring docs/language.md (higher binds tighter). */
+static int prec_of(enum ir_op op)
+{
+    switch (op) {
+    case IR_SELECT: return 1;
+    case IR_OR: return 2;
+    case IR_AND: return 3;
+    case IR_LT: case IR_LE: case IR_GT: case IR_GE: case IR_EQ: case IR_NE: return 4;
+    case IR_ADD: case IR_SUB: return 5;
+    case IR_MUL: case IR_DIV: return 6;
+    case IR_NEG: case IR_NOT: return 7;
+    case IR_POW: return 8;
+    default: return 9;     /* constants, variables, calls */
+    }
+}
+
+static const char *infix_sym(enum ir_op op)
+{
+    switch (op) {
+    case IR_ADD: return "+";
+    case IR_SUB: return "-";
+    case IR_MUL: return "*";
+    case IR_DIV: return "/";
+    case IR_POW: return "^";
+    case IR_LT: return "<";
+    case IR_LE: return "<=";
+    case IR_GT: return ">";
+    case IR_GE: return ">=";
+    case IR_EQ: return "==";
+    case IR_NE: return "!=";
+    case IR_AND: return "&&";
+    case IR_OR: return "||";
+    default: return NULL;
+    }
+}
+
+static void print_sub(FILE *out, const struct ir_expr *e, const struct ir_pop *p, int min_prec)
+{
+    /* A negative constant reads like a unary minus: "a - (-1)", "(-2)^x". */
+    int pr = e->op == IR_CONST && signbit(e->value) ? prec_of(IR_NEG) : prec_of(e->op);
+    bool paren = pr < min_prec;
+    if (paren)
+        fputc('(', out);
+    ir_expr_print(out, e, p);
+    if (paren)
+        fputc(')', out);
+}
+
+void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p)
+{
+    if (!e) {
+        fputs("<none>", out);
+        return;
+    }
+    int pr = prec_of(e->op);
+    const char *sym = infix_sym(e->op);
+    switch (e->op) {
+    case IR_CONST:
+        print_double(out, e->value);
+        return;
+    case IR_VAR:
+        if (p && e->index >= 0 && e->index < p->nvars && p->vars[e->index].name)
+            fputs(p->vars[e->index].name, out);
+        else
+            fprintf(out, "$%d", e->index);
+        return;
+    case IR_NEG:
+        fputc('-', out);
+        print_sub(out, e->a, p, pr);
+        return;
+    case IR_NOT:
+        fputc('!', out);
+        print_sub(out, e->a, p, pr);
+        return;
+    case IR_SELECT:
+        print_sub(out, e->a, p, pr + 1);
+        fputs(" ? ", out);
+        print_sub(out, e->b, p, pr + 1);
+        fputs(" : ", out);
+        print_sub(out, e->c, p, pr);
+        return;
+    default:
+        break;
+    }
+    if (sym) {
+        /* Left-associative operators: the right operand needs parentheses at equal precedence;
+         * '^' is right-associative, so the left one does.  Comparisons are non-associative: both. */
+        int lp = pr, rp = pr + 1;
+        if (e->op == IR_POW) {
+            lp = pr + 1;
+            rp = pr;
+        } else if (pr == 4) {
+            lp = pr + 1;
+        }
+        print_sub(out, e->a, p, lp);
+        fprintf(out, " %s ", sym);
+        print_sub(out, e->b, p, rp);
+        return;
+    }
+    /* Function-call form: exp(x), min(a, b), uniform(lo, hi). */
+    fprintf(out, "%s(", ir_op_name[e->op]);
+    const struct ir_expr *args[3] = {e->a, e->b, e->c};
+    for (int i = 0; i < ir_op_arity[e->op]; i++) {
+        if (i)
+            fputs(", ", out);
+        ir_expr_print(out, args[i], p);
+    }
+    fputc(')', out);
+}
+
+/* Internal units by dimension (SI exponents m, kg, s, A, K, mol, cd), for readable dumps. */
+static const struct {
+    int8_t e[DIM_COUNT];
+    const char *unit;
+} dim_units[] = {
+    {{0, 0, 1, 0, 0, 0, 0}, "ms"},
+    {{0, 0, -1, 0, 0, 0, 0}, "1/ms"},
+    {{2, 1, -3, -1, 0, 0, 0}, "mV"},
+    {{0, 0, 0, 1, 0, 0, 0}, "pA"},
+    {{-2, -1, 3, 2, 0, 0, 0}, "nS"},
+    {{-2, -1, 4, 2, 0, 0, 0}, "pF"},
+    {{0, 0, 1, 1, 0, 0, 0}, "fC"},
+    {{2, 1, -4, -1, 0, 0, 0}, "mV/ms"},
+    {{4, 2, -6, -2, 0, 0, 0}, "mV^2"},
+};
+
+static void print_dim(FILE *out, struct ir_dim d)
+{
+    static const char *const base[DIM_COUNT] = {"m", "kg", "s", "A", "K", "mol", "cd"};
+    bool zero = true;
+    for (int k = 0; k < DIM_COUNT; k++)
+        zero = zero && d.e[k] == 0;
+    if (zero) {
+        fputs("1", out);
+        return;
+    }
+    for (size_t i = 0; i < sizeof dim_units / sizeof dim_units[0]; i++) {
+        if (memcmp(dim_units[i].e, d.e, sizeof d.e) == 0) {
+            fputs(dim_units[i].unit, out);
+            return;
+        }
+    }
+    bool first = true;
+    for (int k = 0; k < DIM_COUNT; k++) {
+        if (!d.e[k])
+            continue;
+        fprintf(out, "%s%s", first ? "" : "*", base[k]);
+        if (d.e[k] != 1)
+            fprintf(out, "^%d", d.e[k]);
+        first = false;
+    }
+}
+
+static const char *var_kind_name(enum ir_var_kind k)
+{
+    switch (k) {
+    case IR_VAR_STATE: return "state";
+    case IR_VAR_RECEPTOR: return "receptor";
+    case IR_VAR_REFRACTORY: return "refractory";
+    }
+    return "?";
+}
+
+static const char *var_name(const struct ir_pop *p, int k)
+{
+    return k >= 0 && k < p->nvars && p->vars[k].name ? p->vars[k].name : "?";
+}
+
+static void dump_pop(FILE *out, const struct ir_pop *p, int index)
+{
+    fprintf(out, "population %s = %s[%" PRId64 "]   # kernel bn_pop_%d\n", p->name ? p->name : "?",
+            p->neuron ? p->neuron : "?", p->size, index);
+    for (int k = 0; k < p->nvars; k++) {
+        const struct ir_var *v = &p->vars[k];
+        fprintf(out, "  var %d %s: %s [", k, var_name(p, k), var_kind_name(v->kind));
+        print_dim(out, v->dim);
+        fputs("] init ", out);
+        ir_expr_print(out, v->init, p);
+        fputc('\n', out);
+    }
+    for (int u = 0; u < p->nupdates; u++) {
+        const struct ir_update *up = &p->updates[u];
+        fprintf(out, "  update %s (%s%s):\n", var_name(p, up->var), ir_solver_name[up->solver],
+                up->frozen ? ", frozen when refractory" : "");
+        if (up->rhs) {
+            fprintf(out, "    d%s/dt = ", var_name(p, up->var));
+            ir_expr_print(out, up->rhs, p);
+            fputc('\n', out);
+        }
+        fprintf(out, "    %s <- ", var_name(p, up->var));
+        ir_expr_print(out, up->next, p);
+        fputc('\n', out);
+    }
+    if (p->spike_cond) {
+        fputs("  spike when ", out);
+        ir_expr_print(out, p->spike_cond, p);
+        if (p->spike_var >= 0)
+            fprintf(out, " or %s not finite", var_name(p, p->spike_var));
+        fputc('\n', out);
+    } else {
+        fputs("  never spikes\n", out);
+    }
+    for (int r = 0; r < p->nresets; r++) {
+        fprintf(out, "  reset %s = ", var_name(p, p->resets[r].var));
+        ir_expr_print(out, p->resets[r].value, p);
+        fputc('\n', out);
+    }
+    if (p->refr_var >= 0) {
+        fprintf(out, "  refractory ");
+        print_double(out, p->refr_steps);
+        fprintf(out, " steps (counter %s)\n", var_name(p, p->refr_var));
+    }
+    for (int j = 0; j < p->nobs; j++) {
+        fprintf(out, "  observable %d %s [", j, p->obs[j].name ? p->obs[j].name : "?");
+        print_dim(out, p->obs[j].dim);
+        fputs("] = ", out);
+        ir_expr_print(out, p->obs[j].expr, p);
+        fputc('\n', out);
+    }
+}
+
+static const char *ref_name(const struct ir_model *m, struct ir_ref r)
+{
+    if (r.is_input)
+        return r.index >= 0 && r.index < m->ninputs ? m->inputs[r.index].name : "?";
+    return r.index >= 0 && r.index < m->npops ? m->pops[r.index].name : "?";
+}
+
+static void dump_proj(FILE *out, const struct ir_model *m, const struct ir_proj *pr)
+{
+    const struct ir_pop *post = pr->post.index >= 0 && pr->post.index < m->npops ? &m->pops[pr->post.index] : NULL;
+    fprintf(out, "connect %s -> %s via %s: %s", ref_name(m, pr->pre), ref_name(m, pr->post),
+            pr->synapse ? pr->synapse : "?", ir_rule_name[pr->rule]);
+    if (pr->rule == IR_RULE_BERNOULLI) {
+        fputs("(p = ", out);
+        print_double(out, pr->p);
+        fputc(')', out);
+    } else if (pr->rule == IR_RULE_IN_DEGREE || pr->rule == IR_RULE_OUT_DEGREE) {
+        fprintf(out, "(%" PRId64 ")", pr->k);
+    }
+    if (pr->autapses)
+        fputs(" autapses", out);
+    fputs("\n  weight ", out);
+    ir_expr_print(out, pr->weight, NULL);
+    fputs(" [", out);
+    print_dim(out, pr->weight_dim);
+    fprintf(out, "]%s\n  delay ", pr->weight_const ? " constant" : " per synapse");
+    ir_expr_print(out, pr->delay, NULL);
+    fprintf(out, " ms%s\n", pr->delay_const ? " constant" : " per synapse");
+    for (int i = 0; i < pr->nincs; i++) {
+        fprintf(out, "  on spike: %s += ", post ? var_name(post, pr->incs[i].var) : "?");
+        print_double(out, pr->incs[i].scale);
+        fputs(" * w\n", out);
+    }
+}
+
+static void dump_record(FILE *out, const struct ir_model *m, const struct ir_record *r)
+{
+    fputs("record ", out);
+    for (int i = 0; i < r->npops; i++)
+        fprintf(out, "%s%s", i ? ", " : "", r->pops[i] >= 0 && r->pops[i] < m->npops ? m->pops[r->pops[i]].name : "?");
+    if (r->pooled)
+        fputs(r->npops ? ", all" : "all", out);
+    fputs(":\n", out);
+    static const char *const stat_names[IR_STAT_COUNT] = {
+#define X(name, str) [IR_STAT_##name] = str,
+        IR_STATS(X)
+#undef X
+    };
+    for (int s = 0; s < r->nstats; s++) {
+        const struct ir_stat *st = &r->stats[s];
+        fprintf(out, "  %s = %s", st->name ? st->name : "?", stat_names[st->kind]);
+        switch (st->kind) {
+        case IR_STAT_FANO:
+            fputs("(window ", out);
+            print_double(out, st->window);
+            fputs(" ms)", out);
+            break;
+        case IR_STAT_COUNT_CORR:
+            fputs("(window ", out);
+            print_double(out, st->window);
+            fputs(" ms, min_rate ", out);
+            print_double(out, st->min_rate);
+            fputs(" 1/ms)", out);
+            break;
+        case IR_STAT_MEAN:
+        case IR_STAT_VAR:
+        case IR_STAT_STD:
+            fprintf(out, "(obs %d", st->obs);
+            if (st->has_clip) {
+                fputs(", clip ", out);
+                print_double(out, st->clip);
+            }
+            if (st->bin > 0) {
+                fputs(", bin ", out);
+                print_double(out, st->bin);
+                fputs(" ms", out);
+            }
+            fputc(')', out);
+            break;
+        case IR_STAT_COV:
+            fprintf(out, "(obs %d, obs %d)", st->obs, st->obs2);
+            break;
+        case IR_STAT_DERIVED:
+            fputs("(", out);
+            ir_expr_print(out, st->derived, NULL);
+            fputs(")", out);
+            break;
+        default:
+            break;
+        }
+        fprintf(out, " [%s]\n", st->unit ? st->unit : "1");
+    }
+}
+
+void ir_dump(FILE *out, const struct ir_model *m)
+{
+    fprintf(out, "model %s: dt ", m->name ? m->name : "?");
+    print_double(out, m->dt);
+    fputs(" ms, duration ", out);
+    print_double(out, m->duration);
+    fputs(" ms, burn_in ", out);
+    print_double(out, m->burn_in);
+    fprintf(out, " ms, seed %" PRIu64 ", precision %s\n", m->seed, m->precision == IR_SINGLE ? "single" : "double");
+    for (int i = 0; i < m->npops; i++)
+        dump_pop(out, &m->pops[i], i);
+    for (int i = 0; i < m->ninputs; i++) {
+        const struct ir_input *in = &m->inputs[i];
+        if (in->kind == IR_INPUT_FILE) {
+            fprintf(out, "input %s = spikes[%" PRId64 "](\"%s\")\n", in->name, in->size, in->path ? in->path : "");
+            continue;
+        }
+        fprintf(out, "input %s = poisson[%" PRId64 "](rate ", in->name, in->size);
+        print_double(out, in->rate);
+        fputs(" 1/ms, correlation ", out);
+        print_double(out, in->corr);
+        fputs(", jitter ", out);
+        print_double(out, in->jitter);
+        fputs(" ms)\n", out);
+    }
+    for (int i = 0; i < m->nprojs; i++)
+        dump_proj(out, m, &m->projs[i]);
+    for (int i = 0; i < m->nrecords; i++)
+        dump_record(out, m, &m->records[i]);
+}
