@@ -285,6 +285,8 @@ void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p)
         } else if (pr == 4) {
             lp = pr + 1;
         }
+        if (pr >= prec_of(IR_ADD) && e->b->op == IR_CONST && signbit(e->b->value))
+            rp = prec_of(IR_NEG) + 1;      /* "V - (-1)", never "V - -1" */
         print_sub(out, e->a, p, lp);
         fprintf(out, " %s ", sym);
         print_sub(out, e->b, p, rp);
