@@ -3,7 +3,7 @@
  * engine, and hands back the statistics.  Plain C: no LLVM, no compiler headers beyond the IR data.
  *
  * Reproducibility: every random number is drawn from Philox keyed by (seed, stream, entity, counter), see
- * rt_rng.h, so the same seed gives the same network, inputs and spikes whatever the thread count.
+ * runtime/rng.h, so the same seed gives the same network, inputs and spikes whatever the thread count.
  */
 #ifndef BN_RT_H
 #define BN_RT_H
@@ -24,6 +24,7 @@ struct rt_options {
      * indices of the neurons that spiked (in increasing order). */
     void (*on_spikes)(void *ctx, int pop, int64_t step, const uint32_t *idx, int64_t n);
     void *on_spikes_ctx;
+    bool on_spikes_inputs;    /* also report input spikes, as pop = npops + input index (before the pops) */
     volatile int *cancel;     /* when non-NULL and set, the run stops early (Ctrl-C) and fails */
 };
 

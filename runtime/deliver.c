@@ -1,0 +1,154 @@
+/*
+ * deliver.c - spike compaction, sender queues, ring buffers and the specialised delivery loops
+ * (deliver.h).
+ *
+ * Owns: moving spikes to receptor variables.  Must not: allocate per step or print.
+ */
+#include "runtime/deliver.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size)
+{
+    q->len = len < 1 ? 1 : len;
+    q->size = size;
+    q->idx = malloc((size_t)(q->len * (size ? size : 1)) * sizeof *q->idx);
+    q->n = calloc((size_t)q->len, sizeof *q->n);
+    return q->idx && q->n;
+}
+
+void rt_spikeq_free(struct rt_spikeq *q)
+{
+    free(q->idx);
+    free(q->n);
+    q->idx = NULL;
+    q->n = NULL;
+}
+
+uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step)
+{
+    return q->idx + (step % q->len) * q->size;
+}
+
+void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int64_t n)
+{
+    q->n[step % q->len] = n;
+}
+
+void rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n)
+{
+    memcpy(rt_spikeq_slot(q, step), idx, (size_t)n * sizeof *idx);
+    rt_spikeq_set_count(q, step, n);
+}
+
+bool rt_ring_init(struct rt_ring *r, int len, int64_t size)
+{
+    r->len = len;
+    r->size = size;
+    r->buf = calloc((size_t)(len * (size ? size : 1)), sizeof *r->buf);
+    return r->buf != NULL;
+}
+
+void rt_ring_free(struct rt_ring *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+}
+
+void rt_ring_drain(struct rt_ring *r, int64_t step, double *var)
+{
+    double *slot = r->buf + (step % r->len) * r->size;
+    for (int64_t i = 0; i < r->size; i++) {
+        var[i] += slot[i];
+        slot[i] = 0.0;
+    }
+}
+
+int64_t rt_compact(const uint8_t *flags, int64_t n, uint32_t *out)
+{
+    int64_t k = 0;
+    for (int64_t base = 0; base < n; base += 8) {
+        uint64_t word;
+        memcpy(&word, flags + base, sizeof word);
+        if (!word)
+            continue;
+        int64_t end = base + 8 < n ? base + 8 : n;
+        for (int64_t i = base; i < end; i++)
+            if (flags[i])
+                out[k++] = (uint32_t)i;
+    }
+    return k;
+}
+
+/* ---- constant delay: straight into the receptor variable ------------------------------------------ */
+
+#define DEFINE_NOW(NAME, TGT, WEXPR)                                                                      \
+    static void NAME(const struct rt_conn *c, const TGT *tg, double *var, double scale, const uint32_t *idx, \
+                     int64_t n)                                                                           \
+    {                                                                                                     \
+        double sw = scale * c->wconst;                                                                    \
+        (void)sw;                                                                                         \
+        for (int64_t s = 0; s < n; s++) {                                                                 \
+            int64_t end = c->row[idx[s] + 1];                                                             \
+            for (int64_t k = c->row[idx[s]]; k < end; k++)                                                \
+                var[tg[k]] += WEXPR;                                                                      \
+        }                                                                                                 \
+    }
+DEFINE_NOW(now_const16, uint16_t, sw)
+DEFINE_NOW(now_const32, uint32_t, sw)
+DEFINE_NOW(now_w16, uint16_t, scale * (double)c->w[k])
+DEFINE_NOW(now_w32, uint32_t, scale * (double)c->w[k])
+
+void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
+                    const uint32_t *idx, int64_t n)
+{
+    if (n == 0 || c->nsyn == 0)
+        return;
+    for (int i = 0; i < p->nincs; i++) {
+        double *var = post_vars[p->incs[i].var];
+        double scale = p->incs[i].scale;
+        if (c->t16)
+            (c->w ? now_w16 : now_const16)(c, c->t16, var, scale, idx, n);
+        else
+            (c->w ? now_w32 : now_const32)(c, c->t32, var, scale, idx, n);
+    }
+}
+
+/* ---- per-synapse delays: into the target's ring ------------------------------------------------- */
+
+#define DEFINE_RING(NAME, TGT, WEXPR)                                                                     \
+    static void NAME(const struct rt_conn *c, const TGT *tg, struct rt_ring *r, double scale, int64_t step, \
+                     const uint32_t *idx, int64_t n)                                                      \
+    {                                                                                                     \
+        double sw = scale * c->wconst;                                                                    \
+        (void)sw;                                                                                         \
+        int len = r->len;                                                                                 \
+        int base = (int)(step % len);                                                                     \
+        for (int64_t s = 0; s < n; s++) {                                                                 \
+            int64_t end = c->row[idx[s] + 1];                                                             \
+            for (int64_t k = c->row[idx[s]]; k < end; k++) {                                              \
+                int slot = base + c->d[k];      /* d <= dmax < len: one subtraction wraps it */           \
+                slot -= slot >= len ? len : 0;                                                            \
+                r->buf[(int64_t)slot * r->size + tg[k]] += WEXPR;                                         \
+            }                                                                                             \
+        }                                                                                                 \
+    }
+DEFINE_RING(ring_const16, uint16_t, sw)
+DEFINE_RING(ring_const32, uint32_t, sw)
+DEFINE_RING(ring_w16, uint16_t, scale * (double)c->w[k])
+DEFINE_RING(ring_w32, uint32_t, scale * (double)c->w[k])
+
+void rt_deliver_ring(const struct rt_conn *c, const struct ir_proj *p, struct rt_ring *const *rings,
+                     int64_t step, const uint32_t *idx, int64_t n)
+{
+    if (n == 0 || c->nsyn == 0)
+        return;
+    for (int i = 0; i < p->nincs; i++) {
+        double scale = p->incs[i].scale;
+        if (c->t16)
+            (c->w ? ring_w16 : ring_const16)(c, c->t16, rings[i], scale, step, idx, n);
+        else
+            (c->w ? ring_w32 : ring_const32)(c, c->t32, rings[i], scale, step, idx, n);
+    }
+}

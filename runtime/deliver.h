@@ -1,0 +1,76 @@
+/*
+ * deliver.h - spike collection and delivery (DESIGN.md §3).
+ *
+ * Linear synapses: a spike of source j through projection p adds inc.scale * w to receptor variable
+ * inc.var of every target, for each increment of p; synapses of the same kinetics sum into one state.
+ *   constant delay d (>= 1 step): the sender keeps the spike lists of its last D steps (struct rt_spikeq,
+ *     a ring of D lists); at step t the list of step t - d goes through the projection (targets stay in
+ *     cache, no per-synapse queue).
+ *   per-synapse delays: per-target ring buffers of L = dmax + 1 slots per receptor variable
+ *     (struct rt_ring); a spike of step t adds into slot (t + d) mod L, and at the start of step t the
+ *     slot t mod L is added into the receptor variable and cleared.
+ * The inner loops are specialised for constant / per-synapse weight and 16 / 32-bit targets so no loop
+ * branches per synapse.  Delivery runs single-threaded in a fixed order (projections in model order,
+ * spikes in increasing index), so the sums do not depend on the thread count.
+ *
+ * Owns: the spike queues, the ring buffers and the delivery loops.  Must not: know about kernels or stats.
+ */
+#ifndef BN_RT_DELIVER_H
+#define BN_RT_DELIVER_H
+
+#include "compiler/ir/ir.h"
+#include "runtime/net.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Sender-side queue: the spike index lists of the last `len` steps of one source. */
+struct rt_spikeq {
+    int len;
+    int64_t size;          /* neurons of the source: capacity of each list */
+    uint32_t *idx;         /* len * size */
+    int64_t *n;            /* len */
+};
+bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size);
+void rt_spikeq_free(struct rt_spikeq *q);
+/* The list of `step` (valid for len steps after it was stored); count 0 for step < 0. */
+static inline const uint32_t *rt_spikeq_get(const struct rt_spikeq *q, int64_t step, int64_t *n)
+{
+    if (step < 0) {
+        *n = 0;
+        return q->idx;
+    }
+    int s = (int)(step % q->len);
+    *n = q->n[s];
+    return q->idx + (int64_t)s * q->size;
+}
+/* Stores the list of `step` (n <= size indices). */
+void rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n);
+/* Slot to fill directly (e.g. by rt_compact), then rt_spikeq_set_count(). */
+uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step);
+void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int64_t n);
+
+/* Per-target ring of future input to one receptor variable. */
+struct rt_ring {
+    int len;               /* dmax + 1 */
+    int64_t size;          /* target neurons */
+    double *buf;           /* len * size, slot-major so draining is one contiguous pass */
+};
+bool rt_ring_init(struct rt_ring *r, int len, int64_t size);
+void rt_ring_free(struct rt_ring *r);
+/* var[i] += slot(step)[i]; slot(step)[i] = 0. */
+void rt_ring_drain(struct rt_ring *r, int64_t step, double *var);
+
+/* Indices of the set flags of flags[0..n) in increasing order; returns their number.  flags must be
+ * readable up to a multiple of 8 bytes (padding zero): all-zero 8-byte words are skipped. */
+int64_t rt_compact(const uint8_t *flags, int64_t n, uint32_t *out);
+
+/* Constant-delay delivery of n spikes (source indices) through c: post_vars are the target population's
+ * variable columns. */
+void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
+                    const uint32_t *idx, int64_t n);
+/* Per-synapse-delay delivery of the spikes of step `step`: rings[i] is the ring of p->incs[i].var. */
+void rt_deliver_ring(const struct rt_conn *c, const struct ir_proj *p, struct rt_ring *const *rings,
+                     int64_t step, const uint32_t *idx, int64_t n);
+
+#endif

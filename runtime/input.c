@@ -1,0 +1,390 @@
+/*
+ * input.c - Poisson, correlated (mother process) and file spike inputs (input.h).
+ *
+ * Correlated input after SCIENCE.md: mother rate R = r/c; each daughter keeps a mother spike with
+ * probability c (so each daughter is Poisson at c R = r) and jitters it by N(0, jitter^2).  Two daughters
+ * share c^2 R T mother spikes in a window T >> jitter, so their count covariance is c r T against a
+ * variance r T: the count correlation is c.  The generator streams: before popping step s it has drawn
+ * every mother spike earlier than (s + H) dt, H = ceil(8 jitter/dt) + 2, and pushed the kept daughter
+ * spikes into a ring of L = 2H + 2 per-step buckets.  Jitters are clamped to +-8 sd (probability 1e-15
+ * of mattering) so no spike can land in a bucket already popped or beyond the ring.  The mother starts
+ * at t = -8 jitter so the daughter rate is stationary from t = 0; daughters before step 0 are dropped.
+ * Thinning draws come from a key per mother spike (RT_STREAM_THIN, spike number), so they do not
+ * depend on how the other mother spikes were thinned.
+ *
+ * Owns: the generators and the CSV spike reader.  Must not: print or exit.
+ */
+#include "runtime/input.h"
+
+#include "runtime/rng.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { GEN_POISSON, GEN_CORR, GEN_FILE };
+
+struct bucket {
+    uint32_t *v;
+    int64_t n, cap;
+};
+
+struct rt_input {
+    int kind;
+    int64_t size, nsteps;
+    double dt;
+    uint32_t *out;         /* this step's spikes */
+    int64_t outcap;
+    /* independent Poisson */
+    struct rt_rng *rng;    /* one per neuron */
+    int64_t *next;         /* next spike step per neuron */
+    double p, lq;          /* spike probability per step, log1p(-p) */
+    /* correlated */
+    struct rt_rng mother;
+    double tm, mean_isi, c, lqc, jitter;
+    uint64_t km;           /* mother spikes drawn so far */
+    uint64_t seed;
+    int index;
+    int64_t H, L;
+    struct bucket *buckets;
+    /* file */
+    int64_t *fsteps;
+    uint32_t *fneur;
+    int64_t fn, fpos;
+};
+
+static bool bucket_push(struct bucket *b, uint32_t x)
+{
+    if (b->n == b->cap) {
+        int64_t cap = b->cap ? 2 * b->cap : 64;
+        uint32_t *v = realloc(b->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return false;
+        b->v = v;
+        b->cap = cap;
+    }
+    b->v[b->n++] = x;
+    return true;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+size_t rt_input_bytes(const struct ir_input *in, double dt)
+{
+    size_t n = (size_t)in->size;
+    if (in->kind == IR_INPUT_FILE)
+        return n * sizeof(uint32_t) + (1u << 20);
+    if (in->corr > 0) {
+        double H = ceil(8 * in->jitter / dt) + 2, L = 2 * H + 2;
+        return n * sizeof(uint32_t) + (size_t)(L * (64 + 2 * (double)n * in->rate * dt) * sizeof(uint32_t));
+    }
+    return n * (sizeof(struct rt_rng) + sizeof(int64_t) + sizeof(uint32_t));
+}
+
+/* ---- CSV --------------------------------------------------------------------------------------------- */
+
+struct fspike {
+    int64_t step;
+    uint32_t neuron;
+};
+
+static int cmp_fspike(const void *a, const void *b)
+{
+    const struct fspike *x = a, *y = b;
+    if (x->step != y->step)
+        return (x->step > y->step) - (x->step < y->step);
+    return (x->neuron > y->neuron) - (x->neuron < y->neuron);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+        *--e = 0;
+    return s;
+}
+
+/* neuron: a non-negative decimal integer. */
+static bool parse_neuron(const char *s, long long *out)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    *out = strtoll(s, &end, 10);
+    return errno == 0 && *end == 0;
+}
+
+/* time: a number, optionally followed by the unit "ms" or "s". */
+static bool parse_time(const char *s, double *out)
+{
+    char *end;
+    if (!*s)
+        return false;
+    *out = strtod(s, &end);
+    if (end == s)
+        return false;
+    while (*end == ' ')
+        end++;
+    if (strcmp(end, "s") == 0)
+        *out *= 1000.0;
+    else if (*end && strcmp(end, "ms") != 0)
+        return false;
+    return isfinite(*out);
+}
+
+bool rt_input_read_csv(const char *path, int64_t size, double dt, int64_t nsteps, int64_t **steps,
+                       uint32_t **neurons, int64_t *n, char *err, size_t errlen)
+{
+    *steps = NULL;
+    *neurons = NULL;
+    *n = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    struct fspike *sp = NULL;
+    int64_t ns = 0, cap = 0;
+    char *line = NULL;
+    size_t linecap = 0;
+    long lineno = 0;
+    bool seen_data = false, ok = true;
+    while (ok && getline(&line, &linecap, f) >= 0) {
+        lineno++;
+        char *s = trim(line);
+        if (!*s || *s == '#')
+            continue;
+        char *comma = strchr(s, ',');
+        if (!comma) {
+            snprintf(err, errlen, "%s:%ld: expected 'neuron,time_ms'", path, lineno);
+            ok = false;
+            break;
+        }
+        *comma = 0;
+        char *a = trim(s), *b = trim(comma + 1);
+        long long neuron;
+        double t;
+        bool na = parse_neuron(a, &neuron), nb = parse_time(b, &t);
+        if (!seen_data && !na && !nb) {   /* a header line such as "neuron,time_ms" */
+            seen_data = true;
+            continue;
+        }
+        seen_data = true;
+        if (!na) {
+            snprintf(err, errlen, "%s:%ld: neuron '%s' is not a non-negative integer", path, lineno, a);
+            ok = false;
+        } else if (!nb) {
+            snprintf(err, errlen, "%s:%ld: time is not a number", path, lineno);
+            ok = false;
+        } else if (neuron >= size) {
+            snprintf(err, errlen, "%s:%ld: neuron %lld out of range (the input has %lld neurons)", path,
+                     lineno, neuron, (long long)size);
+            ok = false;
+        } else if (t < 0) {
+            snprintf(err, errlen, "%s:%ld: time %g ms is negative", path, lineno, t);
+            ok = false;
+        } else {
+            int64_t st = (int64_t)floor(t / dt + 0.5);
+            if (st >= nsteps)
+                continue;
+            if (ns == cap) {
+                cap = cap ? 2 * cap : 1024;
+                struct fspike *v = realloc(sp, (size_t)cap * sizeof *v);
+                if (!v) {
+                    snprintf(err, errlen, "%s: out of memory", path);
+                    ok = false;
+                    break;
+                }
+                sp = v;
+            }
+            sp[ns++] = (struct fspike){st, (uint32_t)neuron};
+        }
+    }
+    free(line);
+    fclose(f);
+    if (ok) {
+        qsort(sp, (size_t)ns, sizeof *sp, cmp_fspike);
+        *steps = malloc((size_t)(ns ? ns : 1) * sizeof **steps);
+        *neurons = malloc((size_t)(ns ? ns : 1) * sizeof **neurons);
+        if (!*steps || !*neurons) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            free(*steps);
+            free(*neurons);
+            *steps = NULL;
+            *neurons = NULL;
+            ok = false;
+        } else {
+            for (int64_t i = 0; i < ns; i++) {
+                (*steps)[i] = sp[i].step;
+                (*neurons)[i] = sp[i].neuron;
+            }
+            *n = ns;
+        }
+    }
+    free(sp);
+    return ok;
+}
+
+/* ---- generators -------------------------------------------------------------------------------------- */
+
+struct rt_input *rt_input_create(const struct ir_input *in, int index, double dt, int64_t nsteps,
+                                 uint64_t seed, char *err, size_t errlen)
+{
+    struct rt_input *g = calloc(1, sizeof *g);
+    if (!g)
+        goto oom;
+    g->size = in->size;
+    g->nsteps = nsteps;
+    g->dt = dt;
+    g->seed = seed;
+    g->index = index;
+    g->outcap = in->size > 0 ? in->size : 1;
+    g->out = malloc((size_t)g->outcap * sizeof *g->out);
+    if (!g->out)
+        goto oom;
+    if (in->kind == IR_INPUT_FILE) {
+        g->kind = GEN_FILE;
+        if (!rt_input_read_csv(in->path, in->size, dt, nsteps, &g->fsteps, &g->fneur, &g->fn, err, errlen)) {
+            rt_input_free(g);
+            return NULL;
+        }
+        return g;
+    }
+    if (!(in->rate >= 0) || !(in->corr >= 0 && in->corr <= 1) || !(in->jitter >= 0)) {
+        snprintf(err, errlen, "input %s: rate %g/ms, correlation %g, jitter %g ms out of range", in->name,
+                 in->rate, in->corr, in->jitter);
+        rt_input_free(g);
+        return NULL;
+    }
+    if (in->corr > 0) {
+        g->kind = GEN_CORR;
+        g->c = in->corr;
+        g->lqc = g->c < 1 ? log1p(-g->c) : 0;
+        g->jitter = in->jitter;
+        g->mean_isi = in->rate > 0 ? g->c / in->rate : INFINITY;
+        g->H = (int64_t)ceil(8 * g->jitter / dt) + 2;
+        g->L = 2 * g->H + 2;
+        g->buckets = calloc((size_t)g->L, sizeof *g->buckets);
+        if (!g->buckets)
+            goto oom;
+        rt_rng_init(&g->mother, seed, RT_STREAM(RT_STREAM_MOTHER, index), 0);
+        g->tm = -8 * g->jitter + g->mean_isi * rt_rng_exponential(&g->mother);
+        return g;
+    }
+    g->kind = GEN_POISSON;
+    /* Bernoulli(rate*dt) per step; rate*dt > 1 cannot be represented with one spike per step. */
+    g->p = in->rate * dt > 1 ? 1 : in->rate * dt;
+    g->lq = g->p < 1 ? log1p(-g->p) : 0;
+    g->rng = malloc((size_t)(in->size ? in->size : 1) * sizeof *g->rng);
+    g->next = malloc((size_t)(in->size ? in->size : 1) * sizeof *g->next);
+    if (!g->rng || !g->next)
+        goto oom;
+    for (int64_t i = 0; i < in->size; i++) {
+        rt_rng_init(&g->rng[i], seed, RT_STREAM(RT_STREAM_POISSON, index), (uint64_t)i);
+        g->next[i] = g->p >= 1 ? 0 : g->p > 0 ? rt_rng_geometric_lq(&g->rng[i], g->lq) : INT64_MAX;
+    }
+    return g;
+oom:
+    snprintf(err, errlen, "input %s: out of memory", in->name);
+    rt_input_free(g);
+    return NULL;
+}
+
+static bool corr_fill(struct rt_input *g, int64_t step)
+{
+    double horizon = (double)(step + g->H) * g->dt;
+    while (g->tm < horizon) {
+        struct rt_rng r;
+        rt_rng_init(&r, g->seed, RT_STREAM(RT_STREAM_THIN, g->index), g->km);
+        for (int64_t d = -1;;) {
+            d += 1 + (g->c < 1 ? rt_rng_geometric_lq(&r, g->lqc) : 0);
+            if (d >= g->size)
+                break;
+            double z = rt_rng_normal(&r);
+            z = z > 8 ? 8 : z < -8 ? -8 : z;
+            int64_t s = (int64_t)floor((g->tm + g->jitter * z) / g->dt + 0.5);
+            if (s < step || s >= g->nsteps || s >= step + g->L)
+                continue;
+            if (!bucket_push(&g->buckets[s % g->L], (uint32_t)d))
+                return false;
+        }
+        g->km++;
+        g->tm += g->mean_isi * rt_rng_exponential(&g->mother);
+    }
+    return true;
+}
+
+int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx)
+{
+    int64_t n = 0;
+    *idx = g->out;
+    switch (g->kind) {
+    case GEN_POISSON:
+        for (int64_t i = 0; i < g->size; i++) {
+            if (g->next[i] != step)
+                continue;
+            g->out[n++] = (uint32_t)i;
+            g->next[i] = step + 1 + (g->p < 1 ? rt_rng_geometric_lq(&g->rng[i], g->lq) : 0);
+        }
+        return n;
+    case GEN_CORR: {
+        if (!corr_fill(g, step))
+            return -1;
+        struct bucket *b = &g->buckets[step % g->L];
+        qsort(b->v, (size_t)b->n, sizeof *b->v, cmp_u32);
+        if (b->n > g->outcap) {
+            uint32_t *v = realloc(g->out, (size_t)b->n * sizeof *v);
+            if (!v)
+                return -1;
+            g->out = v;
+            g->outcap = b->n;
+            *idx = g->out;
+        }
+        memcpy(g->out, b->v, (size_t)b->n * sizeof *b->v);
+        n = b->n;
+        b->n = 0;
+        return n;
+    }
+    case GEN_FILE:
+        while (g->fpos < g->fn && g->fsteps[g->fpos] < step)
+            g->fpos++;
+        while (g->fpos < g->fn && g->fsteps[g->fpos] == step) {
+            if (n == g->outcap) {
+                uint32_t *v = realloc(g->out, (size_t)(2 * g->outcap) * sizeof *v);
+                if (!v)
+                    return -1;
+                g->out = v;
+                g->outcap *= 2;
+                *idx = g->out;
+            }
+            g->out[n++] = g->fneur[g->fpos++];
+        }
+        return n;
+    }
+    return 0;
+}
+
+void rt_input_free(struct rt_input *g)
+{
+    if (!g)
+        return;
+    free(g->out);
+    free(g->rng);
+    free(g->next);
+    if (g->buckets)
+        for (int64_t i = 0; i < g->L; i++)
+            free(g->buckets[i].v);
+    free(g->buckets);
+    free(g->fsteps);
+    free(g->fneur);
+    free(g);
+}

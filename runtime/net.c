@@ -1,0 +1,425 @@
+/*
+ * net.c - building one projection's CSR connectivity from its rule (net.h).
+ *
+ * Rules and their algorithms (none is O(Npre * Npost) unless the result is):
+ *   bernoulli(p)   per source row, geometric skipping over targets (skip ~ Geom(p)): O(synapses).
+ *   in_degree(K)   per target, K distinct sources by Floyd's algorithm (Bentley & Floyd, CACM 30(9), 1987)
+ *                  with a bitmap for membership, then a counting-sort transpose into rows by source.
+ *   out_degree(K)  per source, K distinct targets by Floyd's algorithm, row sorted.
+ *   one_to_one     i -> i;  all_to_all: every pair.
+ * Autapses (i -> i when source and target are the same population) are excluded unless allowed: the
+ * bernoulli and all-to-all rows skip i, the degree rules draw from the N - 1 other neurons.
+ *
+ * Owns: rt_conn construction and the per-projection memory figures.  Must not: print or exit.
+ */
+#include "runtime/net.h"
+
+#include "runtime/rng.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int64_t rt_ref_size(const struct ir_model *m, struct ir_ref r)
+{
+    return r.is_input ? m->inputs[r.index].size : m->pops[r.index].size;
+}
+
+static const char *ref_name(const struct ir_model *m, struct ir_ref r)
+{
+    return r.is_input ? m->inputs[r.index].name : m->pops[r.index].name;
+}
+
+int rt_delay_steps(double delay_ms, double dt)
+{
+    double s = nearbyint(delay_ms / dt);
+    if (!(s >= 1.0))       /* also catches NaN; the caller checks finiteness for messages */
+        return 1;
+    return s > 2147483647.0 ? 2147483647 : (int)s;
+}
+
+static bool excludes_autapses(const struct ir_proj *p)
+{
+    return !p->autapses && !p->pre.is_input && p->pre.index == p->post.index;
+}
+
+static void fail(char *err, size_t errlen, const struct ir_model *m, const struct ir_proj *p, const char *fmt, ...)
+{
+    int n = snprintf(err, errlen, "projection %s -> %s: ", ref_name(m, p->pre), ref_name(m, p->post));
+    if (n < 0 || (size_t)n >= errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+double rt_conn_expected(const struct ir_model *m, int j)
+{
+    const struct ir_proj *p = &m->projs[j];
+    double npre = (double)rt_ref_size(m, p->pre), npost = (double)rt_ref_size(m, p->post);
+    double ex = excludes_autapses(p) ? 1.0 : 0.0;
+    switch (p->rule) {
+    case IR_RULE_BERNOULLI: {
+        double q = p->p < 0 ? 0 : p->p > 1 ? 1 : p->p;
+        return npre * (npost - ex) * q;
+    }
+    case IR_RULE_IN_DEGREE: return npost * (double)p->k;
+    case IR_RULE_OUT_DEGREE: return npre * (double)p->k;
+    case IR_RULE_ONE_TO_ONE: return ex ? 0.0 : npre;
+    case IR_RULE_ALL_TO_ALL: return npre * (npost - ex);
+    }
+    return 0.0;
+}
+
+size_t rt_conn_bytes(const struct ir_model *m, int j)
+{
+    const struct ir_proj *p = &m->projs[j];
+    double per = rt_ref_size(m, p->post) < 65536 ? 2 : 4;
+    if (!p->weight_const)
+        per += sizeof(float);
+    if (!p->delay_const)
+        per += sizeof(uint16_t);
+    return (size_t)(rt_conn_expected(m, j) * per) + sizeof(int64_t) * (size_t)(rt_ref_size(m, p->pre) + 1);
+}
+
+int rt_conn_dmax_estimate(const struct ir_model *m, int j)
+{
+    const struct ir_proj *p = &m->projs[j];
+    double d;
+    if (!p->delay)
+        return 1;
+    if (ir_eval_const(p->delay, &d))
+        return rt_delay_steps(d, m->dt);
+    struct rt_rng r;
+    rt_rng_init(&r, m->seed, RT_STREAM(RT_STREAM_ESTIMATE, 0), (uint64_t)j);
+    int dmax = 1;
+    for (int i = 0; i < 1000; i++) {
+        double v = ir_eval(p->delay, NULL, rt_rng_draw, &r);
+        if (isfinite(v)) {
+            int s = rt_delay_steps(v, m->dt);
+            dmax = s > dmax ? s : dmax;
+        }
+    }
+    return dmax;
+}
+
+/* ---- growable target list ------------------------------------------------------------------------ */
+
+struct u32vec {
+    uint32_t *v;
+    int64_t n, cap;
+};
+
+static bool u32vec_reserve(struct u32vec *a, int64_t need)
+{
+    if (need <= a->cap)
+        return true;
+    int64_t cap = a->cap ? a->cap : 1024;
+    while (cap < need)
+        cap += cap / 2 + 1024;
+    uint32_t *v = realloc(a->v, (size_t)cap * sizeof *v);
+    if (!v)
+        return false;
+    a->v = v;
+    a->cap = cap;
+    return true;
+}
+
+/* ---- the rules ------------------------------------------------------------------------------------ */
+
+static bool build_bernoulli(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct u32vec *tg)
+{
+    bool ex = excludes_autapses(p);
+    double q = p->p;
+    double expect = (double)c->npre * (double)c->npost * (q > 1 ? 1 : q < 0 ? 0 : q);
+    /* Reserve the mean plus 6 binomial sd: the realloc below then practically never runs. */
+    if (!u32vec_reserve(tg, (int64_t)(expect + 6.0 * sqrt(expect) + 1024.0)))
+        return false;
+    double lq = q < 1.0 ? log1p(-q) : 0.0;
+    for (int64_t i = 0; i < c->npre; i++) {
+        c->row[i] = tg->n;
+        if (!(q > 0.0))
+            continue;
+        struct rt_rng r;
+        rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)i);
+        for (int64_t t = -1;;) {
+            t += 1 + (q < 1.0 ? rt_rng_geometric_lq(&r, lq) : 0);
+            if (t >= c->npost)
+                break;
+            if (ex && t == i)
+                continue;
+            if (!u32vec_reserve(tg, tg->n + 1))
+                return false;
+            tg->v[tg->n++] = (uint32_t)t;
+        }
+    }
+    c->row[c->npre] = tg->n;
+    return true;
+}
+
+/* Floyd's sampling of k distinct values of [0, n) into out, with `bits` (n bits, all clear) for
+ * membership; the bits are cleared again before returning. */
+static void floyd(struct rt_rng *r, uint32_t n, uint32_t k, uint64_t *bits, uint32_t *out)
+{
+    for (uint32_t jj = n - k, i = 0; jj < n; jj++, i++) {
+        uint32_t v = rt_rng_below(r, jj + 1);
+        if (bits[v >> 6] >> (v & 63) & 1)
+            v = jj;
+        bits[v >> 6] |= 1ull << (v & 63);
+        out[i] = v;
+    }
+    for (uint32_t i = 0; i < k; i++)
+        bits[out[i] >> 6] = 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool build_in_degree(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct u32vec *tg)
+{
+    bool ex = excludes_autapses(p);
+    uint32_t k = (uint32_t)p->k, n = (uint32_t)(c->npre - (ex ? 1 : 0));
+    int64_t total = c->npost * (int64_t)k;
+    uint32_t *src = malloc((size_t)(total ? total : 1) * sizeof *src);
+    uint64_t *bits = calloc((size_t)(c->npre / 64 + 1), sizeof *bits);
+    int64_t *pos = calloc((size_t)c->npre + 1, sizeof *pos);
+    bool ok = src && bits && pos && u32vec_reserve(tg, total);
+    if (ok) {
+        for (int64_t t = 0; t < c->npost; t++) {
+            struct rt_rng r;
+            rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)t);
+            uint32_t *s = src + t * (int64_t)k;
+            floyd(&r, n, k, bits, s);
+            for (uint32_t i = 0; ex && i < k; i++)
+                s[i] += s[i] >= (uint32_t)t;   /* skip the target itself */
+        }
+        /* Transpose: count per source, prefix sums, then fill in target order (rows come out sorted). */
+        for (int64_t i = 0; i < total; i++)
+            c->row[src[i] + 1]++;
+        for (int64_t i = 0; i < c->npre; i++)
+            c->row[i + 1] += c->row[i];
+        memcpy(pos, c->row, (size_t)c->npre * sizeof *pos);
+        for (int64_t t = 0; t < c->npost; t++)
+            for (uint32_t i = 0; i < k; i++)
+                tg->v[pos[src[t * (int64_t)k + i]]++] = (uint32_t)t;
+        tg->n = total;
+    }
+    free(src);
+    free(bits);
+    free(pos);
+    return ok;
+}
+
+static bool build_out_degree(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct u32vec *tg)
+{
+    bool ex = excludes_autapses(p);
+    uint32_t k = (uint32_t)p->k, n = (uint32_t)(c->npost - (ex ? 1 : 0));
+    int64_t total = c->npre * (int64_t)k;
+    uint64_t *bits = calloc((size_t)(c->npost / 64 + 1), sizeof *bits);
+    bool ok = bits && u32vec_reserve(tg, total ? total : 1);
+    for (int64_t i = 0; ok && i < c->npre; i++) {
+        struct rt_rng r;
+        rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)i);
+        uint32_t *s = tg->v + i * (int64_t)k;
+        c->row[i] = i * (int64_t)k;
+        floyd(&r, n, k, bits, s);
+        for (uint32_t q = 0; ex && q < k; q++)
+            s[q] += s[q] >= (uint32_t)i;
+        qsort(s, k, sizeof *s, cmp_u32);
+    }
+    c->row[c->npre] = total;
+    tg->n = total;
+    free(bits);
+    return ok;
+}
+
+static bool build_dense(struct rt_conn *c, const struct ir_proj *p, struct u32vec *tg)
+{
+    bool ex = excludes_autapses(p);
+    bool one = p->rule == IR_RULE_ONE_TO_ONE;
+    int64_t per = one ? (ex ? 0 : 1) : c->npost - (ex ? 1 : 0);
+    if (!u32vec_reserve(tg, c->npre * per + 1))
+        return false;
+    for (int64_t i = 0; i < c->npre; i++) {
+        c->row[i] = tg->n;
+        if (one) {
+            if (!ex)
+                tg->v[tg->n++] = (uint32_t)i;
+            continue;
+        }
+        for (int64_t t = 0; t < c->npost; t++)
+            if (!(ex && t == i))
+                tg->v[tg->n++] = (uint32_t)t;
+    }
+    c->row[c->npre] = tg->n;
+    return true;
+}
+
+/* ---- weights and delays ---------------------------------------------------------------------------- */
+
+static bool draw_weights(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, char *err, size_t errlen)
+{
+    const struct ir_proj *p = &m->projs[j];
+    c->w = malloc((size_t)(c->nsyn ? c->nsyn : 1) * sizeof *c->w);
+    if (!c->w) {
+        fail(err, errlen, m, p, "out of memory for %lld weights", (long long)c->nsyn);
+        return false;
+    }
+    for (int64_t i = 0; i < c->npre; i++) {
+        struct rt_rng r;
+        rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_WEIGHT, j), (uint64_t)i);
+        for (int64_t k = c->row[i]; k < c->row[i + 1]; k++) {
+            double w = ir_eval(p->weight, NULL, rt_rng_draw, &r);
+            if (!isfinite(w)) {
+                fail(err, errlen, m, p, "weight of synapse %lld -> %lld is %g", (long long)i,
+                     (long long)(c->t16 ? c->t16[k] : c->t32[k]), w);
+                return false;
+            }
+            c->w[k] = (float)w;
+        }
+    }
+    return true;
+}
+
+static bool draw_delays(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, char *err, size_t errlen)
+{
+    const struct ir_proj *p = &m->projs[j];
+    c->d = malloc((size_t)(c->nsyn ? c->nsyn : 1) * sizeof *c->d);
+    if (!c->d) {
+        fail(err, errlen, m, p, "out of memory for %lld delays", (long long)c->nsyn);
+        return false;
+    }
+    c->dmax = 1;
+    for (int64_t i = 0; i < c->npre; i++) {
+        struct rt_rng r;
+        rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_DELAY, j), (uint64_t)i);
+        for (int64_t k = c->row[i]; k < c->row[i + 1]; k++) {
+            double d = ir_eval(p->delay, NULL, rt_rng_draw, &r);
+            int s = rt_delay_steps(d, m->dt);
+            if (!isfinite(d) || s > 65535) {
+                fail(err, errlen, m, p, "delay %g ms of synapse %lld -> %lld is %s", d, (long long)i,
+                     (long long)(c->t16 ? c->t16[k] : c->t32[k]),
+                     isfinite(d) ? "longer than 65535 steps" : "not a number");
+                return false;
+            }
+            c->d[k] = (uint16_t)s;
+            c->dmax = s > c->dmax ? s : c->dmax;
+        }
+    }
+    return true;
+}
+
+/* ---- the whole projection -------------------------------------------------------------------------- */
+
+bool rt_conn_build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, char *err, size_t errlen)
+{
+    const struct ir_proj *p = &m->projs[j];
+    memset(c, 0, sizeof *c);
+    c->npre = rt_ref_size(m, p->pre);
+    c->npost = rt_ref_size(m, p->post);
+    c->dconst = c->dmax = 1;
+    if (p->post.is_input) {
+        fail(err, errlen, m, p, "the target must be a neuron population");
+        return false;
+    }
+    if (c->npost > (int64_t)UINT32_MAX || c->npre > (int64_t)UINT32_MAX) {
+        fail(err, errlen, m, p, "populations above 2^32 neurons are not supported");
+        return false;
+    }
+    bool ex = excludes_autapses(p);
+    if (p->rule == IR_RULE_IN_DEGREE || p->rule == IR_RULE_OUT_DEGREE) {
+        int64_t avail = (p->rule == IR_RULE_IN_DEGREE ? c->npre : c->npost) - (ex ? 1 : 0);
+        if (p->k < 0 || p->k > avail) {
+            fail(err, errlen, m, p, "%s(%lld) needs %lld distinct %s but only %lld are available",
+                 ir_rule_name[p->rule], (long long)p->k, (long long)p->k,
+                 p->rule == IR_RULE_IN_DEGREE ? "sources" : "targets", (long long)(avail < 0 ? 0 : avail));
+            return false;
+        }
+    }
+    if (p->rule == IR_RULE_ONE_TO_ONE && c->npre != c->npost) {
+        fail(err, errlen, m, p, "one_to_one needs equal sizes, not %lld and %lld", (long long)c->npre,
+             (long long)c->npost);
+        return false;
+    }
+
+    c->row = calloc((size_t)c->npre + 1, sizeof *c->row);
+    struct u32vec tg = {0};
+    bool ok = c->row != NULL;
+    if (ok) {
+        switch (p->rule) {
+        case IR_RULE_BERNOULLI: ok = build_bernoulli(c, p, j, seed, &tg); break;
+        case IR_RULE_IN_DEGREE: ok = build_in_degree(c, p, j, seed, &tg); break;
+        case IR_RULE_OUT_DEGREE: ok = build_out_degree(c, p, j, seed, &tg); break;
+        case IR_RULE_ONE_TO_ONE:
+        case IR_RULE_ALL_TO_ALL: ok = build_dense(c, p, &tg); break;
+        }
+    }
+    if (!ok) {
+        free(tg.v);
+        rt_conn_free(c);
+        fail(err, errlen, m, p, "out of memory building %.0f synapses", rt_conn_expected(m, j));
+        return false;
+    }
+    c->nsyn = tg.n;
+
+    /* Narrow the targets to 16 bits when the target population allows (transiently 6 bytes/synapse). */
+    if (c->npost < 65536) {
+        c->t16 = malloc((size_t)(c->nsyn ? c->nsyn : 1) * sizeof *c->t16);
+        if (!c->t16) {
+            free(tg.v);
+            rt_conn_free(c);
+            fail(err, errlen, m, p, "out of memory for %lld synapses", (long long)c->nsyn);
+            return false;
+        }
+        for (int64_t k = 0; k < c->nsyn; k++)
+            c->t16[k] = (uint16_t)tg.v[k];
+        free(tg.v);
+    } else {
+        uint32_t *v = realloc(tg.v, (size_t)(c->nsyn ? c->nsyn : 1) * sizeof *v);
+        c->t32 = v ? v : tg.v;
+    }
+
+    double v;
+    if (!p->weight)
+        c->wconst = 1.0;
+    else if (ir_eval_const(p->weight, &v))
+        c->wconst = v;
+    else if (!draw_weights(c, m, j, seed, err, errlen)) {
+        rt_conn_free(c);
+        return false;
+    }
+    if (!p->delay)
+        c->dconst = 1;
+    else if (ir_eval_const(p->delay, &v)) {
+        if (!isfinite(v)) {
+            fail(err, errlen, m, p, "delay is %g", v);
+            rt_conn_free(c);
+            return false;
+        }
+        c->dconst = c->dmax = rt_delay_steps(v, m->dt);
+    } else if (!draw_delays(c, m, j, seed, err, errlen)) {
+        rt_conn_free(c);
+        return false;
+    }
+    return true;
+}
+
+void rt_conn_free(struct rt_conn *c)
+{
+    free(c->row);
+    free(c->t16);
+    free(c->t32);
+    free(c->w);
+    free(c->d);
+    c->row = NULL;
+    c->t16 = NULL;
+    c->t32 = NULL;
+    c->w = NULL;
+    c->d = NULL;
+}

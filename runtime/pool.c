@@ -1,0 +1,130 @@
+/*
+ * pool.c - fork-join thread pool with a generation counter (pool.h).
+ *
+ * Owns: thread lifetime and the barrier.  Must not: allocate per call.
+ */
+#include "runtime/pool.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+struct rt_pool;
+
+struct worker {
+    struct rt_pool *pool;
+    int tid;
+    pthread_t th;
+};
+
+struct rt_pool {
+    int n;
+    struct worker *w;
+    int started;
+    atomic_uint gen;       /* bumped once per rt_pool_run */
+    atomic_int done;       /* workers finished with the current generation */
+    atomic_bool stop;
+    rt_pool_fn fn;
+    void *arg;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+enum { SPINS = 20000 };
+
+static void *worker_main(void *vp)
+{
+    struct worker *w = vp;
+    struct rt_pool *p = w->pool;
+    unsigned seen = 0;
+    for (;;) {
+        unsigned g;
+        int spins = 0;
+        while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen) {
+            if (++spins < SPINS)
+                continue;
+            pthread_mutex_lock(&p->mu);
+            while (atomic_load_explicit(&p->gen, memory_order_acquire) == seen)
+                pthread_cond_wait(&p->cv, &p->mu);
+            pthread_mutex_unlock(&p->mu);
+        }
+        seen = g;
+        if (atomic_load(&p->stop))
+            return NULL;
+        p->fn(p->arg, w->tid, p->n);
+        atomic_fetch_add_explicit(&p->done, 1, memory_order_release);
+    }
+}
+
+struct rt_pool *rt_pool_create(int nthreads)
+{
+    struct rt_pool *p = calloc(1, sizeof *p);
+    if (!p)
+        return NULL;
+    p->n = nthreads < 1 ? 1 : nthreads;
+    atomic_init(&p->gen, 0);
+    atomic_init(&p->done, 0);
+    atomic_init(&p->stop, false);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->w = calloc((size_t)p->n, sizeof *p->w);
+    if (!p->w) {
+        rt_pool_free(p);
+        return NULL;
+    }
+    for (int i = 1; i < p->n; i++) {
+        p->w[i].pool = p;
+        p->w[i].tid = i;
+        if (pthread_create(&p->w[i].th, NULL, worker_main, &p->w[i]) != 0) {
+            rt_pool_free(p);
+            return NULL;
+        }
+        p->started = i;
+    }
+    return p;
+}
+
+int rt_pool_threads(const struct rt_pool *p)
+{
+    return p->n;
+}
+
+void rt_pool_run(struct rt_pool *p, rt_pool_fn fn, void *arg)
+{
+    if (p->n == 1) {
+        fn(arg, 0, 1);
+        return;
+    }
+    p->fn = fn;
+    p->arg = arg;
+    atomic_store_explicit(&p->done, 0, memory_order_relaxed);
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    fn(arg, 0, p->n);
+    int spins = 0;
+    while (atomic_load_explicit(&p->done, memory_order_acquire) < p->n - 1)
+        if (++spins > SPINS)
+            sched_yield();
+}
+
+void rt_pool_free(struct rt_pool *p)
+{
+    if (!p)
+        return;
+    if (p->started > 0) {
+        atomic_store(&p->stop, true);
+        pthread_mutex_lock(&p->mu);
+        atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        for (int i = 1; i <= p->started; i++)
+            pthread_join(p->w[i].th, NULL);
+    }
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->w);
+    free(p);
+}
