@@ -1,0 +1,290 @@
+/*
+ * test_runtime_net.c - connectivity rules (runtime/net.h): counts against their distributions, exact
+ * degrees, no duplicates, no autapses, 16/32-bit targets, per-synapse weights and delays, determinism.
+ * Statistical checks use 5 standard deviations of the stated distribution.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runtime/net.h"
+
+static struct arena A;
+
+/* Two populations (sizes n0, n1) and one projection pre -> post with the given rule. */
+static struct ir_model *model(int64_t n0, int64_t n1, struct ir_ref pre, struct ir_ref post, enum ir_rule rule)
+{
+    struct ir_model *m = arena_alloc(&A, sizeof *m);
+    m->dt = 0.1;
+    m->duration = 100;
+    m->npops = 2;
+    m->pops = arena_alloc(&A, 2 * sizeof *m->pops);
+    m->pops[0].name = "E";
+    m->pops[0].size = n0;
+    m->pops[1].name = "I";
+    m->pops[1].size = n1;
+    m->nprojs = 1;
+    m->projs = arena_alloc(&A, sizeof *m->projs);
+    struct ir_proj *p = m->projs;
+    p->pre = pre;
+    p->post = post;
+    p->rule = rule;
+    p->weight = ir_const(&A, 2.5);
+    p->weight_const = true;
+    p->delay = ir_const(&A, 0.1);
+    p->delay_const = true;
+    return m;
+}
+#define POP(i) ((struct ir_ref){false, (i)})
+
+static uint32_t tgt(const struct rt_conn *c, int64_t k)
+{
+    return c->t16 ? c->t16[k] : c->t32[k];
+}
+
+/* Every row strictly increasing (so no duplicate synapse) and in range. */
+static void check_rows(const struct rt_conn *c)
+{
+    assert_int_equal(c->row[0], 0);
+    assert_int_equal(c->row[c->npre], c->nsyn);
+    for (int64_t i = 0; i < c->npre; i++) {
+        assert_true(c->row[i] <= c->row[i + 1]);
+        for (int64_t k = c->row[i]; k < c->row[i + 1]; k++) {
+            assert_true(tgt(c, k) < c->npost);
+            if (k > c->row[i])
+                assert_true(tgt(c, k) > tgt(c, k - 1));
+        }
+    }
+}
+
+static int64_t autapses(const struct rt_conn *c)
+{
+    int64_t n = 0;
+    for (int64_t i = 0; i < c->npre; i++)
+        for (int64_t k = c->row[i]; k < c->row[i + 1]; k++)
+            n += tgt(c, k) == (uint32_t)i;
+    return n;
+}
+
+static void test_bernoulli(void **state)
+{
+    (void)state;
+    char err[256];
+    struct ir_model *m = model(2000, 2000, POP(0), POP(1), IR_RULE_BERNOULLI);
+    m->projs[0].p = 0.1;
+    struct rt_conn c;
+    assert_true(rt_conn_build(&c, m, 0, 1, err, sizeof err));
+    check_rows(&c);
+    assert_non_null(c.t16);
+    assert_null(c.w);
+    assert_null(c.d);
+    assert_true(c.wconst == 2.5);
+    assert_int_equal(c.dconst, 1);
+    /* total ~ Binomial(4e6, 0.1): mean 4e5, sd 600 */
+    assert_true(fabs((double)c.nsyn - 4e5) < 5 * 600);
+    assert_true(fabs(rt_conn_expected(m, 0) - 4e5) < 1e-6);
+    /* row degrees ~ Binomial(2000, 0.1): variance 180; the sample variance over 2000 rows has sd
+     * ~ 180 sqrt(2/1999) = 5.7 */
+    double mean = (double)c.nsyn / 2000, v = 0;
+    for (int64_t i = 0; i < 2000; i++) {
+        double d = (double)(c.row[i + 1] - c.row[i]) - mean;
+        v += d * d;
+    }
+    v /= 1999;
+    assert_true(fabs(v - 180) < 5 * 5.7);
+
+    /* same seed: same network; another seed: another one */
+    struct rt_conn c2, c3;
+    assert_true(rt_conn_build(&c2, m, 0, 1, err, sizeof err));
+    assert_true(rt_conn_build(&c3, m, 0, 2, err, sizeof err));
+    assert_int_equal(c.nsyn, c2.nsyn);
+    assert_memory_equal(c.row, c2.row, 2001 * sizeof *c.row);
+    assert_memory_equal(c.t16, c2.t16, (size_t)c.nsyn * sizeof *c.t16);
+    assert_true(c3.nsyn != c.nsyn || memcmp(c.t16, c3.t16, (size_t)c.nsyn * 2) != 0);
+    rt_conn_free(&c);
+    rt_conn_free(&c2);
+    rt_conn_free(&c3);
+}
+
+static void test_bernoulli_autapses(void **state)
+{
+    (void)state;
+    char err[256];
+    struct ir_model *m = model(1000, 10, POP(0), POP(0), IR_RULE_BERNOULLI);
+    m->projs[0].p = 0.5;
+    struct rt_conn c;
+    assert_true(rt_conn_build(&c, m, 0, 5, err, sizeof err));
+    check_rows(&c);
+    assert_int_equal(autapses(&c), 0);
+    /* Binomial(1000 * 999, 0.5): sd sqrt(999000/4) = 499.7 */
+    assert_true(fabs((double)c.nsyn - 499500) < 5 * 499.7);
+    rt_conn_free(&c);
+    m->projs[0].autapses = true;
+    assert_true(rt_conn_build(&c, m, 0, 5, err, sizeof err));
+    /* self-connections ~ Binomial(1000, 0.5): sd 15.8 */
+    assert_true(fabs((double)autapses(&c) - 500) < 5 * 15.8);
+    rt_conn_free(&c);
+    /* p = 1 is all-to-all without self; p = 0 is empty */
+    m->projs[0].autapses = false;
+    m->projs[0].p = 1;
+    assert_true(rt_conn_build(&c, m, 0, 5, err, sizeof err));
+    assert_int_equal(c.nsyn, 1000 * 999);
+    rt_conn_free(&c);
+    m->projs[0].p = 0;
+    assert_true(rt_conn_build(&c, m, 0, 5, err, sizeof err));
+    assert_int_equal(c.nsyn, 0);
+    rt_conn_free(&c);
+}
+
+static void test_in_degree(void **state)
+{
+    (void)state;
+    char err[256];
+    struct ir_model *m = model(1000, 10, POP(0), POP(0), IR_RULE_IN_DEGREE);
+    m->projs[0].k = 50;
+    struct rt_conn c;
+    assert_true(rt_conn_build(&c, m, 0, 3, err, sizeof err));
+    check_rows(&c);
+    assert_int_equal(c.nsyn, 50 * 1000);
+    assert_int_equal(autapses(&c), 0);
+    int64_t *in = calloc(1000, sizeof *in);
+    for (int64_t k = 0; k < c.nsyn; k++)
+        in[tgt(&c, k)]++;
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(in[i], 50);   /* exactly K for every target */
+    free(in);
+    /* out-degrees: each source is in a target's sample with probability 50/999; mean 50 exactly */
+    assert_true(fabs((double)c.nsyn / 1000 - 50) < 1e-12);
+    rt_conn_free(&c);
+
+    /* K = N - 1 without autapses: every other neuron exactly once */
+    m->projs[0].k = 999;
+    assert_true(rt_conn_build(&c, m, 0, 3, err, sizeof err));
+    assert_int_equal(c.nsyn, 999 * 1000);
+    assert_int_equal(autapses(&c), 0);
+    check_rows(&c);
+    rt_conn_free(&c);
+
+    m->projs[0].k = 1000;
+    assert_false(rt_conn_build(&c, m, 0, 3, err, sizeof err));
+    assert_string_equal(err, "projection E -> E: in_degree(1000) needs 1000 distinct sources but only 999 are available");
+}
+
+static void test_out_degree_wide(void **state)
+{
+    (void)state;
+    char err[256];
+    /* target population >= 65536: 32-bit targets */
+    struct ir_model *m = model(100, 70000, POP(0), POP(1), IR_RULE_OUT_DEGREE);
+    m->projs[0].k = 30;
+    struct rt_conn c;
+    assert_true(rt_conn_build(&c, m, 0, 3, err, sizeof err));
+    assert_null(c.t16);
+    assert_non_null(c.t32);
+    check_rows(&c);
+    for (int64_t i = 0; i < 100; i++)
+        assert_int_equal(c.row[i + 1] - c.row[i], 30);
+    /* targets spread over the whole range: the max of 3000 uniform draws is above 69000 unless the
+     * sampler ignores the high range (P(max < 69000) = (69/70)^3000 ~ 1e-19) */
+    uint32_t hi = 0;
+    for (int64_t k = 0; k < c.nsyn; k++)
+        hi = tgt(&c, k) > hi ? tgt(&c, k) : hi;
+    assert_true(hi >= 69000);
+    rt_conn_free(&c);
+}
+
+static void test_one_and_all(void **state)
+{
+    (void)state;
+    char err[256];
+    struct ir_model *m = model(500, 500, POP(0), POP(1), IR_RULE_ONE_TO_ONE);
+    struct rt_conn c;
+    assert_true(rt_conn_build(&c, m, 0, 3, err, sizeof err));
+    assert_int_equal(c.nsyn, 500);
+    for (int64_t i = 0; i < 500; i++) {
+        assert_int_equal(c.row[i], i);
+        assert_int_equal(tgt(&c, i), i);
+    }
+    rt_conn_free(&c);
+    m->pops[1].size = 400;
+    assert_false(rt_conn_build(&c, m, 0, 3, err, sizeof err));
+    assert_string_equal(err, "projection E -> I: one_to_one needs equal sizes, not 500 and 400");
+
+    m = model(30, 40, POP(0), POP(1), IR_RULE_ALL_TO_ALL);
+    assert_true(rt_conn_build(&c, m, 0, 3, err, sizeof err));
+    assert_int_equal(c.nsyn, 1200);
+    check_rows(&c);
+    rt_conn_free(&c);
+    m = model(30, 40, POP(0), POP(0), IR_RULE_ALL_TO_ALL);
+    assert_true(rt_conn_build(&c, m, 0, 3, err, sizeof err));
+    assert_int_equal(c.nsyn, 30 * 29);
+    assert_int_equal(autapses(&c), 0);
+    rt_conn_free(&c);
+}
+
+static void test_random_weights_delays(void **state)
+{
+    (void)state;
+    char err[256];
+    struct ir_model *m = model(1000, 1000, POP(0), POP(1), IR_RULE_IN_DEGREE);
+    struct ir_proj *p = m->projs;
+    p->k = 100;
+    p->weight = ir_node(&A, IR_RAND_NORMAL, ir_const(&A, 2.0), ir_const(&A, 0.5), NULL);
+    p->weight_const = false;
+    p->delay = ir_node(&A, IR_RAND_UNIFORM, ir_const(&A, 0.1), ir_const(&A, 2.0), NULL);
+    p->delay_const = false;
+    struct rt_conn c, c2;
+    assert_true(rt_conn_build(&c, m, 0, 9, err, sizeof err));
+    assert_non_null(c.w);
+    assert_non_null(c.d);
+    double s = 0;
+    int dmax = 0;
+    for (int64_t k = 0; k < c.nsyn; k++) {
+        s += c.w[k];
+        assert_true(c.d[k] >= 1 && c.d[k] <= 20);   /* round(U(0.1, 2.0) / 0.1) */
+        dmax = c.d[k] > dmax ? c.d[k] : dmax;
+    }
+    assert_int_equal(dmax, c.dmax);
+    assert_int_equal(c.dmax, 20);                   /* P(no delay >= 1.95 ms in 1e5 draws) ~ 0 */
+    /* mean of 1e5 N(2, 0.5) weights (float rounding ~1e-7 is far below): sd 0.5/sqrt(1e5) */
+    assert_true(fabs(s / (double)c.nsyn - 2.0) < 5 * 0.5 / sqrt((double)c.nsyn));
+    assert_true(rt_conn_build(&c2, m, 0, 9, err, sizeof err));
+    assert_memory_equal(c.w, c2.w, (size_t)c.nsyn * sizeof *c.w);
+    assert_memory_equal(c.d, c2.d, (size_t)c.nsyn * sizeof *c.d);
+    /* bytes: 2 (target) + 4 (weight) + 2 (delay) per synapse + the row offsets */
+    assert_int_equal(rt_conn_bytes(m, 0), 100000 * 8 + 1001 * 8);
+    assert_int_equal(rt_conn_dmax_estimate(m, 0), 20);
+    rt_conn_free(&c);
+    rt_conn_free(&c2);
+
+    /* constant delay rounds to the nearest step, at least one */
+    p->delay = ir_const(&A, 1.46);
+    p->delay_const = true;
+    assert_true(rt_conn_build(&c, m, 0, 9, err, sizeof err));
+    assert_null(c.d);
+    assert_int_equal(c.dconst, 15);
+    rt_conn_free(&c);
+    assert_int_equal(rt_delay_steps(0.01, 0.1), 1);
+    assert_int_equal(rt_delay_steps(0.15000001, 0.1), 2);
+
+    p->weight = ir_node(&A, IR_RAND_LOGNORMAL, ir_const(&A, -1.0), ir_const(&A, 0.5), NULL);  /* log(-1): NaN */
+    assert_false(rt_conn_build(&c, m, 0, 9, err, sizeof err));
+    assert_non_null(strstr(err, "projection E -> I: weight of synapse 0 -> "));
+}
+
+int main(void)
+{
+    arena_init(&A);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bernoulli),       cmocka_unit_test(test_bernoulli_autapses),
+        cmocka_unit_test(test_in_degree),       cmocka_unit_test(test_out_degree_wide),
+        cmocka_unit_test(test_one_and_all),     cmocka_unit_test(test_random_weights_delays),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    arena_free(&A);
+    return rc;
+}
