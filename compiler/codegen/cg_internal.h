@@ -40,8 +40,10 @@ struct cg_emitter {
 /* Emits e (semantics of ir_eval) with IR_VAR k read from vals[k]; NULL (with an error) on an op that cannot
  * appear in a kernel (RAND_*). */
 LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMValueRef *vals);
-/* Calls an LLVM intrinsic overloaded on double ("llvm.exp", "llvm.fabs", "llvm.minnum", ...). */
+/* Calls an LLVM intrinsic overloaded on double ("llvm.exp", "llvm.fabs", ...). */
 LLVMValueRef cg_intrinsic(struct cg_emitter *em, const char *name, LLVMValueRef *args, unsigned n);
+/* ir_fmin (max false) or ir_fmax (max true), bit for bit. */
+LLVMValueRef cg_fminmax(struct cg_emitter *em, LLVMValueRef a, LLVMValueRef b, bool max);
 /* Defines population `index`'s kernel function `name` in em->mod. */
 bool cg_emit_kernel(struct cg_emitter *em, const struct ir_pop *p, int index, const char *name);
 

@@ -91,10 +91,10 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
         n[k] = LLVMBuildSelect(B, spike, v, n[k], "");
     }
 
-    /* 5. refractory counter: spike ? refr_steps : max(s - 1, 0) (fmax semantics, as interp.c) */
+    /* 5. refractory counter: spike ? refr_steps : ir_fmax(s - 1, 0), as interp.c */
     if (p->refr_var >= 0) {
-        LLVMValueRef args[2] = {LLVMBuildFSub(B, s[p->refr_var], LLVMConstReal(em->f64, 1.0), ""), zero};
-        LLVMValueRef down = cg_intrinsic(em, "llvm.maxnum", args, 2);
+        LLVMValueRef dec = LLVMBuildFSub(B, s[p->refr_var], LLVMConstReal(em->f64, 1.0), "");
+        LLVMValueRef down = cg_fminmax(em, dec, zero, true);
         n[p->refr_var] = LLVMBuildSelect(B, spike, LLVMConstReal(em->f64, p->refr_steps), down, "");
     }
 

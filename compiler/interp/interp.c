@@ -42,9 +42,9 @@ bool interp_step(const struct ir_pop *p, const double *s, double *n, double *o)
         n[p->resets[r].var] = spike ? v : n[p->resets[r].var];
     }
 
-    /* 5. refractory counter. */
+    /* 5. refractory counter (ir_fmax: the same select the JIT emits). */
     if (p->refr_var >= 0)
-        n[p->refr_var] = spike ? p->refr_steps : fmax(s[p->refr_var] - 1.0, 0.0);
+        n[p->refr_var] = spike ? p->refr_steps : ir_fmax(s[p->refr_var] - 1.0, 0.0);
 
     /* 7. observables after the resets. */
     for (int j = 0; j < p->nobs; j++)

@@ -113,6 +113,23 @@ static double truth(bool b)
 }
 
 /*
+ * fmin/fmax with the tie pinned down.  C leaves the sign of fmin(+0, -0) unspecified and libms differ
+ * (glibc x86-64 returns the second operand, AArch64's fminnm returns -0), and llvm.minnum may return either,
+ * so neither can be the reference for a bit-identical contract.  Defined here: a NaN operand yields the
+ * other operand (C's fmin), and on a tie (including +0 vs -0) the second operand -- which is what glibc
+ * does on x86-64.  cg_expr.c emits exactly these compares and a select.
+ */
+double ir_fmin(double a, double b)
+{
+    return (a < b || b != b) ? a : b;
+}
+
+double ir_fmax(double a, double b)
+{
+    return (a > b || b != b) ? a : b;
+}
+
+/*
  * Every case is one IEEE operation or one libm call, so compiler/codegen can mirror it node by node
  * (cg_expr.c has the same switch).  Operands are evaluated a, b, c in that order with explicit sequencing:
  * it matters only for RAND_* nodes, whose draws advance the caller's stream, but there it makes the drawn
@@ -143,8 +160,8 @@ double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, voi
     case IR_MUL: return a * b;
     case IR_DIV: return a / b;
     case IR_POW: return pow(a, b);
-    case IR_MIN: return fmin(a, b);
-    case IR_MAX: return fmax(a, b);
+    case IR_MIN: return ir_fmin(a, b);
+    case IR_MAX: return ir_fmax(a, b);
     case IR_LT: return truth(a < b);
     case IR_LE: return truth(a <= b);
     case IR_GT: return truth(a > b);

@@ -300,6 +300,10 @@ bool ir_eval_const(const struct ir_expr *e, double *out);
  * `draw` may be NULL when e has no RAND_* (a draw then yields NaN). */
 typedef double (*ir_draw_fn)(void *ctx, enum ir_op op, double a, double b);
 double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, void *ctx);
+/* MIN/MAX as ir_eval computes them: C fmin/fmax on NaN (the other operand), second operand on ties such
+ * as fmin(+0, -0) (C leaves that sign unspecified; the JIT must match bit for bit). */
+double ir_fmin(double a, double b);
+double ir_fmax(double a, double b);
 /* Textual dump, `balnet dump --emit=ir`. */
 void ir_dump(FILE *out, const struct ir_model *m);
 void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p);

@@ -92,6 +92,12 @@ static void test_min_max_nan(void **st)
     assert_true(ev2(IR_MIN, 2.0, NAN) == 2.0);
     assert_true(ev2(IR_MAX, NAN, -2.0) == -2.0);
     assert_true(isnan(ev2(IR_MAX, NAN, NAN)));
+    /* ties, including +0 vs -0, give the second operand (ir_fmin: pinned because C leaves it open) */
+    assert_true(same_bits(ev2(IR_MIN, 0.0, -0.0), -0.0));
+    assert_true(same_bits(ev2(IR_MIN, -0.0, 0.0), 0.0));
+    assert_true(same_bits(ev2(IR_MAX, 0.0, -0.0), -0.0));
+    assert_true(same_bits(ev2(IR_MAX, -0.0, 0.0), 0.0));
+    assert_true(ev2(IR_MIN, -INFINITY, NAN) == -INFINITY);
 }
 
 static void test_logic(void **st)
