@@ -63,6 +63,8 @@ struct ast_binding {
 struct ast_node {
     enum ast_kind kind;
     struct span span;          /* the whole construct, e.g. `a + b` or `neuron lif { ... }` */
+    int depth;                 /* expressions: 1 + deepest operand (leaves 1); lets the parser reject
+                                  trees deep enough to overflow a recursive walk (parse.h) */
     union {
         /* NUMBER: `text` is the literal exactly as written ("2e-3"), `value` its strtod value (finite:
          * overflow is a lex error).  `unit` is NULL when no unit follows, else e.g. "pA*ms";
@@ -260,6 +262,41 @@ struct ast_node *ast_range(struct arena *a, struct span s, struct ast_node *lo, 
 /* PARAM STATE LET SYN_PARAM ARG STAT SETTING AXIS */
 struct ast_node *ast_binding(struct arena *a, enum ast_kind k, struct span s, const char *name,
                              struct span name_span, struct ast_node *value);
+
+struct ast_node *ast_ode(struct arena *a, struct span s, const char *var, struct span var_span,
+                         struct ast_node *rhs, const char *method, struct span method_span);
+struct ast_node *ast_spike(struct arena *a, struct span s, struct ast_node *cond, struct ast_list resets);
+struct ast_node *ast_item(struct arena *a, enum ast_kind k, struct span s, struct ast_node *value); /* REFRACTORY CURRENT */
+struct ast_node *ast_assign(struct arena *a, struct span s, const char *target, struct span target_span,
+                            enum ast_assign_op op, struct ast_node *value);
+struct ast_node *ast_on_spike(struct arena *a, struct span s, const char *weight, struct span weight_span,
+                              struct ast_list assigns);
+struct ast_node *ast_import(struct arena *a, struct span s, const char *name, const char *path);
+struct ast_node *ast_variant(struct arena *a, struct span s, const char *name, struct span name_span,
+                             struct ast_list alts);
+struct ast_node *ast_model(struct arena *a, enum ast_kind k, struct span s, const char *name,
+                           struct span name_span, struct ast_list params, struct ast_list items); /* NEURON SYNAPSE */
+struct ast_node *ast_population(struct arena *a, struct span s, const char *name, struct span name_span,
+                                const char *model, struct span model_span, struct ast_node *size,
+                                struct ast_list args);
+struct ast_node *ast_input(struct arena *a, struct span s, const char *name, struct span name_span,
+                           enum ast_input_kind kind, struct ast_node *size, struct ast_list args,
+                           const char *path, struct span path_span);
+/* Options of a connect statement, collected by the parser before the node is built. */
+struct ast_connect_opts {
+    struct ast_node *weight, *delay;
+    bool autapses;
+};
+struct ast_node *ast_connect(struct arena *a, struct span s, const char *pre, struct span pre_span,
+                             const char *post, struct span post_span, struct ast_node *synapse,
+                             enum ast_rule rule, struct span rule_span, struct ast_node *rule_arg,
+                             struct ast_connect_opts opts);
+struct ast_node *ast_record(struct arena *a, struct span s, struct ast_list pops, struct ast_list stats);
+struct ast_node *ast_block(struct arena *a, enum ast_kind k, struct span s, struct ast_list items); /* SIMULATE SWEEP */
+struct ast_node *ast_if(struct arena *a, struct span s, struct ast_node *cond, struct ast_list then,
+                        struct ast_list els);
+struct ast_list ast_list_of(struct arena *a, struct ast_node *n);          /* a one-element list */
+void ast_list_set_kind(struct ast_list *l, enum ast_kind k);              /* retag binding nodes */
 
 /* ---- dumps (ast_dump.c) ------------------------------------------------------------------------- */
 

@@ -17,6 +17,9 @@
 /* Nesting limit for ( [ { : deeper input is rejected with a located error (never a stack overflow in
  * the parser or in the recursive phases after it). */
 enum { PARSE_MAX_NESTING = 256 };
+/* Expression depth limit (operator chains such as a+a+...+a or ------x): deeper expressions are rejected
+ * with "expression too deeply nested", so every later phase may walk expressions recursively. */
+enum { PARSE_MAX_EXPR_DEPTH = 1000 };
 
 /* Parses `path` and, transitively, what it imports:
  *   import NAME      -> NAME.bn in the importing file's directory, then in each search_dirs[i] in order
