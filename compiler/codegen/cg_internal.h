@@ -17,6 +17,7 @@ struct cg_module {
     int nkernels;
     char **names;                      /* malloc'd "bn_pop_<i>" */
     double build_ms, opt_ms;
+    bool optimised;
 };
 
 enum cg_libm_fn {

@@ -38,7 +38,7 @@
 void cg_llvm_init(void);
 
 /* A new target machine for the host CPU and its features, LLVMCodeGenLevelAggressive.  NULL with an error
- * in `d` when the host is not supported.  The caller owns it (LLVMDisposeTargetMachine, or hand it to
+ * in `d` (which may be NULL) when the host is not supported.  The caller owns it (LLVMDisposeTargetMachine, or hand it to
  * LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine, which takes ownership). */
 LLVMTargetMachineRef cg_host_machine(struct diags *d);
 

@@ -57,13 +57,14 @@ LLVMTargetMachineRef cg_host_machine(struct diags *d)
     LLVMTargetRef target;
     LLVMTargetMachineRef tm = NULL;
     if (LLVMGetTargetFromTriple(triple, &target, &err)) {
-        diag_error(d, SPAN_NONE, "no LLVM target for host '%s': %s", triple, err ? err : "?");
+        if (d)
+            diag_error(d, SPAN_NONE, "no LLVM target for host '%s': %s", triple, err ? err : "?");
         LLVMDisposeMessage(err);
     } else {
         char *cpu = LLVMGetHostCPUName(), *features = LLVMGetHostCPUFeatures();
         tm = LLVMCreateTargetMachine(target, triple, cpu, features, LLVMCodeGenLevelAggressive, LLVMRelocPIC,
                                      LLVMCodeModelJITDefault);
-        if (!tm)
+        if (!tm && d)
             diag_error(d, SPAN_NONE, "cannot create a target machine for '%s' (cpu %s)", triple, cpu);
         LLVMDisposeMessage(cpu);
         LLVMDisposeMessage(features);
@@ -114,6 +115,42 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diag
     return ok;
 }
 
+/* The new pass manager on the host target.  No fast-math anywhere: the passes only see the flags we set,
+ * and we set none. */
+static bool run_pipeline(struct cg_module *cm, const char *pipeline, LLVMTargetMachineRef host, struct diags *d)
+{
+    double t0 = now_ms();
+    LLVMTargetMachineRef tm = host ? host : cg_host_machine(d);
+    if (!tm)
+        return false;
+    LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
+    LLVMPassBuilderOptionsSetLoopVectorization(opts, 1);
+    LLVMPassBuilderOptionsSetSLPVectorization(opts, 1);
+    LLVMPassBuilderOptionsSetLoopUnrolling(opts, 1);
+    LLVMPassBuilderOptionsSetLoopInterleaving(opts, 1);
+    LLVMErrorRef err = LLVMRunPasses(cm->mod, pipeline, tm, opts);
+    LLVMDisposePassBuilderOptions(opts);
+    if (!host)
+        LLVMDisposeTargetMachine(tm);
+    cm->opt_ms += now_ms() - t0;
+    if (err) {
+        if (d)
+            cg_report_error(d, err, "LLVM optimisation failed");
+        else
+            LLVMConsumeError(err);
+        return false;
+    }
+    cm->optimised = true;
+    return true;
+}
+
+bool cg_optimise(struct cg_module *cm)
+{
+    if (!cm || !cm->mod)
+        return false;
+    return cm->optimised || run_pipeline(cm, "default<O3>", NULL, NULL);
+}
+
 struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d)
 {
     double t0 = now_ms();
@@ -159,23 +196,9 @@ struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, 
         }
         LLVMDisposeMessage(msg);
     }
-    double t1 = now_ms();
-    cm->build_ms = t1 - t0;
-    if (ok && pipeline && *pipeline) {
-        /* No fast-math anywhere: the pass pipeline only sees the flags we set, and we set none. */
-        LLVMPassBuilderOptionsRef opts = LLVMCreatePassBuilderOptions();
-        LLVMPassBuilderOptionsSetLoopVectorization(opts, 1);
-        LLVMPassBuilderOptionsSetSLPVectorization(opts, 1);
-        LLVMPassBuilderOptionsSetLoopUnrolling(opts, 1);
-        LLVMPassBuilderOptionsSetLoopInterleaving(opts, 1);
-        LLVMErrorRef err = LLVMRunPasses(cm->mod, pipeline, tm, opts);
-        LLVMDisposePassBuilderOptions(opts);
-        if (err) {
-            cg_report_error(d, err, "LLVM optimisation failed");
-            ok = false;
-        }
-    }
-    cm->opt_ms = now_ms() - t1;
+    cm->build_ms = now_ms() - t0;
+    if (ok && pipeline && *pipeline)
+        ok = run_pipeline(cm, pipeline, tm, d);
     LLVMDisposeTargetMachine(tm);
     if (!ok) {
         cg_free(cm);

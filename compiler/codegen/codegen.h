@@ -32,6 +32,11 @@ struct cg_module *cg_build(const struct ir_model *m, struct diags *d);
  * NULL or "" skips optimisation (for dumps of the unoptimised code and for tests). */
 struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d);
 
+/* Runs "default<O3>" on a module built unoptimised (cg_build_with(m, NULL, d)); a no-op on a module that is
+ * already optimised (cg_build's), so callers may always call it before cg_print.  False if the pipeline
+ * failed (cannot happen for the fixed O3 pipeline short of an LLVM bug; the module is then unoptimised). */
+bool cg_optimise(struct cg_module *cm);
+
 /* The module's textual LLVM IR (after optimisation), for `balnet dump --emit=llvm`. */
 void cg_print(FILE *out, const struct cg_module *cm);
 
