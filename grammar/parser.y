@@ -407,7 +407,7 @@ static void yyerror(YYLTYPE *loc, yyscan_t scanner, struct lex_ctx *ctx, const c
     if (strcmp(msg, "memory exhausted") == 0) {
         /* bison's stack (YYMAXDEPTH) is full: only absurdly long operator chains get here, since
          * brackets are limited by the lexer. */
-        diag_error(ctx->diags, *loc, "expression nested too deeply");
+        diag_error(ctx->diags, *loc, "expression too deeply nested (parser stack full)");
         ctx->fatal = true;
         return;
     }
