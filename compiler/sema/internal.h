@@ -1,0 +1,183 @@
+/*
+ * internal.h - what the sema files share and nobody else sees: the folding IR builder (fold.c), the
+ * solver (solver.c), scopes and bindings (resolve.c), the expression evaluator (check.c) and the lowering
+ * context (lower.c, sema.c).  Must not: be included outside compiler/sema/ and tests/unit/test_sema_*.
+ */
+#ifndef BN_SEMA_INTERNAL_H
+#define BN_SEMA_INTERNAL_H
+
+#include "sema/sema.h"
+#include "sema/units.h"
+
+#include <stdbool.h>
+
+/* ---- fold.c: IR construction with constant folding -------------------------------------------- */
+
+/* The weight of an on-spike block is a pseudo variable with this index while its statements are checked. */
+#define FOLD_WEIGHT_VAR (-2)
+
+struct ir_expr *fold_const(struct arena *a, double v);
+struct ir_expr *fold_var(struct arena *a, int index);
+/* Builds op(x, y, z) and folds it when every operand is a constant and op is not a draw. */
+struct ir_expr *fold_node(struct arena *a, enum ir_op op, struct ir_expr *x, struct ir_expr *y, struct ir_expr *z);
+bool fold_is_const(const struct ir_expr *e, double *v);     /* an IR_CONST node */
+bool fold_uses_var(const struct ir_expr *e, int var);
+bool fold_uses_any_var(const struct ir_expr *e);
+bool fold_has_rand(const struct ir_expr *e);
+bool fold_equal(const struct ir_expr *a, const struct ir_expr *b);   /* structural */
+double fold_eval_op(enum ir_op op, double x, double y, double z);
+/* Copy of e with IR_VAR var replaced by r. */
+struct ir_expr *fold_subst(struct arena *a, struct ir_expr *e, int var, struct ir_expr *r);
+/* First IR_VAR index in e (depth first), or -1. */
+int fold_first_var(const struct ir_expr *e);
+
+/* ---- solver.c --------------------------------------------------------------------------------- */
+
+enum sema_method { SEMA_METHOD_AUTO, SEMA_METHOD_EULER, SEMA_METHOD_RK2, SEMA_METHOD_EXP_EULER,
+                   SEMA_METHOD_EXACT };
+/* "auto" "euler" "rk2" "exp_euler" "exact" -> method; false when unknown. */
+bool solver_method_parse(const char *name, enum sema_method *m);
+extern const char *const solver_method_name[];
+extern const char *const solver_name[];        /* by enum ir_solver */
+/* rhs = a*x + b with a, b free of x (a NULL means 0).  False when rhs is not linear in x. */
+bool solver_linear(struct arena *ar, struct ir_expr *rhs, int x, struct ir_expr **a, struct ir_expr **b);
+/* Chooses and builds the discrete update of dx/dt = rhs.  A forced method EXACT on a rhs that is not
+ * linear with constant coefficients returns false (the caller reports it). */
+bool solver_discretise(struct arena *ar, struct ir_expr *rhs, int x, double dt, enum sema_method m,
+                       enum ir_solver *solver, struct ir_expr **next);
+
+/* ---- values, bindings, scopes (resolve.c) ----------------------------------------------------- */
+
+enum val_kind { VK_NUM, VK_BOOL, VK_ALT };
+struct val {
+    struct ir_expr *ir;     /* NULL: an error was reported */
+    struct ir_dim dim;
+    enum val_kind kind;
+    const char *alt;        /* VK_ALT: the variant alternative (a variant's value or a bare alternative) */
+};
+
+enum bind_kind {
+    BK_EXPR,                /* evaluate expr in scope `at` (memoised) */
+    BK_VALUE,               /* a value fixed up front (sweep value, synapse argument, constant) */
+    BK_STATE,               /* a state variable: IR_VAR var; dim from its initial value */
+    BK_ISYN, BK_GSYN, BK_TIME, BK_WEIGHT,
+};
+
+struct scope;
+struct binding {
+    const char *name;
+    enum bind_kind kind;
+    const char *what;       /* "param", "state", "let", ... for messages */
+    struct span span;       /* the declaration */
+    struct ast_node *expr;  /* BK_EXPR: value; BK_STATE: initial value */
+    struct scope *at;       /* where expr is evaluated */
+    int var;                /* BK_STATE */
+    int memo;               /* 0 not evaluated, 1 in progress, 2 done */
+    struct val val;
+};
+
+struct lctx;
+struct lpop;
+struct linst;
+struct scope {
+    struct scope *parent;
+    struct ptrvec binds;
+    struct lctx *L;
+    struct lpop *pop;       /* neuron / synapse scopes: the population being lowered */
+    struct linst *inst;     /* synapse scopes */
+};
+
+struct binding *scope_add(struct lctx *L, struct scope *s, const char *name, enum bind_kind k, const char *what,
+                          struct span span);
+struct binding *scope_find_local(struct scope *s, const char *name);
+struct binding *scope_lookup(struct scope *s, const char *name);
+/* Reports "undefined name 'x'" with a did-you-mean from the scope chain and a note at a declaration
+ * of that name elsewhere in the program (e.g. a param of another neuron). */
+void scope_undefined(struct lctx *L, struct scope *s, const char *name, struct span at, const char *what);
+
+/* ---- check.c: the evaluator ------------------------------------------------------------------- */
+
+struct val check_expr(struct lctx *L, struct scope *s, struct ast_node *e);
+struct val check_binding(struct lctx *L, struct binding *b, struct span use);
+/* Error unless v has dimension want: "<what> must be <dim> but is <dim>". */
+bool check_dim(struct lctx *L, struct val v, struct ir_dim want, struct span at, const char *what);
+bool check_norand(struct lctx *L, struct val v, struct span at, const char *what);
+/* A constant number (no variables, no draws) or an error. */
+bool check_const(struct lctx *L, struct val v, struct span at, const char *what, double *out);
+const char *dimname(struct lctx *L, struct ir_dim d);
+
+/* ---- lowering context (lower.c) --------------------------------------------------------------- */
+
+struct gdecls;
+struct lctx {
+    struct sema_model *m;
+    struct gdecls *g;       /* the declarations active at this point (lower.c) */
+    struct arena *a;
+    struct diags *d;
+    const int *point;       /* value index per axis, NULL: default point */
+    struct scope builtins, global;
+    double dt;
+    enum sema_method method;
+    struct ir_model *ir;
+    struct lpop **pops;
+    int npops;
+    bool derived;           /* evaluating a derived statistic: calls are statistics, states are errors */
+    void *rec;              /* the record being lowered (lower.c) */
+};
+
+struct lpop {
+    struct ast_node *decl, *neuron;
+    struct scope scope;
+    struct ptrvec vars;     /* struct ir_var* */
+    struct ptrvec insts;    /* struct linst* */
+    struct ptrvec obs;      /* struct ir_observable* */
+    struct ptrvec updates;  /* struct ir_update* */
+    int index;
+    int v_var, t_var;
+    int isyn_memo, gsyn_memo;
+    struct val isyn, gsyn;
+    struct ir_pop *ip;
+};
+
+struct linst {
+    struct ast_node *syn;   /* SYNAPSE decl */
+    struct val *args;       /* one per header param */
+    struct scope scope;
+    struct lpop *pop;
+    struct span connect;    /* the first connect using it, for notes */
+    int id;
+    struct ir_expr *cur;    /* its current (after lower_isyn), NULL when it injects none */
+    struct span cur_span;
+};
+
+struct sema_model {
+    struct arena *a;
+    struct diags *d;
+    const struct srcmgr *sm;
+    struct ast_program *prog;
+    const char *name;
+    const char *dir;        /* directory of the root file, for spikes("file") */
+    struct ptrvec axes;     /* struct sema_axis* */
+    const struct sema_override *ov;
+    int nov;
+    struct ptrvec decls;    /* top-level declarations (IF kept; lowering picks branches) */
+};
+
+/* point: one value index per axis, -1 = axis not applied (the param keeps its declared value); NULL:
+ * no axis applied.  lower_begin() builds the global scope only (for evaluating sweep values). */
+struct ir_model *lower_model(struct sema_model *m, const int *point, struct diags *d);
+struct lctx *lower_begin(struct sema_model *m, const int *point, struct diags *d);
+/* The axis index for a name, or -1. */
+int sema_axis_find(const struct sema_model *m, const char *name);
+const struct sema_override *sema_override_find(const struct sema_model *m, const char *name);
+
+
+
+/* lower.c hooks the evaluator calls for the neuron-scope specials and for statistics in derived
+ * expressions. */
+struct val lower_isyn(struct lctx *L, struct lpop *p, struct span use);
+struct val lower_gsyn(struct lctx *L, struct lpop *p, struct span use);
+struct val lower_time(struct lctx *L, struct lpop *p, struct span use);
+struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *call);
+bool lower_is_stat_name(const char *name);
+#endif

@@ -1,0 +1,1605 @@
+/*
+ * lower.c - lowering of a checked model to struct ir_model at one sweep point (compiler/ir/ir.h).
+ *
+ * Owns: the global scope at a point (params, variants, taken `if` branches, overrides and axis values),
+ * populations (neuron scope, population arguments, sizes), synapse instances and receptor sharing,
+ * I_syn / g_syn, ODE discretisation (via solver.c), spikes, resets, refractoriness, inputs, projections
+ * with their on-spike increments, records and statistics, simulate settings.
+ * Must not: print or exit; every error is a located diagnostic.
+ *
+ * Receptor sharing (DESIGN.md §3, "linear synapses of the same kinetics are summed"): connections into
+ * one population through the same synapse with the same folded arguments share one instance, so its
+ * state variables exist once per neuron and every projection adds into them.
+ */
+#include "sema/internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NEW(L, T) ((T *)arena_alloc((L)->a, sizeof(T)))
+
+static struct val vbad(void)
+{
+    return (struct val){NULL, {{0}}, VK_NUM, NULL};
+}
+
+static struct val vnum(struct lctx *L, double x, struct ir_dim d)
+{
+    return (struct val){fold_const(L->a, x), d, VK_NUM, NULL};
+}
+
+static struct ir_dim per_time(struct ir_dim d)
+{
+    return unit_dim_div(d, unit_dim_time());
+}
+
+/* ---- declarations of the global scope --------------------------------------------------------- */
+
+struct gdecls {
+    struct ptrvec neurons, synapses, pops, inputs, connects, records, simulates, sweeps;
+};
+
+static void add_global(struct lctx *L, struct ast_node *d, struct gdecls *g);
+
+static void dup_error(struct lctx *L, struct span at, const char *name, struct span prev)
+{
+    diag_error(L->d, at, "'%s' is already declared", name);
+    diag_note(L->d, prev, "previous declaration of '%s' here", name);
+}
+
+/* The value a sweep axis or an override gives a name at this point, if any. */
+static const struct sema_value *axis_value(struct lctx *L, const char *name)
+{
+    int i = sema_axis_find(L->m, name);
+    if (i < 0 || !L->point || L->point[i] < 0)
+        return NULL;
+    const struct sema_axis *ax = L->m->axes.items[i];
+    return &ax->values[L->point[i]];
+}
+
+static void add_param(struct lctx *L, struct ast_node *d)
+{
+    struct binding *prev = scope_find_local(&L->global, d->bind.name);
+    if (prev) {
+        dup_error(L, d->bind.name_span, d->bind.name, prev->span);
+        return;
+    }
+    struct binding *b = scope_add(L, &L->global, d->bind.name, BK_EXPR, "param", d->bind.name_span);
+    b->expr = d->bind.value;
+    b->at = &L->global;
+    const struct sema_value *v = axis_value(L, d->bind.name);
+    const struct sema_override *ov = sema_override_find(L->m, d->bind.name);
+    if (v) {
+        b->kind = BK_VALUE;
+        b->val = (struct val){fold_const(L->a, v->num), v->dim, VK_NUM, NULL};
+    } else if (ov && ov->value->kind != AST_LIST && ov->value->kind != AST_RANGE) {
+        b->expr = ov->value;
+    }
+}
+
+static void add_variant(struct lctx *L, struct ast_node *d)
+{
+    struct binding *prev = scope_find_local(&L->global, d->variant.name);
+    if (prev) {
+        dup_error(L, d->variant.name_span, d->variant.name, prev->span);
+        return;
+    }
+    struct binding *b = scope_add(L, &L->global, d->variant.name, BK_VALUE, "variant", d->variant.name_span);
+    const char *cur = d->variant.alts.n ? d->variant.alts.items[0]->name.id : "";
+    const struct sema_value *v = axis_value(L, d->variant.name);
+    const struct sema_override *ov = sema_override_find(L->m, d->variant.name);
+    if (v)
+        cur = v->alt;
+    else if (ov && ov->value->kind == AST_NAME) {
+        bool found = false;
+        for (int i = 0; i < d->variant.alts.n; i++)
+            found |= strcmp(d->variant.alts.items[i]->name.id, ov->value->name.id) == 0;
+        if (found)
+            cur = ov->value->name.id;
+        else if (!L->point)   /* report once, at the default point */
+            diag_error(L->d, ov->value->span, "'%s' is not an alternative of variant '%s'", ov->value->name.id,
+                       d->variant.name);
+    } else if (ov && !L->point)
+        diag_error(L->d, ov->value->span, "variant '%s' takes one of its alternatives", d->variant.name);
+    b->val = (struct val){fold_const(L->a, 0), {{0}}, VK_ALT, cur};
+    for (int i = 0; i < d->variant.alts.n; i++) {
+        struct ast_node *alt = d->variant.alts.items[i];
+        struct binding *ab = scope_find_local(&L->global, alt->name.id);
+        if (ab && !(ab->kind == BK_VALUE && ab->val.kind == VK_ALT && strcmp(ab->val.alt, alt->name.id) == 0)) {
+            dup_error(L, alt->span, alt->name.id, ab->span);
+            continue;
+        }
+        if (!ab) {
+            ab = scope_add(L, &L->global, alt->name.id, BK_VALUE, "variant alternative", alt->span);
+            ab->val = (struct val){fold_const(L->a, 0), {{0}}, VK_ALT, alt->name.id};
+        }
+    }
+}
+
+static void add_named(struct lctx *L, struct ptrvec *v, struct ast_node *d, const char *name, struct span ns,
+                      struct ptrvec *other)
+{
+    struct ptrvec *lists[2] = {v, other};
+    for (int l = 0; l < 2; l++)
+        for (int i = 0; lists[l] && i < lists[l]->len; i++) {
+            struct ast_node *o = lists[l]->items[i];
+            const char *on = o->kind == AST_NEURON || o->kind == AST_SYNAPSE ? o->model.name
+                             : o->kind == AST_POPULATION                     ? o->population.name
+                                                                             : o->input.name;
+            struct span os = o->kind == AST_NEURON || o->kind == AST_SYNAPSE ? o->model.name_span
+                             : o->kind == AST_POPULATION                     ? o->population.name_span
+                                                                             : o->input.name_span;
+            if (strcmp(on, name) == 0) {
+                dup_error(L, ns, name, os);
+                return;
+            }
+        }
+    ptrvec_push(L->a, v, d);
+}
+
+static void add_global(struct lctx *L, struct ast_node *d, struct gdecls *g)
+{
+    switch (d->kind) {
+    case AST_PARAM: add_param(L, d); break;
+    case AST_VARIANT: add_variant(L, d); break;
+    case AST_NEURON: add_named(L, &g->neurons, d, d->model.name, d->model.name_span, &g->synapses); break;
+    case AST_SYNAPSE: add_named(L, &g->synapses, d, d->model.name, d->model.name_span, &g->neurons); break;
+    case AST_POPULATION: add_named(L, &g->pops, d, d->population.name, d->population.name_span, &g->inputs); break;
+    case AST_INPUT: add_named(L, &g->inputs, d, d->input.name, d->input.name_span, &g->pops); break;
+    case AST_CONNECT: ptrvec_push(L->a, &g->connects, d); break;
+    case AST_RECORD: ptrvec_push(L->a, &g->records, d); break;
+    case AST_SIMULATE: ptrvec_push(L->a, &g->simulates, d); break;
+    case AST_SWEEP: ptrvec_push(L->a, &g->sweeps, d); break;
+    default: break;
+    }
+}
+
+/* Declarations inside `if`: params and variants of a taken branch join the global scope before the rest
+ * of that branch is looked at, so a later `if` may test them. */
+static void add_decls(struct lctx *L, struct ast_node **items, int n, struct gdecls *g, bool top)
+{
+    for (int i = 0; i < n; i++)
+        if (items[i]->kind == AST_PARAM || items[i]->kind == AST_VARIANT)
+            add_global(L, items[i], g);
+    for (int i = 0; i < n; i++) {
+        struct ast_node *d = items[i];
+        if (d->kind == AST_PARAM || d->kind == AST_VARIANT)
+            continue;
+        if (d->kind != AST_IF) {
+            if (d->kind == AST_SWEEP && !top) {
+                diag_error(L->d, d->span, "a sweep cannot be inside 'if'");
+                continue;
+            }
+            add_global(L, d, g);
+            continue;
+        }
+        struct val c = check_expr(L, &L->global, d->if_.cond);
+        double cv;
+        if (!c.ir)
+            continue;
+        if (c.kind != VK_BOOL || !fold_is_const(c.ir, &cv) || fold_has_rand(c.ir)) {
+            diag_error(L->d, d->if_.cond->span, "the condition of a top-level 'if' must be a constant condition "
+                       "(params and variants)");
+            continue;
+        }
+        const struct ast_list *br = cv != 0 ? &d->if_.then : &d->if_.els;
+        add_decls(L, br->items, br->n, g, false);
+    }
+}
+
+static void add_builtin(struct lctx *L, const char *name, double v)
+{
+    struct binding *b = scope_add(L, &L->builtins, name, BK_VALUE, "constant", SPAN_NONE);
+    b->val = vnum(L, v, unit_dimless());
+}
+
+struct lctx *lower_begin(struct sema_model *m, const int *point, struct diags *d)
+{
+    struct lctx *L = arena_alloc(m->a, sizeof *L);
+    L->m = m;
+    L->a = m->a;
+    L->d = d;
+    L->point = point;
+    L->dt = 0.1;
+    L->builtins.L = L->global.L = L;
+    L->global.parent = &L->builtins;
+    add_builtin(L, "pi", M_PI);
+    add_builtin(L, "e", M_E);
+    add_builtin(L, "inf", INFINITY);
+    struct gdecls *g = arena_alloc(m->a, sizeof *g);
+    L->g = g;
+    add_decls(L, (struct ast_node **)m->decls.items, m->decls.len, g, true);
+    return L;
+}
+
+/* ---- simulate --------------------------------------------------------------------------------- */
+
+static const char *const sim_names[] = {"dt", "duration", "burn_in", "seed", "method", "precision", NULL};
+
+static bool sim_setting(struct lctx *L, const char *name, struct ast_node *value, struct span ns)
+{
+    if (!strcmp(name, "method") || !strcmp(name, "precision")) {
+        if (value->kind != AST_NAME) {
+            diag_error(L->d, value->span, "%s takes a name (%s)", name,
+                       !strcmp(name, "method") ? "auto, euler, rk2, exp_euler" : "double, single");
+            return false;
+        }
+        if (!strcmp(name, "method")) {
+            enum sema_method mm;
+            if (!solver_method_parse(value->name.id, &mm) || mm == SEMA_METHOD_EXACT) {
+                diag_error(L->d, value->span, "unknown method '%s' (auto, euler, rk2, exp_euler)", value->name.id);
+                return false;
+            }
+            L->method = mm;
+        } else if (!strcmp(value->name.id, "double") || !strcmp(value->name.id, "single")) {
+            L->ir->precision = !strcmp(value->name.id, "double") ? IR_DOUBLE : IR_SINGLE;
+        } else {
+            diag_error(L->d, value->span, "unknown precision '%s' (double, single)", value->name.id);
+            return false;
+        }
+        return true;
+    }
+    struct val v = check_expr(L, &L->global, value);
+    double x;
+    if (!strcmp(name, "seed")) {
+        if (!check_dim(L, v, unit_dimless(), value->span, "seed") || !check_const(L, v, value->span, "seed", &x))
+            return false;
+        if (x < 0 || x != floor(x) || x > 1.8e19) {
+            diag_error(L->d, value->span, "seed must be a non-negative integer");
+            return false;
+        }
+        L->ir->seed = (uint64_t)x;
+        return true;
+    }
+    if (!check_dim(L, v, unit_dim_time(), value->span, name) || !check_const(L, v, value->span, name, &x))
+        return false;
+    if (!strcmp(name, "dt"))
+        L->ir->dt = x;
+    else if (!strcmp(name, "duration"))
+        L->ir->duration = x;
+    else
+        L->ir->burn_in = x;
+    return true;
+}
+
+static void lower_simulate(struct lctx *L)
+{
+    struct ir_model *ir = L->ir;
+    ir->dt = 0.1;
+    ir->duration = 1000;
+    ir->burn_in = 0;
+    ir->seed = 1;
+    ir->precision = IR_DOUBLE;
+    L->method = SEMA_METHOD_AUTO;
+    struct span where = SPAN_NONE;
+    for (int i = 0; i < L->g->simulates.len; i++) {
+        struct ast_node *s = L->g->simulates.items[i];
+        where = s->span;
+        for (int j = 0; j < s->block.items.n; j++) {
+            struct ast_node *it = s->block.items.items[j];
+            int k = 0;
+            while (sim_names[k] && strcmp(sim_names[k], it->bind.name))
+                k++;
+            if (!sim_names[k]) {
+                const char *best = NULL;
+                for (k = 0; sim_names[k]; k++)
+                    if (edit_distance(it->bind.name, sim_names[k], 3) <= 2)
+                        best = sim_names[k];
+                if (best)
+                    diag_error(L->d, it->bind.name_span, "unknown simulate setting '%s'; did you mean '%s'?",
+                               it->bind.name, best);
+                else
+                    diag_error(L->d, it->bind.name_span, "unknown simulate setting '%s' (dt, duration, burn_in, "
+                               "seed, method, precision)", it->bind.name);
+                continue;
+            }
+            if (axis_value(L, it->bind.name) || sema_override_find(L->m, it->bind.name))
+                continue;   /* applied below */
+            sim_setting(L, it->bind.name, it->bind.value, it->bind.name_span);
+        }
+    }
+    for (int k = 0; sim_names[k]; k++) {
+        const struct sema_value *v = axis_value(L, sim_names[k]);
+        const struct sema_override *ov = sema_override_find(L->m, sim_names[k]);
+        if (v) {
+            if (!strcmp(sim_names[k], "method"))
+                L->method = (enum sema_method)v->num;
+            else if (!strcmp(sim_names[k], "dt"))
+                ir->dt = v->num;
+            else if (!strcmp(sim_names[k], "duration"))
+                ir->duration = v->num;
+            else if (!strcmp(sim_names[k], "burn_in"))
+                ir->burn_in = v->num;
+            else if (!strcmp(sim_names[k], "seed"))
+                ir->seed = (uint64_t)v->num;
+        } else if (ov && ov->value->kind != AST_LIST && ov->value->kind != AST_RANGE) {
+            sim_setting(L, sim_names[k], ov->value, ov->name_span);
+        }
+    }
+    if (!(ir->dt > 0))
+        diag_error(L->d, where, "dt must be positive (it is %g ms)", ir->dt);
+    else if (!(ir->duration > 0))
+        diag_error(L->d, where, "duration must be positive (it is %g ms)", ir->duration);
+    else if (!(ir->burn_in >= 0 && ir->burn_in < ir->duration))
+        diag_error(L->d, where, "burn_in (%g ms) must be at least 0 and shorter than duration (%g ms)", ir->burn_in,
+                   ir->duration);
+    else if (ir->duration / ir->dt > 1e12)
+        diag_error(L->d, where, "duration / dt is too many steps (%g)", ir->duration / ir->dt);
+    L->dt = ir->dt > 0 ? ir->dt : 0.1;
+}
+
+/* ---- populations ------------------------------------------------------------------------------ */
+
+static int pop_add_var(struct lctx *L, struct lpop *p, const char *name, enum ir_var_kind k, struct span s)
+{
+    struct ir_var *v = NEW(L, struct ir_var);
+    v->name = name;
+    v->kind = k;
+    v->span = s;
+    ptrvec_push(L->a, &p->vars, v);
+    return p->vars.len - 1;
+}
+
+static struct ast_node *find_model(struct lctx *L, struct ptrvec *v, const char *name)
+{
+    for (int i = 0; i < v->len; i++) {
+        struct ast_node *d = v->items[i];
+        if (!strcmp(d->model.name, name))
+            return d;
+    }
+    return NULL;
+}
+
+static void unknown_in(struct lctx *L, struct span at, const char *what, const char *name, struct ptrvec *v)
+{
+    const char *best = NULL;
+    int bestd = 3;
+    for (int i = 0; i < v->len; i++) {
+        struct ast_node *d = v->items[i];
+        const char *n = d->kind == AST_NEURON || d->kind == AST_SYNAPSE ? d->model.name
+                        : d->kind == AST_POPULATION                     ? d->population.name
+                                                                        : d->input.name;
+        int dd = edit_distance(name, n, 4);
+        if (dd < bestd) {
+            bestd = dd;
+            best = n;
+        }
+    }
+    if (best)
+        diag_error(L->d, at, "unknown %s '%s'; did you mean '%s'?", what, name, best);
+    else
+        diag_error(L->d, at, "unknown %s '%s'", what, name);
+}
+
+static const char *item_word(enum ast_kind k)
+{
+    switch (k) {
+    case AST_ON_SPIKE: return "on spike";
+    case AST_CURRENT: return "current";
+    case AST_SPIKE: return "spike when";
+    case AST_REFRACTORY: return "refractory";
+    default: return ast_kind_name(k);
+    }
+}
+
+/* Adds the params, states and lets of a neuron or synapse body to scope s. */
+static void add_items(struct lctx *L, struct scope *s, struct ast_node *model, struct lpop *p, const char *prefix)
+{
+    bool neuron = model->kind == AST_NEURON;
+    for (int i = 0; i < model->model.items.n; i++) {
+        struct ast_node *it = model->model.items.items[i];
+        switch (it->kind) {
+        case AST_PARAM:
+        case AST_LET:
+        case AST_STATE: {
+            struct binding *prev = scope_find_local(s, it->bind.name);
+            if (prev) {
+                dup_error(L, it->bind.name_span, it->bind.name, prev->span);
+                continue;
+            }
+            const char *what = it->kind == AST_PARAM ? "param" : it->kind == AST_LET ? "let" : "state";
+            struct binding *b = scope_add(L, s, it->bind.name, it->kind == AST_STATE ? BK_STATE : BK_EXPR, what,
+                                          it->bind.name_span);
+            b->expr = it->bind.value;
+            b->at = s;
+            if (it->kind == AST_STATE)
+                b->var = pop_add_var(L, p, prefix ? arena_printf(L->a, "%s.%s", prefix, it->bind.name) : it->bind.name,
+                                     prefix ? IR_VAR_RECEPTOR : IR_VAR_STATE, it->bind.name_span);
+            break;
+        }
+        case AST_ODE:
+            break;
+        case AST_SPIKE:
+        case AST_REFRACTORY:
+            if (!neuron)
+                diag_error(L->d, it->span, "'%s' belongs in a neuron, not in synapse '%s'", item_word(it->kind),
+                           model->model.name);
+            break;
+        case AST_ON_SPIKE:
+        case AST_CURRENT:
+            if (neuron)
+                diag_error(L->d, it->span, "'%s' belongs in a synapse, not in neuron '%s'", item_word(it->kind),
+                           model->model.name);
+            break;
+        default:
+            diag_error(L->d, it->span, "'%s' is not allowed in a %s", ast_kind_name(it->kind),
+                       neuron ? "neuron" : "synapse");
+        }
+    }
+}
+
+static void add_special(struct lctx *L, struct lpop *p, const char *name, enum bind_kind k)
+{
+    if (scope_find_local(&p->scope, name))
+        return;   /* a user declaration of the same name wins */
+    struct binding *b = scope_add(L, &p->scope, name, k, "built-in", SPAN_NONE);
+    b->at = &p->scope;
+}
+
+static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
+{
+    struct ast_node *nd = find_model(L, &L->g->neurons, d->population.model);
+    if (!nd) {
+        if (find_model(L, &L->g->synapses, d->population.model))
+            diag_error(L->d, d->population.model_span, "'%s' is a synapse; a population needs a neuron",
+                       d->population.model);
+        else
+            unknown_in(L, d->population.model_span, "neuron", d->population.model, &L->g->neurons);
+        return NULL;
+    }
+    struct lpop *p = NEW(L, struct lpop);
+    p->decl = d;
+    p->neuron = nd;
+    p->index = index;
+    p->scope.L = L;
+    p->scope.parent = &L->global;
+    p->scope.pop = p;
+    p->t_var = p->v_var = -1;
+    add_items(L, &p->scope, nd, p, NULL);
+    add_special(L, p, "I_syn", BK_ISYN);
+    add_special(L, p, "g_syn", BK_GSYN);
+    add_special(L, p, "t", BK_TIME);
+    struct binding *vb = scope_find_local(&p->scope, "V");
+    if (vb && vb->kind == BK_STATE)
+        p->v_var = vb->var;
+    /* population arguments override params and initial values; they are evaluated in the global scope */
+    for (int i = 0; i < d->population.args.n; i++) {
+        struct ast_node *arg = d->population.args.items[i];
+        if (!arg->bind.name) {
+            diag_error(L->d, arg->span, "population arguments are named: NAME = value");
+            continue;
+        }
+        struct binding *b = scope_find_local(&p->scope, arg->bind.name);
+        if (!b || (b->kind != BK_EXPR && b->kind != BK_STATE) || !strcmp(b->what, "let")) {
+            const char *best = NULL;
+            for (int j = 0; j < p->scope.binds.len; j++) {
+                struct binding *c = p->scope.binds.items[j];
+                if ((c->kind == BK_EXPR || c->kind == BK_STATE) && strcmp(c->what, "let") &&
+                    edit_distance(arg->bind.name, c->name, 3) <= 2)
+                    best = c->name;
+            }
+            if (best)
+                diag_error(L->d, arg->bind.name_span, "neuron '%s' has no param or state '%s'; did you mean '%s'?",
+                           nd->model.name, arg->bind.name, best);
+            else
+                diag_error(L->d, arg->bind.name_span, "neuron '%s' has no param or state '%s'", nd->model.name,
+                           arg->bind.name);
+            continue;
+        }
+        b->expr = arg->bind.value;
+        b->at = &L->global;
+    }
+    p->ip = NEW(L, struct ir_pop);
+    p->ip->name = d->population.name;
+    p->ip->neuron = nd->model.name;
+    p->ip->span = d->span;
+    p->ip->refr_var = -1;
+    p->ip->spike_var = -1;
+    return p;
+}
+
+static bool size_of(struct lctx *L, struct ast_node *e, int64_t *out)
+{
+    struct val v = check_expr(L, &L->global, e);
+    double x;
+    if (!check_dim(L, v, unit_dimless(), e->span, "a population size") ||
+        !check_const(L, v, e->span, "a population size", &x))
+        return false;
+    double r = nearbyint(x);
+    if (!(r >= 1)) {
+        diag_error(L->d, e->span, "a population size must be at least 1 (it is %g)", x);
+        return false;
+    }
+    if (r > 4e9) {
+        diag_error(L->d, e->span, "a population size of %g is too large", x);
+        return false;
+    }
+    *out = (int64_t)r;
+    return true;
+}
+
+static struct lpop *pop_find(struct lctx *L, const char *name)
+{
+    for (int i = 0; i < L->npops; i++)
+        if (L->pops[i] && !strcmp(L->pops[i]->ip->name, name))
+            return L->pops[i];
+    return NULL;
+}
+
+static int input_find(struct lctx *L, const char *name)
+{
+    for (int i = 0; i < L->ir->ninputs; i++)
+        if (!strcmp(L->ir->inputs[i].name, name))
+            return i;
+    return -1;
+}
+
+/* ---- I_syn, g_syn, t --------------------------------------------------------------------------- */
+
+struct val lower_isyn(struct lctx *L, struct lpop *p, struct span use)
+{
+    if (p->isyn_memo == 1) {
+        diag_error(L->d, use, "a synaptic current cannot depend on I_syn");
+        return vbad();
+    }
+    if (p->isyn_memo == 2)
+        return p->isyn;
+    p->isyn_memo = 1;
+    struct ir_expr *sum = fold_const(L->a, 0);
+    bool ok = true;
+    for (int i = 0; i < p->insts.len; i++) {
+        struct linst *in = p->insts.items[i];
+        for (int j = 0; j < in->syn->model.items.n; j++) {
+            struct ast_node *it = in->syn->model.items.items[j];
+            if (it->kind != AST_CURRENT)
+                continue;
+            int before = L->d->errors;
+            struct val c = check_expr(L, &in->scope, it->item.value);
+            if (c.ir && (!check_dim(L, c, unit_dim_current(), it->item.value->span, "a synaptic current") ||
+                         !check_norand(L, c, it->item.value->span, "a synaptic current")))
+                c.ir = NULL;
+            if (L->d->errors > before)
+                diag_note(L->d, in->connect, "in synapse '%s' as connected here", in->syn->model.name);
+            if (!c.ir) {
+                ok = false;
+                continue;
+            }
+            in->cur = c.ir;
+            in->cur_span = it->item.value->span;
+            sum = fold_node(L->a, IR_ADD, sum, c.ir, NULL);
+        }
+    }
+    p->isyn = ok ? (struct val){sum, unit_dim_current(), VK_NUM, NULL} : vbad();
+    p->isyn_memo = 2;
+    return p->isyn;
+}
+
+/* g_syn = -dI_syn/dV: each current must be a*V + b with a free of V; its contribution is -a. */
+struct val lower_gsyn(struct lctx *L, struct lpop *p, struct span use)
+{
+    if (p->gsyn_memo == 2)
+        return p->gsyn;
+    p->gsyn_memo = 2;
+    p->gsyn = vbad();
+    if (!lower_isyn(L, p, use).ir)
+        return p->gsyn;
+    struct ir_expr *g = fold_const(L->a, 0);
+    for (int i = 0; i < p->insts.len; i++) {
+        struct linst *in = p->insts.items[i];
+        if (!in->cur)
+            continue;
+        struct ir_expr *a, *b;
+        if (p->v_var < 0 || !solver_linear(L->a, in->cur, p->v_var, &a, &b)) {
+            diag_error(L->d, use, "g_syn needs every synaptic current into '%s' to be linear in V", p->ip->name);
+            diag_note(L->d, in->cur_span, "the current of synapse '%s' is not", in->syn->model.name);
+            return p->gsyn;
+        }
+        if (a)
+            g = fold_node(L->a, IR_SUB, g, a, NULL);
+    }
+    p->gsyn = (struct val){g, unit_dim_conductance(), VK_NUM, NULL};
+    return p->gsyn;
+}
+
+/* `t` is a hidden variable advanced by dt each step (the kernels have no clock of their own). */
+struct val lower_time(struct lctx *L, struct lpop *p, struct span use)
+{
+    if (p->t_var < 0) {
+        p->t_var = pop_add_var(L, p, "t", IR_VAR_STATE, use);
+        struct ir_var *v = p->vars.items[p->t_var];
+        v->dim = unit_dim_time();
+        v->init = fold_const(L->a, 0);
+        struct ir_update *u = NEW(L, struct ir_update);
+        u->var = p->t_var;
+        u->solver = IR_SOLVER_EXACT;
+        u->rhs = fold_const(L->a, 1);
+        u->next = fold_node(L->a, IR_ADD, fold_var(L->a, p->t_var), fold_const(L->a, L->dt), NULL);
+        u->span = use;
+        ptrvec_push(L->a, &p->updates, u);
+    }
+    return (struct val){fold_var(L->a, p->t_var), unit_dim_time(), VK_NUM, NULL};
+}
+
+/* ---- synapse instances ------------------------------------------------------------------------ */
+
+/* Picks the synapse of a connect: a CALL, a NAME, or a constant `?:` choosing between them. */
+static struct ast_node *pick_synapse(struct lctx *L, struct ast_node *e)
+{
+    while (e && e->kind == AST_COND) {
+        struct val c = check_expr(L, &L->global, e->cond.cond);
+        double cv;
+        if (!c.ir)
+            return NULL;
+        if (c.kind != VK_BOOL || !fold_is_const(c.ir, &cv)) {
+            diag_error(L->d, e->cond.cond->span, "the choice of synapse must be a constant condition");
+            return NULL;
+        }
+        e = cv != 0 ? e->cond.then : e->cond.els;
+    }
+    if (!e || (e->kind != AST_CALL && e->kind != AST_NAME)) {
+        diag_error(L->d, e ? e->span : SPAN_NONE, "expected a synapse, e.g. exp_current(5 ms)");
+        return NULL;
+    }
+    return e;
+}
+
+static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_node *call, struct span cspan)
+{
+    const char *name = call->kind == AST_CALL ? call->call.name : call->name.id;
+    struct span nspan = call->kind == AST_CALL ? call->call.name_span : call->span;
+    struct ast_node *sd = find_model(L, &L->g->synapses, name);
+    if (!sd) {
+        if (find_model(L, &L->g->neurons, name))
+            diag_error(L->d, nspan, "'%s' is a neuron; a connection needs a synapse", name);
+        else
+            unknown_in(L, nspan, "synapse", name, &L->g->synapses);
+        return NULL;
+    }
+    int np = sd->model.params.n;
+    struct val *args = arena_alloc(L->a, sizeof *args * (size_t)(np + 1));
+    bool ok = true;
+    if (call->kind == AST_CALL) {
+        int pos = 0;
+        for (int i = 0; i < call->call.args.n; i++) {
+            struct ast_node *arg = call->call.args.items[i];
+            int k = -1;
+            if (arg->bind.name) {
+                for (int j = 0; j < np; j++)
+                    if (!strcmp(sd->model.params.items[j]->bind.name, arg->bind.name))
+                        k = j;
+                if (k < 0) {
+                    diag_error(L->d, arg->bind.name_span, "synapse '%s' has no parameter '%s'", name, arg->bind.name);
+                    ok = false;
+                    continue;
+                }
+            } else {
+                k = pos++;
+                if (k >= np) {
+                    diag_error(L->d, arg->span, "synapse '%s' takes %d argument%s", name, np, np == 1 ? "" : "s");
+                    ok = false;
+                    continue;
+                }
+            }
+            if (args[k].ir) {
+                diag_error(L->d, arg->span, "parameter '%s' of synapse '%s' is given twice",
+                           sd->model.params.items[k]->bind.name, name);
+                ok = false;
+                continue;
+            }
+            args[k] = check_expr(L, &L->global, arg->bind.value);
+            /* random arguments are fine (initial values); the value is checked where it is used */
+            if (!args[k].ir)
+                ok = false;
+        }
+    }
+    for (int j = 0; j < np; j++)
+        if (!args[j].ir && !sd->model.params.items[j]->bind.value) {
+            diag_error(L->d, call->span, "missing argument '%s' of synapse '%s'", sd->model.params.items[j]->bind.name,
+                       name);
+            ok = false;
+        }
+    if (!ok)
+        return NULL;
+    int same = 0;
+    for (int i = 0; i < post->insts.len; i++) {
+        struct linst *in = post->insts.items[i];
+        if (in->syn != sd)
+            continue;
+        same++;
+        bool eq = true;
+        for (int j = 0; j < np && eq; j++)
+            eq = (!args[j].ir && !in->args[j].ir) ||
+                 (args[j].ir && in->args[j].ir && unit_dim_eq(args[j].dim, in->args[j].dim) &&
+                  args[j].kind == in->args[j].kind && fold_equal(args[j].ir, in->args[j].ir) &&
+                  !fold_has_rand(args[j].ir));
+        if (eq)
+            return in;
+    }
+    struct linst *in = NEW(L, struct linst);
+    in->syn = sd;
+    in->args = args;
+    in->pop = post;
+    in->connect = cspan;
+    in->id = same + 1;
+    in->scope.L = L;
+    in->scope.parent = &post->scope;
+    in->scope.pop = post;
+    in->scope.inst = in;
+    for (int j = 0; j < np; j++) {
+        struct ast_node *sp = sd->model.params.items[j];
+        if (scope_find_local(&in->scope, sp->bind.name)) {
+            dup_error(L, sp->bind.name_span, sp->bind.name, scope_find_local(&in->scope, sp->bind.name)->span);
+            continue;
+        }
+        struct binding *b = scope_add(L, &in->scope, sp->bind.name, args[j].ir ? BK_VALUE : BK_EXPR, "param",
+                                      sp->bind.name_span);
+        b->val = args[j];
+        b->expr = sp->bind.value;
+        b->at = &in->scope;   /* defaults may use earlier parameters */
+    }
+    add_items(L, &in->scope, sd, post, arena_printf(L->a, "%s#%d", name, in->id));
+    ptrvec_push(L->a, &post->insts, in);
+    return in;
+}
+
+/* ---- ODEs, spikes, resets --------------------------------------------------------------------- */
+
+static void lower_odes(struct lctx *L, struct lpop *p, struct scope *s, struct ast_node *model, bool frozen,
+                       struct linst *in)
+{
+    for (int i = 0; i < model->model.items.n; i++) {
+        struct ast_node *it = model->model.items.items[i];
+        if (it->kind != AST_ODE)
+            continue;
+        int before = L->d->errors;
+        struct binding *b = scope_find_local(s, it->ode.var);
+        if (!b || b->kind != BK_STATE) {
+            if (b)
+                diag_error(L->d, it->ode.var_span, "'%s' is a %s; only a state variable can have an ODE", it->ode.var,
+                           b->what);
+            else
+                scope_undefined(L, s, it->ode.var, it->ode.var_span, "state variable");
+            goto done;
+        }
+        struct val x = check_binding(L, b, it->ode.var_span);
+        struct val r = check_expr(L, s, it->ode.rhs);
+        if (!x.ir || !r.ir)
+            goto done;
+        if (r.kind != VK_NUM || !unit_dim_eq(r.dim, per_time(x.dim))) {
+            diag_error(L->d, it->ode.rhs->span, "d%s/dt must be %s (%s per time) but is %s", it->ode.var,
+                       dimname(L, per_time(x.dim)), dimname(L, x.dim),
+                       r.kind == VK_NUM ? dimname(L, r.dim) : "a condition");
+            goto done;
+        }
+        if (!check_norand(L, r, it->ode.rhs->span, "a differential equation"))
+            goto done;
+        for (int k = 0; k < p->updates.len; k++) {
+            struct ir_update *u = p->updates.items[k];
+            if (u->var == b->var) {
+                diag_error(L->d, it->span, "'%s' already has an ODE", it->ode.var);
+                diag_note(L->d, u->span, "the first one is here");
+                goto done;
+            }
+        }
+        enum sema_method m = L->method;
+        if (it->ode.method && !solver_method_parse(it->ode.method, &m)) {
+            diag_error(L->d, it->ode.method_span, "unknown method '%s' (auto, euler, rk2, exp_euler, exact)",
+                       it->ode.method);
+            goto done;
+        }
+        struct ir_update *u = NEW(L, struct ir_update);
+        u->var = b->var;
+        u->frozen = frozen;
+        u->rhs = r.ir;
+        u->span = it->span;
+        if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &u->solver, &u->next)) {
+            diag_error(L->d, it->ode.method_span, "method %s needs an ODE linear in %s%s", it->ode.method, it->ode.var,
+                       m == SEMA_METHOD_EXACT ? " with constant coefficients" : "");
+            goto done;
+        }
+        ptrvec_push(L->a, &p->updates, u);
+    done:
+        if (in && L->d->errors > before)
+            diag_note(L->d, in->connect, "in synapse '%s' as connected here", in->syn->model.name);
+    }
+}
+
+static int assign_target(struct lctx *L, struct scope *s, struct ast_node *as, struct ir_dim *dim)
+{
+    struct binding *b = scope_lookup(s, as->assign.target);
+    if (!b) {
+        scope_undefined(L, s, as->assign.target, as->assign.target_span, "state variable");
+        return -1;
+    }
+    if (b->kind != BK_STATE) {
+        diag_error(L->d, as->assign.target_span, "cannot assign to %s '%s'; only state variables change",
+                   b->what, b->name);
+        return -1;
+    }
+    struct val x = check_binding(L, b, as->assign.target_span);
+    if (!x.ir)
+        return -1;
+    *dim = x.dim;
+    return b->var;
+}
+
+static void lower_spike(struct lctx *L, struct lpop *p)
+{
+    struct ast_node *nd = p->neuron;
+    struct ir_pop *ip = p->ip;
+    struct ptrvec resets = {0};
+    for (int i = 0; i < nd->model.items.n; i++) {
+        struct ast_node *it = nd->model.items.items[i];
+        if (it->kind == AST_REFRACTORY) {
+            struct val v = check_expr(L, &p->scope, it->item.value);
+            double T;
+            if (!check_dim(L, v, unit_dim_time(), it->item.value->span, "a refractory period") ||
+                !check_const(L, v, it->item.value->span, "a refractory period", &T))
+                continue;
+            if (T < 0) {
+                diag_error(L->d, it->item.value->span, "a refractory period cannot be negative");
+                continue;
+            }
+            if (T > 0) {   /* t_ref = 0 means none; otherwise at least one step */
+                ip->refr_steps = fmax(1, nearbyint(T / L->dt));
+                ip->refr_var = pop_add_var(L, p, "refractory", IR_VAR_REFRACTORY, it->span);
+                ((struct ir_var *)p->vars.items[ip->refr_var])->init = fold_const(L->a, 0);
+            }
+        }
+    }
+    for (int i = 0; i < nd->model.items.n; i++) {
+        struct ast_node *it = nd->model.items.items[i];
+        if (it->kind != AST_SPIKE)
+            continue;
+        if (ip->spike_cond) {
+            diag_error(L->d, it->span, "a neuron has one 'spike when'");
+            continue;
+        }
+        struct val c = check_expr(L, &p->scope, it->spike.cond);
+        if (!c.ir)
+            continue;
+        if (c.kind != VK_BOOL) {
+            diag_error(L->d, it->spike.cond->span, "the spike condition must be a condition, e.g. V >= V_th");
+            continue;
+        }
+        if (!check_norand(L, c, it->spike.cond->span, "the spike condition"))
+            continue;
+        ip->spike_cond = c.ir;
+        ip->spike_var = p->v_var >= 0 && fold_uses_var(c.ir, p->v_var) ? p->v_var : fold_first_var(c.ir);
+        for (int j = 0; j < it->spike.resets.n; j++) {
+            struct ast_node *as = it->spike.resets.items[j];
+            struct ir_dim d;
+            int var = assign_target(L, &p->scope, as, &d);
+            struct val v = check_expr(L, &p->scope, as->assign.value);
+            if (var < 0 || !v.ir)
+                continue;
+            if (v.kind != VK_NUM || !unit_dim_eq(v.dim, d)) {
+                diag_error(L->d, as->span, "cannot assign %s to '%s', which is %s",
+                           v.kind == VK_NUM ? dimname(L, v.dim) : "a condition", as->assign.target, dimname(L, d));
+                continue;
+            }
+            if (!check_norand(L, v, as->assign.value->span, "a reset"))
+                continue;
+            struct ir_expr *val = v.ir;
+            if (as->assign.op != AST_SET)
+                val = fold_node(L->a, as->assign.op == AST_ADD_SET ? IR_ADD : IR_SUB, fold_var(L->a, var), v.ir, NULL);
+            struct ir_reset *r = NEW(L, struct ir_reset);
+            r->var = var;
+            r->value = val;
+            r->span = as->span;
+            ptrvec_push(L->a, &resets, r);
+        }
+    }
+    if (p->v_var < 0)
+        p->v_var = ip->spike_var;
+    ip->nresets = resets.len;
+    ip->resets = arena_alloc(L->a, sizeof *ip->resets * (size_t)(resets.len + 1));
+    for (int i = 0; i < resets.len; i++)
+        ip->resets[i] = *(struct ir_reset *)resets.items[i];
+}
+
+/* Initial values: constants or draws, never other variables. */
+static void lower_inits(struct lctx *L, struct lpop *p, struct scope *s, struct ast_node *model, struct linst *in)
+{
+    for (int i = 0; i < model->model.items.n; i++) {
+        struct ast_node *it = model->model.items.items[i];
+        if (it->kind != AST_STATE)
+            continue;
+        struct binding *b = scope_find_local(s, it->bind.name);
+        if (!b || b->kind != BK_STATE)
+            continue;
+        int before = L->d->errors;
+        struct val x = check_binding(L, b, it->bind.name_span);
+        struct ir_var *v = p->vars.items[b->var];
+        if (x.ir) {
+            v->dim = b->val.dim;
+            v->init = b->val.ir;
+            if (b->val.kind != VK_NUM) {
+                diag_error(L->d, b->expr->span, "the initial value of '%s' must be a number", b->name);
+            } else if (fold_uses_any_var(b->val.ir)) {
+                diag_error(L->d, b->expr->span, "the initial value of '%s' cannot depend on state variables", b->name);
+            }
+        }
+        if (in && L->d->errors > before)
+            diag_note(L->d, in->connect, "in synapse '%s' as connected here", in->syn->model.name);
+    }
+}
+
+/* ---- inputs ----------------------------------------------------------------------------------- */
+
+static bool named_arg_const(struct lctx *L, struct ast_node *arg, struct ir_dim want, const char *what, double *out)
+{
+    struct val v = check_expr(L, &L->global, arg->bind.value);
+    return check_dim(L, v, want, arg->bind.value->span, what) && check_const(L, v, arg->bind.value->span, what, out);
+}
+
+/* Number of trains in a spikes("file") input: rows "neuron,time"; the size is the largest index + 1. */
+static int64_t spike_file_size(struct lctx *L, const char *path, struct span at)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        diag_error(L->d, at, "cannot open '%s': %s", path, strerror(errno));
+        return 0;
+    }
+    char line[512];
+    long long maxn = -1, n;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "%lld", &n) == 1 && n > maxn)
+            maxn = n;
+    fclose(f);
+    if (maxn < 0)
+        diag_error(L->d, at, "'%s' holds no spikes (rows \"neuron,time\")", path);
+    return maxn + 1;
+}
+
+static void lower_input(struct lctx *L, struct ast_node *d, struct ir_input *in)
+{
+    in->name = d->input.name;
+    in->span = d->span;
+    if (d->input.kind == AST_INPUT_SPIKES) {
+        in->kind = IR_INPUT_FILE;
+        in->path = d->input.path[0] == '/' ? d->input.path : arena_printf(L->a, "%s/%s", L->m->dir, d->input.path);
+        in->size = spike_file_size(L, in->path, d->input.path_span);
+        return;
+    }
+    in->kind = IR_INPUT_POISSON;
+    size_of(L, d->input.size, &in->size);
+    bool has_rate = false;
+    for (int i = 0; i < d->input.args.n; i++) {
+        struct ast_node *arg = d->input.args.items[i];
+        const char *n = arg->bind.name ? arg->bind.name : "";
+        if (!strcmp(n, "rate")) {
+            has_rate = true;
+            if (named_arg_const(L, arg, unit_dim_frequency(), "rate", &in->rate) && in->rate < 0)
+                diag_error(L->d, arg->bind.value->span, "a rate cannot be negative");
+        } else if (!strcmp(n, "correlation")) {
+            if (named_arg_const(L, arg, unit_dimless(), "correlation", &in->corr) && !(in->corr >= 0 && in->corr <= 1))
+                diag_error(L->d, arg->bind.value->span, "correlation must be in [0, 1] (it is %g)", in->corr);
+        } else if (!strcmp(n, "jitter")) {
+            if (named_arg_const(L, arg, unit_dim_time(), "jitter", &in->jitter) && in->jitter < 0)
+                diag_error(L->d, arg->bind.value->span, "jitter cannot be negative");
+        } else {
+            diag_error(L->d, arg->bind.name ? arg->bind.name_span : arg->span,
+                       "poisson inputs take rate, correlation and jitter%s%s%s", *n ? " (not '" : "", n, *n ? "')" : "");
+        }
+    }
+    if (!has_rate)
+        diag_error(L->d, d->span, "a poisson input needs a rate, e.g. poisson[100](rate = 10 Hz)");
+}
+
+/* ---- projections ------------------------------------------------------------------------------ */
+
+static void lower_increments(struct lctx *L, struct linst *in, struct ir_proj *pr, struct span cspan)
+{
+    struct ptrvec incs = {0};
+    int nblocks = 0;
+    for (int i = 0; i < in->syn->model.items.n; i++) {
+        struct ast_node *it = in->syn->model.items.items[i];
+        if (it->kind != AST_ON_SPIKE)
+            continue;
+        if (nblocks++) {
+            diag_error(L->d, it->span, "a synapse has one 'on spike' block");
+            continue;
+        }
+        struct scope ws = {.parent = &in->scope, .L = L, .pop = in->pop, .inst = in};
+        struct binding *w = scope_add(L, &ws, it->on_spike.weight, BK_WEIGHT, "weight", it->on_spike.weight_span);
+        w->val = (struct val){fold_var(L->a, FOLD_WEIGHT_VAR), pr->weight_dim, VK_NUM, NULL};
+        for (int j = 0; j < it->on_spike.assigns.n; j++) {
+            struct ast_node *as = it->on_spike.assigns.items[j];
+            int before = L->d->errors;
+            struct ir_dim d;
+            int var = assign_target(L, &in->scope, as, &d);
+            struct val v = check_expr(L, &ws, as->assign.value);
+            if (var < 0 || !v.ir)
+                goto note;
+            if (as->assign.op == AST_SET) {
+                diag_error(L->d, as->span, "an on-spike statement must be an increment ('%s += ...' or '-=')",
+                           as->assign.target);
+                goto note;
+            }
+            if (v.kind != VK_NUM || !unit_dim_eq(v.dim, d)) {
+                diag_error(L->d, as->assign.value->span, "cannot add %s to '%s', which is %s",
+                           v.kind == VK_NUM ? dimname(L, v.dim) : "a condition", as->assign.target, dimname(L, d));
+                diag_note(L->d, cspan, "the weight '%s' of this connection is %s", it->on_spike.weight,
+                          dimname(L, pr->weight_dim));
+                continue;
+            }
+            struct ir_expr *a, *b;
+            double scale;
+            if (!solver_linear(L->a, v.ir, FOLD_WEIGHT_VAR, &a, &b) || b || !a || !fold_is_const(a, &scale)) {
+                diag_error(L->d, as->assign.value->span,
+                           "an on-spike increment must be the weight '%s' times a constant", it->on_spike.weight);
+                goto note;
+            }
+            struct ir_increment *inc = NEW(L, struct ir_increment);
+            inc->var = var;
+            inc->scale = as->assign.op == AST_SUB_SET ? -scale : scale;
+            ptrvec_push(L->a, &incs, inc);
+        note:
+            if (L->d->errors > before)
+                diag_note(L->d, cspan, "in synapse '%s' as connected here", in->syn->model.name);
+        }
+    }
+    pr->nincs = incs.len;
+    pr->incs = arena_alloc(L->a, sizeof *pr->incs * (size_t)(incs.len + 1));
+    for (int i = 0; i < incs.len; i++)
+        pr->incs[i] = *(struct ir_increment *)incs.items[i];
+}
+
+static int64_t ref_size(struct lctx *L, struct ir_ref r)
+{
+    return r.is_input ? L->ir->inputs[r.index].size : L->pops[r.index] ? L->pops[r.index]->ip->size : 0;
+}
+
+static bool lower_connect(struct lctx *L, struct ast_node *d, struct ir_proj *pr)
+{
+    pr->span = d->span;
+    struct lpop *pre = pop_find(L, d->connect.pre), *post = pop_find(L, d->connect.post);
+    bool ok = true;
+    if (pre)
+        pr->pre = (struct ir_ref){false, pre->index};
+    else if (input_find(L, d->connect.pre) >= 0)
+        pr->pre = (struct ir_ref){true, input_find(L, d->connect.pre)};
+    else {
+        struct ptrvec both = {0};
+        for (int i = 0; i < L->g->pops.len; i++)
+            ptrvec_push(L->a, &both, L->g->pops.items[i]);
+        for (int i = 0; i < L->g->inputs.len; i++)
+            ptrvec_push(L->a, &both, L->g->inputs.items[i]);
+        unknown_in(L, d->connect.pre_span, "population", d->connect.pre, &both);
+        ok = false;
+    }
+    if (post)
+        pr->post = (struct ir_ref){false, post->index};
+    else {
+        if (input_find(L, d->connect.post) >= 0)
+            diag_error(L->d, d->connect.post_span, "'%s' is an input; connections can only target populations",
+                       d->connect.post);
+        else
+            unknown_in(L, d->connect.post_span, "population", d->connect.post, &L->g->pops);
+        ok = false;
+    }
+    struct ast_node *call = pick_synapse(L, d->connect.synapse);
+    if (!ok || !call)
+        return false;
+    struct linst *in = instance_get(L, post, call, d->span);
+    if (!in)
+        return false;
+    pr->synapse = arena_printf(L->a, "%s#%d", in->syn->model.name, in->id);
+    /* rule */
+    pr->rule = (enum ir_rule)d->connect.rule;
+    pr->autapses = d->connect.autapses;
+    if (d->connect.rule_arg) {
+        struct ast_node *ra = d->connect.rule_arg;
+        struct val v = check_expr(L, &L->global, ra);
+        double x;
+        const char *what = pr->rule == IR_RULE_BERNOULLI ? "a connection probability" : "a degree";
+        if (!check_dim(L, v, unit_dimless(), ra->span, what) || !check_const(L, v, ra->span, what, &x))
+            return false;
+        if (pr->rule == IR_RULE_BERNOULLI) {
+            if (!(x >= 0 && x <= 1)) {
+                diag_error(L->d, ra->span, "a connection probability must be in [0, 1] (it is %g)", x);
+                return false;
+            }
+            pr->p = x;
+        } else {
+            double k = nearbyint(x);
+            int64_t lim = pr->rule == IR_RULE_IN_DEGREE ? ref_size(L, pr->pre) : ref_size(L, pr->post);
+            if (!(k >= 0) || k > (double)lim) {
+                diag_error(L->d, ra->span, "a degree must be between 0 and %lld here (it is %g)", (long long)lim, x);
+                return false;
+            }
+            pr->k = (int64_t)k;
+        }
+    }
+    if (pr->rule == IR_RULE_ONE_TO_ONE && ref_size(L, pr->pre) != ref_size(L, pr->post)) {
+        diag_error(L->d, d->connect.rule_span, "one_to_one needs populations of the same size (%lld and %lld)",
+                   (long long)ref_size(L, pr->pre), (long long)ref_size(L, pr->post));
+        return false;
+    }
+    /* weight and delay: global scope, draws allowed */
+    if (d->connect.weight) {
+        struct val w = check_expr(L, &L->global, d->connect.weight);
+        if (!w.ir)
+            return false;
+        if (w.kind != VK_NUM) {
+            diag_error(L->d, d->connect.weight->span, "a weight must be a number");
+            return false;
+        }
+        if (fold_uses_any_var(w.ir)) {
+            diag_error(L->d, d->connect.weight->span, "a weight cannot depend on state variables");
+            return false;
+        }
+        pr->weight = w.ir;
+        pr->weight_dim = w.dim;
+    } else {
+        pr->weight = fold_const(L->a, 1);
+    }
+    pr->weight_const = fold_is_const(pr->weight, NULL);
+    if (d->connect.delay) {
+        struct val v = check_expr(L, &L->global, d->connect.delay);
+        if (!check_dim(L, v, unit_dim_time(), d->connect.delay->span, "a delay"))
+            return false;
+        if (fold_uses_any_var(v.ir)) {
+            diag_error(L->d, d->connect.delay->span, "a delay cannot depend on state variables");
+            return false;
+        }
+        double x;
+        if (fold_is_const(v.ir, &x) && !(x >= 0)) {
+            diag_error(L->d, d->connect.delay->span, "a delay cannot be negative (it is %g ms)", x);
+            return false;
+        }
+        pr->delay = v.ir;
+    } else {
+        pr->delay = fold_const(L->a, L->dt);   /* the minimum: delivered on the next step */
+    }
+    pr->delay_const = fold_is_const(pr->delay, NULL);
+    lower_increments(L, in, pr, d->span);
+    return true;
+}
+
+/* ---- records ---------------------------------------------------------------------------------- */
+
+struct rctx {
+    struct lpop **targets;  /* populations that get the observables: listed ones, or every one when pooled */
+    int nt;
+    struct ptrvec stats;    /* struct ir_stat* */
+};
+
+static const char *stat_names[] = {"rate", "cv_isi", "fano", "count_corr", "mean", "var", "std", "cov", NULL};
+
+bool lower_is_stat_name(const char *name)
+{
+    for (int i = 0; stat_names[i]; i++)
+        if (!strcmp(stat_names[i], name))
+            return true;
+    return false;
+}
+
+/* The source text of a span without blanks ("g_syn", "V*g_syn"), for statistic and observable names. */
+static const char *src_text(struct lctx *L, struct span s)
+{
+    if (s.file < 0 || !L->m->sm || s.file >= L->m->sm->n)
+        return "x";
+    const char *t = L->m->sm->files[s.file].text;
+    char *out = arena_alloc(L->a, s.end - s.begin + 1);
+    size_t n = 0;
+    for (uint32_t i = s.begin; i < s.end; i++)
+        if (t[i] != ' ' && t[i] != '\t' && t[i] != '\n')
+            out[n++] = t[i];
+    out[n] = 0;
+    return out;
+}
+
+/* Evaluates observable x in every target population and returns its index, the same in each (populations
+ * are padded with constant observables so that indices line up). */
+static int obs_get(struct lctx *L, struct rctx *R, struct ast_node *x, struct ir_dim *dim)
+{
+    bool saved = L->derived;
+    L->derived = false;
+    const char *name = src_text(L, x->span);
+    struct ir_expr **irs = arena_alloc(L->a, sizeof *irs * (size_t)(R->nt + 1));
+    bool ok = true;
+    for (int i = 0; i < R->nt; i++) {
+        struct val v = check_expr(L, &R->targets[i]->scope, x);
+        if (!v.ir || v.kind != VK_NUM) {
+            if (v.ir)
+                diag_error(L->d, x->span, "a recorded observable must be a number");
+            ok = false;
+            break;
+        }
+        if (!check_norand(L, v, x->span, "a recorded observable")) {
+            ok = false;
+            break;
+        }
+        if (i && !unit_dim_eq(v.dim, *dim)) {
+            diag_error(L->d, x->span, "'%s' is %s in %s but %s in %s", name, dimname(L, *dim),
+                       R->targets[0]->ip->name, dimname(L, v.dim), R->targets[i]->ip->name);
+            ok = false;
+            break;
+        }
+        *dim = v.dim;
+        irs[i] = v.ir;
+    }
+    L->derived = saved;
+    if (!ok)
+        return -1;
+    /* reuse an existing observable of the same name at the same index everywhere */
+    if (R->nt) {
+        for (int j = 0; j < R->targets[0]->obs.len; j++) {
+            bool same = true;
+            for (int i = 0; i < R->nt && same; i++) {
+                struct lpop *p = R->targets[i];
+                same = j < p->obs.len && !strcmp(((struct ir_observable *)p->obs.items[j])->name, name);
+            }
+            if (same)
+                return j;
+        }
+    }
+    int idx = 0;
+    for (int i = 0; i < R->nt; i++)
+        if (R->targets[i]->obs.len > idx)
+            idx = R->targets[i]->obs.len;
+    for (int i = 0; i < R->nt; i++) {
+        struct lpop *p = R->targets[i];
+        while (p->obs.len < idx) {
+            struct ir_observable *pad = NEW(L, struct ir_observable);
+            pad->name = "_pad";
+            pad->expr = fold_const(L->a, 0);
+            ptrvec_push(L->a, &p->obs, pad);
+        }
+        struct ir_observable *o = NEW(L, struct ir_observable);
+        o->name = name;
+        o->dim = *dim;
+        o->expr = irs[i];
+        ptrvec_push(L->a, &p->obs, o);
+    }
+    return idx;
+}
+
+/* A per-record constant option folded in each target population's scope (clip = V_th); the populations
+ * must agree, since a statistic has one clip value. */
+static bool rec_const(struct lctx *L, struct rctx *R, struct ast_node *e, struct ir_dim want, const char *what,
+                      double *out)
+{
+    bool saved = L->derived;
+    L->derived = false;
+    bool ok = true;
+    int n = R->nt ? R->nt : 1;
+    for (int i = 0; i < n && ok; i++) {
+        struct val v = check_expr(L, R->nt ? &R->targets[i]->scope : &L->global, e);
+        double x;
+        ok = check_dim(L, v, want, e->span, what) && check_const(L, v, e->span, what, &x);
+        if (ok && i && x != *out) {
+            diag_error(L->d, e->span, "%s differs between %s (%g) and %s (%g); record them separately", what,
+                       R->targets[0]->ip->name, *out, R->targets[i]->ip->name, x);
+            ok = false;
+        }
+        if (ok)
+            *out = x;
+    }
+    L->derived = saved;
+    return ok;
+}
+
+/* Fills st from `rate`, `fano(window = 100 ms)`, `var(V, clip = V_th, bin = 1 ms)`, `cov(V, g_syn)`. */
+static bool stat_parse(struct lctx *L, struct rctx *R, struct ast_node *e, struct ir_stat *st)
+{
+    const char *f = e->kind == AST_NAME ? e->name.id : e->call.name;
+    struct span fs = e->kind == AST_NAME ? e->span : e->call.name_span;
+    int k = 0;
+    while (stat_names[k] && strcmp(stat_names[k], f))
+        k++;
+    static const enum ir_stat_kind kinds[] = {IR_STAT_RATE, IR_STAT_CV_ISI, IR_STAT_FANO, IR_STAT_COUNT_CORR,
+                                              IR_STAT_MEAN, IR_STAT_VAR, IR_STAT_STD, IR_STAT_COV};
+    if (!stat_names[k]) {
+        const char *best = NULL;
+        for (int i = 0; stat_names[i]; i++)
+            if (edit_distance(f, stat_names[i], 3) <= 2)
+                best = stat_names[i];
+        if (best)
+            diag_error(L->d, fs, "unknown statistic '%s'; did you mean '%s'?", f, best);
+        else
+            diag_error(L->d, fs, "unknown statistic '%s' (rate, cv_isi, fano, count_corr, mean, var, std, cov, "
+                       "or NAME = expression)", f);
+        return false;
+    }
+    st->kind = kinds[k];
+    st->obs = st->obs2 = -1;
+    st->window = st->kind == IR_STAT_COUNT_CORR ? 250 : 100;
+    st->min_rate = st->kind == IR_STAT_COUNT_CORR ? 1e-3 : 0;   /* 1 Hz in 1/ms */
+    int npos = 0, want = st->kind == IR_STAT_COV ? 2 : st->kind >= IR_STAT_MEAN ? 1 : 0;
+    struct ast_node *pos[2] = {NULL, NULL};
+    bool ok = true;
+    int nargs = e->kind == AST_CALL ? e->call.args.n : 0;
+    for (int i = 0; i < nargs; i++) {
+        struct ast_node *arg = e->call.args.items[i];
+        const char *n = arg->bind.name;
+        if (!n && npos < want) {
+            pos[npos++] = arg->bind.value;
+            continue;
+        }
+        if (!n && (st->kind == IR_STAT_FANO || st->kind == IR_STAT_COUNT_CORR) && npos == 0) {
+            n = "window";
+            npos++;
+        }
+        if (n && !strcmp(n, "window") && (st->kind == IR_STAT_FANO || st->kind == IR_STAT_COUNT_CORR)) {
+            ok &= rec_const(L, R, arg->bind.value, unit_dim_time(), "window", &st->window);
+            if (ok && !(st->window > 0))
+                diag_error(L->d, arg->bind.value->span, "window must be positive"), ok = false;
+        } else if (n && !strcmp(n, "min_rate") && st->kind == IR_STAT_COUNT_CORR) {
+            ok &= rec_const(L, R, arg->bind.value, unit_dim_frequency(), "min_rate", &st->min_rate);
+        } else if (n && !strcmp(n, "bin") && (st->kind == IR_STAT_VAR || st->kind == IR_STAT_STD)) {
+            ok &= rec_const(L, R, arg->bind.value, unit_dim_time(), "bin", &st->bin);
+            if (ok && st->bin < 0)
+                diag_error(L->d, arg->bind.value->span, "bin cannot be negative"), ok = false;
+        } else if (n && !strcmp(n, "clip") && (st->kind == IR_STAT_VAR || st->kind == IR_STAT_STD)) {
+            pos[1] = arg->bind.value;   /* checked after the observable's dimension is known */
+            st->has_clip = true;
+        } else {
+            diag_error(L->d, arg->span, n ? "%s() has no option '%s'" : "too many arguments to %s()", f, n);
+            ok = false;
+        }
+    }
+    if (npos < want && (want != 1 || npos == 0)) {
+        diag_error(L->d, e->span, "%s() needs %s", f, want == 2 ? "two expressions, e.g. cov(V, g_syn)"
+                                                                : "an expression, e.g. mean(V)");
+        return false;
+    }
+    if (!ok)
+        return false;
+    st->dim = unit_dimless();
+    if (st->kind == IR_STAT_RATE)
+        st->dim = unit_dim_frequency();
+    if (want >= 1) {
+        struct ir_dim d1, d2;
+        st->obs = obs_get(L, R, pos[0], &d1);
+        if (st->obs < 0)
+            return false;
+        st->dim = st->kind == IR_STAT_VAR ? unit_dim_pow(d1, 2) : d1;
+        if (want == 2) {
+            st->obs2 = obs_get(L, R, pos[1], &d2);
+            if (st->obs2 < 0)
+                return false;
+            st->dim = unit_dim_mul(d1, d2);
+        } else if (st->has_clip && !rec_const(L, R, pos[1], d1, "clip", &st->clip))
+            return false;
+    }
+    return true;
+}
+
+static void set_display(struct lctx *L, struct ir_stat *st)
+{
+    char buf[96];
+    double sc = 1;
+    const char *u = unit_display(st->dim, &sc, buf, sizeof buf);
+    st->unit = arena_strdup(L->a, u);
+    st->unit_scale = sc;
+}
+
+static bool same_stat(const struct ir_stat *a, const struct ir_stat *b)
+{
+    return a->kind == b->kind && a->obs == b->obs && a->obs2 == b->obs2 && a->window == b->window &&
+           a->min_rate == b->min_rate && a->has_clip == b->has_clip && a->clip == b->clip && a->bin == b->bin;
+}
+
+struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *call)
+{
+    struct rctx *R = L->rec;
+    struct ir_stat tmp = {0};
+    if (!stat_parse(L, R, call, &tmp))
+        return vbad();
+    int k = -1;
+    for (int i = 0; i < R->stats.len && k < 0; i++)
+        if (same_stat(R->stats.items[i], &tmp) && ((struct ir_stat *)R->stats.items[i])->kind != IR_STAT_DERIVED)
+            k = i;
+    if (k < 0) {
+        struct ir_stat *st = NEW(L, struct ir_stat);
+        *st = tmp;
+        st->name = arena_printf(L->a, "_%s", src_text(L, call->span));
+        set_display(L, st);
+        ptrvec_push(L->a, &R->stats, st);
+        k = R->stats.len - 1;
+    }
+    return (struct val){fold_var(L->a, k), ((struct ir_stat *)R->stats.items[k])->dim, VK_NUM, NULL};
+}
+
+static void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *rec)
+{
+    struct rctx R = {0};
+    rec->span = d->span;
+    R.targets = arena_alloc(L->a, sizeof *R.targets * (size_t)(L->npops + 1));
+    rec->pops = arena_alloc(L->a, sizeof *rec->pops * (size_t)(d->record.pops.n + 1));
+    for (int i = 0; i < d->record.pops.n; i++) {
+        struct ast_node *pn = d->record.pops.items[i];
+        if (!strcmp(pn->name.id, "all")) {
+            rec->pooled = true;
+            continue;
+        }
+        struct lpop *p = pop_find(L, pn->name.id);
+        if (!p) {
+            if (input_find(L, pn->name.id) >= 0)
+                diag_error(L->d, pn->span, "'%s' is an input; only populations are recorded", pn->name.id);
+            else
+                unknown_in(L, pn->span, "population", pn->name.id, &L->g->pops);
+            continue;
+        }
+        rec->pops[rec->npops++] = p->index;
+        R.targets[R.nt++] = p;
+    }
+    if (rec->pooled)
+        for (int i = 0; i < L->npops; i++) {
+            bool have = false;
+            for (int j = 0; j < R.nt; j++)
+                have |= R.targets[j] == L->pops[i];
+            if (L->pops[i] && !have)
+                R.targets[R.nt++] = L->pops[i];
+        }
+    L->rec = &R;
+    for (int i = 0; i < d->record.stats.n; i++) {
+        struct ast_node *sn = d->record.stats.items[i];
+        struct ast_node *e = sn->bind.value;
+        struct ir_stat *st = NEW(L, struct ir_stat);
+        bool plain = e->kind == AST_NAME ? lower_is_stat_name(e->name.id)
+                                         : e->kind == AST_CALL && lower_is_stat_name(e->call.name);
+        if (plain || (!sn->bind.name && (e->kind == AST_NAME || e->kind == AST_CALL))) {
+            if (!stat_parse(L, &R, e, st))
+                continue;
+            if (sn->bind.name)
+                st->name = sn->bind.name;
+            else if (st->kind <= IR_STAT_COUNT_CORR)
+                st->name = stat_names[st->kind];
+            else
+                st->name = arena_printf(L->a, "%s_%s", stat_names[st->kind],
+                                        src_text(L, e->call.args.items[0]->bind.value->span));
+        } else {
+            if (!sn->bind.name) {
+                diag_error(L->d, e->span, "name this derived statistic: NAME = expression");
+                continue;
+            }
+            /* derived: evaluated in every target population's scope (params may differ); must agree */
+            L->derived = true;
+            struct val v = {0};
+            bool ok = true;
+            for (int j = 0; j < (R.nt ? R.nt : 1) && ok; j++) {
+                struct val w = check_expr(L, R.nt ? &R.targets[j]->scope : &L->global, e);
+                ok = w.ir && check_norand(L, w, e->span, "a derived statistic");
+                if (ok && w.kind != VK_NUM)
+                    diag_error(L->d, e->span, "a derived statistic must be a number"), ok = false;
+                if (ok && j && !fold_equal(w.ir, v.ir))
+                    diag_error(L->d, e->span, "derived statistic '%s' depends on params that differ between %s and "
+                               "%s; record them separately", sn->bind.name, R.targets[0]->ip->name,
+                               R.targets[j]->ip->name), ok = false;
+                if (ok)
+                    v = w;
+            }
+            L->derived = false;
+            if (!ok)
+                continue;
+            st->kind = IR_STAT_DERIVED;
+            st->obs = st->obs2 = -1;
+            st->derived = v.ir;
+            st->dim = v.dim;
+            st->name = sn->bind.name;
+        }
+        for (int j = 0; j < R.stats.len; j++)
+            if (!strcmp(((struct ir_stat *)R.stats.items[j])->name, st->name))
+                diag_error(L->d, sn->span, "statistic '%s' is recorded twice in this record", st->name);
+        set_display(L, st);
+        ptrvec_push(L->a, &R.stats, st);
+    }
+    L->rec = NULL;
+    rec->nstats = R.stats.len;
+    rec->stats = arena_alloc(L->a, sizeof *rec->stats * (size_t)(R.stats.len + 1));
+    for (int i = 0; i < R.stats.len; i++)
+        rec->stats[i] = *(struct ir_stat *)R.stats.items[i];
+}
+
+/* ---- the model -------------------------------------------------------------------------------- */
+
+static void finish_pop(struct lctx *L, struct lpop *p)
+{
+    struct ir_pop *ip = p->ip;
+    ip->nvars = p->vars.len;
+    ip->vars = arena_alloc(L->a, sizeof *ip->vars * (size_t)(ip->nvars + 1));
+    for (int i = 0; i < ip->nvars; i++)
+        ip->vars[i] = *(struct ir_var *)p->vars.items[i];
+    ip->nupdates = p->updates.len;
+    ip->updates = arena_alloc(L->a, sizeof *ip->updates * (size_t)(ip->nupdates + 1));
+    for (int i = 0; i < ip->nupdates; i++)
+        ip->updates[i] = *(struct ir_update *)p->updates.items[i];
+    ip->nobs = p->obs.len;
+    ip->obs = arena_alloc(L->a, sizeof *ip->obs * (size_t)(ip->nobs + 1));
+    for (int i = 0; i < ip->nobs; i++)
+        ip->obs[i] = *(struct ir_observable *)p->obs.items[i];
+    ip->v_var = p->v_var;
+}
+
+/* The same neuron is lowered once per population, so an error in its body would be reported once per
+ * population: drop repeated errors (same span, same message) added since `from`, with their notes. */
+static void dedupe(struct diags *d, struct diag *from)
+{
+    for (struct diag *g = from ? from->next : d->head; g; g = g->next) {
+        if (g->level != DIAG_ERROR)
+            continue;
+        struct diag *prev = g;
+        for (struct diag *h = g->next; h;) {
+            bool dup = h->level == DIAG_ERROR && h->span.file == g->span.file && h->span.begin == g->span.begin &&
+                       h->span.end == g->span.end && !strcmp(h->msg, g->msg);
+            if (!dup) {
+                prev = h;
+                h = h->next;
+                continue;
+            }
+            d->errors--;
+            h = h->next;
+            while (h && h->level == DIAG_NOTE)
+                h = h->next;
+            prev->next = h;
+            if (!h)
+                d->tail = prev;
+        }
+    }
+}
+
+struct ir_model *lower_model(struct sema_model *m, const int *point, struct diags *d)
+{
+    int errors0 = d->errors;
+    struct diag *last0 = d->tail;
+    struct lctx *L = lower_begin(m, point, d);
+    struct ir_model *ir = L->ir = NEW(L, struct ir_model);
+    ir->name = m->name;
+    lower_simulate(L);
+    struct gdecls *g = L->g;
+
+    ir->inputs = arena_alloc(L->a, sizeof *ir->inputs * (size_t)(g->inputs.len + 1));
+    for (int i = 0; i < g->inputs.len; i++)
+        lower_input(L, g->inputs.items[i], &ir->inputs[ir->ninputs++]);
+
+    L->pops = arena_alloc(L->a, sizeof *L->pops * (size_t)(g->pops.len + 1));
+    for (int i = 0; i < g->pops.len; i++) {
+        struct ast_node *pd = g->pops.items[i];
+        struct lpop *p = pop_begin(L, pd, L->npops);
+        if (!p)
+            continue;
+        size_of(L, pd->population.size, &p->ip->size);
+        L->pops[L->npops++] = p;
+    }
+
+    ir->projs = arena_alloc(L->a, sizeof *ir->projs * (size_t)(g->connects.len + 1));
+    for (int i = 0; i < g->connects.len; i++)
+        if (lower_connect(L, g->connects.items[i], &ir->projs[ir->nprojs]))
+            ir->nprojs++;
+
+    for (int i = 0; i < L->npops; i++) {
+        struct lpop *p = L->pops[i];
+        lower_inits(L, p, &p->scope, p->neuron, NULL);
+        for (int j = 0; j < p->insts.len; j++) {
+            struct linst *in = p->insts.items[j];
+            lower_inits(L, p, &in->scope, in->syn, in);
+        }
+        lower_spike(L, p);
+        lower_odes(L, p, &p->scope, p->neuron, p->ip->refr_var >= 0, NULL);
+        for (int j = 0; j < p->insts.len; j++) {
+            struct linst *in = p->insts.items[j];
+            lower_odes(L, p, &in->scope, in->syn, false, in);
+        }
+        lower_isyn(L, p, p->decl->span);   /* checks every synaptic current even when I_syn is unused */
+    }
+
+    ir->records = arena_alloc(L->a, sizeof *ir->records * (size_t)(g->records.len + 1));
+    for (int i = 0; i < g->records.len; i++)
+        lower_record(L, g->records.items[i], &ir->records[ir->nrecords++]);
+
+    ir->pops = arena_alloc(L->a, sizeof *ir->pops * (size_t)(L->npops + 1));
+    for (int i = 0; i < L->npops; i++) {
+        finish_pop(L, L->pops[i]);
+        ir->pops[ir->npops++] = *L->pops[i]->ip;
+    }
+    if (d->errors > errors0)
+        dedupe(d, last0);
+    return d->errors > errors0 ? NULL : ir;
+}

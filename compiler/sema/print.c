@@ -1,0 +1,202 @@
+/*
+ * print.c - `balnet check -v` (sema_print), the model hash and the params JSON of run.json.
+ * Owns: human- and machine-readable summaries of a checked model.  Must not: change the model.
+ * sema_print lowers the default point to show sizes, receptors and the solver chosen per ODE.
+ */
+#include "sema/internal.h"
+
+#include <math.h>
+#include <string.h>
+
+static void print_value(FILE *out, double v, struct ir_dim d)
+{
+    char buf[96];
+    double sc = 1;
+    const char *u = unit_display(d, &sc, buf, sizeof buf);
+    if (!strcmp(u, "1"))
+        fprintf(out, "%g", v);
+    else
+        fprintf(out, "%g %s", v * sc, u);
+}
+
+/* Global params at the default point, in declaration order. */
+static void each_param(const struct sema_model *mc, void (*fn)(void *, const char *, struct val), void *ctx)
+{
+    struct sema_model *m = (struct sema_model *)mc;
+    struct diags scratch;
+    diags_init(&scratch, m->a);
+    struct lctx *L = lower_begin(m, NULL, &scratch);
+    for (int i = 0; i < L->global.binds.len; i++) {
+        struct binding *b = L->global.binds.items[i];
+        if (strcmp(b->what, "param") && strcmp(b->what, "variant"))
+            continue;
+        fn(ctx, b->name, check_binding(L, b, b->span));
+    }
+}
+
+static void print_param(void *ctx, const char *name, struct val v)
+{
+    FILE *out = ctx;
+    fprintf(out, "  %s = ", name);
+    double x;
+    if (v.kind == VK_ALT)
+        fprintf(out, "%s (variant)", v.alt);
+    else if (fold_is_const(v.ir, &x))
+        print_value(out, x, v.dim);
+    else if (v.ir) {
+        char buf[96];
+        fprintf(out, "random (%s)", unit_dim_name(v.dim, buf, sizeof buf));
+    }
+    fputc('\n', out);
+}
+
+static const char *const rule_names[] = {"bernoulli", "in_degree", "out_degree", "one_to_one", "all_to_all"};
+
+static const char *ref_name(const struct ir_model *ir, struct ir_ref r)
+{
+    return r.is_input ? ir->inputs[r.index].name : ir->pops[r.index].name;
+}
+
+void sema_print(FILE *out, const struct sema_model *mc)
+{
+    struct sema_model *m = (struct sema_model *)mc;
+    fprintf(out, "model %s\nparams:\n", m->name);
+    each_param(m, print_param, out);
+    struct diags scratch;
+    diags_init(&scratch, m->a);
+    struct ir_model *ir = lower_model(m, NULL, &scratch);
+    if (!ir)
+        return;
+    fprintf(out, "populations:\n");
+    for (int i = 0; i < ir->npops; i++) {
+        struct ir_pop *p = &ir->pops[i];
+        fprintf(out, "  %s = %s[%lld]", p->name, p->neuron, (long long)p->size);
+        if (p->refr_var >= 0)
+            fprintf(out, ", refractory %g steps", p->refr_steps);
+        fputc('\n', out);
+        for (int k = 0; k < p->nvars; k++) {
+            const struct ir_var *v = &p->vars[k];
+            const char *solver = "none";
+            for (int u = 0; u < p->nupdates; u++)
+                if (p->updates[u].var == k)
+                    solver = solver_name[p->updates[u].solver];
+            char buf[96];
+            fprintf(out, "    %-24s %-12s %s%s\n", v->name,
+                    v->kind == IR_VAR_RECEPTOR ? "receptor" : v->kind == IR_VAR_REFRACTORY ? "refractory" : "state",
+                    v->kind == IR_VAR_REFRACTORY ? "counter" : solver,
+                    v->kind == IR_VAR_REFRACTORY ? "" : arena_printf(m->a, " [%s]", unit_dim_name(v->dim, buf, sizeof buf)));
+        }
+    }
+    if (ir->ninputs)
+        fprintf(out, "inputs:\n");
+    for (int i = 0; i < ir->ninputs; i++) {
+        struct ir_input *in = &ir->inputs[i];
+        if (in->kind == IR_INPUT_FILE)
+            fprintf(out, "  %s = spikes(\"%s\") [%lld]\n", in->name, in->path, (long long)in->size);
+        else
+            fprintf(out, "  %s = poisson[%lld] rate %g Hz, correlation %g, jitter %g ms\n", in->name,
+                    (long long)in->size, in->rate * 1000, in->corr, in->jitter);
+    }
+    if (ir->nprojs)
+        fprintf(out, "connections:\n");
+    for (int i = 0; i < ir->nprojs; i++) {
+        struct ir_proj *pr = &ir->projs[i];
+        fprintf(out, "  %s -> %s via %s %s", ref_name(ir, pr->pre), ref_name(ir, pr->post), pr->synapse,
+                rule_names[pr->rule]);
+        if (pr->rule == IR_RULE_BERNOULLI)
+            fprintf(out, "(%g)", pr->p);
+        else if (pr->rule == IR_RULE_IN_DEGREE || pr->rule == IR_RULE_OUT_DEGREE)
+            fprintf(out, "(%lld)", (long long)pr->k);
+        double x;
+        fprintf(out, " weight ");
+        if (fold_is_const(pr->weight, &x))
+            print_value(out, x, pr->weight_dim);
+        else
+            fprintf(out, "random");
+        fprintf(out, " delay ");
+        if (fold_is_const(pr->delay, &x))
+            fprintf(out, "%g ms", x);
+        else
+            fprintf(out, "random");
+        for (int k = 0; k < pr->nincs; k++)
+            fprintf(out, "%s%s += %g*w", k ? ", " : "; on spike ", ir->pops[pr->post.index].vars[pr->incs[k].var].name,
+                    pr->incs[k].scale);
+        fputc('\n', out);
+    }
+    if (ir->nrecords)
+        fprintf(out, "records:\n");
+    for (int i = 0; i < ir->nrecords; i++) {
+        struct ir_record *r = &ir->records[i];
+        fprintf(out, "  ");
+        for (int k = 0; k < r->npops; k++)
+            fprintf(out, "%s%s", k ? ", " : "", ir->pops[r->pops[k]].name);
+        if (r->pooled)
+            fprintf(out, "%sall", r->npops ? ", " : "");
+        fprintf(out, ":");
+        for (int k = 0; k < r->nstats; k++)
+            if (r->stats[k].name[0] != '_')
+                fprintf(out, " %s [%s]", r->stats[k].name, r->stats[k].unit);
+        fputc('\n', out);
+    }
+    fprintf(out, "simulate: dt %g ms, duration %g ms, burn_in %g ms, seed %llu, precision %s\n", ir->dt, ir->duration,
+            ir->burn_in, (unsigned long long)ir->seed, ir->precision == IR_DOUBLE ? "double" : "single");
+    if (m->axes.len)
+        fprintf(out, "sweep:\n");
+    for (int i = 0; i < m->axes.len; i++) {
+        struct sema_axis *ax = m->axes.items[i];
+        fprintf(out, "  %s in [", ax->name);
+        for (int k = 0; k < ax->nvalues; k++) {
+            if (ax->values[k].alt)
+                fprintf(out, "%s%s", k ? ", " : "", ax->values[k].alt);
+            else
+                fprintf(out, "%s%g%s%s", k ? ", " : "", ax->values[k].num * ax->unit_scale,
+                        ax->unit && strcmp(ax->unit, "1") ? " " : "", ax->unit && strcmp(ax->unit, "1") ? ax->unit : "");
+        }
+        fprintf(out, "]\n");
+    }
+}
+
+const char *sema_model_hash(const struct sema_model *m)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (int i = 0; m->sm && i < m->sm->n; i++) {
+        const struct src_file *f = &m->sm->files[i];
+        if (!strcmp(f->path, "<command line>"))
+            continue;
+        for (size_t k = 0; k < f->len; k++)
+            h = (h ^ (unsigned char)f->text[k]) * 1099511628211ull;
+    }
+    for (int i = 0; i < m->nov; i++)
+        for (const char *s = m->ov[i].name; *s; s++)
+            h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return arena_printf(m->a, "%016llx", (unsigned long long)h);
+}
+
+struct json_ctx {
+    struct arena *a;
+    char *s;
+    int n;
+};
+
+static void json_param(void *ctx, const char *name, struct val v)
+{
+    struct json_ctx *j = ctx;
+    double x;
+    const char *sep = j->n++ ? ", " : "";
+    if (v.kind == VK_ALT)
+        j->s = arena_printf(j->a, "%s%s\"%s\": {\"value\": \"%s\"}", j->s, sep, name, v.alt);
+    else if (fold_is_const(v.ir, &x) && isfinite(x)) {
+        char buf[96];
+        double sc = 1;
+        const char *u = unit_display(v.dim, &sc, buf, sizeof buf);
+        j->s = arena_printf(j->a, "%s%s\"%s\": {\"value\": %.17g, \"unit\": \"%s\"}", j->s, sep, name, x * sc, u);
+    } else
+        j->s = arena_printf(j->a, "%s%s\"%s\": {\"value\": null}", j->s, sep, name);
+}
+
+void sema_params_json(const struct sema_model *m, const char **out, struct arena *a)
+{
+    struct json_ctx j = {a, "", 0};
+    each_param(m, json_param, &j);
+    *out = arena_printf(a, "{%s}", j.s);
+}

@@ -1,0 +1,95 @@
+/*
+ * resolve.c - scopes and name lookup.  Scopes chain: a record or on-spike scope -> synapse instance ->
+ * postsynaptic neuron (per population) -> global (params, variants) -> built-ins (pi, e, inf).
+ * Owns: bindings, lookup, and the "undefined name" diagnostic with its did-you-mean and its note at a
+ * declaration of the same name elsewhere.  Must not: evaluate anything (check.c does).
+ */
+#include "sema/internal.h"
+
+#include <string.h>
+
+struct binding *scope_add(struct lctx *L, struct scope *s, const char *name, enum bind_kind k, const char *what,
+                          struct span span)
+{
+    struct binding *b = arena_alloc(L->a, sizeof *b);
+    b->name = name;
+    b->kind = k;
+    b->what = what;
+    b->span = span;
+    b->var = -1;
+    ptrvec_push(L->a, &s->binds, b);
+    return b;
+}
+
+struct binding *scope_find_local(struct scope *s, const char *name)
+{
+    for (int i = s->binds.len - 1; i >= 0; i--) {
+        struct binding *b = s->binds.items[i];
+        if (strcmp(b->name, name) == 0)
+            return b;
+    }
+    return NULL;
+}
+
+struct binding *scope_lookup(struct scope *s, const char *name)
+{
+    for (; s; s = s->parent) {
+        struct binding *b = scope_find_local(s, name);
+        if (b)
+            return b;
+    }
+    return NULL;
+}
+
+/* A declaration named `name` anywhere in the program's neurons and synapses, for the note. */
+static bool find_elsewhere(struct sema_model *m, const char *name, struct span *where, const char **in,
+                           const char **what)
+{
+    for (int i = 0; i < m->prog->decls.n; i++) {
+        struct ast_node *d = m->prog->decls.items[i];
+        if (d->kind != AST_NEURON && d->kind != AST_SYNAPSE)
+            continue;
+        const struct ast_list *lists[2] = {&d->model.params, &d->model.items};
+        for (int l = 0; l < 2; l++)
+            for (int j = 0; j < lists[l]->n; j++) {
+                struct ast_node *it = lists[l]->items[j];
+                if ((it->kind == AST_PARAM || it->kind == AST_STATE || it->kind == AST_LET ||
+                     it->kind == AST_SYN_PARAM) &&
+                    strcmp(it->bind.name, name) == 0) {
+                    *where = it->bind.name_span;
+                    *in = d->model.name;
+                    *what = d->kind == AST_NEURON ? "neuron" : "synapse";
+                    return true;
+                }
+            }
+    }
+    return false;
+}
+
+void scope_undefined(struct lctx *L, struct scope *s, const char *name, struct span at, const char *what)
+{
+    const char *best = NULL;
+    int bestd = 3;
+    int cap = (int)strlen(name) / 2 + 1;
+    if (cap > 3)
+        cap = 3;
+    for (struct scope *p = s; p; p = p->parent)
+        for (int i = 0; i < p->binds.len; i++) {
+            struct binding *b = p->binds.items[i];
+            if (b->kind == BK_WEIGHT && s->inst == NULL)
+                continue;
+            int dd = edit_distance(name, b->name, 4);
+            if (dd <= cap && dd < bestd) {
+                bestd = dd;
+                best = b->name;
+            }
+        }
+    if (best)
+        diag_error(L->d, at, "undefined %s '%s'; did you mean '%s'?", what, name, best);
+    else
+        diag_error(L->d, at, "undefined %s '%s'", what, name);
+    struct span where;
+    const char *in, *kind;
+    if (find_elsewhere(L->m, name, &where, &in, &kind))
+        diag_note(L->d, where, "'%s' is declared in %s '%s', which is not visible here", name, kind, in);
+}
