@@ -340,6 +340,8 @@ int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx)
         if (!corr_fill(g, step))
             return -1;
         struct bucket *b = &g->buckets[step % g->L];
+        if (b->n == 0)
+            return 0;
         qsort(b->v, (size_t)b->n, sizeof *b->v, cmp_u32);
         if (b->n > g->outcap) {
             uint32_t *v = realloc(g->out, (size_t)b->n * sizeof *v);
