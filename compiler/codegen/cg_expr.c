@@ -75,6 +75,13 @@ LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMVa
     case IR_CONST:
         return LLVMConstReal(em->f64, e->value);
     case IR_VAR:
+        /* Lowering guarantees the index; checked anyway because a bad one would be a wild load in the
+         * generated code rather than a message. */
+        if (em->pop && (e->index < 0 || e->index >= em->pop->nvars)) {
+            diag_error(em->d, em->pop->span, "internal: population '%s' reads variable %d of %d",
+                       em->pop->name ? em->pop->name : "?", e->index, em->pop->nvars);
+            return NULL;
+        }
         return vals[e->index];
     case IR_RAND_UNIFORM:
     case IR_RAND_NORMAL:

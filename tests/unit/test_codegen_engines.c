@@ -530,6 +530,14 @@ static void test_rand_in_kernel_is_error(void **st)
     assert_null(j);
     assert_int_equal(d.errors, 1);
     assert_non_null(strstr(d.head->msg, "random draw 'normal'"));
+
+    /* an out-of-range variable index (a lowering bug) is an internal error, not a wild load */
+    struct ir_pop q = make_lif(10);
+    q.obs[0].expr = V(7);
+    m = model_of(&q, 1);
+    assert_false(jit_compile_model(&m, k, &j, NULL, &d));
+    assert_int_equal(d.errors, 2);
+    assert_non_null(strstr(d.tail->msg, "reads variable 7 of 2"));
 }
 
 /* Sweep points compile in parallel threads: each jit_compile_model has its own context and LLJIT. */
