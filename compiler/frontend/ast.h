@@ -236,6 +236,7 @@ struct ast_program {
      * import order, so a library is declared before its user), then the root file's, IMPORT nodes
      * excluded.  Sema resolves names over this list; order does not matter for the language. */
     struct ast_list decls;
+    const struct srcmgr *sm;   /* where the files' text lives (for ast_dump's line:col) */
 };
 
 /* ---- constructors (ast.c): the parser's actions are one call each ------------------------------- */
@@ -301,7 +302,7 @@ void ast_list_set_kind(struct ast_list *l, enum ast_kind k);              /* ret
 /* ---- dumps (ast_dump.c) ------------------------------------------------------------------------- */
 
 /* Indented tree, one node per line: "<line>:<col> <kind> <details>", children indented two spaces. */
-void ast_dump(FILE *out, const struct ast_program *p, const struct srcmgr *sm);
+void ast_dump(FILE *out, const struct ast_program *p);
 void ast_dump_node(FILE *out, const struct ast_node *n, const struct srcmgr *sm, int indent);
 
 #endif

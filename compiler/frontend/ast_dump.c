@@ -247,9 +247,9 @@ void ast_dump_node(FILE *out, const struct ast_node *n, const struct srcmgr *sm,
     free(D.starts);
 }
 
-void ast_dump(FILE *out, const struct ast_program *p, const struct srcmgr *sm)
+void ast_dump(FILE *out, const struct ast_program *p)
 {
-    struct dumper D = {out, sm, -1, NULL, 0};
+    struct dumper D = {out, p->sm, -1, NULL, 0};
     for (int i = 0; i < p->nfiles; i++) {
         const struct ast_file *f = p->files[i];
         fprintf(out, "file %s\n", f->path);

@@ -19,7 +19,7 @@
 
 /* Runs the parser in `mode` over srcmgr file `file`; fills ctx. */
 static void run(struct lex_ctx *ctx, struct arena *a, struct srcmgr *sm, struct diags *d, int file,
-                enum lex_mode mode)
+                enum lex_mode mode, uint32_t from)
 {
     memset(ctx, 0, sizeof *ctx);
     ctx->arena = a;
@@ -28,12 +28,15 @@ static void run(struct lex_ctx *ctx, struct arena *a, struct srcmgr *sm, struct 
     ctx->text = sm->files[file].text;
     ctx->len = sm->files[file].len;
     ctx->mode = mode;
+    if (from > ctx->len)
+        from = (uint32_t)ctx->len;
+    ctx->off = from;           /* spans stay offsets into the whole file */
     yyscan_t scanner;
     if (yylex_init_extra(ctx, &scanner) != 0) {
         diag_error(d, SPAN_NONE, "out of memory");
         return;
     }
-    YY_BUFFER_STATE buf = yy_scan_bytes(ctx->text, (int)ctx->len, scanner);
+    YY_BUFFER_STATE buf = yy_scan_bytes(ctx->text + from, (int)(ctx->len - from), scanner);
     yyparse(scanner, ctx);
     yy_delete_buffer(buf, scanner);
     yylex_destroy(scanner);
@@ -46,7 +49,7 @@ struct ast_file *parse_file(struct arena *a, struct srcmgr *sm, struct diags *d,
         diag_error(d, (struct span){file, 0, 0}, "file too large");
         return NULL;
     }
-    run(&ctx, a, sm, d, file, LEX_FILE);
+    run(&ctx, a, sm, d, file, LEX_FILE, 0);
     struct ast_file *f = arena_alloc(a, sizeof *f);
     f->path = arena_strdup(a, sm->files[file].path);
     f->file = file;
@@ -232,6 +235,7 @@ static struct ast_program *load_root(struct arena *a, struct srcmgr *sm, struct 
                                      const char *const *search_dirs, int nsearch)
 {
     struct ast_program *p = arena_alloc(a, sizeof *p);
+    p->sm = sm;
     struct loader L = {a, sm, d, search_dirs, nsearch, p, NULL, 0, 0, NULL, 0, 0};
     char buf[PATH_MAX];
     const char *path = sm->files[file].path;
@@ -265,6 +269,15 @@ struct ast_program *parse_program_string(struct arena *a, struct srcmgr *sm, str
 
 /* ---- command-line strings ----------------------------------------------------------------------- */
 
+static struct ast_node *parse_at(struct arena *a, struct srcmgr *sm, struct diags *d, int file, uint32_t off,
+                                 enum lex_mode mode)
+{
+    int before = d->errors;
+    struct lex_ctx ctx;
+    run(&ctx, a, sm, d, file, mode, off);
+    return d->errors == before ? ctx.expr : NULL;
+}
+
 static struct ast_node *parse_string(struct arena *a, struct srcmgr *sm, struct diags *d, const char *text,
                                      enum lex_mode mode)
 {
@@ -273,10 +286,7 @@ static struct ast_node *parse_string(struct arena *a, struct srcmgr *sm, struct 
         diag_error(d, SPAN_NONE, "out of memory");
         return NULL;
     }
-    int before = d->errors;
-    struct lex_ctx ctx;
-    run(&ctx, a, sm, d, file, mode);
-    return d->errors == before ? ctx.expr : NULL;
+    return parse_at(a, sm, d, file, 0, mode);
 }
 
 struct ast_node *parse_expr_string(struct arena *a, struct srcmgr *sm, struct diags *d, const char *text)
@@ -287,6 +297,15 @@ struct ast_node *parse_expr_string(struct arena *a, struct srcmgr *sm, struct di
 struct ast_node *parse_axis_string(struct arena *a, struct srcmgr *sm, struct diags *d, const char *text)
 {
     return parse_string(a, sm, d, text, LEX_AXIS);
+}
+
+struct ast_node *parse_axis_at(struct arena *a, struct srcmgr *sm, struct diags *d, int file, uint32_t off)
+{
+    if (file < 0 || file >= sm->n) {
+        diag_error(d, SPAN_NONE, "internal error: parse_axis_at: no file %d", file);
+        return NULL;
+    }
+    return parse_at(a, sm, d, file, off, LEX_AXIS);
 }
 
 /* ---- token dump ---------------------------------------------------------------------------------- */
@@ -339,4 +358,16 @@ void ast_dump_tokens(FILE *out, struct arena *a, struct srcmgr *sm, struct diags
     }
     yy_delete_buffer(buf, scanner);
     yylex_destroy(scanner);
+}
+
+bool ast_dump_tokens_file(FILE *out, struct arena *a, struct srcmgr *sm, struct diags *d, const char *path)
+{
+    int file = srcmgr_load(sm, path);
+    if (file < 0) {
+        diag_error(d, SPAN_NONE, "cannot open '%s': %s", path, strerror(errno));
+        return false;
+    }
+    int before = d->errors;
+    ast_dump_tokens(out, a, sm, d, file);
+    return d->errors == before;
 }

@@ -50,7 +50,16 @@ struct ast_node *parse_expr_string(struct arena *a, struct srcmgr *sm, struct di
  * Returns an expression node, a LIST or a RANGE node; NULL on error (added to sm as "<command line>"). */
 struct ast_node *parse_axis_string(struct arena *a, struct srcmgr *sm, struct diags *d, const char *text);
 
-/* One token per line, "line:col kind text" (balnet dump --emit=tokens).  Lexical errors go to d. */
+/* The same for a value that is already loaded: the bytes of srcmgr file `file` from offset `off` to its
+ * end (the driver adds "NAME=VALUE" as one "<command line>" file and passes the offset after '=', so a
+ * caret can point into the whole option). */
+struct ast_node *parse_axis_at(struct arena *a, struct srcmgr *sm, struct diags *d, int file, uint32_t off);
+
+/* One token per line, "line:col kind text [var=X | value=V unit=U]" (balnet dump --emit=tokens) of
+ * srcmgr file `file`.  Lexical errors go to d. */
 void ast_dump_tokens(FILE *out, struct arena *a, struct srcmgr *sm, struct diags *d, int file);
+/* Loads `path` and dumps its tokens; false (with a diagnostic) when it cannot be read or has lexical
+ * errors. */
+bool ast_dump_tokens_file(FILE *out, struct arena *a, struct srcmgr *sm, struct diags *d, const char *path);
 
 #endif

@@ -170,6 +170,18 @@ static void test_axis_strings(void **state)
     assert_int_equal(D.errors, 0);
     assert_null(parse_axis_string(&A, &SM, &D, "[1, 2"));
     assert_int_equal(D.errors, 1);
+    /* the driver's form: "NAME=VALUE" as one file, parsed from after '='; spans index the whole text */
+    int f = srcmgr_add(&SM, "<command line>", "c=0..1", 6);
+    n = parse_axis_at(&A, &SM, &D, f, 2);
+    assert_non_null(n);
+    assert_int_equal(n->kind, AST_RANGE);
+    assert_int_equal(n->span.begin, 2);
+    assert_int_equal(n->span.end, 6);
+    f = srcmgr_add(&SM, "<command line>", "N=1 +", 5);
+    assert_null(parse_axis_at(&A, &SM, &D, f, 2));
+    assert_int_equal(D.errors, 2);
+    assert_int_equal(D.tail->span.begin, 5);               /* at the end of the text */
+    assert_non_null(strstr(D.tail->msg, "unexpected end of file, expected expression"));
 }
 
 static void test_neuron(void **state)
