@@ -1,0 +1,321 @@
+/*
+ * plot.c - gnuplot data files and scripts for a results folder, and one gnuplot run to draw them
+ * (plot.h).
+ *
+ * Owns: DIR/plots/.  Must not: print, exit, or depend on gnuplot being installed (no gnuplot: scripts
+ * only, a note says so).
+ *
+ * Each point of a curve is the mean over trials with its standard error sd / sqrt(n) (sample sd, divisor
+ * n - 1; 0 for a single trial).  Non-finite values (a NaN cv_isi of a silent population) are left out.
+ * The PNG terminal is chosen inside the script (pngcairo when this gnuplot has it, else the libgd png
+ * terminal), so a script written here also runs with another gnuplot build.
+ */
+#include "runtime/plot.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+bool plot_have_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path)
+        return false;
+    char buf[4096];
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        snprintf(buf, sizeof buf, "%.*s/gnuplot", (int)(n ? n : 1), n ? p : ".");
+        if (access(buf, X_OK) == 0)
+            return true;
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    return false;
+}
+
+static bool isalnum_ascii(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* File-name-safe copy. */
+static void safe_name(char *out, size_t cap, const char *s)
+{
+    size_t k = 0;
+    for (; *s && k + 1 < cap; s++)
+        out[k++] = (isalnum_ascii(*s) || *s == '_' || *s == '-' || *s == '.') ? *s : '_';
+    out[k] = 0;
+}
+
+/* A gnuplot double-quoted string body: backslash and quote escaped. */
+static void gp_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if (*s != '\n')
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static bool same_curve(const struct res_trow *a, const struct res_trow *b, int naxes, int skip)
+{
+    if (strcmp(a->statistic, b->statistic) != 0 || strcmp(a->population, b->population) != 0)
+        return false;
+    for (int k = 0; k < naxes; k++)
+        if (k != skip && strcmp(a->axis[k], b->axis[k]) != 0)
+            return false;
+    return true;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+struct plot_ctx {
+    const struct res_table *t;
+    const char *pdir;
+    FILE *all;
+    int64_t *lead, *idx;
+    double *xs;
+};
+
+/* One plot: statistic/population of row `pr`, against axis a.  Returns false on I/O errors. */
+static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char *err, size_t errlen)
+{
+    const struct res_table *t = c->t;
+    int64_t n = t->nrows, nlead = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const struct res_trow *r = &t->rows[i];
+        if (strcmp(r->statistic, pr->statistic) != 0 || strcmp(r->population, pr->population) != 0)
+            continue;
+        bool found = false;
+        for (int64_t g = 0; g < nlead && !found; g++)
+            found = same_curve(&t->rows[c->lead[g]], r, t->naxes, a);
+        if (!found)
+            c->lead[nlead++] = i;
+    }
+    char s1[96], s2[96], s3[96], base[320], path[4096];
+    safe_name(s1, sizeof s1, pr->statistic);
+    safe_name(s2, sizeof s2, pr->population);
+    safe_name(s3, sizeof s3, t->axes[a]);
+    snprintf(base, sizeof base, "%s_%s_vs_%s", s1, s2, s3);
+    snprintf(path, sizeof path, "%s/%s.dat", c->pdir, base);
+    FILE *dat = fopen(path, "w");
+    if (!dat)
+        return fail(err, errlen, "cannot write %s: %s", path, strerror(errno)) == 0;
+    bool logscale = true;
+    int ncurves = 0;
+    fprintf(dat, "# %s of %s vs %s: x mean stderr trials; one block per combination of the other axes\n",
+            pr->statistic, pr->population, t->axes[a]);
+    for (int64_t g = 0; g < nlead; g++) {
+        const struct res_trow *L = &t->rows[c->lead[g]];
+        int m = 0;
+        for (int64_t i = c->lead[g]; i < n; i++)
+            if (same_curve(L, &t->rows[i], t->naxes, a) && isfinite(t->rows[i].value)) {
+                c->idx[m] = i;
+                c->xs[m++] = strtod(t->rows[i].axis[a], NULL);
+            }
+        /* distinct x in increasing order */
+        qsort(c->xs, (size_t)m, sizeof *c->xs, cmp_double);
+        int nx = 0;
+        for (int k = 0; k < m; k++)
+            if (nx == 0 || c->xs[k] != c->xs[nx - 1])
+                c->xs[nx++] = c->xs[k];
+        if (nx == 0)
+            continue;
+        fprintf(dat, "%s# curve %d:", ncurves ? "\n\n" : "", ncurves);
+        for (int k = 0; k < t->naxes; k++)
+            if (k != a)
+                fprintf(dat, " %s=%s", t->axes[k], L->axis[k]);
+        fputc('\n', dat);
+        for (int k = 0; k < nx; k++) {
+            double sum = 0, ss = 0;
+            int cnt = 0;
+            for (int j = 0; j < m; j++)
+                if (strtod(t->rows[c->idx[j]].axis[a], NULL) == c->xs[k]) {
+                    sum += t->rows[c->idx[j]].value;
+                    cnt++;
+                }
+            double mean = sum / cnt;
+            for (int j = 0; j < m; j++)
+                if (strtod(t->rows[c->idx[j]].axis[a], NULL) == c->xs[k]) {
+                    double d = t->rows[c->idx[j]].value - mean;
+                    ss += d * d;
+                }
+            double se = cnt > 1 ? sqrt(ss / (cnt - 1)) / sqrt((double)cnt) : 0;
+            if (!(c->xs[k] > 0 && mean > 0))
+                logscale = false;
+            fprintf(dat, "%.17g %.17g %.17g %d\n", c->xs[k], mean, se, cnt);
+        }
+        ncurves++;
+    }
+    bool ok = fclose(dat) == 0;
+    if (!ok)
+        return fail(err, errlen, "cannot write %s", path) == 0;
+    if (ncurves == 0) {
+        unlink(path);
+        return true;
+    }
+    snprintf(path, sizeof path, "%s/%s.gp", c->pdir, base);
+    FILE *gp = fopen(path, "w");
+    if (!gp)
+        return fail(err, errlen, "cannot write %s: %s", path, strerror(errno)) == 0;
+    fprintf(gp, "# balnet: %s of population %s against %s (mean over trials +- standard error)\n",
+            pr->statistic, pr->population, t->axes[a]);
+    fprintf(gp, "reset\nset encoding utf8\nset grid\nset key outside right top\nset xlabel ");
+    gp_str(gp, t->axes[a]);
+    fprintf(gp, "\nset ylabel ");
+    char ylabel[256];
+    snprintf(ylabel, sizeof ylabel, "%s [%s]", pr->statistic, pr->unit);
+    gp_str(gp, ylabel);
+    fprintf(gp, "\nset title ");
+    char title[256];
+    snprintf(title, sizeof title, "%s, %s", pr->statistic, pr->population);
+    gp_str(gp, title);
+    fprintf(gp, " noenhanced\nset xlabel noenhanced\nset ylabel noenhanced\nset offsets graph 0.05, graph 0.05, 0, 0\n");
+    /* a terminal before the first plot (gnuplot without a display has none), then the SVG by replot */
+    fprintf(gp, "if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
+                "    set terminal pngcairo size 900,600\n} else {\n    set terminal png size 900,600\n}\n"
+                "set output \"%s.png\"\n",
+            base);
+    if (logscale)
+        fprintf(gp, "set logscale xy\n");
+    fprintf(gp, "plot \\\n");
+    int curve = 0;
+    for (int64_t g = 0; g < nlead; g++) {
+        const struct res_trow *L = &t->rows[c->lead[g]];
+        bool any = false;
+        for (int64_t i = c->lead[g]; i < n && !any; i++)
+            any = same_curve(L, &t->rows[i], t->naxes, a) && isfinite(t->rows[i].value);
+        if (!any)
+            continue;
+        char label[512] = "";
+        size_t ll = 0;
+        for (int k = 0; k < t->naxes && ll < sizeof label; k++)
+            if (k != a)
+                ll += (size_t)snprintf(label + ll, sizeof label - ll, "%s%s=%s", ll ? ", " : "", t->axes[k],
+                                       L->axis[k]);
+        fprintf(gp, "  \"%s.dat\" index %d using 1:2:3 with yerrorlines lw 2 pt 7 title ", base, curve);
+        gp_str(gp, label[0] ? label : pr->population);
+        fprintf(gp, " noenhanced%s\n", curve + 1 < ncurves ? ", \\" : "");
+        curve++;
+    }
+    fprintf(gp, "set terminal svg size 900,600 dynamic\nset output \"%s.svg\"\nreplot\nunset output\n", base);
+    ok = fclose(gp) == 0;
+    if (!ok)
+        return fail(err, errlen, "cannot write %s", path) == 0;
+    fprintf(c->all, "load \"%s.gp\"\n", base);
+    return true;
+}
+
+int plot_all(const char *dir, const struct res_table *t, char *note, size_t notelen, char *err, size_t errlen)
+{
+    if (note && notelen)
+        note[0] = 0;
+    char pdir[4096];
+    snprintf(pdir, sizeof pdir, "%s/plots", dir);
+    if (mkdir(pdir, 0777) != 0 && errno != EEXIST)
+        return fail(err, errlen, "cannot create %s: %s", pdir, strerror(errno));
+    char allpath[4200];
+    snprintf(allpath, sizeof allpath, "%s/all.gp", pdir);
+    struct plot_ctx c = {.t = t, .pdir = pdir};
+    c.all = fopen(allpath, "w");
+    if (!c.all)
+        return fail(err, errlen, "cannot write %s: %s", allpath, strerror(errno));
+    fprintf(c.all, "# balnet: draws every plot of this folder (gnuplot all.gp, from this directory)\n");
+    int64_t n = t->nrows;
+    c.lead = malloc(sizeof *c.lead * (size_t)(n + 1));
+    c.idx = malloc(sizeof *c.idx * (size_t)(n + 1));
+    c.xs = malloc(sizeof *c.xs * (size_t)(n + 1));
+    int64_t *pair = malloc(sizeof *pair * (size_t)(n + 1));
+    int nplots = 0;
+    bool ok = c.lead && c.idx && c.xs && pair;
+    if (!ok)
+        fail(err, errlen, "out of memory");
+    int64_t npairs = 0;
+    for (int64_t i = 0; ok && i < n; i++) {
+        bool seen = false;
+        for (int64_t k = 0; k < npairs && !seen; k++)
+            seen = strcmp(t->rows[pair[k]].statistic, t->rows[i].statistic) == 0 &&
+                   strcmp(t->rows[pair[k]].population, t->rows[i].population) == 0;
+        if (!seen)
+            pair[npairs++] = i;
+    }
+    for (int a = 0; ok && a < t->naxes; a++) {
+        if (!res_axis_numeric(t, a))
+            continue;
+        for (int64_t p = 0; ok && p < npairs; p++) {
+            ok = one_plot(&c, &t->rows[pair[p]], a, err, errlen);
+            nplots += ok;
+        }
+    }
+    free(c.lead);
+    free(c.idx);
+    free(c.xs);
+    free(pair);
+    if (fclose(c.all) != 0 && ok)
+        ok = fail(err, errlen, "cannot write %s", allpath) == 0;
+    if (!ok)
+        return -1;
+    if (nplots == 0) {
+        snprintf(note, notelen, "no numeric sweep axis: nothing to plot");
+        return 0;
+    }
+    if (!plot_have_gnuplot()) {
+        snprintf(note, notelen, "gnuplot not found on PATH: wrote the scripts only (%s/all.gp)", pdir);
+        return nplots;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(note, notelen, "cannot start gnuplot: %s", strerror(errno));
+        return nplots;
+    }
+    if (pid == 0) {
+        /* child: only async-signal-safe calls until exec */
+        if (chdir(pdir) != 0)
+            _exit(126);
+        int fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            close(nul);
+        }
+        execlp("gnuplot", "gnuplot", "all.gp", (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        snprintf(note, notelen, "gnuplot failed: see %s/gnuplot.log", pdir);
+    return nplots;
+}

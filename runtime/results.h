@@ -1,0 +1,102 @@
+/*
+ * results.h - the results folder of a sweep (DESIGN.md §4): points.csv, timings.csv, run.json, scaling.csv,
+ * plots/, and the terminal summary.  Prefix `res_`.
+ *
+ * Owns: every file in the folder and their crash safety:
+ *   - points.csv grows by one write() of a whole (point, trial) block followed by fsync(), so a crash
+ *     leaves at worst one torn trailing line; res_open(resume) cuts it (and the block it belonged to) off;
+ *   - run.json, scaling.csv and the final sorted points.csv are written to a temporary file, fsync'ed and
+ *     rename()d over the old one, so a reader sees the old or the new file, never half of one.
+ * Must not: print (the summary goes to the FILE it is given), exit, or know how statistics are computed.
+ *
+ * points.csv columns: point,<each sweep axis>,trial,population,statistic,value,unit - values with %.17g
+ * (they read back to the same double), NaN as "nan".  A field holding ',', '"' or a newline is quoted.
+ */
+#ifndef BN_RT_RESULTS_H
+#define BN_RT_RESULTS_H
+
+#include "runtime/stats.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct res;   /* an open results folder */
+
+/* Timing of one (point, trial) item, kept in timings.csv and copied into run.json. */
+struct res_timing {
+    double wall_s;         /* the item, compile included */
+    double compile_ms;     /* JIT compile of its point (0 when another item compiled it) */
+    double build_ms;       /* network construction */
+    double sim_ms;         /* simulation loop */
+    int64_t synapses;
+};
+
+/* What run.json records about the run besides the folder's own data. */
+struct res_run_info {
+    const char *model;         /* model name */
+    const char *model_file;
+    uint64_t seed;             /* master seed */
+    double wall_s;             /* whole sweep */
+    double compile_ms;         /* sum over points */
+    const char *engine;        /* "jit" or "interp" */
+    int threads;
+    bool complete;             /* every item done */
+    /* Every parameter with its value and unit, as a JSON object text produced by the front end
+     * (e.g. {"N": {"value": 1000, "unit": "1"}, ...}); inserted verbatim.  NULL: {}.
+     * TODO(integration): filled by sema_params_json(); if sema gives another form, adapt here. */
+    const char *params_json;
+};
+
+/* Opens DIR for a sweep with the given non-trial axis names.  model_hash identifies the model (text).
+ * Fresh (resume false): creates DIR (mkdir -p), refuses when DIR already holds a points.csv (nothing is
+ * ever overwritten), writes the header and a provisional run.json (model_hash, complete: false).
+ * Resume: reads DIR/points.csv and DIR/run.json, refuses a different model hash or different axes, cuts
+ * a torn trailing line (with the rest of its block), and remembers which (point, trial) items are done.
+ * A resume of a folder without points.csv starts fresh.  NULL with a message in err. */
+struct res *res_open(const char *dir, const char *model_hash, const char *const *axes, int naxes, bool resume,
+                     char *err, size_t errlen);
+bool res_is_done(const struct res *r, int point, int trial);
+int res_ndone(const struct res *r);
+/* Appends the rows of one item (one write() + fsync; on failure the file is cut back to its old size).
+ * axis_values: naxes strings.  Thread-safe. */
+bool res_append_point(struct res *r, int point, const char *const *axis_values, int trial,
+                      const struct stat_row *rows, int nrows, const struct res_timing *tm, char *err,
+                      size_t errlen);
+/* Ends the sweep and frees r: rewrites points.csv sorted by (point, trial) (atomic), writes run.json; when
+ * ok, also scaling.csv and the plots (a missing gnuplot is not an error).  False with err on I/O errors
+ * (r is freed either way). */
+bool res_close(struct res *r, const struct res_run_info *info, bool ok, char *err, size_t errlen);
+/* Rewrites only run.json (used by res_close; exposed for tools that patch it). */
+bool res_write_json(const char *dir, const char *model_hash, const char *const *axes, int naxes,
+                    const struct res_run_info *info, char *err, size_t errlen);
+
+/* DIR/points.csv -> DIR/scaling.csv (runtime/scaling.h). */
+bool res_scaling(const char *dir, char *err, size_t errlen);
+/* DIR/points.csv -> DIR/plots/ (runtime/plot.h).  A missing gnuplot only leaves the scripts. */
+bool res_plot(const char *dir, char *err, size_t errlen);
+/* The terminal summary: one line per (point, population), one column per statistic (mean over trials, 4
+ * significant digits, unit in the header). */
+bool res_summary(FILE *out, const char *dir);
+
+/* ---- points.csv read back (for scaling, plots, summary) ------------------------------------------ */
+struct res_trow {
+    int point, trial;
+    char **axis;               /* naxes values as written */
+    char *population, *statistic, *unit;
+    double value;
+};
+struct res_table {
+    char *text;                /* the file; every field NUL-terminated in place */
+    int naxes;
+    char **axes;               /* axis column names */
+    struct res_trow *rows;
+    int64_t nrows;
+};
+bool res_table_read(const char *path, struct res_table *t, char *err, size_t errlen);
+void res_table_free(struct res_table *t);
+/* True when every value of axis a parses completely as a finite number. */
+bool res_axis_numeric(const struct res_table *t, int a);
+
+#endif

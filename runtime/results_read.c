@@ -1,0 +1,371 @@
+/*
+ * results_read.c - reading points.csv back (results.h: res_table) and what is derived from it: the
+ * terminal summary, scaling.csv and the plots.
+ *
+ * Owns: the CSV parser (RFC 4180 quoting, in place) and the summary layout.  Must not: modify points.csv,
+ * print anywhere but the FILE it is given, or exit.
+ */
+#include "runtime/results.h"
+#include "runtime/plot.h"
+#include "runtime/scaling.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return false;
+}
+
+/* Splits the line starting at *p into fields, unquoting in place; returns the field count (up to max) and
+ * advances *p past the line break.  Quoted fields may hold commas, quotes ("") and line breaks. */
+static int split_line(char **p, char **fields, int max)
+{
+    char *s = *p;
+    int n = 0;
+    for (;;) {
+        char *start = s, *w = s;
+        if (*s == '"') {
+            s++;
+            for (;;) {
+                if (*s == 0)
+                    break;
+                if (*s == '"') {
+                    if (s[1] == '"') {
+                        *w++ = '"';
+                        s += 2;
+                        continue;
+                    }
+                    s++;
+                    break;
+                }
+                *w++ = *s++;
+            }
+            while (*s && *s != ',' && *s != '\n')
+                s++;
+        } else {
+            while (*s && *s != ',' && *s != '\n')
+                s++;
+            w = s;
+        }
+        char sep = *s;
+        *w = 0;
+        if (n < max)
+            fields[n] = start;
+        n++;
+        if (sep == ',') {
+            s++;
+            continue;
+        }
+        if (sep == '\n')
+            s++;
+        break;
+    }
+    /* a trailing \r (file edited on Windows) belongs to no field */
+    if (n <= max && n > 0) {
+        char *last = fields[n - 1];
+        size_t l = strlen(last);
+        if (l && last[l - 1] == '\r')
+            last[l - 1] = 0;
+    }
+    *p = s;
+    return n;
+}
+
+void res_table_free(struct res_table *t)
+{
+    if (!t)
+        return;
+    if (t->rows && t->nrows)
+        free(t->rows[0].axis);
+    free(t->rows);
+    free(t->axes);
+    free(t->text);
+    memset(t, 0, sizeof *t);
+}
+
+bool res_table_read(const char *path, struct res_table *t, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap + 1);
+    while (text) {
+        len += fread(text + len, 1, cap - len, f);
+        if (len < cap)
+            break;
+        char *nt = realloc(text, 2 * cap + 1);
+        if (!nt) {
+            free(text);
+            text = NULL;
+            break;
+        }
+        text = nt;
+        cap *= 2;
+    }
+    fclose(f);
+    if (!text)
+        return fail(err, errlen, "out of memory reading %s", path);
+    text[len] = 0;
+    /* a torn last line (a crash mid-append; res_open repairs the file itself) is not data */
+    if (len && text[len - 1] != '\n') {
+        while (len && text[len - 1] != '\n')
+            len--;
+        text[len] = 0;
+    }
+    t->text = text;
+    int64_t nlines = 0;
+    for (size_t i = 0; i < len; i++)
+        nlines += text[i] == '\n';
+    char *p = text;
+    enum { MAXF = 256 };
+    char *fields[MAXF];
+    int nf = split_line(&p, fields, MAXF);
+    /* point, axes..., trial, population, statistic, value, unit */
+    if (nf < 6 || nf > MAXF || strcmp(fields[0], "point") != 0 || strcmp(fields[nf - 5], "trial") != 0 ||
+        strcmp(fields[nf - 1], "unit") != 0) {
+        res_table_free(t);
+        return fail(err, errlen, "%s is not a balnet points.csv (header)", path);
+    }
+    t->naxes = nf - 6;
+    t->axes = malloc(sizeof(char *) * (size_t)(t->naxes + 1));
+    t->rows = malloc(sizeof *t->rows * (size_t)(nlines + 1));
+    char **axis_store = malloc(sizeof(char *) * (size_t)((nlines + 1) * (t->naxes + 1)));
+    if (!t->axes || !t->rows || !axis_store) {
+        free(axis_store);
+        res_table_free(t);
+        return fail(err, errlen, "out of memory reading %s", path);
+    }
+    for (int a = 0; a < t->naxes; a++)
+        t->axes[a] = fields[1 + a];
+    while (*p) {
+        int n = split_line(&p, fields, MAXF);
+        if (n != nf)
+            continue;   /* blank or malformed line */
+        struct res_trow *r = &t->rows[t->nrows];
+        char *end;
+        r->point = (int)strtol(fields[0], &end, 10);
+        if (*end)
+            continue;
+        r->trial = (int)strtol(fields[nf - 5], &end, 10);
+        if (*end)
+            continue;
+        r->axis = axis_store + t->nrows * (t->naxes + 1);
+        for (int a = 0; a < t->naxes; a++)
+            r->axis[a] = fields[1 + a];
+        r->population = fields[nf - 4];
+        r->statistic = fields[nf - 3];
+        r->value = strtod(fields[nf - 2], &end);
+        if (*end)
+            r->value = NAN;
+        r->unit = fields[nf - 1];
+        t->nrows++;
+    }
+    if (t->nrows == 0)
+        free(axis_store);   /* otherwise rows[0].axis is the block's base, freed by res_table_free */
+    return true;
+}
+
+bool res_axis_numeric(const struct res_table *t, int a)
+{
+    if (t->nrows == 0)
+        return false;
+    for (int64_t i = 0; i < t->nrows; i++) {
+        char *end;
+        const char *s = t->rows[i].axis[a];
+        double v = strtod(s, &end);
+        if (end == s || *end || !isfinite(v))
+            return false;
+    }
+    return true;
+}
+
+/* ---- scaling.csv and plots ------------------------------------------------------------------------- */
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+bool res_scaling(const char *dir, char *err, size_t errlen)
+{
+    char *in = join(dir, "points.csv"), *tmp = join(dir, ".scaling.csv.tmp"), *out = join(dir, "scaling.csv");
+    struct res_table t;
+    bool ok = false;
+    if (!in || !tmp || !out) {
+        fail(err, errlen, "out of memory");
+        goto done;
+    }
+    if (!res_table_read(in, &t, err, errlen))
+        goto done;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        res_table_free(&t);
+        goto done;
+    }
+    ok = fit_write_scaling(&t, f);
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    res_table_free(&t);
+    if (!ok || rename(tmp, out) != 0) {
+        ok = fail(err, errlen, "cannot write %s: %s", out, strerror(errno));
+        unlink(tmp);
+    }
+done:
+    free(in);
+    free(tmp);
+    free(out);
+    return ok;
+}
+
+bool res_plot(const char *dir, char *err, size_t errlen)
+{
+    char *in = join(dir, "points.csv");
+    if (!in)
+        return fail(err, errlen, "out of memory");
+    struct res_table t;
+    bool ok = res_table_read(in, &t, err, errlen);
+    free(in);
+    if (!ok)
+        return false;
+    char note[512] = "";
+    ok = plot_all(dir, &t, note, sizeof note, err, errlen) >= 0;
+    res_table_free(&t);
+    if (ok && note[0] && err && errlen)
+        snprintf(err, errlen, "%s", note);   /* e.g. "gnuplot not found": informational, ok stays true */
+    return ok;
+}
+
+/* ---- terminal summary ------------------------------------------------------------------------------- */
+
+static int find_str(char **list, int n, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return i;
+    return -1;
+}
+
+bool res_summary(FILE *out, const char *dir)
+{
+    char *in = join(dir, "points.csv");
+    if (!in)
+        return false;
+    struct res_table t;
+    char err[256];
+    bool ok = res_table_read(in, &t, err, sizeof err);
+    free(in);
+    if (!ok)
+        return false;
+    int64_t n = t.nrows;
+    /* columns: statistics in order of first appearance; lines: (point, population) */
+    char **stats = malloc(sizeof(char *) * (size_t)(n + 1));
+    char **units = malloc(sizeof(char *) * (size_t)(n + 1));
+    int nstats = 0;
+    struct key {
+        int point;
+        const char *pop;
+        int64_t first;
+    } *keys = malloc(sizeof *keys * (size_t)(n + 1));
+    int nkeys = 0;
+    if (!stats || !units || !keys) {
+        free(stats);
+        free(units);
+        free(keys);
+        res_table_free(&t);
+        return false;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        const struct res_trow *r = &t.rows[i];
+        if (find_str(stats, nstats, r->statistic) < 0) {
+            units[nstats] = r->unit;
+            stats[nstats++] = r->statistic;
+        }
+        bool seen = false;
+        for (int k = nkeys - 1; k >= 0 && !seen; k--)
+            seen = keys[k].point == r->point && strcmp(keys[k].pop, r->population) == 0;
+        if (!seen)
+            keys[nkeys++] = (struct key){r->point, r->population, i};
+    }
+    double *sum = calloc((size_t)nkeys * (size_t)(nstats ? nstats : 1), sizeof *sum);
+    int *cnt = calloc((size_t)nkeys * (size_t)(nstats ? nstats : 1), sizeof *cnt);
+    if (sum && cnt) {
+        int k = 0;
+        for (int64_t i = 0; i < n; i++) {
+            const struct res_trow *r = &t.rows[i];
+            /* rows of one key are mostly consecutive: try the last key first */
+            if (!(keys[k].point == r->point && strcmp(keys[k].pop, r->population) == 0))
+                for (k = 0; k < nkeys; k++)
+                    if (keys[k].point == r->point && strcmp(keys[k].pop, r->population) == 0)
+                        break;
+            int s = find_str(stats, nstats, r->statistic);
+            if (isfinite(r->value)) {
+                sum[k * nstats + s] += r->value;
+                cnt[k * nstats + s]++;
+            }
+        }
+        /* header */
+        int w = 11;
+        fprintf(out, "%5s", "point");
+        for (int a = 0; a < t.naxes; a++)
+            fprintf(out, " %10.10s", t.axes[a]);
+        fprintf(out, " %-6.6s", "pop");
+        for (int s = 0; s < nstats; s++)
+            fprintf(out, " %*.*s", w, w, stats[s]);
+        fputc('\n', out);
+        fprintf(out, "%5s", "");
+        for (int a = 0; a < t.naxes; a++)
+            fprintf(out, " %10s", "");
+        fprintf(out, " %-6s", "");
+        for (int s = 0; s < nstats; s++) {
+            char u[32];
+            snprintf(u, sizeof u, "[%s]", units[s]);
+            fprintf(out, " %*.*s", w, w, u);
+        }
+        fputc('\n', out);
+        for (int k2 = 0; k2 < nkeys; k2++) {
+            const struct res_trow *r = &t.rows[keys[k2].first];
+            fprintf(out, "%5d", r->point);
+            for (int a = 0; a < t.naxes; a++)
+                fprintf(out, " %10.10s", r->axis[a]);
+            fprintf(out, " %-6.6s", r->population);
+            for (int s = 0; s < nstats; s++) {
+                int c = cnt[k2 * nstats + s];
+                if (c)
+                    fprintf(out, " %*.4g", w, sum[k2 * nstats + s] / c);
+                else
+                    fprintf(out, " %*s", w, "-");
+            }
+            fputc('\n', out);
+        }
+        fprintf(out, "(values: mean over trials; full data in %s/points.csv, exponents in %s/scaling.csv)\n", dir,
+                dir);
+    }
+    free(sum);
+    free(cnt);
+    free(stats);
+    free(units);
+    free(keys);
+    res_table_free(&t);
+    return true;
+}
