@@ -285,9 +285,11 @@ static void lower_simulate(struct lctx *L)
                 k++;
             if (!sim_names[k]) {
                 const char *best = NULL;
-                for (k = 0; sim_names[k]; k++)
-                    if (edit_distance(it->bind.name, sim_names[k], 3) <= 2)
-                        best = sim_names[k];
+                for (int kk = 0, bestd = 3, dd; sim_names[kk]; kk++)
+                    if ((dd = edit_distance(it->bind.name, sim_names[kk], 3)) < bestd) {
+                        bestd = dd;
+                        best = sim_names[kk];
+                    }
                 if (best)
                     diag_error(L->d, it->bind.name_span, "unknown simulate setting '%s'; did you mean '%s'?",
                                it->bind.name, best);
@@ -475,11 +477,14 @@ static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
         struct binding *b = scope_find_local(&p->scope, arg->bind.name);
         if (!b || (b->kind != BK_EXPR && b->kind != BK_STATE) || !strcmp(b->what, "let")) {
             const char *best = NULL;
+            int bestd = 3;
             for (int j = 0; j < p->scope.binds.len; j++) {
                 struct binding *c = p->scope.binds.items[j];
-                if ((c->kind == BK_EXPR || c->kind == BK_STATE) && strcmp(c->what, "let") &&
-                    edit_distance(arg->bind.name, c->name, 3) <= 2)
+                int dd = edit_distance(arg->bind.name, c->name, 3);
+                if ((c->kind == BK_EXPR || c->kind == BK_STATE) && strcmp(c->what, "let") && dd < bestd) {
+                    bestd = dd;
                     best = c->name;
+                }
             }
             if (best)
                 diag_error(L->d, arg->bind.name_span, "neuron '%s' has no param or state '%s'; did you mean '%s'?",
@@ -1297,9 +1302,11 @@ static bool stat_parse(struct lctx *L, struct rctx *R, struct ast_node *e, struc
                                               IR_STAT_MEAN, IR_STAT_VAR, IR_STAT_STD, IR_STAT_COV};
     if (!stat_names[k]) {
         const char *best = NULL;
-        for (int i = 0; stat_names[i]; i++)
-            if (edit_distance(f, stat_names[i], 3) <= 2)
+        for (int i = 0, bestd = 3; stat_names[i]; i++)
+            if (edit_distance(f, stat_names[i], 3) < bestd) {
+                bestd = edit_distance(f, stat_names[i], 3);
                 best = stat_names[i];
+            }
         if (best)
             diag_error(L->d, fs, "unknown statistic '%s'; did you mean '%s'?", f, best);
         else

@@ -207,10 +207,12 @@ static bool axis_kind(struct lctx *L, struct sema_model *m, const char *name, st
         return *variant != NULL;
     }
     const char *best = NULL;
-    for (int i = 0; i < L->global.binds.len; i++) {
+    for (int i = 0, bestd = 3, dd; i < L->global.binds.len; i++) {
         struct binding *c = L->global.binds.items[i];
-        if ((!strcmp(c->what, "param") || !strcmp(c->what, "variant")) && edit_distance(name, c->name, 3) <= 2)
+        if ((!strcmp(c->what, "param") || !strcmp(c->what, "variant")) && (dd = edit_distance(name, c->name, 3)) < bestd) {
+            bestd = dd;
             best = c->name;
+        }
     }
     if (best)
         diag_error(L->d, at, "%s '%s' is not a param, variant, simulate setting or trial; did you mean '%s'?", ctx,
