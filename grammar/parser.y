@@ -456,6 +456,23 @@ static bool starts_expr(yysymbol_kind_t s)
            s == YYTRANSLATE('+') || s == YYTRANSLATE('!');
 }
 
+static bool unclosed_brace(const struct lex_ctx *ctx, yysymbol_kind_t tok, const yysymbol_kind_t *exp, int n)
+{
+    if (ctx->depth == 0 || ctx->open_ch[ctx->depth - 1] != '{')
+        return false;
+    bool want_close = false;
+    for (int i = 0; i < n; i++)
+        want_close |= exp[i] == YYTRANSLATE('}');
+    switch (tok) {
+    case YYSYMBOL_YYEOF: case YYSYMBOL_KW_IMPORT: case YYSYMBOL_KW_VARIANT: case YYSYMBOL_KW_NEURON:
+    case YYSYMBOL_KW_SYNAPSE: case YYSYMBOL_KW_POPULATION: case YYSYMBOL_KW_INPUT: case YYSYMBOL_KW_CONNECT:
+    case YYSYMBOL_KW_RECORD: case YYSYMBOL_KW_SIMULATE: case YYSYMBOL_KW_SWEEP:
+        return want_close;
+    default:
+        return false;
+    }
+}
+
 /* "unexpected X, expected A, B or C" (the expected list only when it is short enough to help). */
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, struct lex_ctx *ctx)
 {
@@ -482,6 +499,12 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, st
         msg = arena_printf(A, "%s, expected %s", msg, names[0]);
         for (int i = 1; i < k; i++)
             msg = arena_printf(A, "%s%s%s", msg, i == k - 1 ? " or " : ", ", names[i]);
+    } else if (unclosed_brace(ctx, tok, exp, n)) {
+        /* A declaration keyword (or the end) inside a block: almost always a missing '}'. */
+        diag_error(ctx->diags, *loc, "%s, expected '}'", msg);
+        diag_note(ctx->diags, lex_span(ctx, ctx->open_at[ctx->depth - 1], ctx->open_at[ctx->depth - 1] + 1),
+                  "to match this '{'");
+        return 0;
     }
     diag_error(ctx->diags, *loc, "%s", msg);
     return 0;

@@ -32,6 +32,8 @@ struct lex_ctx {
     bool started;              /* the START_* token was emitted */
     uint32_t off;              /* byte offset of the next unread byte */
     int depth;                 /* open ( [ { not yet closed */
+    uint32_t open_at[PARSE_MAX_NESTING + 1];   /* offset of each open bracket, outermost first, for */
+    char open_ch[PARSE_MAX_NESTING + 1];       /* "to match this '{'" notes */
     bool too_deep;             /* nesting limit hit: the lexer returns end of input from then on */
     bool fatal;                /* parsing stopped early (nesting, memory): suppress follow-up errors */
     bool bad_any;              /* a bad byte was reported, ending at bad_end: adjacent ones are merged */
