@@ -81,6 +81,8 @@ struct stats {
     int *first_rp, *next_rp;    /* per model pop: linked list of its recpops */
     struct stat_row *rows;
     int nrows;
+    double *vals;               /* scratch for stats_finish: max nstats */
+    struct recpop **list;       /* scratch for stats_finish: max npops of a record */
 };
 
 static int64_t steps_of(double ms, double dt)
@@ -126,6 +128,8 @@ void stats_free(struct stats *s)
     free(s->first_rp);
     free(s->next_rp);
     free(s->rows);
+    free(s->vals);
+    free(s->list);
     free(s);
 }
 
@@ -189,16 +193,20 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
     s->m = m;
     s->nsteps = nsteps;
     s->burn = burn_steps < 0 ? 0 : burn_steps;
-    int nrps = 0, nrows = 0;
+    int nrps = 0, nrows = 0, maxstats = 1, maxpops = 1;
     for (int r = 0; r < m->nrecords; r++) {
         nrps += m->records[r].npops;
+        maxstats = m->records[r].nstats > maxstats ? m->records[r].nstats : maxstats;
+        maxpops = m->records[r].npops > maxpops ? m->records[r].npops : maxpops;
         nrows += (m->records[r].npops + (m->records[r].pooled ? 1 : 0)) * m->records[r].nstats;
     }
     s->rps = calloc((size_t)(nrps ? nrps : 1), sizeof *s->rps);
     s->rows = calloc((size_t)(nrows ? nrows : 1), sizeof *s->rows);
     s->first_rp = malloc(sizeof(int) * (size_t)(m->npops ? m->npops : 1));
     s->next_rp = malloc(sizeof(int) * (size_t)(nrps ? nrps : 1));
-    if (!s->rps || !s->rows || !s->first_rp || !s->next_rp)
+    s->vals = malloc(sizeof *s->vals * (size_t)maxstats);
+    s->list = malloc(sizeof *s->list * (size_t)maxpops);
+    if (!s->rps || !s->rows || !s->first_rp || !s->next_rp || !s->vals || !s->list)
         goto oom;
     for (int p = 0; p < m->npops; p++)
         s->first_rp[p] = -1;
@@ -233,6 +241,27 @@ oom:
 
 /* ---- per step ---------------------------------------------------------------------------------- */
 
+/* Next i in [i, e) with sp[i] != 0, or e.  Spikes are rare (a few per thousand neurons per step), so
+ * 8 flags are tested at once where the range allows (the same trick as the runtime's compaction pass). */
+static inline int64_t next_spike(const uint8_t *sp, int64_t i, int64_t e)
+{
+    while (i < e) {
+        if ((i & 7) == 0 && i + 8 <= e) {
+            uint64_t w;
+            memcpy(&w, sp + i, sizeof w);
+            if (w == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        if (sp[i])
+            return i;
+        i++;
+    }
+    return e;
+}
+#define FOR_SPIKES(i, sp, b, e) for (int64_t i = next_spike(sp, b, e); i < e; i = next_spike(sp, i + 1, e))
+
 static inline double clip_x(const struct ir_stat *st, double x)
 {
     return (st->has_clip && x > st->clip) ? st->clip : x;
@@ -245,13 +274,11 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spik
     double *f = a->f;
     switch (st->kind) {
     case IR_STAT_RATE:
-        for (int64_t i = begin; i < end; i++)
-            f[i] += spiked[i];
+        FOR_SPIKES(i, spiked, begin, end)
+            f[i] += 1;
         break;
     case IR_STAT_CV_ISI:
-        for (int64_t i = begin; i < end; i++) {
-            if (!spiked[i])
-                continue;
+        FOR_SPIKES(i, spiked, begin, end) {
             double *g = f + i * ISI_NF;
             if (g[ISI_LAST] >= 0) {
                 double isi = (double)step - g[ISI_LAST];   /* in steps: exact integers in a double */
@@ -269,9 +296,7 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spik
     case IR_STAT_COUNT_CORR: {
         int64_t w = q / a->wsteps;
         bool in = w < a->nwin;
-        for (int64_t i = begin; i < end; i++) {
-            if (!spiked[i])
-                continue;
+        FOR_SPIKES(i, spiked, begin, end) {
             f[i] += 1;
             if (in) {
                 uint16_t *c = &a->counts[i * a->nwin + w];
@@ -415,6 +440,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
         int64_t nwin = rps[0]->accs[k].nwin;
         if (nwin - 2 < 2 || !(T > 0))
             return NAN;
+        /* out of memory here yields NaN (an undefined value), never a wrong number */
         double *zsum = calloc((size_t)(nwin - 2), sizeof *zsum);
         if (!zsum)
             return NAN;
@@ -520,14 +546,8 @@ int stats_finish(struct stats *s, const struct stat_row **rows)
             base += np;
             continue;
         }
-        double *vals = malloc(sizeof(double) * (size_t)rec->nstats);
-        struct recpop **list = malloc(sizeof(*list) * (size_t)np);
-        if (!vals || !list) {
-            free(vals);
-            free(list);
-            *rows = s->rows;
-            return -1;
-        }
+        double *vals = s->vals;
+        struct recpop **list = s->list;
         for (int j = 0; j < np; j++) {
             list[j] = &s->rps[base + j];
             reduce_all(s, &list[j], 1, vals);
@@ -537,8 +557,6 @@ int stats_finish(struct stats *s, const struct stat_row **rows)
             reduce_all(s, list, np, vals);
             emit_rows(s, &row, rec, "all", vals);
         }
-        free(vals);
-        free(list);
         base += np;
     }
     *rows = s->rows;
