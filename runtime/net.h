@@ -6,6 +6,8 @@
  * only when the delay draws per synapse.  Weights are float, not double: both engines share this runtime,
  * so engine bit-identity does not need double weights, and float keeps the paper's network (76 M
  * synapses at N = 15000) within the 4.5 bytes/synapse budget.  Rows are ordered by target index.
+ * Targets are written in their final width as they are drawn (in_degree also holds 4 bytes per synapse
+ * of sources while it transposes).
  *
  * Randomness: each row draws from its own Philox key (seed, RT_STREAM_CONN/WEIGHT/DELAY of projection j,
  * row), so the network is the same whichever order or thread builds the rows.
