@@ -29,7 +29,7 @@ struct rt_input *rt_input_create(const struct ir_input *in, int index, double dt
                                  uint64_t seed, char *err, size_t errlen);
 /* The spikes of `step`; steps must be asked for in order 0, 1, 2, ...  Indices come in non-decreasing
  * order (an input neuron may appear twice when two of its spikes round to the same step; delivery then
- * counts both).  *idx stays valid until the next call. */
+ * counts both).  *idx stays valid until the next call.  Returns -1 when out of memory. */
 int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx);
 /* Bytes the generator will hold (for the memory estimate). */
 size_t rt_input_bytes(const struct ir_input *in, double dt);
