@@ -196,7 +196,7 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
     char title[256];
     snprintf(title, sizeof title, "%s, %s", pr->statistic, pr->population);
     gp_str(gp, title);
-    fprintf(gp, " noenhanced\nset xlabel noenhanced\nset ylabel noenhanced\nset offsets graph 0.05, graph 0.05, 0, 0\n");
+    fprintf(gp, " noenhanced\nset xlabel noenhanced\nset ylabel noenhanced\nset autoscale xfix\nset offsets graph 0.05, graph 0.05, 0, 0\n");
     /* a terminal before the first plot (gnuplot without a display has none), then the SVG by replot */
     fprintf(gp, "if (strstrt(GPVAL_TERMINALS, \"pngcairo\") > 0) {\n"
                 "    set terminal pngcairo size 900,600\n} else {\n    set terminal png size 900,600\n}\n"
