@@ -176,7 +176,9 @@ static void test_delays_exact(void **state)
     /* weight 0.5 x scale 2 = exactly 1.0, the value the relays wait for */
     m->projs[0] = proj(INPUT(0), 0, IR_RULE_ONE_TO_ONE, C(0.5), C(0.3), 1, 2.0);       /* sender queue, d = 3 */
     m->projs[1] = proj(POP(0), 1, IR_RULE_ONE_TO_ONE, C(0.5), RAND(UNIFORM, 0.7, 0.7), 1, 2.0); /* ring, d = 7 */
-    m->projs[2] = proj(POP(0), 2, IR_RULE_ALL_TO_ALL, C(0.5), C(0.1), 1, 2.0);         /* d = 1: next step */
+    /* per-synapse (float) weight path: uniform(0.5, 0.5) is not constant but draws exactly 0.5 */
+    m->projs[2] = proj(POP(0), 2, IR_RULE_ALL_TO_ALL, RAND(UNIFORM, 0.5, 0.5), C(0.1), 1, 2.0); /* d = 1 */
+    assert_false(m->projs[2].weight_const);
     assert_false(m->projs[1].delay_const);
     double want = 1.0;
     struct ir_kernel k[3] = {{relay, &want}, {relay, &want}, {relay, &want}};
