@@ -174,7 +174,7 @@ bool drv_front(struct drv_front *f, const struct drv_options *o, bool stop_after
         uint32_t off = (uint32_t)strlen(o->sets[i].name) + 1;
         ov[i].name = o->sets[i].name;
         ov[i].name_span = (struct span){file, 0, off - 1};
-        ov[i].value = parse_axis_string(&f->arena, &f->sm, &f->diags, file, off);
+        ov[i].value = parse_axis_at(&f->arena, &f->sm, &f->diags, file, off);
     }
     if (f->diags.errors)
         return false;
