@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct arena A;
@@ -467,6 +468,76 @@ static void test_repository_models(void **state)
     }
 }
 
+/* The dump format of `balnet dump --emit=ast`, pinned exactly (spans as line:col). */
+static void test_dump(void **state)
+{
+    (void)state;
+    struct ast_program *p = parse("param N = 2 ms\nneuron n {\n  dV/dt = -V/tau\n  spike when V > 1 { V = 0 }\n}\n"
+                                  "connect A -> B via s(1) one_to_one weight -w\n");
+    assert_int_equal(D.errors, 0);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    ast_dump(m, p);
+    fclose(m);
+    assert_string_equal(buf, "file <test>\n"
+                             "  1:7 param N\n"
+                             "    1:11 number 2 unit=ms\n"
+                             "  2:1 neuron n\n"
+                             "    3:3 ode V\n"
+                             "      3:11 binary /\n"
+                             "        3:11 unary -\n"
+                             "          3:12 name V\n"
+                             "        3:14 name tau\n"
+                             "    4:3 spike\n"
+                             "      4:14 binary >\n"
+                             "        4:14 name V\n"
+                             "        4:18 number 1\n"
+                             "      resets:\n"
+                             "        4:22 assign V =\n"
+                             "          4:26 number 0\n"
+                             "  6:1 connect A -> B one_to_one\n"
+                             "    synapse:\n"
+                             "      6:20 call s\n"
+                             "        6:22 arg\n"
+                             "          6:22 number 1\n"
+                             "    weight:\n"
+                             "      6:43 unary -\n"
+                             "        6:44 name w\n");
+    free(buf);
+}
+
+/* docs: parsing a 1000-line model takes a few ms.  The bound asserted is 100 ms, generous for a loaded or
+ * sanitizer build, but far below what a quadratic slip (e.g. line:col by rescanning) would cost here. */
+static void test_speed(void **state)
+{
+    (void)state;
+    const char *block = "neuron eif%d {\n"
+                        "    param C_m = 1 pF, g_L = 1 nS/15, E_L = -72 mV, V_T = -55 mV, Delta_T = 1 mV\n"
+                        "    state V = uniform(-75 mV, V_T)\n"
+                        "    dV/dt = (g_L*(E_L - V) + 1 nS*Delta_T*exp((V - V_T)/Delta_T) + I_syn) / C_m\n"
+                        "    spike when V >= -50 mV { V = -75 mV }\n"
+                        "}\n"
+                        "population E%d = eif%d[0.8*N](V = normal(-60 mV, 2 mV))\n"
+                        "connect E%d -> E%d via psc(8 ms) bernoulli(p) weight 17.5 pA*ms/sqrt(N) delay 1 ms\n"
+                        "record E%d, all: rate, v_var = var(V, clip = -50 mV, bin = 1 ms)\n"
+                        "# a comment line\n";
+    size_t cap = 1 << 20, len = 0;
+    char *src = malloc(cap);
+    int lines = 0;
+    for (int i = 0; lines < 1000; i++, lines += 10)
+        len += (size_t)snprintf(src + len, cap - len, block, i, i, i, i, i, i);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct ast_program *p = parse(src);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+    assert_int_equal(D.errors, 0);
+    assert_int_equal(p->decls.n, 100 * 4);
+    assert_true(ms < 100.0);
+    free(src);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -480,6 +551,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nesting_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_imports, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repository_models, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dump, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
