@@ -10,6 +10,7 @@
 set -u
 src=${2:?usage: run_fuzz.sh BALNET SRC_DIR BUILD_DIR}
 time=${FUZZ_TIME:-20}
+src=$(cd "$src" && pwd) || exit 1
 
 cc=$(command -v clang-19 || true)
 if [ -z "$cc" ]; then
@@ -45,10 +46,13 @@ flex -o "$work/lexer.c" --header-file="$work/lexer.h" "$src/grammar/lexer.l" || 
 seeds=("$src/tests/fuzz/corpus")
 [ -d "$src/tests/golden" ] && seeds+=("$src/tests/golden")
 
+# libFuzzer writes fuzz-N.log files into the working directory when -jobs is given: run from $work.
+jobs=()
+[ "${FUZZ_JOBS:-1}" -gt 1 ] && jobs=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
+cd "$work" || exit 1
 "$work/fuzz_frontend" "$work/corpus" "${seeds[@]}" \
-    -max_total_time="$time" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
-    -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" \
-    -artifact_prefix="$work/artifacts/" -print_final_stats=1 2>&1 | tail -n 25
+    -max_total_time="$time" -max_len=4096 -timeout=10 -rss_limit_mb=2048 "${jobs[@]}" \
+    -artifact_prefix="$work/artifacts/" -print_final_stats=1 2>&1 | tail -n 8
 rc=${PIPESTATUS[0]}
 if [ "$rc" -ne 0 ]; then
     echo "FAIL: fuzzer exit code $rc; crashing inputs:"
