@@ -13,22 +13,34 @@ bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size)
 {
     q->len = len < 1 ? 1 : len;
     q->size = size;
-    q->idx = malloc((size_t)(q->len * (size ? size : 1)) * sizeof *q->idx);
+    q->lists = calloc((size_t)q->len, sizeof *q->lists);
+    q->cap = calloc((size_t)q->len, sizeof *q->cap);
     q->n = calloc((size_t)q->len, sizeof *q->n);
-    return q->idx && q->n;
+    if (!q->lists || !q->cap || !q->n)
+        return false;
+    for (int i = 0; i < q->len; i++) {
+        q->cap[i] = size ? size : 1;
+        if (!(q->lists[i] = malloc((size_t)q->cap[i] * sizeof **q->lists)))
+            return false;
+    }
+    return true;
 }
 
 void rt_spikeq_free(struct rt_spikeq *q)
 {
-    free(q->idx);
+    if (q->lists)
+        for (int i = 0; i < q->len; i++)
+            free(q->lists[i]);
+    free(q->lists);
+    free(q->cap);
     free(q->n);
-    q->idx = NULL;
-    q->n = NULL;
+    q->lists = NULL;
+    q->cap = q->n = NULL;
 }
 
 uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step)
 {
-    return q->idx + (step % q->len) * q->size;
+    return q->lists[step % q->len];
 }
 
 void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int64_t n)
@@ -36,10 +48,19 @@ void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int64_t n)
     q->n[step % q->len] = n;
 }
 
-void rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n)
+bool rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n)
 {
-    memcpy(rt_spikeq_slot(q, step), idx, (size_t)n * sizeof *idx);
-    rt_spikeq_set_count(q, step, n);
+    int s = (int)(step % q->len);
+    if (n > q->cap[s]) {
+        uint32_t *v = realloc(q->lists[s], (size_t)n * sizeof *v);
+        if (!v)
+            return false;
+        q->lists[s] = v;
+        q->cap[s] = n;
+    }
+    memcpy(q->lists[s], idx, (size_t)n * sizeof *idx);
+    q->n[s] = n;
+    return true;
 }
 
 bool rt_ring_init(struct rt_ring *r, int len, int64_t size)

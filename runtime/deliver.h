@@ -24,11 +24,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Sender-side queue: the spike index lists of the last `len` steps of one source. */
+/* Sender-side queue: the spike index lists of the last `len` steps of one source.  A neuron population
+ * spikes at most once per neuron and step, so `size` entries per list suffice; an input may repeat a
+ * neuron within a step (Poisson at rate*dt ~ 1, coincident jittered mother spikes), so its lists grow. */
 struct rt_spikeq {
     int len;
-    int64_t size;          /* neurons of the source: capacity of each list */
-    uint32_t *idx;         /* len * size */
+    int64_t size;          /* initial capacity of each list (neurons of the source) */
+    uint32_t **lists;      /* len lists */
+    int64_t *cap;          /* len */
     int64_t *n;            /* len */
 };
 bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size);
@@ -38,14 +41,14 @@ static inline const uint32_t *rt_spikeq_get(const struct rt_spikeq *q, int64_t s
 {
     if (step < 0) {
         *n = 0;
-        return q->idx;
+        return q->lists[0];
     }
     int s = (int)(step % q->len);
     *n = q->n[s];
-    return q->idx + (int64_t)s * q->size;
+    return q->lists[s];
 }
-/* Stores the list of `step` (n <= size indices). */
-void rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n);
+/* Stores the list of `step`, growing its storage when n > size; false when out of memory. */
+bool rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n);
 /* Slot to fill directly (e.g. by rt_compact), then rt_spikeq_set_count(). */
 uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step);
 void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int64_t n);

@@ -39,8 +39,8 @@ struct rt_input {
     int64_t outcap;
     /* independent Poisson */
     struct rt_rng *rng;    /* one per neuron */
-    int64_t *next;         /* next spike step per neuron */
-    double p, lq;          /* spike probability per step, log1p(-p) */
+    double *tnext;         /* next spike time per neuron (ms), continuous */
+    double mean_isi_x;     /* 1/rate (ms) */
     /* correlated */
     struct rt_rng mother;
     double tm, mean_isi, c, lqc, jitter;
@@ -281,16 +281,18 @@ struct rt_input *rt_input_create(const struct ir_input *in, int index, double dt
         return g;
     }
     g->kind = GEN_POISSON;
-    /* Bernoulli(rate*dt) per step; rate*dt > 1 cannot be represented with one spike per step. */
-    g->p = in->rate * dt > 1 ? 1 : in->rate * dt;
-    g->lq = g->p < 1 ? log1p(-g->p) : 0;
+    /* A true Poisson process in continuous time (exponential intervals), each spike rounded to the
+     * nearest step like the correlated input's.  Several spikes of one neuron may fall into one step when
+     * rate*dt is not small (Brunel's lumped external drive has rate*dt = 2); each is delivered. */
+    g->mean_isi_x = in->rate > 0 ? 1 / in->rate : INFINITY;
     g->rng = malloc((size_t)(in->size ? in->size : 1) * sizeof *g->rng);
-    g->next = malloc((size_t)(in->size ? in->size : 1) * sizeof *g->next);
-    if (!g->rng || !g->next)
+    g->tnext = malloc((size_t)(in->size ? in->size : 1) * sizeof *g->tnext);
+    if (!g->rng || !g->tnext)
         goto oom;
     for (int64_t i = 0; i < in->size; i++) {
         rt_rng_init(&g->rng[i], seed, RT_STREAM(RT_STREAM_POISSON, index), (uint64_t)i);
-        g->next[i] = g->p >= 1 ? 0 : g->p > 0 ? rt_rng_geometric_lq(&g->rng[i], g->lq) : INT64_MAX;
+        /* Stationary from t = -dt/2, the left edge of step 0's rounding interval. */
+        g->tnext[i] = -0.5 * dt + g->mean_isi_x * rt_rng_exponential(&g->rng[i]);
     }
     return g;
 oom:
@@ -328,14 +330,24 @@ int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx)
     int64_t n = 0;
     *idx = g->out;
     switch (g->kind) {
-    case GEN_POISSON:
+    case GEN_POISSON: {
+        double edge = ((double)step + 0.5) * g->dt;   /* spikes before it round to this step or earlier */
         for (int64_t i = 0; i < g->size; i++) {
-            if (g->next[i] != step)
-                continue;
-            g->out[n++] = (uint32_t)i;
-            g->next[i] = step + 1 + (g->p < 1 ? rt_rng_geometric_lq(&g->rng[i], g->lq) : 0);
+            while (g->tnext[i] < edge) {
+                if (n == g->outcap) {
+                    uint32_t *v = realloc(g->out, (size_t)(2 * g->outcap) * sizeof *v);
+                    if (!v)
+                        return -1;
+                    g->out = v;
+                    g->outcap *= 2;
+                    *idx = g->out;
+                }
+                g->out[n++] = (uint32_t)i;
+                g->tnext[i] += g->mean_isi_x * rt_rng_exponential(&g->rng[i]);
+            }
         }
         return n;
+    }
     case GEN_CORR: {
         if (!corr_fill(g, step))
             return -1;
@@ -381,7 +393,7 @@ void rt_input_free(struct rt_input *g)
         return;
     free(g->out);
     free(g->rng);
-    free(g->next);
+    free(g->tnext);
     if (g->buckets)
         for (int64_t i = 0; i < g->L; i++)
             free(g->buckets[i].v);

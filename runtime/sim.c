@@ -339,9 +339,8 @@ static bool simulate(struct sim *s, const struct rt_options *opt, char *err, siz
         for (int i = 0; i < m->ninputs; i++) {
             const uint32_t *idx;
             int64_t n = rt_input_step(s->in[i], t, &idx);
-            if (n < 0)
+            if (n < 0 || !rt_spikeq_put(&s->qin[i], t, idx, n))
                 return errf(err, errlen, "input %s: out of memory", m->inputs[i].name);
-            rt_spikeq_put(&s->qin[i], t, idx, n);
             if (opt->on_spikes && opt->on_spikes_inputs)
                 opt->on_spikes(opt->on_spikes_ctx, m->npops + i, t, idx, n);
         }
