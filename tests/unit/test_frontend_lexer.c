@@ -130,6 +130,8 @@ static void test_bad_bytes(void **state)
     expect_error("x = \"abc", 8, "unterminated string", 5);
     expect_error("# \xC3\xA9 fine \xC3", 11, "invalid UTF-8 in comment", 11);
     expect_error("s = \"a\xffz\"", 9, "invalid UTF-8 in string", 7);
+    expect_error("x\xEF\xBB\xBF", 4, "unexpected character U+FEFF", 2);
+    expect_tokens("\xEF\xBB\xBFx", "1:4 name x\n");                  /* a BOM at the start is skipped */
     /* valid UTF-8 in comments and strings is fine */
     struct lexed *L = lex("# \xC2\xB5 ok\n\"\xC3\xA9\"", 12);
     assert_int_equal(L->d.errors, 0);
