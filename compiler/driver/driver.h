@@ -26,6 +26,7 @@ struct drv_options {
     const char *file;
     const char *emit;      /* dump: tokens, ast, ir, llvm */
     const char *out;
+    const char *spikes;    /* --spikes FILE: every spike of a one-item run, as CSV */
     enum drv_engine engine;
     bool has_seed;
     uint64_t seed;

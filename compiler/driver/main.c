@@ -37,6 +37,8 @@ static const char usage_text[] =
     "  --engine jit|interp kernels from the LLVM JIT (default) or the reference interpreter\n"
     "  --seed S            master seed (overrides simulate's seed)\n"
     "  --threads N         worker threads (default: all cores)\n"
+    "  --spikes FILE       write every spike of a single-point, single-trial run to FILE\n"
+    "                      (CSV: population,step,neuron)\n"
     "  --quiet             no summary table\n"
     "  -v, --verbose       more detail\n"
     "  -h, --help          this text\n"
@@ -102,6 +104,9 @@ static int parse_args(int argc, char **argv, struct drv_options *o)
         } else if (is_opt(a, "--out")) {
             if (!(o->out = opt_value(argc, argv, &i, "--out")) || !*o->out)
                 return usage_error("%s needs a directory", a);
+        } else if (is_opt(a, "--spikes")) {
+            if (!(o->spikes = opt_value(argc, argv, &i, "--spikes")) || !*o->spikes)
+                return usage_error("%s needs a file name", a);
         } else if (is_opt(a, "--emit")) {
             if (!(o->emit = opt_value(argc, argv, &i, "--emit")))
                 return usage_error("%s needs tokens, ast, ir or llvm", a);

@@ -77,6 +77,19 @@ struct item {
     double wall_s;
 };
 
+/* --spikes: one CSV line per spike, in step order then population order then neuron order. */
+struct spike_sink {
+    FILE *f;
+    const struct ir_model *m;
+};
+static void write_spikes(void *ctx, int pop, int64_t step, const uint32_t *idx, int64_t n)
+{
+    struct spike_sink *k = ctx;
+    const char *name = pop < k->m->npops ? k->m->pops[pop].name : k->m->inputs[pop - k->m->npops].name;
+    for (int64_t i = 0; i < n; i++)
+        fprintf(k->f, "%s,%lld,%u\n", name, (long long)step, idx[i]);
+}
+
 struct sweep {
     const struct drv_options *o;
     struct point *points;
@@ -85,6 +98,7 @@ struct sweep {
     int nitems, next;
     int trial_axis;        /* -1: none */
     int rt_threads;
+    struct spike_sink *spikes;
     struct res *res;
     pthread_mutex_t lock;
     int done, failed;
@@ -145,6 +159,11 @@ static void *worker(void *arg)
         }
         uint64_t seed = mix64(mix64(p->ir->seed ^ p->key) ^ (uint64_t)it->trial);
         struct rt_options ro = {.threads = s->rt_threads, .cancel = &cancelled, .verbose = s->o->verbose};
+        if (s->spikes) {
+            s->spikes->m = p->ir;
+            ro.on_spikes = write_spikes;
+            ro.on_spikes_ctx = s->spikes;
+        }
         struct rt_run *r = rt_run(p->ir, p->kernels, seed, &ro, err, sizeof err);
         pthread_mutex_lock(&s->lock);
         if (!r) {
@@ -289,6 +308,22 @@ int drv_run(const struct drv_options *in)
             s.items[pi * ntrials + t] = (struct item){pi, t + 1, false, 0};
     }
 
+    struct spike_sink sink = {0};
+    if (o.spikes) {
+        if (s.nitems != 1) {
+            fprintf(stderr, "balnet: error: --spikes needs a run of one point and one trial (this one has %d); "
+                            "fix the sweep with --set\n", s.nitems);
+            drv_front_free(&f);
+            return EXIT_USAGE;
+        }
+        if (!(sink.f = fopen(o.spikes, "w"))) {
+            fprintf(stderr, "balnet: error: cannot write %s: %s\n", o.spikes, strerror(errno));
+            drv_front_free(&f);
+            return EXIT_USAGE;
+        }
+        fputs("population,step,neuron\n", sink.f);
+        s.spikes = &sink;
+    }
     /* Results folder. */
     char *out = o.out ? strdup(o.out) : default_out(sema_model_name(f.model));
     char err[1024];
@@ -324,6 +359,10 @@ int drv_run(const struct drv_options *in)
     for (int w = 0; w < workers; w++)
         pthread_join(tids[w], NULL);
     double wall = now_s() - s.t0;
+    if (sink.f && fclose(sink.f) != 0) {
+        fprintf(stderr, "balnet: error: writing %s failed\n", o.spikes);
+        s.failed++;
+    }
 
     int rc = 0;
     if (cancelled) {
