@@ -388,6 +388,8 @@ int drv_run(const struct drv_options *in)
     if (rc == 0) {
         if (!o.quiet)
             res_summary(stdout, out);
+        if (!o.quiet && !in->file)
+            drv_verdict(stdout, out, "N", "v_var");
         fprintf(stderr, "balnet: %d items in %.1f s (compile %.0f ms); results in %s\n", s.nitems - skipped,
                 wall, compile_ms, out);
     }
