@@ -1,0 +1,109 @@
+/*
+ * cuba.c - hand-written floor of models/benchmarks/cuba.bn (Vogels & Abbott 2005 as Brette et al. 2007,
+ * benchmark 2): the same model, parameters, propagators and step order as balnet's kernels
+ * (compiler/ir/ir.h kernel semantics, runtime/sim.c step order), written directly in C.
+ *
+ *   C_m dV/dt = g_L (E_L - V) + I_e + I_i,   dI_a/dt = -I_a / tau_a
+ *   C_m = 200 pF, g_L = 10 nS (tau_m = 20 ms), E_L = -49 mV, V_th = -50 mV, V_re = -60 mV, t_ref = 5 ms
+ *   tau_e = 5 ms, w_e = 1.62 mV / 100 MOhm = 16.2 pA;  tau_i = 10 ms, w_i = -9 mV / 100 MOhm = -90 pA
+ *   exact propagators, as balnet selects them (balnet check -v): I <- I exp(-dt/tau_a) and, with the
+ *   synaptic current held over the step, V <- V P + (g_L E_L + I) / C_m * tau_m (1 - P), P = exp(-dt/tau_m)
+ *   dt = 0.1 ms, 1 s; initial V ~ U(-60, -50) mV, I = 0
+ *   3200 E + 800 I, Bernoulli p = 0.02 for every block, no autapses, delay one step.
+ *
+ * Step order as coba.c: deliver step t-1's spikes, update (V frozen while refractory), spike, reset,
+ * refractory counter, compaction.
+ *
+ * usage: cuba [duration_ms [seed]] [-s]     (-s: per-neuron sum V and sum V^2 every step, as coba.c)
+ */
+#include "floor.h"
+
+enum { N = 4000, NE = 3200 };
+
+int main(int argc, char **argv)
+{
+    double duration = 1000.0;
+    uint64_t seed = 1;
+    int stats = 0, npos = 0;
+    for (int a = 1; a < argc; a++) {
+        if (!strcmp(argv[a], "-s"))
+            stats = 1;
+        else if (npos++ == 0)
+            duration = atof(argv[a]);
+        else
+            seed = strtoull(argv[a], NULL, 10);
+    }
+    const double dt = 0.1, C_m = 200, g_L = 10, E_L = -49, V_th = -50, V_re = -60;
+    const double tau_m = C_m / g_L, tau_e = 5, w_e = 16.2, tau_i = 10, w_i = -90, p = 0.02;
+    const int refr_steps = 50;
+    const int64_t nsteps = (int64_t)nearbyint(duration / dt);
+    const double P = exp(-dt / tau_m), Q = tau_m * -expm1(-dt / tau_m);
+    const double de = exp(-dt / tau_e), di = exp(-dt / tau_i);
+
+    double t0 = fl_ms();
+    struct fl_rng r;
+    fl_seed(&r, seed);
+    double *V = aligned_alloc(64, N * sizeof(double)), *ie = aligned_alloc(64, N * sizeof(double));
+    double *ii = aligned_alloc(64, N * sizeof(double));
+    double *sv = calloc(N, sizeof(double)), *svv = calloc(N, sizeof(double));
+    int32_t *refr = aligned_alloc(64, N * sizeof(int32_t));
+    uint8_t *flag = aligned_alloc(64, N + 64);
+    uint32_t *spk = malloc(N * sizeof(uint32_t));
+    if (!V || !ie || !ii || !sv || !svv || !refr || !flag || !spk)
+        return 1;
+    memset(flag, 0, N + 64);
+    for (int i = 0; i < N; i++) {
+        V[i] = -60 + 10 * fl_unif(&r);
+        ie[i] = ii[i] = 0;
+        refr[i] = 0;
+    }
+    struct fl_csr ce, ci;
+    if (!fl_csr_build(&ce, &r, p, 0, NE, N) || !fl_csr_build(&ci, &r, p, NE, N - NE, N))
+        return 1;
+    double t1 = fl_ms(), c1 = fl_cpu_ms();
+
+    int64_t nspk = 0, total = 0;
+    for (int64_t t = 0; t < nsteps; t++) {
+        for (int64_t s = 0; s < nspk; s++) {
+            uint32_t src = spk[s];
+            if (src < NE) {
+                for (int64_t k = ce.row[src]; k < ce.row[src + 1]; k++)
+                    ie[ce.tgt[k]] += w_e;
+            } else {
+                for (int64_t k = ci.row[src - NE]; k < ci.row[src - NE + 1]; k++)
+                    ii[ci.tgt[k]] += w_i;
+            }
+        }
+        for (int i = 0; i < N; i++) {
+            double v = V[i], e = ie[i], g = ii[i];
+            int32_t c = refr[i];
+            double vn = v * P + (g_L * E_L + e + g) / C_m * Q;
+            vn = c > 0 ? v : vn;
+            int fire = (c <= 0) & ((vn >= V_th) | !(fabs(vn) < INFINITY));
+            V[i] = fire ? V_re : vn;
+            ie[i] = e * de;
+            ii[i] = g * di;
+            int32_t cd = c - 1 > 0 ? c - 1 : 0;
+            refr[i] = fire ? refr_steps : cd;
+            flag[i] = (uint8_t)fire;
+        }
+        if (stats)
+            for (int i = 0; i < N; i++) {
+                sv[i] += V[i];
+                svv[i] += V[i] * V[i];
+            }
+        nspk = fl_compact(flag, N, spk, 0);
+        total += nspk;
+    }
+    double t2 = fl_ms(), c2 = fl_cpu_ms();
+    double vm = 0;
+    for (int i = 0; stats && i < N; i++)
+        vm += sv[i] / (double)nsteps / N;
+    printf("model=cuba rate_hz=%.4f build_ms=%.3f loop_ms=%.3f loop_cpu_ms=%.3f synapses=%lld maxrss_kb=%ld",
+           (double)total / N / (duration / 1000.0), t1 - t0, t2 - t1, c2 - c1, (long long)(ce.nsyn + ci.nsyn),
+           fl_maxrss_kb());
+    if (stats)
+        printf(" v_mean_mv=%.3f", vm);
+    printf("\n");
+    return 0;
+}
