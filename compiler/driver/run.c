@@ -65,6 +65,8 @@ struct point {
     uint64_t key;          /* hash of the axis values */
     pthread_mutex_t lock;  /* guards the kernels below */
     bool compiled;
+    uint64_t khash;        /* ir_kernels_hash: points with equal hashes share one compilation */
+    struct point *owner;   /* the point whose compilation this one reuses (itself when it compiled) */
     struct ir_kernel *kernels;
     struct jit *jit;
     double compile_ms;
@@ -106,8 +108,9 @@ struct sweep {
     double t0;
 };
 
-static bool compile_point(struct sweep *s, struct point *p, char *err, size_t errlen)
+static bool compile_point(struct sweep *s, struct point *q, char *err, size_t errlen)
 {
+    struct point *p = q->owner;
     pthread_mutex_lock(&p->lock);
     bool ok = true;
     if (!p->compiled) {
@@ -129,6 +132,7 @@ static bool compile_point(struct sweep *s, struct point *p, char *err, size_t er
         }
         p->compiled = ok;
     }
+    q->kernels = p->kernels;
     pthread_mutex_unlock(&p->lock);
     return ok;
 }
@@ -303,6 +307,11 @@ int drv_run(const struct drv_options *in)
         }
         if (o.has_seed)
             p->ir->seed = o.seed;
+        p->khash = ir_kernels_hash(p->ir);
+        p->owner = p;
+        for (int q = 0; q < pi; q++)
+            if (s.points[q].owner == &s.points[q] && s.points[q].khash == p->khash)
+                p->owner = &s.points[q];
         pthread_mutex_init(&p->lock, NULL);
         for (int t = 0; t < ntrials; t++)
             s.items[pi * ntrials + t] = (struct item){pi, t + 1, false, 0};
@@ -398,7 +407,8 @@ int drv_run(const struct drv_options *in)
             jit_free(s.points[pi].jit);
         if (o.engine == ENGINE_INTERP && s.points[pi].compiled)
             arena_free(&s.points[pi].arena);
-        free(s.points[pi].kernels);
+        if (s.points[pi].owner == &s.points[pi])
+            free(s.points[pi].kernels);
     }
     free(s.points);
     free(s.items);

@@ -525,6 +525,59 @@ static void dump_record(FILE *out, const struct ir_model *m, const struct ir_rec
     }
 }
 
+/* FNV-1a over the bytes of each field, in a fixed traversal order. */
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+static uint64_t hash_expr(uint64_t h, const struct ir_expr *e)
+{
+    if (!e)
+        return hash_bytes(h, "-", 1);
+    int op = (int)e->op;
+    h = hash_bytes(h, &op, sizeof op);
+    if (e->op == IR_CONST)
+        h = hash_bytes(h, &e->value, sizeof e->value);
+    if (e->op == IR_VAR)
+        h = hash_bytes(h, &e->index, sizeof e->index);
+    for (int i = 0; i < ir_op_arity[e->op]; i++)
+        h = hash_expr(h, i == 0 ? e->a : i == 1 ? e->b : e->c);
+    return h;
+}
+
+uint64_t ir_kernels_hash(const struct ir_model *m)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    int prec = (int)m->precision;
+    h = hash_bytes(h, &prec, sizeof prec);
+    h = hash_bytes(h, &m->npops, sizeof m->npops);
+    for (int i = 0; i < m->npops; i++) {
+        const struct ir_pop *p = &m->pops[i];
+        int ints[5] = {p->nvars, p->nupdates, p->nresets, p->nobs, p->spike_var};
+        h = hash_bytes(h, ints, sizeof ints);
+        h = hash_bytes(h, &p->refr_var, sizeof p->refr_var);
+        h = hash_bytes(h, &p->refr_steps, sizeof p->refr_steps);
+        for (int k = 0; k < p->nupdates; k++) {
+            const struct ir_update *u = &p->updates[k];
+            int f[3] = {u->var, (int)u->solver, u->frozen};
+            h = hash_bytes(h, f, sizeof f);
+            h = hash_expr(h, u->next);
+        }
+        h = hash_expr(h, p->spike_cond);
+        for (int k = 0; k < p->nresets; k++) {
+            h = hash_bytes(h, &p->resets[k].var, sizeof p->resets[k].var);
+            h = hash_expr(h, p->resets[k].value);
+        }
+        for (int k = 0; k < p->nobs; k++)
+            h = hash_expr(h, p->obs[k].expr);
+    }
+    return h;
+}
+
 void ir_dump(FILE *out, const struct ir_model *m)
 {
     fprintf(out, "model %s: dt ", m->name ? m->name : "?");

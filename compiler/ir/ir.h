@@ -304,6 +304,10 @@ double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, voi
  * as fmin(+0, -0) (C leaves that sign unspecified; the JIT must match bit for bit). */
 double ir_fmin(double a, double b);
 double ir_fmax(double a, double b);
+/* Hash of everything the update kernels of m depend on (variables, updates, spike condition, resets,
+ * refractory, observables, precision) and nothing else (not sizes, connectivity or inputs): sweep points
+ * with equal hashes can share compiled kernels. */
+uint64_t ir_kernels_hash(const struct ir_model *m);
 /* Textual dump, `balnet dump --emit=ir`. */
 void ir_dump(FILE *out, const struct ir_model *m);
 void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p);

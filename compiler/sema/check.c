@@ -220,6 +220,8 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
     const char *f = e->call.name;
     if (L->derived && lower_is_stat_name(f))
         return lower_stat_call(L, s, e);
+    if (!strcmp(f, "stat"))     /* a statistic measured at another sweep point (measured.c) */
+        return measured_call(L, s, e);
     int nargs = e->call.args.n;
     struct val v[3];
     for (int i = 0; i < nargs; i++) {

@@ -123,6 +123,7 @@ struct lctx {
     int npops;
     bool derived;           /* evaluating a derived statistic: calls are statistics, states are errors */
     void *rec;              /* the record being lowered (lower.c) */
+    struct measured *meas;  /* how stat() is evaluated in this lowering (measured.c); NULL: see there */
 };
 
 struct lpop {
@@ -161,12 +162,19 @@ struct sema_model {
     const struct sema_override *ov;
     int nov;
     struct ptrvec decls;    /* top-level declarations (IF kept; lowering picks branches) */
+    bool analysing;         /* inside sema_analyse: stat() folds to a placeholder */
+    struct ptrvec meas_cache;   /* measured.c: the models lowered at points named by stat() */
+    int meas_depth;         /* nesting of those lowerings */
 };
 
 /* point: one value index per axis, -1 = axis not applied (the param keeps its declared value); NULL:
  * no axis applied.  lower_begin() builds the global scope only (for evaluating sweep values). */
 struct ir_model *lower_model(struct sema_model *m, const int *point, struct diags *d);
-struct lctx *lower_begin(struct sema_model *m, const int *point, struct diags *d);
+/* The same with stat() evaluated as meas says (NULL: as lower_model); keep: return the IR even when
+ * there were errors (measured.c reads the records of a point that may not lower completely). */
+struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct measured *meas, struct diags *d,
+                                bool keep);
+struct lctx *lower_begin(struct sema_model *m, const int *point, struct measured *meas, struct diags *d);
 /* The axis index for a name, or -1. */
 int sema_axis_find(const struct sema_model *m, const char *name);
 const struct sema_override *sema_override_find(const struct sema_model *m, const char *name);
@@ -180,4 +188,31 @@ struct val lower_gsyn(struct lctx *L, struct lpop *p, struct span use);
 struct val lower_time(struct lctx *L, struct lpop *p, struct span use);
 struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *call);
 bool lower_is_stat_name(const char *name);
+
+/* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
+
+enum meas_mode {
+    MEAS_CHECK,             /* analysis: a placeholder value of the right dimension */
+    MEAS_DEPS,              /* sema_point_deps: a placeholder, and the point named is recorded */
+    MEAS_LOOKUP,            /* sema_lower_measured: the driver's measurement */
+    MEAS_FORBID,            /* sema_lower: an error, the point needs measurements */
+};
+struct meas_dep {
+    int *point;             /* value index per axis (trial -1) */
+    struct span call;       /* the stat() call */
+};
+struct measured {
+    enum meas_mode mode;
+    sema_stat_fn fn;        /* MEAS_LOOKUP */
+    void *ctx;
+    const int *given;       /* MEAS_LOOKUP: the driver's value-index vector (its trial index is used) */
+    struct ptrvec deps;     /* MEAS_DEPS: struct meas_dep*, one per evaluated call (repeats kept) */
+};
+/* check.c calls this for every call of `stat`. */
+struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *call);
+/* After the variant combinations check out: lowers every point of the sweep (at most 4096, trial axis
+ * excluded) when the model uses stat(), and reports self-dependencies and cycles between points. */
+void measured_check_sweep(struct sema_model *m);
+/* "N = 1000, syn = conductance" (axes applied at point; trial only when trial >= 0 is its value index). */
+const char *measured_point_name(struct sema_model *m, const int *point, int trial);
 #endif

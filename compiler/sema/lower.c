@@ -196,10 +196,11 @@ static void add_builtin(struct lctx *L, const char *name, double v)
     b->val = vnum(L, v, unit_dimless());
 }
 
-struct lctx *lower_begin(struct sema_model *m, const int *point, struct diags *d)
+struct lctx *lower_begin(struct sema_model *m, const int *point, struct measured *meas, struct diags *d)
 {
     struct lctx *L = arena_alloc(m->a, sizeof *L);
     L->m = m;
+    L->meas = meas;
     L->a = m->a;
     L->d = d;
     L->point = point;
@@ -1554,9 +1555,15 @@ static void dedupe(struct diags *d, struct diag *from)
 
 struct ir_model *lower_model(struct sema_model *m, const int *point, struct diags *d)
 {
+    return lower_model_ex(m, point, NULL, d, false);
+}
+
+struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct measured *meas, struct diags *d,
+                                bool keep)
+{
     int errors0 = d->errors;
     struct diag *last0 = d->tail;
-    struct lctx *L = lower_begin(m, point, d);
+    struct lctx *L = lower_begin(m, point, meas, d);
     struct ir_model *ir = L->ir = NEW(L, struct ir_model);
     ir->name = m->name;
     lower_simulate(L);
@@ -1608,5 +1615,5 @@ struct ir_model *lower_model(struct sema_model *m, const int *point, struct diag
     }
     if (d->errors > errors0)
         dedupe(d, last0);
-    return d->errors > errors0 ? NULL : ir;
+    return d->errors > errors0 && !keep ? NULL : ir;
 }

@@ -25,7 +25,7 @@ static void each_param(const struct sema_model *mc, void (*fn)(void *, const cha
     struct sema_model *m = (struct sema_model *)mc;
     struct diags scratch;
     diags_init(&scratch, m->a);
-    struct lctx *L = lower_begin(m, NULL, &scratch);
+    struct lctx *L = lower_begin(m, NULL, NULL, &scratch);   /* a param from stat() prints no value */
     for (int i = 0; i < L->global.binds.len; i++) {
         struct binding *b = L->global.binds.items[i];
         if (strcmp(b->what, "param") && strcmp(b->what, "variant"))

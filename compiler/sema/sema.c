@@ -224,7 +224,7 @@ static bool axis_kind(struct lctx *L, struct sema_model *m, const char *name, st
 
 static void build_axes(struct sema_model *m)
 {
-    struct lctx *L = lower_begin(m, NULL, m->d);
+    struct lctx *L = lower_begin(m, NULL, NULL, m->d);
     struct sema_axis *trial = NULL;
     for (int i = 0; i < m->decls.len; i++) {
         struct ast_node *sw = m->decls.items[i];
@@ -352,12 +352,15 @@ struct sema_model *sema_analyse(struct arena *a, struct diags *d, const struct s
     m->name = path_stem(a, path, &m->dir);
     for (int i = 0; i < prog->decls.n; i++)
         ptrvec_push(a, &m->decls, prog->decls.items[i]);
+    m->analysing = true;    /* stat() folds to placeholders until the model is checked */
     build_axes(m);
     if (d->errors > errors0)
         return NULL;
     lower_model(m, NULL, d);
-    if (d->errors > errors0)
+    if (d->errors > errors0) {
+        m->analysing = false;
         return NULL;
+    }
     /* every combination of swept variant alternatives (other axes unapplied), at most 256 */
     int nax = m->axes.len;
     int *point = arena_alloc(a, sizeof *point * (size_t)(nax + 1));
@@ -385,6 +388,9 @@ struct sema_model *sema_analyse(struct arena *a, struct diags *d, const struct s
                 check_combo(m, point);
         }
     }
+    if (d->errors == errors0)
+        measured_check_sweep(m);
+    m->analysing = false;
     return d->errors > errors0 ? NULL : m;
 }
 

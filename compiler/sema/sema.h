@@ -18,6 +18,7 @@
 #include "ir/ir.h"
 #include "support/support.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct sema_model;                      /* checked model, independent of the sweep point */
@@ -53,6 +54,24 @@ const struct sema_axis *sema_axis(const struct sema_model *, int i);
 /* One IR model at the sweep point given by one value index per axis (NULL: the default point, every
  * axis unapplied).  The trial axis's index is ignored.  NULL with diagnostics on errors. */
 struct ir_model *sema_lower(struct sema_model *, const int *value_index, struct diags *);
+/* ---- measured parameters: stat(POP, STAT [, AXIS = VALUE]...) (docs/language.md) --------------- */
+
+/* The points (value-index vectors, one index per axis, trial axis index kept as given) whose statistics
+ * the point `value_index` needs; *deps is an arena array of naxes-int vectors, stored one after the other
+ * (dependency k is (*deps)[k*naxes .. k*naxes + naxes)), each point once.  0 when none (and *deps NULL).
+ * A stat() in a branch not taken at this point is not a dependency; a call naming the point itself is
+ * left out (sema_lower_measured reports it). */
+int sema_point_deps(struct sema_model *, const int *value_index, int **deps, struct arena *);
+/* Looks up one measured statistic: the value in DISPLAY units as written in points.csv
+ * (population, statistic) of the dependency point dep_index (same trial).  Returns false if unavailable. */
+typedef bool (*sema_stat_fn)(void *ctx, const int *dep_index, const char *pop, const char *stat,
+                             double *display_value);
+/* sema_lower with measured statistics: for points with dependencies; sema_lower() on such a point is an
+ * error ("needs the statistics of ..."). Converts display -> internal units with the stat's unit scale.
+ * A missing measurement (fn false, or NaN) is an error at the stat() call naming the point. */
+struct ir_model *sema_lower_measured(struct sema_model *, const int *value_index, sema_stat_fn fn,
+                                     void *ctx, struct diags *);
+
 /* `balnet check -v`: params, populations, inputs, connections, records, simulate, axes, solvers. */
 void sema_print(FILE *, const struct sema_model *);
 const char *sema_model_name(const struct sema_model *);
