@@ -1,0 +1,65 @@
+# lib.sh - helpers sourced by tests/models/run_*.sh (not a test itself: no run_ prefix).
+# Owns: argument handling, a scratch folder, reading one value out of a points.csv, and range checks.
+# Every check prints what it compared, so a failing ctest log shows the numbers.
+
+BALNET=${1:?usage: run_X.sh balnet-binary source-dir build-dir}
+SRC=${2:?source dir}
+BUILD=${3:-$SRC/build}
+BALNET=$(cd "$(dirname "$BALNET")" && pwd)/$(basename "$BALNET")
+SRC=$(cd "$SRC" && pwd)
+cd "$SRC" || exit 1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/balnet-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "ok:   $*"; }
+
+# value FILE col=val [col=val ...]: the value column of the one row of points.csv FILE matching every
+# col=val (by header name).  Prints "missing" when no row matches.
+value() {
+    local file=$1; shift
+    awk -F, -v conds="$*" '
+        NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; n = split(conds, c, " "); next }
+        { ok = 1
+          for (k = 1; k <= n; k++) { split(c[k], kv, "="); if ($(col[kv[1]]) != kv[2]) { ok = 0; break } }
+          if (ok) { print $(col["value"]); found = 1; exit } }
+        END { if (!found) print "missing" }' "$file"
+}
+
+# in_range NAME X LO HI: LO <= X <= HI (numerically; NaN and "missing" fail).
+in_range() {
+    if awk -v x="$2" -v lo="$3" -v hi="$4" 'BEGIN { exit !(x == x + 0 && x >= lo && x <= hi) }'; then
+        pass "$1 = $2 in [$3, $4]"
+    else
+        fail "$1 = $2 not in [$3, $4]"
+    fi
+}
+
+# rel_close NAME X REF TOL: |X - REF| <= TOL * |REF|.
+rel_close() {
+    if awk -v x="$2" -v r="$3" -v t="$4" 'BEGIN { d = x - r; if (d < 0) d = -d; a = r < 0 ? -r : r
+                                                  exit !(x == x + 0 && d <= t * a) }'; then
+        pass "$1 = $2 within $4 (relative) of $3"
+    else
+        fail "$1 = $2 not within $4 (relative) of $3"
+    fi
+}
+
+# greater NAME A B: A > B.
+greater() {
+    if awk -v a="$2" -v b="$3" 'BEGIN { exit !(a == a + 0 && b == b + 0 && a > b) }'; then
+        pass "$1: $2 > $3"
+    else
+        fail "$1: $2 not > $3"
+    fi
+}
+
+finish() {
+    if [ "$FAILS" -ne 0 ]; then
+        echo "$FAILS check(s) failed"
+        exit 1
+    fi
+    echo "all checks passed"
+    exit 0
+}
