@@ -59,7 +59,10 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
         LLVMValueRef next = cg_emit_expr(em, up->next, s);
         if (!next)
             goto out;
-        n[up->var] = refractory && up->frozen ? LLVMBuildSelect(B, refractory, s[up->var], next, "") : next;
+        LLVMValueRef held = s[up->var];
+        if (refractory && up->frozen && up->held && !(held = cg_emit_expr(em, up->held, s)))
+            goto out;
+        n[up->var] = refractory && up->frozen ? LLVMBuildSelect(B, refractory, held, next, "") : next;
     }
 
     /* 3. spike = free to fire && (cond(n) != 0 || !isfinite(n[spike_var])) */

@@ -24,7 +24,9 @@ bool interp_step(const struct ir_pop *p, const double *s, double *n, double *o)
     for (int u = 0; u < p->nupdates; u++) {
         const struct ir_update *up = &p->updates[u];
         double next = ir_eval(up->next, s, NULL, NULL);
-        n[up->var] = refractory && up->frozen ? s[up->var] : next;
+        if (refractory && up->frozen)
+            next = up->held ? ir_eval(up->held, s, NULL, NULL) : s[up->var];
+        n[up->var] = next;
     }
 
     /* 3. spike: condition on the new values, or an overflowing V (SCIENCE.md §2), never while refractory. */

@@ -402,6 +402,11 @@ static void dump_pop(FILE *out, const struct ir_pop *p, int index)
         fprintf(out, "    %s <- ", var_name(p, up->var));
         ir_expr_print(out, up->next, p);
         fputc('\n', out);
+        if (up->frozen && up->held) {
+            fprintf(out, "    %s <- ", var_name(p, up->var));
+            ir_expr_print(out, up->held, p);
+            fputs("   while refractory\n", out);
+        }
     }
     if (p->spike_cond) {
         fputs("  spike when ", out);
@@ -566,6 +571,7 @@ uint64_t ir_kernels_hash(const struct ir_model *m)
             int f[3] = {u->var, (int)u->solver, u->frozen};
             h = hash_bytes(h, f, sizeof f);
             h = hash_expr(h, u->next);
+            h = hash_expr(h, u->held);
         }
         h = hash_expr(h, p->spike_cond);
         for (int k = 0; k < p->nresets; k++) {

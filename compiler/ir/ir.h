@@ -17,7 +17,10 @@
  *     1. load  s[k] = vars[k][i]                      for every variable k
  *     2. next  n[k] = update[k].next(s)               for every variable with an update,
  *                                                     all evaluated from the OLD values s (Jacobi order)
- *        refractory: while s[refr] > 0, variables with update.frozen keep n[k] = s[k]
+ *        refractory: while s[refr] > 0, variables with update.frozen keep n[k] = s[k], or take
+ *        n[k] = update.held(s) when it is set (a variable reset to a value independent of its old value,
+ *        V = V_re, is clamped there: input arriving during the refractory period is discarded, as in
+ *        NEST's iaf_psc_delta and Brunel 2000)
  *        variables without an update keep n[k] = s[k]
  *     3. spike = (s[refr] <= 0) && (spike_cond(n) != 0 || !isfinite(n[spike_var]))
  *        (a V that overflows within a step counts as a spike: SCIENCE.md §2)
@@ -129,6 +132,7 @@ struct ir_update {
     int var;
     enum ir_solver solver;
     bool frozen;           /* held during the refractory period (neuron ODEs; receptors keep decaying) */
+    struct ir_expr *held;  /* value while refractory (from the old values s); NULL: s[var] */
     struct ir_expr *next;  /* the discrete update: value at t+dt from the values at t */
     struct ir_expr *rhs;   /* the continuous right-hand side dx/dt, kept for dumps and checks */
     struct span span;
