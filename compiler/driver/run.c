@@ -58,148 +58,298 @@ static uint64_t hash_str(uint64_t h, const char *s)
     return h;
 }
 
+/* Compiled kernels, shared by every item whose model has the same ir_kernels_hash (the paper's kernels
+ * do not depend on N or c, so a whole sweep usually compiles once per synapse model). */
+struct kentry {
+    uint64_t hash;
+    pthread_mutex_t lock;  /* held while compiling */
+    bool ready, failed;
+    struct ir_kernel *kernels;
+    struct jit *jit;
+    struct arena arena;    /* interpreter contexts */
+    bool has_arena;
+    struct kentry *next;
+};
+
 struct point {
     int *idx;              /* one value index per axis (trial axis: 0) */
     const char **values;   /* axis values as text, for points.csv */
-    struct ir_model *ir;
+    struct ir_model *ir;   /* NULL when the point needs measured statistics: lowered per item */
     uint64_t key;          /* hash of the axis values */
-    pthread_mutex_t lock;  /* guards the kernels below */
-    bool compiled;
-    uint64_t khash;        /* ir_kernels_hash: points with equal hashes share one compilation */
-    struct point *owner;   /* the point whose compilation this one reuses (itself when it compiled) */
-    struct ir_kernel *kernels;
-    struct jit *jit;
-    double compile_ms;
-    struct arena arena;    /* interpreter contexts */
+    int *deps, ndeps;      /* points whose statistics (same trial) this point's params use */
 };
+
+/* One measured value, kept for the points that depend on it. */
+struct mrow {
+    char *pop, *stat;
+    double value;
+};
+
+enum item_state { ITEM_TODO, ITEM_RUNNING, ITEM_DONE };
 
 struct item {
     int point, trial;
-    bool done;
+    enum item_state state;
     double wall_s;
+    struct mrow *rows;
+    int nrows;
 };
 
 /* --spikes: one CSV line per spike, in step order then population order then neuron order. */
 struct spike_sink {
     FILE *f;
+};
+struct spike_ctx {
+    struct spike_sink *sink;
     const struct ir_model *m;
 };
 static void write_spikes(void *ctx, int pop, int64_t step, const uint32_t *idx, int64_t n)
 {
-    struct spike_sink *k = ctx;
+    struct spike_ctx *k = ctx;
     const char *name = pop < k->m->npops ? k->m->pops[pop].name : k->m->inputs[pop - k->m->npops].name;
     for (int64_t i = 0; i < n; i++)
-        fprintf(k->f, "%s,%lld,%u\n", name, (long long)step, idx[i]);
+        fprintf(k->sink->f, "%s,%lld,%u\n", name, (long long)step, idx[i]);
 }
 
 struct sweep {
     const struct drv_options *o;
+    struct sema_model *model;
+    int naxes;
     struct point *points;
     int npoints;
     struct item *items;
-    int nitems, next;
-    int trial_axis;        /* -1: none */
+    int nitems, ntrials;
     int rt_threads;
     struct spike_sink *spikes;
     struct res *res;
-    pthread_mutex_t lock;
+    pthread_mutex_t lock;  /* items, kernel list, counters */
+    pthread_cond_t cv;     /* an item finished */
+    pthread_mutex_t sema_lock; /* lowering allocates in the compilation arena */
+    struct kentry *kernels;
     int done, failed;
+    double compile_ms;
     char error[1024];
     double t0;
 };
 
-static bool compile_point(struct sweep *s, struct point *q, char *err, size_t errlen)
+static struct item *item_of(struct sweep *s, int point, int trial)
 {
-    struct point *p = q->owner;
-    pthread_mutex_lock(&p->lock);
-    bool ok = true;
-    if (!p->compiled) {
-        struct ir_model *m = p->ir;
-        p->kernels = calloc((size_t)m->npops + 1, sizeof *p->kernels);
+    return &s->items[point * s->ntrials + (trial - 1)];
+}
+
+/* Kernels for m from the cache, compiling them on first use.  NULL with a message on failure. */
+static struct kentry *kernels_for(struct sweep *s, const struct ir_model *m, double *compile_ms, char *err,
+                                  size_t errlen)
+{
+    uint64_t h = ir_kernels_hash(m);
+    pthread_mutex_lock(&s->lock);
+    struct kentry *e = s->kernels;
+    while (e && e->hash != h)
+        e = e->next;
+    if (!e) {
+        e = calloc(1, sizeof *e);
+        e->hash = h;
+        pthread_mutex_init(&e->lock, NULL);
+        e->next = s->kernels;
+        s->kernels = e;
+    }
+    pthread_mutex_unlock(&s->lock);
+
+    pthread_mutex_lock(&e->lock);
+    if (!e->ready && !e->failed) {
+        e->kernels = calloc((size_t)m->npops + 1, sizeof *e->kernels);
         if (s->o->engine == ENGINE_INTERP) {
-            arena_init(&p->arena);
+            /* The interpreter's context is the struct ir_pop; models with the same hash have the same
+             * kernel content, so the first one's pops serve every later one. */
+            arena_init(&e->arena);
+            e->has_arena = true;
             for (int i = 0; i < m->npops; i++)
-                p->kernels[i] = interp_kernel(&p->arena, &m->pops[i], m->dt);
+                e->kernels[i] = interp_kernel(&e->arena, &m->pops[i], m->dt);
+            e->ready = true;
         } else {
             struct arena a;
             struct diags d;
             arena_init(&a);
             diags_init(&d, &a);
-            ok = jit_compile_model(m, p->kernels, &p->jit, &p->compile_ms, &d);
-            if (!ok)
+            e->ready = jit_compile_model(m, e->kernels, &e->jit, compile_ms, &d);
+            if (!e->ready)
                 snprintf(err, errlen, "JIT compilation failed: %s", d.head ? d.head->msg : "unknown error");
             arena_free(&a);
         }
-        p->compiled = ok;
+        e->failed = !e->ready;
+        pthread_mutex_lock(&s->lock);
+        s->compile_ms += *compile_ms;
+        pthread_mutex_unlock(&s->lock);
+    } else if (e->failed) {
+        snprintf(err, errlen, "JIT compilation failed (see the first error)");
     }
-    q->kernels = p->kernels;
-    pthread_mutex_unlock(&p->lock);
-    return ok;
+    pthread_mutex_unlock(&e->lock);
+    return e->ready ? e : NULL;
+}
+
+/* sema_stat_fn: a statistic of the dependency point, same trial, from its finished item. */
+struct lookup {
+    struct sweep *s;
+    int trial;
+};
+static bool lookup_stat(void *ctx, const int *dep_index, const char *pop, const char *stat, double *value)
+{
+    struct lookup *l = ctx;
+    struct sweep *s = l->s;
+    for (int pi = 0; pi < s->npoints; pi++) {
+        const struct point *p = &s->points[pi];
+        bool same = true;
+        for (int a = 0; a < s->naxes && same; a++)
+            same = sema_axis(s->model, a)->kind == SEMA_AXIS_TRIAL || p->idx[a] == dep_index[a];
+        if (!same)
+            continue;
+        const struct item *it = item_of(s, pi, l->trial);
+        if (it->state != ITEM_DONE)
+            return false;
+        for (int r = 0; r < it->nrows; r++)
+            if (strcmp(it->rows[r].pop, pop) == 0 && strcmp(it->rows[r].stat, stat) == 0) {
+                *value = it->rows[r].value;
+                return true;
+            }
+        return false;
+    }
+    return false;
+}
+
+static void item_add_row(struct item *it, const char *pop, const char *stat, double value)
+{
+    struct mrow *r = realloc(it->rows, sizeof *r * (size_t)(it->nrows + 1));
+    if (!r)
+        return;
+    it->rows = r;
+    it->rows[it->nrows++] = (struct mrow){strdup(pop), strdup(stat), value};
+}
+
+static bool deps_done(struct sweep *s, const struct item *it)
+{
+    const struct point *p = &s->points[it->point];
+    for (int d = 0; d < p->ndeps; d++)
+        if (item_of(s, p->deps[d], it->trial)->state != ITEM_DONE)
+            return false;
+    return true;
+}
+
+static void fail(struct sweep *s, const char *msg)
+{
+    if (!s->failed++ && !cancelled)
+        snprintf(s->error, sizeof s->error, "%s", msg);
+    pthread_cond_broadcast(&s->cv);
+}
+
+/* Takes the next item whose dependencies are done, waiting while dependencies still run. */
+static struct item *next_item(struct sweep *s)
+{
+    for (;;) {
+        if (s->failed || cancelled)
+            return NULL;
+        bool todo = false, running = false;
+        for (int i = 0; i < s->nitems; i++) {
+            struct item *it = &s->items[i];
+            running |= it->state == ITEM_RUNNING;
+            if (it->state != ITEM_TODO)
+                continue;
+            todo = true;
+            if (deps_done(s, it)) {
+                it->state = ITEM_RUNNING;
+                return it;
+            }
+        }
+        if (!todo || !running)
+            return NULL;   /* all taken, or waiting on nothing (cannot happen with acyclic deps) */
+        pthread_cond_wait(&s->cv, &s->lock);
+    }
+}
+
+static void progress(struct sweep *s)
+{
+    if (s->o->quiet || !isatty(2))
+        return;
+    int total = s->nitems;
+    double el = now_s() - s->t0;
+    double eta = s->done ? el / s->done * (total - s->done) : 0;
+    int w = 30, fill = total ? w * s->done / total : w;
+    fprintf(stderr, "\r[%.*s%*s] %d/%d points  %.0fs elapsed  ETA %.0fs   ", fill,
+            "##############################", w - fill, "", s->done, total, el, eta);
+    if (s->done == total)
+        fputc('\n', stderr);
 }
 
 static void *worker(void *arg)
 {
     struct sweep *s = arg;
+    pthread_mutex_lock(&s->lock);
     for (;;) {
-        pthread_mutex_lock(&s->lock);
-        while (s->next < s->nitems && s->items[s->next].done)
-            s->next++;
-        if (s->next >= s->nitems || s->failed || cancelled) {
-            pthread_mutex_unlock(&s->lock);
-            return NULL;
-        }
-        struct item *it = &s->items[s->next++];
+        struct item *it = next_item(s);
+        if (!it)
+            break;
         pthread_mutex_unlock(&s->lock);
 
         struct point *p = &s->points[it->point];
         char err[1024] = "";
-        double t0 = now_s();
-        if (!compile_point(s, p, err, sizeof err)) {
-            pthread_mutex_lock(&s->lock);
-            if (!s->failed++)
-                snprintf(s->error, sizeof s->error, "%s", err);
-            pthread_mutex_unlock(&s->lock);
-            return NULL;
+        double t0 = now_s(), compile_ms = 0;
+        struct ir_model *m = p->ir;
+        if (!m) {
+            /* Params measured in other arms: lower now that their items are done. */
+            struct lookup l = {s, it->trial};
+            struct arena a;
+            struct diags d;
+            arena_init(&a);
+            diags_init(&d, &a);
+            pthread_mutex_lock(&s->sema_lock);
+            m = sema_lower_measured(s->model, p->idx, lookup_stat, &l, &d);
+            pthread_mutex_unlock(&s->sema_lock);
+            if (!m)
+                snprintf(err, sizeof err, "point %d, trial %d: %s", it->point, it->trial,
+                         d.head ? d.head->msg : "lowering failed");
+            else if (s->o->has_seed)
+                m->seed = s->o->seed;
+            arena_free(&a);
         }
-        uint64_t seed = mix64(mix64(p->ir->seed ^ p->key) ^ (uint64_t)it->trial);
-        struct rt_options ro = {.threads = s->rt_threads, .cancel = &cancelled, .verbose = s->o->verbose};
-        if (s->spikes) {
-            s->spikes->m = p->ir;
-            ro.on_spikes = write_spikes;
-            ro.on_spikes_ctx = s->spikes;
+        struct kentry *k = m ? kernels_for(s, m, &compile_ms, err, sizeof err) : NULL;
+        struct rt_run *r = NULL;
+        if (k) {
+            uint64_t seed = mix64(mix64(m->seed ^ p->key) ^ (uint64_t)it->trial);
+            struct rt_options ro = {.threads = s->rt_threads, .cancel = &cancelled, .verbose = s->o->verbose};
+            struct spike_ctx sc = {s->spikes, m};
+            if (s->spikes) {
+                ro.on_spikes = write_spikes;
+                ro.on_spikes_ctx = &sc;
+            }
+            r = rt_run(m, k->kernels, seed, &ro, err, sizeof err);
+            if (!r) {
+                char msg[sizeof err];
+                snprintf(msg, sizeof msg, "point %d, trial %d: %.990s", it->point, it->trial, err);
+                memcpy(err, msg, sizeof err);
+            }
         }
-        struct rt_run *r = rt_run(p->ir, p->kernels, seed, &ro, err, sizeof err);
         pthread_mutex_lock(&s->lock);
         if (!r) {
-            if (!s->failed++ && !cancelled)
-                snprintf(s->error, sizeof s->error, "point %d, trial %d: %s", it->point, it->trial, err);
-            pthread_mutex_unlock(&s->lock);
-            return NULL;
+            it->state = ITEM_TODO;
+            fail(s, err);
+            break;
         }
         it->wall_s = now_s() - t0;
         const struct stat_row *rows;
         int nrows = rt_run_rows(r, &rows);
+        for (int i = 0; i < nrows; i++)
+            item_add_row(it, rows[i].population, rows[i].statistic, rows[i].value);
         const struct rt_timing *tm = rt_run_timing(r);
-        struct res_timing rtm = {it->wall_s, p->compile_ms, tm->build_ms, tm->sim_ms, tm->synapses};
-        if (!res_append_point(s->res, it->point, p->values, it->trial, rows, nrows, &rtm, err, sizeof err)) {
-            if (!s->failed++)
-                snprintf(s->error, sizeof s->error, "%s", err);
-        }
-        it->done = true;
+        struct res_timing rtm = {it->wall_s, compile_ms, tm->build_ms, tm->sim_ms, tm->synapses};
+        if (!res_append_point(s->res, it->point, p->values, it->trial, rows, nrows, &rtm, err, sizeof err))
+            fail(s, err);
+        it->state = ITEM_DONE;
         s->done++;
-        if (!s->o->quiet && isatty(2)) {
-            int total = s->nitems;
-            double el = now_s() - s->t0;
-            double eta = s->done ? el / s->done * (total - s->done) : 0;
-            int w = 30, fill = total ? w * s->done / total : w;
-            fprintf(stderr, "\r[%.*s%*s] %d/%d points  %.0fs elapsed  ETA %.0fs   ", fill,
-                    "##############################", w - fill, "", s->done, total, el, eta);
-            if (s->done == total)
-                fputc('\n', stderr);
-        }
-        pthread_mutex_unlock(&s->lock);
+        progress(s);
+        pthread_cond_broadcast(&s->cv);
         rt_run_free(r);
     }
+    pthread_mutex_unlock(&s->lock);
+    return NULL;
 }
 
 static int ncores(void)
@@ -276,11 +426,14 @@ int drv_run(const struct drv_options *in)
             axis_names[naxis_cols++] = ax->name;
         }
     }
-    struct sweep s = {.o = &o, .npoints = npoints, .trial_axis = trial_axis};
+    (void)trial_axis;
+    struct sweep s = {.o = &o, .model = f.model, .naxes = nax, .npoints = npoints, .ntrials = ntrials};
     s.points = calloc((size_t)npoints, sizeof *s.points);
     s.nitems = npoints * ntrials;
     s.items = calloc((size_t)s.nitems, sizeof *s.items);
     pthread_mutex_init(&s.lock, NULL);
+    pthread_mutex_init(&s.sema_lock, NULL);
+    pthread_cond_init(&s.cv, NULL);
     for (int pi = 0; pi < npoints; pi++) {
         struct point *p = &s.points[pi];
         p->idx = arena_alloc(&f.arena, sizeof(int) * (size_t)(nax + 1));
@@ -299,6 +452,44 @@ int drv_run(const struct drv_options *in)
         p->key = 0x62616c6e6574ull;
         for (int c = 0; c < naxis_cols; c++)
             p->key = hash_str(hash_str(p->key, axis_names[c]), p->values[c]);
+        for (int t = 0; t < ntrials; t++)
+            s.items[pi * ntrials + t] = (struct item){.point = pi, .trial = t + 1};
+    }
+    /* Dependencies between points (params measured in another arm), then lowering of the others. */
+    for (int pi = 0; pi < npoints; pi++) {
+        struct point *p = &s.points[pi];
+        int *deps = NULL;
+        int nd = sema_point_deps(f.model, p->idx, &deps, &f.arena);
+        p->deps = arena_alloc(&f.arena, sizeof(int) * (size_t)(nd + 1));
+        for (int d = 0; d < nd; d++) {
+            const int *want = deps + (size_t)d * (size_t)nax;
+            int found = -1;
+            for (int q = 0; q < npoints && found < 0; q++) {
+                bool same = true;
+                for (int a = 0; a < nax && same; a++)
+                    same = sema_axis(f.model, a)->kind == SEMA_AXIS_TRIAL || s.points[q].idx[a] == want[a];
+                if (same)
+                    found = q;
+            }
+            if (found < 0) {
+                char what[512] = "";
+                for (int a = 0, len = 0; a < nax; a++) {
+                    const struct sema_axis *ax = sema_axis(f.model, a);
+                    if (ax->kind == SEMA_AXIS_TRIAL || want[a] == p->idx[a])
+                        continue;
+                    const struct sema_value *v = &ax->values[want[a]];
+                    len += snprintf(what + len, sizeof what - (size_t)len, "%s%s = %s", len ? ", " : "",
+                                    ax->name, v->alt ? v->alt : arena_printf(&f.arena, "%g", v->num * ax->unit_scale));
+                }
+                fprintf(stderr, "balnet: error: point %d (%s) uses statistics measured at %s, which this "
+                                "sweep does not run; add it to the sweep\n", pi, p->values[0], what);
+                drv_front_free(&f);
+                return EXIT_MODEL;
+            }
+            p->deps[p->ndeps++] = found;
+        }
+        if (p->ndeps)
+            continue;
         p->ir = sema_lower(f.model, p->idx, &f.diags);
         if (!p->ir) {
             diag_render(stderr, &f.diags, &f.sm);
@@ -307,14 +498,6 @@ int drv_run(const struct drv_options *in)
         }
         if (o.has_seed)
             p->ir->seed = o.seed;
-        p->khash = ir_kernels_hash(p->ir);
-        p->owner = p;
-        for (int q = 0; q < pi; q++)
-            if (s.points[q].owner == &s.points[q] && s.points[q].khash == p->khash)
-                p->owner = &s.points[q];
-        pthread_mutex_init(&p->lock, NULL);
-        for (int t = 0; t < ntrials; t++)
-            s.items[pi * ntrials + t] = (struct item){pi, t + 1, false, 0};
     }
 
     struct spike_sink sink = {0};
@@ -345,9 +528,24 @@ int drv_run(const struct drv_options *in)
     int skipped = 0;
     for (int i = 0; i < s.nitems; i++)
         if (res_is_done(s.res, s.items[i].point, s.items[i].trial)) {
-            s.items[i].done = true;
+            s.items[i].state = ITEM_DONE;
             skipped++;
         }
+    if (skipped) {
+        /* Points measured in a previous run may be needed by the ones still to run. */
+        char path[PATH_MAX + 16];
+        snprintf(path, sizeof path, "%s/points.csv", out);
+        struct res_table t;
+        if (res_table_read(path, &t, err, sizeof err)) {
+            for (int64_t r = 0; r < t.nrows; r++) {
+                const struct res_trow *row = &t.rows[r];
+                if (row->point >= 0 && row->point < npoints && row->trial >= 1 && row->trial <= ntrials)
+                    item_add_row(item_of(&s, row->point, row->trial), row->population, row->statistic,
+                                 row->value);
+            }
+            res_table_free(&t);
+        }
+    }
     if (skipped && !o.quiet)
         fprintf(stderr, "balnet: resuming %s: %d of %d items already done\n", out, skipped, s.nitems);
 
@@ -382,11 +580,13 @@ int drv_run(const struct drv_options *in)
         fprintf(stderr, "balnet: error: %s\n", s.error);
         rc = EXIT_MODEL;
     }
-    double compile_ms = 0;
-    for (int pi = 0; pi < npoints; pi++)
-        compile_ms += s.points[pi].compile_ms;
+    double compile_ms = s.compile_ms;
+    uint64_t seed = 0;
+    for (int pi = 0; pi < npoints && !seed; pi++)
+        if (s.points[pi].ir)
+            seed = s.points[pi].ir->seed;
     struct res_run_info info = {
-        .model = sema_model_name(f.model), .model_file = o.file, .seed = s.points[0].ir->seed,
+        .model = sema_model_name(f.model), .model_file = o.file, .seed = seed,
         .wall_s = wall, .compile_ms = compile_ms, .engine = o.engine == ENGINE_JIT ? "jit" : "interp",
         .threads = threads, .complete = rc == 0};
     sema_params_json(f.model, &info.params_json, &f.arena);
@@ -402,13 +602,21 @@ int drv_run(const struct drv_options *in)
         fprintf(stderr, "balnet: %d items in %.1f s (compile %.0f ms); results in %s\n", s.nitems - skipped,
                 wall, compile_ms, out);
     }
-    for (int pi = 0; pi < npoints; pi++) {
-        if (s.points[pi].jit)
-            jit_free(s.points[pi].jit);
-        if (o.engine == ENGINE_INTERP && s.points[pi].compiled)
-            arena_free(&s.points[pi].arena);
-        if (s.points[pi].owner == &s.points[pi])
-            free(s.points[pi].kernels);
+    for (struct kentry *e = s.kernels, *next; e; e = next) {
+        next = e->next;
+        if (e->jit)
+            jit_free(e->jit);
+        if (e->has_arena)
+            arena_free(&e->arena);
+        free(e->kernels);
+        free(e);
+    }
+    for (int i = 0; i < s.nitems; i++) {
+        for (int r = 0; r < s.items[i].nrows; r++) {
+            free(s.items[i].rows[r].pop);
+            free(s.items[i].rows[r].stat);
+        }
+        free(s.items[i].rows);
     }
     free(s.points);
     free(s.items);
