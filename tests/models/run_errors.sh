@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# run_errors.sh - every runtime or command-line failure gives a clear message and a non-zero exit, never a
+# crash.  Args: balnet-binary source-dir build-dir.
+#
+# Checks: the exact exit code where the driver defines one (2: usage errors, 1: model/runtime errors), or
+# at least "non-zero and < 128" (>= 128 means a signal: a crash or an abort), and the key words of each
+# message (grep -F, so a reworded message fails here and must be updated deliberately).
+set -u
+source "$(dirname "$0")/lib.sh"
+
+# expect NAME CODE PATTERN... -- COMMAND...: run COMMAND, require exit CODE ("nz": any code 1..127) and
+# every fixed-string PATTERN in its stderr+stdout.
+expect() {
+    local name=$1 code=$2; shift 2
+    local pats=()
+    while [ "$1" != "--" ]; do pats+=("$1"); shift; done
+    shift
+    "$@" > "$TMP/out.txt" 2>&1
+    local rc=$?
+    if [ "$code" = nz ]; then
+        if [ "$rc" -gt 0 ] && [ "$rc" -lt 128 ]; then pass "$name: exit $rc"; else fail "$name: exit $rc (want 1..127)"; fi
+    elif [ "$rc" -eq "$code" ]; then pass "$name: exit $rc"
+    else fail "$name: exit $rc (want $code)"; fi
+    for p in "${pats[@]}"; do
+        if grep -qF -- "$p" "$TMP/out.txt"; then pass "$name: says '$p'"
+        else fail "$name: message lacks '$p'"; sed 's/^/    | /' "$TMP/out.txt" | head -20; fi
+    done
+}
+
+COBA=models/benchmarks/coba.bn
+
+# ---- runtime guards ------------------------------------------------------------------------------------
+# NaN/Inf guard: w overflows at step 79 (tests/models/diverge.bn); the guard runs every 10 steps.
+expect "diverging model" 1 "population P" "variable w" "neuron 0" "infinite" "t = 7.9 ms" -- \
+    "$BALNET" run tests/models/diverge.bn --out "$TMP/diverge" --quiet
+# A failed run leaves a results folder marked incomplete (nothing half-written, nothing claimed).
+if grep -q '"complete": false' "$TMP/diverge/run.json" 2>/dev/null; then pass "diverging model: run.json complete=false"
+else fail "diverging model: run.json missing or not marked incomplete"; fi
+# The interpreter runs the same guard.
+expect "diverging model (interp)" 1 "population P" "variable w" "infinite" -- \
+    "$BALNET" run tests/models/diverge.bn --engine interp --out "$TMP/diverge-i" --quiet
+expect "runaway rate" 1 "population P" "10000.0 Hz" "exceeds the limit of 1000 Hz" -- \
+    "$BALNET" run tests/models/runaway.bn --out "$TMP/runaway" --quiet
+# 10^7 neurons with p = 0.5: 5e13 synapses, ~200000 GB; refused before allocating, with both numbers.
+expect "network too large" 1 "network needs" "GB" "available" -- \
+    "$BALNET" run $COBA --set N=10000000 --set p=0.5 --out "$TMP/big" --quiet
+expect "missing spike file" nz "missing_spikes.bn:5:18: error" "cannot open" "no_such_spikes_file.csv" -- \
+    "$BALNET" run tests/models/missing_spikes.bn --out "$TMP/missing" --quiet
+
+# ---- --set -----------------------------------------------------------------------------------------------
+expect "--set unknown name" 1 "<command line>:1:1: error" "'Nn' is not a param" "did you mean 'N'?" -- \
+    "$BALNET" check $COBA --set Nn=100
+expect "--set unknown unit" 1 "<command line>:1:12: error: unknown unit 'xyz'" -- \
+    "$BALNET" check $COBA --set "duration=5 xyz"
+expect "--set wrong dimension" 1 "<command line>:1:10: error: duration must be time (ms) but is voltage (mV)" -- \
+    "$BALNET" check $COBA --set "duration=5 mV"
+expect "--set syntax error" 1 "<command line>:1:6: error" "N=(1+" "     ^" -- \
+    "$BALNET" check $COBA --set "N=(1+"
+expect "--set without =" 2 "expected NAME=VALUE" -- "$BALNET" check $COBA --set N
+
+# ---- command line ----------------------------------------------------------------------------------------
+expect "unknown option" 2 "unknown option '--bogus'" "balnet --help" -- "$BALNET" run $COBA --bogus
+expect "bad --threads" 2 "--threads 'x'" -- "$BALNET" run $COBA --threads x
+expect "bad --engine" 2 "unknown engine 'foo'" -- "$BALNET" run $COBA --engine foo
+expect "unknown command" 2 "unknown command 'frobnicate'" -- "$BALNET" frobnicate
+expect "check without file" 2 "missing model file" -- "$BALNET" check
+expect "missing model file" 1 "cannot open" "no_such_model.bn" -- "$BALNET" run "$TMP/no_such_model.bn" --out "$TMP/nm"
+finish
