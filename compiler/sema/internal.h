@@ -165,6 +165,8 @@ struct sema_model {
     bool analysing;         /* inside sema_analyse: stat() folds to a placeholder */
     struct ptrvec meas_cache;   /* measured.c: the models lowered at points named by stat() */
     int meas_depth;         /* nesting of those lowerings */
+    const char *meas_cycle; /* a loop of stat() calls found in a nested lowering, for the outermost */
+    struct span meas_cycle_at;
 };
 
 /* point: one value index per axis, -1 = axis not applied (the param keeps its declared value); NULL:

@@ -95,19 +95,36 @@ struct meas_cache {
     int *point;
     int state;              /* 1: being lowered, 2: done */
     struct ir_model *ir;
+    const struct diag *error;   /* the first error of that lowering, NULL when none */
 };
 
 /* The model lowered at dep (its stat() calls folded to placeholders).  NULL while that point is itself
  * being lowered further up: a chain of stat() calls that loops back (a cycle, which the sweep check and
  * the self-dependency check report); the caller then gives up silently. */
-static struct ir_model *dep_model(struct lctx *L, const int *dep)
+static struct ir_model *dep_model(struct lctx *L, const int *dep, const struct diag **error)
 {
+    *error = NULL;
     struct sema_model *m = L->m;
     int n = m->axes.len;
     for (int i = 0; i < m->meas_cache.len; i++) {
         struct meas_cache *c = m->meas_cache.items[i];
-        if (same_point(c->point, dep, n))
-            return c->state == 1 ? NULL : c->ir;
+        if (same_point(c->point, dep, n)) {
+            *error = c->error;
+            if (c->state == 2)
+                return c->ir;
+            /* in progress: the entries from c on are the chain of points being lowered, each needing
+             * the next, and the last needs c again */
+            if (!m->meas_cycle) {
+                const char *chain = "";
+                for (int j = i; j < m->meas_cache.len; j++) {
+                    struct meas_cache *q = m->meas_cache.items[j];
+                    if (q->state == 1)
+                        chain = arena_printf(m->a, "%s(%s) -> ", chain, measured_point_name(m, q->point, -1));
+                }
+                m->meas_cycle = arena_printf(m->a, "%s(%s)", chain, measured_point_name(m, c->point, -1));
+            }
+            return NULL;
+        }
     }
     if (m->meas_depth > 64)
         return NULL;
@@ -123,6 +140,10 @@ static struct ir_model *dep_model(struct lctx *L, const int *dep)
     c->ir = lower_model_ex(m, c->point, &nested, &scratch, true);
     m->meas_depth--;
     c->state = 2;
+    for (const struct diag *x = scratch.head; x && !c->error; x = x->next)
+        if (x->level == DIAG_ERROR)
+            c->error = x;
+    *error = c->error;
     return c->ir;
 }
 
@@ -347,10 +368,25 @@ struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *e)
                    text, measured_point_name(m, here, -1));
         return bad();
     }
-    struct ir_model *dm = dep_model(L, dep);
+    const struct diag *dep_error;
+    struct ir_model *dm = dep_model(L, dep, &dep_error);
+    if (m->meas_depth == 0 && m->meas_cycle) {
+        /* the nested lowerings found a loop: report it here, at the call that entered it */
+        diag_error(L->d, e->span, "stat() makes points of the sweep need each other's statistics in a cycle: %s",
+                   m->meas_cycle);
+        m->meas_cycle = NULL;
+        return bad();
+    }
     if (!dm)
-        return bad();   /* a loop of stat() calls, reported by the self or cycle check */
+        return bad();   /* inside a loop of stat() calls: reported by the outermost call */
     const struct ir_stat *st = find_stat(dm, popn->name.id, statn->name.id);
+    if (!st && dep_error) {
+        /* the records there may be incomplete because of that error: report it rather than guess */
+        diag_error(L->d, e->span, "%s names the point %s, which has errors: %s", text,
+                   measured_point_name(m, dep, -1), dep_error->msg);
+        diag_note(L->d, dep_error->span, "the first error at %s", measured_point_name(m, dep, -1));
+        return bad();
+    }
     if (!st) {
         stat_missing(L, dm, popn, statn, measured_point_name(m, dep, -1));
         return bad();
