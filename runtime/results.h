@@ -40,6 +40,7 @@ struct res_run_info {
     uint64_t seed;             /* master seed */
     double wall_s;             /* whole sweep */
     double compile_ms;         /* sum over points */
+    double peak_rss_mb;        /* peak resident memory of the process (getrusage), MB */
     const char *engine;        /* "jit" or "interp" */
     int threads;
     bool complete;             /* every item done */

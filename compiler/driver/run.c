@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -585,7 +586,10 @@ int drv_run(const struct drv_options *in)
     for (int pi = 0; pi < npoints && !seed; pi++)
         if (s.points[pi].ir)
             seed = s.points[pi].ir->seed;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
     struct res_run_info info = {
+        .peak_rss_mb = (double)ru.ru_maxrss / 1024.0,
         .model = sema_model_name(f.model), .model_file = o.file, .seed = seed,
         .wall_s = wall, .compile_ms = compile_ms, .engine = o.engine == ENGINE_JIT ? "jit" : "interp",
         .threads = threads, .complete = rc == 0};
@@ -599,8 +603,8 @@ int drv_run(const struct drv_options *in)
             res_summary(stdout, out);
         if (!o.quiet && !in->file)
             drv_verdict(stdout, out, "N", "v_var");
-        fprintf(stderr, "balnet: %d items in %.1f s (compile %.0f ms); results in %s\n", s.nitems - skipped,
-                wall, compile_ms, out);
+        fprintf(stderr, "balnet: %d items in %.1f s (compile %.0f ms, peak memory %.0f MB); results in %s\n",
+                s.nitems - skipped, wall, compile_ms, info.peak_rss_mb, out);
     }
     for (struct kentry *e = s.kernels, *next; e; e = next) {
         next = e->next;
