@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# run_docs.sh - every model example in the documentation is a valid model: each ```bn block of
+# docs/language.md and README.md is extracted to its own file and must pass `balnet check` (exit 0, no
+# "error:" in the output).  Blocks fenced ```bn-fragment are parts of larger examples and are skipped; so
+# are blocks without a language tag (grammar, shell, pipeline sketches).  Imports resolve through
+# models/lib, which is on balnet's search path.  Args: balnet-binary source-dir build-dir.
+#
+# No tolerance: a document either checks or it does not.  A minimum block count per document makes sure
+# the extraction itself cannot silently find nothing.
+set -u
+BALNET=${1:?usage: run_docs.sh balnet-binary source-dir build-dir}
+SRC=${2:?source dir}
+BALNET=$(cd "$(dirname "$BALNET")" && pwd)/$(basename "$BALNET")
+cd "$SRC" || exit 1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/balnet-docs.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+
+# check_doc FILE MIN_BLOCKS
+check_doc() {
+    local doc=$1 min=$2 tag
+    tag=$(echo "$doc" | tr '/.' '__')
+    # Block k goes to $TMP/<tag>_<k>.bn; a header comment maps it back to its line in the document, and
+    # the block keeps its own line numbers (blank lines before it) so balnet's errors point at doc lines.
+    awk -v out="$TMP/$tag" '
+        /^```bn[ \t]*$/ { inb = 1; k++; f = sprintf("%s_%d.bn", out, k); for (i = 1; i <= NR; i++) print "" > f; next }
+        /^```/ && inb   { inb = 0; close(f); next }
+        inb             { print > f }
+        END { if (inb) { print "unterminated ```bn block" > "/dev/stderr"; exit 1 } }' "$doc" ||
+        { echo "FAIL: $doc: unterminated block"; FAILS=$((FAILS + 1)); }
+    local n=0 f
+    for f in "$TMP/${tag}"_*.bn; do
+        [ -e "$f" ] || continue
+        n=$((n + 1))
+        local line
+        line=$(awk 'NF { print NR; exit }' "$f")
+        if "$BALNET" check "$f" > "$TMP/out.txt" 2>&1 && ! grep -q "error:" "$TMP/out.txt"; then
+            echo "ok:   $doc block at line $line"
+        else
+            echo "FAIL: $doc block at line $line (line numbers below are the document's):"
+            sed "s|$f|$doc|; s/^/    | /" "$TMP/out.txt" | head -30
+            FAILS=$((FAILS + 1))
+        fi
+    done
+    if [ "$n" -lt "$min" ]; then
+        echo "FAIL: $doc: $n \`\`\`bn blocks, expected at least $min"
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+check_doc docs/language.md 1
+check_doc README.md 2
+if [ "$FAILS" -ne 0 ]; then echo "$FAILS failure(s)"; exit 1; fi
+echo "all documentation examples check"
