@@ -96,6 +96,7 @@ struct meas_cache {
     int state;              /* 1: being lowered, 2: done */
     struct ir_model *ir;
     const struct diag *error;   /* the first error of that lowering, NULL when none */
+    const char *cycle;      /* that lowering ran into a loop of stat() calls (its records are partial) */
 };
 
 /* The model lowered at dep (its stat() calls folded to placeholders).  NULL while that point is itself
@@ -110,8 +111,10 @@ static struct ir_model *dep_model(struct lctx *L, const int *dep, const struct d
         struct meas_cache *c = m->meas_cache.items[i];
         if (same_point(c->point, dep, n)) {
             *error = c->error;
+            if (c->state == 2 && c->cycle && !m->meas_cycle)
+                m->meas_cycle = c->cycle;
             if (c->state == 2)
-                return c->ir;
+                return c->cycle ? NULL : c->ir;
             /* in progress: the entries from c on are the chain of points being lowered, each needing
              * the next, and the last needs c again */
             if (!m->meas_cycle) {
@@ -136,10 +139,15 @@ static struct ir_model *dep_model(struct lctx *L, const int *dep, const struct d
     struct diags scratch;
     diags_init(&scratch, m->a);
     struct measured nested = {.mode = MEAS_CHECK};
+    const char *cycle0 = m->meas_cycle;
     m->meas_depth++;
     c->ir = lower_model_ex(m, c->point, &nested, &scratch, true);
     m->meas_depth--;
     c->state = 2;
+    if (m->meas_cycle != cycle0) {
+        c->cycle = m->meas_cycle;
+        return NULL;
+    }
     for (const struct diag *x = scratch.head; x && !c->error; x = x->next)
         if (x->level == DIAG_ERROR)
             c->error = x;
@@ -380,6 +388,10 @@ struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *e)
     if (!dm)
         return bad();   /* inside a loop of stat() calls: reported by the outermost call */
     const struct ir_stat *st = find_stat(dm, popn->name.id, statn->name.id);
+    if (!st && dep_error && dep_error->span.file == e->span.file && dep_error->span.begin == e->span.begin) {
+        /* this very call fails at the point it names (a self-dependency there): that point reports it */
+        return bad();
+    }
     if (!st && dep_error) {
         /* the records there may be incomplete because of that error: report it rather than guess */
         diag_error(L->d, e->span, "%s names the point %s, which has errors: %s", text,
