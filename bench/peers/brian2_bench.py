@@ -1,0 +1,59 @@
+"""brian2_bench.py - Brian2 C++ standalone versions of models/benchmarks/coba.bn and cuba.bn, for
+bench/peers.sh.  usage: python3 brian2_bench.py coba|cuba WORKDIR
+
+Same model as balnet's benchmark files and bench/floor/*.c (Brette et al. 2007, benchmarks 1 and 2;
+Brian2's own examples/COBAHH-free versions): 3200 E + 800 I LIF, p = 0.02, dt = 0.1 ms, 1 s,
+refractory 5 ms with V clamped, Euler for COBA, exact (Brian2 picks it) for CUBA.  Differences: Brian2
+allows autapses (about 0.02 synapses per neuron, negligible) and uses its own RNG.
+
+Prints one line: model=... rate_hz=... build_s=... (code generation + g++ + link, what a user waits for
+before the simulation starts) run_s=... (the standalone binary's simulation loop, device._last_run_time)
+total_s=... (everything, wall).
+"""
+import sys
+import time
+
+t_start = time.time()
+from brian2 import (NeuronGroup, Synapses, SpikeMonitor, set_device, device, defaultclock, prefs, run,
+                    ms, mV, nS, pA, pF, second)
+
+model, workdir = sys.argv[1], sys.argv[2]
+set_device('cpp_standalone', directory=workdir, build_on_run=False)
+prefs.devices.cpp_standalone.openmp_threads = 0   # one thread, as balnet --threads 1 and the floor
+defaultclock.dt = 0.1 * ms
+
+N, NE = 4000, 3200
+C, gl, taue, taui = 200 * pF, 10 * nS, 5 * ms, 10 * ms
+Vt, Vr = -50 * mV, -60 * mV
+if model == 'coba':
+    El, Ee, Ei, Ie = -60 * mV, 0 * mV, -80 * mV, 200 * pA
+    eqs = '''dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v) + Ie)/C : volt (unless refractory)
+             dge/dt = -ge/taue : siemens
+             dgi/dt = -gi/taui : siemens'''
+    P = NeuronGroup(N, eqs, threshold='v > Vt', reset='v = Vr', refractory=5 * ms, method='euler')
+    P.v = '-55*mV + 5*mV*randn()'
+    P.ge = '(40 + 15*randn())*nS'
+    P.gi = '(200 + 120*randn())*nS'
+    we, wi = 'ge += 6*nS', 'gi += 67*nS'
+else:
+    El, taum = -49 * mV, 20 * ms
+    eqs = '''dv/dt = (ge + gi - (v - El))/taum : volt (unless refractory)
+             dge/dt = -ge/taue : volt
+             dgi/dt = -gi/taui : volt'''
+    P = NeuronGroup(N, eqs, threshold='v > Vt', reset='v = Vr', refractory=5 * ms, method='exact')
+    P.v = 'Vr + rand()*(Vt - Vr)'
+    we, wi = 'ge += 1.62*mV', 'gi += -9*mV'
+Ce = Synapses(P[:NE], P, on_pre=we)
+Ci = Synapses(P[NE:], P, on_pre=wi)
+Ce.connect(p=0.02)
+Ci.connect(p=0.02)
+M = SpikeMonitor(P)
+run(1 * second)
+t0 = time.time()
+device.build(directory=workdir, compile=True, run=False)
+t1 = time.time()
+device.run(directory=workdir, with_output=False, run_args=[])
+t2 = time.time()
+run_s = getattr(device, '_last_run_time', float('nan'))
+print('model=%s rate_hz=%.4f build_s=%.3f run_s=%.4f process_s=%.3f total_s=%.3f' %
+      (model, M.num_spikes / N / 1.0, t1 - t0, run_s, t2 - t1, t2 - t_start))
