@@ -528,6 +528,10 @@ static void emit_rows(struct stats *s, int *row, const struct ir_record *rec, co
 {
     for (int k = 0; k < rec->nstats; k++) {
         const struct ir_stat *st = &rec->stats[k];
+        /* Statistics named with a leading '_' are the front end's helpers (the mean(g_syn) inside a derived
+         * tau_eff): computed, never reported. */
+        if (st->name && st->name[0] == '_')
+            continue;
         /* unit_scale 0 would be a front-end omission; treat it as "already in display units" */
         double scale = st->unit_scale != 0 ? st->unit_scale : 1.0;
         s->rows[*row] = (struct stat_row){pop, st->name, vals[k] * scale, st->unit ? st->unit : "1"};

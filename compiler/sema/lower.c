@@ -1517,8 +1517,19 @@ static void finish_pop(struct lctx *L, struct lpop *p)
         ip->vars[i] = *(struct ir_var *)p->vars.items[i];
     ip->nupdates = p->updates.len;
     ip->updates = arena_alloc(L->a, sizeof *ip->updates * (size_t)(ip->nupdates + 1));
-    for (int i = 0; i < ip->nupdates; i++)
-        ip->updates[i] = *(struct ir_update *)p->updates.items[i];
+    for (int i = 0; i < ip->nupdates; i++) {
+        struct ir_update *u = &ip->updates[i];
+        *u = *(struct ir_update *)p->updates.items[i];
+        /* A frozen variable whose reset sets it to a constant (V = V_re) is clamped there while refractory,
+         * so input arriving then is discarded (NEST's iaf models; Brunel 2000).  Incremental resets
+         * (w += b) and resets to other variables just hold the value. */
+        for (int r = ip->nresets - 1; u->frozen && r >= 0; r--)
+            if (ip->resets[r].var == u->var) {
+                if (fold_first_var(ip->resets[r].value) < 0)
+                    u->held = ip->resets[r].value;
+                break;
+            }
+    }
     ip->nobs = p->obs.len;
     ip->obs = arena_alloc(L->a, sizeof *ip->obs * (size_t)(ip->nobs + 1));
     for (int i = 0; i < ip->nobs; i++)
