@@ -7,6 +7,10 @@
  * generated code is measured against it (bench/run.sh, docs/performance.md).  It must not depend on
  * anything in the balnet tree, so that it measures the model and not balnet.
  *
+ * Compile with cc -O3 -march=native -fno-trapping-math (bench/run.sh): the last flag changes no value; it
+ * tells gcc that floating-point exception flags are not inspected, as LLVM assumes by default, so the
+ * update loop's comparisons may be executed unconditionally and the loop vectorised.
+ *
  * Owns: nothing beyond the two programs.  Must not: be linked into balnet.
  */
 #ifndef BENCH_FLOOR_H
