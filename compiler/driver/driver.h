@@ -33,6 +33,8 @@ struct drv_options {
     uint64_t seed;
     int threads;           /* 0: all cores */
     bool resume, quiet, verbose;
+    int argc;              /* the command line, for the resume hint */
+    char **argv;
     struct drv_set *sets;
     int nsets;
 };

@@ -79,6 +79,8 @@ static int parse_args(int argc, char **argv, struct drv_options *o)
         return EXIT_USAGE;
     }
     o->command = argv[1];
+    o->argc = argc;
+    o->argv = argv;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i], *v;
         if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {

@@ -520,7 +520,11 @@ int drv_run(const struct drv_options *in)
     /* Results folder. */
     char *out = o.out ? strdup(o.out) : default_out(sema_model_name(f.model));
     char err[1024];
-    s.res = res_open(out, sema_model_hash(f.model), axis_names, naxis_cols, o.resume, err, sizeof err);
+    /* The folder's identity: the model's sources and overrides, and a --seed, which changes every value. */
+    const char *identity = sema_model_hash(f.model);
+    if (o.has_seed)
+        identity = arena_printf(&f.arena, "%s-seed%llu", identity, (unsigned long long)o.seed);
+    s.res = res_open(out, identity, axis_names, naxis_cols, o.resume, err, sizeof err);
     if (!s.res) {
         fprintf(stderr, "balnet: error: %s\n", err);
         drv_front_free(&f);
@@ -574,8 +578,26 @@ int drv_run(const struct drv_options *in)
 
     int rc = 0;
     if (cancelled) {
-        fprintf(stderr, "balnet: interrupted after %d of %d items; finish with: balnet run %s --out %s --resume\n",
-                s.done + skipped, s.nitems, in->file ? in->file : "", out);
+        fprintf(stderr, "balnet: interrupted after %d of %d items; finish with:\n  balnet", s.done + skipped,
+                s.nitems);
+        /* The same command line (every --set included, or the folder would refuse), plus --out and --resume. */
+        for (int i = 1; i < in->argc; i++) {
+            const char *a = in->argv[i];
+            bool plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,") == strlen(a);
+            if (plain) {
+                fprintf(stderr, " %s", a);
+                continue;
+            }
+            fputs(" '", stderr);
+            for (; *a; a++)
+                fputs(*a == '\'' ? "'\\''" : (char[]){*a, 0}, stderr);
+            fputc('\'', stderr);
+        }
+        if (!in->out)
+            fprintf(stderr, " --out %s", out);
+        if (!in->resume)
+            fputs(" --resume", stderr);
+        fputc('\n', stderr);
         rc = 130;
     } else if (s.failed) {
         fprintf(stderr, "balnet: error: %s\n", s.error);

@@ -158,17 +158,14 @@ void sema_print(FILE *out, const struct sema_model *mc)
 
 const char *sema_model_hash(const struct sema_model *m)
 {
+    /* Every loaded source, the "<command line>" texts of --set NAME=VALUE included: a resumed sweep must
+     * run the same model with the same overrides, or its points.csv would mix two experiments. */
     uint64_t h = 1469598103934665603ull;
     for (int i = 0; m->sm && i < m->sm->n; i++) {
         const struct src_file *f = &m->sm->files[i];
-        if (!strcmp(f->path, "<command line>"))
-            continue;
-        for (size_t k = 0; k < f->len; k++)
-            h = (h ^ (unsigned char)f->text[k]) * 1099511628211ull;
+        for (size_t k = 0; k <= f->len; k++)   /* the NUL separates consecutive files */
+            h = (h ^ (k < f->len ? (unsigned char)f->text[k] : 0u)) * 1099511628211ull;
     }
-    for (int i = 0; i < m->nov; i++)
-        for (const char *s = m->ov[i].name; *s; s++)
-            h = (h ^ (unsigned char)*s) * 1099511628211ull;
     return arena_printf(m->a, "%016llx", (unsigned long long)h);
 }
 
