@@ -1619,6 +1619,14 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
     for (int i = 0; i < g->records.len; i++)
         lower_record(L, g->records.items[i], &ir->records[ir->nrecords++]);
 
+    /* Params nobody uses are still checked (names, units) once, during analysis. */
+    if (m->analysing)
+        for (int i = 0; i < L->global.binds.len; i++) {
+            struct binding *b = L->global.binds.items[i];
+            if (!strcmp(b->what, "param"))
+                check_binding(L, b, b->span);
+        }
+
     ir->pops = arena_alloc(L->a, sizeof *ir->pops * (size_t)(L->npops + 1));
     for (int i = 0; i < L->npops; i++) {
         finish_pop(L, L->pops[i]);
