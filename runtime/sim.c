@@ -413,7 +413,16 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     if (ok && !(s.stats = stats_create(m, s.nsteps, s.burn)))
         ok = errf(err, errlen, "out of memory for the statistics");
     if (ok) {
-        s.pool = rt_pool_create(opt->threads > 1 ? opt->threads : 1);
+        /* A thread costs a barrier per step (~1-5 us); below a few thousand neurons per thread the barrier
+         * costs more than the work it shares.  Results do not depend on the thread count either way. */
+        int64_t neurons = 0;
+        for (int i = 0; i < m->npops; i++)
+            neurons += m->pops[i].size;
+        int64_t useful = neurons / 1024;
+        int nt = opt->threads > 1 ? opt->threads : 1;
+        if (nt > useful)
+            nt = useful > 1 ? (int)useful : 1;
+        s.pool = rt_pool_create(nt);
         if (!s.pool)
             s.pool = rt_pool_create(1);
         if (!s.pool)
