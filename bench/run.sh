@@ -70,15 +70,17 @@ bal() {
         echo "$tag nan nan nan nan nan nan nan nan" >>"$OUT/raw.txt"
         return 1
     fi
-    local T=$OUT/$tag/timings.csv
-    echo "$tag $w $(calc "$u + $s") $m $(csvcol "$T" compile_ms) $(csvsum "$T" build_ms) $(csvsum "$T" sim_ms) $(poprate "$OUT/$tag/points.csv") $(csvcol "$T" synapses)" >>"$OUT/raw.txt"
+    local T=$OUT/$tag/timings.csv rate
+    rate=$(poprate "$OUT/$tag/points.csv" 2>/dev/null)
+    echo "$tag $w $(calc "$u + $s") $m $(csvcol "$T" compile_ms) $(csvsum "$T" build_ms) $(csvsum "$T" sim_ms) ${rate:-nan} $(csvcol "$T" synapses)" >>"$OUT/raw.txt"
 }
-# flo MODEL REP: one floor run; appends "tag wall cpu rss_kb build loop loop_cpu rate synapses"
+# flo MODEL REP [-s]: one floor run; appends "tag wall cpu rss_kb build loop loop_cpu rate synapses"
 flo() {
     local line w u s m rc
-    line=$("$OUT/runstat" "$OUT/floor-$1-$2.rs" "$OUT/floor-$1" 1000 "$2")
-    read -r w u s m rc <"$OUT/floor-$1-$2.rs"
-    echo "floor-$1-$2 $w $(calc "$u + $s") $m $(kv "$line" build_ms) $(kv "$line" loop_ms) $(kv "$line" loop_cpu_ms) $(kv "$line" rate_hz) $(kv "$line" synapses)" >>"$OUT/raw.txt"
+    local tag=floor-$1${3:+s}-$2
+    line=$("$OUT/runstat" "$OUT/$tag.rs" "$OUT/floor-$1" 1000 "$2" ${3:-})
+    read -r w u s m rc <"$OUT/$tag.rs"
+    echo "$tag $w $(calc "$u + $s") $m $(kv "$line" build_ms) $(kv "$line" loop_ms) $(kv "$line" loop_cpu_ms) $(kv "$line" rate_hz) $(kv "$line" synapses)" >>"$OUT/raw.txt"
 }
 # med PREFIX FIELD: median of field FIELD (2 = wall ... 9 = synapses) over raw.txt lines whose tag starts with PREFIX-
 med() { median $(awk -v p="$1-" -v f="$2" 'index($1, p) == 1 {print $f}' "$OUT/raw.txt"); }
@@ -86,11 +88,16 @@ one() { awk -v t="$1" -v f="$2" '$1 == t {print $f}' "$OUT/raw.txt" | tail -1; }
 
 : >"$OUT/raw.txt"
 # ---- runs ----------------------------------------------------------------------------------------------
+# Ablation: the same models without their record lines (no statistics), and the floor with -s (per-neuron
+# sum V, sum V^2 every step), to separate the simulation loop from the statistics.
+for m in coba cuba; do sed '/^record/d' "models/benchmarks/$m.bn" >"$OUT/${m}_norec.bn"; done
 for r in $(seq "$REPS"); do
     echo "bench: COBA/CUBA round $r of $REPS" >&2
     for m in coba cuba; do
         bal "$m-$r" "models/benchmarks/$m.bn" --threads 1
+        bal "norec$m-$r" "$OUT/${m}_norec.bn" --threads 1
         flo "$m" "$r"
+        flo "$m" "$r" -s
     done
 done
 for r in $(seq "$PREPS"); do
@@ -149,7 +156,7 @@ ev_paper() { calc "($1 * $2 + 10 * 0.3 * $2) * 0.2 * $2 * $3" 0; }
 echo
 echo "== raw medians (threads 1; wall/CPU of the whole process; ms from timings.csv) =="
 printf '%-22s %8s %8s %9s %9s %9s %9s %9s %10s\n' case wall_s cpu_s rss_MB compile_ms build_ms sim_ms rate_Hz synapses
-for c in coba cuba p4000; do
+for c in coba cuba noreccoba noreccuba p4000; do
     printf '%-22s %8.3f %8.3f %9.1f %9.1f %9.1f %9.1f %9.3f %10.0f\n' "balnet $c" "$(med $c 2)" "$(med $c 3)" \
         "$(calc "$(med $c 4)/1024" 1)" "$(med $c 5)" "$(med $c 6)" "$(med $c 7)" "$(med $c 8)" "$(med $c 9)"
 done
@@ -159,7 +166,7 @@ for c in p15000 big-t1 big-t2 sweep-t1 sweep-t2 p100k; do
         "$(calc "$(one $c 4)/1024" 1)" "$(one $c 5)" "$(one $c 6)" "$(one $c 7)" "$(one $c 8)" "$(one $c 9)"
 done
 printf '%-22s %8s %8s %9s %9s %9s %9s %9s %10s\n' "" wall_s cpu_s rss_MB loop_cpu build_ms loop_ms rate_Hz synapses
-for m in coba cuba; do
+for m in coba cuba cobas cubas; do
     printf '%-22s %8.3f %8.3f %9.1f %9.1f %9.1f %9.1f %9.3f %10.0f\n' "floor $m" "$(med floor-$m 2)" "$(med floor-$m 3)" \
         "$(calc "$(med floor-$m 4)/1024" 1)" "$(med floor-$m 7)" "$(med floor-$m 5)" "$(med floor-$m 6)" "$(med floor-$m 8)" "$(med floor-$m 9)"
 done
@@ -189,6 +196,8 @@ for m in coba cuba; do
     row "$m whole run / floor (wall)" "$(calc "$(med $m 2)" 3) s / $(calc "$(med floor-$m 2)" 3) s = ${rw}x" "<= 1.3x" "$(yes "$rw <= 1.3")"
     row "$m whole run / floor (CPU)" "$(calc "$(med $m 3)" 3) s / $(calc "$(med floor-$m 3)" 3) s = ${rc}x" "<= 1.3x" "$(yes "$rc <= 1.3")"
     row "$m sim loop / floor loop (wall)" "$(calc "$(med $m 7)" 1) / $(calc "$(med floor-$m 6)" 1) ms = ${rl}x" "(diagnostic)" ""
+    rn=$(calc "$(med norec$m 7) / $(med floor-$m 6)" 2)
+    row "$m loop, no records / floor loop" "$(calc "$(med norec$m 7)" 1) / $(calc "$(med floor-$m 6)" 1) ms = ${rn}x" "<= 1.3x" "$(yes "$rn <= 1.3")"
 done
 if [ -n "$(one p15000 2)" ]; then
     row "paper N=15000 5 s cond c=0.2, 1 thread (wall)" "$(one p15000 2) s (CPU $(one p15000 3) s)" "< 10 s" "$(yes "$(one p15000 2) < 10")"
