@@ -63,7 +63,9 @@ struct acc {
     uint16_t *counts;       /* n x nwin */
     int64_t bsteps, nsamp;  /* mean, var, std, cov: steps per sample, complete samples */
     int nf;
-    double *f;              /* n x nf */
+    int64_t n;              /* neurons */
+    double *f;              /* n x nf, neuron-major; mean/var/std/cov: field-major (f[field * n + i]) so
+                             * the per-step loops run over contiguous columns and vectorise */
 };
 
 struct recpop {
@@ -174,6 +176,7 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
         a->nf = 0;
         break;
     }
+    a->n = n;
     if (a->nf && n > 0) {
         a->f = calloc((size_t)(n * a->nf), sizeof *a->f);
         if (!a->f)
@@ -262,11 +265,6 @@ static inline int64_t next_spike(const uint8_t *sp, int64_t i, int64_t e)
 }
 #define FOR_SPIKES(i, sp, b, e) for (int64_t i = next_spike(sp, b, e); i < e; i = next_spike(sp, i + 1, e))
 
-static inline double clip_x(const struct ir_stat *st, double x)
-{
-    return (st->has_clip && x > st->clip) ? st->clip : x;
-}
-
 static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spiked, double *const *obs,
                      int64_t begin, int64_t end)
 {
@@ -312,21 +310,36 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spik
         if (a->obs < 0 || !obs || q >= a->nsamp * a->bsteps)
             break;
         const double *x = obs[a->obs];
-        bool close = (q + 1) % a->bsteps == 0;
-        bool first = (q + 1) == a->bsteps;
+        const int64_t n = a->n;
+        double *bin = f + OBS_BIN * n, *kk = f + OBS_K * n, *s1 = f + OBS_S1 * n, *s2 = f + OBS_S2 * n;
+        const bool clip = st->has_clip;
+        const double c = st->clip;
+        if (a->bsteps == 1) {
+            /* No binning: each step is a sample; the first one is the shift. */
+            if (q == 0)
+                for (int64_t i = begin; i < end; i++)
+                    kk[i] = clip && x[i] > c ? c : x[i];
+            for (int64_t i = begin; i < end; i++) {
+                double d = (clip && x[i] > c ? c : x[i]) - kk[i];
+                s1[i] += d;
+                s2[i] += d * d;
+            }
+            break;
+        }
+        for (int64_t i = begin; i < end; i++)
+            bin[i] += clip && x[i] > c ? c : x[i];
+        if ((q + 1) % a->bsteps != 0)
+            break;
+        /* A bin closes: its mean is one sample. */
         double inv = 1.0 / (double)a->bsteps;
+        if (q + 1 == a->bsteps)
+            for (int64_t i = begin; i < end; i++)
+                kk[i] = bin[i] * inv;
         for (int64_t i = begin; i < end; i++) {
-            double *g = f + i * OBS_NF;
-            g[OBS_BIN] += clip_x(st, x[i]);
-            if (!close)
-                continue;
-            double v = a->bsteps == 1 ? g[OBS_BIN] : g[OBS_BIN] * inv;
-            g[OBS_BIN] = 0;
-            if (first)
-                g[OBS_K] = v;
-            double d = v - g[OBS_K];
-            g[OBS_S1] += d;
-            g[OBS_S2] += d * d;
+            double d = bin[i] * inv - kk[i];
+            bin[i] = 0;
+            s1[i] += d;
+            s2[i] += d * d;
         }
         break;
     }
@@ -334,26 +347,29 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spik
         if (a->obs < 0 || a->obs2 < 0 || !obs || q >= a->nsamp * a->bsteps)
             break;
         const double *x = obs[a->obs], *y = obs[a->obs2];
-        bool close = (q + 1) % a->bsteps == 0;
-        bool first = (q + 1) == a->bsteps;
-        double inv = 1.0 / (double)a->bsteps;
+        const int64_t n = a->n;
+        double *bx = f + COV_BINX * n, *by = f + COV_BINY * n, *kx = f + COV_KX * n, *ky = f + COV_KY * n;
+        double *sx = f + COV_SX * n, *sy = f + COV_SY * n, *sxy = f + COV_SXY * n;
+        const bool clip = st->has_clip;
+        const double c = st->clip;
         for (int64_t i = begin; i < end; i++) {
-            double *g = f + i * COV_NF;
-            g[COV_BINX] += clip_x(st, x[i]);
-            g[COV_BINY] += y[i];
-            if (!close)
-                continue;
-            double vx = a->bsteps == 1 ? g[COV_BINX] : g[COV_BINX] * inv;
-            double vy = a->bsteps == 1 ? g[COV_BINY] : g[COV_BINY] * inv;
-            g[COV_BINX] = g[COV_BINY] = 0;
-            if (first) {
-                g[COV_KX] = vx;
-                g[COV_KY] = vy;
+            bx[i] += clip && x[i] > c ? c : x[i];
+            by[i] += y[i];
+        }
+        if ((q + 1) % a->bsteps != 0)
+            break;
+        double inv = a->bsteps == 1 ? 1.0 : 1.0 / (double)a->bsteps;
+        if (q + 1 == a->bsteps)
+            for (int64_t i = begin; i < end; i++) {
+                kx[i] = bx[i] * inv;
+                ky[i] = by[i] * inv;
             }
-            double dx = vx - g[COV_KX], dy = vy - g[COV_KY];
-            g[COV_SX] += dx;
-            g[COV_SY] += dy;
-            g[COV_SXY] += dx * dy;
+        for (int64_t i = begin; i < end; i++) {
+            double dx = bx[i] * inv - kx[i], dy = by[i] * inv - ky[i];
+            bx[i] = by[i] = 0;
+            sx[i] += dx;
+            sy[i] += dy;
+            sxy[i] += dx * dy;
         }
         break;
     }
@@ -471,13 +487,13 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
             if (a->obs < 0 || a->nsamp < 1)
                 return NAN;
             double n = (double)a->nsamp;
-            for (int64_t i = 0; i < rps[r]->n; i++) {
-                const double *g = a->f + i * OBS_NF;
-                double m1 = g[OBS_S1] / n;
+            const int64_t nn = rps[r]->n;
+            for (int64_t i = 0; i < nn; i++) {
+                double m1 = a->f[OBS_S1 * nn + i] / n;
                 if (st->kind == IR_STAT_MEAN) {
-                    sum += g[OBS_K] + m1;
+                    sum += a->f[OBS_K * nn + i] + m1;
                 } else {
-                    double var = g[OBS_S2] / n - m1 * m1;
+                    double var = a->f[OBS_S2 * nn + i] / n - m1 * m1;
                     sum += var > 0 ? var : 0;   /* rounding can make a constant series a hair negative */
                 }
             }
@@ -492,10 +508,10 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
             if (a->obs < 0 || a->obs2 < 0 || a->nsamp < 1)
                 return NAN;
             double n = (double)a->nsamp;
-            for (int64_t i = 0; i < rps[r]->n; i++) {
-                const double *g = a->f + i * COV_NF;
-                sum += g[COV_SXY] / n - (g[COV_SX] / n) * (g[COV_SY] / n);
-            }
+            const int64_t nn = rps[r]->n;
+            const double *sx = a->f + COV_SX * nn, *sy = a->f + COV_SY * nn, *sxy = a->f + COV_SXY * nn;
+            for (int64_t i = 0; i < nn; i++)
+                sum += sxy[i] / n - (sx[i] / n) * (sy[i] / n);
             cnt += rps[r]->n;
         }
         break;
