@@ -26,6 +26,10 @@ struct rt_options {
     void *on_spikes_ctx;
     bool on_spikes_inputs;    /* also report input spikes, as pop = npops + input index (before the pops) */
     volatile int *cancel;     /* when non-NULL and set, the run stops early (Ctrl-C) and fails */
+    /* Recordings for plots (runtime/trace.h): written at the end of the run to
+     * trace_dir/traces/p<trace_point>-t<trace_trial>-<population>-<name>.csv.  NULL: not recorded. */
+    const char *trace_dir;
+    int trace_point, trace_trial;
 };
 
 struct rt_timing {

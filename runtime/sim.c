@@ -10,7 +10,8 @@
  *   (c) every population's kernel, (d) stats_pop_step: one parallel region, each thread owning a
  *       contiguous, 64-neuron-aligned chunk of every population (kernels are per-neuron and the stats
  *       touch only their range, so results do not depend on the thread count);
- *   (e) spike flags compacted into index lists, stored in the sender queues, on_spikes called;
+ *   (e) spike flags compacted into index lists, stored in the sender queues, on_spikes called, the
+ *       recordings for plots (trace.h) fed;
  *   (f) guards: non-finite state every 10 steps, runaway rate per 100 ms window, cancel flag every
  *       1000 steps.
  * Delivery, inputs, compaction and guards run on the calling thread, in model order, so sums into the
@@ -29,6 +30,7 @@
 #include "runtime/net.h"
 #include "runtime/pool.h"
 #include "runtime/rng.h"
+#include "runtime/trace.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -63,6 +65,7 @@ struct sim {
     struct rt_ring **ring_of;      /* [pop][var]: ring of that receptor variable, NULL when none */
     struct rt_ring ***proj_rings;  /* [proj][inc] */
     struct stats *stats;
+    struct traces *traces;         /* recordings for plots; NULL when none or no opt->trace_dir */
     struct rt_pool *pool;
     int64_t step;                  /* the step the parallel region works on */
 };
@@ -353,6 +356,8 @@ static bool simulate(struct sim *s, const struct rt_options *opt, char *err, siz
             s->ps[i].window_spikes += n;
             if (opt->on_spikes)
                 opt->on_spikes(opt->on_spikes_ctx, i, t, slot, n);
+            if (s->traces)
+                trace_step(s->traces, i, t, slot, n, s->ps[i].obs);
         }
         if ((t % 10 == 9 || t == s->nsteps - 1) && !check_finite(s, t, err, errlen))
             return false;
@@ -412,6 +417,8 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = (s.in[i] = rt_input_create(&m->inputs[i], i, m->dt, s.nsteps, seed, err, errlen)) != NULL;
     if (ok && !(s.stats = stats_create(m, s.nsteps, s.burn)))
         ok = errf(err, errlen, "out of memory for the statistics");
+    if (ok && opt->trace_dir && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
+        ok = errf(err, errlen, "out of memory for the recordings");
     if (ok) {
         /* A thread costs a barrier per step (~1-5 us); below a few thousand neurons per thread the barrier
          * costs more than the work it shares.  Results do not depend on the thread count either way. */
@@ -440,6 +447,9 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
 
     ok = ok && simulate(&s, opt, err, errlen);
     run->timing.sim_ms = now_ms() - t1;
+    if (ok && s.traces)
+        ok = trace_write(s.traces, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
+    trace_free(s.traces);
     if (ok) {
         run->stats = s.stats;
         s.stats = NULL;

@@ -172,6 +172,9 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
             a->obs2 = resolve_obs(s->m, r, p, st->obs2);
         break;
     case IR_STAT_DERIVED:
+    case IR_STAT_RATE_TRACE:   /* recordings: runtime/trace.c keeps them, no accumulator here */
+    case IR_STAT_TRACE:
+    case IR_STAT_RASTER:
     default:
         a->nf = 0;
         break;
@@ -547,6 +550,9 @@ static void emit_rows(struct stats *s, int *row, const struct ir_record *rec, co
         /* Statistics named with a leading '_' are the front end's helpers (the mean(g_syn) inside a derived
          * tau_eff): computed, never reported. */
         if (st->name && st->name[0] == '_')
+            continue;
+        /* Recordings (rate_trace, trace, raster) are files written by runtime/trace.c, not rows. */
+        if (ir_stat_is_recording(st->kind))
             continue;
         /* unit_scale 0 would be a front-end omission; treat it as "already in display units" */
         double scale = st->unit_scale != 0 ? st->unit_scale : 1.0;

@@ -316,6 +316,11 @@ static void *worker(void *arg)
         if (k) {
             uint64_t seed = mix64(mix64(m->seed ^ p->key) ^ (uint64_t)it->trial);
             struct rt_options ro = {.threads = s->rt_threads, .cancel = &cancelled, .verbose = s->o->verbose};
+            /* Recordings go to the results folder (runtime/trace.h).  TODO(integration): with the default
+             * folder (no --out), drv_run should set o.out = out after choosing it, so they land there too. */
+            ro.trace_dir = s->o->out;
+            ro.trace_point = it->point;
+            ro.trace_trial = it->trial;
             struct spike_ctx sc = {s->spikes, m};
             if (s->spikes) {
                 ro.on_spikes = write_spikes;

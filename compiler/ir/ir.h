@@ -229,7 +229,12 @@ struct ir_proj {
     X(VAR, "var")              /* temporal variance per neuron, mean over neurons */               \
     X(STD, "std")              /* sqrt of VAR */                                                   \
     X(COV, "cov")              /* temporal covariance of two observables, mean over neurons */     \
-    X(DERIVED, "derived")      /* expression of other statistics' values, e.g. tau_eff */
+    X(DERIVED, "derived")      /* expression of other statistics' values, e.g. tau_eff */           \
+    /* Recordings for plots (issue 4): written by runtime/trace.c to DIR/traces/, never a points.csv   \
+     * row (stats.c skips them).  Kept after DERIVED so the ordering tests above stay valid. */       \
+    X(RATE_TRACE, "rate_trace") /* population rate in bins of `bin` ms after burn-in */              \
+    X(TRACE, "trace")          /* observable `obs` of the first `neurons` neurons every `every` ms */ \
+    X(RASTER, "raster")        /* spikes of the first `neurons` neurons after burn-in */
 
 enum ir_stat_kind {
 #define X(name, str) IR_STAT_##name,
@@ -251,7 +256,16 @@ struct ir_stat {
     struct ir_dim dim;     /* dimension of the value, for the unit column */
     const char *unit;      /* display unit, e.g. "Hz", "mV^2" */
     double unit_scale;     /* value_in_display_unit = internal_value * unit_scale */
+    /* Recordings (IR_STAT_RATE_TRACE uses `bin`, IR_STAT_TRACE `obs`, `neurons` and `every`,
+     * IR_STAT_RASTER `neurons`); a population smaller than `neurons` is recorded whole. */
+    int64_t neurons;       /* first neurons recorded, >= 1 */
+    double every;          /* ms between trace samples, >= dt */
 };
+/* True for the recording kinds, which produce files instead of points.csv rows. */
+static inline bool ir_stat_is_recording(enum ir_stat_kind k)
+{
+    return k == IR_STAT_RATE_TRACE || k == IR_STAT_TRACE || k == IR_STAT_RASTER;
+}
 
 struct ir_record {
     int *pops; int npops;  /* neuron populations; */
@@ -308,6 +322,18 @@ double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, voi
  * as fmin(+0, -0) (C leaves that sign unspecified; the JIT must match bit for bit). */
 double ir_fmin(double a, double b);
 double ir_fmax(double a, double b);
+/* IR_EXP as ir_eval computes it (ir_exp.c): straight-line IEEE +, -, * with integer ops and bit casts, no
+ * libm call, max error 0.51 ulp.  The code generator emits the same sequence (cg_expr.c) from the same
+ * constants, so JIT and interpreter agree bit for bit and the JIT's copy vectorises. */
+double ir_exp(double x);
+#define IR_EXP_X_MAX 710.0                  /* clamp: exp overflows to +inf beyond 709.78 anyway */
+#define IR_EXP_X_MIN (-746.0)               /* clamp: exp underflows to +0 below -745.14 anyway */
+#define IR_EXP_INV_LN2 0x1.71547652b82fep0  /* 1/ln 2 */
+#define IR_EXP_SHIFTER 0x1.8p52             /* 1.5 * 2^52: adding it rounds to an integer */
+#define IR_EXP_LN2_HI 0x1.62e42feep-1       /* ln 2, first 32 bits (fdlibm ln2HI) */
+#define IR_EXP_LN2_LO 0x1.a39ef35793c76p-33 /* ln 2 - IR_EXP_LN2_HI (fdlibm ln2LO) */
+#define IR_EXP_NPOLY 12
+extern const double ir_exp_poly[IR_EXP_NPOLY]; /* 1/13!, 1/12!, ..., 1/2!: Horner order */
 /* Hash of everything the update kernels of m depend on (variables, updates, spike condition, resets,
  * refractory, observables, precision) and nothing else (not sizes, connectivity or inputs): sweep points
  * with equal hashes can share compiled kernels. */

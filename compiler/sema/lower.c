@@ -1415,6 +1415,103 @@ struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *cal
     return (struct val){fold_var(L->a, k), ((struct ir_stat *)R->stats.items[k])->dim, VK_NUM, NULL};
 }
 
+/* ---- recordings for plots (issue 4) -------------------------------------------------------------
+ *   rate_trace(bin = 1 ms)                      population rate in bins, after burn-in
+ *   trace(x, neurons = 1, every = dt)           observable x of the first neurons, sampled every `every`
+ *   raster(neurons = 100)                       spikes of the first neurons
+ * They live in the record's stats array with their own kinds (ir.h) and produce files (runtime/trace.c),
+ * never points.csv rows.  `every` and `bin` must be at least dt: a shorter interval would silently repeat
+ * samples (they are rounded to whole steps at run time, like the statistics' bins). */
+static const char *rec_names[] = {"rate_trace", "trace", "raster", NULL};
+
+static bool lower_is_recording_name(const char *name)
+{
+    for (int i = 0; rec_names[i]; i++)
+        if (!strcmp(rec_names[i], name))
+            return true;
+    return false;
+}
+
+static bool rec_interval(struct lctx *L, struct rctx *R, struct ast_node *v, const char *what, double *out)
+{
+    if (!rec_const(L, R, v, unit_dim_time(), what, out))
+        return false;
+    double dt = L->ir ? L->ir->dt : L->dt;
+    /* a hair of tolerance so that `every = 0.1 ms` with dt = 0.1 ms passes whatever the rounding */
+    if (!(*out >= dt * (1 - 1e-9))) {
+        diag_error(L->d, v->span, "%s (%g ms) must be at least dt (%g ms)", what, *out, dt);
+        return false;
+    }
+    return true;
+}
+
+static bool rec_neurons(struct lctx *L, struct rctx *R, struct ast_node *v, int64_t *out)
+{
+    double x = 0;
+    if (!rec_const(L, R, v, unit_dimless(), "neurons", &x))
+        return false;
+    if (!(x >= 1)) {
+        diag_error(L->d, v->span, "neurons must be at least 1 (got %g)", x);
+        return false;
+    }
+    if (x != floor(x) || x > 1e15) {
+        diag_error(L->d, v->span, "neurons must be a whole number (got %g)", x);
+        return false;
+    }
+    *out = (int64_t)x;
+    return true;
+}
+
+static bool rec_parse(struct lctx *L, struct rctx *R, struct ast_node *e, struct ir_record *rec, struct ir_stat *st)
+{
+    const char *f = e->kind == AST_NAME ? e->name.id : e->call.name;
+    static const enum ir_stat_kind kinds[] = {IR_STAT_RATE_TRACE, IR_STAT_TRACE, IR_STAT_RASTER};
+    int k = 0;
+    while (strcmp(rec_names[k], f))
+        k++;
+    st->kind = kinds[k];
+    st->obs = st->obs2 = -1;
+    st->bin = 1;                               /* rate_trace default: 1 ms */
+    st->every = L->ir ? L->ir->dt : L->dt;     /* trace default: every step */
+    st->neurons = st->kind == IR_STAT_RASTER ? 100 : 1;
+    st->dim = st->kind == IR_STAT_RATE_TRACE ? unit_dim_frequency() : unit_dimless();
+    if (st->kind != IR_STAT_RATE_TRACE && rec->pooled) {
+        diag_error(L->d, e->span, "%s() records single neurons; list the populations instead of 'all'", f);
+        return false;
+    }
+    struct ast_node *x = NULL;
+    bool ok = true;
+    int nargs = e->kind == AST_CALL ? e->call.args.n : 0;
+    for (int i = 0; i < nargs; i++) {
+        struct ast_node *arg = e->call.args.items[i];
+        const char *n = arg->bind.name;
+        if (!n && st->kind == IR_STAT_TRACE && !x)
+            x = arg->bind.value;
+        else if (n && !strcmp(n, "bin") && st->kind == IR_STAT_RATE_TRACE)
+            ok &= rec_interval(L, R, arg->bind.value, "bin", &st->bin);
+        else if (n && !strcmp(n, "every") && st->kind == IR_STAT_TRACE)
+            ok &= rec_interval(L, R, arg->bind.value, "every", &st->every);
+        else if (n && !strcmp(n, "neurons") && st->kind != IR_STAT_RATE_TRACE)
+            ok &= rec_neurons(L, R, arg->bind.value, &st->neurons);
+        else {
+            diag_error(L->d, arg->span, n ? "%s() has no option '%s'" : "too many arguments to %s()", f, n);
+            ok = false;
+        }
+    }
+    if (st->kind == IR_STAT_TRACE && !x) {
+        diag_error(L->d, e->span, "trace() needs an expression, e.g. trace(V, neurons = 5, every = 0.5 ms)");
+        return false;
+    }
+    if (!ok)
+        return false;
+    if (x) {
+        st->obs = obs_get(L, R, x, &st->dim);
+        if (st->obs < 0)
+            return false;
+    }
+    return true;
+}
+
 static void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *rec)
 {
     struct rctx R = {0};
@@ -1453,7 +1550,18 @@ static void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *r
         struct ir_stat *st = NEW(L, struct ir_stat);
         bool plain = e->kind == AST_NAME ? lower_is_stat_name(e->name.id)
                                          : e->kind == AST_CALL && lower_is_stat_name(e->call.name);
-        if (plain || (!sn->bind.name && (e->kind == AST_NAME || e->kind == AST_CALL))) {
+        bool recording = e->kind == AST_NAME ? lower_is_recording_name(e->name.id)
+                                             : e->kind == AST_CALL && lower_is_recording_name(e->call.name);
+        if (recording) {
+            if (!rec_parse(L, &R, e, rec, st))
+                continue;
+            if (sn->bind.name)
+                st->name = sn->bind.name;
+            else if (st->kind == IR_STAT_TRACE)
+                st->name = arena_printf(L->a, "trace_%s", src_text(L, e->call.args.items[0]->bind.value->span));
+            else
+                st->name = st->kind == IR_STAT_RASTER ? "raster" : "rate_trace";
+        } else if (plain || (!sn->bind.name && (e->kind == AST_NAME || e->kind == AST_CALL))) {
             if (!stat_parse(L, &R, e, st))
                 continue;
             if (sn->bind.name)

@@ -1,0 +1,390 @@
+/*
+ * trace.c - recordings for plots (runtime/trace.h): rate time series, observable traces, spike rasters,
+ * buffered in memory bounded by the per-file caps and written as CSV files at the end of a run.
+ *
+ * Owns: one `struct titem` per (recording, population) and its buffer.  Must not: print, exit, or know
+ * how spikes are produced (it only sees the compacted spike lists and the observable columns).
+ *
+ * Memory: rate_trace and trace buffers have a size known at creation (complete bins or samples, capped
+ * at max_rows), so they are allocated once; a raster grows by doubling up to max_spikes.  Nothing grows
+ * with the duration beyond the caps (issue 4: "files that do not grow without bound").
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "runtime/trace.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct titem {
+    const struct ir_record *rec;
+    const struct ir_stat *st;
+    int pop;                /* model population, -1: pooled over rec->pops ("all") */
+    const char *popname;
+    int64_t n;              /* neurons of the population (pooled: of every listed one) */
+    /* rate_trace */
+    int64_t bsteps, nbins, nkept;   /* steps per bin, complete bins in the run, bins stored (<= cap) */
+    int64_t *counts;
+    /* trace */
+    int obs;                /* observable column of this population, -1: missing (values NaN) */
+    const char *obsname;
+    int64_t esteps, k, rows, rkept; /* steps per sample, neurons recorded, rows in the run, rows stored */
+    double *values;
+    /* raster */
+    int64_t *sstep;
+    uint32_t *sidx;
+    int64_t nspk, capspk, maxspk;
+    int64_t trunc_step;     /* raster: step of the first spike dropped, -1: none */
+};
+
+struct traces {
+    const struct ir_model *m;
+    int64_t nsteps, burn;
+    struct trace_limits lim;
+    struct titem *items;
+    int nitems;
+};
+
+bool trace_any(const struct ir_model *m)
+{
+    for (int r = 0; r < m->nrecords; r++)
+        for (int k = 0; k < m->records[r].nstats; k++)
+            if (ir_stat_is_recording(m->records[r].stats[k].kind))
+                return true;
+    return false;
+}
+
+static int64_t steps_of(double ms, double dt)
+{
+    int64_t k = (int64_t)llround(ms / dt);
+    return k < 1 ? 1 : k;
+}
+
+/* The column of population p holding observable `idx` of the record's first population (sema puts it at
+ * the same index everywhere; looking it up by name keeps this right even if it did not), as stats.c. */
+static int resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx)
+{
+    if (idx < 0 || r->npops == 0)
+        return -1;
+    const struct ir_pop *p0 = &m->pops[r->pops[0]];
+    if (idx >= p0->nobs || !p0->obs[idx].name)
+        return -1;
+    const char *name = p0->obs[idx].name;
+    const struct ir_pop *pp = &m->pops[p];
+    if (idx < pp->nobs && pp->obs[idx].name && !strcmp(pp->obs[idx].name, name))
+        return idx;
+    for (int j = 0; j < pp->nobs; j++)
+        if (pp->obs[j].name && !strcmp(pp->obs[j].name, name))
+            return j;
+    return -1;
+}
+
+static bool item_init(struct traces *t, struct titem *it)
+{
+    const struct ir_model *m = t->m;
+    const struct ir_stat *st = it->st;
+    const int64_t span = t->nsteps - t->burn > 0 ? t->nsteps - t->burn : 0;
+    it->obs = -1;
+    it->trunc_step = -1;
+    switch (st->kind) {
+    case IR_STAT_RATE_TRACE:
+        it->bsteps = steps_of(st->bin, m->dt);
+        it->nbins = span / it->bsteps;
+        it->nkept = it->nbins < t->lim.max_rows ? it->nbins : t->lim.max_rows;
+        it->counts = calloc((size_t)(it->nkept ? it->nkept : 1), sizeof *it->counts);
+        return it->counts != NULL;
+    case IR_STAT_TRACE:
+        it->esteps = steps_of(st->every, m->dt);
+        it->k = st->neurons < it->n ? st->neurons : it->n;
+        it->k = it->k < 0 ? 0 : it->k;
+        it->rows = (span + it->esteps - 1) / it->esteps * it->k;
+        it->rkept = it->rows < t->lim.max_rows ? it->rows : t->lim.max_rows;
+        it->obs = resolve_obs(m, it->rec, it->pop, st->obs);
+        it->obsname = it->obs >= 0 ? m->pops[it->pop].obs[it->obs].name : "value";
+        it->values = malloc(sizeof *it->values * (size_t)(it->rkept ? it->rkept : 1));
+        return it->values != NULL;
+    case IR_STAT_RASTER:
+        it->k = st->neurons < it->n ? st->neurons : it->n;
+        it->maxspk = t->lim.max_spikes;
+        return true;
+    default:
+        return true;
+    }
+}
+
+void trace_free(struct traces *t)
+{
+    if (!t)
+        return;
+    for (int i = 0; i < t->nitems; i++) {
+        free(t->items[i].counts);
+        free(t->items[i].values);
+        free(t->items[i].sstep);
+        free(t->items[i].sidx);
+    }
+    free(t->items);
+    free(t);
+}
+
+struct traces *trace_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps,
+                            const struct trace_limits *lim)
+{
+    struct traces *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->m = m;
+    t->nsteps = nsteps;
+    t->burn = burn_steps < 0 ? 0 : burn_steps;
+    t->lim.max_rows = lim && lim->max_rows > 0 ? lim->max_rows : TRACE_MAX_ROWS;
+    t->lim.max_spikes = lim && lim->max_spikes > 0 ? lim->max_spikes : TRACE_MAX_SPIKES;
+    int n = 0;
+    for (int r = 0; r < m->nrecords; r++)
+        for (int k = 0; k < m->records[r].nstats; k++) {
+            const struct ir_record *rec = &m->records[r];
+            if (ir_stat_is_recording(rec->stats[k].kind))
+                n += rec->npops + (rec->stats[k].kind == IR_STAT_RATE_TRACE && rec->pooled && rec->npops > 0);
+        }
+    t->items = calloc((size_t)(n ? n : 1), sizeof *t->items);
+    if (!t->items)
+        goto oom;
+    for (int r = 0; r < m->nrecords; r++) {
+        const struct ir_record *rec = &m->records[r];
+        for (int k = 0; k < rec->nstats; k++) {
+            const struct ir_stat *st = &rec->stats[k];
+            if (!ir_stat_is_recording(st->kind))
+                continue;
+            int64_t pooled_n = 0;
+            for (int j = 0; j < rec->npops; j++) {
+                struct titem *it = &t->items[t->nitems++];
+                it->rec = rec;
+                it->st = st;
+                it->pop = rec->pops[j];
+                it->popname = m->pops[it->pop].name;
+                it->n = m->pops[it->pop].size;
+                pooled_n += it->n;
+                if (!item_init(t, it))
+                    goto oom;
+            }
+            if (st->kind == IR_STAT_RATE_TRACE && rec->pooled && rec->npops > 0) {
+                struct titem *it = &t->items[t->nitems++];
+                it->rec = rec;
+                it->st = st;
+                it->pop = -1;
+                it->popname = "all";
+                it->n = pooled_n;
+                if (!item_init(t, it))
+                    goto oom;
+            }
+        }
+    }
+    return t;
+oom:
+    trace_free(t);
+    return NULL;
+}
+
+int trace_count(const struct traces *t)
+{
+    return t ? t->nitems : 0;
+}
+
+static bool in_record(const struct ir_record *rec, int pop)
+{
+    for (int j = 0; j < rec->npops; j++)
+        if (rec->pops[j] == pop)
+            return true;
+    return false;
+}
+
+static void raster_add(struct titem *it, int64_t step, const uint32_t *spikes, int64_t nspikes)
+{
+    for (int64_t s = 0; s < nspikes && spikes[s] < (uint64_t)it->k; s++) {
+        if (it->nspk == it->maxspk) {
+            if (it->trunc_step < 0)
+                it->trunc_step = step;
+            return;
+        }
+        if (it->nspk == it->capspk) {
+            int64_t cap = it->capspk ? it->capspk * 2 : 1024;
+            cap = cap < it->maxspk ? cap : it->maxspk;
+            int64_t *ns = realloc(it->sstep, sizeof *ns * (size_t)cap);
+            if (ns)
+                it->sstep = ns;
+            uint32_t *ni = ns ? realloc(it->sidx, sizeof *ni * (size_t)cap) : NULL;
+            if (ni)
+                it->sidx = ni;
+            if (!ns || !ni) {
+                /* Out of memory: stop here, like the cap (the file says where it stopped). */
+                it->maxspk = it->nspk;
+                if (it->trunc_step < 0)
+                    it->trunc_step = step;
+                return;
+            }
+            it->capspk = cap;
+        }
+        it->sstep[it->nspk] = step;
+        it->sidx[it->nspk] = spikes[s];
+        it->nspk++;
+    }
+}
+
+void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
+                double *const *obs)
+{
+    if (!t || step < t->burn || step >= t->nsteps)
+        return;
+    const int64_t q = step - t->burn;
+    for (int i = 0; i < t->nitems; i++) {
+        struct titem *it = &t->items[i];
+        if (it->pop != pop && !(it->pop < 0 && in_record(it->rec, pop)))
+            continue;
+        switch (it->st->kind) {
+        case IR_STAT_RATE_TRACE: {
+            int64_t b = q / it->bsteps;
+            if (b < it->nkept)
+                it->counts[b] += nspikes;
+            break;
+        }
+        case IR_STAT_TRACE: {
+            if (q % it->esteps != 0)
+                break;
+            int64_t row = q / it->esteps * it->k;
+            const double *x = it->obs >= 0 && obs ? obs[it->obs] : NULL;
+            for (int64_t j = 0; j < it->k && row < it->rkept; j++, row++)
+                it->values[row] = x ? x[j] : NAN;
+            break;
+        }
+        case IR_STAT_RASTER:
+            raster_add(it, step, spikes, nspikes);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* ---- writing -------------------------------------------------------------------------------------- */
+
+static bool errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static bool errf(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* File-name-safe copy: letters, digits, '_', '-' and '.' kept, anything else ('*' of V*g_syn) -> '_'. */
+static void safe_name(char *out, size_t len, const char *s)
+{
+    size_t n = 0;
+    for (; s && *s && n + 1 < len; s++) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                  c == '-' || c == '.';
+        out[n++] = ok ? c : '_';
+    }
+    out[n] = 0;
+}
+
+static double scale_of(const struct ir_stat *st)
+{
+    return st->unit_scale != 0 ? st->unit_scale : 1.0;
+}
+
+static void write_body(FILE *f, const struct traces *t, const struct titem *it)
+{
+    const double dt = t->m->dt;
+    const double sc = scale_of(it->st);
+    switch (it->st->kind) {
+    case IR_STAT_RATE_TRACE: {
+        fputs("time_ms,rate_hz\n", f);
+        /* rate in 1/ms = spikes / (N b dt); the display scale turns it into Hz */
+        double denom = (double)it->n * (double)it->bsteps * dt;
+        for (int64_t b = 0; b < it->nkept; b++)
+            fprintf(f, "%.12g,%.17g\n", (double)(t->burn + b * it->bsteps) * dt,
+                    it->n > 0 ? (double)it->counts[b] / denom * sc : NAN);
+        if (it->nkept < it->nbins)
+            fprintf(f, "# truncated: at most %lld rows per file; bins from t = %.12g ms on are not recorded\n",
+                    (long long)t->lim.max_rows, (double)(t->burn + it->nkept * it->bsteps) * dt);
+        break;
+    }
+    case IR_STAT_TRACE: {
+        fprintf(f, "time_ms,neuron,%s\n", it->obsname);
+        for (int64_t r = 0; r < it->rkept; r++) {
+            int64_t s = r / it->k, j = r % it->k;
+            fprintf(f, "%.12g,%lld,%.17g\n", (double)(t->burn + s * it->esteps + 1) * dt, (long long)j,
+                    it->values[r] * sc);
+        }
+        if (it->rkept < it->rows)
+            fprintf(f, "# truncated: at most %lld rows per file; samples from t = %.12g ms on are not recorded\n",
+                    (long long)t->lim.max_rows, (double)(t->burn + it->rkept / it->k * it->esteps + 1) * dt);
+        break;
+    }
+    case IR_STAT_RASTER:
+        fputs("time_ms,neuron\n", f);
+        for (int64_t s = 0; s < it->nspk; s++)
+            fprintf(f, "%.12g,%u\n", (double)(it->sstep[s] + 1) * dt, it->sidx[s]);
+        if (it->trunc_step >= 0)
+            fprintf(f, "# truncated: at most %lld spikes per file; spikes from t = %.12g ms on are not recorded\n",
+                    (long long)it->maxspk, (double)(it->trunc_step + 1) * dt);
+        break;
+    default:
+        break;
+    }
+}
+
+static bool make_dir(const char *path, char *err, size_t errlen)
+{
+    if (mkdir(path, 0777) == 0 || errno == EEXIST)
+        return true;
+    return errf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+}
+
+bool trace_write(struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen)
+{
+    if (!t || t->nitems == 0)
+        return true;
+    size_t len = strlen(dir) + 512;
+    char *tdir = malloc(len), *path = malloc(len), *tmp = malloc(len + 8);
+    bool ok = tdir && path && tmp;
+    if (!ok)
+        errf(err, errlen, "out of memory writing the traces");
+    if (ok) {
+        snprintf(tdir, len, "%s/traces", dir);
+        ok = make_dir(dir, err, errlen) && make_dir(tdir, err, errlen);
+    }
+    for (int i = 0; ok && i < t->nitems; i++) {
+        const struct titem *it = &t->items[i];
+        char pn[128], sn[128];
+        safe_name(pn, sizeof pn, it->popname);
+        safe_name(sn, sizeof sn, it->st->name);
+        snprintf(path, len, "%s/p%d-t%d-%s-%s.csv", tdir, point, trial, pn, sn);
+        snprintf(tmp, len + 8, "%s.tmp", path);
+        FILE *f = fopen(tmp, "w");
+        if (!f) {
+            ok = errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+            break;
+        }
+        write_body(f, t, it);
+        /* complete on disk before it gets its real name: a crash leaves a .tmp, never a torn .csv */
+        bool wok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+        int e = errno;
+        wok = (fclose(f) == 0) && wok;
+        if (!wok || rename(tmp, path) != 0) {
+            e = wok ? errno : e;
+            remove(tmp);
+            ok = errf(err, errlen, "cannot write %s: %s", path, strerror(e));
+        }
+    }
+    free(tdir);
+    free(path);
+    free(tmp);
+    return ok;
+}
