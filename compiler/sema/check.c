@@ -215,9 +215,18 @@ static const char *const builtin_funcs[] = {"exp", "log", "log10", "sqrt", "abs"
                                             "tanh", "sin", "cos", "floor", "ceil", "uniform", "normal",
                                             "lognormal", "exponential", NULL};
 
+/* lower.c: rate_trace, trace, raster.  TODO(integration): declare in sema/internal.h beside
+ * lower_is_stat_name (internal.h belongs to another helper). */
+bool lower_is_recording_name(const char *name);
+
 static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
 {
     const char *f = e->call.name;
+    if (lower_is_recording_name(f)) {
+        /* a recording writes a file (runtime/trace.h); it has no value an expression could use */
+        diag_error(L->d, e->call.name_span, "the recording %s() is an entry of a record on its own, not a value", f);
+        return bad();
+    }
     if (L->derived && lower_is_stat_name(f))
         return lower_stat_call(L, s, e);
     if (!strcmp(f, "stat"))     /* a statistic measured at another sweep point (measured.c) */

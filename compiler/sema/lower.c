@@ -1424,7 +1424,7 @@ struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *cal
  * samples (they are rounded to whole steps at run time, like the statistics' bins). */
 static const char *rec_names[] = {"rate_trace", "trace", "raster", NULL};
 
-static bool lower_is_recording_name(const char *name)
+bool lower_is_recording_name(const char *name)
 {
     for (int i = 0; rec_names[i]; i++)
         if (!strcmp(rec_names[i], name))

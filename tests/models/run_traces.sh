@@ -7,7 +7,8 @@
 #               step down to -60 mV is a spike; duration/every samples per neuron;
 #   raster      equals the rows of --spikes for the first k neurons, with time (step + 1) dt;
 #   caps        a trace longer than 100000 rows stops there and ends with a "# truncated" line;
-#   errors      neurons < 1, every < dt, a fractional neuron count and trace() of 'all' are located errors;
+#   errors      neurons < 1, every < dt, a fractional neuron count, trace() of 'all', a recording inside an
+#               expression are located errors;
 #   nothing     of it reaches points.csv, no .tmp file is left behind.
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -99,4 +100,6 @@ bad_model "unknown option" 's/raster(neurons = 20)/raster(neurons = 20, every = 
     "bad.bn:14:[0-9]+: error: raster\(\) has no option 'every'"
 bad_model "trace without expression" 's/trace(V, neurons = 3, every = 0.5 ms)/trace(neurons = 3)/' \
     'bad.bn:14:[0-9]+: error: trace\(\) needs an expression'
+bad_model "recording inside an expression" 's/rate, rate_trace(bin = 1 ms)/rate, x = 2*rate_trace(bin = 1 ms)/' \
+    'bad.bn:13:[0-9]+: error: the recording rate_trace\(\) is an entry of a record on its own, not a value'
 finish
