@@ -103,7 +103,11 @@ static bool item_init(struct traces *t, struct titem *it)
         it->k = st->neurons < it->n ? st->neurons : it->n;
         it->k = it->k < 0 ? 0 : it->k;
         it->rows = (span + it->esteps - 1) / it->esteps * it->k;
-        it->rkept = it->rows < t->lim.max_rows ? it->rows : t->lim.max_rows;
+        /* at the cap, whole samples only (all k neurons of a time or none), unless one sample alone is
+         * longer than the cap */
+        it->rkept = it->rows <= t->lim.max_rows ? it->rows
+                    : it->k <= t->lim.max_rows  ? t->lim.max_rows / it->k * it->k
+                                                : t->lim.max_rows;
         it->obs = resolve_obs(m, it->rec, it->pop, st->obs);
         it->obsname = it->obs >= 0 ? m->pops[it->pop].obs[it->obs].name : "value";
         it->values = malloc(sizeof *it->values * (size_t)(it->rkept ? it->rkept : 1));
