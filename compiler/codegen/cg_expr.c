@@ -69,6 +69,63 @@ LLVMValueRef cg_fminmax(struct cg_emitter *em, LLVMValueRef a, LLVMValueRef b, b
     return LLVMBuildSelect(em->b, LLVMBuildOr(em->b, pick_a, b_nan, ""), a, b, "");
 }
 
+/*
+ * IR_EXP: ir_exp (ir/ir_exp.c) instruction for instruction, from the same constants, so the bits agree
+ * with the interpreter.  No call and no branch (the clamps and the NaN case are selects), so the kernel
+ * loop vectorises around it; the integer steps are i64 add/sub/sdiv/shl and bit casts.
+ */
+static LLVMValueRef emit_exp(struct cg_emitter *em, LLVMValueRef x)
+{
+    LLVMBuilderRef B = em->b;
+#define F(v) LLVMConstReal(em->f64, (v))
+#define I(v) LLVMConstInt(em->i64, (unsigned long long)(v), true)
+    /* 1. clamp: x > MAX ? MAX : x, then xc >= MIN ? xc : MIN (NaN -> MIN) */
+    LLVMValueRef xc = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, x, F(IR_EXP_X_MAX), ""), F(IR_EXP_X_MAX), x, "");
+    xc = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGE, xc, F(IR_EXP_X_MIN), ""), xc, F(IR_EXP_X_MIN), "");
+    /* 2. k = round(x / ln2) by the shifter */
+    LLVMValueRef t = LLVMBuildFAdd(B, LLVMBuildFMul(B, xc, F(IR_EXP_INV_LN2), ""), F(IR_EXP_SHIFTER), "");
+    LLVMValueRef kd = LLVMBuildFSub(B, t, F(IR_EXP_SHIFTER), "");
+    double shifter = IR_EXP_SHIFTER;
+    uint64_t shifter_bits;
+    memcpy(&shifter_bits, &shifter, sizeof shifter_bits);
+    LLVMValueRef k = LLVMBuildSub(B, LLVMBuildBitCast(B, t, em->i64, ""), I(shifter_bits), "");
+    /* 3. Cody-Waite reduction */
+    LLVMValueRef hi = LLVMBuildFSub(B, xc, LLVMBuildFMul(B, kd, F(IR_EXP_LN2_HI), ""), "");
+    LLVMValueRef lo = LLVMBuildFMul(B, kd, F(IR_EXP_LN2_LO), "");
+    LLVMValueRef r = LLVMBuildFSub(B, hi, lo, "");
+    /* 4. exp(r) = v + ((e1 + e2) + small), v + e1 + e2 = 1 + hi + hh*hh/2 exactly (Veltkamp, Fast2Sum) */
+    LLVMValueRef c = LLVMBuildFMul(B, hi, F(IR_EXP_SPLIT), "");
+    LLVMValueRef hh = LLVMBuildFSub(B, c, LLVMBuildFSub(B, c, hi, ""), "");
+    LLVMValueRef hl = LLVMBuildFSub(B, hi, hh, "");
+    LLVMValueRef q = F(ir_exp_poly[0]);
+    for (int i = 1; i < IR_EXP_NPOLY; i++)
+        q = LLVMBuildFAdd(B, F(ir_exp_poly[i]), LLVMBuildFMul(B, r, q, ""), "");
+    /* small = ((hh*hl + (hl*hl)*0.5) - lo*(1 + (hi + r)*0.5)) + ((r*r)*r)*q */
+    LLVMValueRef sq = LLVMBuildFAdd(B, LLVMBuildFMul(B, hh, hl, ""),
+                                    LLVMBuildFMul(B, LLVMBuildFMul(B, hl, hl, ""), F(0.5), ""), "");
+    LLVMValueRef lt = LLVMBuildFMul(B, lo,
+                                    LLVMBuildFAdd(B, F(1.0), LLVMBuildFMul(B, LLVMBuildFAdd(B, hi, r, ""), F(0.5), ""), ""), "");
+    LLVMValueRef r3 = LLVMBuildFMul(B, LLVMBuildFMul(B, r, r, ""), r, "");
+    LLVMValueRef small = LLVMBuildFAdd(B, LLVMBuildFSub(B, sq, lt, ""), LLVMBuildFMul(B, r3, q, ""), "");
+    LLVMValueRef h2 = LLVMBuildFMul(B, LLVMBuildFMul(B, hh, hh, ""), F(0.5), "");
+    LLVMValueRef u = LLVMBuildFAdd(B, F(1.0), hi, "");
+    LLVMValueRef e1 = LLVMBuildFAdd(B, LLVMBuildFSub(B, F(1.0), u, ""), hi, "");
+    LLVMValueRef v = LLVMBuildFAdd(B, u, h2, "");
+    LLVMValueRef e2 = LLVMBuildFAdd(B, LLVMBuildFSub(B, u, v, ""), h2, "");
+    LLVMValueRef p = LLVMBuildFAdd(B, v, LLVMBuildFAdd(B, LLVMBuildFAdd(B, e1, e2, ""), small, ""), "");
+    /* 5. (p * 2^k1) * 2^k2 */
+    LLVMValueRef k1 = LLVMBuildSDiv(B, k, I(2), "");
+    LLVMValueRef k2 = LLVMBuildSub(B, k, k1, "");
+    LLVMValueRef s1 = LLVMBuildBitCast(B, LLVMBuildShl(B, LLVMBuildAdd(B, k1, I(1023), ""), I(52), ""), em->f64, "");
+    LLVMValueRef s2 = LLVMBuildBitCast(B, LLVMBuildShl(B, LLVMBuildAdd(B, k2, I(1023), ""), I(52), ""), em->f64, "");
+    LLVMValueRef y = LLVMBuildFMul(B, LLVMBuildFMul(B, p, s1, ""), s2, "");
+    /* 6. NaN: x + x */
+    LLVMValueRef nan = LLVMBuildFCmp(B, LLVMRealUNO, x, x, "");
+    return LLVMBuildSelect(B, nan, LLVMBuildFAdd(B, x, x, ""), y, "");
+#undef F
+#undef I
+}
+
 LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMValueRef *vals)
 {
     switch (e->op) {
@@ -125,7 +182,7 @@ LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMVa
     case IR_OR: return truth(em, LLVMBuildOr(B, nonzero(em, a), nonzero(em, b), ""));
     case IR_NOT: return truth(em, LLVMBuildFCmp(B, LLVMRealOEQ, a, LLVMConstReal(em->f64, 0.0), ""));
     case IR_SELECT: return LLVMBuildSelect(B, nonzero(em, a), b, c, "");
-    case IR_EXP: return cg_intrinsic(em, "llvm.exp", args, 1);
+    case IR_EXP: return emit_exp(em, a);
     case IR_LOG: return cg_intrinsic(em, "llvm.log", args, 1);
     case IR_SQRT: return cg_intrinsic(em, "llvm.sqrt", args, 1);
     case IR_ABS: return cg_intrinsic(em, "llvm.fabs", args, 1);

@@ -172,7 +172,7 @@ double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, voi
     case IR_OR: return truth((a != 0) | (b != 0));
     case IR_NOT: return truth(a == 0);
     case IR_SELECT: return a != 0 ? b : c;
-    case IR_EXP: return exp(a);
+    case IR_EXP: return ir_exp(a);
     case IR_EXPM1: return expm1(a);
     case IR_LOG: return log(a);
     case IR_SQRT: return sqrt(a);

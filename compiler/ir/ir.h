@@ -332,8 +332,9 @@ double ir_exp(double x);
 #define IR_EXP_SHIFTER 0x1.8p52             /* 1.5 * 2^52: adding it rounds to an integer */
 #define IR_EXP_LN2_HI 0x1.62e42feep-1       /* ln 2, first 32 bits (fdlibm ln2HI) */
 #define IR_EXP_LN2_LO 0x1.a39ef35793c76p-33 /* ln 2 - IR_EXP_LN2_HI (fdlibm ln2LO) */
+#define IR_EXP_SPLIT 134217729.0        /* 2^27 + 1: Veltkamp's splitter */
 #define IR_EXP_NPOLY 12
-extern const double ir_exp_poly[IR_EXP_NPOLY]; /* 1/13!, 1/12!, ..., 1/2!: Horner order */
+extern const double ir_exp_poly[IR_EXP_NPOLY]; /* 1/14!, 1/13!, ..., 1/3!: Horner order */
 /* Hash of everything the update kernels of m depend on (variables, updates, spike condition, resets,
  * refractory, observables, precision) and nothing else (not sizes, connectivity or inputs): sweep points
  * with equal hashes can share compiled kernels. */
