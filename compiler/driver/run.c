@@ -122,6 +122,7 @@ struct sweep {
     int nitems, ntrials;
     int rt_threads;
     struct spike_sink *spikes;
+    const char *out;       /* the results folder */
     struct res *res;
     pthread_mutex_t lock;  /* items, kernel list, counters */
     pthread_cond_t cv;     /* an item finished */
@@ -316,9 +317,8 @@ static void *worker(void *arg)
         if (k) {
             uint64_t seed = mix64(mix64(m->seed ^ p->key) ^ (uint64_t)it->trial);
             struct rt_options ro = {.threads = s->rt_threads, .cancel = &cancelled, .verbose = s->o->verbose};
-            /* Recordings go to the results folder (runtime/trace.h).  TODO(integration): with the default
-             * folder (no --out), drv_run should set o.out = out after choosing it, so they land there too. */
-            ro.trace_dir = s->o->out;
+            /* Recordings (runtime/trace.h) go to the results folder. */
+            ro.trace_dir = s->out;
             ro.trace_point = it->point;
             ro.trace_trial = it->trial;
             struct spike_ctx sc = {s->spikes, m};
@@ -529,6 +529,7 @@ int drv_run(const struct drv_options *in)
     const char *identity = sema_model_hash(f.model);
     if (o.has_seed)
         identity = arena_printf(&f.arena, "%s-seed%llu", identity, (unsigned long long)o.seed);
+    s.out = out;
     s.res = res_open(out, identity, axis_names, naxis_cols, o.resume, err, sizeof err);
     if (!s.res) {
         fprintf(stderr, "balnet: error: %s\n", err);

@@ -215,10 +215,6 @@ static const char *const builtin_funcs[] = {"exp", "log", "log10", "sqrt", "abs"
                                             "tanh", "sin", "cos", "floor", "ceil", "uniform", "normal",
                                             "lognormal", "exponential", NULL};
 
-/* lower.c: rate_trace, trace, raster.  TODO(integration): declare in sema/internal.h beside
- * lower_is_stat_name (internal.h belongs to another helper). */
-bool lower_is_recording_name(const char *name);
-
 static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
 {
     const char *f = e->call.name;

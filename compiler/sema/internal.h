@@ -190,6 +190,8 @@ struct val lower_gsyn(struct lctx *L, struct lpop *p, struct span use);
 struct val lower_time(struct lctx *L, struct lpop *p, struct span use);
 struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *call);
 bool lower_is_stat_name(const char *name);
+/* rate_trace, trace, raster: recordings, which are not values (lower.c). */
+bool lower_is_recording_name(const char *name);
 
 /* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
 
