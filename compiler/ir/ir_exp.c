@@ -29,12 +29,15 @@
  *      addend is smaller than the running sum) into v + e1 + e2; everything else is small (<= 0.008) and
  *      its roundings are worth < 0.05 ulp:  exp(r) = v + ((e1 + e2) + small), with
  *      small = hh hl + hl^2/2 - lo (1 + (hi + r)/2) + r^3 C(r)   (r^2/2 = hi^2/2 - hi lo + lo^2/2).
- *      The final addition is the one sizeable rounding (0.5 ulp).  Measured: max 0.51 ulp against expl (see
+ *      The final addition is the one sizeable rounding (0.5 ulp).  Measured: max 0.53 ulp against expl for
+ *      normal results, 0.75 ulp for subnormal ones (x < -708.40: step 5 rounds p a second time; see
  *      tests/unit/test_ir_exp.c and docs/performance.md "Vectorised exp").
  *   5. Scale by 2^k as (p * 2^k1) * 2^k2, k1 = k / 2 (truncating), k2 = k - k1, each factor built from its
  *      exponent bits.  For k in [-1076, 1024] both factors are normal and p * 2^k1 is exact, so the
  *      product rounds once: gradual underflow to subnormals and overflow to +inf for x > 709.78 come out
- *      of the final multiplication (no separate threshold selects).
+ *      of the final multiplication (no separate threshold selects).  For a subnormal result that rounding
+ *      follows p's own (a double rounding), hence the 0.75 ulp there; not worth more instructions in a
+ *      kernel that never sees exp(x) < 2^-1022.
  *   6. NaN: x + x (a quiet NaN with x's payload, as glibc returns).
  */
 #include "ir/ir.h"
