@@ -156,8 +156,16 @@ static bool build_bernoulli(struct rt_conn *c, const struct ir_proj *p, int j, u
             continue;
         struct rt_rng r;
         rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)i);
+        struct rt_fast f;
+        rt_fast_init(&f, &r);
         for (int64_t t = -1;;) {
-            t += 1 + (q < 1.0 ? rt_rng_geometric_lq(&r, lq) : 0);
+            /* Geometric skip by inversion: floor(log U / log(1 - p)) failures before the next synapse. */
+            if (q < 1.0) {
+                double g = floor(log(rt_fast_uniform(&f)) / lq);
+                t += 1 + (g < 0x1p62 ? (int64_t)g : INT64_MAX / 2);
+            } else {
+                t += 1;
+            }
             if (t >= c->npost)
                 break;
             if (ex && t == i)

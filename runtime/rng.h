@@ -68,4 +68,25 @@ int64_t rt_rng_geometric_lq(struct rt_rng *r, double lq);
  * s2 = log(1 + sd^2/m^2)), exponential(mean). */
 double rt_rng_draw(void *ctx, enum ir_op op, double a, double b);
 
+/* A fast per-entity generator for the hottest draws (one geometric skip per synapse in the Bernoulli
+ * build): SplitMix64 (Steele, Lea & Flood, OOPSLA 2014; passes BigCrush) started from one Philox draw of
+ * the entity's keyed stream, so results still depend only on (seed, stream, entity).  About 2 ns a draw
+ * against ~15 ns for a Philox block. */
+struct rt_fast {
+    uint64_t s;
+};
+static inline void rt_fast_init(struct rt_fast *f, struct rt_rng *keyed) { f->s = rt_rng_u64(keyed); }
+static inline uint64_t rt_fast_u64(struct rt_fast *f)
+{
+    uint64_t z = (f->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+/* Uniform on (0, 1) with 53 bits, never 0. */
+static inline double rt_fast_uniform(struct rt_fast *f)
+{
+    return ((double)(rt_fast_u64(f) >> 11) + 0.5) * 0x1p-53;
+}
+
 #endif
