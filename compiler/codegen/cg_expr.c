@@ -103,8 +103,8 @@ static LLVMValueRef emit_exp(struct cg_emitter *em, LLVMValueRef x)
     /* small = ((hh*hl + (hl*hl)*0.5) - lo*(1 + (hi + r)*0.5)) + ((r*r)*r)*q */
     LLVMValueRef sq = LLVMBuildFAdd(B, LLVMBuildFMul(B, hh, hl, ""),
                                     LLVMBuildFMul(B, LLVMBuildFMul(B, hl, hl, ""), F(0.5), ""), "");
-    LLVMValueRef lt = LLVMBuildFMul(B, lo,
-                                    LLVMBuildFAdd(B, F(1.0), LLVMBuildFMul(B, LLVMBuildFAdd(B, hi, r, ""), F(0.5), ""), ""), "");
+    LLVMValueRef half_sum = LLVMBuildFMul(B, LLVMBuildFAdd(B, hi, r, ""), F(0.5), "");
+    LLVMValueRef lt = LLVMBuildFMul(B, lo, LLVMBuildFAdd(B, F(1.0), half_sum, ""), "");
     LLVMValueRef r3 = LLVMBuildFMul(B, LLVMBuildFMul(B, r, r, ""), r, "");
     LLVMValueRef small = LLVMBuildFAdd(B, LLVMBuildFSub(B, sq, lt, ""), LLVMBuildFMul(B, r3, q, ""), "");
     LLVMValueRef h2 = LLVMBuildFMul(B, LLVMBuildFMul(B, hh, hh, ""), F(0.5), "");

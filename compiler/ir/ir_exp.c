@@ -22,9 +22,9 @@
  *   3. x = k ln2 + r with ln2 = LN2_HI + LN2_LO: LN2_HI has 32 significant bits, so k * LN2_HI is exact for
  *      |k| <= 1076 and hi = x - k * LN2_HI is exact (Sterbenz); lo = k * LN2_LO; r = hi - lo, |r| <= 0.3466.
  *   4. exp(r) = 1 + r + r^2/2 + r^3 C(r), C the Taylor series sum_{n=3..14} r^(n-3)/n! by Horner's scheme
- *      (truncation r^15/15! < 1e-19, 0.001 ulp, on |r| <= ln2/2; degree 13 left 0.04 ulp at r = -ln2/2).  Summed naively, the roundings
- *      of the r^2/2 ~ 0.06 term and of r itself cost up to 0.25 ulp (measured max 0.75 ulp).  So the leading
- *      terms are kept exact: hi is split (Veltkamp 1968, Dekker 1971) into hh + hl with 26 bits each, so
+ *      (truncation r^15/15! < 1e-19, 0.001 ulp, on |r| <= ln2/2; degree 13 left 0.04 ulp at r = -ln2/2).
+ *      Summed naively, the roundings of the r^2/2 ~ 0.06 term and of r itself cost up to 0.25 ulp
+ *      (measured max 0.75 ulp).  So the leading terms are kept exact: hi is split (Veltkamp 1968, Dekker 1971) into hh + hl with 26 bits each, so
  *      hh^2/2 is exact; 1 + hi and then + hh^2/2 are summed by Fast2Sum (Dekker 1971; exact since each
  *      addend is smaller than the running sum) into v + e1 + e2; everything else is small (<= 0.008) and
  *      its roundings are worth < 0.05 ulp:  exp(r) = v + ((e1 + e2) + small), with
@@ -48,8 +48,9 @@
 /* 1/n! for n = 14 down to 3, Horner order.  n! is exact in a double for n <= 22, so each quotient is the
  * correctly rounded 1/n!. */
 const double ir_exp_poly[IR_EXP_NPOLY] = {
-    1.0 / 87178291200.0, 1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0, 1.0 / 40320.0,
-    1.0 / 5040.0,       1.0 / 720.0,       1.0 / 120.0,      1.0 / 24.0,      1.0 / 6.0,
+    1.0 / 87178291200.0, 1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0,
+    1.0 / 3628800.0,     1.0 / 362880.0,     1.0 / 40320.0,     1.0 / 5040.0,
+    1.0 / 720.0,         1.0 / 120.0,        1.0 / 24.0,        1.0 / 6.0,
 };
 
 static uint64_t bits_of(double x)
