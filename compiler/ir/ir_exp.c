@@ -25,8 +25,9 @@
  *      (truncation r^15/15! < 1e-19, 0.001 ulp, on |r| <= ln2/2; degree 13 left 0.04 ulp at r = -ln2/2).
  *      Summed naively, the roundings of the r^2/2 ~ 0.06 term and of r itself cost up to 0.25 ulp
  *      (measured max 0.75 ulp).  So the leading terms are kept exact: hi is split (Veltkamp 1968,
- *      Dekker 1971) into hh + hl with 26 bits each, so hh^2/2 is exact; 1 + hi and then + hh^2/2 are summed by Fast2Sum (Dekker 1971; exact since each
- *      addend is smaller than the running sum) into v + e1 + e2; everything else is small (<= 0.008) and
+ *      Dekker 1971) into hh + hl with 26 bits each, so hh^2/2 is exact; 1 + hi and then + hh^2/2 are
+ *      summed by Fast2Sum (Dekker 1971; exact since each addend is smaller than the running sum) into
+ *      v + e1 + e2; everything else is small (<= 0.008) and
  *      its roundings are worth < 0.05 ulp:  exp(r) = v + ((e1 + e2) + small), with
  *      small = hh hl + hl^2/2 - lo (1 + (hi + r)/2) + r^3 C(r)   (r^2/2 = hi^2/2 - hi lo + lo^2/2).
  *      The final addition is the one sizeable rounding (0.5 ulp).  Measured: max 0.53 ulp against expl for
