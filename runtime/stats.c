@@ -63,6 +63,7 @@ struct acc {
     uint16_t *counts;       /* n x nwin */
     int64_t bsteps, nsamp;  /* mean, var, std, cov: steps per sample, complete samples */
     int nf;
+    const struct acc *same; /* an earlier accumulator of the recpop doing identical work, or NULL */
     int64_t n;              /* neurons */
     double *f;              /* n x nf, neuron-major; mean/var/std/cov: field-major (f[field * n + i]) so
                              * the per-step loops run over contiguous columns and vectorise */
@@ -111,6 +112,18 @@ static int resolve_obs(const struct ir_model *m, const struct ir_record *r, int 
         if (name && pp->obs[j].name && strcmp(pp->obs[j].name, name) == 0)
             return j;
     return -1;
+}
+
+/* True when two statistics of a record accumulate exactly the same sums: mean, var and std of one
+ * observable with the same clip and bins share (the mean is K + S1/n, the variance S2/n - (S1/n)^2). */
+static bool acc_same_work(const struct ir_stat *a, const struct ir_stat *b)
+{
+    bool oa = a->kind == IR_STAT_MEAN || a->kind == IR_STAT_VAR || a->kind == IR_STAT_STD;
+    bool ob = b->kind == IR_STAT_MEAN || b->kind == IR_STAT_VAR || b->kind == IR_STAT_STD;
+    if (!(oa && ob) && !(a->kind == IR_STAT_COV && b->kind == IR_STAT_COV))
+        return false;
+    return a->obs == b->obs && (a->kind != IR_STAT_COV || a->obs2 == b->obs2) && a->has_clip == b->has_clip &&
+           (!a->has_clip || a->clip == b->clip) && a->bin == b->bin;
 }
 
 void stats_free(struct stats *s)
@@ -228,9 +241,15 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
             rp->accs = calloc((size_t)(rec->nstats ? rec->nstats : 1), sizeof *rp->accs);
             if (!rp->accs)
                 goto oom;
-            for (int k = 0; k < rec->nstats; k++)
-                if (!acc_init(s, &rp->accs[k], &rec->stats[k], rec, rp->pop, rp->n))
+            for (int k = 0; k < rec->nstats; k++) {
+                struct acc *a = &rp->accs[k];
+                for (int k2 = 0; k2 < k && !a->same; k2++)
+                    if (acc_same_work(&rec->stats[k], &rec->stats[k2]))
+                        a->same = &rp->accs[k2];
+                /* A duplicate (mean(g_syn) and the hidden one inside tau_eff) shares its twin's sums. */
+                if (!a->same && !acc_init(s, a, &rec->stats[k], rec, rp->pop, rp->n))
                     goto oom;
+            }
         }
     }
     /* per population, the list of its recpops in record order (built back to front) */
@@ -393,8 +412,14 @@ void stats_pop_step(struct stats *s, int pop, int64_t step, const uint8_t *spike
         if (b >= e)
             continue;
         for (int k = 0; k < rp->rec->nstats; k++)
-            step_acc(&rp->accs[k], q, step, spiked, obs, b, e);
+            if (!rp->accs[k].same)
+                step_acc(&rp->accs[k], q, step, spiked, obs, b, e);
     }
+}
+
+static const struct acc *acc_of(const struct recpop *rp, int k)
+{
+    return rp->accs[k].same ? rp->accs[k].same : &rp->accs[k];
 }
 
 /* ---- reduction --------------------------------------------------------------------------------- */
@@ -411,7 +436,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
         if (!(T > 0))
             return NAN;
         for (int r = 0; r < nrp; r++) {
-            const struct acc *a = &rps[r]->accs[k];
+            const struct acc *a = acc_of(rps[r], k);
             for (int64_t i = 0; i < rps[r]->n; i++)
                 sum += a->f[i] / T;
             cnt += rps[r]->n;
@@ -419,7 +444,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
         break;
     case IR_STAT_CV_ISI:
         for (int r = 0; r < nrp; r++) {
-            const struct acc *a = &rps[r]->accs[k];
+            const struct acc *a = acc_of(rps[r], k);
             for (int64_t i = 0; i < rps[r]->n; i++) {
                 const double *g = a->f + i * ISI_NF;
                 double n = g[ISI_N];
@@ -435,7 +460,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
         break;
     case IR_STAT_FANO:
         for (int r = 0; r < nrp; r++) {
-            const struct acc *a = &rps[r]->accs[k];
+            const struct acc *a = acc_of(rps[r], k);
             if (a->nwin < 2)
                 return NAN;
             for (int64_t i = 0; i < rps[r]->n; i++) {
@@ -456,7 +481,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
         }
         break;
     case IR_STAT_COUNT_CORR: {
-        int64_t nwin = rps[0]->accs[k].nwin;
+        int64_t nwin = acc_of(rps[0], k)->nwin;
         if (nwin - 2 < 2 || !(T > 0))
             return NAN;
         /* out of memory here yields NaN (an undefined value), never a wrong number */
@@ -466,7 +491,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
         double zz = 0;
         int64_t used = 0;
         for (int r = 0; r < nrp; r++) {
-            const struct acc *a = &rps[r]->accs[k];
+            const struct acc *a = acc_of(rps[r], k);
             int64_t n = rps[r]->n;
             uint8_t *keep = malloc((size_t)(n ? n : 1));
             if (!keep) {
@@ -486,7 +511,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
     case IR_STAT_VAR:
     case IR_STAT_STD:
         for (int r = 0; r < nrp; r++) {
-            const struct acc *a = &rps[r]->accs[k];
+            const struct acc *a = acc_of(rps[r], k);
             if (a->obs < 0 || a->nsamp < 1)
                 return NAN;
             double n = (double)a->nsamp;
@@ -507,7 +532,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
         break;
     case IR_STAT_COV:
         for (int r = 0; r < nrp; r++) {
-            const struct acc *a = &rps[r]->accs[k];
+            const struct acc *a = acc_of(rps[r], k);
             if (a->obs < 0 || a->obs2 < 0 || a->nsamp < 1)
                 return NAN;
             double n = (double)a->nsamp;

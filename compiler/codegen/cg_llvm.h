@@ -21,8 +21,9 @@
  * x*x, pow(x, 0.5) -> sqrt(x), pow(2.0, x) -> exp2(x), sin(x) + cos(x) -> sincos(x).  Each rewrite is
  * accurate, but glibc's pow is not correctly rounded (< 0.52 ulp), so a rewrite could change the last bit
  * and break the bit-identity contract with the interpreter.  Under a name LLVM does not know, the call is
- * left alone.  exp, log, sqrt and fabs stay LLVM intrinsics (llvm.exp lowers to a call of libm `exp` and
- * has no value-changing rewrites without fast-math; sqrt and fabs are exact IEEE operations).  MIN/MAX are
+ * left alone.  log, sqrt and fabs stay LLVM intrinsics (llvm.log lowers to a call of libm `log` and has no
+ * value-changing rewrites without fast-math; sqrt and fabs are exact IEEE operations).  exp is not a call
+ * at all: cg_expr.c emits ir_exp's branch-free operations inline, so EIF kernels vectorise.  MIN/MAX are
  * compares and a select (cg_fminmax), not llvm.minnum, whose +0/-0 result is unspecified.
  *     X(c function, arity)
  */

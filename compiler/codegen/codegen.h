@@ -11,8 +11,9 @@
  * ctx is ignored.  Contract with the runtime: the columns vars[0..nvars), obs[0..nobs) and spiked are
  * distinct, non-overlapping arrays (the kernel treats them as noalias so that LLVM can vectorise).
  *
- * Bit-identity with the interpreter: every IR node becomes exactly one IEEE instruction or one call to the
- * same libm function ir_eval calls; no fast-math flags; no vector math library.  See cg_expr.c for the two
+ * Bit-identity with the interpreter: every IR node becomes exactly one IEEE instruction, one call to the
+ * same libm function ir_eval calls, or (IR_EXP) the same sequence of IEEE operations as ir_exp(); no
+ * fast-math flags; no vector math library.  See cg_expr.c for the two
  * places where LLVM's own knowledge of libm had to be kept out (pow and the trigonometric functions).
  */
 #ifndef BN_CODEGEN_H
