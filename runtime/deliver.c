@@ -7,6 +7,7 @@
 #include "runtime/deliver.h"
 
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size)
@@ -77,10 +78,10 @@ void rt_ring_free(struct rt_ring *r)
     r->buf = NULL;
 }
 
-void rt_ring_drain(struct rt_ring *r, int64_t step, double *var)
+void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int64_t hi)
 {
     double *slot = r->buf + (step % r->len) * r->size;
-    for (int64_t i = 0; i < r->size; i++) {
+    for (int64_t i = lo; i < hi; i++) {
         var[i] += slot[i];
         slot[i] = 0.0;
     }
@@ -104,25 +105,58 @@ int64_t rt_compact(const uint8_t *flags, int64_t n, uint32_t *out)
 
 /* ---- constant delay: straight into the receptor variable ------------------------------------------ */
 
-#define DEFINE_NOW(NAME, TGT, WEXPR)                                                                      \
+/* First position in tg[b, e) (increasing) whose target is >= x. */
+#define DEFINE_LOWER(NAME, TGT)                                                                           \
+    static inline int64_t NAME(const TGT *tg, int64_t b, int64_t e, int64_t x)                            \
+    {                                                                                                     \
+        while (b < e) {                                                                                   \
+            int64_t mid = b + (e - b) / 2;                                                                \
+            if ((int64_t)tg[mid] < x)                                                                     \
+                b = mid + 1;                                                                              \
+            else                                                                                          \
+                e = mid;                                                                                  \
+        }                                                                                                 \
+        return b;                                                                                         \
+    }
+DEFINE_LOWER(lower16, uint16_t)
+DEFINE_LOWER(lower32, uint32_t)
+
+/* The synapses k of row `src` whose targets lie in [lo, hi): a sub-range when rows are sorted (whole =
+ * the range covers every target), else the whole row with a test per synapse (FILTER). */
+#define ROW_RANGE(LOWER, c, tg, src, lo, hi, whole, b, e)                                                 \
+    int64_t b = (c)->row[src], e = (c)->row[(src) + 1];                                                   \
+    if (!(whole) && (c)->sorted) {                                                                        \
+        b = LOWER(tg, b, e, lo);                                                                          \
+        e = LOWER(tg, b, e, hi);                                                                          \
+    }
+#define FILTER(c, whole, t, lo, hi) (!(whole) && !(c)->sorted && ((int64_t)(t) < (lo) || (int64_t)(t) >= (hi)))
+
+#define DEFINE_NOW(NAME, TGT, LOWER, WEXPR)                                                               \
     static void NAME(const struct rt_conn *c, const TGT *tg, double *var, double scale, const uint32_t *idx, \
-                     int64_t n)                                                                           \
+                     int64_t n, int64_t lo, int64_t hi)                                                   \
     {                                                                                                     \
         double sw = scale * c->wconst;                                                                    \
         (void)sw;                                                                                         \
+        bool whole = lo <= 0 && hi >= c->npost;                                                           \
         for (int64_t s = 0; s < n; s++) {                                                                 \
-            int64_t end = c->row[idx[s] + 1];                                                             \
-            for (int64_t k = c->row[idx[s]]; k < end; k++)                                                \
-                var[tg[k]] += WEXPR;                                                                      \
+            ROW_RANGE(LOWER, c, tg, idx[s], lo, hi, whole, b, e)                                          \
+            if (whole || c->sorted) {                                                                     \
+                for (int64_t k = b; k < e; k++)                                                           \
+                    var[tg[k]] += WEXPR;                                                                  \
+            } else {                                                                                      \
+                for (int64_t k = b; k < e; k++)                                                           \
+                    if (!FILTER(c, whole, tg[k], lo, hi))                                                 \
+                        var[tg[k]] += WEXPR;                                                              \
+            }                                                                                             \
         }                                                                                                 \
     }
-DEFINE_NOW(now_const16, uint16_t, sw)
-DEFINE_NOW(now_const32, uint32_t, sw)
-DEFINE_NOW(now_w16, uint16_t, scale * (double)c->w[k])
-DEFINE_NOW(now_w32, uint32_t, scale * (double)c->w[k])
+DEFINE_NOW(now_const16, uint16_t, lower16, sw)
+DEFINE_NOW(now_const32, uint32_t, lower32, sw)
+DEFINE_NOW(now_w16, uint16_t, lower16, scale * (double)c->w[k])
+DEFINE_NOW(now_w32, uint32_t, lower32, scale * (double)c->w[k])
 
 void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
-                    const uint32_t *idx, int64_t n)
+                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi)
 {
     if (n == 0 || c->nsyn == 0)
         return;
@@ -130,46 +164,49 @@ void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *co
         double *var = post_vars[p->incs[i].var];
         double scale = p->incs[i].scale;
         if (c->t16)
-            (c->w ? now_w16 : now_const16)(c, c->t16, var, scale, idx, n);
+            (c->w ? now_w16 : now_const16)(c, c->t16, var, scale, idx, n, lo, hi);
         else
-            (c->w ? now_w32 : now_const32)(c, c->t32, var, scale, idx, n);
+            (c->w ? now_w32 : now_const32)(c, c->t32, var, scale, idx, n, lo, hi);
     }
 }
 
 /* ---- per-synapse delays: into the target's ring ------------------------------------------------- */
 
-#define DEFINE_RING(NAME, TGT, WEXPR)                                                                     \
+#define DEFINE_RING(NAME, TGT, LOWER, WEXPR)                                                              \
     static void NAME(const struct rt_conn *c, const TGT *tg, struct rt_ring *r, double scale, int64_t step, \
-                     const uint32_t *idx, int64_t n)                                                      \
+                     const uint32_t *idx, int64_t n, int64_t lo, int64_t hi)                              \
     {                                                                                                     \
         double sw = scale * c->wconst;                                                                    \
         (void)sw;                                                                                         \
         int len = r->len;                                                                                 \
         int base = (int)(step % len);                                                                     \
+        bool whole = lo <= 0 && hi >= c->npost;                                                           \
         for (int64_t s = 0; s < n; s++) {                                                                 \
-            int64_t end = c->row[idx[s] + 1];                                                             \
-            for (int64_t k = c->row[idx[s]]; k < end; k++) {                                              \
+            ROW_RANGE(LOWER, c, tg, idx[s], lo, hi, whole, b, e)                                          \
+            for (int64_t k = b; k < e; k++) {                                                             \
+                if (FILTER(c, whole, tg[k], lo, hi))                                                      \
+                    continue;                                                                             \
                 int slot = base + c->d[k];      /* d <= dmax < len: one subtraction wraps it */           \
                 slot -= slot >= len ? len : 0;                                                            \
                 r->buf[(int64_t)slot * r->size + tg[k]] += WEXPR;                                         \
             }                                                                                             \
         }                                                                                                 \
     }
-DEFINE_RING(ring_const16, uint16_t, sw)
-DEFINE_RING(ring_const32, uint32_t, sw)
-DEFINE_RING(ring_w16, uint16_t, scale * (double)c->w[k])
-DEFINE_RING(ring_w32, uint32_t, scale * (double)c->w[k])
+DEFINE_RING(ring_const16, uint16_t, lower16, sw)
+DEFINE_RING(ring_const32, uint32_t, lower32, sw)
+DEFINE_RING(ring_w16, uint16_t, lower16, scale * (double)c->w[k])
+DEFINE_RING(ring_w32, uint32_t, lower32, scale * (double)c->w[k])
 
 void rt_deliver_ring(const struct rt_conn *c, const struct ir_proj *p, struct rt_ring *const *rings,
-                     int64_t step, const uint32_t *idx, int64_t n)
+                     int64_t step, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi)
 {
     if (n == 0 || c->nsyn == 0)
         return;
     for (int i = 0; i < p->nincs; i++) {
         double scale = p->incs[i].scale;
         if (c->t16)
-            (c->w ? ring_w16 : ring_const16)(c, c->t16, rings[i], scale, step, idx, n);
+            (c->w ? ring_w16 : ring_const16)(c, c->t16, rings[i], scale, step, idx, n, lo, hi);
         else
-            (c->w ? ring_w32 : ring_const32)(c, c->t32, rings[i], scale, step, idx, n);
+            (c->w ? ring_w32 : ring_const32)(c, c->t32, rings[i], scale, step, idx, n, lo, hi);
     }
 }

@@ -62,18 +62,23 @@ struct rt_ring {
 bool rt_ring_init(struct rt_ring *r, int len, int64_t size);
 void rt_ring_free(struct rt_ring *r);
 /* var[i] += slot(step)[i]; slot(step)[i] = 0. */
-void rt_ring_drain(struct rt_ring *r, int64_t step, double *var);
+/* Adds slot `step` of targets [lo, hi) into var and clears it. */
+void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int64_t hi);
 
 /* Indices of the set flags of flags[0..n) in increasing order; returns their number.  flags must be
  * readable up to a multiple of 8 bytes (padding zero): all-zero 8-byte words are skipped. */
 int64_t rt_compact(const uint8_t *flags, int64_t n, uint32_t *out);
 
+/* Delivery is split by target: a thread delivers every spike, but only to the targets [lo, hi) it owns
+ * (found by bisection in sorted rows, else by a test per synapse).  Each target then receives its
+ * additions in the same order whatever the number of threads, so sums are bit-identical. */
+
 /* Constant-delay delivery of n spikes (source indices) through c: post_vars are the target population's
  * variable columns. */
 void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
-                    const uint32_t *idx, int64_t n);
+                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi);
 /* Per-synapse-delay delivery of the spikes of step `step`: rings[i] is the ring of p->incs[i].var. */
 void rt_deliver_ring(const struct rt_conn *c, const struct ir_proj *p, struct rt_ring *const *rings,
-                     int64_t step, const uint32_t *idx, int64_t n);
+                     int64_t step, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi);
 
 #endif

@@ -389,6 +389,16 @@ bool rt_conn_build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t 
         return false;
     }
     c->nsyn = tg.n;
+    c->sorted = true;
+    for (int64_t i = 0; i < c->npre && c->sorted; i++)
+        for (int64_t k = c->row[i] + 1; k < c->row[i + 1]; k++) {
+            uint32_t a = tg.wide ? ((uint32_t *)tg.v)[k - 1] : ((uint16_t *)tg.v)[k - 1];
+            uint32_t b = tg.wide ? ((uint32_t *)tg.v)[k] : ((uint16_t *)tg.v)[k];
+            if (b < a) {
+                c->sorted = false;
+                break;
+            }
+        }
 
     /* Give back the bernoulli reserve (mean + 6 sd) beyond the drawn count. */
     void *v0 = realloc(tg.v, (size_t)(c->nsyn ? c->nsyn : 1) * (tg.wide ? 4 : 2));

@@ -33,6 +33,7 @@ struct rt_conn {
     uint16_t *d;           /* per-synapse delays in steps (>= 1); NULL: every synapse has dconst */
     int dconst;            /* steps, >= 1 */
     int dmax;              /* largest delay in steps */
+    bool sorted;           /* every row's targets increase: a thread finds its target range by bisection */
 };
 
 /* Size of the source or target of a projection. */

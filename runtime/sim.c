@@ -273,45 +273,61 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
 
 /* ---- the loop ------------------------------------------------------------------------------------- */
 
+/* Thread tid's share [b, e) of a population of `size` neurons: contiguous chunks aligned to 64 neurons
+ * (whole cache lines of every column, and whole 8-byte words of the spike flags). */
+static void chunk_of(int64_t size, int tid, int nt, int64_t *b, int64_t *e)
+{
+    int64_t chunk = ((size + nt - 1) / nt + 63) / 64 * 64;
+    *b = tid * chunk < size ? tid * chunk : size;
+    *e = *b + chunk < size ? *b + chunk : size;
+}
+
+/* Step s->step for the neurons this thread owns: (a) delivery of the spikes due now to its targets,
+ * (b) the ring buffers of per-synapse delays, (c) the kernels, (d) the statistics.  Every write of a
+ * thread lands in its own neurons, so no locks, and each neuron sees the same operations in the same
+ * order whatever the number of threads. */
 static void region(void *arg, int tid, int nt)
 {
     struct sim *s = arg;
     const struct ir_model *m = s->m;
+    int64_t t = s->step;
+    for (int j = 0; j < m->nprojs; j++) {
+        const struct ir_proj *p = &m->projs[j];
+        const struct rt_conn *c = &s->conn[j];
+        const struct rt_spikeq *q = p->pre.is_input ? &s->qin[p->pre.index] : &s->qpop[p->pre.index];
+        int64_t lo, hi, n;
+        chunk_of(m->pops[p->post.index].size, tid, nt, &lo, &hi);
+        if (lo >= hi)
+            continue;
+        if (!c->d) {
+            const uint32_t *idx = rt_spikeq_get(q, t - c->dconst, &n);
+            rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi);
+        } else {
+            const uint32_t *idx = rt_spikeq_get(q, t - 1, &n);
+            if (n > 0)
+                rt_deliver_ring(c, p, s->proj_rings[j], t - 1, idx, n, lo, hi);
+        }
+    }
     for (int i = 0; i < m->npops; i++) {
-        int64_t size = m->pops[i].size;
-        int64_t chunk = ((size + nt - 1) / nt + 63) / 64 * 64;
-        int64_t b = tid * chunk < size ? tid * chunk : size;
-        int64_t e = b + chunk < size ? b + chunk : size;
+        int64_t b, e;
+        chunk_of(m->pops[i].size, tid, nt, &b, &e);
+        if (b >= e)
+            continue;
+        struct popstate *ps = &s->ps[i];
+        for (int k = 0; s->ring_of[i] && k < m->pops[i].nvars; k++)
+            if (s->ring_of[i][k].buf)
+                rt_ring_drain(&s->ring_of[i][k], t, ps->vars[k], b, e);
+    }
+    for (int i = 0; i < m->npops; i++) {
+        int64_t b, e;
+        chunk_of(m->pops[i].size, tid, nt, &b, &e);
         if (b >= e)
             continue;
         struct popstate *ps = &s->ps[i];
         s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e);
         if (s->stats)
-            stats_pop_step(s->stats, i, s->step, ps->spiked, ps->obs, b, e);
+            stats_pop_step(s->stats, i, t, ps->spiked, ps->obs, b, e);
     }
-}
-
-static void deliver(struct sim *s, int64_t t)
-{
-    const struct ir_model *m = s->m;
-    for (int j = 0; j < m->nprojs; j++) {
-        const struct ir_proj *p = &m->projs[j];
-        const struct rt_conn *c = &s->conn[j];
-        const struct rt_spikeq *q = p->pre.is_input ? &s->qin[p->pre.index] : &s->qpop[p->pre.index];
-        int64_t n;
-        if (!c->d) {
-            const uint32_t *idx = rt_spikeq_get(q, t - c->dconst, &n);
-            rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n);
-        } else {
-            const uint32_t *idx = rt_spikeq_get(q, t - 1, &n);
-            if (n > 0)
-                rt_deliver_ring(c, p, s->proj_rings[j], t - 1, idx, n);
-        }
-    }
-    for (int i = 0; i < m->npops; i++)
-        for (int k = 0; s->ring_of[i] && k < m->pops[i].nvars; k++)
-            if (s->ring_of[i][k].buf)
-                rt_ring_drain(&s->ring_of[i][k], t, s->ps[i].vars[k]);
 }
 
 static bool check_finite(struct sim *s, int64_t t, char *err, size_t errlen)
@@ -338,7 +354,8 @@ static bool simulate(struct sim *s, const struct rt_options *opt, char *err, siz
     int64_t window = (int64_t)nearbyint(100.0 / m->dt);
     window = window < 1 ? 1 : window;
     for (int64_t t = 0; t < s->nsteps; t++) {
-        deliver(s, t);
+        /* Inputs first: their spikes of step t go out at t + d >= t + 1, so generating them before the
+         * delivery of step t (inside the parallel region) changes nothing. */
         for (int i = 0; i < m->ninputs; i++) {
             const uint32_t *idx;
             int64_t n = rt_input_step(s->in[i], t, &idx);
