@@ -1,29 +1,17 @@
 /*
  * fold.c - builds IR expressions for sema, folding constants as it goes, so that every param, variant and
  * unit conversion of a sweep point is a plain IR_CONST by the time the engines see it.
- * Must not: depend on compiler/ir/ir.c (sema builds its own nodes; the IR is data) or report errors.
- * The folded operations are the same IEEE double operations ir_eval performs (no fast-math), so folding
- * never changes a result.
+ * Must not: report errors.
+ * Folding evaluates through ir_eval (compiler/ir/ir.c), the engines' own evaluator, so a folded constant is
+ * exactly what the kernel would have computed (the same exp, the same min/max tie rule).
  */
 #include "sema/internal.h"
 
 #include <math.h>
 
-struct ir_expr *fold_const(struct arena *a, double v)
-{
-    struct ir_expr *e = arena_alloc(a, sizeof *e);
-    e->op = IR_CONST;
-    e->value = v;
-    return e;
-}
+struct ir_expr *fold_const(struct arena *a, double v) { return ir_const(a, v); }
 
-struct ir_expr *fold_var(struct arena *a, int index)
-{
-    struct ir_expr *e = arena_alloc(a, sizeof *e);
-    e->op = IR_VAR;
-    e->index = index;
-    return e;
-}
+struct ir_expr *fold_var(struct arena *a, int index) { return ir_var(a, index); }
 
 bool fold_is_const(const struct ir_expr *e, double *v)
 {
@@ -34,49 +22,12 @@ bool fold_is_const(const struct ir_expr *e, double *v)
     return true;
 }
 
-static int arity(enum ir_op op)
-{
-    switch (op) {
-    case IR_CONST: case IR_VAR: return 0;
-    case IR_NEG: case IR_NOT: case IR_EXP: case IR_EXPM1: case IR_LOG: case IR_SQRT: case IR_ABS:
-    case IR_TANH: case IR_SIN: case IR_COS: case IR_ISFINITE: case IR_RAND_EXPONENTIAL: return 1;
-    case IR_SELECT: return 3;
-    default: return 2;
-    }
-}
-
 double fold_eval_op(enum ir_op op, double x, double y, double z)
 {
-    switch (op) {
-    case IR_NEG: return -x;
-    case IR_ADD: return x + y;
-    case IR_SUB: return x - y;
-    case IR_MUL: return x * y;
-    case IR_DIV: return x / y;
-    case IR_POW: return pow(x, y);
-    case IR_MIN: return fmin(x, y);
-    case IR_MAX: return fmax(x, y);
-    case IR_LT: return x < y;
-    case IR_LE: return x <= y;
-    case IR_GT: return x > y;
-    case IR_GE: return x >= y;
-    case IR_EQ: return x == y;
-    case IR_NE: return x != y;
-    case IR_AND: return (x != 0) & (y != 0);
-    case IR_OR: return (x != 0) | (y != 0);
-    case IR_NOT: return x == 0;
-    case IR_SELECT: return x != 0 ? y : z;
-    case IR_EXP: return exp(x);
-    case IR_EXPM1: return expm1(x);
-    case IR_LOG: return log(x);
-    case IR_SQRT: return sqrt(x);
-    case IR_ABS: return fabs(x);
-    case IR_TANH: return tanh(x);
-    case IR_SIN: return sin(x);
-    case IR_COS: return cos(x);
-    case IR_ISFINITE: return isfinite(x) != 0;
-    default: return NAN;
-    }
+    struct ir_expr cx = {.op = IR_CONST, .value = x}, cy = {.op = IR_CONST, .value = y};
+    struct ir_expr cz = {.op = IR_CONST, .value = z};
+    struct ir_expr e = {.op = op, .a = &cx, .b = &cy, .c = &cz};
+    return ir_eval(&e, NULL, NULL, NULL);
 }
 
 static bool is_rand(enum ir_op op)
@@ -87,7 +38,7 @@ static bool is_rand(enum ir_op op)
 
 struct ir_expr *fold_node(struct arena *a, enum ir_op op, struct ir_expr *x, struct ir_expr *y, struct ir_expr *z)
 {
-    int n = arity(op);
+    int n = ir_op_arity[op];
     double vx = 0, vy = 0, vz = 0;
     bool cx = fold_is_const(x, &vx), cy = n < 2 || fold_is_const(y, &vy), cz = n < 3 || fold_is_const(z, &vz);
     if (!is_rand(op) && cx && cy && cz)

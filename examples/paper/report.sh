@@ -69,15 +69,22 @@ copy_plot() {   # part, plot stem
     return 0
 }
 
-rates_plot() {   # E and I rates vs N with the balanced-state prediction as horizontal lines
+rates_plot() {   # E and I rates vs N, one line per arm, with the balanced-state prediction
     local d=$res/figure/plots
     [ -f "$d/rate_E_vs_N.dat" ] || return 0
+    # curve titles come from the data files' "# curve k: ..." comments
+    local plotE="" plotI="" k=0 title
+    while IFS= read -r title; do
+        plotE+="'rate_E_vs_N.dat' index $k using 1:2:3 with yerrorlines lw 2 pt 7 title '$title' noenhanced, "
+        plotI+="'rate_I_vs_N.dat' index $k using 1:2:3 with yerrorlines lw 2 pt 7 notitle, "
+        k=$((k + 1))
+    done < <(sed -n 's/^# curve [0-9]*: //p' "$d/rate_E_vs_N.dat")
     (cd "$d" && gnuplot -e "
-        set terminal pngcairo size 1000,450; set output '$fig/figure-rates_vs_N.png';
-        set multiplot layout 1,2; set logscale x; set grid; set key bottom right font ',8';
-        set xlabel 'N'; set ylabel 'rate [Hz]';
-        set title 'E (prediction $re Hz)'; plot for [i=0:5] 'rate_E_vs_N.dat' index i using 1:2:3 with yerrorlines title columnhead(1) noenhanced, $re with lines dt 2 lc black title 'balanced state';
-        set title 'I (prediction $ri Hz)'; plot for [i=0:5] 'rate_I_vs_N.dat' index i using 1:2:3 with yerrorlines notitle, $ri with lines dt 2 lc black title 'balanced state';
+        set terminal pngcairo size 1100,450; set output '$fig/figure-rates_vs_N.png';
+        set multiplot layout 1,2; set logscale x; set grid; set key outside right font ',9';
+        set xrange [800:20000]; set xlabel 'N'; set ylabel 'rate [Hz]';
+        set title 'E (balanced state: $re Hz)'; plot $plotE $re with lines dt 2 lc black lw 2 title 'balanced state';
+        unset key; set title 'I (balanced state: $ri Hz)'; plot $plotI $ri with lines dt 2 lc black lw 2;
         unset multiplot" 2>/dev/null) || true
     [ -f "$fig/figure-rates_vs_N.png" ] && echo "![rates vs N](figures/figure-rates_vs_N.png)"
     return 0
