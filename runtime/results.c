@@ -88,7 +88,7 @@ static bool mkdirs(const char *dir, char *err, size_t errlen)
     return true;
 }
 
-static char *read_all(const char *path, size_t *len)
+char *res_read_all(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -373,7 +373,7 @@ static bool line_item(const char *line, size_t n, int naxes, int *point, int *tr
 static bool resume_points(struct res *r, const char *path, char *err, size_t errlen)
 {
     size_t len;
-    char *text = read_all(path, &len);
+    char *text = res_read_all(path, &len);
     if (!text)
         return fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
     struct sbuf h = {0};
@@ -494,7 +494,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     if (exists) {
         char *jpath = path_join(dir, "run.json");
         size_t jlen;
-        char *json = jpath ? read_all(jpath, &jlen) : NULL;
+        char *json = jpath ? res_read_all(jpath, &jlen) : NULL;
         char *old = json ? json_get_string(json, "model_hash") : NULL;
         free(jpath);
         free(json);
@@ -651,7 +651,7 @@ static void items_json(struct sbuf *b, const char *dir)
 {
     char *path = path_join(dir, "timings.csv");
     size_t len = 0;
-    char *text = path ? read_all(path, &len) : NULL;
+    char *text = path ? res_read_all(path, &len) : NULL;
     free(path);
     sb_puts(b, "  \"items\": [");
     bool first = true;
@@ -739,7 +739,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
 {
     char *path = path_join(r->dir, "points.csv");
     size_t len = 0;
-    char *text = path ? read_all(path, &len) : NULL;
+    char *text = path ? res_read_all(path, &len) : NULL;
     free(path);
     if (!text)
         return fail(err, errlen, "cannot read %s/points.csv", r->dir);

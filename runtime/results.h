@@ -81,6 +81,9 @@ bool res_plot(const char *dir, char *err, size_t errlen);
  * significant digits, unit in the header). */
 bool res_summary(FILE *out, const char *dir);
 
+/* A whole file, NUL-terminated, *len its size; NULL when unreadable or out of memory (errno tells). */
+char *res_read_all(const char *path, size_t *len);
+
 /* ---- points.csv read back (for scaling, plots, summary) ------------------------------------------ */
 struct res_trow {
     int point, trial;

@@ -99,28 +99,12 @@ void res_table_free(struct res_table *t)
 bool res_table_read(const char *path, struct res_table *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap + 1);
-    while (text) {
-        len += fread(text + len, 1, cap - len, f);
-        if (len < cap)
-            break;
-        char *nt = realloc(text, 2 * cap + 1);
-        if (!nt) {
-            free(text);
-            text = NULL;
-            break;
-        }
-        text = nt;
-        cap *= 2;
-    }
-    fclose(f);
+    size_t len = 0;
+    errno = 0;
+    char *text = res_read_all(path, &len);
     if (!text)
-        return fail(err, errlen, "out of memory reading %s", path);
-    text[len] = 0;
+        return errno && errno != ENOMEM ? fail(err, errlen, "cannot read %s: %s", path, strerror(errno))
+                                        : fail(err, errlen, "out of memory reading %s", path);
     /* a torn last line (a crash mid-append; res_open repairs the file itself) is not data */
     if (len && text[len - 1] != '\n') {
         while (len && text[len - 1] != '\n')
