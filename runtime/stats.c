@@ -64,6 +64,7 @@ struct acc {
     int64_t bsteps, nsamp;  /* mean, var, std, cov: steps per sample, complete samples */
     int nf;
     const struct acc *same; /* an earlier accumulator of the recpop doing identical work, or NULL */
+    bool mean_only;         /* a mean nobody's variance shares: a plain sum of the samples suffices */
     int64_t n;              /* neurons */
     double *f;              /* n x nf, neuron-major; mean/var/std/cov: field-major (f[field * n + i]) so
                              * the per-step loops run over contiguous columns and vectorise */
@@ -250,6 +251,16 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
                 if (!a->same && !acc_init(s, a, &rec->stats[k], rec, rp->pop, rp->n))
                     goto oom;
             }
+            /* A mean needs neither the shift nor the squares unless a variance reads the same sums. */
+            for (int k = 0; k < rec->nstats; k++) {
+                struct acc *a = &rp->accs[k];
+                if (a->same || rec->stats[k].kind != IR_STAT_MEAN)
+                    continue;
+                a->mean_only = true;
+                for (int k2 = 0; k2 < rec->nstats; k2++)
+                    if (rp->accs[k2].same == a && rec->stats[k2].kind != IR_STAT_MEAN)
+                        a->mean_only = false;
+            }
         }
     }
     /* per population, the list of its recpops in record order (built back to front) */
@@ -336,6 +347,13 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spik
         double *bin = f + OBS_BIN * n, *kk = f + OBS_K * n, *s1 = f + OBS_S1 * n, *s2 = f + OBS_S2 * n;
         const bool clip = st->has_clip;
         const double c = st->clip;
+        if (a->mean_only) {
+            /* The mean of complete bins' means is the mean of their samples: one sum per neuron (the
+             * samples of one neuron stay within a few orders of magnitude, so no shift is needed). */
+            for (int64_t i = begin; i < end; i++)
+                s1[i] += clip && x[i] > c ? c : x[i];
+            break;
+        }
         if (a->bsteps == 1) {
             /* No binning: each step is a sample; the first one is the shift. */
             if (q == 0)
@@ -374,6 +392,21 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spik
         double *sx = f + COV_SX * n, *sy = f + COV_SY * n, *sxy = f + COV_SXY * n;
         const bool clip = st->has_clip;
         const double c = st->clip;
+        if (a->bsteps == 1) {
+            /* No binning: each step is a sample, the first one the shift. */
+            if (q == 0)
+                for (int64_t i = begin; i < end; i++) {
+                    kx[i] = clip && x[i] > c ? c : x[i];
+                    ky[i] = y[i];
+                }
+            for (int64_t i = begin; i < end; i++) {
+                double dx = (clip && x[i] > c ? c : x[i]) - kx[i], dy = y[i] - ky[i];
+                sx[i] += dx;
+                sy[i] += dy;
+                sxy[i] += dx * dy;
+            }
+            break;
+        }
         for (int64_t i = begin; i < end; i++) {
             bx[i] += clip && x[i] > c ? c : x[i];
             by[i] += y[i];
@@ -518,7 +551,9 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
             const int64_t nn = rps[r]->n;
             for (int64_t i = 0; i < nn; i++) {
                 double m1 = a->f[OBS_S1 * nn + i] / n;
-                if (st->kind == IR_STAT_MEAN) {
+                if (a->mean_only) {
+                    sum += a->f[OBS_S1 * nn + i] / (n * (double)a->bsteps);
+                } else if (st->kind == IR_STAT_MEAN) {
                     sum += a->f[OBS_K * nn + i] + m1;
                 } else {
                     double var = a->f[OBS_S2 * nn + i] / n - m1 * m1;
