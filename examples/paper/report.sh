@@ -42,6 +42,7 @@ table_named() {
 
 # scaling.csv rows of one statistic against N: arm, population, slope [95% CI].
 slopes() {
+    [ -f "$1" ] || { echo "(no scaling.csv yet: the run is not complete)"; return 0; }
     echo "| arm | population | slope | 95 % CI | points |"
     echo "|---|---|---|---|---|"
     awk -F, -v stat="$2" -v axis="${3:-N}" -v h="$(head -1 "$1")" '
