@@ -660,10 +660,14 @@ int drv_run(const struct drv_options *in)
 
 int drv_plot(const char *dir)
 {
-    char err[1024];
+    char err[1024] = "";
     if (!res_plot(dir, err, sizeof err)) {
         fprintf(stderr, "balnet: error: %s\n", err);
         return EXIT_MODEL;
     }
+    if (err[0])   /* e.g. gnuplot missing: the scripts and data are written, the images are not */
+        fprintf(stderr, "balnet: note: %s\n", err);
+    else
+        fprintf(stderr, "balnet: plots in %s/plots\n", dir);
     return 0;
 }
