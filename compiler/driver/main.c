@@ -27,7 +27,7 @@ static const char usage_text[] =
     "  check FILE          check a model; -v prints the resolved model and the solver of each ODE\n"
     "  dump --emit=STAGE FILE\n"
     "                      print a pipeline stage: tokens, ast, ir or llvm\n"
-    "  plot DIR            redraw the plots of a results folder\n"
+    "  plot DIR            redraw the plots and refit scaling.csv of a results folder\n"
     "\n"
     "options:\n"
     "  --set NAME=VALUE    override a param, a simulate setting (dt, duration, burn_in, seed, method)\n"

@@ -661,6 +661,11 @@ int drv_run(const struct drv_options *in)
 int drv_plot(const char *dir)
 {
     char err[1024] = "";
+    /* scaling.csv too: a sweep stopped by an error has its completed points, but no fits yet. */
+    if (!res_scaling(dir, err, sizeof err)) {
+        fprintf(stderr, "balnet: error: %s\n", err);
+        return EXIT_MODEL;
+    }
     if (!res_plot(dir, err, sizeof err)) {
         fprintf(stderr, "balnet: error: %s\n", err);
         return EXIT_MODEL;
