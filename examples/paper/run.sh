@@ -3,9 +3,9 @@
 #
 #   examples/paper/run.sh figure   the paper's figure: syn in {current, conductance, eff_tau}, c in {0, 0.2},
 #                                  N in {1000, ..., 15000}, 4 trials of 5 s (models/paper/cancellation.bn)
-#   examples/paper/run.sh beyond   N in {15000, 30000, 60000}, 2 trials of 1 s at dt = 0.05 ms, count_corr in 100 ms
-#                                  windows (forward Euler at
-#                                  the paper's 0.1 ms is unstable in the conductance arm from N = 30000 on)
+#   examples/paper/run.sh beyond   N in {15000, 30000, 60000}, 2 trials of 1 s, count_corr in 100 ms windows,
+#                                  at dt = 0.025 ms: forward Euler at the paper's 0.1 ms diverges in the
+#                                  conductance arm at N = 30000 with c = 0.2, and at 0.05 ms at N = 60000
 #   examples/paper/run.sh csweep   c in {0, 0.05, 0.1, 0.2, 0.4} at N = 4000, 4 trials of 5 s
 #   examples/paper/run.sh all      the three, then the report
 #   examples/paper/run.sh report   rewrite RESULTS.md's tables and figures from the results folders
@@ -34,7 +34,7 @@ run_part() {   # name, then --set options
 }
 
 BEYOND=(--set 'N=[15000, 30000, 60000]' --set 'trial=1..2' --set 'duration=1 s' --set 'burn_in=100 ms'
-        --set 'dt=0.05 ms' --set 'corr_window=100 ms')
+        --set 'dt=0.025 ms' --set 'corr_window=100 ms')
 part=${1:-all}
 case $part in
 figure) run_part figure ;;
