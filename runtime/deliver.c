@@ -121,19 +121,47 @@ int64_t rt_compact(const uint8_t *flags, int64_t n, uint32_t *out)
 DEFINE_LOWER(lower16, uint16_t)
 DEFINE_LOWER(lower32, uint32_t)
 
+bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds)
+{
+    if (!c->sorted || nt < 2 || c->npre == 0)
+        return true;
+    int64_t *cut = malloc(sizeof *cut * (size_t)c->npre * (size_t)(nt + 1));
+    if (!cut)
+        return false;
+    for (int64_t i = 0; i < c->npre; i++) {
+        int64_t *ci = cut + i * (nt + 1);
+        int64_t b = c->row[i], e = c->row[i + 1];
+        ci[0] = b;
+        for (int t = 1; t < nt; t++)
+            ci[t] = c->t16 ? lower16(c->t16, ci[t - 1], e, bounds[t]) : lower32(c->t32, ci[t - 1], e, bounds[t]);
+        ci[nt] = e;
+    }
+    c->cut = cut;
+    c->cut_nt = nt;
+    return true;
+}
+
+
 /* The synapses k of row `src` whose targets lie in [lo, hi): a sub-range when rows are sorted (whole =
- * the range covers every target), else the whole row with a test per synapse (FILTER). */
+ * the range covers every target; the cut table, else bisection), else the whole row with a test per
+ * synapse (FILTER). */
 #define ROW_RANGE(LOWER, c, tg, src, lo, hi, whole, b, e)                                                 \
     int64_t b = (c)->row[src], e = (c)->row[(src) + 1];                                                   \
     if (!(whole) && (c)->sorted) {                                                                        \
-        b = LOWER(tg, b, e, lo);                                                                          \
-        e = LOWER(tg, b, e, hi);                                                                          \
+        if ((c)->cut) {                                                                                   \
+            const int64_t *cut_ = (c)->cut + (int64_t)(src) * ((c)->cut_nt + 1) + tid;                    \
+            b = cut_[0];                                                                                  \
+            e = cut_[1];                                                                                  \
+        } else {                                                                                          \
+            b = LOWER(tg, b, e, lo);                                                                      \
+            e = LOWER(tg, b, e, hi);                                                                      \
+        }                                                                                                 \
     }
 #define FILTER(c, whole, t, lo, hi) (!(whole) && !(c)->sorted && ((int64_t)(t) < (lo) || (int64_t)(t) >= (hi)))
 
 #define DEFINE_NOW(NAME, TGT, LOWER, WEXPR)                                                               \
     static void NAME(const struct rt_conn *c, const TGT *tg, double *var, double scale, const uint32_t *idx, \
-                     int64_t n, int64_t lo, int64_t hi)                                                   \
+                     int64_t n, int64_t lo, int64_t hi, int tid)                                          \
     {                                                                                                     \
         double sw = scale * c->wconst;                                                                    \
         (void)sw;                                                                                         \
@@ -156,7 +184,7 @@ DEFINE_NOW(now_w16, uint16_t, lower16, scale * (double)c->w[k])
 DEFINE_NOW(now_w32, uint32_t, lower32, scale * (double)c->w[k])
 
 void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
-                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi)
+                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid)
 {
     if (n == 0 || c->nsyn == 0)
         return;
@@ -164,9 +192,9 @@ void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *co
         double *var = post_vars[p->incs[i].var];
         double scale = p->incs[i].scale;
         if (c->t16)
-            (c->w ? now_w16 : now_const16)(c, c->t16, var, scale, idx, n, lo, hi);
+            (c->w ? now_w16 : now_const16)(c, c->t16, var, scale, idx, n, lo, hi, tid);
         else
-            (c->w ? now_w32 : now_const32)(c, c->t32, var, scale, idx, n, lo, hi);
+            (c->w ? now_w32 : now_const32)(c, c->t32, var, scale, idx, n, lo, hi, tid);
     }
 }
 
@@ -174,7 +202,7 @@ void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *co
 
 #define DEFINE_RING(NAME, TGT, LOWER, WEXPR)                                                              \
     static void NAME(const struct rt_conn *c, const TGT *tg, struct rt_ring *r, double scale, int64_t step, \
-                     const uint32_t *idx, int64_t n, int64_t lo, int64_t hi)                              \
+                     const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid)                     \
     {                                                                                                     \
         double sw = scale * c->wconst;                                                                    \
         (void)sw;                                                                                         \
@@ -198,15 +226,15 @@ DEFINE_RING(ring_w16, uint16_t, lower16, scale * (double)c->w[k])
 DEFINE_RING(ring_w32, uint32_t, lower32, scale * (double)c->w[k])
 
 void rt_deliver_ring(const struct rt_conn *c, const struct ir_proj *p, struct rt_ring *const *rings,
-                     int64_t step, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi)
+                     int64_t step, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid)
 {
     if (n == 0 || c->nsyn == 0)
         return;
     for (int i = 0; i < p->nincs; i++) {
         double scale = p->incs[i].scale;
         if (c->t16)
-            (c->w ? ring_w16 : ring_const16)(c, c->t16, rings[i], scale, step, idx, n, lo, hi);
+            (c->w ? ring_w16 : ring_const16)(c, c->t16, rings[i], scale, step, idx, n, lo, hi, tid);
         else
-            (c->w ? ring_w32 : ring_const32)(c, c->t32, rings[i], scale, step, idx, n, lo, hi);
+            (c->w ? ring_w32 : ring_const32)(c, c->t32, rings[i], scale, step, idx, n, lo, hi, tid);
     }
 }

@@ -70,15 +70,20 @@ void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int
 int64_t rt_compact(const uint8_t *flags, int64_t n, uint32_t *out);
 
 /* Delivery is split by target: a thread delivers every spike, but only to the targets [lo, hi) it owns
- * (found by bisection in sorted rows, else by a test per synapse).  Each target then receives its
- * additions in the same order whatever the number of threads, so sums are bit-identical. */
+ * (one run of each sorted row, precomputed by rt_conn_split; else a test per synapse).  Each target then
+ * receives its additions in the same order whatever the number of threads, so sums are bit-identical. */
+
+/* Precomputes, for sorted rows, where each of nt threads' target ranges starts in every row; the ranges
+ * are given by bounds[0..nt] (thread t owns [bounds[t], bounds[t+1])).  False when out of memory (the
+ * delivery then falls back to bisection). */
+bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds);
 
 /* Constant-delay delivery of n spikes (source indices) through c: post_vars are the target population's
  * variable columns. */
 void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
-                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi);
+                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid);
 /* Per-synapse-delay delivery of the spikes of step `step`: rings[i] is the ring of p->incs[i].var. */
 void rt_deliver_ring(const struct rt_conn *c, const struct ir_proj *p, struct rt_ring *const *rings,
-                     int64_t step, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi);
+                     int64_t step, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid);
 
 #endif

@@ -441,6 +441,8 @@ void rt_conn_free(struct rt_conn *c)
     free(c->t32);
     free(c->w);
     free(c->d);
+    free(c->cut);
+    c->cut = NULL;
     c->row = NULL;
     c->t16 = NULL;
     c->t32 = NULL;

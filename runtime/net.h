@@ -33,7 +33,10 @@ struct rt_conn {
     uint16_t *d;           /* per-synapse delays in steps (>= 1); NULL: every synapse has dconst */
     int dconst;            /* steps, >= 1 */
     int dmax;              /* largest delay in steps */
-    bool sorted;           /* every row's targets increase: a thread finds its target range by bisection */
+    bool sorted;           /* every row's targets increase: a thread's targets are one run of each row */
+    int64_t *cut;          /* sorted rows split for nthreads: row i's synapses for thread t are
+                            * [cut[i*(nt+1)+t], cut[i*(nt+1)+t+1]); NULL: no split (one thread) */
+    int cut_nt;
 };
 
 /* Size of the source or target of a projection. */

@@ -301,11 +301,11 @@ static void region(void *arg, int tid, int nt)
             continue;
         if (!c->d) {
             const uint32_t *idx = rt_spikeq_get(q, t - c->dconst, &n);
-            rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi);
+            rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi, tid);
         } else {
             const uint32_t *idx = rt_spikeq_get(q, t - 1, &n);
             if (n > 0)
-                rt_deliver_ring(c, p, s->proj_rings[j], t - 1, idx, n, lo, hi);
+                rt_deliver_ring(c, p, s->proj_rings[j], t - 1, idx, n, lo, hi, tid);
         }
     }
     for (int i = 0; i < m->npops; i++) {
@@ -451,6 +451,16 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
             s.pool = rt_pool_create(1);
         if (!s.pool)
             ok = errf(err, errlen, "cannot create threads");
+        /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
+        int pt = s.pool ? rt_pool_threads(s.pool) : 1;
+        for (int j = 0; ok && pt > 1 && j < m->nprojs; j++) {
+            int64_t bounds[65], size = m->pops[m->projs[j].post.index].size;
+            if (pt > 64)
+                break;
+            for (int t = 0; t < pt; t++)
+                chunk_of(size, t, pt, &bounds[t], &bounds[t + 1]);
+            rt_conn_split(&s.conn[j], pt, bounds);   /* out of memory: bisection instead */
+        }
     }
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct rt_conn *c = &s.conn[j];
