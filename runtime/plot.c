@@ -79,15 +79,6 @@ static void gp_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static bool same_curve(const struct res_trow *a, const struct res_trow *b, int naxes, int skip)
-{
-    if (strcmp(a->statistic, b->statistic) != 0 || strcmp(a->population, b->population) != 0)
-        return false;
-    for (int k = 0; k < naxes; k++)
-        if (k != skip && strcmp(a->axis[k], b->axis[k]) != 0)
-            return false;
-    return true;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -114,7 +105,7 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
             continue;
         bool found = false;
         for (int64_t g = 0; g < nlead && !found; g++)
-            found = same_curve(&t->rows[c->lead[g]], r, t->naxes, a);
+            found = res_same_group(&t->rows[c->lead[g]], r, t->naxes, a);
         if (!found)
             c->lead[nlead++] = i;
     }
@@ -135,7 +126,7 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
         const struct res_trow *L = &t->rows[c->lead[g]];
         int m = 0;
         for (int64_t i = c->lead[g]; i < n; i++)
-            if (same_curve(L, &t->rows[i], t->naxes, a) && isfinite(t->rows[i].value)) {
+            if (res_same_group(L, &t->rows[i], t->naxes, a) && isfinite(t->rows[i].value)) {
                 c->idx[m] = i;
                 c->xs[m++] = strtod(t->rows[i].axis[a], NULL);
             }
@@ -210,7 +201,7 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
         const struct res_trow *L = &t->rows[c->lead[g]];
         bool any = false;
         for (int64_t i = c->lead[g]; i < n && !any; i++)
-            any = same_curve(L, &t->rows[i], t->naxes, a) && isfinite(t->rows[i].value);
+            any = res_same_group(L, &t->rows[i], t->naxes, a) && isfinite(t->rows[i].value);
         if (!any)
             continue;
         char label[512] = "";

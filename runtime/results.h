@@ -100,6 +100,9 @@ struct res_table {
 };
 bool res_table_read(const char *path, struct res_table *t, char *err, size_t errlen);
 void res_table_free(struct res_table *t);
+/* Same statistic and population, and the same values on every axis except `skip` (-1: none): the rows of
+ * one curve of a plot, or one group of a scaling fit. */
+bool res_same_group(const struct res_trow *a, const struct res_trow *b, int naxes, int skip);
 /* True when every value of axis a parses completely as a finite number. */
 bool res_axis_numeric(const struct res_table *t, int a);
 

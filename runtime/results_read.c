@@ -96,6 +96,16 @@ void res_table_free(struct res_table *t)
     memset(t, 0, sizeof *t);
 }
 
+bool res_same_group(const struct res_trow *a, const struct res_trow *b, int naxes, int skip)
+{
+    if (strcmp(a->statistic, b->statistic) != 0 || strcmp(a->population, b->population) != 0)
+        return false;
+    for (int k = 0; k < naxes; k++)
+        if (k != skip && strcmp(a->axis[k], b->axis[k]) != 0)
+            return false;
+    return true;
+}
+
 bool res_table_read(const char *path, struct res_table *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);

@@ -162,16 +162,6 @@ static void csv_field(FILE *out, const char *s)
     fputc('"', out);
 }
 
-/* Same (statistic, population) and same values on every axis except `skip`. */
-static bool same_group(const struct res_trow *a, const struct res_trow *b, int naxes, int skip)
-{
-    if (strcmp(a->statistic, b->statistic) != 0 || strcmp(a->population, b->population) != 0)
-        return false;
-    for (int k = 0; k < naxes; k++)
-        if (k != skip && strcmp(a->axis[k], b->axis[k]) != 0)
-            return false;
-    return true;
-}
 
 bool fit_write_scaling(const struct res_table *t, FILE *out)
 {
@@ -217,7 +207,7 @@ bool fit_write_scaling(const struct res_table *t, FILE *out)
                     continue;
                 bool found = false;
                 for (int64_t g = 0; g < nlead && !found; g++)
-                    found = same_group(&t->rows[leader[g]], r, t->naxes, a);
+                    found = res_same_group(&t->rows[leader[g]], r, t->naxes, a);
                 if (!found)
                     leader[nlead++] = i;
             }
@@ -225,7 +215,7 @@ bool fit_write_scaling(const struct res_table *t, FILE *out)
                 const struct res_trow *L = &t->rows[leader[g]];
                 int m = 0;
                 for (int64_t i = leader[g]; i < n; i++)
-                    if (same_group(L, &t->rows[i], t->naxes, a)) {
+                    if (res_same_group(L, &t->rows[i], t->naxes, a)) {
                         x[m] = strtod(t->rows[i].axis[a], NULL);
                         y[m] = t->rows[i].value;
                         m++;

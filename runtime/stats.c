@@ -89,7 +89,7 @@ struct stats {
     struct recpop **list;       /* scratch for stats_finish: max npops of a record */
 };
 
-static int64_t steps_of(double ms, double dt)
+int64_t stat_steps_of(double ms, double dt)
 {
     int64_t k = (int64_t)llround(ms / dt);
     return k < 1 ? 1 : k;
@@ -98,7 +98,7 @@ static int64_t steps_of(double ms, double dt)
 /* The observable of pop p with the same name as observable `idx` of the record's first population (sema
  * gives every recorded population the observable at the same index; the name lookup keeps this correct
  * even if it did not). */
-static int resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx)
+int stat_resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx)
 {
     if (idx < 0 || r->npops == 0)
         return -1;
@@ -166,7 +166,7 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
     case IR_STAT_FANO:
     case IR_STAT_COUNT_CORR:
         a->nf = WIN_NF;
-        a->wsteps = steps_of(st->window, dt);
+        a->wsteps = stat_steps_of(st->window, dt);
         a->nwin = span / a->wsteps;
         if (a->nwin > 0 && n > 0) {
             a->counts = calloc((size_t)(n * a->nwin), sizeof *a->counts);
@@ -179,11 +179,11 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
     case IR_STAT_STD:
     case IR_STAT_COV:
         a->nf = st->kind == IR_STAT_COV ? COV_NF : OBS_NF;
-        a->bsteps = st->bin > 0 ? steps_of(st->bin, dt) : 1;
+        a->bsteps = st->bin > 0 ? stat_steps_of(st->bin, dt) : 1;
         a->nsamp = span / a->bsteps;
-        a->obs = resolve_obs(s->m, r, p, st->obs);
+        a->obs = stat_resolve_obs(s->m, r, p, st->obs);
         if (st->kind == IR_STAT_COV)
-            a->obs2 = resolve_obs(s->m, r, p, st->obs2);
+            a->obs2 = stat_resolve_obs(s->m, r, p, st->obs2);
         break;
     case IR_STAT_DERIVED:
     case IR_STAT_RATE_TRACE:   /* recordings: runtime/trace.c keeps them, no accumulator here */

@@ -41,6 +41,11 @@ void stats_pop_step(struct stats *s, int pop, int64_t step, const uint8_t *spike
 int stats_finish(struct stats *s, const struct stat_row **rows);
 void stats_free(struct stats *s);
 
+/* Shared with the recordings (runtime/trace.c): a duration in whole steps (at least 1), and the observable
+ * column of population p that holds observable `idx` of the record's first population (-1: none). */
+int64_t stat_steps_of(double ms, double dt);
+int stat_resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx);
+
 /* ---- spike-count correlation (SCIENCE.md §3), exposed for tests and for pooling --------------------
  * The count vector of neuron i is counts[i*stride + first .. i*stride + last).  Neurons with keep[i] == 0
  * (keep may be NULL: all kept) and neurons whose counts have zero variance are excluded.

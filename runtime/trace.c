@@ -11,6 +11,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "runtime/trace.h"
+#include "runtime/stats.h"
 
 #include <errno.h>
 #include <math.h>
@@ -59,31 +60,6 @@ bool trace_any(const struct ir_model *m)
     return false;
 }
 
-static int64_t steps_of(double ms, double dt)
-{
-    int64_t k = (int64_t)llround(ms / dt);
-    return k < 1 ? 1 : k;
-}
-
-/* The column of population p holding observable `idx` of the record's first population (sema puts it at
- * the same index everywhere; looking it up by name keeps this right even if it did not), as stats.c. */
-static int resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx)
-{
-    if (idx < 0 || r->npops == 0)
-        return -1;
-    const struct ir_pop *p0 = &m->pops[r->pops[0]];
-    if (idx >= p0->nobs || !p0->obs[idx].name)
-        return -1;
-    const char *name = p0->obs[idx].name;
-    const struct ir_pop *pp = &m->pops[p];
-    if (idx < pp->nobs && pp->obs[idx].name && !strcmp(pp->obs[idx].name, name))
-        return idx;
-    for (int j = 0; j < pp->nobs; j++)
-        if (pp->obs[j].name && !strcmp(pp->obs[j].name, name))
-            return j;
-    return -1;
-}
-
 static bool item_init(struct traces *t, struct titem *it)
 {
     const struct ir_model *m = t->m;
@@ -93,13 +69,13 @@ static bool item_init(struct traces *t, struct titem *it)
     it->trunc_step = -1;
     switch (st->kind) {
     case IR_STAT_RATE_TRACE:
-        it->bsteps = steps_of(st->bin, m->dt);
+        it->bsteps = stat_steps_of(st->bin, m->dt);
         it->nbins = span / it->bsteps;
         it->nkept = it->nbins < t->lim.max_rows ? it->nbins : t->lim.max_rows;
         it->counts = calloc((size_t)(it->nkept ? it->nkept : 1), sizeof *it->counts);
         return it->counts != NULL;
     case IR_STAT_TRACE:
-        it->esteps = steps_of(st->every, m->dt);
+        it->esteps = stat_steps_of(st->every, m->dt);
         it->k = st->neurons < it->n ? st->neurons : it->n;
         it->k = it->k < 0 ? 0 : it->k;
         it->rows = (span + it->esteps - 1) / it->esteps * it->k;
@@ -108,7 +84,7 @@ static bool item_init(struct traces *t, struct titem *it)
         it->rkept = it->rows <= t->lim.max_rows ? it->rows
                     : it->k <= t->lim.max_rows  ? t->lim.max_rows / it->k * it->k
                                                 : t->lim.max_rows;
-        it->obs = resolve_obs(m, it->rec, it->pop, st->obs);
+        it->obs = stat_resolve_obs(m, it->rec, it->pop, st->obs);
         it->obsname = it->obs >= 0 ? m->pops[it->pop].obs[it->obs].name : "value";
         it->values = malloc(sizeof *it->values * (size_t)(it->rkept ? it->rkept : 1));
         return it->values != NULL;
