@@ -6,7 +6,7 @@
  * "Too large" and "too small" are relative to the other arms (the largest and smallest var(V) at the
  * largest N), and each value is also placed against the in-vivo range of about 4-9 mV^2 (awake macaque V1:
  * Becker et al., Phys. Rev. X 14:011021, 2024; Tan et al., Nature 509:226, 2014).  A slope whose 95 % CI
- * excludes 0 is called growing or shrinking, otherwise flat.
+ * excludes 0 and is at least 0.1 in size is called growing or shrinking, otherwise (nearly) flat.
  */
 #include "driver/driver.h"
 #include "runtime/results.h"
@@ -106,7 +106,12 @@ bool drv_verdict(FILE *out, const char *dir, const char *size_axis, const char *
         struct fit_line f;
         char trend[160] = "too few sizes for a trend";
         if (fit_loglog(a->x, a->y, a->n, &f)) {
-            const char *word = f.ci_low > 0 ? "grows with" : f.ci_high < 0 ? "shrinks with" : "is flat in";
+            /* A trend needs a CI that excludes 0 and a slope of at least 0.1 (var(V) changing by 7 % or
+             * more per doubling of N); smaller but resolved slopes are called nearly flat. */
+            bool resolved = f.ci_low > 0 || f.ci_high < 0;
+            const char *word = !resolved ? "is flat in"
+                               : fabs(f.slope) < 0.1 ? "is nearly flat in"
+                               : f.slope > 0 ? "grows with" : "shrinks with";
             snprintf(trend, sizeof trend, "%s %s (slope %+.2f, 95%% CI [%+.2f, %+.2f])", word, size_axis,
                      f.slope, f.ci_low, f.ci_high);
         }

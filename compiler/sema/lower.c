@@ -102,6 +102,8 @@ static void add_variant(struct lctx *L, struct ast_node *d)
         else if (!L->point)   /* report once, at the default point */
             diag_error(L->d, ov->value->span, "'%s' is not an alternative of variant '%s'", ov->value->name.id,
                        d->variant.name);
+    } else if (ov && ov->value->kind == AST_LIST) {
+        /* --set syn=[a, b]: a sweep axis over alternatives; sema.c checks its values where it builds it */
     } else if (ov && !L->point)
         diag_error(L->d, ov->value->span, "variant '%s' takes one of its alternatives", d->variant.name);
     b->val = (struct val){fold_const(L->a, 0), {{0}}, VK_ALT, cur};

@@ -226,6 +226,7 @@ static void build_axes(struct sema_model *m)
 {
     struct lctx *L = lower_begin(m, NULL, NULL, m->d);
     struct sema_axis *trial = NULL;
+    struct ptrvec failed = {0};   /* swept names whose values were rejected */
     for (int i = 0; i < m->decls.len; i++) {
         struct ast_node *sw = m->decls.items[i];
         if (sw->kind != AST_SWEEP)
@@ -245,8 +246,10 @@ static void build_axes(struct sema_model *m)
             ax->kind = k;
             ax->span = it->bind.name_span;
             const struct sema_override *ov = sema_override_find(m, it->bind.name);
-            if (!axis_values(L, ax, ov ? ov->value : it->bind.value, variant))
+            if (!axis_values(L, ax, ov ? ov->value : it->bind.value, variant)) {
+                ptrvec_push(m->a, &failed, (void *)it->bind.name);   /* reported: not again below */
                 continue;
+            }
             if (k == SEMA_AXIS_TRIAL)
                 trial = ax;
             else
@@ -257,6 +260,11 @@ static void build_axes(struct sema_model *m)
     for (int i = 0; i < m->nov; i++) {
         const struct sema_override *ov = &m->ov[i];
         if (sema_axis_find(m, ov->name) >= 0 || (trial && !strcmp(ov->name, "trial")))
+            continue;
+        bool reported = false;
+        for (int f = 0; f < failed.len; f++)
+            reported |= !strcmp(failed.items[f], ov->name);
+        if (reported)
             continue;
         enum sema_axis_kind k;
         struct ast_node *variant;
