@@ -50,6 +50,10 @@ expect "missing spike file" nz "missing_spikes.bn:5:18: error" "cannot open" "no
 # ---- --set -----------------------------------------------------------------------------------------------
 expect "--set unknown name" 1 "<command line>:1:1: error" "'Nn' is not a param" "did you mean 'N'?" -- \
     "$BALNET" check $COBA --set Nn=100
+expect "--set variant list with a bad alternative" 1 "<command line>:1:15: error: 'bogus' is not an alternative of variant 'syn'" -- \
+    "$BALNET" check models/paper/cancellation.bn --set "syn=[current, bogus]"
+n=$("$BALNET" check models/paper/cancellation.bn --set "syn=[current, bogus]" 2>&1 | grep -c "is not an alternative")
+[ "$n" = 1 ] && pass "bad variant alternative reported once" || fail "bad variant alternative reported $n times"
 expect "--set unknown unit" 1 "<command line>:1:12: error: unknown unit 'xyz'" -- \
     "$BALNET" check $COBA --set "duration=5 xyz"
 expect "--set wrong dimension" 1 "<command line>:1:10: error: duration must be time (ms) but is voltage (mV)" -- \
