@@ -333,6 +333,9 @@ static void lower_simulate(struct lctx *L)
                    ir->duration);
     else if (ir->duration / ir->dt > 1e12)
         diag_error(L->d, where, "duration / dt is too many steps (%g)", ir->duration / ir->dt);
+    else if (ir->duration - ir->burn_in < ir->dt)
+        diag_error(L->d, where, "nothing is measured: duration - burn_in (%g ms) is shorter than one step (dt = %g ms)",
+                   ir->duration - ir->burn_in, ir->dt);
     L->dt = ir->dt > 0 ? ir->dt : 0.1;
 }
 
