@@ -175,6 +175,9 @@ bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds)
         (void)sw;                                                                                         \
         bool whole = lo <= 0 && hi >= c->npost;                                                           \
         for (int64_t s = 0; s < n; s++) {                                                                 \
+            /* the next spike's row is a cold line of a large array: ask for it while this one runs */   \
+            if (s + 1 < n)                                                                                \
+                __builtin_prefetch(&tg[c->row[idx[s + 1]]]);                                              \
             ROW_RANGE(LOWER, c, tg, idx[s], lo, hi, whole, b, e)                                          \
             if (whole || c->sorted) {                                                                     \
                 for (int64_t k = b; k < e; k++)                                                           \
@@ -218,6 +221,8 @@ void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *co
         int base = (int)(step % len);                                                                     \
         bool whole = lo <= 0 && hi >= c->npost;                                                           \
         for (int64_t s = 0; s < n; s++) {                                                                 \
+            if (s + 1 < n)                                                                                \
+                __builtin_prefetch(&tg[c->row[idx[s + 1]]]);                                              \
             ROW_RANGE(LOWER, c, tg, idx[s], lo, hi, whole, b, e)                                          \
             for (int64_t k = b; k < e; k++) {                                                             \
                 if (FILTER(c, whole, tg[k], lo, hi))                                                      \
