@@ -228,7 +228,7 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
     if (!strcmp(f, "stat"))     /* a statistic measured at another sweep point (measured.c) */
         return measured_call(L, s, e);
     int nargs = e->call.args.n;
-    struct val v[3];
+    struct val v[3] = {{0}};
     for (int i = 0; i < nargs; i++) {
         struct ast_node *arg = e->call.args.items[i];
         if (arg->bind.name) {

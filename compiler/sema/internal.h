@@ -70,6 +70,7 @@ struct binding {
     const char *what;       /* "param", "state", "let", ... for messages */
     struct span span;       /* the declaration */
     struct ast_node *expr;  /* BK_EXPR: value; BK_STATE: initial value */
+    struct ast_node *decl;  /* the declared value when a --set override replaced expr */
     struct scope *at;       /* where expr is evaluated */
     int var;                /* BK_STATE */
     int memo;               /* 0 not evaluated, 1 in progress, 2 done */

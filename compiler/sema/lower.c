@@ -76,6 +76,7 @@ static void add_param(struct lctx *L, struct ast_node *d)
         b->kind = BK_VALUE;
         b->val = (struct val){fold_const(L->a, v->num), v->dim, VK_NUM, NULL};
     } else if (ov && ov->value->kind != AST_LIST && ov->value->kind != AST_RANGE) {
+        b->decl = b->expr;
         b->expr = ov->value;
     }
 }

@@ -270,6 +270,18 @@ static void build_axes(struct sema_model *m)
         struct ast_node *variant;
         if (!axis_kind(L, m, ov->name, ov->name_span, &k, &variant, "--set"))
             continue;
+        struct binding *pb = k == SEMA_AXIS_PARAM ? scope_find_local(&L->global, ov->name) : NULL;
+        if (pb && pb->decl) {
+            /* --set N=100 mV on a dimensionless N: say so at the command line, not at every use of N */
+            struct val want = check_expr(L, pb->at, pb->decl);
+            struct val got = check_binding(L, pb, ov->name_span);
+            if (want.ir && got.ir && want.kind == VK_NUM && got.kind == VK_NUM && !unit_dim_eq(want.dim, got.dim)) {
+                char a[96], b[96];
+                diag_error(m->d, ov->value->span, "--set %s: the value is %s, but '%s' is %s", ov->name,
+                           unit_dim_name(got.dim, a, sizeof a), ov->name, unit_dim_name(want.dim, b, sizeof b));
+                diag_note(m->d, pb->span, "'%s' declared here", ov->name);
+            }
+        }
         if (ov->value->kind == AST_LIST || ov->value->kind == AST_RANGE || k == SEMA_AXIS_TRIAL) {
             /* a list for a name that is not swept: make it an axis (the natural reading of --set N=[..]) */
             struct sema_axis *ax = arena_alloc(m->a, sizeof *ax);

@@ -54,6 +54,8 @@ expect "--set variant list with a bad alternative" 1 "<command line>:1:15: error
     "$BALNET" check models/paper/cancellation.bn --set "syn=[current, bogus]"
 n=$("$BALNET" check models/paper/cancellation.bn --set "syn=[current, bogus]" 2>&1 | grep -c "is not an alternative")
 [ "$n" = 1 ] && pass "bad variant alternative reported once" || fail "bad variant alternative reported $n times"
+expect "--set value of the wrong dimension for a param" 1 "<command line>:1:3: error: --set N: the value is voltage (mV), but 'N' is dimensionless" "note: 'N' declared here" -- \
+    "$BALNET" check $COBA --set N=100mV
 expect "--set unknown unit" 1 "<command line>:1:12: error: unknown unit 'xyz'" -- \
     "$BALNET" check $COBA --set "duration=5 xyz"
 expect "--set wrong dimension" 1 "<command line>:1:10: error: duration must be time (ms) but is voltage (mV)" -- \
