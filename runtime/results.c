@@ -40,8 +40,7 @@ struct res {
     pthread_mutex_t lock;
 };
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
+bool res_fail(char *err, size_t errlen, const char *fmt, ...)
 {
     if (err && errlen) {
         va_list ap;
@@ -66,13 +65,13 @@ static bool mkdirs(const char *dir, char *err, size_t errlen)
 {
     char *p = strdup(dir);
     if (!p)
-        return fail(err, errlen, "out of memory");
+        return res_fail(err, errlen, "out of memory");
     for (char *s = p + 1;; s++) {
         if (*s == '/' || *s == 0) {
             char c = *s;
             *s = 0;
             if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                fail(err, errlen, "cannot create %s: %s", p, strerror(errno));
+                res_fail(err, errlen, "cannot create %s: %s", p, strerror(errno));
                 free(p);
                 return false;
             }
@@ -84,7 +83,7 @@ static bool mkdirs(const char *dir, char *err, size_t errlen)
     free(p);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return fail(err, errlen, "%s is not a directory", dir);
+        return res_fail(err, errlen, "%s is not a directory", dir);
     return true;
 }
 
@@ -140,23 +139,23 @@ static bool write_atomic(const char *dir, const char *name, const char *data, si
     char *tmp = path_join(dir, tmpname), *dst = path_join(dir, name);
     bool ok = false;
     if (!tmp || !dst) {
-        fail(err, errlen, "out of memory");
+        res_fail(err, errlen, "out of memory");
         goto out;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0) {
-        fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        res_fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     if (!write_full(fd, data, n) || fsync(fd) != 0) {
-        fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        res_fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);
         goto out;
     }
     close(fd);
     if (rename(tmp, dst) != 0) {
-        fail(err, errlen, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
+        res_fail(err, errlen, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
         unlink(tmp);
         goto out;
     }
@@ -375,7 +374,7 @@ static bool resume_points(struct res *r, const char *path, char *err, size_t err
     size_t len;
     char *text = res_read_all(path, &len);
     if (!text)
-        return fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return res_fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
     struct sbuf h = {0};
     header_line(&h, (const char *const *)r->axes, r->naxes);
     bool ok = true;
@@ -389,7 +388,7 @@ static bool resume_points(struct res *r, const char *path, char *err, size_t err
             return ok;
         }
         *nl = 0;
-        ok = fail(err, errlen, "results in %s have the columns \"%s\", this sweep writes \"%.*s\"", r->dir, text,
+        ok = res_fail(err, errlen, "results in %s have the columns \"%s\", this sweep writes \"%.*s\"", r->dir, text,
                   h.n ? (int)h.n - 1 : 0, h.p ? h.p : "");
         free(text);
         free(h.p);
@@ -425,7 +424,7 @@ static bool resume_points(struct res *r, const char *path, char *err, size_t err
             }
         }
         if (truncate(path, (off_t)keep) != 0) {
-            ok = fail(err, errlen, "cannot repair %s: %s", path, strerror(errno));
+            ok = res_fail(err, errlen, "cannot repair %s: %s", path, strerror(errno));
             free(text);
             free(h.p);
             return ok;
@@ -467,7 +466,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
         return NULL;
     struct res *r = calloc(1, sizeof *r);
     if (!r) {
-        fail(err, errlen, "out of memory");
+        res_fail(err, errlen, "out of memory");
         return NULL;
     }
     r->fd = -1;
@@ -487,7 +486,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     struct stat st;
     bool exists = stat(path, &st) == 0;
     if (exists && !resume) {
-        fail(err, errlen, "%s already holds results (points.csv); use --resume to finish them, or another --out",
+        res_fail(err, errlen, "%s already holds results (points.csv); use --resume to finish them, or another --out",
              dir);
         goto fail_path;
     }
@@ -499,11 +498,11 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
         free(jpath);
         free(json);
         if (!old) {
-            fail(err, errlen, "cannot resume %s: run.json with the model hash is missing", dir);
+            res_fail(err, errlen, "cannot resume %s: run.json with the model hash is missing", dir);
             goto fail_path;
         }
         if (strcmp(old, r->hash) != 0) {
-            fail(err, errlen, "results in %s come from a different model (hash %s, this model %s)", dir, old,
+            res_fail(err, errlen, "results in %s come from a different model (hash %s, this model %s)", dir, old,
                  r->hash);
             free(old);
             goto fail_path;
@@ -522,7 +521,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     }
     r->fd = open(path, O_WRONLY | O_APPEND);
     if (r->fd < 0) {
-        fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        res_fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
         goto fail_path;
     }
     free(path);
@@ -532,7 +531,7 @@ fail_path:
     res_free(r);
     return NULL;
 oom:
-    fail(err, errlen, "out of memory");
+    res_fail(err, errlen, "out of memory");
     res_free(r);
     return NULL;
 }
@@ -591,7 +590,7 @@ bool res_append_point(struct res *r, int point, const char *const *axis_values, 
     }
     if (b.oom) {
         free(b.p);
-        return fail(err, errlen, "out of memory writing point %d trial %d", point, trial);
+        return res_fail(err, errlen, "out of memory writing point %d trial %d", point, trial);
     }
     pthread_mutex_lock(&r->lock);
     bool ok = true;
@@ -601,7 +600,7 @@ bool res_append_point(struct res *r, int point, const char *const *axis_values, 
         int e = errno;
         if (before >= 0 && ftruncate(r->fd, before) == 0)
             fsync(r->fd);   /* the block is gone entirely rather than torn */
-        ok = fail(err, errlen, "cannot write %s/points.csv: %s", r->dir, strerror(e));
+        ok = res_fail(err, errlen, "cannot write %s/points.csv: %s", r->dir, strerror(e));
     }
     if (ok) {
         mark_done(r, point, trial);
@@ -712,7 +711,7 @@ bool res_write_json(const char *dir, const char *model_hash, const char *const *
     host_json(&b);
     items_json(&b, dir);
     sb_puts(&b, "}\n");
-    bool ok = !b.oom ? write_atomic(dir, "run.json", b.p, b.n, err, errlen) : fail(err, errlen, "out of memory");
+    bool ok = !b.oom ? write_atomic(dir, "run.json", b.p, b.n, err, errlen) : res_fail(err, errlen, "out of memory");
     free(b.p);
     return ok;
 }
@@ -742,7 +741,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
     char *text = path ? res_read_all(path, &len) : NULL;
     free(path);
     if (!text)
-        return fail(err, errlen, "cannot read %s/points.csv", r->dir);
+        return res_fail(err, errlen, "cannot read %s/points.csv", r->dir);
     size_t nlines = 0;
     for (size_t i = 0; i < len; i++)
         nlines += text[i] == '\n';
@@ -751,7 +750,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
     if (!lines || !hdr_end) {
         free(lines);
         free(text);
-        return fail(err, errlen, "cannot sort %s/points.csv", r->dir);
+        return res_fail(err, errlen, "cannot sort %s/points.csv", r->dir);
     }
     size_t n = 0, hdr = (size_t)(hdr_end - text) + 1;
     for (size_t i = hdr; i < len;) {
@@ -771,7 +770,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
         sb_add(&b, text + lines[k].off, lines[k].len);
     bool ok = !b.oom && write_atomic(r->dir, "points.csv", b.p, b.n, err, errlen);
     if (b.oom)
-        fail(err, errlen, "out of memory");
+        res_fail(err, errlen, "out of memory");
     free(b.p);
     free(lines);
     free(text);
@@ -781,7 +780,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
 bool res_close(struct res *r, const struct res_run_info *info, bool ok, char *err, size_t errlen)
 {
     if (!r)
-        return fail(err, errlen, "no results folder");
+        return res_fail(err, errlen, "no results folder");
     if (r->fd >= 0) {
         fsync(r->fd);
         close(r->fd);

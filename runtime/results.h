@@ -81,6 +81,8 @@ bool res_plot(const char *dir, char *err, size_t errlen);
  * significant digits, unit in the header). */
 bool res_summary(FILE *out, const char *dir);
 
+/* Writes a message into err (when given) and returns false: the error convention of this module. */
+bool res_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A whole file, NUL-terminated, *len its size; NULL when unreadable or out of memory (errno tells). */
 char *res_read_all(const char *path, size_t *len);
 

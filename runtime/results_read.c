@@ -17,17 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
 
 /* Splits the line starting at *p into fields, unquoting in place; returns the field count (up to max) and
  * advances *p past the line break.  Quoted fields may hold commas, quotes ("") and line breaks. */
@@ -113,8 +102,8 @@ bool res_table_read(const char *path, struct res_table *t, char *err, size_t err
     errno = 0;
     char *text = res_read_all(path, &len);
     if (!text)
-        return errno && errno != ENOMEM ? fail(err, errlen, "cannot read %s: %s", path, strerror(errno))
-                                        : fail(err, errlen, "out of memory reading %s", path);
+        return errno && errno != ENOMEM ? res_fail(err, errlen, "cannot read %s: %s", path, strerror(errno))
+                                        : res_fail(err, errlen, "out of memory reading %s", path);
     /* a torn last line (a crash mid-append; res_open repairs the file itself) is not data */
     if (len && text[len - 1] != '\n') {
         while (len && text[len - 1] != '\n')
@@ -133,7 +122,7 @@ bool res_table_read(const char *path, struct res_table *t, char *err, size_t err
     if (nf < 6 || nf > MAXF || strcmp(fields[0], "point") != 0 || strcmp(fields[nf - 5], "trial") != 0 ||
         strcmp(fields[nf - 1], "unit") != 0) {
         res_table_free(t);
-        return fail(err, errlen, "%s is not a balnet points.csv (header)", path);
+        return res_fail(err, errlen, "%s is not a balnet points.csv (header)", path);
     }
     t->naxes = nf - 6;
     t->axes = malloc(sizeof(char *) * (size_t)(t->naxes + 1));
@@ -142,7 +131,7 @@ bool res_table_read(const char *path, struct res_table *t, char *err, size_t err
     if (!t->axes || !t->rows || !axis_store) {
         free(axis_store);
         res_table_free(t);
-        return fail(err, errlen, "out of memory reading %s", path);
+        return res_fail(err, errlen, "out of memory reading %s", path);
     }
     for (int a = 0; a < t->naxes; a++)
         t->axes[a] = fields[1 + a];
@@ -205,14 +194,14 @@ bool res_scaling(const char *dir, char *err, size_t errlen)
     struct res_table t;
     bool ok = false;
     if (!in || !tmp || !out) {
-        fail(err, errlen, "out of memory");
+        res_fail(err, errlen, "out of memory");
         goto done;
     }
     if (!res_table_read(in, &t, err, errlen))
         goto done;
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        res_fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         res_table_free(&t);
         goto done;
     }
@@ -222,7 +211,7 @@ bool res_scaling(const char *dir, char *err, size_t errlen)
     ok = fclose(f) == 0 && ok;
     res_table_free(&t);
     if (!ok || rename(tmp, out) != 0) {
-        ok = fail(err, errlen, "cannot write %s: %s", out, strerror(errno));
+        ok = res_fail(err, errlen, "cannot write %s: %s", out, strerror(errno));
         unlink(tmp);
     }
 done:
@@ -236,7 +225,7 @@ bool res_plot(const char *dir, char *err, size_t errlen)
 {
     char *in = join(dir, "points.csv");
     if (!in)
-        return fail(err, errlen, "out of memory");
+        return res_fail(err, errlen, "out of memory");
     struct res_table t;
     bool ok = res_table_read(in, &t, err, errlen);
     free(in);
