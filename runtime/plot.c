@@ -114,7 +114,8 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
     safe_name(s2, sizeof s2, pr->population);
     safe_name(s3, sizeof s3, t->axes[a]);
     snprintf(base, sizeof base, "%s_%s_vs_%s", s1, s2, s3);
-    snprintf(path, sizeof path, "%s/%s.dat", c->pdir, base);
+    if ((size_t)snprintf(path, sizeof path, "%s/%s.dat", c->pdir, base) >= sizeof path)
+        return fail(err, errlen, "results folder path too long: %s", c->pdir) == 0;
     FILE *dat = fopen(path, "w");
     if (!dat)
         return fail(err, errlen, "cannot write %s: %s", path, strerror(errno)) == 0;
@@ -171,7 +172,8 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
         unlink(path);
         return true;
     }
-    snprintf(path, sizeof path, "%s/%s.gp", c->pdir, base);
+    if ((size_t)snprintf(path, sizeof path, "%s/%s.gp", c->pdir, base) >= sizeof path)
+        return fail(err, errlen, "results folder path too long: %s", c->pdir) == 0;
     FILE *gp = fopen(path, "w");
     if (!gp)
         return fail(err, errlen, "cannot write %s: %s", path, strerror(errno)) == 0;
