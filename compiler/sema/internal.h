@@ -191,7 +191,16 @@ struct val lower_gsyn(struct lctx *L, struct lpop *p, struct span use);
 struct val lower_time(struct lctx *L, struct lpop *p, struct span use);
 struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *call);
 bool lower_is_stat_name(const char *name);
-/* rate_trace, trace, raster: recordings, which are not values (lower.c). */
+/* The global declarations of a point, by kind (the taken branches of `if`). */
+struct gdecls {
+    struct ptrvec neurons, synapses, pops, inputs, connects, records, simulates, sweeps;
+};
+/* Shared by lower.c and lower_record.c. */
+struct lpop *lower_pop_find(struct lctx *L, const char *name);
+int lower_input_find(struct lctx *L, const char *name);
+void lower_unknown_in(struct lctx *L, struct span at, const char *what, const char *name, struct ptrvec *v);
+void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *rec);   /* lower_record.c */
+/* rate_trace, trace, raster: recordings, which are not values (lower_record.c). */
 bool lower_is_recording_name(const char *name);
 
 /* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
