@@ -86,9 +86,17 @@ void rt_ring_free(struct rt_ring *r)
     r->buf = NULL;
 }
 
-void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int64_t hi)
+void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int64_t hi, bool single)
 {
     double *slot = r->buf + (step % r->len) * r->size;
+    if (single) {
+        float *fv = (float *)var;
+        for (int64_t i = lo; i < hi; i++) {
+            fv[i] += (float)slot[i];
+            slot[i] = 0.0;
+        }
+        return;
+    }
     for (int64_t i = lo; i < hi; i++) {
         var[i] += slot[i];
         slot[i] = 0.0;
@@ -167,8 +175,8 @@ bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds)
     }
 #define FILTER(c, whole, t, lo, hi) (!(whole) && !(c)->sorted && ((int64_t)(t) < (lo) || (int64_t)(t) >= (hi)))
 
-#define DEFINE_NOW(NAME, TGT, LOWER, WEXPR)                                                               \
-    static void NAME(const struct rt_conn *c, const TGT *tg, double *var, double scale, const uint32_t *idx, \
+#define DEFINE_NOW(NAME, TGT, LOWER, VT, WEXPR)                                                           \
+    static void NAME(const struct rt_conn *c, const TGT *tg, VT *var, double scale, const uint32_t *idx,  \
                      int64_t n, int64_t lo, int64_t hi, int tid)                                          \
     {                                                                                                     \
         double sw = scale * c->wconst;                                                                    \
@@ -181,28 +189,38 @@ bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds)
             ROW_RANGE(LOWER, c, tg, idx[s], lo, hi, whole, b, e)                                          \
             if (whole || c->sorted) {                                                                     \
                 for (int64_t k = b; k < e; k++)                                                           \
-                    var[tg[k]] += WEXPR;                                                                  \
+                    var[tg[k]] += (VT)(WEXPR);                                                            \
             } else {                                                                                      \
                 for (int64_t k = b; k < e; k++)                                                           \
                     if (!FILTER(c, whole, tg[k], lo, hi))                                                 \
-                        var[tg[k]] += WEXPR;                                                              \
+                        var[tg[k]] += (VT)(WEXPR);                                                        \
             }                                                                                             \
         }                                                                                                 \
     }
-DEFINE_NOW(now_const16, uint16_t, lower16, sw)
-DEFINE_NOW(now_const32, uint32_t, lower32, sw)
-DEFINE_NOW(now_w16, uint16_t, lower16, scale * (double)c->w[k])
-DEFINE_NOW(now_w32, uint32_t, lower32, scale * (double)c->w[k])
+DEFINE_NOW(now_const16, uint16_t, lower16, double, sw)
+DEFINE_NOW(now_const32, uint32_t, lower32, double, sw)
+DEFINE_NOW(now_w16, uint16_t, lower16, double, scale * (double)c->w[k])
+DEFINE_NOW(now_w32, uint32_t, lower32, double, scale * (double)c->w[k])
+/* precision single: float target columns, each addition rounded to float */
+DEFINE_NOW(nowf_const16, uint16_t, lower16, float, sw)
+DEFINE_NOW(nowf_const32, uint32_t, lower32, float, sw)
+DEFINE_NOW(nowf_w16, uint16_t, lower16, float, scale * (double)c->w[k])
+DEFINE_NOW(nowf_w32, uint32_t, lower32, float, scale * (double)c->w[k])
 
 void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
-                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid)
+                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid, bool single)
 {
     if (n == 0 || c->nsyn == 0)
         return;
     for (int i = 0; i < p->nincs; i++) {
         double *var = post_vars[p->incs[i].var];
+        float *fvar = (float *)var;
         double scale = p->incs[i].scale;
-        if (c->t16)
+        if (single && c->t16)
+            (c->w ? nowf_w16 : nowf_const16)(c, c->t16, fvar, scale, idx, n, lo, hi, tid);
+        else if (single)
+            (c->w ? nowf_w32 : nowf_const32)(c, c->t32, fvar, scale, idx, n, lo, hi, tid);
+        else if (c->t16)
             (c->w ? now_w16 : now_const16)(c, c->t16, var, scale, idx, n, lo, hi, tid);
         else
             (c->w ? now_w32 : now_const32)(c, c->t32, var, scale, idx, n, lo, hi, tid);

@@ -62,8 +62,9 @@ struct rt_ring {
 bool rt_ring_init(struct rt_ring *r, int len, int64_t size);
 void rt_ring_free(struct rt_ring *r);
 /* var[i] += slot(step)[i]; slot(step)[i] = 0. */
-/* Adds slot `step` of targets [lo, hi) into var and clears it. */
-void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int64_t hi);
+/* Adds slot `step` of targets [lo, hi) into var and clears it.  `single`: var is a float column
+ * (precision single, compiler/ir/ir.h), which receives each addition rounded to float. */
+void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int64_t hi, bool single);
 
 /* Indices of the set flags of flags[0..n) in increasing order; returns their number.  flags must be
  * readable up to a multiple of 8 bytes (padding zero): all-zero 8-byte words are skipped. */
@@ -81,7 +82,7 @@ bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds);
 /* Constant-delay delivery of n spikes (source indices) through c: post_vars are the target population's
  * variable columns. */
 void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
-                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid);
+                    const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid, bool single);
 /* Per-synapse-delay delivery of the spikes of step `step`: rings[i] is the ring of p->incs[i].var. */
 void rt_deliver_ring(const struct rt_conn *c, const struct ir_proj *p, struct rt_ring *const *rings,
                      int64_t step, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid);

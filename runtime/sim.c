@@ -201,6 +201,11 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
                 if (!isfinite(col[n]))
                     return errf(err, errlen, "population %s: initial value of %s of neuron %lld is %g", p->name,
                                 p->vars[k].name, (long long)n, col[n]);
+            /* precision single: the column becomes a float array in its own first half.  Converting front
+             * to back is safe: float n overwrites bytes of double n/2, which has been read already. */
+            if (p->single)
+                for (int64_t n = 0; n < p->size; n++)
+                    ((float *)col)[n] = (float)col[n];
         }
     }
     return true;
@@ -301,7 +306,7 @@ static void region(void *arg, int tid, int nt)
             continue;
         if (!c->d) {
             const uint32_t *idx = rt_spikeq_get(q, t - c->dconst, &n);
-            rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi, tid);
+            rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi, tid, m->pops[p->post.index].single);
         } else {
             const uint32_t *idx = rt_spikeq_get(q, t - 1, &n);
             if (n > 0)
@@ -316,7 +321,7 @@ static void region(void *arg, int tid, int nt)
         struct popstate *ps = &s->ps[i];
         for (int k = 0; s->ring_of[i] && k < m->pops[i].nvars; k++)
             if (s->ring_of[i][k].buf)
-                rt_ring_drain(&s->ring_of[i][k], t, ps->vars[k], b, e);
+                rt_ring_drain(&s->ring_of[i][k], t, ps->vars[k], b, e, m->pops[i].single);
     }
     for (int i = 0; i < m->npops; i++) {
         int64_t b, e;
@@ -337,10 +342,11 @@ static bool check_finite(struct sim *s, int64_t t, char *err, size_t errlen)
         const struct ir_pop *p = &m->pops[i];
         for (int k = 0; k < p->nvars; k++) {
             const double *col = s->ps[i].vars[k];
+            const float *fcol = (const float *)col;
             for (int64_t n = 0; n < p->size; n++)
-                if (!isfinite(col[n]))
+                if (p->single ? !isfinite(fcol[n]) : !isfinite(col[n]))
                     return errf(err, errlen, "population %s: variable %s of neuron %lld is %s at t = %.1f ms (step %lld)",
-                                p->name, p->vars[k].name, (long long)n, isnan(col[n]) ? "NaN" : "infinite",
+                                p->name, p->vars[k].name, (long long)n, (p->single ? isnan(fcol[n]) : isnan(col[n])) ? "NaN" : "infinite",
                                 (double)t * m->dt, (long long)t);
         }
     }

@@ -31,7 +31,7 @@ struct cg_emitter {
     LLVMContextRef ctx;
     LLVMModuleRef mod;
     LLVMBuilderRef b;
-    LLVMTypeRef f64, i1, i8, i64, ptr;
+    LLVMTypeRef f64, f32, i1, i8, i64, ptr;
     LLVMValueRef libm[CG_LIBM_COUNT];  /* declared lazily */
     LLVMTypeRef libm_ty[CG_LIBM_COUNT];
     struct diags *d;

@@ -44,10 +44,13 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
     }
     LLVMValueRef zero = LLVMConstReal(em->f64, 0.0);
 
-    /* 1. load */
+    /* 1. load (precision single: float columns, widened exactly to double) */
+    LLVMTypeRef elt = p->single ? em->f32 : em->f64;
     for (int k = 0; k < nv; k++) {
-        addr[k] = LLVMBuildInBoundsGEP2(B, em->f64, cols[k], &i, 1, "");
-        s[k] = n[k] = LLVMBuildLoad2(B, em->f64, addr[k], p->vars[k].name ? p->vars[k].name : "");
+        addr[k] = LLVMBuildInBoundsGEP2(B, elt, cols[k], &i, 1, "");
+        s[k] = n[k] = LLVMBuildLoad2(B, elt, addr[k], p->vars[k].name ? p->vars[k].name : "");
+        if (p->single)
+            s[k] = n[k] = LLVMBuildFPExt(B, s[k], em->f64, "");
     }
 
     /* 2. updates from the old values; frozen ones hold while s[refr] > 0 */
@@ -104,7 +107,7 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
     /* 6. store what may have changed, and the spike flag */
     for (int k = 0; k < nv; k++)
         if (n[k] != s[k])
-            LLVMBuildStore(B, n[k], addr[k]);
+            LLVMBuildStore(B, p->single ? LLVMBuildFPTrunc(B, n[k], em->f32, "") : n[k], addr[k]);
     LLVMValueRef flag = LLVMBuildInBoundsGEP2(B, em->i8, spiked, &i, 1, "");
     LLVMBuildStore(B, LLVMBuildZExt(B, spike, em->i8, ""), flag);
 

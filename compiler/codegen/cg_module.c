@@ -102,13 +102,13 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diag
     struct cg_emitter em = {.ctx = cm->ctx, .mod = cm->mod, .d = d};
     em.b = LLVMCreateBuilderInContext(cm->ctx);
     em.f64 = LLVMDoubleTypeInContext(cm->ctx);
+    em.f32 = LLVMFloatTypeInContext(cm->ctx);
     em.i1 = LLVMInt1TypeInContext(cm->ctx);
     em.i8 = LLVMInt8TypeInContext(cm->ctx);
     em.i64 = LLVMInt64TypeInContext(cm->ctx);
     em.ptr = LLVMPointerTypeInContext(cm->ctx, 0);
     bool ok = true;
-    /* TODO(integration): `precision = single` (IR_SINGLE) still computes in double; the kernel ABI has
-     * double columns (ir/ir.h), so single precision needs float columns in the runtime first. */
+    /* `precision = single` is per population (ir_pop.single): float columns, arithmetic in double. */
     for (int i = 0; i < m->npops && ok; i++)
         ok = cg_emit_kernel(&em, &m->pops[i], i, cm->names[i]);
     LLVMDisposeBuilder(em.b);

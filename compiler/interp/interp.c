@@ -61,12 +61,18 @@ static void interp_run(void *ctxp, double *const *vars, double *const *obs, uint
     const struct ir_pop *p = ctx->pop;
     /* Per-call scratch on the stack (a VLA of at least one element): concurrent calls share nothing. */
     double s[p->nvars + 1], n[p->nvars + 1], o[p->nobs + 1];
+    /* precision single: the columns hold floats, widened on load and rounded on store (ir.h) */
+    float *const *fv = (float *const *)vars;
     for (int64_t i = begin; i < end; i++) {
         for (int k = 0; k < p->nvars; k++)          /* 1. load */
-            s[k] = vars[k][i];
+            s[k] = p->single ? (double)fv[k][i] : vars[k][i];
         bool spike = interp_step(p, s, n, o);
-        for (int k = 0; k < p->nvars; k++)          /* 6. store */
-            vars[k][i] = n[k];
+        for (int k = 0; k < p->nvars; k++) {        /* 6. store */
+            if (p->single)
+                fv[k][i] = (float)n[k];
+            else
+                vars[k][i] = n[k];
+        }
         spiked[i] = spike;
         for (int j = 0; j < p->nobs; j++)
             obs[j][i] = o[j];

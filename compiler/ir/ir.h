@@ -14,7 +14,8 @@
  *
  * Kernel semantics (identical in JIT and interpreter, and the reason this IR is so small):
  *   for each neuron i in [begin, end), one time step:
- *     1. load  s[k] = vars[k][i]                      for every variable k
+ *     1. load  s[k] = vars[k][i]                      for every variable k (float columns widened when
+ *                                                     pop.single; step 6 then rounds to float)
  *     2. next  n[k] = update[k].next(s)               for every variable with an update,
  *                                                     all evaluated from the OLD values s (Jacobi order)
  *        refractory: while s[refr] > 0, variables with update.frozen keep n[k] = s[k], or take
@@ -164,6 +165,9 @@ struct ir_pop {
     double refr_steps;     /* refractory period in steps, rounded to nearest (>= 1 when present) */
     struct ir_observable *obs; int nobs;
     int v_var;             /* the membrane potential (for guards and V statistics); -1: none */
+    bool single;           /* `precision = single`: the variable columns hold floats; each step loads them
+                            * into doubles, computes in double and rounds the stored results to float
+                            * (both engines identically); observables and statistics stay double */
     struct span span;
 };
 

@@ -237,9 +237,7 @@ static bool sim_setting(struct lctx *L, const char *name, struct ast_node *value
         } else if (!strcmp(value->name.id, "double")) {
             L->ir->precision = IR_DOUBLE;
         } else if (!strcmp(value->name.id, "single")) {
-            /* Refused rather than silently run in double: the numbers must say what they are. */
-            diag_error(L->d, value->span, "precision single is not implemented yet (state is kept in double)");
-            return false;
+            L->ir->precision = IR_SINGLE;
         } else {
             diag_error(L->d, value->span, "unknown precision '%s' (double, single)", value->name.id);
             return false;
@@ -1202,6 +1200,7 @@ static void finish_pop(struct lctx *L, struct lpop *p)
     for (int i = 0; i < ip->nobs; i++)
         ip->obs[i] = *(struct ir_observable *)p->obs.items[i];
     ip->v_var = p->v_var;
+    ip->single = L->ir->precision == IR_SINGLE;
 }
 
 /* The same neuron is lowered once per population, so an error in its body would be reported once per

@@ -62,7 +62,7 @@ static struct ast_node *find_variant(struct sema_model *m, struct ast_node **ite
 static bool is_sim_name(const char *n)
 {
     return !strcmp(n, "dt") || !strcmp(n, "duration") || !strcmp(n, "burn_in") || !strcmp(n, "seed") ||
-           !strcmp(n, "method");
+           !strcmp(n, "method") || !strcmp(n, "precision");
 }
 
 /* Evaluates the value list of an axis (LIST, RANGE or single expression) into ax->values. */
