@@ -171,8 +171,8 @@ bool rt_input_read_csv(const char *path, int64_t size, double dt, int64_t nsteps
         }
         *comma = 0;
         char *a = trim(s), *b = trim(comma + 1);
-        long long neuron;
-        double t;
+        long long neuron = 0;
+        double t = 0;
         bool na = parse_neuron(a, &neuron), nb = parse_time(b, &t);
         if (!seen_data && !na && !nb) {   /* a header line such as "neuron,time_ms" */
             seen_data = true;
