@@ -85,4 +85,16 @@ static inline const struct ir_update *find_update(const struct ir_pop *p, int va
     return NULL;
 }
 
+
+/* Analyses text and asserts that it fails with `want` somewhere in the rendered diagnostics. */
+static inline void expect_error(const char *text, const char *want)
+{
+    struct sema_fixture *f = fixture_analyse(text, NULL, 0);
+    if (!strstr(f->errors, want))
+        fprintf(stderr, "wanted \"%s\" in:\n%s", want, f->errors ? f->errors : "(no diagnostics)");
+    assert_null(f->model);
+    assert_non_null(strstr(f->errors, want));
+    fixture_free(f);
+}
+
 #endif

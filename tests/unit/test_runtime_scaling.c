@@ -13,21 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-struct rng {
-    uint64_t s;
-};
-static uint64_t rng_u64(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 2685821657736338717ull;
-}
-static double rng_unif(struct rng *r) { return ((double)(rng_u64(r) >> 11) + 0.5) * 0x1.0p-53; }
-static double rng_normal(struct rng *r)
-{
-    return sqrt(-2 * log(rng_unif(r))) * cos(2 * M_PI * rng_unif(r));
-}
+#include "test_rng.h"
 
 static void test_betai(void **state)
 {

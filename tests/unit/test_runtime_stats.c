@@ -17,23 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- a tiny deterministic RNG (xorshift64*, Vigna 2016) ------------------------------------------ */
-struct rng {
-    uint64_t s;
-};
-static uint64_t rng_u64(struct rng *r)
-{
-    r->s ^= r->s >> 12;
-    r->s ^= r->s << 25;
-    r->s ^= r->s >> 27;
-    return r->s * 2685821657736338717ull;
-}
-static double rng_unif(struct rng *r) { return ((double)(rng_u64(r) >> 11) + 0.5) * 0x1.0p-53; }
-static double rng_normal(struct rng *r)
-{
-    double u = rng_unif(r), v = rng_unif(r);
-    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
-}
+#include "test_rng.h"
 
 /* ---- hand-built models -------------------------------------------------------------------------- */
 

@@ -10,16 +10,6 @@
 
 #include "sema_helpers.h"
 
-/* Analyses text and asserts that it fails with `want` somewhere in the rendered diagnostics. */
-static void expect_error(const char *text, const char *want)
-{
-    struct sema_fixture *f = fixture_analyse(text, NULL, 0);
-    if (!strstr(f->errors, want))
-        fprintf(stderr, "wanted \"%s\" in:\n%s", want, f->errors);
-    assert_null(f->model);
-    assert_non_null(strstr(f->errors, want));
-    fixture_free(f);
-}
 
 #define NEURON "neuron n {\n param tau = 10 ms, V_th = -50 mV\n state V = -70 mV\n"
 

@@ -218,15 +218,6 @@ static void test_lower_errors(void **st)
     fixture_free(f);
 }
 
-static void expect_error(const char *text, const char *want)
-{
-    struct sema_fixture *f = fixture_analyse(text, NULL, 0);
-    if (!strstr(f->errors, want))
-        fprintf(stderr, "wanted \"%s\" in:\n%s", want, f->errors);
-    assert_null(f->model);
-    assert_non_null(strstr(f->errors, want));
-    fixture_free(f);
-}
 
 #define HEAD "import lif\nvariant syn = a | b\nparam N = 10\nrecord E, all: rate, v_mean = mean(V)\n"
 /* E_L from the point syn = a, used at syn = b only (so that syn = a itself lowers) */
