@@ -90,10 +90,11 @@ static inline const struct ir_update *find_update(const struct ir_pop *p, int va
 static inline void expect_error(const char *text, const char *want)
 {
     struct sema_fixture *f = fixture_analyse(text, NULL, 0);
-    if (!strstr(f->errors, want))
-        fprintf(stderr, "wanted \"%s\" in:\n%s", want, f->errors ? f->errors : "(no diagnostics)");
+    const char *errs = f->errors ? f->errors : "";
+    if (!strstr(errs, want))
+        fputs(want, stderr), fputs(" was wanted in:\n", stderr), fputs(errs, stderr);
     assert_null(f->model);
-    assert_non_null(strstr(f->errors, want));
+    assert_non_null(strstr(errs, want));
     fixture_free(f);
 }
 
