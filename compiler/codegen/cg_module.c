@@ -115,6 +115,14 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diag
     return ok;
 }
 
+/* Keep in step with run_pipeline's options and cg_host_machine's settings: cached kernels are looked up by
+ * it (codegen.h), so an unchanged id after a change here would hand out code built the old way. */
+const char *cg_pipeline_id(void)
+{
+    return "default<O3> loop-vectorize slp-vectorize unroll interleave; codegen=aggressive reloc=pic "
+           "code-model=jit-default";
+}
+
 /* The new pass manager on the host target.  No fast-math anywhere: the passes only see the flags we set,
  * and we set none. */
 static bool run_pipeline(struct cg_module *cm, const char *pipeline, LLVMTargetMachineRef host, struct diags *d)

@@ -38,6 +38,11 @@ struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, 
  * failed (cannot happen for the fixed O3 pipeline short of an LLVM bug; the module is then unoptimised). */
 bool cg_optimise(struct cg_module *cm);
 
+/* Everything after the LLVM IR that decides the machine code: the pass pipeline with its options and the
+ * host target machine's settings (not the CPU, which the caller reads from the machine).  Part of the key
+ * of the kernel cache (jit/jit_cache.h), so a change here must change this string. */
+const char *cg_pipeline_id(void);
+
 /* The module's textual LLVM IR (after optimisation), for `balnet dump --emit=llvm`. */
 void cg_print(FILE *out, const struct cg_module *cm);
 

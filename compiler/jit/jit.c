@@ -1,5 +1,10 @@
 /*
- * jit.c - ORC LLJIT wrapper.
+ * jit.c - ORC LLJIT wrapper, and the whole way from an IR model to callable kernels.
+ *
+ * jit_compile_model: build the unoptimised module; with the cache on, hash its text and look the object up
+ * (jit_cache.h); on a hit add that object to a new LLJIT, on a miss run O3, emit an object file with the
+ * host target machine (cg_host_machine, the same settings the LLJIT's own compiler would use), store it,
+ * and add that same object.  So hit, miss and cache off all run one kind of machine code.
  *
  * Ownership and dispose order:
  *   - cg_build creates a ThreadSafeContext (owning an LLVMContext) and a module in it (cg_module.c).
@@ -8,20 +13,27 @@
  *     LLVMOrcLLJITAddLLVMIRModule, which takes it in every case.  From then on the LLJIT owns module,
  *     context and the machine code compiled from them.
  *   - jit_free disposes the LLJIT, which frees all of it.  Kernel pointers die with it.
+ *   - Object path: compile_object takes module and context out of the cg_module, emits, and disposes the
+ *     module, then the context.  LLVMOrcLLJITAddObjectFile takes the object's memory buffer in every case.
  * A target machine created for the builder is owned by the JITTargetMachineBuilder, which the LLJIT
  * builder owns, which LLVMOrcCreateLLJIT consumes.
  * Must not: print or exit; errors go to diags.
  */
 #include "jit/jit.h"
 
+#include "jit/jit_cache.h"
+
 #include "codegen/cg_llvm.h"
 
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
+#include <llvm/Config/llvm-config.h>   /* LLVM_VERSION_STRING, for the cache key */
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 struct jit {
@@ -158,35 +170,168 @@ void jit_free(struct jit *j)
     free(j);
 }
 
-bool jit_compile_model(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out, double *compile_ms,
-                       struct diags *d)
+const char *jit_cache_state_name(enum jit_cache_state s)
+{
+    return s == JIT_CACHE_HIT ? "hit" : s == JIT_CACHE_MISS ? "miss" : "off";
+}
+
+/* The cache key: everything the machine code depends on.  The unoptimised module text carries the kernels,
+ * the target triple and the data layout; the rest is what turns that text into machine code: the pass
+ * pipeline and target machine settings (cg_pipeline_id), the CPU and its features, the LLVM release, and
+ * balnet's version and cache format.  Any change of code generation shows up in the module text. */
+static struct jit_hash module_key(const char *text, LLVMTargetMachineRef tm)
+{
+    char *triple = LLVMGetTargetMachineTriple(tm), *cpu = LLVMGetTargetMachineCPU(tm),
+         *features = LLVMGetTargetMachineFeatureString(tm);
+    struct jit_sip s;
+    jit_sip_init(&s, 0x62616c6e65742d6bull, 0x65726e656c733031ull);   /* "balnet-k" "ernels01" */
+    jit_sip_field(&s, JIT_CACHE_MAGIC);
+    jit_sip_field(&s, BN_VERSION);
+    jit_sip_field(&s, LLVM_VERSION_STRING);
+    jit_sip_field(&s, cg_pipeline_id());
+    jit_sip_field(&s, triple);
+    jit_sip_field(&s, cpu);
+    jit_sip_field(&s, features);
+    jit_sip_field(&s, text);
+    LLVMDisposeMessage(triple);
+    LLVMDisposeMessage(cpu);
+    LLVMDisposeMessage(features);
+    return jit_sip_final(&s);
+}
+
+/* The module's text (cg_print into memory); NULL when out of memory. */
+static char *module_text(const struct cg_module *cm)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f)
+        return NULL;
+    cg_print(f, cm);
+    if (fclose(f) != 0) {
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* O3 and machine code for the host: an object file in memory.  Consumes cm.  *opt_ms, *codegen_ms get the
+ * two parts' wall times. */
+static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachineRef tm, double *opt_ms,
+                                          double *codegen_ms, struct diags *d)
 {
     double t0 = now_ms();
-    *out = NULL;
-    struct cg_module *cm = cg_build(m, d);
-    if (!cm)
-        return false;
+    bool ok = cg_optimise(cm);
+    double t1 = now_ms();
+    *opt_ms = t1 - t0;
+    LLVMOrcThreadSafeContextRef tsc;
+    LLVMModuleRef mod = cg_take_module(cm, &tsc);
+    cg_free(cm);
+    LLVMMemoryBufferRef obj = NULL;
+    char *msg = NULL;
+    if (!ok)
+        diag_error(d, SPAN_NONE, "LLVM optimisation failed");
+    else if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &obj)) {
+        diag_error(d, SPAN_NONE, "LLVM code generation failed: %s", msg ? msg : "?");
+        obj = NULL;
+    }
+    LLVMDisposeMessage(msg);
+    *codegen_ms = now_ms() - t1;
+    LLVMDisposeModule(mod);               /* the module before the context that owns its types */
+    LLVMOrcDisposeThreadSafeContext(tsc);
+    return obj;
+}
+
+/* A new LLJIT holding `obj` (consumed), with every population's kernel looked up into kernels_out. */
+static struct jit *load_object(LLVMMemoryBufferRef obj, int npops, struct ir_kernel *kernels_out, struct diags *d)
+{
     struct jit *j = jit_create(d);
     if (!j) {
-        cg_free(cm);
-        return false;
+        LLVMDisposeMemoryBuffer(obj);
+        return NULL;
     }
-    if (!jit_add(j, cm, d)) {
+    LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
+    if (err) {
+        cg_report_error(d, err, "cannot add the kernels to the JIT");
         jit_free(j);
-        return false;
+        return NULL;
     }
-    for (int i = 0; i < m->npops; i++) {
+    for (int i = 0; i < npops; i++) {
         char name[32];
         snprintf(name, sizeof name, "bn_pop_%d", i);
         kernels_out[i].fn = lookup(j, name, d);
         kernels_out[i].ctx = NULL;
         if (!kernels_out[i].fn) {
             jit_free(j);
-            return false;
+            return NULL;
         }
     }
+    return j;
+}
+
+bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out,
+                             struct jit_stats *st, struct diags *d)
+{
+    double t0 = now_ms();
+    struct jit_stats local;
+    st = st ? st : &local;
+    memset(st, 0, sizeof *st);
+    *out = NULL;
+    struct cg_module *cm = cg_build_with(m, NULL, d);   /* unoptimised: its text is the key */
+    if (!cm)
+        return false;
+    st->build_ms = cg_build_ms(cm);
+    LLVMTargetMachineRef tm = cg_host_machine(d);
+    if (!tm) {
+        cg_free(cm);
+        return false;
+    }
+    char dir[4096];
+    bool use_cache = jit_cache_dir(dir, sizeof dir);
+    struct jit_hash key = {0, 0};
+    char *text = use_cache ? module_text(cm) : NULL;
+    use_cache = text != NULL;
+    if (use_cache) {
+        key = module_key(text, tm);
+        free(text);
+        size_t len;
+        void *payload = jit_cache_load(dir, key, &len);
+        st->cache = JIT_CACHE_MISS;
+        if (payload) {
+            /* A verified entry; should LLVM still refuse it (it cannot, short of a key collision), the
+             * kernels are compiled below as on a miss and the entry is overwritten. */
+            struct arena a;
+            struct diags quiet;   /* such a failure is not the user's error */
+            arena_init(&a);
+            diags_init(&quiet, &a);
+            LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, len, "balnet-kernels");
+            free(payload);
+            *out = load_object(obj, m->npops, kernels_out, &quiet);
+            arena_free(&a);
+            if (*out) {
+                st->cache = JIT_CACHE_HIT;
+                cg_free(cm);
+            }
+        }
+    }
+    if (!*out) {
+        LLVMMemoryBufferRef obj = compile_object(cm, tm, &st->opt_ms, &st->codegen_ms, d);
+        if (obj && use_cache)
+            st->stored = jit_cache_store(dir, key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
+        if (obj)
+            *out = load_object(obj, m->npops, kernels_out, d);
+    }
+    LLVMDisposeTargetMachine(tm);
+    st->compile_ms = now_ms() - t0;
+    return *out != NULL;
+}
+
+bool jit_compile_model(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out, double *compile_ms,
+                       struct diags *d)
+{
+    struct jit_stats st;
+    bool ok = jit_compile_model_stats(m, kernels_out, out, &st, d);
     if (compile_ms)
-        *compile_ms = now_ms() - t0;
-    *out = j;
-    return true;
+        *compile_ms = st.compile_ms;
+    return ok;
 }

@@ -29,9 +29,32 @@ ir_kernel_fn jit_lookup(struct jit *j, const char *name);
 /* Disposes the LLJIT and all machine code in it.  NULL is allowed. */
 void jit_free(struct jit *j);
 
-/* Build + optimise + add + look up every population's kernel: kernels_out[i] (m->npops entries, ctx NULL)
- * for population i.  *out receives the jit that owns the code (jit_free it after the run).  *compile_ms
- * (may be NULL) receives the wall time of all of it: code generation, O3 and machine code.  Thread-safe. */
+/* Whether a jit_compile_model found its kernels in the persistent cache (jit_cache.h). */
+enum jit_cache_state {
+    JIT_CACHE_OFF,    /* cache disabled (BALNET_CACHE_DIR="", --no-cache) or no location: compiled */
+    JIT_CACHE_MISS,   /* not in the cache (or a damaged entry): compiled, and stored if possible */
+    JIT_CACHE_HIT,    /* machine code read from the cache: no O3, no code generation */
+};
+/* "off", "miss", "hit" (the values of run.json's kernel_cache). */
+const char *jit_cache_state_name(enum jit_cache_state s);
+
+struct jit_stats {
+    double compile_ms;           /* wall time of all of jit_compile_model */
+    double build_ms, opt_ms;     /* LLVM IR construction; the O3 pipeline (0 on a hit) */
+    double codegen_ms;           /* machine code generation (0 on a hit) */
+    enum jit_cache_state cache;
+    bool stored;                 /* a miss whose object was written to the cache */
+};
+
+/* Build + (cache lookup | optimise + machine code + cache store) + add + look up every population's
+ * kernel: kernels_out[i] (m->npops entries, ctx NULL) for population i.  *out receives the jit that owns
+ * the code (jit_free it after the run).  *st (may be NULL) receives timings and the cache outcome.
+ * The kernels are the same machine code on a hit and a miss: a miss emits an object file and adds that
+ * very object to the LLJIT.  The cache never makes this fail (jit_cache.h).  Thread-safe. */
+bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out,
+                             struct jit_stats *st, struct diags *d);
+
+/* jit_compile_model_stats with only the total wall time in *compile_ms (may be NULL). */
 bool jit_compile_model(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out, double *compile_ms,
                        struct diags *d);
 
