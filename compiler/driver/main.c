@@ -37,6 +37,8 @@ static const char usage_text[] =
     "  --engine jit|interp kernels from the LLVM JIT (default) or the reference interpreter\n"
     "  --seed S            master seed (overrides simulate's seed)\n"
     "  --threads N         worker threads (default: all cores)\n"
+    "  --no-cache          neither read nor store compiled kernels (the cache: $BALNET_CACHE_DIR,\n"
+    "                      else ~/.cache/balnet; an empty BALNET_CACHE_DIR also turns it off)\n"
     "  --spikes FILE       write every spike of a single-point, single-trial run to FILE\n"
     "                      (CSV: population,step,neuron)\n"
     "  --quiet             no summary table\n"
@@ -89,6 +91,10 @@ static int parse_args(int argc, char **argv, struct drv_options *o)
             o->quiet = true;
         } else if (strcmp(a, "--resume") == 0) {
             o->resume = true;
+        } else if (strcmp(a, "--no-cache") == 0) {
+            /* The empty BALNET_CACHE_DIR is the kernel cache's "off" (jit/jit_cache.h); set before any
+             * thread starts, so no getenv races with it. */
+            setenv("BALNET_CACHE_DIR", "", 1);
         } else if (is_opt(a, "--set")) {
             if (!(v = opt_value(argc, argv, &i, "--set")))
                 return usage_error("%s needs NAME=VALUE", a);

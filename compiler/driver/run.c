@@ -130,6 +130,7 @@ struct sweep {
     struct kentry *kernels;
     int done, failed;
     double compile_ms;
+    int kernel_cache[3];   /* JIT compiles per enum jit_cache_state (off, miss, hit) */
     char error[1024];
     double t0;
 };
@@ -173,7 +174,15 @@ static struct kentry *kernels_for(struct sweep *s, const struct ir_model *m, dou
             struct diags d;
             arena_init(&a);
             diags_init(&d, &a);
-            e->ready = jit_compile_model(m, e->kernels, &e->jit, compile_ms, &d);
+            struct jit_stats js;
+            e->ready = jit_compile_model_stats(m, e->kernels, &e->jit, &js, &d);
+            *compile_ms = js.compile_ms;
+            if (s->o->verbose && e->ready)
+                fprintf(stderr, "balnet: kernels: %s (%.0f ms)\n",
+                        js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms);
+            pthread_mutex_lock(&s->lock);
+            s->kernel_cache[js.cache]++;
+            pthread_mutex_unlock(&s->lock);
             if (!e->ready)
                 snprintf(err, errlen, "JIT compilation failed: %s", d.head ? d.head->msg : "unknown error");
             arena_free(&a);
@@ -613,6 +622,13 @@ int drv_run(const struct drv_options *in)
         rc = EXIT_MODEL;
     }
     double compile_ms = s.compile_ms;
+    /* "hit" when every compile came from the kernel cache, "miss" when any was compiled with it on. */
+    const char *kernel_cache = jit_cache_state_name(s.kernel_cache[JIT_CACHE_MISS] ? JIT_CACHE_MISS
+                                                    : s.kernel_cache[JIT_CACHE_HIT] ? JIT_CACHE_HIT
+                                                                                     : JIT_CACHE_OFF);
+    /* TODO(integration): run.json "kernel_cache" next to compile_ms needs a res_run_info field (runtime/). */
+    if (o.verbose && o.engine == ENGINE_JIT)
+        fprintf(stderr, "balnet: kernel cache: %s\n", kernel_cache);
     uint64_t seed = 0;
     for (int pi = 0; pi < npoints && !seed; pi++)
         if (s.points[pi].ir)

@@ -1,0 +1,460 @@
+/*
+ * test_codegen_cache.c - the persistent kernel cache (compiler/jit/jit_cache.h): a first compile is a miss
+ * that stores one object, a second is a hit whose kernels are bit-identical (memcmp, tolerance 0: the same
+ * machine code) to the miss's and to the interpreter's; a model differing in one constant gets another key;
+ * damaged entries (truncated, one flipped payload byte, garbage, empty, another key's file) are rejected,
+ * recompiled and repaired; BALNET_CACHE_DIR="" disables the cache and an impossible directory only loses
+ * the store.  Also: SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.
+ *
+ * Every test uses its own mkdtemp directory through BALNET_CACHE_DIR, never the user's ~/.cache.
+ * The interpreter is compiled in (like test_codegen_engines.c) because this test links bn_codegen only.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "compiler/interp/interp.c"
+#include "jit/jit.h"
+#include "jit/jit_cache.h"
+
+#define STEP 0.1
+#define NCELLS 257     /* odd: the vector loops' remainders run too */
+#define NSTEPS 400
+
+static struct arena A;
+static char tmpdir[64];
+
+/* ---- a population: leaky integrate-and-fire with an exponentially decaying conductance --------------- */
+
+/*   V(t+dt) = V_inf + (V + k g - V_inf) exp(-dt/tau) exp(-g/50),  g(t+dt) = 0.97 g + 0.3,  V_inf = E_L + drive
+ * spike at V >= -50, reset to -65, 2 ms refractory.  `drive` is the constant that differs between keys. */
+static struct ir_pop leaky_pop(double drive)
+{
+    static const char *const names[] = {"V", "g", "refr"};
+    static const enum ir_var_kind kinds[] = {IR_VAR_STATE, IR_VAR_RECEPTOR, IR_VAR_REFRACTORY};
+    struct ir_var *vars = arena_alloc(&A, 3 * sizeof *vars);
+    for (int k = 0; k < 3; k++)
+        vars[k] = (struct ir_var){.name = names[k], .kind = kinds[k], .init = ir_const(&A, 0)};
+    double vinf = -65 + drive;
+    struct ir_expr *v = ir_var(&A, 0), *g = ir_var(&A, 1);
+    struct ir_expr *shifted = ir_node(&A, IR_SUB, ir_node(&A, IR_ADD, v, ir_node(&A, IR_MUL, g, ir_const(&A, 0.25), NULL),
+                                                          NULL), ir_const(&A, vinf), NULL);
+    struct ir_expr *decay = ir_node(&A, IR_MUL, ir_const(&A, exp(-STEP / 20)),
+                                    ir_node(&A, IR_EXP, ir_node(&A, IR_DIV, g, ir_const(&A, -50), NULL), NULL, NULL),
+                                    NULL);
+    struct ir_update *up = arena_alloc(&A, 2 * sizeof *up);
+    up[0] = (struct ir_update){.var = 0, .solver = IR_SOLVER_EXACT, .frozen = true,
+                               .next = ir_node(&A, IR_ADD, ir_const(&A, vinf), ir_node(&A, IR_MUL, shifted, decay, NULL),
+                                               NULL)};
+    up[1] = (struct ir_update){.var = 1, .solver = IR_SOLVER_EXACT,
+                               .next = ir_node(&A, IR_ADD, ir_node(&A, IR_MUL, g, ir_const(&A, 0.97), NULL),
+                                               ir_const(&A, 0.3), NULL)};
+    struct ir_reset *reset = arena_alloc(&A, sizeof *reset);
+    *reset = (struct ir_reset){.var = 0, .value = ir_const(&A, -65)};
+    struct ir_observable *obs = arena_alloc(&A, sizeof *obs);
+    *obs = (struct ir_observable){.name = "V", .expr = v};
+    return (struct ir_pop){.name = "leaky", .neuron = "leaky", .size = NCELLS, .vars = vars, .nvars = 3,
+                           .updates = up, .nupdates = 2, .spike_cond = ir_node(&A, IR_GE, v, ir_const(&A, -50), NULL),
+                           .spike_var = 0, .resets = reset, .nresets = 1, .refr_var = 2, .refr_steps = 20,
+                           .obs = obs, .nobs = 1, .v_var = 0, .span = SPAN_NONE};
+}
+
+static struct ir_model model_with(struct ir_pop *pop)
+{
+    return (struct ir_model){.name = "cache", .dt = STEP, .duration = NSTEPS * STEP, .seed = 7, .pops = pop, .npops = 1};
+}
+
+/* ---- running kernels ------------------------------------------------------------------------------- */
+
+struct state {
+    double *col[3], *obs[1];
+    uint8_t spiked[NCELLS];
+};
+
+static void state_init(struct state *s)
+{
+    uint64_t x = 0x243f6a8885a308d3ull;   /* a fixed LCG: the same start for every engine */
+    for (int k = 0; k < 3; k++)
+        s->col[k] = calloc(NCELLS, sizeof(double));
+    s->obs[0] = calloc(NCELLS, sizeof(double));
+    for (int i = 0; i < NCELLS; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        s->col[0][i] = -65 + 15 * (double)(x >> 11) * 0x1p-53;
+        s->col[1][i] = (double)(i % 13);
+        s->col[2][i] = (double)(i % 7 == 0 ? 5 : 0);
+    }
+}
+
+static void state_free(struct state *s)
+{
+    for (int k = 0; k < 3; k++)
+        free(s->col[k]);
+    free(s->obs[0]);
+}
+
+/* Steps the engines in lockstep; every state column, observable and spike flag must be memcmp-equal at
+ * every step.  Returns the number of spikes (so equality is not vacuous). */
+static long run_engines(const struct ir_kernel *k, int nk)
+{
+    struct state s[3];
+    long spikes = 0;
+    for (int e = 0; e < nk; e++)
+        state_init(&s[e]);
+    for (int t = 0; t < NSTEPS; t++) {
+        for (int e = 0; e < nk; e++)
+            k[e].fn(k[e].ctx, s[e].col, s[e].obs, s[e].spiked, 0, NCELLS);
+        for (int e = 1; e < nk; e++) {
+            for (int c = 0; c < 3; c++)
+                if (memcmp(s[0].col[c], s[e].col[c], NCELLS * sizeof(double)))
+                    fail_msg("engine %d: column %d differs from engine 0 at step %d", e, c, t);
+            if (memcmp(s[0].obs[0], s[e].obs[0], NCELLS * sizeof(double)) || memcmp(s[0].spiked, s[e].spiked, NCELLS))
+                fail_msg("engine %d: observable or spikes differ from engine 0 at step %d", e, t);
+        }
+        for (int i = 0; i < NCELLS; i++)
+            spikes += s[0].spiked[i];
+    }
+    for (int e = 0; e < nk; e++)
+        state_free(&s[e]);
+    return spikes;
+}
+
+/* ---- cache directory helpers ----------------------------------------------------------------------- */
+
+/* Number of entries in dir ending in `suffix` (".bnobj", or ".tmp" parts for leftovers); -1: no dir. */
+static int count_files(const char *dir, const char *suffix)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dp));)
+        if (strstr(e->d_name, suffix))
+            n++;
+    closedir(dp);
+    return n;
+}
+
+/* The path of the only .bnobj in dir. */
+static void only_entry(const char *dir, char *path, size_t n)
+{
+    DIR *dp = opendir(dir);
+    assert_non_null(dp);
+    path[0] = 0;
+    for (struct dirent *e; (e = readdir(dp));)
+        if (strstr(e->d_name, ".bnobj"))
+            snprintf(path, n, "%s/%s", dir, e->d_name);
+    closedir(dp);
+    assert_true(path[0] != 0);
+}
+
+static struct jit *compile(struct ir_model *m, struct ir_kernel *k, struct jit_stats *st)
+{
+    struct diags d;
+    diags_init(&d, &A);
+    struct jit *j = NULL;
+    if (!jit_compile_model_stats(m, k, &j, st, &d))
+        fail_msg("jit_compile_model_stats failed: %s", d.head ? d.head->msg : "?");
+    assert_int_equal(d.errors, 0);
+    return j;
+}
+
+static void rm_tree(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return;
+    char p[512];
+    for (struct dirent *e; (e = readdir(dp));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        if (unlink(p) != 0)
+            rm_tree(p);
+    }
+    closedir(dp);
+    rmdir(dir);
+}
+
+static int setup(void **st)
+{
+    arena_init(&A);
+    strcpy(tmpdir, "/tmp/balnet-cache-test.XXXXXX");
+    if (!mkdtemp(tmpdir))
+        return -1;
+    setenv("BALNET_CACHE_DIR", tmpdir, 1);
+    return 0;
+}
+
+static int teardown(void **st)
+{
+    rm_tree(tmpdir);
+    arena_free(&A);
+    return 0;
+}
+
+/* ---- tests ------------------------------------------------------------------------------------------ */
+
+/* SipHash-2-4-128 reference vectors (github.com/veorq/SipHash, vectors.h: key 00..0f, message 00..len-1,
+ * tag bytes in order) for lengths 0, 15 (tail only after one word) and 63; each also fed in pieces. */
+static void test_siphash_vectors(void **st)
+{
+    static const struct {
+        int len;
+        unsigned char tag[16];
+    } vec[] = {
+        {0, {0xa3, 0x81, 0x7f, 0x04, 0xba, 0x25, 0xa8, 0xe6, 0x6d, 0xf6, 0x72, 0x14, 0xc7, 0x55, 0x02, 0x93}},
+        {15, {0x54, 0x93, 0xe9, 0x99, 0x33, 0xb0, 0xa8, 0x11, 0x7e, 0x08, 0xec, 0x0f, 0x97, 0xcf, 0xc3, 0xd9}},
+        {63, {0x51, 0x50, 0xd1, 0x77, 0x2f, 0x50, 0x83, 0x4a, 0x50, 0x3e, 0x06, 0x9a, 0x97, 0x3f, 0xbd, 0x7c}},
+    };
+    unsigned char msg[64];
+    for (int i = 0; i < 64; i++)
+        msg[i] = (unsigned char)i;
+    const uint64_t k0 = 0x0706050403020100ull, k1 = 0x0f0e0d0c0b0a0908ull;
+    for (size_t v = 0; v < sizeof vec / sizeof vec[0]; v++) {
+        for (int piece = 1; piece <= 64; piece *= 3) {   /* 1, 3, 9, 27, 81 bytes per update call */
+            struct jit_sip s;
+            jit_sip_init(&s, k0, k1);
+            for (int at = 0; at < vec[v].len; at += piece)
+                jit_sip_update(&s, msg + at, (size_t)(vec[v].len - at < piece ? vec[v].len - at : piece));
+            struct jit_hash h = jit_sip_final(&s);
+            unsigned char got[16];
+            for (int i = 0; i < 8; i++) {
+                got[i] = (unsigned char)(h.lo >> (8 * i));
+                got[8 + i] = (unsigned char)(h.hi >> (8 * i));
+            }
+            if (memcmp(got, vec[v].tag, 16))
+                fail_msg("SipHash-2-4-128 of %d bytes (pieces of %d) differs from the reference", vec[v].len, piece);
+        }
+    }
+    /* Fields are length-prefixed: ("ab", "c") and ("a", "bc") must not collide. */
+    struct jit_sip a, b;
+    jit_sip_init(&a, 1, 2);
+    jit_sip_init(&b, 1, 2);
+    jit_sip_field(&a, "ab");
+    jit_sip_field(&a, "c");
+    jit_sip_field(&b, "a");
+    jit_sip_field(&b, "bc");
+    struct jit_hash ha = jit_sip_final(&a), hb = jit_sip_final(&b);
+    assert_false(ha.lo == hb.lo && ha.hi == hb.hi);
+}
+
+/* Miss (one file, O3 and code generation ran), then hit (no new file, neither ran); the miss's kernels, the
+ * hit's kernels and the interpreter agree bit for bit over 400 steps of 257 neurons that spike. */
+static void test_miss_then_hit_identical(void **st)
+{
+    struct ir_pop pop = leaky_pop(22);
+    struct ir_model m = model_with(&pop);
+    struct ir_kernel k[3];
+    struct jit_stats s1, s2;
+    struct jit *j1 = compile(&m, &k[0], &s1);
+    assert_int_equal(s1.cache, JIT_CACHE_MISS);
+    assert_true(s1.stored);
+    assert_true(s1.opt_ms > 0 && s1.codegen_ms > 0);
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 1);
+    struct jit *j2 = compile(&m, &k[1], &s2);
+    assert_int_equal(s2.cache, JIT_CACHE_HIT);
+    assert_false(s2.stored);
+    assert_true(s2.opt_ms == 0 && s2.codegen_ms == 0);
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 1);
+    assert_int_equal(count_files(tmpdir, ".tmp"), 0);
+    assert_string_equal(jit_cache_state_name(s1.cache), "miss");
+    assert_string_equal(jit_cache_state_name(s2.cache), "hit");
+    printf("# compile: miss %.1f ms (O3 %.1f, machine code %.1f), hit %.1f ms\n", s1.compile_ms, s1.opt_ms,
+           s1.codegen_ms, s2.compile_ms);
+    k[2] = interp_kernel(&A, &pop, STEP);
+    long spikes = run_engines(k, 3);
+    printf("# %ld spikes, miss = hit = interpreter bit for bit\n", spikes);
+    assert_true(spikes >= NCELLS);
+    jit_free(j1);
+    jit_free(j2);
+}
+
+/* One constant differs: another key, a second file, and not the first model's kernels. */
+static void test_constant_changes_key(void **st)
+{
+    struct ir_pop p1 = leaky_pop(22), p2 = leaky_pop(22.5);
+    struct ir_model m1 = model_with(&p1), m2 = model_with(&p2);
+    struct ir_kernel k[2];
+    struct jit_stats s;
+    jit_free(compile(&m1, &k[0], &s));
+    struct jit *j2 = compile(&m2, &k[0], &s);
+    assert_int_equal(s.cache, JIT_CACHE_MISS);
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 2);
+    k[1] = interp_kernel(&A, &p2, STEP);
+    assert_true(run_engines(k, 2) > 0);   /* the kernels are m2's, not a stale m1 */
+    jit_free(j2);
+}
+
+enum damage { TRUNCATE_PAYLOAD, TRUNCATE_HEADER, FLIP_PAYLOAD_BYTE, FLIP_KEY_BYTE, GARBAGE, EMPTY };
+
+static void damage_file(const char *path, enum damage how)
+{
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    long size = (long)sb.st_size;
+    FILE *f = fopen(path, how == GARBAGE || how == EMPTY ? "wb" : "r+b");
+    assert_non_null(f);
+    switch (how) {
+    case TRUNCATE_PAYLOAD:
+        assert_int_equal(ftruncate(fileno(f), size - 1), 0);
+        break;
+    case TRUNCATE_HEADER:
+        assert_int_equal(ftruncate(fileno(f), 20), 0);
+        break;
+    case FLIP_PAYLOAD_BYTE:
+    case FLIP_KEY_BYTE: {
+        long at = how == FLIP_KEY_BYTE ? 30 : JIT_CACHE_HEADER + (size - JIT_CACHE_HEADER) / 2;
+        fseek(f, at, SEEK_SET);
+        int c = fgetc(f);
+        fseek(f, at, SEEK_SET);
+        fputc(c ^ 0x10, f);
+        break;
+    }
+    case GARBAGE:
+        for (long i = 0; i < size; i++)
+            fputc("BNOBJ1 garbage "[i % 15], f);
+        break;
+    case EMPTY:
+        break;
+    }
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Each damaged entry is a miss (compiled, correct kernels), is overwritten, and then hits again. */
+static void test_damaged_entries_rejected_and_repaired(void **st)
+{
+    struct ir_pop pop = leaky_pop(21);
+    struct ir_model m = model_with(&pop);
+    struct ir_kernel k[2];
+    struct jit_stats s;
+    jit_free(compile(&m, &k[0], &s));
+    assert_int_equal(s.cache, JIT_CACHE_MISS);
+    char path[512];
+    only_entry(tmpdir, path, sizeof path);
+    k[1] = interp_kernel(&A, &pop, STEP);
+    static const char *const what[] = {"truncated payload", "truncated header", "flipped payload byte",
+                                       "flipped key byte", "garbage", "empty"};
+    for (int how = TRUNCATE_PAYLOAD; how <= EMPTY; how++) {
+        damage_file(path, how);
+        struct jit *j = compile(&m, &k[0], &s);
+        if (s.cache != JIT_CACHE_MISS || !s.stored)
+            fail_msg("%s: expected a miss that repairs the entry, got %s", what[how], jit_cache_state_name(s.cache));
+        assert_true(run_engines(k, 2) > 0);
+        jit_free(j);
+        j = compile(&m, &k[0], &s);
+        if (s.cache != JIT_CACHE_HIT)
+            fail_msg("%s: the repaired entry is not a hit", what[how]);
+        jit_free(j);
+        assert_int_equal(count_files(tmpdir, ".bnobj"), 1);
+    }
+}
+
+/* An entry renamed to another key's file name is refused (the key is in the header too). */
+static void test_entry_under_wrong_key(void **st)
+{
+    const char payload[] = "\x7f" "ELF not really";
+    struct jit_hash a = {1, 2}, b = {1, 3};
+    assert_true(jit_cache_store(tmpdir, a, payload, sizeof payload));
+    size_t n = 0;
+    void *got = jit_cache_load(tmpdir, a, &n);
+    assert_non_null(got);
+    assert_int_equal(n, sizeof payload);
+    assert_memory_equal(got, payload, sizeof payload);
+    free(got);
+    char pa[512], pb[512];
+    assert_true(jit_cache_path(pa, sizeof pa, tmpdir, a) && jit_cache_path(pb, sizeof pb, tmpdir, b));
+    assert_int_equal(rename(pa, pb), 0);
+    assert_null(jit_cache_load(tmpdir, b, &n));
+    assert_int_equal(n, 0);
+    /* Size bound: an object over 16 MB is not stored (and not read: the data pointer is never touched). */
+    assert_false(jit_cache_store(tmpdir, a, payload, JIT_CACHE_MAX_OBJECT + 1));
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 1);
+}
+
+/* BALNET_CACHE_DIR="" is "off": no file anywhere.  A directory below a regular file cannot be created: the
+ * compile still succeeds, as a miss that stored nothing, twice in a row. */
+static void test_disabled_and_unwritable(void **st)
+{
+    struct ir_pop pop = leaky_pop(23);
+    struct ir_model m = model_with(&pop);
+    struct ir_kernel k[2];
+    struct jit_stats s;
+    setenv("BALNET_CACHE_DIR", "", 1);
+    jit_free(compile(&m, &k[0], &s));
+    assert_int_equal(s.cache, JIT_CACHE_OFF);
+    assert_false(s.stored);
+    assert_string_equal(jit_cache_state_name(s.cache), "off");
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 0);
+
+    char file[256], below[320];
+    snprintf(file, sizeof file, "%s/file", tmpdir);
+    FILE *f = fopen(file, "w");
+    assert_non_null(f);
+    fclose(f);
+    snprintf(below, sizeof below, "%s/sub", file);
+    setenv("BALNET_CACHE_DIR", below, 1);
+    for (int i = 0; i < 2; i++) {
+        struct jit *j = compile(&m, &k[0], &s);
+        assert_int_equal(s.cache, JIT_CACHE_MISS);
+        assert_false(s.stored);
+        k[1] = interp_kernel(&A, &pop, STEP);
+        assert_true(run_engines(k, 2) > 0);
+        jit_free(j);
+    }
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 0);
+    setenv("BALNET_CACHE_DIR", tmpdir, 1);
+}
+
+/* Where the cache lives: BALNET_CACHE_DIR, else an absolute XDG_CACHE_HOME/balnet, else ~/.cache/balnet. */
+static void test_directory_rules(void **st)
+{
+    char *home = getenv("HOME") ? strdup(getenv("HOME")) : NULL;
+    char *xdg = getenv("XDG_CACHE_HOME") ? strdup(getenv("XDG_CACHE_HOME")) : NULL;
+    char buf[256];
+    setenv("BALNET_CACHE_DIR", "/some/where/", 1);
+    assert_true(jit_cache_dir(buf, sizeof buf));
+    assert_string_equal(buf, "/some/where");
+    assert_false(jit_cache_dir(buf, 8));   /* does not fit: off, not truncated */
+    unsetenv("BALNET_CACHE_DIR");
+    setenv("XDG_CACHE_HOME", "/xdg", 1);
+    setenv("HOME", "/home/u", 1);
+    assert_true(jit_cache_dir(buf, sizeof buf));
+    assert_string_equal(buf, "/xdg/balnet");
+    setenv("XDG_CACHE_HOME", "relative", 1);
+    assert_true(jit_cache_dir(buf, sizeof buf));
+    assert_string_equal(buf, "/home/u/.cache/balnet");
+    unsetenv("XDG_CACHE_HOME");
+    unsetenv("HOME");
+    assert_false(jit_cache_dir(buf, sizeof buf));
+    if (home)
+        setenv("HOME", home, 1);
+    if (xdg)
+        setenv("XDG_CACHE_HOME", xdg, 1);
+    free(home);
+    free(xdg);
+    setenv("BALNET_CACHE_DIR", tmpdir, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_siphash_vectors),
+        cmocka_unit_test_setup_teardown(test_miss_then_hit_identical, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_constant_changes_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_entries_rejected_and_repaired, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_entry_under_wrong_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disabled_and_unwritable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_rules, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
