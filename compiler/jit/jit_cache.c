@@ -157,32 +157,18 @@ static uint64_t get64(const unsigned char *p)
     return v;
 }
 
-static bool read_all(int fd, void *buf, size_t n)
+/* All n bytes through read(2) (writing false) or write(2), resuming after short transfers and EINTR. */
+static bool transfer_all(int fd, void *buf, size_t n, bool writing)
 {
     unsigned char *p = buf;
     while (n > 0) {
-        ssize_t r = read(fd, p, n);
+        ssize_t r = writing ? write(fd, p, n) : read(fd, p, n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             return false;
         p += r;
         n -= (size_t)r;
-    }
-    return true;
-}
-
-static bool write_all(int fd, const void *buf, size_t n)
-{
-    const unsigned char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
     }
     return true;
 }
@@ -200,13 +186,13 @@ void *jit_cache_load(const char *dir, struct jit_hash key, size_t *len)
     void *payload = NULL;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < JIT_CACHE_HEADER ||
-        !read_all(fd, head, sizeof head))
+        !transfer_all(fd, head, sizeof head, false))
         goto bad;
     uint64_t n = get64(head + 8);
     if (memcmp(head, JIT_CACHE_MAGIC, 8) != 0 || n == 0 || n > JIT_CACHE_MAX_OBJECT ||
         (uint64_t)st.st_size != JIT_CACHE_HEADER + n || get64(head + 24) != key.lo || get64(head + 32) != key.hi)
         goto bad;
-    if (!(payload = malloc((size_t)n)) || !read_all(fd, payload, (size_t)n) ||
+    if (!(payload = malloc((size_t)n)) || !transfer_all(fd, payload, (size_t)n, false) ||
         checksum(payload, (size_t)n) != get64(head + 16))
         goto bad;
     close(fd);
@@ -259,7 +245,7 @@ bool jit_cache_store(const char *dir, struct jit_hash key, const void *data, siz
     put64(head + 16, checksum(data, len));
     put64(head + 24, key.lo);
     put64(head + 32, key.hi);
-    bool ok = write_all(fd, head, sizeof head) && write_all(fd, data, len);
+    bool ok = transfer_all(fd, head, sizeof head, true) && transfer_all(fd, (void *)data, len, true);
     ok = close(fd) == 0 && ok;
     if (ok && rename(tmp, path) == 0)
         return true;
