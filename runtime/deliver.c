@@ -18,15 +18,19 @@
 #include <stdbool.h>
 #include <string.h>
 
-bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size)
+bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size, int nseg, const int64_t *seg_begin)
 {
     q->len = len < 1 ? 1 : len;
+    q->nseg = nseg < 1 ? 1 : nseg;
     q->size = size;
+    q->off = calloc((size_t)q->nseg, sizeof *q->off);
     q->lists = calloc((size_t)q->len, sizeof *q->lists);
     q->cap = calloc((size_t)q->len, sizeof *q->cap);
-    q->n = calloc((size_t)q->len, sizeof *q->n);
-    if (!q->lists || !q->cap || !q->n)
+    q->n = calloc((size_t)q->len * (size_t)q->nseg, sizeof *q->n);
+    if (!q->off || !q->lists || !q->cap || !q->n)
         return false;
+    for (int g = 0; seg_begin && g < q->nseg; g++)
+        q->off[g] = seg_begin[g];
     for (int i = 0; i < q->len; i++) {
         q->cap[i] = size ? size : 1;
         if (!(q->lists[i] = malloc((size_t)q->cap[i] * sizeof **q->lists)))
@@ -43,18 +47,36 @@ void rt_spikeq_free(struct rt_spikeq *q)
     free(q->lists);
     free(q->cap);
     free(q->n);
+    free(q->off);
     q->lists = NULL;
-    q->cap = q->n = NULL;
+    q->cap = q->n = q->off = NULL;
 }
 
-uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step)
+uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step, int g)
 {
-    return q->lists[step % q->len];
+    return q->lists[step % q->len] + q->off[g];
 }
 
-void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int64_t n)
+void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int g, int64_t n)
 {
-    q->n[step % q->len] = n;
+    q->n[(step % q->len) * q->nseg + g] = n;
+}
+
+const uint32_t *rt_spikeq_merge(struct rt_spikeq *q, int64_t step, int64_t *n)
+{
+    int s = (int)(step % q->len);
+    int64_t *cnt = &q->n[(int64_t)s * q->nseg];
+    uint32_t *list = q->lists[s];
+    int64_t total = cnt[0];
+    for (int g = 1; g < q->nseg; g++) {
+        /* Segments only move left (off[g] >= total), so memmove keeps the order. */
+        memmove(list + total, list + q->off[g], (size_t)cnt[g] * sizeof *list);
+        total += cnt[g];
+        cnt[g] = 0;
+    }
+    cnt[0] = total;
+    *n = total;
+    return list;
 }
 
 bool rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n)
@@ -68,7 +90,7 @@ bool rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64
         q->cap[s] = n;
     }
     memcpy(q->lists[s], idx, (size_t)n * sizeof *idx);
-    q->n[s] = n;
+    q->n[(int64_t)s * q->nseg] = n;   /* segment 0: input queues have one */
     return true;
 }
 
@@ -103,16 +125,16 @@ void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int
     }
 }
 
-int64_t rt_compact(const uint8_t *flags, int64_t n, uint32_t *out)
+int64_t rt_compact(const uint8_t *flags, int64_t begin, int64_t end, uint32_t *out)
 {
     int64_t k = 0;
-    for (int64_t base = 0; base < n; base += 8) {
+    for (int64_t base = begin; base < end; base += 8) {
         uint64_t word;
         memcpy(&word, flags + base, sizeof word);
         if (!word)
             continue;
-        int64_t end = base + 8 < n ? base + 8 : n;
-        for (int64_t i = base; i < end; i++)
+        int64_t stop = base + 8 < end ? base + 8 : end;
+        for (int64_t i = base; i < stop; i++)
             if (flags[i])
                 out[k++] = (uint32_t)i;
     }

@@ -10,8 +10,8 @@
  *     (struct rt_ring); a spike of step t adds into slot (t + d) mod L, and at the start of step t the
  *     slot t mod L is added into the receptor variable and cleared.
  * The inner loops are specialised for constant / per-synapse weight and 16 / 32-bit targets so no loop
- * branches per synapse.  Delivery runs single-threaded in a fixed order (projections in model order,
- * spikes in increasing index), so the sums do not depend on the thread count.
+ * branches per synapse.  Each thread delivers to the targets it owns, in a fixed order (projections in
+ * model order, spikes in increasing index), so the sums do not depend on the thread count.
  *
  * Owns: the spike queues, the ring buffers and the delivery loops.  Must not: know about kernels or stats.
  */
@@ -26,32 +26,41 @@
 
 /* Sender-side queue: the spike index lists of the last `len` steps of one source.  A neuron population
  * spikes at most once per neuron and step, so `size` entries per list suffice; an input may repeat a
- * neuron within a step (Poisson at rate*dt ~ 1, coincident jittered mother spikes), so its lists grow. */
+ * neuron within a step (Poisson at rate*dt ~ 1, coincident jittered mother spikes), so its lists grow.
+ * A population's list is written by several threads at once: thread g compacts the neurons
+ * [off[g], off[g+1]) it owns into list + off[g], so each step's list is nseg segments (in increasing index
+ * order) with a count each; readers go through them in order, which is the single-thread order. */
 struct rt_spikeq {
     int len;
+    int nseg;              /* segments per list (1 for inputs and single-threaded runs) */
     int64_t size;          /* initial capacity of each list (neurons of the source) */
+    int64_t *off;          /* nseg: where each segment starts in a list */
     uint32_t **lists;      /* len lists */
     int64_t *cap;          /* len */
-    int64_t *n;            /* len */
+    int64_t *n;            /* len x nseg counts */
 };
-bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size);
+/* seg_begin: nseg increasing offsets starting at 0 (NULL when nseg == 1). */
+bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size, int nseg, const int64_t *seg_begin);
 void rt_spikeq_free(struct rt_spikeq *q);
-/* The list of `step` (valid for len steps after it was stored); count 0 for step < 0. */
-static inline const uint32_t *rt_spikeq_get(const struct rt_spikeq *q, int64_t step, int64_t *n)
+/* Segment g of the list of `step` (valid for len steps after it was stored); count 0 for step < 0. */
+static inline const uint32_t *rt_spikeq_seg(const struct rt_spikeq *q, int64_t step, int g, int64_t *n)
 {
     if (step < 0) {
         *n = 0;
         return q->lists[0];
     }
     int s = (int)(step % q->len);
-    *n = q->n[s];
-    return q->lists[s];
+    *n = q->n[(int64_t)s * q->nseg + g];
+    return q->lists[s] + q->off[g];
 }
-/* Stores the list of `step`, growing its storage when n > size; false when out of memory. */
+/* Stores the list of `step` as segment 0 of a one-segment queue, growing its storage when n > size; false
+ * when out of memory. */
 bool rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n);
-/* Slot to fill directly (e.g. by rt_compact), then rt_spikeq_set_count(). */
-uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step);
-void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int64_t n);
+/* Where segment g of `step` is to be filled directly (e.g. by rt_compact), then rt_spikeq_set_count(). */
+uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step, int g);
+void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int g, int64_t n);
+/* Moves the segments of `step` together into one list (segment 0) and returns it with its length. */
+const uint32_t *rt_spikeq_merge(struct rt_spikeq *q, int64_t step, int64_t *n);
 
 /* Per-target ring of future input to one receptor variable. */
 struct rt_ring {
@@ -66,9 +75,10 @@ void rt_ring_free(struct rt_ring *r);
  * (precision single, compiler/ir/ir.h), which receives each addition rounded to float. */
 void rt_ring_drain(struct rt_ring *r, int64_t step, double *var, int64_t lo, int64_t hi, bool single);
 
-/* Indices of the set flags of flags[0..n) in increasing order; returns their number.  flags must be
- * readable up to a multiple of 8 bytes (padding zero): all-zero 8-byte words are skipped. */
-int64_t rt_compact(const uint8_t *flags, int64_t n, uint32_t *out);
+/* Indices i of the set flags[i], begin <= i < end, in increasing order; returns their number.  begin is a
+ * multiple of 8 and flags readable up to a multiple of 8 bytes past end (padding zero): all-zero 8-byte
+ * words are skipped. */
+int64_t rt_compact(const uint8_t *flags, int64_t begin, int64_t end, uint32_t *out);
 
 /* Delivery is split by target: a thread delivers every spike, but only to the targets [lo, hi) it owns
  * (one run of each sorted row, precomputed by rt_conn_split; else a test per synapse).  Each target then

@@ -29,6 +29,12 @@ struct rt_pool {
     void *arg;
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    /* rt_pool_barrier: arrivals of the current phase, phase number, threads asleep in it */
+    _Alignas(64) atomic_int arrived;
+    atomic_uint phase;
+    atomic_int sleepers;
+    pthread_mutex_t bmu;
+    pthread_cond_t bcv;
 };
 
 enum { SPINS = 20000 };
@@ -68,6 +74,11 @@ struct rt_pool *rt_pool_create(int nthreads)
     atomic_init(&p->stop, false);
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
+    atomic_init(&p->arrived, 0);
+    atomic_init(&p->phase, 0);
+    atomic_init(&p->sleepers, 0);
+    pthread_mutex_init(&p->bmu, NULL);
+    pthread_cond_init(&p->bcv, NULL);
     p->w = calloc((size_t)p->n, sizeof *p->w);
     if (!p->w) {
         rt_pool_free(p);
@@ -110,6 +121,36 @@ void rt_pool_run(struct rt_pool *p, rt_pool_fn fn, void *arg)
             sched_yield();
 }
 
+/* Central counter barrier.  The last thread to arrive resets the counter and opens the next phase; the
+ * others spin on the phase number, then sleep.  A sleeper registers itself (sleepers) before re-checking the
+ * phase under the mutex, and the opener reads sleepers after bumping the phase (both sequentially
+ * consistent), so either the sleeper sees the new phase or the opener sees the sleeper and broadcasts. */
+void rt_pool_barrier(struct rt_pool *p)
+{
+    if (p->n == 1)
+        return;
+    unsigned ph = atomic_load(&p->phase);
+    if (atomic_fetch_add(&p->arrived, 1) == p->n - 1) {
+        atomic_store(&p->arrived, 0);
+        atomic_fetch_add(&p->phase, 1);
+        if (atomic_load(&p->sleepers) > 0) {
+            pthread_mutex_lock(&p->bmu);
+            pthread_cond_broadcast(&p->bcv);
+            pthread_mutex_unlock(&p->bmu);
+        }
+        return;
+    }
+    for (int spins = 0; spins < SPINS; spins++)
+        if (atomic_load_explicit(&p->phase, memory_order_acquire) != ph)
+            return;
+    pthread_mutex_lock(&p->bmu);
+    atomic_fetch_add(&p->sleepers, 1);
+    while (atomic_load(&p->phase) == ph)
+        pthread_cond_wait(&p->bcv, &p->bmu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->bmu);
+}
+
 void rt_pool_free(struct rt_pool *p)
 {
     if (!p)
@@ -125,6 +166,8 @@ void rt_pool_free(struct rt_pool *p)
     }
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->bmu);
+    pthread_cond_destroy(&p->bcv);
     free(p->w);
     free(p);
 }

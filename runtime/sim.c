@@ -7,23 +7,22 @@
  *       ring adds its slot t into its receptor variable.  A spike of step t-1 with d = 1 thus changes the
  *       receptor before step t's update: the paper's "delivered on the next time step".
  *   (b) inputs generate the spikes of step t (delivered at t + d like any other spike);
- *   (c) every population's kernel, (d) stats_pop_step: one parallel region, each thread owning a
- *       contiguous, 64-neuron-aligned chunk of every population (kernels are per-neuron and the stats
- *       touch only their range, so results do not depend on the thread count);
- *   (e) spike flags compacted into index lists, stored in the sender queues, on_spikes called, the
- *       recordings for plots (trace.h) fed;
+ *   (c) every population's kernel, its spike flags compacted into the sender queue, (d) stats_pop_step;
+ *   (e) on_spikes and the recordings for plots (trace.h) are fed the step's spike lists;
  *   (f) guards: non-finite state every 10 steps, runaway rate per 100 ms window, cancel flag every
  *       1000 steps.
- * Delivery, inputs, compaction and guards run on the calling thread, in model order, so sums into the
- * receptor variables happen in the same order whatever the thread count.
  *
- * Initial state: each variable's initialiser per neuron, constant initialisers once; random ones draw
- * from the key (seed, RT_STREAM_INIT of the population, (var, neuron)).  Refractory counters start at 0.
- *
- * Owns: the run's memory and the loop.  Must not: print, exit, or include compiler headers beyond ir.h.
+ * Threads (DESIGN.md §3): the whole loop is one parallel region.  Each thread owns a contiguous,
+ * 64-neuron-aligned chunk of every population and does (a), (c), (d) and the non-finite scan for it: it
+ * delivers every spike but only to its own targets, in the same order, and compacts its own chunk into its
+ * own segment of the queue (deliver.h), so every sum and list is the same whatever the thread count.  Thread
+ * 0 also does (b) and the cancel check.  One barrier ends each step, since step t + 1 delivers spikes of
+ * step t; (e) needs the complete step, so when it is wanted thread 0 does it between two barriers.
+ * Stopping is decided by every thread from the same data after the barrier: a thread records an error
+ * with the step it happened in, and a stop at step t looks only at records of steps <= t, which were all
+ * written before that barrier (records of step t + 1 may be being written at the same moment).
  */
 #include "runtime/rt.h"
-
 #include "runtime/deliver.h"
 #include "runtime/input.h"
 #include "runtime/mem.h"
@@ -33,6 +32,8 @@
 #include "runtime/trace.h"
 
 #include <math.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,14 +51,26 @@ struct popstate {
     double **vars;         /* nvars columns */
     double **obs;          /* nobs columns */
     uint8_t *spiked;       /* size rounded up to 64, padding zero */
-    int64_t window_spikes; /* for the rate guard */
+};
+
+/* What one thread found wrong at step err_step (INT64_MAX: nothing), and its spike counts for the rate
+ * guard by window parity (written only by the thread, read by all after the window's last barrier). */
+enum { ERR_NONE, ERR_FINITE, ERR_INPUT };
+struct thread_state {
+    _Alignas(64) _Atomic int64_t err_step;
+    int err_kind, err_pop, err_var, err_input;
+    int64_t err_neuron;
+    int64_t *wspikes;      /* 2 x npops */
 };
 
 struct sim {
     const struct ir_model *m;
     const struct ir_kernel *kernels;
+    const struct rt_options *opt;
     uint64_t seed;
     int64_t nsteps, burn;
+    int64_t window;                /* rate guard window in steps */
+    double max_rate;
     struct popstate *ps;
     struct rt_input **in;
     struct rt_conn *conn;
@@ -67,7 +80,11 @@ struct sim {
     struct stats *stats;
     struct traces *traces;         /* recordings for plots; NULL when none or no opt->trace_dir */
     struct rt_pool *pool;
-    int64_t step;                  /* the step the parallel region works on */
+    int nt;                        /* threads of the pool */
+    struct thread_state *th;       /* nt */
+    _Atomic int64_t cancel_step;   /* step at which thread 0 saw the cancel flag, INT64_MAX: never */
+    int64_t stop_step;             /* the step the run stopped after (set by thread 0), -1: ran to the end */
+    int stop_pop;                  /* rate guard: the population, -1: another reason */
 };
 
 static double now_ms(void)
@@ -129,6 +146,9 @@ static void sim_free(struct sim *s)
     free(s->proj_rings);
     if (s->pool)
         rt_pool_free(s->pool);
+    for (int g = 0; s->th && g < s->nt; g++)
+        free(s->th[g].wspikes);
+    free(s->th);
 }
 
 static bool errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -161,6 +181,15 @@ static bool check_model(const struct ir_model *m, const struct ir_kernel *kernel
                 return errf(err, errlen, "projection %d: increment of variable %d out of range", j, p->incs[i].var);
     }
     return true;
+}
+
+/* Thread tid's share [b, e) of a population of `size` neurons: contiguous chunks aligned to 64 neurons
+ * (whole cache lines of every column, and whole 8-byte words of the spike flags). */
+static void chunk_of(int64_t size, int tid, int nt, int64_t *b, int64_t *e)
+{
+    int64_t chunk = ((size + nt - 1) / nt + 63) / 64 * 64;
+    *b = tid * chunk < size ? tid * chunk : size;
+    *e = *b + chunk < size ? *b + chunk : size;
 }
 
 /* ---- building ------------------------------------------------------------------------------------ */
@@ -264,10 +293,18 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
         s->qpop = calloc((size_t)m->npops + 1, sizeof *s->qpop);
         s->qin = calloc((size_t)m->ninputs + 1, sizeof *s->qin);
         ok = s->qpop && s->qin;
-        for (int i = 0; ok && i < m->npops; i++)
-            ok = rt_spikeq_init(&s->qpop[i], qlen_pop[i] > 1 ? qlen_pop[i] : 1, m->pops[i].size);
+        int64_t *seg = calloc((size_t)s->nt + 1, sizeof *seg);
+        ok = ok && seg;
+        for (int i = 0; ok && i < m->npops; i++) {
+            for (int g = 0; g < s->nt; g++) {
+                int64_t e;
+                chunk_of(m->pops[i].size, g, s->nt, &seg[g], &e);
+            }
+            ok = rt_spikeq_init(&s->qpop[i], qlen_pop[i] > 1 ? qlen_pop[i] : 1, m->pops[i].size, s->nt, seg);
+        }
+        free(seg);
         for (int i = 0; ok && i < m->ninputs; i++)
-            ok = rt_spikeq_init(&s->qin[i], qlen_in[i] > 1 ? qlen_in[i] : 1, m->inputs[i].size);
+            ok = rt_spikeq_init(&s->qin[i], qlen_in[i] > 1 ? qlen_in[i] : 1, m->inputs[i].size, 1, NULL);
         if (!ok)
             errf(err, errlen, "out of memory for the spike queues");
     }
@@ -278,127 +315,212 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
 
 /* ---- the loop ------------------------------------------------------------------------------------- */
 
-/* Thread tid's share [b, e) of a population of `size` neurons: contiguous chunks aligned to 64 neurons
- * (whole cache lines of every column, and whole 8-byte words of the spike flags). */
-static void chunk_of(int64_t size, int tid, int nt, int64_t *b, int64_t *e)
+/* (b) Thread 0: the inputs' spikes of step t.  Their first delivery is at t + 1, after the barrier. */
+static void inputs_step(struct sim *s, int64_t t)
 {
-    int64_t chunk = ((size + nt - 1) / nt + 63) / 64 * 64;
-    *b = tid * chunk < size ? tid * chunk : size;
-    *e = *b + chunk < size ? *b + chunk : size;
-}
-
-/* Step s->step for the neurons this thread owns: (a) delivery of the spikes due now to its targets,
- * (b) the ring buffers of per-synapse delays, (c) the kernels, (d) the statistics.  Every write of a
- * thread lands in its own neurons, so no locks, and each neuron sees the same operations in the same
- * order whatever the number of threads. */
-static void region(void *arg, int tid, int nt)
-{
-    struct sim *s = arg;
     const struct ir_model *m = s->m;
-    int64_t t = s->step;
-    for (int j = 0; j < m->nprojs; j++) {
-        const struct ir_proj *p = &m->projs[j];
-        const struct rt_conn *c = &s->conn[j];
-        const struct rt_spikeq *q = p->pre.is_input ? &s->qin[p->pre.index] : &s->qpop[p->pre.index];
-        int64_t lo, hi, n;
-        chunk_of(m->pops[p->post.index].size, tid, nt, &lo, &hi);
-        if (lo >= hi)
-            continue;
-        if (!c->d) {
-            const uint32_t *idx = rt_spikeq_get(q, t - c->dconst, &n);
-            rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi, tid, m->pops[p->post.index].single);
-        } else {
-            const uint32_t *idx = rt_spikeq_get(q, t - 1, &n);
-            if (n > 0)
-                rt_deliver_ring(c, p, s->proj_rings[j], t - 1, idx, n, lo, hi, tid);
+    for (int i = 0; i < m->ninputs; i++) {
+        const uint32_t *idx;
+        int64_t n = rt_input_step(s->in[i], t, &idx);
+        if (n < 0 || !rt_spikeq_put(&s->qin[i], t, idx, n)) {
+            struct thread_state *th = &s->th[0];
+            th->err_kind = ERR_INPUT;
+            th->err_input = i;
+            atomic_store(&th->err_step, t);
+            return;
         }
-    }
-    for (int i = 0; i < m->npops; i++) {
-        int64_t b, e;
-        chunk_of(m->pops[i].size, tid, nt, &b, &e);
-        if (b >= e)
-            continue;
-        struct popstate *ps = &s->ps[i];
-        for (int k = 0; s->ring_of[i] && k < m->pops[i].nvars; k++)
-            if (s->ring_of[i][k].buf)
-                rt_ring_drain(&s->ring_of[i][k], t, ps->vars[k], b, e, m->pops[i].single);
-    }
-    for (int i = 0; i < m->npops; i++) {
-        int64_t b, e;
-        chunk_of(m->pops[i].size, tid, nt, &b, &e);
-        if (b >= e)
-            continue;
-        struct popstate *ps = &s->ps[i];
-        s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e);
-        if (s->stats)
-            stats_pop_step(s->stats, i, t, ps->spiked, ps->obs, b, e);
+        if (s->opt->on_spikes && s->opt->on_spikes_inputs)
+            s->opt->on_spikes(s->opt->on_spikes_ctx, m->npops + i, t, idx, n);
     }
 }
 
-static bool check_finite(struct sim *s, int64_t t, char *err, size_t errlen)
+/* Records the first non-finite variable (population, variable, neuron order) of this thread's chunks. */
+static void check_finite(struct sim *s, int tid, int64_t t)
 {
     const struct ir_model *m = s->m;
     for (int i = 0; i < m->npops; i++) {
         const struct ir_pop *p = &m->pops[i];
+        int64_t b, e;
+        chunk_of(p->size, tid, s->nt, &b, &e);
         for (int k = 0; k < p->nvars; k++) {
             const double *col = s->ps[i].vars[k];
             const float *fcol = (const float *)col;
-            for (int64_t n = 0; n < p->size; n++)
-                if (p->single ? !isfinite(fcol[n]) : !isfinite(col[n]))
-                    return errf(err, errlen, "population %s: variable %s of neuron %lld is %s at t = %.1f ms (step %lld)",
-                                p->name, p->vars[k].name, (long long)n, (p->single ? isnan(fcol[n]) : isnan(col[n])) ? "NaN" : "infinite",
-                                (double)t * m->dt, (long long)t);
+            for (int64_t n = b; n < e; n++)
+                if (p->single ? !isfinite(fcol[n]) : !isfinite(col[n])) {
+                    struct thread_state *th = &s->th[tid];
+                    th->err_kind = ERR_FINITE;
+                    th->err_pop = i;
+                    th->err_var = k;
+                    th->err_neuron = n;
+                    atomic_store(&th->err_step, t);
+                    return;
+                }
         }
     }
-    return true;
 }
 
-static bool simulate(struct sim *s, const struct rt_options *opt, char *err, size_t errlen)
+/* (a), (c), (d) of step t for the neurons thread tid owns.  Every write lands in its own neurons or its
+ * own queue segment, so no locks, and each neuron sees the same operations in the same order whatever the
+ * number of threads. */
+static void step_work(struct sim *s, int tid, int64_t t)
 {
     const struct ir_model *m = s->m;
-    double max_rate = opt->max_rate_hz > 0 ? opt->max_rate_hz : 1000.0;
-    int64_t window = (int64_t)nearbyint(100.0 / m->dt);
-    window = window < 1 ? 1 : window;
-    for (int64_t t = 0; t < s->nsteps; t++) {
-        /* Inputs first: their spikes of step t go out at t + d >= t + 1, so generating them before the
-         * delivery of step t (inside the parallel region) changes nothing. */
-        for (int i = 0; i < m->ninputs; i++) {
-            const uint32_t *idx;
-            int64_t n = rt_input_step(s->in[i], t, &idx);
-            if (n < 0 || !rt_spikeq_put(&s->qin[i], t, idx, n))
-                return errf(err, errlen, "input %s: out of memory", m->inputs[i].name);
-            if (opt->on_spikes && opt->on_spikes_inputs)
-                opt->on_spikes(opt->on_spikes_ctx, m->npops + i, t, idx, n);
+    const int nt = s->nt;
+    for (int j = 0; j < m->nprojs; j++) {
+        const struct ir_proj *p = &m->projs[j];
+        const struct rt_conn *c = &s->conn[j];
+        const struct rt_spikeq *q = p->pre.is_input ? &s->qin[p->pre.index] : &s->qpop[p->pre.index];
+        int64_t lo, hi;
+        chunk_of(m->pops[p->post.index].size, tid, nt, &lo, &hi);
+        if (lo >= hi)
+            continue;
+        /* The source's list, segment by segment (deliver.h): the order of a single thread's list. */
+        int64_t from = c->d ? t - 1 : t - c->dconst;
+        for (int g = 0; g < q->nseg; g++) {
+            int64_t n;
+            const uint32_t *idx = rt_spikeq_seg(q, from, g, &n);
+            if (n == 0)
+                continue;
+            if (!c->d)
+                rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi, tid, m->pops[p->post.index].single);
+            else
+                rt_deliver_ring(c, p, s->proj_rings[j], from, idx, n, lo, hi, tid);
         }
-        s->step = t;
-        rt_pool_run(s->pool, region, s);
-        for (int i = 0; i < m->npops; i++) {
-            uint32_t *slot = rt_spikeq_slot(&s->qpop[i], t);
-            int64_t n = rt_compact(s->ps[i].spiked, m->pops[i].size, slot);
-            rt_spikeq_set_count(&s->qpop[i], t, n);
-            s->ps[i].window_spikes += n;
-            if (opt->on_spikes)
-                opt->on_spikes(opt->on_spikes_ctx, i, t, slot, n);
-            if (s->traces)
-                trace_step(s->traces, i, t, slot, n, s->ps[i].obs);
-        }
-        if ((t % 10 == 9 || t == s->nsteps - 1) && !check_finite(s, t, err, errlen))
-            return false;
-        if (t % window == window - 1)
-            for (int i = 0; i < m->npops; i++) {
-                double hz = m->pops[i].size > 0
-                                ? (double)s->ps[i].window_spikes / ((double)m->pops[i].size * window * m->dt) * 1e3
-                                : 0;
-                s->ps[i].window_spikes = 0;
-                if (hz > max_rate)
-                    return errf(err, errlen,
-                                "population %s: rate %.1f Hz over the %.0f ms up to t = %.1f ms exceeds the limit of %.0f Hz",
-                                m->pops[i].name, hz, window * m->dt, (double)(t + 1) * m->dt, max_rate);
-            }
-        if (opt->cancel && t % 1000 == 999 && *opt->cancel)
-            return errf(err, errlen, "cancelled at t = %.1f ms", (double)(t + 1) * m->dt);
     }
-    return true;
+    int64_t *wsp = s->th[tid].wspikes + (t / s->window & 1) * m->npops;
+    for (int i = 0; i < m->npops; i++) {
+        int64_t b, e;
+        chunk_of(m->pops[i].size, tid, nt, &b, &e);
+        if (b >= e) {
+            rt_spikeq_set_count(&s->qpop[i], t, tid, 0);
+            continue;
+        }
+        struct popstate *ps = &s->ps[i];
+        for (int k = 0; s->ring_of[i] && k < m->pops[i].nvars; k++)
+            if (s->ring_of[i][k].buf)
+                rt_ring_drain(&s->ring_of[i][k], t, ps->vars[k], b, e, m->pops[i].single);
+        s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e);
+        uint32_t *slot = rt_spikeq_slot(&s->qpop[i], t, tid);
+        int64_t n = rt_compact(ps->spiked, b, e, slot);
+        rt_spikeq_set_count(&s->qpop[i], t, tid, n);
+        wsp[i] += n;
+        if (s->stats)
+            stats_pop_step(s->stats, i, t, slot, n, ps->obs, b, e);
+    }
+    if (t % 10 == 9 || t == s->nsteps - 1)
+        check_finite(s, tid, t);
+}
+
+/* (e) Thread 0, between two barriers: the complete spike lists of step t. */
+static void step_serial(struct sim *s, int64_t t)
+{
+    const struct ir_model *m = s->m;
+    for (int i = 0; i < m->npops; i++) {
+        int64_t n;
+        const uint32_t *idx = rt_spikeq_merge(&s->qpop[i], t, &n);
+        if (s->opt->on_spikes)
+            s->opt->on_spikes(s->opt->on_spikes_ctx, i, t, idx, n);
+        if (s->traces)
+            trace_step(s->traces, i, t, idx, n, s->ps[i].obs);
+    }
+}
+
+/* After the barrier of step t: every thread reads the same records and so takes the same decision.
+ * Thread 0 also notes why (stop_step, stop_pop) for the message. */
+static bool must_stop(struct sim *s, int tid, int64_t t)
+{
+    const struct ir_model *m = s->m;
+    bool stop = false;
+    for (int g = 0; g < s->nt; g++)
+        stop = stop || atomic_load(&s->th[g].err_step) <= t;
+    if (t % s->window == s->window - 1) {
+        int par = (int)(t / s->window & 1);
+        for (int i = 0; !stop && i < m->npops; i++) {
+            int64_t spikes = 0;
+            for (int g = 0; g < s->nt; g++)
+                spikes += s->th[g].wspikes[par * m->npops + i];
+            double hz = m->pops[i].size > 0 ? (double)spikes / ((double)m->pops[i].size * s->window * m->dt) * 1e3 : 0;
+            if (hz > s->max_rate) {
+                stop = true;
+                if (tid == 0)
+                    s->stop_pop = i;
+            }
+        }
+        /* The other parity's counts were last read after the previous window's barrier, which every
+         * thread has passed since: its owner can clear them for the next window. */
+        memset(s->th[tid].wspikes + (par ^ 1) * m->npops, 0, (size_t)m->npops * sizeof(int64_t));
+    }
+    stop = stop || atomic_load(&s->cancel_step) <= t;
+    if (stop && tid == 0)
+        s->stop_step = t;
+    return stop;
+}
+
+static void loop(void *arg, int tid, int nt)
+{
+    struct sim *s = arg;
+    const bool serial = s->opt->on_spikes || s->traces;
+    volatile int *cancel = s->opt->cancel;
+    for (int64_t t = 0; t < s->nsteps; t++) {
+        if (tid == 0) {
+            inputs_step(s, t);
+            if (cancel && t % 1000 == 999 && *cancel)
+                atomic_store(&s->cancel_step, t);
+        }
+        step_work(s, tid, t);
+        rt_pool_barrier(s->pool);
+        if (serial) {
+            if (tid == 0)
+                step_serial(s, t);
+            rt_pool_barrier(s->pool);
+        }
+        if (must_stop(s, tid, t))
+            return;
+    }
+}
+
+/* The message of the stop at s->stop_step: the first error by kind (inputs, state, rate, cancel), and for
+ * non-finite state the first (population, variable, neuron), as a single thread would find it. */
+static bool stop_message(struct sim *s, char *err, size_t errlen)
+{
+    const struct ir_model *m = s->m;
+    const int64_t t = s->stop_step;
+    const struct thread_state *first = NULL;
+    for (int g = 0; g < s->nt; g++) {
+        const struct thread_state *th = &s->th[g];
+        if (atomic_load(&th->err_step) != t)
+            continue;
+        if (th->err_kind == ERR_INPUT)
+            return errf(err, errlen, "input %s: out of memory", m->inputs[th->err_input].name);
+        if (!first || th->err_pop < first->err_pop || (th->err_pop == first->err_pop && th->err_var < first->err_var))
+            first = th;
+    }
+    if (first) {
+        const struct ir_pop *p = &m->pops[first->err_pop];
+        const double *col = s->ps[first->err_pop].vars[first->err_var];
+        double v = p->single ? ((const float *)col)[first->err_neuron] : col[first->err_neuron];
+        return errf(err, errlen, "population %s: variable %s of neuron %lld is %s at t = %.1f ms (step %lld)", p->name,
+                    p->vars[first->err_var].name, (long long)first->err_neuron, isnan(v) ? "NaN" : "infinite",
+                    (double)t * m->dt, (long long)t);
+    }
+    if (s->stop_pop >= 0) {
+        const int i = s->stop_pop;
+        int64_t spikes = 0;
+        for (int g = 0; g < s->nt; g++)
+            spikes += s->th[g].wspikes[(t / s->window & 1) * m->npops + i];
+        double hz = (double)spikes / ((double)m->pops[i].size * s->window * m->dt) * 1e3;
+        return errf(err, errlen, "population %s: rate %.1f Hz over the %.0f ms up to t = %.1f ms exceeds the limit of %.0f Hz",
+                    m->pops[i].name, hz, s->window * m->dt, (double)(t + 1) * m->dt, s->max_rate);
+    }
+    return errf(err, errlen, "cancelled at t = %.1f ms", (double)(t + 1) * m->dt);
+}
+
+static bool simulate(struct sim *s, char *err, size_t errlen)
+{
+    s->stop_step = -1;
+    s->stop_pop = -1;
+    rt_pool_run(s->pool, loop, s);
+    return s->stop_step < 0 || stop_message(s, err, errlen);
 }
 
 struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels, uint64_t seed,
@@ -422,18 +544,51 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     }
 
     struct rt_run *run = calloc(1, sizeof *run);
-    struct sim s = {.m = m, .kernels = kernels, .seed = seed};
+    struct sim s = {.m = m, .kernels = kernels, .opt = opt, .seed = seed};
     if (!run) {
         errf(err, errlen, "out of memory");
         return NULL;
     }
     s.nsteps = (int64_t)nearbyint(m->duration / m->dt);
     s.burn = (int64_t)nearbyint(m->burn_in / m->dt);
+    s.window = (int64_t)nearbyint(100.0 / m->dt);
+    s.window = s.window < 1 ? 1 : s.window;
+    s.max_rate = opt->max_rate_hz > 0 ? opt->max_rate_hz : 1000.0;
+    atomic_init(&s.cancel_step, INT64_MAX);
     double t0 = now_ms();
     bool ok = true;
+
+    /* A thread costs a barrier per step (~1-5 us); below a few thousand neurons per thread the barrier
+     * costs more than the work it shares.  Results do not depend on the thread count either way. */
+    int64_t neurons = 0;
+    for (int i = 0; i < m->npops; i++)
+        neurons += m->pops[i].size;
+    int64_t useful = neurons / 1024;
+    int nt = opt->threads > 1 ? opt->threads : 1;
+    if (nt > useful)
+        nt = useful > 1 ? (int)useful : 1;
+    if (nt > 64)
+        nt = 64;
+    s.pool = rt_pool_create(nt);
+    if (!s.pool)
+        s.pool = rt_pool_create(1);
+    if (!s.pool)
+        ok = errf(err, errlen, "cannot create threads");
+    s.nt = s.pool ? rt_pool_threads(s.pool) : 1;
+    s.th = aligned_alloc(64, ((size_t)s.nt * sizeof *s.th + 63) / 64 * 64);
+    if (ok && !s.th)
+        ok = errf(err, errlen, "out of memory");
+    for (int g = 0; s.th && g < s.nt; g++) {
+        memset(&s.th[g], 0, sizeof s.th[g]);
+        atomic_init(&s.th[g].err_step, INT64_MAX);
+        s.th[g].wspikes = calloc(2 * (size_t)m->npops + 1, sizeof(int64_t));
+        if (ok && !s.th[g].wspikes)
+            ok = errf(err, errlen, "out of memory");
+    }
+
     s.ps = calloc((size_t)m->npops + 1, sizeof *s.ps);
     s.in = calloc((size_t)m->ninputs + 1, sizeof *s.in);
-    if (!s.ps || !s.in)
+    if (ok && (!s.ps || !s.in))
         ok = errf(err, errlen, "out of memory");
     ok = ok && init_state(&s, err, errlen) && build_network(&s, err, errlen);
     for (int i = 0; ok && i < m->ninputs; i++)
@@ -442,31 +597,12 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = errf(err, errlen, "out of memory for the statistics");
     if (ok && opt->trace_dir && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
         ok = errf(err, errlen, "out of memory for the recordings");
-    if (ok) {
-        /* A thread costs a barrier per step (~1-5 us); below a few thousand neurons per thread the barrier
-         * costs more than the work it shares.  Results do not depend on the thread count either way. */
-        int64_t neurons = 0;
-        for (int i = 0; i < m->npops; i++)
-            neurons += m->pops[i].size;
-        int64_t useful = neurons / 1024;
-        int nt = opt->threads > 1 ? opt->threads : 1;
-        if (nt > useful)
-            nt = useful > 1 ? (int)useful : 1;
-        s.pool = rt_pool_create(nt);
-        if (!s.pool)
-            s.pool = rt_pool_create(1);
-        if (!s.pool)
-            ok = errf(err, errlen, "cannot create threads");
-        /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
-        int pt = s.pool ? rt_pool_threads(s.pool) : 1;
-        for (int j = 0; ok && pt > 1 && j < m->nprojs; j++) {
-            int64_t bounds[65], size = m->pops[m->projs[j].post.index].size;
-            if (pt > 64)
-                break;
-            for (int t = 0; t < pt; t++)
-                chunk_of(size, t, pt, &bounds[t], &bounds[t + 1]);
-            rt_conn_split(&s.conn[j], pt, bounds);   /* out of memory: bisection instead */
-        }
+    /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
+    for (int j = 0; ok && s.nt > 1 && j < m->nprojs; j++) {
+        int64_t bounds[65], size = m->pops[m->projs[j].post.index].size;
+        for (int t = 0; t < s.nt; t++)
+            chunk_of(size, t, s.nt, &bounds[t], &bounds[t + 1]);
+        rt_conn_split(&s.conn[j], s.nt, bounds);   /* out of memory: bisection instead */
     }
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct rt_conn *c = &s.conn[j];
@@ -478,7 +614,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     double t1 = now_ms();
     run->timing.build_ms = t1 - t0;
 
-    ok = ok && simulate(&s, opt, err, errlen);
+    ok = ok && simulate(&s, err, errlen);
     run->timing.sim_ms = now_ms() - t1;
     if (ok && s.traces)
         ok = trace_write(s.traces, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);

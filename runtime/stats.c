@@ -277,40 +277,19 @@ oom:
 
 /* ---- per step ---------------------------------------------------------------------------------- */
 
-/* Next i in [i, e) with sp[i] != 0, or e.  Spikes are rare (a few per thousand neurons per step), so
- * 8 flags are tested at once where the range allows (the same trick as the runtime's compaction pass). */
-static inline int64_t next_spike(const uint8_t *sp, int64_t i, int64_t e)
-{
-    while (i < e) {
-        if ((i & 7) == 0 && i + 8 <= e) {
-            uint64_t w;
-            memcpy(&w, sp + i, sizeof w);
-            if (w == 0) {
-                i += 8;
-                continue;
-            }
-        }
-        if (sp[i])
-            return i;
-        i++;
-    }
-    return e;
-}
-#define FOR_SPIKES(i, sp, b, e) for (int64_t i = next_spike(sp, b, e); i < e; i = next_spike(sp, i + 1, e))
-
-static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spiked, double *const *obs,
-                     int64_t begin, int64_t end)
+static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spikes, int64_t nspikes,
+                     double *const *obs, int64_t begin, int64_t end)
 {
     const struct ir_stat *st = a->st;
     double *f = a->f;
     switch (st->kind) {
     case IR_STAT_RATE:
-        FOR_SPIKES(i, spiked, begin, end)
-            f[i] += 1;
+        for (int64_t k = 0; k < nspikes; k++)
+            f[spikes[k]] += 1;
         break;
     case IR_STAT_CV_ISI:
-        FOR_SPIKES(i, spiked, begin, end) {
-            double *g = f + i * ISI_NF;
+        for (int64_t k = 0; k < nspikes; k++) {
+            double *g = f + (int64_t)spikes[k] * ISI_NF;
             if (g[ISI_LAST] >= 0) {
                 double isi = (double)step - g[ISI_LAST];   /* in steps: exact integers in a double */
                 if (g[ISI_N] == 0)
@@ -327,7 +306,8 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spik
     case IR_STAT_COUNT_CORR: {
         int64_t w = q / a->wsteps;
         bool in = w < a->nwin;
-        FOR_SPIKES(i, spiked, begin, end) {
+        for (int64_t k = 0; k < nspikes; k++) {
+            int64_t i = spikes[k];
             f[i] += 1;
             if (in) {
                 uint16_t *c = &a->counts[i * a->nwin + w];
@@ -433,8 +413,8 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint8_t *spik
     }
 }
 
-void stats_pop_step(struct stats *s, int pop, int64_t step, const uint8_t *spiked, double *const *obs,
-                    int64_t begin, int64_t end)
+void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
+                    double *const *obs, int64_t begin, int64_t end)
 {
     if (!s || pop < 0 || pop >= s->m->npops || step < s->burn || step >= s->nsteps)
         return;
@@ -446,7 +426,7 @@ void stats_pop_step(struct stats *s, int pop, int64_t step, const uint8_t *spike
             continue;
         for (int k = 0; k < rp->rec->nstats; k++)
             if (!rp->accs[k].same)
-                step_acc(&rp->accs[k], q, step, spiked, obs, b, e);
+                step_acc(&rp->accs[k], q, step, spikes, nspikes, obs, b, e);
     }
 }
 

@@ -4,8 +4,8 @@
  * Owns: the accumulators of every struct ir_record of the model, and the final values.  Memory does not
  * grow with the number of steps, except the per-window spike counts needed by fano and count_corr
  * (N neurons x W windows, 16-bit), which is the minimum the definitions allow.
- * Must not: print, exit, or know how spikes are produced (it only sees the flags and observables the
- * kernels wrote).  Accumulation is in double precision with a per-neuron shift (the first post-burn-in
+ * Must not: print, exit, or know how spikes are produced (it only sees the spike lists and observables
+ * the kernels wrote).  Accumulation is in double precision with a per-neuron shift (the first post-burn-in
  * sample) so the variance of V ~ -60 mV +- 3 mV loses no digits.
  *
  * Contract with the simulation loop (runtime/sim.c):
@@ -34,8 +34,10 @@ struct stat_row {
 
 /* NULL when out of memory. dt in ms. */
 struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps);
-void stats_pop_step(struct stats *s, int pop, int64_t step, const uint8_t *spiked, double *const *obs,
-                    int64_t begin, int64_t end);
+/* spikes[0..nspikes): the neurons of [begin, end) that spiked this step, in increasing order (the
+ * runtime's compacted list, so spike-driven statistics cost nothing for silent neurons). */
+void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
+                    double *const *obs, int64_t begin, int64_t end);
 /* Computes every statistic; returns the number of rows, *rows owned by s.  Rows come in the order
  * records, then populations as listed in the record (then "all" when pooled), then statistics. */
 int stats_finish(struct stats *s, const struct stat_row **rows);

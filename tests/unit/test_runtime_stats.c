@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "runtime/stats.h"
+#include "stats_step.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -89,7 +90,7 @@ static void test_poisson(void **state)
             if (sp[i])
                 next[i] = t + 1 + (int64_t)floor(log(rng_unif(&g)) / log1p(-p));
         }
-        stats_pop_step(s, 0, t, sp, NULL, 0, N);
+        stats_step_flags(s, 0, t, sp, NULL, 0, N);
     }
     const struct stat_row *rows;
     int n = stats_finish(s, &rows);
@@ -125,7 +126,7 @@ static void test_regular_train(void **state)
         sp[0] = t % 5 == 0;     /* 200 Hz */
         sp[1] = t == 500 || t == 600;   /* 2 spikes: no CV, counts in Fano */
         sp[2] = 0;              /* silent: excluded from Fano and CV */
-        stats_pop_step(s, 0, t, sp, NULL, 0, 3);
+        stats_step_flags(s, 0, t, sp, NULL, 0, 3);
     }
     const struct stat_row *rows;
     stats_finish(s, &rows);
@@ -167,7 +168,7 @@ static void test_count_corr_mother(void **state)
                 sp[i] = rng_unif(&g) < c;
         for (int i = ND; i < N; i++)
             sp[i] = rng_unif(&g) < 0.0005;
-        stats_pop_step(s, 0, t, sp, NULL, 0, N);
+        stats_step_flags(s, 0, t, sp, NULL, 0, N);
     }
     const struct stat_row *rows;
     stats_finish(s, &rows);
@@ -236,7 +237,7 @@ static void test_ar1_variance(void **state)
     for (int64_t t = 0; t < nsteps; t++) {
         for (int i = 0; i < N; i++)
             x[i] = mean + a * (x[i] - mean) + sd * rng_normal(&g);
-        stats_pop_step(s, 0, t, sp, cols, 0, N);
+        stats_step_flags(s, 0, t, sp, cols, 0, N);
     }
     const struct stat_row *rows;
     stats_finish(s, &rows);
@@ -281,7 +282,7 @@ static void test_clip_bin_cov(void **state)
     for (int t = 0; t < 9; t++) {
         x[0] = xs[t];
         y[0] = ys[t];
-        stats_pop_step(s, 0, t, sp, cols, 0, 1);
+        stats_step_flags(s, 0, t, sp, cols, 0, 1);
     }
     const struct stat_row *rows;
     int n = stats_finish(s, &rows);
@@ -338,13 +339,13 @@ static void test_derived_pooled_threads(void **state)
             memset(se, t % 10 == 0, sizeof se);
             memset(si, t % 4 == 0, sizeof si);
             if (split) {
-                stats_pop_step(s, 0, t, se, ce, 17, 30);
-                stats_pop_step(s, 0, t, se, ce, 0, 17);
-                stats_pop_step(s, 1, t, si, ci, 0, 4);
-                stats_pop_step(s, 1, t, si, ci, 4, 10);
+                stats_step_flags(s, 0, t, se, ce, 17, 30);
+                stats_step_flags(s, 0, t, se, ce, 0, 17);
+                stats_step_flags(s, 1, t, si, ci, 0, 4);
+                stats_step_flags(s, 1, t, si, ci, 4, 10);
             } else {
-                stats_pop_step(s, 0, t, se, ce, 0, 30);
-                stats_pop_step(s, 1, t, si, ci, 0, 10);
+                stats_step_flags(s, 0, t, se, ce, 0, 30);
+                stats_step_flags(s, 1, t, si, ci, 0, 10);
             }
         }
         const struct stat_row *rows;

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "runtime/stats.h"
+#include "stats_step.h"
 #include "runtime/trace.h"
 
 #include <math.h>
@@ -101,7 +102,7 @@ static void feed(struct traces *tr, struct stats *st)
             if (tr)
                 trace_step(tr, p, t, idx, n, obs[p]);
             if (st)
-                stats_pop_step(st, p, t, flags, obs[p], 0, p ? 4 : 10);
+                stats_step_flags(st, p, t, flags, obs[p], 0, p ? 4 : 10);
         }
 }
 
