@@ -334,6 +334,23 @@ static void inputs_step(struct sim *s, int64_t t)
     }
 }
 
+/* True when some x[b..e) is NaN or infinite: its exponent bits are all ones.  An OR over integer tests,
+ * which vectorises, where isfinite() per element is a scalar compare and branch. */
+static bool any_nonfinite(const void *col, bool single, int64_t b, int64_t e)
+{
+    uint64_t bad = 0;
+    if (single) {
+        const uint32_t *x = col;
+        for (int64_t n = b; n < e; n++)
+            bad |= (x[n] & 0x7f800000u) == 0x7f800000u;
+    } else {
+        const uint64_t *x = col;
+        for (int64_t n = b; n < e; n++)
+            bad |= (x[n] & 0x7ff0000000000000ull) == 0x7ff0000000000000ull;
+    }
+    return bad != 0;
+}
+
 /* Records the first non-finite variable (population, variable, neuron order) of this thread's chunks. */
 static void check_finite(struct sim *s, int tid, int64_t t)
 {
@@ -345,6 +362,8 @@ static void check_finite(struct sim *s, int tid, int64_t t)
         for (int k = 0; k < p->nvars; k++) {
             const double *col = s->ps[i].vars[k];
             const float *fcol = (const float *)col;
+            if (!any_nonfinite(col, p->single, b, e))
+                continue;
             for (int64_t n = b; n < e; n++)
                 if (p->single ? !isfinite(fcol[n]) : !isfinite(col[n])) {
                     struct thread_state *th = &s->th[tid];
@@ -399,13 +418,17 @@ static void step_work(struct sim *s, int tid, int64_t t)
         for (int k = 0; s->ring_of[i] && k < m->pops[i].nvars; k++)
             if (s->ring_of[i][k].buf)
                 rt_ring_drain(&s->ring_of[i][k], t, ps->vars[k], b, e, m->pops[i].single);
-        s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e);
+        double *const *acc = s->kernels[i].fn_acc ? stats_kernel_acc(s->stats, i, t) : NULL;
+        if (acc)
+            s->kernels[i].fn_acc(s->kernels[i].ctx, ps->vars, ps->obs, acc, ps->spiked, b, e);
+        else
+            s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e);
         uint32_t *slot = rt_spikeq_slot(&s->qpop[i], t, tid);
         int64_t n = rt_compact(ps->spiked, b, e, slot);
         rt_spikeq_set_count(&s->qpop[i], t, tid, n);
         wsp[i] += n;
         if (s->stats)
-            stats_pop_step(s->stats, i, t, slot, n, ps->obs, b, e);
+            stats_pop_step(s->stats, i, t, slot, n, ps->obs, acc != NULL, b, e);
     }
     if (t % 10 == 9 || t == s->nsteps - 1)
         check_finite(s, tid, t);

@@ -65,6 +65,7 @@ struct acc {
     int nf;
     const struct acc *same; /* an earlier accumulator of the recpop doing identical work, or NULL */
     bool mean_only;         /* a mean nobody's variance shares: a plain sum of the samples suffices */
+    bool fused;             /* the kernel adds this step's samples on the steps stats_kernel_acc allows */
     int64_t n;              /* neurons */
     double *f;              /* n x nf, neuron-major; mean/var/std/cov: field-major (f[field * n + i]) so
                              * the per-step loops run over contiguous columns and vectorise */
@@ -83,49 +84,13 @@ struct stats {
     struct recpop *rps;
     int nrps;
     int *first_rp, *next_rp;    /* per model pop: linked list of its recpops */
+    double ***kcols;            /* per model pop: the columns of its ir_pop.accums, NULL when not fused */
+    int64_t *kend;              /* per model pop: fused steps are 1 <= q < kend */
     struct stat_row *rows;
     int nrows;
     double *vals;               /* scratch for stats_finish: max nstats */
     struct recpop **list;       /* scratch for stats_finish: max npops of a record */
 };
-
-int64_t stat_steps_of(double ms, double dt)
-{
-    int64_t k = (int64_t)llround(ms / dt);
-    return k < 1 ? 1 : k;
-}
-
-/* The observable of pop p with the same name as observable `idx` of the record's first population (sema
- * gives every recorded population the observable at the same index; the name lookup keeps this correct
- * even if it did not). */
-int stat_resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx)
-{
-    if (idx < 0 || r->npops == 0)
-        return -1;
-    const struct ir_pop *p0 = &m->pops[r->pops[0]];
-    if (idx >= p0->nobs)
-        return -1;
-    const char *name = p0->obs[idx].name;
-    const struct ir_pop *pp = &m->pops[p];
-    if (idx < pp->nobs && name && pp->obs[idx].name && strcmp(pp->obs[idx].name, name) == 0)
-        return idx;
-    for (int j = 0; j < pp->nobs; j++)
-        if (name && pp->obs[j].name && strcmp(pp->obs[j].name, name) == 0)
-            return j;
-    return -1;
-}
-
-/* True when two statistics of a record accumulate exactly the same sums: mean, var and std of one
- * observable with the same clip and bins share (the mean is K + S1/n, the variance S2/n - (S1/n)^2). */
-static bool acc_same_work(const struct ir_stat *a, const struct ir_stat *b)
-{
-    bool oa = a->kind == IR_STAT_MEAN || a->kind == IR_STAT_VAR || a->kind == IR_STAT_STD;
-    bool ob = b->kind == IR_STAT_MEAN || b->kind == IR_STAT_VAR || b->kind == IR_STAT_STD;
-    if (!(oa && ob) && !(a->kind == IR_STAT_COV && b->kind == IR_STAT_COV))
-        return false;
-    return a->obs == b->obs && (a->kind != IR_STAT_COV || a->obs2 == b->obs2) && a->has_clip == b->has_clip &&
-           (!a->has_clip || a->clip == b->clip) && a->bin == b->bin;
-}
 
 void stats_free(struct stats *s)
 {
@@ -141,6 +106,10 @@ void stats_free(struct stats *s)
         free(rp->accs);
     }
     free(s->rps);
+    for (int p = 0; s->kcols && p < s->m->npops; p++)
+        free(s->kcols[p]);
+    free(s->kcols);
+    free(s->kend);
     free(s->first_rp);
     free(s->next_rp);
     free(s->rows);
@@ -166,7 +135,7 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
     case IR_STAT_FANO:
     case IR_STAT_COUNT_CORR:
         a->nf = WIN_NF;
-        a->wsteps = stat_steps_of(st->window, dt);
+        a->wsteps = ir_steps_of(st->window, dt);
         a->nwin = span / a->wsteps;
         if (a->nwin > 0 && n > 0) {
             a->counts = calloc((size_t)(n * a->nwin), sizeof *a->counts);
@@ -179,11 +148,11 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
     case IR_STAT_STD:
     case IR_STAT_COV:
         a->nf = st->kind == IR_STAT_COV ? COV_NF : OBS_NF;
-        a->bsteps = st->bin > 0 ? stat_steps_of(st->bin, dt) : 1;
+        a->bsteps = st->bin > 0 ? ir_steps_of(st->bin, dt) : 1;
         a->nsamp = span / a->bsteps;
-        a->obs = stat_resolve_obs(s->m, r, p, st->obs);
+        a->obs = ir_resolve_obs(s->m, r, p, st->obs);
         if (st->kind == IR_STAT_COV)
-            a->obs2 = stat_resolve_obs(s->m, r, p, st->obs2);
+            a->obs2 = ir_resolve_obs(s->m, r, p, st->obs2);
         break;
     case IR_STAT_DERIVED:
     case IR_STAT_RATE_TRACE:   /* recordings: runtime/trace.c keeps them, no accumulator here */
@@ -203,6 +172,95 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
                 a->f[i * ISI_NF + ISI_LAST] = -1;
     }
     return true;
+}
+
+/* The columns of accum ac in acc a, checked against what a would accumulate itself: NULL on any mismatch
+ * (the statistic then stays in the runtime's own loop). */
+static bool accum_cols(const struct acc *a, const struct ir_accum *ac, double **cols)
+{
+    const struct ir_stat *st = a->st;
+    const int64_t n = a->n;
+    double *f = a->f;
+    bool cov = st->kind == IR_STAT_COV;
+    if (!f || a->same || (ac->role == 0 ? a->obs : a->obs2) != ac->obs ||
+        (ac->kind == IR_ACC_COMOMENTS && a->obs2 != ac->obs2) ||
+        (ac->role == 0 && (ac->has_clip != st->has_clip || (st->has_clip && ac->clip != st->clip))))
+        return false;
+    switch (ac->kind) {
+    case IR_ACC_SUM:
+        if (a->mean_only && ac->role == 0)
+            cols[0] = f + OBS_S1 * n;
+        else if (a->bsteps > 1 && !cov && ac->role == 0)
+            cols[0] = f + OBS_BIN * n;
+        else if (a->bsteps > 1 && cov)
+            cols[0] = f + (ac->role ? COV_BINY : COV_BINX) * n;
+        else
+            return false;
+        return true;
+    case IR_ACC_MOMENTS:
+        if (cov || a->mean_only || a->bsteps != 1)
+            return false;
+        cols[0] = f + OBS_K * n;
+        cols[1] = f + OBS_S1 * n;
+        cols[2] = f + OBS_S2 * n;
+        return true;
+    case IR_ACC_COMOMENTS:
+        if (!cov || a->bsteps != 1)
+            return false;
+        for (int c = 0; c < 5; c++)
+            cols[c] = f + (COV_KX + c) * n;   /* KX, KY, SX, SY, SXY: the order of ir.h step 8 */
+        return true;
+    }
+    return false;
+}
+
+/* Binds every population's ir_pop.accums to its accumulators' columns, or leaves it unfused. */
+static bool plan_kernel_sums(struct stats *s)
+{
+    const struct ir_model *m = s->m;
+    s->kcols = calloc((size_t)m->npops + 1, sizeof *s->kcols);
+    s->kend = calloc((size_t)m->npops + 1, sizeof *s->kend);
+    if (!s->kcols || !s->kend)
+        return false;
+    for (int p = 0; p < m->npops; p++) {
+        const struct ir_pop *pop = &m->pops[p];
+        if (pop->naccums == 0 || pop->size == 0)
+            continue;
+        double **cols = calloc((size_t)pop->nacc_cols, sizeof *cols);
+        if (!cols)
+            return false;
+        int64_t end = INT64_MAX;
+        bool ok = true;
+        for (int k = 0; ok && k < pop->naccums; k++) {
+            const struct ir_accum *ac = &pop->accums[k];
+            struct acc *a = NULL;
+            for (int idx = s->first_rp[p]; idx >= 0 && !a; idx = s->next_rp[idx])
+                if (s->rps[idx].rec == &m->records[ac->rec] && ac->stat < s->rps[idx].rec->nstats)
+                    a = &s->rps[idx].accs[ac->stat];
+            ok = a && accum_cols(a, ac, cols + ac->col);
+            if (ok)
+                end = a->nsamp * a->bsteps < end ? a->nsamp * a->bsteps : end;
+        }
+        if (!ok) {
+            free(cols);
+            continue;
+        }
+        for (int k = 0; k < pop->naccums; k++)
+            for (int idx = s->first_rp[p]; idx >= 0; idx = s->next_rp[idx])
+                if (s->rps[idx].rec == &m->records[pop->accums[k].rec])
+                    s->rps[idx].accs[pop->accums[k].stat].fused = true;
+        s->kcols[p] = cols;
+        s->kend[p] = end;
+    }
+    return true;
+}
+
+double *const *stats_kernel_acc(const struct stats *s, int pop, int64_t step)
+{
+    if (!s || !s->kcols || !s->kcols[pop])
+        return NULL;
+    int64_t q = step - s->burn;
+    return q >= 1 && q < s->kend[pop] ? s->kcols[pop] : NULL;
 }
 
 struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps)
@@ -245,22 +303,15 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
             for (int k = 0; k < rec->nstats; k++) {
                 struct acc *a = &rp->accs[k];
                 for (int k2 = 0; k2 < k && !a->same; k2++)
-                    if (acc_same_work(&rec->stats[k], &rec->stats[k2]))
+                    if (ir_stats_share_sums(&rec->stats[k], &rec->stats[k2]))
                         a->same = &rp->accs[k2];
                 /* A duplicate (mean(g_syn) and the hidden one inside tau_eff) shares its twin's sums. */
                 if (!a->same && !acc_init(s, a, &rec->stats[k], rec, rp->pop, rp->n))
                     goto oom;
             }
             /* A mean needs neither the shift nor the squares unless a variance reads the same sums. */
-            for (int k = 0; k < rec->nstats; k++) {
-                struct acc *a = &rp->accs[k];
-                if (a->same || rec->stats[k].kind != IR_STAT_MEAN)
-                    continue;
-                a->mean_only = true;
-                for (int k2 = 0; k2 < rec->nstats; k2++)
-                    if (rp->accs[k2].same == a && rec->stats[k2].kind != IR_STAT_MEAN)
-                        a->mean_only = false;
-            }
+            for (int k = 0; k < rec->nstats; k++)
+                rp->accs[k].mean_only = !rp->accs[k].same && ir_stat_mean_only(rec, k);
         }
     }
     /* per population, the list of its recpops in record order (built back to front) */
@@ -269,6 +320,8 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
         s->next_rp[idx] = s->first_rp[p];
         s->first_rp[p] = idx;
     }
+    if (!plan_kernel_sums(s))
+        goto oom;
     return s;
 oom:
     stats_free(s);
@@ -277,8 +330,9 @@ oom:
 
 /* ---- per step ---------------------------------------------------------------------------------- */
 
+/* `fused`: the kernel has already added this step's samples (stats_kernel_acc); only bins close here. */
 static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spikes, int64_t nspikes,
-                     double *const *obs, int64_t begin, int64_t end)
+                     double *const *obs, int64_t begin, int64_t end, bool fused)
 {
     const struct ir_stat *st = a->st;
     double *f = a->f;
@@ -330,12 +384,15 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
         if (a->mean_only) {
             /* The mean of complete bins' means is the mean of their samples: one sum per neuron (the
              * samples of one neuron stay within a few orders of magnitude, so no shift is needed). */
-            for (int64_t i = begin; i < end; i++)
-                s1[i] += clip && x[i] > c ? c : x[i];
+            if (!fused)
+                for (int64_t i = begin; i < end; i++)
+                    s1[i] += clip && x[i] > c ? c : x[i];
             break;
         }
         if (a->bsteps == 1) {
             /* No binning: each step is a sample; the first one is the shift. */
+            if (fused)
+                break;
             if (q == 0)
                 for (int64_t i = begin; i < end; i++)
                     kk[i] = clip && x[i] > c ? c : x[i];
@@ -346,8 +403,9 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
             }
             break;
         }
-        for (int64_t i = begin; i < end; i++)
-            bin[i] += clip && x[i] > c ? c : x[i];
+        if (!fused)
+            for (int64_t i = begin; i < end; i++)
+                bin[i] += clip && x[i] > c ? c : x[i];
         if ((q + 1) % a->bsteps != 0)
             break;
         /* A bin closes: its mean is one sample. */
@@ -374,6 +432,8 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
         const double c = st->clip;
         if (a->bsteps == 1) {
             /* No binning: each step is a sample, the first one the shift. */
+            if (fused)
+                break;
             if (q == 0)
                 for (int64_t i = begin; i < end; i++) {
                     kx[i] = clip && x[i] > c ? c : x[i];
@@ -387,10 +447,11 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
             }
             break;
         }
-        for (int64_t i = begin; i < end; i++) {
-            bx[i] += clip && x[i] > c ? c : x[i];
-            by[i] += y[i];
-        }
+        if (!fused)
+            for (int64_t i = begin; i < end; i++) {
+                bx[i] += clip && x[i] > c ? c : x[i];
+                by[i] += y[i];
+            }
         if ((q + 1) % a->bsteps != 0)
             break;
         double inv = a->bsteps == 1 ? 1.0 : 1.0 / (double)a->bsteps;
@@ -414,11 +475,12 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
 }
 
 void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
-                    double *const *obs, int64_t begin, int64_t end)
+                    double *const *obs, bool kernel_summed, int64_t begin, int64_t end)
 {
     if (!s || pop < 0 || pop >= s->m->npops || step < s->burn || step >= s->nsteps)
         return;
     int64_t q = step - s->burn;
+    const bool fused = kernel_summed && stats_kernel_acc(s, pop, step) != NULL;
     for (int idx = s->first_rp[pop]; idx >= 0; idx = s->next_rp[idx]) {
         struct recpop *rp = &s->rps[idx];
         int64_t b = begin < 0 ? 0 : begin, e = end > rp->n ? rp->n : end;
@@ -426,7 +488,7 @@ void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spik
             continue;
         for (int k = 0; k < rp->rec->nstats; k++)
             if (!rp->accs[k].same)
-                step_acc(&rp->accs[k], q, step, spikes, nspikes, obs, b, e);
+                step_acc(&rp->accs[k], q, step, spikes, nspikes, obs, b, e, fused && rp->accs[k].fused);
     }
 }
 

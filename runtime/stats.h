@@ -20,6 +20,7 @@
 
 #include "compiler/ir/ir.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct stats;
@@ -36,17 +37,19 @@ struct stat_row {
 struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps);
 /* spikes[0..nspikes): the neurons of [begin, end) that spiked this step, in increasing order (the
  * runtime's compacted list, so spike-driven statistics cost nothing for silent neurons). */
+/* kernel_summed: the kernel was called with stats_kernel_acc's columns for this step (so the samples of the
+ * fused statistics are already added). */
 void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
-                    double *const *obs, int64_t begin, int64_t end);
+                    double *const *obs, bool kernel_summed, int64_t begin, int64_t end);
+/* The accumulator columns of population pop's ir_pop.accums when its kernel is to add step `step`'s samples
+ * itself (kernel step 8, ir.h; call the kernel's fn_acc with them), or NULL: then stats_pop_step does.
+ * Either way the sums are the same, bit for bit. */
+double *const *stats_kernel_acc(const struct stats *s, int pop, int64_t step);
 /* Computes every statistic; returns the number of rows, *rows owned by s.  Rows come in the order
  * records, then populations as listed in the record (then "all" when pooled), then statistics. */
 int stats_finish(struct stats *s, const struct stat_row **rows);
 void stats_free(struct stats *s);
 
-/* Shared with the recordings (runtime/trace.c): a duration in whole steps (at least 1), and the observable
- * column of population p that holds observable `idx` of the record's first population (-1: none). */
-int64_t stat_steps_of(double ms, double dt);
-int stat_resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx);
 
 /* ---- spike-count correlation (SCIENCE.md §3), exposed for tests and for pooling --------------------
  * The count vector of neuron i is counts[i*stride + first .. i*stride + last).  Neurons with keep[i] == 0

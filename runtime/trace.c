@@ -69,13 +69,13 @@ static bool item_init(struct traces *t, struct titem *it)
     it->trunc_step = -1;
     switch (st->kind) {
     case IR_STAT_RATE_TRACE:
-        it->bsteps = stat_steps_of(st->bin, m->dt);
+        it->bsteps = ir_steps_of(st->bin, m->dt);
         it->nbins = span / it->bsteps;
         it->nkept = it->nbins < t->lim.max_rows ? it->nbins : t->lim.max_rows;
         it->counts = calloc((size_t)(it->nkept ? it->nkept : 1), sizeof *it->counts);
         return it->counts != NULL;
     case IR_STAT_TRACE:
-        it->esteps = stat_steps_of(st->every, m->dt);
+        it->esteps = ir_steps_of(st->every, m->dt);
         it->k = st->neurons < it->n ? st->neurons : it->n;
         it->k = it->k < 0 ? 0 : it->k;
         it->rows = (span + it->esteps - 1) / it->esteps * it->k;
@@ -84,7 +84,7 @@ static bool item_init(struct traces *t, struct titem *it)
         it->rkept = it->rows <= t->lim.max_rows ? it->rows
                     : it->k <= t->lim.max_rows  ? t->lim.max_rows / it->k * it->k
                                                 : t->lim.max_rows;
-        it->obs = stat_resolve_obs(m, it->rec, it->pop, st->obs);
+        it->obs = ir_resolve_obs(m, it->rec, it->pop, st->obs);
         it->obsname = it->obs >= 0 ? m->pops[it->pop].obs[it->obs].name : "value";
         it->values = malloc(sizeof *it->values * (size_t)(it->rkept ? it->rkept : 1));
         return it->values != NULL;

@@ -2,10 +2,12 @@
  * cg_kernel.c - one population's fused update kernel: the steps of ir/ir.h's kernel semantics as a
  * branch-free loop body over structure-of-arrays columns.
  *
- * Owns: the kernel's shape.  Two functions per population:
- *   bn_pop_<i>       the exported ir_kernel_fn: loads the column pointers once and calls
+ * Owns: the kernel's shape.  Two functions per population, and two more when it has accumulators:
+ *   bn_pop_<i>       the exported ir_kernel_fn (steps 1-7): loads the column pointers once and calls
  *   bn_pop_<i>.body  (internal, alwaysinline) which takes every column as a `noalias` parameter and runs the
- *                    loop.  When the inliner folds it into bn_pop_<i> it turns the noalias parameters into
+ *                    loop;
+ *   bn_pop_<i>.acc / bn_pop_<i>.acc.body  the same with step 8 (ir_kernel_acc_fn, statistics' sums).
+ *                      When the inliner folds it into bn_pop_<i> it turns the noalias parameters into
  *                    alias-scope metadata, which the C API cannot build directly; that is what lets the
  *                    loop vectoriser drop its runtime overlap checks.
  * Must not: branch inside the loop body (refractoriness, spikes and resets are selects), or evaluate
@@ -29,16 +31,54 @@ static void add_param_attr(struct cg_emitter *em, LLVMValueRef fn, unsigned para
     LLVMAddAttributeAtIndex(fn, param + 1, LLVMCreateEnumAttribute(em->ctx, kind, 0));
 }
 
-/* Steps 1-7 of ir/ir.h for neuron i; cols[k] are the variable columns, ocols[j] the observable columns. */
+/* c[i] = c[i] + v */
+static void emit_add_to(struct cg_emitter *em, LLVMValueRef col, LLVMValueRef i, LLVMValueRef v)
+{
+    LLVMValueRef at = LLVMBuildInBoundsGEP2(em->b, em->f64, col, &i, 1, "");
+    LLVMBuildStore(em->b, LLVMBuildFAdd(em->b, LLVMBuildLoad2(em->b, em->f64, at, ""), v, ""), at);
+}
+
+/* Step 8 of ir/ir.h for neuron i: the statistics' sums, from the observables' values ov. */
+static void emit_accums(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRef *ov, LLVMValueRef *acols,
+                        LLVMValueRef i)
+{
+    LLVMBuilderRef B = em->b;
+    for (int k = 0; k < p->naccums; k++) {
+        const struct ir_accum *a = &p->accums[k];
+        LLVMValueRef x = ov[a->obs], *c = acols + a->col;
+        if (a->has_clip) {   /* x > clip ? clip : x, as stats.c (NaN is kept) */
+            LLVMValueRef cl = LLVMConstReal(em->f64, a->clip);
+            x = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, x, cl, ""), cl, x, "");
+        }
+        if (a->kind == IR_ACC_SUM) {
+            emit_add_to(em, c[0], i, x);
+        } else if (a->kind == IR_ACC_MOMENTS) {
+            LLVMValueRef k0 = LLVMBuildLoad2(B, em->f64, LLVMBuildInBoundsGEP2(B, em->f64, c[0], &i, 1, ""), "");
+            LLVMValueRef d = LLVMBuildFSub(B, x, k0, "");
+            emit_add_to(em, c[1], i, d);
+            emit_add_to(em, c[2], i, LLVMBuildFMul(B, d, d, ""));
+        } else {
+            LLVMValueRef kx = LLVMBuildLoad2(B, em->f64, LLVMBuildInBoundsGEP2(B, em->f64, c[0], &i, 1, ""), "");
+            LLVMValueRef ky = LLVMBuildLoad2(B, em->f64, LLVMBuildInBoundsGEP2(B, em->f64, c[1], &i, 1, ""), "");
+            LLVMValueRef dx = LLVMBuildFSub(B, x, kx, ""), dy = LLVMBuildFSub(B, ov[a->obs2], ky, "");
+            emit_add_to(em, c[2], i, dx);
+            emit_add_to(em, c[3], i, dy);
+            emit_add_to(em, c[4], i, LLVMBuildFMul(B, dx, dy, ""));
+        }
+    }
+}
+
+/* Steps 1-7 of ir/ir.h for neuron i, and 8 when acols is non-NULL; cols[k] are the variable columns,
+ * ocols[j] the observable columns, acols the accumulator columns. */
 static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRef *cols, LLVMValueRef *ocols,
-                      LLVMValueRef spiked, LLVMValueRef i)
+                      LLVMValueRef *acols, LLVMValueRef spiked, LLVMValueRef i)
 {
     LLVMBuilderRef B = em->b;
     int nv = p->nvars;
     LLVMValueRef *s = calloc((size_t)nv + 1, sizeof *s), *n = calloc((size_t)nv + 1, sizeof *n);
-    LLVMValueRef *addr = calloc((size_t)nv + 1, sizeof *addr);
+    LLVMValueRef *addr = calloc((size_t)nv + 1, sizeof *addr), *ov = calloc((size_t)p->nobs + 1, sizeof *ov);
     bool ok = false;
-    if (!s || !n || !addr) {
+    if (!s || !n || !addr || !ov) {
         diag_error(em->d, SPAN_NONE, "out of memory in code generation");
         goto out;
     }
@@ -113,55 +153,54 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
 
     /* 7. observables from the final values */
     for (int j = 0; j < p->nobs; j++) {
-        LLVMValueRef v = cg_emit_expr(em, p->obs[j].expr, n);
+        LLVMValueRef v = ov[j] = cg_emit_expr(em, p->obs[j].expr, n);
         if (!v)
             goto out;
         LLVMBuildStore(B, v, LLVMBuildInBoundsGEP2(B, em->f64, ocols[j], &i, 1, ""));
     }
+
+    /* 8. the statistics' sums, while the observables are in registers */
+    if (acols)
+        emit_accums(em, p, ov, acols, i);
     ok = true;
 out:
     free(s);
     free(n);
     free(addr);
+    free(ov);
     return ok;
 }
 
-/* bn_pop_<i>.body(double* noalias col..., double* noalias obs..., i8* noalias spiked, i64 begin, i64 end) */
-static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, const char *name)
+/* bn_pop_<i>[.acc].body(double* noalias col..., double* noalias obs..., [double* noalias acc...,]
+ *                       i8* noalias spiked, i64 begin, i64 end) */
+static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, const char *name, bool with_acc)
 {
-    int nv = p->nvars, no = p->nobs, np = nv + no + 3;
+    int nv = p->nvars, no = p->nobs, na = with_acc ? p->nacc_cols : 0, ncols = nv + no + na, np = ncols + 3;
     LLVMTypeRef *params = calloc((size_t)np, sizeof *params);
-    LLVMValueRef *cols = calloc((size_t)nv + 1, sizeof *cols), *ocols = calloc((size_t)no + 1, sizeof *ocols);
+    LLVMValueRef *cols = calloc((size_t)ncols + 1, sizeof *cols);
     LLVMValueRef fn = NULL;
-    if (!params || !cols || !ocols) {
-        diag_error(em->d, SPAN_NONE, "out of memory in code generation");
-        goto out;
-    }
-    for (int k = 0; k < nv + no + 1; k++)
-        params[k] = em->ptr;
-    params[nv + no + 1] = params[nv + no + 2] = em->i64;
     char *body_name = malloc(strlen(name) + 6);
-    if (!body_name) {
+    if (!params || !cols || !body_name) {
         diag_error(em->d, SPAN_NONE, "out of memory in code generation");
         goto out;
     }
+    for (int k = 0; k < ncols + 1; k++)
+        params[k] = em->ptr;
+    params[ncols + 1] = params[ncols + 2] = em->i64;
     strcpy(body_name, name);
     strcat(body_name, ".body");
     fn = LLVMAddFunction(em->mod, body_name, LLVMFunctionType(LLVMVoidTypeInContext(em->ctx), params, (unsigned)np, false));
-    free(body_name);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     add_fn_attr(em, fn, "alwaysinline");
     add_fn_attr(em, fn, "nounwind");
-    for (int k = 0; k < nv + no + 1; k++) {
+    for (int k = 0; k < ncols + 1; k++) {
         add_param_attr(em, fn, (unsigned)k, "noalias");
         add_param_attr(em, fn, (unsigned)k, "nocapture");
     }
-    for (int k = 0; k < nv; k++)
+    for (int k = 0; k < ncols; k++)
         cols[k] = LLVMGetParam(fn, (unsigned)k);
-    for (int j = 0; j < no; j++)
-        ocols[j] = LLVMGetParam(fn, (unsigned)(nv + j));
-    LLVMValueRef spiked = LLVMGetParam(fn, (unsigned)(nv + no));
-    LLVMValueRef begin = LLVMGetParam(fn, (unsigned)(nv + no + 1)), end = LLVMGetParam(fn, (unsigned)(nv + no + 2));
+    LLVMValueRef spiked = LLVMGetParam(fn, (unsigned)ncols);
+    LLVMValueRef begin = LLVMGetParam(fn, (unsigned)(ncols + 1)), end = LLVMGetParam(fn, (unsigned)(ncols + 2));
 
     /* entry: if (begin < end) loop; loop: body; i++; if (i < end) loop; exit */
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(em->ctx, fn, "entry");
@@ -171,7 +210,7 @@ static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, 
     LLVMBuildCondBr(em->b, LLVMBuildICmp(em->b, LLVMIntSLT, begin, end, ""), loop, exit);
     LLVMPositionBuilderAtEnd(em->b, loop);
     LLVMValueRef i = LLVMBuildPhi(em->b, em->i64, "i");
-    if (!emit_body(em, p, cols, ocols, spiked, i)) {
+    if (!emit_body(em, p, cols, cols + nv, with_acc ? cols + nv + no : NULL, spiked, i)) {
         fn = NULL;
         goto out;
     }
@@ -186,45 +225,70 @@ static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, 
 out:
     free(params);
     free(cols);
-    free(ocols);
+    free(body_name);
     return fn;
 }
 
-bool cg_emit_kernel(struct cg_emitter *em, const struct ir_pop *p, int index, const char *name)
+/* Loads n column pointers from the array `arr` into args[0..n). */
+static void load_columns(struct cg_emitter *em, LLVMValueRef arr, int n, LLVMValueRef *args)
 {
-    em->pop = p;
-    LLVMValueRef body = emit_body_fn(em, p, name);
+    for (int k = 0; k < n; k++) {
+        LLVMValueRef idx = LLVMConstInt(em->i64, (unsigned long long)k, false);
+        args[k] = LLVMBuildLoad2(em->b, em->ptr, LLVMBuildInBoundsGEP2(em->b, em->ptr, arr, &idx, 1, ""), "");
+    }
+}
+
+/* The exported entry point: ir_kernel_fn (ctx, vars, obs, spiked, begin, end), or with with_acc
+ * ir_kernel_acc_fn (ctx, vars, obs, acc, spiked, begin, end). */
+static bool emit_entry(struct cg_emitter *em, const struct ir_pop *p, const char *name, bool with_acc)
+{
+    LLVMValueRef body = emit_body_fn(em, p, name, with_acc);
     if (!body)
         return false;
-
-    /* The exported entry point, ABI ir_kernel_fn: (ctx, vars, obs, spiked, begin, end). */
-    LLVMTypeRef params[6] = {em->ptr, em->ptr, em->ptr, em->ptr, em->i64, em->i64};
-    LLVMValueRef fn = LLVMAddFunction(em->mod, name, LLVMFunctionType(LLVMVoidTypeInContext(em->ctx), params, 6, false));
+    LLVMTypeRef params[7] = {em->ptr, em->ptr, em->ptr, em->ptr, em->ptr, em->i64, em->i64};
+    unsigned nparams = with_acc ? 7 : 6;
+    if (!with_acc)
+        params[4] = em->i64;
+    LLVMValueRef fn = LLVMAddFunction(em->mod, name, LLVMFunctionType(LLVMVoidTypeInContext(em->ctx), params, nparams, false));
     add_fn_attr(em, fn, "nounwind");
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(em->ctx, fn, "entry");
     LLVMPositionBuilderAtEnd(em->b, entry);
-    int nv = p->nvars, no = p->nobs, np = nv + no + 3;
+    int nv = p->nvars, no = p->nobs, na = with_acc ? p->nacc_cols : 0, np = nv + no + na + 3;
     LLVMValueRef *args = calloc((size_t)np, sizeof *args);
     if (!args) {
         diag_error(em->d, SPAN_NONE, "out of memory in code generation");
         return false;
     }
     /* Column pointers are loaded once, before the loop (they are invariant). */
-    LLVMValueRef vars = LLVMGetParam(fn, 1), obs = LLVMGetParam(fn, 2);
-    for (int k = 0; k < nv; k++) {
-        LLVMValueRef idx = LLVMConstInt(em->i64, (unsigned long long)k, false);
-        args[k] = LLVMBuildLoad2(em->b, em->ptr, LLVMBuildInBoundsGEP2(em->b, em->ptr, vars, &idx, 1, ""), "");
-    }
-    for (int j = 0; j < no; j++) {
-        LLVMValueRef idx = LLVMConstInt(em->i64, (unsigned long long)j, false);
-        args[nv + j] = LLVMBuildLoad2(em->b, em->ptr, LLVMBuildInBoundsGEP2(em->b, em->ptr, obs, &idx, 1, ""), "");
-    }
-    args[nv + no] = LLVMGetParam(fn, 3);
-    args[nv + no + 1] = LLVMGetParam(fn, 4);
-    args[nv + no + 2] = LLVMGetParam(fn, 5);
+    load_columns(em, LLVMGetParam(fn, 1), nv, args);
+    load_columns(em, LLVMGetParam(fn, 2), no, args + nv);
+    if (with_acc)
+        load_columns(em, LLVMGetParam(fn, 3), na, args + nv + no);
+    unsigned first = with_acc ? 4 : 3;   /* spiked, begin, end */
+    for (unsigned k = 0; k < 3; k++)
+        args[nv + no + na + (int)k] = LLVMGetParam(fn, first + k);
     LLVMBuildCall2(em->b, LLVMGlobalGetValueType(body), body, args, (unsigned)np, "");
     LLVMBuildRetVoid(em->b);
     free(args);
-    (void)index;
     return true;
+}
+
+bool cg_emit_kernel(struct cg_emitter *em, const struct ir_pop *p, int index, const char *name)
+{
+    em->pop = p;
+    (void)index;
+    if (!emit_entry(em, p, name, false))
+        return false;
+    if (p->naccums == 0)
+        return true;
+    char *acc_name = malloc(strlen(name) + 5);
+    if (!acc_name) {
+        diag_error(em->d, SPAN_NONE, "out of memory in code generation");
+        return false;
+    }
+    strcpy(acc_name, name);
+    strcat(acc_name, ".acc");
+    bool ok = emit_entry(em, p, acc_name, true);
+    free(acc_name);
+    return ok;
 }

@@ -79,10 +79,40 @@ static void interp_run(void *ctxp, double *const *vars, double *const *obs, uint
     }
 }
 
+/* Steps 1-7, then 8: the statistics' sums of pop.accums from the observables' values, literally as ir.h
+ * states them (runtime/stats.c performs the same operations when it sums itself). */
+static void interp_run_acc(void *ctxp, double *const *vars, double *const *obs, double *const *acc, uint8_t *spiked,
+                           int64_t begin, int64_t end)
+{
+    const struct interp_ctx *ctx = ctxp;
+    const struct ir_pop *p = ctx->pop;
+    interp_run(ctxp, vars, obs, spiked, begin, end);
+    for (int k = 0; k < p->naccums; k++) {
+        const struct ir_accum *a = &p->accums[k];
+        double *const *c = acc + a->col;
+        const double *xo = obs[a->obs], *yo = a->obs2 >= 0 ? obs[a->obs2] : NULL;
+        for (int64_t i = begin; i < end; i++) {
+            double x = a->has_clip && xo[i] > a->clip ? a->clip : xo[i];
+            if (a->kind == IR_ACC_SUM) {
+                c[0][i] += x;
+            } else if (a->kind == IR_ACC_MOMENTS) {
+                double d = x - c[0][i];
+                c[1][i] += d;
+                c[2][i] += d * d;
+            } else {
+                double dx = x - c[0][i], dy = yo[i] - c[1][i];
+                c[2][i] += dx;
+                c[3][i] += dy;
+                c[4][i] += dx * dy;
+            }
+        }
+    }
+}
+
 struct ir_kernel interp_kernel(struct arena *a, const struct ir_pop *pop, double dt)
 {
     struct interp_ctx *ctx = arena_alloc(a, sizeof *ctx);
     ctx->pop = pop;
     ctx->dt = dt;
-    return (struct ir_kernel){.fn = interp_run, .ctx = ctx};
+    return (struct ir_kernel){.fn = interp_run, .fn_acc = pop->naccums > 0 ? interp_run_acc : NULL, .ctx = ctx};
 }

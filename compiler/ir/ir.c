@@ -580,6 +580,14 @@ uint64_t ir_kernels_hash(const struct ir_model *m)
         }
         for (int k = 0; k < p->nobs; k++)
             h = hash_expr(h, p->obs[k].expr);
+        h = hash_bytes(h, &p->naccums, sizeof p->naccums);
+        for (int k = 0; k < p->naccums; k++) {
+            const struct ir_accum *a = &p->accums[k];
+            int f[5] = {(int)a->kind, a->obs, a->obs2, a->has_clip, a->col};
+            h = hash_bytes(h, f, sizeof f);
+            if (a->has_clip)
+                h = hash_bytes(h, &a->clip, sizeof a->clip);
+        }
     }
     return h;
 }

@@ -29,6 +29,14 @@
  *     5. refractory counter: n[refr] = spike ? refr_steps : max(s[refr] - 1, 0)
  *     6. store vars[k][i] = n[k]; spiked[i] = spike
  *     7. observables: obs[j][i] = observable[j](n)    (after the resets)
+ *     8. only in the accumulating entry point (ir_kernel.fn_acc), for each accumulator a of pop.accums, with
+ *        x = obs[a.obs][i] clipped to a.clip when a.has_clip (x > clip ? clip : x; NaN stays), y = obs[a.obs2][i],
+ *        and c = acc + a.col (the statistics' per-neuron columns, runtime/stats.c):
+ *          SUM        c[0][i] += x
+ *          MOMENTS    d = x - c[0][i]; c[1][i] += d; c[2][i] += d * d
+ *          COMOMENTS  dx = x - c[0][i]; dy = y - c[1][i]; c[2][i] += dx; c[3][i] += dy; c[4][i] += dx * dy
+ *        (the statistics' sums, accumulated while x is in a register instead of in a second pass over the
+ *        observable columns; the same operations in the same order as runtime/stats.c's own loop)
  *   Expressions read variables with IR_VAR (index k).  In step 2 IR_VAR means s[k]; in steps 3, 4 and 7
  *   it means the (partially updated) n[k].  No fast-math: both engines perform the same IEEE operations
  *   in the same order, so their spike trains are bit-identical (issue 3 item 4).
@@ -152,6 +160,18 @@ struct ir_observable {
     struct ir_expr *expr;
 };
 
+/* A per-neuron sum the kernel accumulates for a statistic (kernel step 8 above; ir_accum.c plans them). */
+enum ir_accum_kind { IR_ACC_SUM, IR_ACC_MOMENTS, IR_ACC_COMOMENTS };
+struct ir_accum {
+    enum ir_accum_kind kind;
+    int rec, stat;         /* the statistic (model.records[rec].stats[stat]) these sums belong to */
+    int role;              /* binned cov: 0 sums x, 1 sums y; otherwise 0 */
+    int obs, obs2;         /* observables of this population (obs2: COMOMENTS only) */
+    bool has_clip;         /* x = min(x, clip) first (applies to obs only) */
+    double clip;
+    int col;               /* its first column in the kernel's acc array: SUM 1, MOMENTS 3, COMOMENTS 5 */
+};
+
 struct ir_pop {
     const char *name;
     const char *neuron;    /* neuron model name */
@@ -164,6 +184,8 @@ struct ir_pop {
     int refr_var;          /* index of the IR_VAR_REFRACTORY variable, -1 when no refractory period */
     double refr_steps;     /* refractory period in steps, rounded to nearest (>= 1 when present) */
     struct ir_observable *obs; int nobs;
+    struct ir_accum *accums; int naccums;
+    int nacc_cols;         /* columns of all accums */
     int v_var;             /* the membrane potential (for guards and V statistics); -1: none */
     bool single;           /* `precision = single`: the variable columns hold floats; each step loads them
                             * into doubles, computes in double and rounds the stored results to float
@@ -303,9 +325,13 @@ struct ir_model {
  * uses it for its struct ir_pop.  Disjoint ranges may run concurrently. */
 typedef void (*ir_kernel_fn)(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked,
                              int64_t begin, int64_t end);
+/* The same kernel with step 8: acc holds the pop's nacc_cols accumulator columns. */
+typedef void (*ir_kernel_acc_fn)(void *ctx, double *const *vars, double *const *obs, double *const *acc,
+                                 uint8_t *spiked, int64_t begin, int64_t end);
 struct ir_kernel {
     ir_kernel_fn fn;
     void *ctx;
+    ir_kernel_acc_fn fn_acc;   /* NULL when the population has no accums */
 };
 
 /* ---- helpers (ir.c) --------------------------------------------------------------------------- */
@@ -340,8 +366,24 @@ double ir_exp(double x);
 #define IR_EXP_SPLIT 134217729.0        /* 2^27 + 1: Veltkamp's splitter */
 #define IR_EXP_NPOLY 12
 extern const double ir_exp_poly[IR_EXP_NPOLY]; /* 1/14!, 1/13!, ..., 1/3!: Horner order */
+/* ---- statistics the kernels accumulate (ir_accum.c) ------------------------------------------- */
+
+/* A duration in whole steps, at least 1 (statistics' windows and bins, recordings' intervals). */
+int64_t ir_steps_of(double ms, double dt);
+/* The observable of pop p with the same name as observable `idx` of the record's first population (sema
+ * gives every recorded population the observable at the same index); -1 when it has none. */
+int ir_resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, int idx);
+/* True when two statistics of a record accumulate exactly the same sums: mean, var and std of one
+ * observable with the same clip and bins share (the mean is K + S1/n, the variance S2/n - (S1/n)^2). */
+bool ir_stats_share_sums(const struct ir_stat *a, const struct ir_stat *b);
+/* True when stat k (a mean) shares its sums with no variance, so a plain sum of the samples suffices. */
+bool ir_stat_mean_only(const struct ir_record *r, int k);
+/* Fills every population's accums from the records (the unbinned sums of mean, var, std and cov, the bin
+ * sums of binned ones): what runtime/stats.c would otherwise add up in its own pass.  False: out of memory. */
+bool ir_plan_accums(struct ir_model *m, struct arena *a);
+
 /* Hash of everything the update kernels of m depend on (variables, updates, spike condition, resets,
- * refractory, observables, precision) and nothing else (not sizes, connectivity or inputs): sweep points
+ * refractory, observables, accumulators, precision) and nothing else (not sizes, connectivity or inputs): sweep points
  * with equal hashes can share compiled kernels. */
 uint64_t ir_kernels_hash(const struct ir_model *m);
 /* Textual dump, `balnet dump --emit=ir`. */

@@ -242,8 +242,10 @@ static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachin
     return obj;
 }
 
-/* A new LLJIT holding `obj` (consumed), with every population's kernel looked up into kernels_out. */
-static struct jit *load_object(LLVMMemoryBufferRef obj, int npops, struct ir_kernel *kernels_out, struct diags *d)
+/* A new LLJIT holding `obj` (consumed), with every population's kernel (and accumulating kernel, when it
+ * has accums) looked up into kernels_out. */
+static struct jit *load_object(LLVMMemoryBufferRef obj, const struct ir_model *m, struct ir_kernel *kernels_out,
+                               struct diags *d)
 {
     struct jit *j = jit_create(d);
     if (!j) {
@@ -256,12 +258,17 @@ static struct jit *load_object(LLVMMemoryBufferRef obj, int npops, struct ir_ker
         jit_free(j);
         return NULL;
     }
-    for (int i = 0; i < npops; i++) {
-        char name[32];
+    for (int i = 0; i < m->npops; i++) {
+        char name[40];
         snprintf(name, sizeof name, "bn_pop_%d", i);
         kernels_out[i].fn = lookup(j, name, d);
+        kernels_out[i].fn_acc = NULL;
         kernels_out[i].ctx = NULL;
-        if (!kernels_out[i].fn) {
+        if (kernels_out[i].fn && m->pops[i].naccums > 0) {
+            snprintf(name, sizeof name, "bn_pop_%d.acc", i);
+            kernels_out[i].fn_acc = (ir_kernel_acc_fn)(uintptr_t)lookup(j, name, d);
+        }
+        if (!kernels_out[i].fn || (m->pops[i].naccums > 0 && !kernels_out[i].fn_acc)) {
             jit_free(j);
             return NULL;
         }
@@ -306,7 +313,7 @@ bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels
             diags_init(&quiet, &a);
             LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, len, "balnet-kernels");
             free(payload);
-            *out = load_object(obj, m->npops, kernels_out, &quiet);
+            *out = load_object(obj, m, kernels_out, &quiet);
             arena_free(&a);
             if (*out) {
                 st->cache = JIT_CACHE_HIT;
@@ -319,7 +326,7 @@ bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels
         if (obj && use_cache)
             st->stored = jit_cache_store(dir, key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
         if (obj)
-            *out = load_object(obj, m->npops, kernels_out, d);
+            *out = load_object(obj, m, kernels_out, d);
     }
     LLVMDisposeTargetMachine(tm);
     st->compile_ms = now_ms() - t0;

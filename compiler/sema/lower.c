@@ -1298,6 +1298,9 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         finish_pop(L, L->pops[i]);
         ir->pops[ir->npops++] = *L->pops[i]->ip;
     }
+    /* The statistics' sums the kernels add themselves (kernel step 8, ir/ir.h). */
+    if (d->errors == errors0)
+        ir_plan_accums(ir, L->a);
     if (d->errors > errors0)
         dedupe(d, last0);
     return d->errors > errors0 && !keep ? NULL : ir;

@@ -181,7 +181,7 @@ static void test_delays_exact(void **state)
     assert_false(m->projs[2].weight_const);
     assert_false(m->projs[1].delay_const);
     double want = 1.0;
-    struct ir_kernel k[3] = {{relay, &want}, {relay, &want}, {relay, &want}};
+    struct ir_kernel k[3] = {{.fn = relay, .ctx = &want}, {.fn = relay, .ctx = &want}, {.fn = relay, .ctx = &want}};
     struct rec r = {0};
     struct rt_options opt = {.on_spikes = on_spikes, .on_spikes_ctx = &r, .on_spikes_inputs = true};
     struct rt_run *run = rt_run(m, k, 1, &opt, err, sizeof err);
@@ -252,10 +252,65 @@ static struct ir_model *network(void)
     return m;
 }
 
+/* lif with a second observable ge, and its accumulating twin (kernel step 8 of ir.h, written out here). */
+static void lif2(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e)
+{
+    lif(ctx, vars, obs, spiked, b, e);
+    for (int64_t i = b; i < e; i++)
+        obs[1][i] = vars[1][i];
+}
+
+static _Atomic long acc_calls;
+static void lif2_acc(void *ctx, double *const *vars, double *const *obs, double *const *acc, uint8_t *spiked,
+                     int64_t b, int64_t e)
+{
+    const struct ir_pop *p = ctx;
+    lif2(NULL, vars, obs, spiked, b, e);
+    acc_calls++;
+    for (int k = 0; k < p->naccums; k++) {
+        const struct ir_accum *a = &p->accums[k];
+        double *const *c = acc + a->col;
+        for (int64_t i = b; i < e; i++) {
+            double x = a->has_clip && obs[a->obs][i] > a->clip ? a->clip : obs[a->obs][i];
+            if (a->kind == IR_ACC_SUM) {
+                c[0][i] += x;
+            } else if (a->kind == IR_ACC_MOMENTS) {
+                double d = x - c[0][i];
+                c[1][i] += d;
+                c[2][i] += d * d;
+            } else {
+                double dx = x - c[0][i], dy = obs[a->obs2][i] - c[1][i];
+                c[2][i] += dx;
+                c[3][i] += dy;
+                c[4][i] += dx * dy;
+            }
+        }
+    }
+}
+
+static int run_rows(const struct ir_model *m, bool fused, int threads, double *vals, int max)
+{
+    char err[512];
+    struct ir_kernel k[2];
+    for (int i = 0; i < 2; i++)
+        k[i] = (struct ir_kernel){.fn = lif2, .ctx = (void *)&m->pops[i], .fn_acc = fused ? lif2_acc : NULL};
+    struct rt_options opt = {.threads = threads};
+    struct rt_run *run = rt_run(m, k, 7, &opt, err, sizeof err);
+    if (!run)
+        fail_msg("%s", err);
+    const struct stat_row *rows;
+    int n = rt_run_rows(run, &rows);
+    assert_true(n <= max);
+    for (int i = 0; i < n; i++)
+        vals[i] = rows[i].value;
+    rt_run_free(run);
+    return n;
+}
+
 static struct rec run_network(const struct ir_model *m, uint64_t seed, int threads)
 {
     char err[512];
-    struct ir_kernel k[2] = {{lif, NULL}, {lif, NULL}};
+    struct ir_kernel k[2] = {{.fn = lif, .ctx = NULL}, {.fn = lif, .ctx = NULL}};
     struct rec r = {.burn = 500};
     struct rt_options opt = {.threads = threads, .on_spikes = on_spikes, .on_spikes_ctx = &r};
     struct rt_run *run = rt_run(m, k, seed, &opt, err, sizeof err);
@@ -300,6 +355,50 @@ static void test_reproducible_and_threads(void **state)
     assert_true(a.hash != e.hash);   /* another seed, another network and input */
 }
 
+/* Statistics summed by the kernels (ir_plan_accums, kernel step 8) equal, bit for bit, the ones the
+ * runtime sums itself: every accumulator kind, clipped and not, binned with a partial last bin (7-step bins
+ * in 2500 steps after burn-in) and not, a mean sharing its sums with a variance and a mean alone. */
+static void test_kernel_sums(void **state)
+{
+    (void)state;
+    struct ir_model *m = network();
+    for (int i = 0; i < 2; i++) {
+        m->pops[i].obs = arena_alloc(&A, 2 * sizeof(struct ir_observable));
+        m->pops[i].obs[0] = (struct ir_observable){.name = "V", .expr = ir_var(&A, 0)};
+        m->pops[i].obs[1] = (struct ir_observable){.name = "ge", .expr = ir_var(&A, 1)};
+        m->pops[i].nobs = 2;
+    }
+    struct ir_record *rc = m->records;
+    rc->nstats = 8;
+    rc->stats = arena_alloc(&A, 8 * sizeof *rc->stats);
+    struct ir_stat *st = rc->stats;
+    st[0] = (struct ir_stat){.name = "rate", .kind = IR_STAT_RATE, .unit_scale = 1000};
+    st[1] = (struct ir_stat){.name = "v_mean", .kind = IR_STAT_MEAN, .obs = 0, .unit_scale = 1};
+    st[2] = (struct ir_stat){.name = "v_var", .kind = IR_STAT_VAR, .obs = 0, .has_clip = true, .clip = -52, .bin = 0.7, .unit_scale = 1};
+    st[3] = (struct ir_stat){.name = "v_std", .kind = IR_STAT_STD, .obs = 0, .has_clip = true, .clip = -52, .bin = 0.7, .unit_scale = 1};
+    st[4] = (struct ir_stat){.name = "v_var2", .kind = IR_STAT_VAR, .obs = 0, .has_clip = true, .clip = -55, .unit_scale = 1};
+    st[5] = (struct ir_stat){.name = "v_mean2", .kind = IR_STAT_MEAN, .obs = 0, .has_clip = true, .clip = -55, .unit_scale = 1};
+    st[6] = (struct ir_stat){.name = "cov", .kind = IR_STAT_COV, .obs = 0, .obs2 = 1, .unit_scale = 1};
+    st[7] = (struct ir_stat){.name = "cov_b", .kind = IR_STAT_COV, .obs = 0, .obs2 = 1, .has_clip = true, .clip = -52, .bin = 0.7, .unit_scale = 1};
+    assert_true(ir_plan_accums(m, &A));
+    /* E: v_mean alone (SUM), v_var binned (SUM), v_var2 + v_mean2 (MOMENTS), cov (COMOMENTS), cov_b (2 SUMs) */
+    assert_int_equal(m->pops[0].naccums, 6);
+    assert_int_equal(m->pops[0].nacc_cols, 1 + 1 + 3 + 5 + 2);
+    double own[64], fused[64], fused2[64];
+    int n = run_rows(m, false, 1, own, 64);
+    acc_calls = 0;
+    assert_int_equal(run_rows(m, true, 1, fused, 64), n);
+    print_message("accumulating kernel calls: %ld\n", (long)acc_calls);
+    assert_true(acc_calls >= 2 * 2490);    /* the kernels did sum, on (almost) every step after burn-in */
+    assert_int_equal(run_rows(m, true, 2, fused2, 64), n);
+    for (int i = 0; i < n; i++) {
+        assert_true(isfinite(own[i]));
+        if (memcmp(&own[i], &fused[i], sizeof(double)) || memcmp(&own[i], &fused2[i], sizeof(double)))
+            fail_msg("row %d: runtime %.17g, kernel %.17g, kernel on 2 threads %.17g", i, own[i], fused[i], fused2[i]);
+    }
+    print_message("%d statistics identical whether the runtime or the kernels sum\n", n);
+}
+
 static void test_init_random(void **state)
 {
     (void)state;
@@ -309,7 +408,7 @@ static void test_init_random(void **state)
     m->pops = arena_alloc(&A, sizeof *m->pops);
     m->pops[0] = pop("E", 1000);
     m->pops[0].vars[0].init = RAND(UNIFORM, -70, -50);
-    struct ir_kernel k = {init_probe, NULL};
+    struct ir_kernel k = {.fn = init_probe, .ctx = NULL};
     struct rec r = {0};
     struct rt_options opt = {.on_spikes = on_spikes, .on_spikes_ctx = &r};
     struct rt_run *run = rt_run(m, &k, 4, &opt, err, sizeof err);
@@ -332,7 +431,7 @@ static void test_nan_guard(void **state)
     m->npops = 1;
     m->pops = arena_alloc(&A, sizeof *m->pops);
     m->pops[0] = pop("E", 40);
-    struct ir_kernel k = {poison, NULL};
+    struct ir_kernel k = {.fn = poison, .ctx = NULL};
     for (int threads = 1; threads <= 2; threads++) {
         struct rt_options opt = {.threads = threads};
         assert_null(rt_run(m, &k, 1, &opt, err, sizeof err));
@@ -349,7 +448,7 @@ static void test_rate_guard_and_cancel(void **state)
     m->npops = 1;
     m->pops = arena_alloc(&A, sizeof *m->pops);
     m->pops[0] = pop("E", 10);
-    struct ir_kernel k = {always, NULL};
+    struct ir_kernel k = {.fn = always, .ctx = NULL};
     struct rt_options opt = {0};
     assert_null(rt_run(m, &k, 1, &opt, err, sizeof err));
     assert_string_equal(err, "population E: rate 10000.0 Hz over the 100 ms up to t = 100.0 ms exceeds the "
@@ -369,7 +468,7 @@ static void test_memory_refusal(void **state)
     size_t need = rt_estimate_bytes(m);
     /* dominated by 4e4 expected synapses (~3 bytes each) and the statistics; sanity range */
     assert_true(need > 100000 && need < 10000000);
-    struct ir_kernel k[2] = {{lif, NULL}, {lif, NULL}};
+    struct ir_kernel k[2] = {{.fn = lif, .ctx = NULL}, {.fn = lif, .ctx = NULL}};
     struct rt_options opt = {.mem_limit = 1000};
     assert_null(rt_run(m, k, 1, &opt, err, sizeof err));
     snprintf(want, sizeof want, "network needs %s, 1.0 kB available", rt_format_bytes(a, sizeof a, (double)need));
@@ -395,6 +494,7 @@ int main(void)
     arena_init(&A);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_delays_exact),          cmocka_unit_test(test_reproducible_and_threads),
+        cmocka_unit_test(test_kernel_sums),
         cmocka_unit_test(test_init_random),           cmocka_unit_test(test_nan_guard),
         cmocka_unit_test(test_rate_guard_and_cancel), cmocka_unit_test(test_memory_refusal),
     };
