@@ -697,6 +697,10 @@ bool res_write_json(const char *dir, const char *model_hash, const char *const *
     sb_json_num(&b, info->wall_s);
     sb_puts(&b, ",\n  \"compile_ms\": ");
     sb_json_num(&b, info->compile_ms);
+    if (info->kernel_cache) {
+        sb_puts(&b, ",\n  \"kernel_cache\": ");
+        sb_json_str(&b, info->kernel_cache);
+    }
     sb_puts(&b, ",\n  \"peak_rss_mb\": ");
     sb_json_num(&b, info->peak_rss_mb);
     sb_puts(&b, ",\n  \"axes\": [");

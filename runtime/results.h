@@ -40,6 +40,7 @@ struct res_run_info {
     uint64_t seed;             /* master seed */
     double wall_s;             /* whole sweep */
     double compile_ms;         /* sum over points */
+    const char *kernel_cache;  /* "hit" (every kernel from the cache), "miss", "off"; NULL: not written */
     double peak_rss_mb;        /* peak resident memory of the process (getrusage), MB */
     const char *engine;        /* "jit" or "interp" */
     int threads;

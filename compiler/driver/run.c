@@ -626,7 +626,6 @@ int drv_run(const struct drv_options *in)
     const char *kernel_cache = jit_cache_state_name(s.kernel_cache[JIT_CACHE_MISS] ? JIT_CACHE_MISS
                                                     : s.kernel_cache[JIT_CACHE_HIT] ? JIT_CACHE_HIT
                                                                                      : JIT_CACHE_OFF);
-    /* TODO(integration): run.json "kernel_cache" next to compile_ms needs a res_run_info field (runtime/). */
     if (o.verbose && o.engine == ENGINE_JIT)
         fprintf(stderr, "balnet: kernel cache: %s\n", kernel_cache);
     uint64_t seed = 0;
@@ -638,7 +637,8 @@ int drv_run(const struct drv_options *in)
     struct res_run_info info = {
         .peak_rss_mb = (double)ru.ru_maxrss / 1024.0,
         .model = sema_model_name(f.model), .model_file = o.file, .seed = seed,
-        .wall_s = wall, .compile_ms = compile_ms, .engine = o.engine == ENGINE_JIT ? "jit" : "interp",
+        .wall_s = wall, .compile_ms = compile_ms,
+        .kernel_cache = o.engine == ENGINE_JIT ? kernel_cache : NULL, .engine = o.engine == ENGINE_JIT ? "jit" : "interp",
         .threads = threads, .complete = rc == 0};
     sema_params_json(f.model, &info.params_json, &f.arena);
     if (!res_close(s.res, &info, rc == 0, err, sizeof err)) {

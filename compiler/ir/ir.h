@@ -381,6 +381,8 @@ bool ir_stat_mean_only(const struct ir_record *r, int k);
 /* Fills every population's accums from the records (the unbinned sums of mean, var, std and cov, the bin
  * sums of binned ones): what runtime/stats.c would otherwise add up in its own pass.  False: out of memory. */
 bool ir_plan_accums(struct ir_model *m, struct arena *a);
+/* Kernel step 8 for neurons [begin, end), literally (the interpreter's step 8; obs already computed). */
+void ir_accum_apply(const struct ir_pop *p, double *const *obs, double *const *acc, int64_t begin, int64_t end);
 
 /* Hash of everything the update kernels of m depend on (variables, updates, spike condition, resets,
  * refractory, observables, accumulators, precision) and nothing else (not sizes, connectivity or inputs): sweep points

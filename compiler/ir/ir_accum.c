@@ -133,3 +133,27 @@ bool ir_plan_accums(struct ir_model *m, struct arena *a)
     }
     return true;
 }
+
+void ir_accum_apply(const struct ir_pop *p, double *const *obs, double *const *acc, int64_t begin, int64_t end)
+{
+    for (int k = 0; k < p->naccums; k++) {
+        const struct ir_accum *a = &p->accums[k];
+        double *const *c = acc + a->col;
+        const double *xo = obs[a->obs], *yo = a->obs2 >= 0 ? obs[a->obs2] : NULL;
+        for (int64_t i = begin; i < end; i++) {
+            double x = a->has_clip && xo[i] > a->clip ? a->clip : xo[i];
+            if (a->kind == IR_ACC_SUM) {
+                c[0][i] += x;
+            } else if (a->kind == IR_ACC_MOMENTS) {
+                double d = x - c[0][i];
+                c[1][i] += d;
+                c[2][i] += d * d;
+            } else {
+                double dx = x - c[0][i], dy = yo[i] - c[1][i];
+                c[2][i] += dx;
+                c[3][i] += dy;
+                c[4][i] += dx * dy;
+            }
+        }
+    }
+}

@@ -252,7 +252,7 @@ static struct ir_model *network(void)
     return m;
 }
 
-/* lif with a second observable ge, and its accumulating twin (kernel step 8 of ir.h, written out here). */
+/* lif with a second observable ge, and its accumulating twin (kernel step 8 of ir.h). */
 static void lif2(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e)
 {
     lif(ctx, vars, obs, spiked, b, e);
@@ -267,25 +267,7 @@ static void lif2_acc(void *ctx, double *const *vars, double *const *obs, double 
     const struct ir_pop *p = ctx;
     lif2(NULL, vars, obs, spiked, b, e);
     acc_calls++;
-    for (int k = 0; k < p->naccums; k++) {
-        const struct ir_accum *a = &p->accums[k];
-        double *const *c = acc + a->col;
-        for (int64_t i = b; i < e; i++) {
-            double x = a->has_clip && obs[a->obs][i] > a->clip ? a->clip : obs[a->obs][i];
-            if (a->kind == IR_ACC_SUM) {
-                c[0][i] += x;
-            } else if (a->kind == IR_ACC_MOMENTS) {
-                double d = x - c[0][i];
-                c[1][i] += d;
-                c[2][i] += d * d;
-            } else {
-                double dx = x - c[0][i], dy = obs[a->obs2][i] - c[1][i];
-                c[2][i] += dx;
-                c[3][i] += dy;
-                c[4][i] += dx * dy;
-            }
-        }
-    }
+    ir_accum_apply(p, obs, acc, b, e);
 }
 
 static int run_rows(const struct ir_model *m, bool fused, int threads, double *vals, int max)
