@@ -94,6 +94,16 @@ struct plot_ctx {
     double *xs;
 };
 
+/* True when axis a takes two or more values (an axis fixed by --set, or a lone trial, is a single point:
+ * nothing to plot against it, and gnuplot would take most of a short run's time drawing it). */
+static bool axis_varies(const struct res_table *t, int a)
+{
+    for (int64_t i = 1; i < t->nrows; i++)
+        if (strcmp(t->rows[i].axis[a], t->rows[0].axis[a]) != 0)
+            return true;
+    return false;
+}
+
 /* One plot: statistic/population of row `pr`, against axis a.  Returns false on I/O errors. */
 static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char *err, size_t errlen)
 {
@@ -259,7 +269,7 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
             pair[npairs++] = i;
     }
     for (int a = 0; ok && a < t->naxes; a++) {
-        if (!res_axis_numeric(t, a))
+        if (!res_axis_numeric(t, a) || !axis_varies(t, a))
             continue;
         for (int64_t p = 0; ok && p < npairs; p++) {
             ok = one_plot(&c, &t->rows[pair[p]], a, err, errlen);
@@ -275,7 +285,7 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
     if (!ok)
         return -1;
     if (nplots == 0) {
-        snprintf(note, notelen, "no numeric sweep axis: nothing to plot");
+        snprintf(note, notelen, "no numeric sweep axis with two or more values: nothing to plot");
         return 0;
     }
     if (!plot_have_gnuplot()) {
