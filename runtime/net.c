@@ -13,6 +13,7 @@
  * Owns: rt_conn construction and the per-projection memory figures.  Must not: print or exit.
  */
 #include "runtime/net.h"
+#include "runtime/pool.h"
 
 #include "runtime/rng.h"
 
@@ -141,17 +142,16 @@ static inline void tvec_set(struct tvec *a, int64_t k, uint32_t x)
 
 /* ---- the rules ------------------------------------------------------------------------------------ */
 
-static bool build_bernoulli(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct tvec *tg)
+/* Draws rows [r0, r1) of a Bernoulli projection into tg->v from position `at`, at most `room` targets;
+ * sets c->row[i] for those rows and returns the number written, or -1 when they did not fit. */
+static int64_t bernoulli_rows(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct tvec *tg,
+                              int64_t r0, int64_t r1, int64_t at, int64_t room)
 {
-    bool ex = excludes_autapses(p);
-    double q = p->p;
-    double expect = (double)c->npre * (double)c->npost * (q > 1 ? 1 : q < 0 ? 0 : q);
-    /* Reserve the mean plus 6 binomial sd: the realloc below then practically never runs. */
-    if (!tvec_reserve(tg, (int64_t)(expect + 6.0 * sqrt(expect) + 1024.0)))
-        return false;
-    double lq = q < 1.0 ? log1p(-q) : 0.0;
-    for (int64_t i = 0; i < c->npre; i++) {
-        c->row[i] = tg->n;
+    const bool ex = excludes_autapses(p);
+    const double q = p->p, lq = q < 1.0 ? log1p(-q) : 0.0;
+    int64_t n = at;
+    for (int64_t i = r0; i < r1; i++) {
+        c->row[i] = n;
         if (!(q > 0.0))
             continue;
         struct rt_rng r;
@@ -170,13 +170,94 @@ static bool build_bernoulli(struct rt_conn *c, const struct ir_proj *p, int j, u
                 break;
             if (ex && t == i)
                 continue;
-            if (tg->n == tg->cap && !tvec_reserve(tg, tg->n + 1))
-                return false;
-            tvec_set(tg, tg->n++, (uint32_t)t);
+            if (n - at == room)
+                return -1;
+            tvec_set(tg, n++, (uint32_t)t);
         }
     }
-    c->row[c->npre] = tg->n;
-    return true;
+    return n - at;
+}
+
+/* Mean plus 6 binomial sd of the synapses of `rows` rows (so the reserve practically always suffices). */
+static int64_t bernoulli_reserve(const struct rt_conn *c, const struct ir_proj *p, int64_t rows)
+{
+    double q = p->p > 1 ? 1 : p->p < 0 ? 0 : p->p;
+    double expect = (double)rows * (double)c->npost * q;
+    return (int64_t)(expect + 6.0 * sqrt(expect) + 1024.0);
+}
+
+/* The parallel build: thread k draws its contiguous range of rows into its own slot of one buffer (each
+ * slot its range's reserve), then the slots are moved together in order. */
+struct bern_job {
+    struct rt_conn *c;
+    const struct ir_proj *p;
+    int j;
+    uint64_t seed;
+    struct tvec *tg;
+    int64_t *first, *slot, *room, *got;   /* per thread: first row (nt + 1), slot start, size, drawn */
+};
+
+static void bern_thread(void *arg, int tid, int nt)
+{
+    struct bern_job *b = arg;
+    b->got[tid] = bernoulli_rows(b->c, b->p, b->j, b->seed, b->tg, b->first[tid], b->first[tid + 1], b->slot[tid],
+                                 b->room[tid]);
+}
+
+static bool build_bernoulli(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct tvec *tg,
+                            struct rt_pool *pool)
+{
+    int nt = pool ? rt_pool_threads(pool) : 1;
+    if ((double)c->npre * (double)c->npost * p->p < 1e6 || c->npre < nt)
+        nt = 1;   /* small: one thread (nothing to gain) */
+    if (nt > 1) {
+        int64_t buf[5 * 65];
+        struct bern_job b = {c, p, j, seed, tg, buf, buf + 65, buf + 130, buf + 195};
+        if (nt > 64)
+            nt = 64;
+        int64_t total = 0;
+        for (int k = 0; k <= nt; k++)
+            b.first[k] = c->npre * k / nt;
+        for (int k = 0; k < nt; k++) {
+            b.slot[k] = total;
+            b.room[k] = bernoulli_reserve(c, p, b.first[k + 1] - b.first[k]);
+            total += b.room[k];
+        }
+        if (!tvec_reserve(tg, total))
+            return false;
+        rt_pool_run(pool, bern_thread, &b);
+        bool fit = true;
+        for (int k = 0; k < nt; k++)
+            fit = fit && b.got[k] >= 0;
+        if (fit) {
+            /* Slots move left only (slot[k] >= what precedes it), so memmove in order keeps everything. */
+            int64_t n = 0, w = tg->wide ? 4 : 2;
+            for (int k = 0; k < nt; k++) {
+                int64_t shift = b.slot[k] - n;
+                if (shift)
+                    memmove((char *)tg->v + n * w, (char *)tg->v + b.slot[k] * w, (size_t)(b.got[k] * w));
+                for (int64_t i = b.first[k]; i < b.first[k + 1]; i++)
+                    c->row[i] -= shift;
+                n += b.got[k];
+            }
+            tg->n = n;
+            c->row[c->npre] = n;
+            return true;
+        }
+        /* A range beyond its 6 sd (practically never): draw everything again on one thread. */
+    }
+    int64_t room = bernoulli_reserve(c, p, c->npre);
+    for (;;) {
+        if (!tvec_reserve(tg, room))
+            return false;
+        int64_t got = bernoulli_rows(c, p, j, seed, tg, 0, c->npre, 0, tg->cap);
+        if (got >= 0) {
+            tg->n = got;
+            c->row[c->npre] = got;
+            return true;
+        }
+        room = tg->cap + tg->cap / 2 + 1024;
+    }
 }
 
 /* Floyd's sampling of k distinct values of [0, n) into out, with `bits` (n bits, all clear) for
@@ -341,6 +422,12 @@ static bool draw_delays(struct rt_conn *c, const struct ir_model *m, int j, uint
 
 bool rt_conn_build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, char *err, size_t errlen)
 {
+    return rt_conn_build_par(c, m, j, seed, NULL, err, errlen);
+}
+
+bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
+                       char *err, size_t errlen)
+{
     const struct ir_proj *p = &m->projs[j];
     memset(c, 0, sizeof *c);
     c->npre = rt_ref_size(m, p->pre);
@@ -375,7 +462,7 @@ bool rt_conn_build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t 
     bool ok = c->row != NULL;
     if (ok) {
         switch (p->rule) {
-        case IR_RULE_BERNOULLI: ok = build_bernoulli(c, p, j, seed, &tg); break;
+        case IR_RULE_BERNOULLI: ok = build_bernoulli(c, p, j, seed, &tg, pool); break;
         case IR_RULE_IN_DEGREE: ok = build_in_degree(c, p, j, seed, &tg); break;
         case IR_RULE_OUT_DEGREE: ok = build_out_degree(c, p, j, seed, &tg); break;
         case IR_RULE_ONE_TO_ONE:

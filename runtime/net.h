@@ -46,6 +46,11 @@ int rt_delay_steps(double delay_ms, double dt);
 
 /* Builds projection j of m.  On failure returns false with a message in err (and c is freed). */
 bool rt_conn_build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, char *err, size_t errlen);
+/* The same, with the rows of a Bernoulli projection drawn by the threads of `pool` (NULL: the calling
+ * thread).  Every row has its own random stream, so the result is the same whatever the thread count. */
+struct rt_pool;
+bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
+                       char *err, size_t errlen);
 void rt_conn_free(struct rt_conn *c);
 
 /* Expected number of synapses of projection j (exact for the degree, one-to-one and all-to-all rules). */

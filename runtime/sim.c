@@ -254,7 +254,7 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct ir_proj *p = &m->projs[j];
         struct rt_conn *c = &s->conn[j];
-        if (!rt_conn_build(c, m, j, s->seed, err, errlen)) {
+        if (!rt_conn_build_par(c, m, j, s->seed, s->pool, err, errlen)) {
             ok = false;
             break;
         }
