@@ -26,7 +26,9 @@ bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size, int nseg, const 
     q->off = calloc((size_t)q->nseg, sizeof *q->off);
     q->lists = calloc((size_t)q->len, sizeof *q->lists);
     q->cap = calloc((size_t)q->len, sizeof *q->cap);
-    q->n = calloc((size_t)q->len * (size_t)q->nseg, sizeof *q->n);
+    q->n = aligned_alloc(64, (size_t)q->len * (size_t)q->nseg * RT_SPIKEQ_STRIDE * sizeof *q->n);
+    if (q->n)
+        memset(q->n, 0, (size_t)q->len * (size_t)q->nseg * RT_SPIKEQ_STRIDE * sizeof *q->n);
     if (!q->off || !q->lists || !q->cap || !q->n)
         return false;
     for (int g = 0; seg_begin && g < q->nseg; g++)
@@ -59,20 +61,21 @@ uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step, int g)
 
 void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int g, int64_t n)
 {
-    q->n[(step % q->len) * q->nseg + g] = n;
+    q->n[((step % q->len) * q->nseg + g) * RT_SPIKEQ_STRIDE] = n;
 }
 
 const uint32_t *rt_spikeq_merge(struct rt_spikeq *q, int64_t step, int64_t *n)
 {
     int s = (int)(step % q->len);
-    int64_t *cnt = &q->n[(int64_t)s * q->nseg];
+    int64_t *cnt = &q->n[(int64_t)s * q->nseg * RT_SPIKEQ_STRIDE];
     uint32_t *list = q->lists[s];
     int64_t total = cnt[0];
     for (int g = 1; g < q->nseg; g++) {
         /* Segments only move left (off[g] >= total), so memmove keeps the order. */
-        memmove(list + total, list + q->off[g], (size_t)cnt[g] * sizeof *list);
-        total += cnt[g];
-        cnt[g] = 0;
+        int64_t *c = &cnt[g * RT_SPIKEQ_STRIDE];
+        memmove(list + total, list + q->off[g], (size_t)*c * sizeof *list);
+        total += *c;
+        *c = 0;
     }
     cnt[0] = total;
     *n = total;
@@ -90,7 +93,7 @@ bool rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64
         q->cap[s] = n;
     }
     memcpy(q->lists[s], idx, (size_t)n * sizeof *idx);
-    q->n[(int64_t)s * q->nseg] = n;   /* segment 0: input queues have one */
+    q->n[(int64_t)s * q->nseg * RT_SPIKEQ_STRIDE] = n;   /* segment 0: input queues have one */
     return true;
 }
 

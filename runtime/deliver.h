@@ -37,8 +37,10 @@ struct rt_spikeq {
     int64_t *off;          /* nseg: where each segment starts in a list */
     uint32_t **lists;      /* len lists */
     int64_t *cap;          /* len */
-    int64_t *n;            /* len x nseg counts */
+    int64_t *n;            /* len x nseg counts, RT_SPIKEQ_STRIDE apart: each segment's count in its own cache
+                            * line, since the threads write them every step */
 };
+#define RT_SPIKEQ_STRIDE 8
 /* seg_begin: nseg increasing offsets starting at 0 (NULL when nseg == 1). */
 bool rt_spikeq_init(struct rt_spikeq *q, int len, int64_t size, int nseg, const int64_t *seg_begin);
 void rt_spikeq_free(struct rt_spikeq *q);
@@ -50,7 +52,7 @@ static inline const uint32_t *rt_spikeq_seg(const struct rt_spikeq *q, int64_t s
         return q->lists[0];
     }
     int s = (int)(step % q->len);
-    *n = q->n[(int64_t)s * q->nseg + g];
+    *n = q->n[((int64_t)s * q->nseg + g) * RT_SPIKEQ_STRIDE];
     return q->lists[s] + q->off[g];
 }
 /* Stores the list of `step` as segment 0 of a one-segment queue, growing its storage when n > size; false

@@ -551,7 +551,7 @@ static bool append_timing(struct res *r, int point, int trial, const struct res_
         return false;
     struct sbuf b = {0};
     if (fresh)
-        sb_puts(&b, "point,trial,wall_s,compile_ms,build_ms,sim_ms,synapses\n");
+        sb_puts(&b, "point,trial,wall_s,compile_ms,build_ms,sim_ms,synapses,threads\n");
     sb_printf(&b, "%d,%d,", point, trial);
     sb_num(&b, tm->wall_s);
     sb_puts(&b, ",");
@@ -560,7 +560,7 @@ static bool append_timing(struct res *r, int point, int trial, const struct res_
     sb_num(&b, tm->build_ms);
     sb_puts(&b, ",");
     sb_num(&b, tm->sim_ms);
-    sb_printf(&b, ",%lld\n", (long long)tm->synapses);
+    sb_printf(&b, ",%lld,%d\n", (long long)tm->synapses, tm->threads);
     bool ok = !b.oom && write_full(fd, b.p, b.n);
     close(fd);   /* timings are informative: no fsync, and a torn line is skipped when read */
     free(b.p);
@@ -660,7 +660,8 @@ static void items_json(struct sbuf *b, const char *dir)
             int p, t;
             double w, c, bm, s;
             long long syn;
-            if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lld", &p, &t, &w, &c, &bm, &s, &syn) != 7)
+            int th = 1;
+            if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lld,%d", &p, &t, &w, &c, &bm, &s, &syn, &th) < 7)
                 continue;   /* header or a torn line */
             sb_printf(b, "%s\n    {\"point\": %d, \"trial\": %d, \"wall_s\": ", first ? "" : ",", p, t);
             sb_json_num(b, w);
@@ -670,7 +671,7 @@ static void items_json(struct sbuf *b, const char *dir)
             sb_json_num(b, bm);
             sb_puts(b, ", \"sim_ms\": ");
             sb_json_num(b, s);
-            sb_printf(b, ", \"synapses\": %lld}", syn);
+            sb_printf(b, ", \"synapses\": %lld, \"threads\": %d}", syn, th);
             first = false;
         }
     }

@@ -31,6 +31,7 @@ struct res_timing {
     double build_ms;       /* network construction */
     double sim_ms;         /* simulation loop */
     int64_t synapses;
+    int threads;           /* threads its network was split over */
 };
 
 /* What run.json records about the run besides the folder's own data. */

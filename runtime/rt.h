@@ -17,6 +17,7 @@
 
 struct rt_options {
     int threads;              /* threads for one network (neurons split over them); <= 1: single */
+    int64_t neurons_per_thread; /* a network gets at most neurons / this threads (0: RT_NEURONS_PER_THREAD) */
     double max_rate_hz;       /* guard: population rate above this over 100 ms stops the run (0: 1000 Hz) */
     size_t mem_limit;         /* bytes; 0: 90 % of MemAvailable */
     bool verbose;
@@ -32,10 +33,16 @@ struct rt_options {
     int trace_point, trace_trial;
 };
 
+/* Below this many neurons per thread a second thread costs more than it saves (docs/performance.md, "Two
+ * threads": the paper network at N = 4000 and COBA (4000 neurons) run slower on 2 threads, N = 8000
+ * gains 1.17x, N = 15000 1.4-1.7x). */
+#define RT_NEURONS_PER_THREAD 3000
+
 struct rt_timing {
     double build_ms;          /* network construction */
     double sim_ms;            /* simulation loop */
     int64_t synapses;         /* stored synapses */
+    int threads;              /* threads the network's neurons were split over */
     size_t bytes_synapses;    /* memory of connectivity */
     size_t bytes_total;       /* estimate of all runtime memory */
 };

@@ -202,7 +202,7 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
         struct popstate *ps = &s->ps[i];
         ps->vars = calloc((size_t)p->nvars + 1, sizeof *ps->vars);
         ps->obs = calloc((size_t)p->nobs + 1, sizeof *ps->obs);
-        ps->spiked = calloc((size_t)((p->size + 63) / 64 * 64 + 64), 1);
+        ps->spiked = alloc_column((p->size + 7) / 8 + 8);   /* 64-byte aligned: threads own whole lines */
         if (!ps->vars || !ps->obs || !ps->spiked)
             return errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nobs; k++)
@@ -581,12 +581,12 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     double t0 = now_ms();
     bool ok = true;
 
-    /* A thread costs a barrier per step (~1-5 us); below a few thousand neurons per thread the barrier
-     * costs more than the work it shares.  Results do not depend on the thread count either way. */
+    /* A thread costs a barrier and a few µs of cache traffic per step; below RT_NEURONS_PER_THREAD neurons
+     * per thread that costs more than the work it shares.  Results do not depend on the thread count. */
     int64_t neurons = 0;
     for (int i = 0; i < m->npops; i++)
         neurons += m->pops[i].size;
-    int64_t useful = neurons / 1024;
+    int64_t useful = neurons / (opt->neurons_per_thread > 0 ? opt->neurons_per_thread : RT_NEURONS_PER_THREAD);
     int nt = opt->threads > 1 ? opt->threads : 1;
     if (nt > useful)
         nt = useful > 1 ? (int)useful : 1;
@@ -598,13 +598,14 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     if (!s.pool)
         ok = errf(err, errlen, "cannot create threads");
     s.nt = s.pool ? rt_pool_threads(s.pool) : 1;
+    run->timing.threads = s.nt;
     s.th = aligned_alloc(64, ((size_t)s.nt * sizeof *s.th + 63) / 64 * 64);
     if (ok && !s.th)
         ok = errf(err, errlen, "out of memory");
     for (int g = 0; s.th && g < s.nt; g++) {
         memset(&s.th[g], 0, sizeof s.th[g]);
         atomic_init(&s.th[g].err_step, INT64_MAX);
-        s.th[g].wspikes = calloc(2 * (size_t)m->npops + 1, sizeof(int64_t));
+        s.th[g].wspikes = alloc_column(2 * (int64_t)m->npops + 8);   /* a line of its own */
         if (ok && !s.th[g].wspikes)
             ok = errf(err, errlen, "out of memory");
     }

@@ -121,6 +121,7 @@ struct sweep {
     struct item *items;
     int nitems, ntrials;
     int rt_threads;
+    int64_t neurons_per_thread;   /* BALNET_NEURONS_PER_THREAD (tests, tuning); 0: the runtime's default */
     struct spike_sink *spikes;
     const char *out;       /* the results folder */
     struct res *res;
@@ -325,7 +326,8 @@ static void *worker(void *arg)
         struct rt_run *r = NULL;
         if (k) {
             uint64_t seed = mix64(mix64(m->seed ^ p->key) ^ (uint64_t)it->trial);
-            struct rt_options ro = {.threads = s->rt_threads, .cancel = &cancelled, .verbose = s->o->verbose};
+            struct rt_options ro = {.threads = s->rt_threads, .cancel = &cancelled, .verbose = s->o->verbose,
+                                    .neurons_per_thread = s->neurons_per_thread};
             /* Recordings (runtime/trace.h) go to the results folder. */
             ro.trace_dir = s->out;
             ro.trace_point = it->point;
@@ -354,7 +356,7 @@ static void *worker(void *arg)
         for (int i = 0; i < nrows; i++)
             item_add_row(it, rows[i].population, rows[i].statistic, rows[i].value);
         const struct rt_timing *tm = rt_run_timing(r);
-        struct res_timing rtm = {it->wall_s, compile_ms, tm->build_ms, tm->sim_ms, tm->synapses};
+        struct res_timing rtm = {it->wall_s, compile_ms, tm->build_ms, tm->sim_ms, tm->synapses, tm->threads};
         if (!res_append_point(s->res, it->point, p->values, it->trial, rows, nrows, &rtm, err, sizeof err))
             fail(s, err);
         it->state = ITEM_DONE;
@@ -579,6 +581,8 @@ int drv_run(const struct drv_options *in)
         workers = 1;
     /* A single large point splits its neurons over the threads instead. */
     s.rt_threads = todo <= 1 ? threads : 1;
+    const char *npt = getenv("BALNET_NEURONS_PER_THREAD");
+    s.neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0;
     struct sigaction sa = {.sa_handler = on_sigint};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);

@@ -26,16 +26,28 @@ if [ "$rows" -eq 48 ]; then pass "sweep: 48 rows"; else fail "sweep: $rows rows,
 if cmp "$TMP/t1/points.csv" "$TMP/t2/points.csv"; then pass "sweep: --threads 1 and 2 identical points.csv"
 else fail "sweep: --threads 1 and 2 give different points.csv"; fi
 
-# 3. One point: its neurons are split over the threads.
+# 3. One point: its neurons are split over the threads.  COBA's 4000 neurons are below the runtime's
+# neurons-per-thread threshold, so the threshold is lowered (BALNET_NEURONS_PER_THREAD) to make 2 and 3
+# threads really split it; timings.csv's last column says how many threads the network used.
 "$BALNET" run $COBA --threads 1 --spikes "$TMP/s1.csv" --out "$TMP/s1" || fail "split threads 1 exit $?"
-"$BALNET" run $COBA --threads 2 --spikes "$TMP/s2.csv" --out "$TMP/s2" || fail "split threads 2 exit $?"
-if [ "$(wc -l < "$TMP/s1.csv")" -gt 1000 ] && cmp "$TMP/s1.csv" "$TMP/s2.csv"; then
-    pass "one point: --threads 1 and 2 identical spikes"
-else
-    fail "one point: spikes differ between --threads 1 and 2 (or fewer than 1000)"
-fi
-if cmp "$TMP/s1/points.csv" "$TMP/s2/points.csv"; then pass "one point: identical points.csv"
-else fail "one point: points.csv differ between --threads 1 and 2"; fi
+for n in 2 3; do
+    BALNET_NEURONS_PER_THREAD=64 "$BALNET" run $COBA --threads $n --spikes "$TMP/s$n.csv" --out "$TMP/s$n" \
+        || fail "split threads $n exit $?"
+    used=$(awk -F, 'NR == 2 {print $NF}' "$TMP/s$n/timings.csv")
+    if [ "$used" = "$n" ]; then pass "one point: the network ran on $n threads"
+    else fail "one point: the network ran on '$used' threads, not $n"; fi
+    if [ "$(wc -l < "$TMP/s1.csv")" -gt 1000 ] && cmp "$TMP/s1.csv" "$TMP/s$n.csv"; then
+        pass "one point: --threads 1 and $n identical spikes"
+    else
+        fail "one point: spikes differ between --threads 1 and $n (or fewer than 1000)"
+    fi
+    if cmp "$TMP/s1/points.csv" "$TMP/s$n/points.csv"; then pass "one point: identical points.csv on 1 and $n threads"
+    else fail "one point: points.csv differ between --threads 1 and $n"; fi
+done
+"$BALNET" run $COBA --threads 2 --out "$TMP/sd" -q || fail "default threshold exit $?"
+used=$(awk -F, 'NR == 2 {print $NF}' "$TMP/sd/timings.csv")
+if [ "$used" = 1 ]; then pass "COBA (4000 neurons) stays on one thread by default (2 would be slower)"
+else fail "COBA used $used threads with the default threshold"; fi
 
 # 4. A different seed changes the network, the initial state and hence every value.
 "$BALNET" run $COBA --seed 2 --out "$TMP/c" || fail "seed 2 exit $?"

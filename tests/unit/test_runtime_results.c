@@ -68,7 +68,7 @@ static void put(struct res *r, int point, const char *n, const char *syn, int tr
 {
     const char *vals[2] = {n, syn};
     struct stat_row rows[2] = {{"E", "rate", rate, "Hz"}, {"all", "v_var", v, "mV^2"}};
-    struct res_timing tm = {1.5, 20, 3, 100, 12345};
+    struct res_timing tm = {1.5, 20, 3, 100, 12345, 1};
     char err[256];
     assert_true(res_append_point(r, point, vals, trial, rows, 2, &tm, err, sizeof err));
 }

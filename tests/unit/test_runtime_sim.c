@@ -276,7 +276,7 @@ static int run_rows(const struct ir_model *m, bool fused, int threads, double *v
     struct ir_kernel k[2];
     for (int i = 0; i < 2; i++)
         k[i] = (struct ir_kernel){.fn = lif2, .ctx = (void *)&m->pops[i], .fn_acc = fused ? lif2_acc : NULL};
-    struct rt_options opt = {.threads = threads};
+    struct rt_options opt = {.threads = threads, .neurons_per_thread = 64};   /* really split 450 neurons */
     struct rt_run *run = rt_run(m, k, 7, &opt, err, sizeof err);
     if (!run)
         fail_msg("%s", err);
@@ -294,7 +294,7 @@ static struct rec run_network(const struct ir_model *m, uint64_t seed, int threa
     char err[512];
     struct ir_kernel k[2] = {{.fn = lif, .ctx = NULL}, {.fn = lif, .ctx = NULL}};
     struct rec r = {.burn = 500};
-    struct rt_options opt = {.threads = threads, .on_spikes = on_spikes, .on_spikes_ctx = &r};
+    struct rt_options opt = {.threads = threads, .neurons_per_thread = 64, .on_spikes = on_spikes, .on_spikes_ctx = &r};
     struct rt_run *run = rt_run(m, k, seed, &opt, err, sizeof err);
     if (!run)
         fail_msg("%s", err);
@@ -309,6 +309,7 @@ static struct rec run_network(const struct ir_model *m, uint64_t seed, int threa
     }
     /* synapse count and bytes: E->E and I->E bernoulli; degrees exact */
     const struct rt_timing *t = rt_run_timing(run);
+    assert_int_equal(t->threads, threads);   /* the network really was split */
     assert_true(t->synapses > 0);
     assert_true(t->bytes_synapses > 0 && t->bytes_total >= t->bytes_synapses);
     rt_run_free(run);
@@ -415,7 +416,8 @@ static void test_nan_guard(void **state)
     m->pops[0] = pop("E", 40);
     struct ir_kernel k = {.fn = poison, .ctx = NULL};
     for (int threads = 1; threads <= 2; threads++) {
-        struct rt_options opt = {.threads = threads};
+        /* chunks are whole multiples of 64 neurons: with 2 threads the first owns all 40 */
+        struct rt_options opt = {.threads = threads, .neurons_per_thread = 1};
         assert_null(rt_run(m, &k, 1, &opt, err, sizeof err));
         /* NaN written at step 123; the state is checked every 10 steps, so it is seen after step 129 */
         assert_string_equal(err, "population E: variable V of neuron 17 is NaN at t = 12.9 ms (step 129)");
@@ -429,17 +431,20 @@ static void test_rate_guard_and_cancel(void **state)
     struct ir_model *m = model(0.1, 1000);
     m->npops = 1;
     m->pops = arena_alloc(&A, sizeof *m->pops);
-    m->pops[0] = pop("E", 10);
+    m->pops[0] = pop("E", 200);
     struct ir_kernel k = {.fn = always, .ctx = NULL};
-    struct rt_options opt = {0};
-    assert_null(rt_run(m, &k, 1, &opt, err, sizeof err));
-    assert_string_equal(err, "population E: rate 10000.0 Hz over the 100 ms up to t = 100.0 ms exceeds the "
-                             "limit of 1000 Hz");
-    opt.max_rate_hz = 20000;
-    volatile int cancel = 1;
-    opt.cancel = &cancel;
-    assert_null(rt_run(m, &k, 1, &opt, err, sizeof err));
-    assert_string_equal(err, "cancelled at t = 100.0 ms");
+    /* On 2 threads ([0, 128) and [128, 200)) the guard sums both threads' counts and both stop together. */
+    for (int threads = 1; threads <= 2; threads++) {
+        struct rt_options opt = {.threads = threads, .neurons_per_thread = 1};
+        assert_null(rt_run(m, &k, 1, &opt, err, sizeof err));
+        assert_string_equal(err, "population E: rate 10000.0 Hz over the 100 ms up to t = 100.0 ms exceeds the "
+                                 "limit of 1000 Hz");
+        opt.max_rate_hz = 20000;
+        volatile int cancel = 1;
+        opt.cancel = &cancel;
+        assert_null(rt_run(m, &k, 1, &opt, err, sizeof err));
+        assert_string_equal(err, "cancelled at t = 100.0 ms");
+    }
 }
 
 static void test_memory_refusal(void **state)
