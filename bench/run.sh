@@ -46,6 +46,8 @@ for f in coba cuba; do
     $CC -O3 -march=native -fno-trapping-math -std=c11 -o "$OUT/floor-$f" "$ROOT/bench/floor/$f.c" -lm || exit 1
 done
 $CC -O2 -std=c11 -o "$OUT/runstat" "$ROOT/bench/runstat.c" || exit 1
+$CC -O2 -march=native -std=gnu11 -I"$ROOT" -I"$ROOT/compiler" -o "$OUT/threadprobe" "$ROOT/bench/threadprobe.c" \
+    "$ROOT/runtime/pool.c" -lpthread || exit 1
 cd "$ROOT" || exit 1
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -240,6 +242,9 @@ if [ -n "$(med big2 7)" ] && [ "$(med big2 7)" != nan ]; then
 fi
 s=$(calc "$(one sweep-t1 2) / $(one sweep-t2 2)" 2)
 row "2 threads, 4 sweep points (wall)" "${s}x" ">= 1.9x" "$(yes "$s >= 1.9")"
+echo
+echo "== how two threads of one process share this machine (bench/threadprobe.c; see docs/performance.md) =="
+"$OUT/threadprobe"
 echo
 echo "Rates: balnet COBA $(calc "$(med coba 8)" 2) Hz vs floor $(calc "$(med floor-coba 8)" 2) Hz; CUBA $(calc "$(med cuba 8)" 2) Hz vs floor $(calc "$(med floor-cuba 8)" 2) Hz (medians over seeds 1..$REPS for the floor; balnet's seed is fixed by the model file)."
 } | tee "$OUT/table.txt"

@@ -1,0 +1,91 @@
+/*
+ * threadprobe.c - how two threads of one process share this machine (docs/performance.md, "Two threads").
+ *
+ * Twelve columns of n = 4000 doubles (a population's state), one update a[i] = 0.999 a[i] + 0.001 per
+ * element and step, 20000 steps, a barrier (runtime/pool.c) after each step.  Prints the wall time and each
+ * thread's busy time for: one thread doing everything, and two threads each doing half of the elements,
+ *   private: each thread its own columns, elements [0, n/2)
+ *   far:     each thread its own columns, thread 1 at elements [3n, 3n + n/2)
+ *   halves:  each thread its own columns, thread 1 at elements [n/2, n)
+ *   shared:  the same columns, thread 0 [0, n/2), thread 1 [n/2, n)  (what balnet's runtime does)
+ * On the 2-vCPU VM of docs/performance.md only "private" halves the busy time (~33 ms each against 58 ms
+ * for one thread); "far", "halves" and "shared" make each thread ~2.6x slower than one thread doing all
+ * the work (~150 ms each), although in "far" and "halves" the threads share nothing: what differs from
+ * "private" is only where, in its own columns, thread 1 works.  Both threads run on different CPUs
+ * (sched_getcpu).  Measurements only, nothing asserted.
+ * Build (bench/run.sh does): cc -O2 -march=native -std=gnu11 -I. -Icompiler bench/threadprobe.c runtime/pool.c -lpthread
+ */
+#include "runtime/pool.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+enum { N = 4000, STEPS = 20000, NCOL = 12 };
+static struct rt_pool *pool;
+static double *cols[2][NCOL];
+static double busy[2];
+static int mode;
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static void work(int k, int b, int e)
+{
+    for (int c = 0; c < NCOL; c++) {
+        double *a = cols[k][c];
+        for (int i = b; i < e; i++)
+            a[i] = a[i] * 0.999 + 1e-3;
+    }
+}
+
+static void run(void *arg, int tid, int nt)
+{
+    (void)arg;
+    for (int s = 0; s < STEPS; s++) {
+        double t0 = now_ms();
+        if (nt == 1)
+            work(0, 0, N);
+        else if (mode == 0)
+            work(tid, 0, N / 2);
+        else if (mode == 1)
+            work(tid, tid ? 3 * N : 0, tid ? 3 * N + N / 2 : N / 2);
+        else if (mode == 2)
+            work(tid, tid ? N / 2 : 0, tid ? N : N / 2);
+        else
+            work(0, tid ? N / 2 : 0, tid ? N : N / 2);
+        busy[tid] += now_ms() - t0;
+        rt_pool_barrier(pool);
+    }
+}
+
+int main(void)
+{
+    static const char *const names[] = {"private", "far", "halves", "shared"};
+    for (int k = 0; k < 2; k++)
+        for (int c = 0; c < NCOL; c++) {
+            cols[k][c] = aligned_alloc(4096, 4 * N * sizeof(double));
+            if (!cols[k][c])
+                return 1;
+            for (int i = 0; i < 4 * N; i++)
+                cols[k][c][i] = i;
+        }
+    for (int m = -1; m < 4; m++) {
+        int nt = m < 0 ? 1 : 2;
+        mode = m;
+        busy[0] = busy[1] = 0;
+        pool = rt_pool_create(nt);
+        if (!pool)
+            return 1;
+        double t0 = now_ms();
+        rt_pool_run(pool, run, NULL);
+        printf("%-8s %d thread%s: wall %6.1f ms, busy %6.1f / %6.1f ms\n", m < 0 ? "one" : names[m], nt,
+               nt > 1 ? "s" : " ", now_ms() - t0, busy[0], busy[1]);
+        rt_pool_free(pool);
+    }
+    return 0;
+}
