@@ -434,6 +434,20 @@ static void dump_pop(FILE *out, const struct ir_pop *p, int index)
         ir_expr_print(out, p->obs[j].expr, p);
         fputc('\n', out);
     }
+    /* kernel step 8: the statistics' sums the kernel adds itself */
+    static const char *const kind[] = {"sum", "moments", "comoments"};
+    for (int k = 0; k < p->naccums; k++) {
+        const struct ir_accum *a = &p->accums[k];
+        fprintf(out, "  accumulate %s of observable %d", kind[a->kind], a->obs);
+        if (a->kind == IR_ACC_COMOMENTS)
+            fprintf(out, " and %d", a->obs2);
+        if (a->has_clip) {
+            fputs(" clipped at ", out);
+            print_double(out, a->clip);
+        }
+        fprintf(out, " (record %d, statistic %d%s), columns %d..%d\n", a->rec, a->stat, a->role ? ", y" : "",
+                a->col, a->col + (a->kind == IR_ACC_SUM ? 0 : a->kind == IR_ACC_MOMENTS ? 2 : 4));
+    }
 }
 
 static const char *ref_name(const struct ir_model *m, struct ir_ref r)
