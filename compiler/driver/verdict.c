@@ -1,10 +1,10 @@
 /*
  * verdict.c - the plain-language conclusion printed after the paper's experiment (issue 5): for each arm
  * (synapse model x input correlation) the pooled var(V) at the largest N, its log-log slope in N, and
- * whether it is too large, too small or moderate.
+ * how it ranks among the arms.
  *
- * "Too large" and "too small" are relative to the other arms (the largest and smallest var(V) at the
- * largest N), and each value is also placed against the in-vivo range of about 4-9 mV^2 (awake macaque V1:
+ * "Largest" and "smallest" are relative to the other arms (var(V) at the largest N), and each value is
+ * also placed against the in-vivo range of about 4-9 mV^2 (awake macaque V1:
  * Becker et al., Phys. Rev. X 14:011021, 2024; Tan et al., Nature 509:226, 2014).  A slope whose 95 % CI
  * excludes 0 and is at least 0.1 in size is called growing or shrinking, otherwise (nearly) flat.
  */
@@ -115,9 +115,12 @@ bool drv_verdict(FILE *out, const char *dir, const char *size_axis, const char *
             snprintf(trend, sizeof trend, "%s %s (slope %+.2f, 95%% CI [%+.2f, %+.2f])", word, size_axis,
                      f.slope, f.ci_low, f.ci_high);
         }
-        const char *rank = narms < 2 ? "" : k == hi ? "too large" : k == lo ? "too small" : "moderate";
+        char rank[48] = "";
+        if (narms >= 2)
+            snprintf(rank, sizeof rank, "%s, ", k == hi ? "the largest of the arms" : k == lo ? "the smallest of the arms"
+                                                                                        : "between the others");
         const char *vivo = a->ymax_mean > 9 ? "above" : a->ymax_mean < 4 ? "below" : "within";
-        fprintf(out, "  %-28s %8.3g mV^2 at %s = %g: %s; %s, %s the in-vivo range\n", a->key, a->ymax_mean,
+        fprintf(out, "  %-28s %8.3g mV^2 at %s = %g: %s; %s%s the in-vivo range\n", a->key, a->ymax_mean,
                 size_axis, a->nmax, trend, rank, vivo);
     }
     free(arms);
