@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# run_tsan.sh - ThreadSanitizer over the threaded runtime: one network split over 2 and 3 threads.
+# Args: balnet-binary (unused: we build our own) source-dir build-dir.
+#
+# The runtime's threads share no locks: they meet at one barrier per step (runtime/pool.c), write only
+# their own neurons and queue segments, and decide stops from step-stamped records (runtime/sim.c).  A
+# data race there would make results depend on timing, so this test builds balnet in BUILD/tsan
+# (-fsanitize=thread, shared libLLVM for a fast link; the JIT's kernels are not instrumented, the runtime
+# around them is) and runs, with BALNET_NEURONS_PER_THREAD lowered so that small networks really split:
+#   - COBA (statistics summed in the kernels, 2 threads);
+#   - the paper network at N = 2800 on 3 threads with a spike file (inputs on thread 0, the serial
+#     per-step part, and a Bernoulli build of 1.0 M synapses drawn by the threads);
+#   - per-synapse delays (rings), a non-finite state and a runaway rate (stops decided by every thread).
+# Any "WARNING: ThreadSanitizer" or an exit by signal fails the test.  No tolerance: one report is a bug.
+set -u
+SRC=$(cd "${2:?source dir}" && pwd)
+BUILD=$(cd "${3:?build dir}" && pwd)
+TSAN=$BUILD/tsan
+cd "$SRC" || exit 1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/balnet-tsan.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+
+if [ ! -f "$TSAN/CMakeCache.txt" ]; then
+    cmake -S "$SRC" -B "$TSAN" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS="-fsanitize=thread" \
+        -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DBN_LLVM_STATIC=OFF > "$TMP/configure.log" 2>&1 ||
+        { cat "$TMP/configure.log"; echo "FAIL: configure"; exit 1; }
+fi
+cmake --build "$TSAN" --target balnet -j2 > "$TMP/build.log" 2>&1 ||
+    { tail -40 "$TMP/build.log"; echo "FAIL: building the ThreadSanitizer balnet"; exit 1; }
+BN=$TSAN/balnet
+export TSAN_OPTIONS=halt_on_error=1
+export BALNET_NEURONS_PER_THREAD=8
+FAILS=0
+
+# tsan NAME THREADS EXPECT_RC ARGS...: a run on THREADS threads; fails on a report, a signal, or another
+# exit code; checks timings.csv says the network used THREADS threads when the run completes.
+tsan() {
+    local name=$1 nt=$2 want=$3; shift 3
+    rm -rf "$TMP/out"
+    "$BN" run "$@" --threads "$nt" --quiet --out "$TMP/out" > "$TMP/log" 2>&1
+    local rc=$?
+    if [ "$rc" -ge 128 ] || grep -q "WARNING: ThreadSanitizer" "$TMP/log"; then
+        echo "FAIL: $name (exit $rc)"; sed 's/^/    | /' "$TMP/log" | head -60; FAILS=$((FAILS + 1)); return
+    fi
+    if [ "$rc" -ne "$want" ]; then
+        echo "FAIL: $name: exit $rc, expected $want"; sed 's/^/    | /' "$TMP/log" | head -20; FAILS=$((FAILS + 1)); return
+    fi
+    if [ "$want" -eq 0 ]; then
+        local used
+        used=$(awk -F, 'NR == 2 {print $NF}' "$TMP/out/timings.csv")
+        if [ "$used" != "$nt" ]; then echo "FAIL: $name ran on '$used' threads, not $nt"; FAILS=$((FAILS + 1)); return; fi
+    fi
+    echo "ok:   $name: no race reported ($nt threads)"
+}
+
+tsan "COBA, statistics in the kernels" 2 0 models/benchmarks/coba.bn --set duration=200ms
+tsan "paper N = 2800, inputs, spike file, parallel build" 3 0 models/paper/cancellation.bn --set N=2800 \
+    --set c=0.2 --set syn=conductance --set trial=1 --set duration=200ms --set burn_in=50ms --spikes "$TMP/s.csv"
+tsan "per-synapse delays" 2 0 tests/models/random_delays.bn
+tsan "non-finite state stops every thread" 2 1 tests/models/diverge.bn
+tsan "runaway rate stops every thread" 2 1 tests/models/runaway.bn
+
+if [ "$FAILS" -gt 0 ]; then echo "$FAILS failure(s)"; exit 1; fi
+echo "all ThreadSanitizer runs clean"
