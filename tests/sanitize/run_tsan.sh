@@ -12,22 +12,8 @@
 #     per-step part, and a Bernoulli build of 1.0 M synapses drawn by the threads);
 #   - per-synapse delays (rings), a non-finite state and a runaway rate (stops decided by every thread).
 # Any "WARNING: ThreadSanitizer" or an exit by signal fails the test.  No tolerance: one report is a bug.
-set -u
-SRC=$(cd "${2:?source dir}" && pwd)
-BUILD=$(cd "${3:?build dir}" && pwd)
-TSAN=$BUILD/tsan
-cd "$SRC" || exit 1
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/balnet-tsan.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-if [ ! -f "$TSAN/CMakeCache.txt" ]; then
-    cmake -S "$SRC" -B "$TSAN" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS="-fsanitize=thread" \
-        -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" -DBN_LLVM_STATIC=OFF > "$TMP/configure.log" 2>&1 ||
-        { cat "$TMP/configure.log"; echo "FAIL: configure"; exit 1; }
-fi
-cmake --build "$TSAN" --target balnet -j2 > "$TMP/build.log" 2>&1 ||
-    { tail -40 "$TMP/build.log"; echo "FAIL: building the ThreadSanitizer balnet"; exit 1; }
-BN=$TSAN/balnet
+source "$(dirname "$0")/lib.sh"
+sanitizer_build tsan RelWithDebInfo "-fsanitize=thread" "-fsanitize=thread" -DBN_LLVM_STATIC=OFF
 export TSAN_OPTIONS=halt_on_error=1
 export BALNET_NEURONS_PER_THREAD=8
 FAILS=0
