@@ -25,15 +25,8 @@ int main(int argc, char **argv)
 {
     double duration = 1000.0;
     uint64_t seed = 1;
-    int stats = 0, npos = 0;
-    for (int a = 1; a < argc; a++) {
-        if (!strcmp(argv[a], "-s"))
-            stats = 1;
-        else if (npos++ == 0)
-            duration = atof(argv[a]);
-        else
-            seed = strtoull(argv[a], NULL, 10);
-    }
+    int stats = 0;
+    fl_args(argc, argv, &duration, &seed, &stats);
     const double dt = 0.1, C_m = 200, g_L = 10, E_L = -60, I_e = 200, V_th = -50, V_re = -60;
     const double tau_e = 5, E_e = 0, w_e = 6, tau_i = 10, E_i = -80, w_i = 67, p = 0.02;
     const int refr_steps = 50;
@@ -66,16 +59,7 @@ int main(int argc, char **argv)
     const double de = 1 - dt / tau_e, di = 1 - dt / tau_i;   /* Euler: g + dt (-g/tau) */
     for (int64_t t = 0; t < nsteps; t++) {
         /* (a) delivery of step t-1's spikes */
-        for (int64_t s = 0; s < nspk; s++) {
-            uint32_t src = spk[s];
-            if (src < NE) {
-                for (int64_t k = ce.row[src]; k < ce.row[src + 1]; k++)
-                    ge[ce.tgt[k]] += w_e;
-            } else {
-                for (int64_t k = ci.row[src - NE]; k < ci.row[src - NE + 1]; k++)
-                    gi[ci.tgt[k]] += w_i;
-            }
-        }
+        fl_deliver(&ce, &ci, NE, spk, nspk, ge, w_e, gi, w_i);
         /* (b) fused, branch-free update (vectorised by the compiler) */
         for (int i = 0; i < N; i++) {
             double v = V[i], e = ge[i], g = gi[i];
@@ -91,22 +75,12 @@ int main(int argc, char **argv)
             flag[i] = (uint8_t)fire;
         }
         if (stats)
-            for (int i = 0; i < N; i++) {
-                sv[i] += V[i];
-                svv[i] += V[i] * V[i];
-            }
+            fl_sum_v(V, sv, svv, N);
         /* (c) compaction */
         nspk = fl_compact(flag, N, spk, 0);
         total += nspk;
     }
     double t2 = fl_ms(), c2 = fl_cpu_ms();
-    double vm = 0;
-    for (int i = 0; stats && i < N; i++)
-        vm += sv[i] / (double)nsteps / N;
-    printf("model=coba rate_hz=%.4f build_ms=%.3f loop_ms=%.3f loop_cpu_ms=%.3f synapses=%lld maxrss_kb=%ld",
-           (double)total / N / (duration / 1000.0), t1 - t0, t2 - t1, c2 - c1, (long long)(ce.nsyn + ci.nsyn), fl_maxrss_kb());
-    if (stats)
-        printf(" v_mean_mv=%.3f", vm);
-    printf("\n");
+    fl_report("coba", total, N, duration, t0, t1, t2, c1, c2, ce.nsyn + ci.nsyn, stats, sv, nsteps);
     return 0;
 }

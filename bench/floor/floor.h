@@ -129,6 +129,46 @@ static inline int64_t fl_compact(const uint8_t *flags, int64_t n, uint32_t *out,
     return k;
 }
 
+/* [duration_ms [seed]] [-s]: -s also accumulates per-neuron sum V and sum V^2 every step */
+static void fl_args(int argc, char **argv, double *duration, uint64_t *seed, int *stats)
+{
+    int npos = 0;
+    for (int a = 1; a < argc; a++) {
+        if (!strcmp(argv[a], "-s"))
+            *stats = 1;
+        else if (npos++ == 0)
+            *duration = atof(argv[a]);
+        else
+            *seed = strtoull(argv[a], NULL, 10);
+    }
+}
+
+/* Delivery of one step's spikes: sources below ne through ce into xe (weight we), the others through ci
+ * into xi (weight wi). */
+static inline void fl_deliver(const struct fl_csr *ce, const struct fl_csr *ci, uint32_t ne, const uint32_t *spk,
+                              int64_t nspk, double *xe, double we, double *xi, double wi)
+{
+    for (int64_t s = 0; s < nspk; s++) {
+        uint32_t src = spk[s];
+        if (src < ne) {
+            for (int64_t k = ce->row[src]; k < ce->row[src + 1]; k++)
+                xe[ce->tgt[k]] += we;
+        } else {
+            for (int64_t k = ci->row[src - ne]; k < ci->row[src - ne + 1]; k++)
+                xi[ci->tgt[k]] += wi;
+        }
+    }
+}
+
+/* The work of balnet's v_mean / v_var: per-neuron sum V and sum V^2 */
+static inline void fl_sum_v(const double *V, double *sv, double *svv, int n)
+{
+    for (int i = 0; i < n; i++) {
+        sv[i] += V[i];
+        svv[i] += V[i] * V[i];
+    }
+}
+
 static inline double fl_ms(void)
 {
     struct timespec ts;
@@ -149,6 +189,21 @@ static inline long fl_maxrss_kb(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return ru.ru_maxrss;
+}
+
+/* One line of key=value pairs (bench/run.sh reads them); t0 start, t1/c1 loop start, t2/c2 loop end. */
+static void fl_report(const char *model, int64_t spikes, int n, double duration, double t0, double t1, double t2,
+                      double c1, double c2, int64_t synapses, int stats, const double *sv, int64_t nsteps)
+{
+    printf("model=%s rate_hz=%.4f build_ms=%.3f loop_ms=%.3f loop_cpu_ms=%.3f synapses=%lld maxrss_kb=%ld", model,
+           (double)spikes / n / (duration / 1000.0), t1 - t0, t2 - t1, c2 - c1, (long long)synapses, fl_maxrss_kb());
+    if (stats) {
+        double vm = 0;
+        for (int i = 0; i < n; i++)
+            vm += sv[i] / (double)nsteps / n;
+        printf(" v_mean_mv=%.3f", vm);
+    }
+    printf("\n");
 }
 
 #endif
