@@ -325,6 +325,18 @@ static bool corr_fill(struct rt_input *g, int64_t step)
     return true;
 }
 
+/* Doubles the step's output list (several spikes of one neuron per step are possible); *idx follows it. */
+static bool grow_out(struct rt_input *g, const uint32_t **idx)
+{
+    uint32_t *v = realloc(g->out, (size_t)(2 * g->outcap) * sizeof *v);
+    if (!v)
+        return false;
+    g->out = v;
+    g->outcap *= 2;
+    *idx = g->out;
+    return true;
+}
+
 int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx)
 {
     int64_t n = 0;
@@ -334,14 +346,8 @@ int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx)
         double edge = ((double)step + 0.5) * g->dt;   /* spikes before it round to this step or earlier */
         for (int64_t i = 0; i < g->size; i++) {
             while (g->tnext[i] < edge) {
-                if (n == g->outcap) {
-                    uint32_t *v = realloc(g->out, (size_t)(2 * g->outcap) * sizeof *v);
-                    if (!v)
-                        return -1;
-                    g->out = v;
-                    g->outcap *= 2;
-                    *idx = g->out;
-                }
+                if (n == g->outcap && !grow_out(g, idx))
+                    return -1;
                 g->out[n++] = (uint32_t)i;
                 g->tnext[i] += g->mean_isi_x * rt_rng_exponential(&g->rng[i]);
             }
@@ -372,14 +378,8 @@ int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx)
         while (g->fpos < g->fn && g->fsteps[g->fpos] < step)
             g->fpos++;
         while (g->fpos < g->fn && g->fsteps[g->fpos] == step) {
-            if (n == g->outcap) {
-                uint32_t *v = realloc(g->out, (size_t)(2 * g->outcap) * sizeof *v);
-                if (!v)
-                    return -1;
-                g->out = v;
-                g->outcap *= 2;
-                *idx = g->out;
-            }
+            if (n == g->outcap && !grow_out(g, idx))
+                return -1;
             g->out[n++] = g->fneur[g->fpos++];
         }
         return n;

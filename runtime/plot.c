@@ -10,6 +10,7 @@
  * The PNG terminal is chosen inside the script (pngcairo when this gnuplot has it, else the libgd png
  * terminal), so a script written here also runs with another gnuplot build.
  */
+#include "runtime/errf.h"
 #include "runtime/plot.h"
 
 #include <errno.h>
@@ -21,18 +22,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 bool plot_have_gnuplot(void)
 {
@@ -108,27 +97,17 @@ static bool axis_varies(const struct res_table *t, int a)
 static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char *err, size_t errlen)
 {
     const struct res_table *t = c->t;
-    int64_t n = t->nrows, nlead = 0;
-    for (int64_t i = 0; i < n; i++) {
-        const struct res_trow *r = &t->rows[i];
-        if (strcmp(r->statistic, pr->statistic) != 0 || strcmp(r->population, pr->population) != 0)
-            continue;
-        bool found = false;
-        for (int64_t g = 0; g < nlead && !found; g++)
-            found = res_same_group(&t->rows[c->lead[g]], r, t->naxes, a);
-        if (!found)
-            c->lead[nlead++] = i;
-    }
+    int64_t n = t->nrows, nlead = res_group_leaders(t, pr, a, c->lead);
     char s1[96], s2[96], s3[96], base[320], path[4096];
     safe_name(s1, sizeof s1, pr->statistic);
     safe_name(s2, sizeof s2, pr->population);
     safe_name(s3, sizeof s3, t->axes[a]);
     snprintf(base, sizeof base, "%s_%s_vs_%s", s1, s2, s3);
     if ((size_t)snprintf(path, sizeof path, "%s/%s.dat", c->pdir, base) >= sizeof path)
-        return fail(err, errlen, "results folder path too long: %s", c->pdir) == 0;
+        return rt_errf(err, errlen, "results folder path too long: %s", c->pdir);
     FILE *dat = fopen(path, "w");
     if (!dat)
-        return fail(err, errlen, "cannot write %s: %s", path, strerror(errno)) == 0;
+        return rt_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     bool logscale = true;
     int ncurves = 0;
     fprintf(dat, "# %s of %s vs %s: x mean stderr trials; one block per combination of the other axes\n",
@@ -177,16 +156,16 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
     }
     bool ok = fclose(dat) == 0;
     if (!ok)
-        return fail(err, errlen, "cannot write %s", path) == 0;
+        return rt_errf(err, errlen, "cannot write %s", path);
     if (ncurves == 0) {
         unlink(path);
         return true;
     }
     if ((size_t)snprintf(path, sizeof path, "%s/%s.gp", c->pdir, base) >= sizeof path)
-        return fail(err, errlen, "results folder path too long: %s", c->pdir) == 0;
+        return rt_errf(err, errlen, "results folder path too long: %s", c->pdir);
     FILE *gp = fopen(path, "w");
     if (!gp)
-        return fail(err, errlen, "cannot write %s: %s", path, strerror(errno)) == 0;
+        return rt_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     fprintf(gp, "# balnet: %s of population %s against %s (mean over trials +- standard error)\n",
             pr->statistic, pr->population, t->axes[a]);
     fprintf(gp, "reset\nset encoding utf8\nset grid\nset key outside right top\nset xlabel ");
@@ -230,7 +209,7 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
     fprintf(gp, "set terminal svg size 900,600 dynamic\nset output \"%s.svg\"\nreplot\nunset output\n", base);
     ok = fclose(gp) == 0;
     if (!ok)
-        return fail(err, errlen, "cannot write %s", path) == 0;
+        return rt_errf(err, errlen, "cannot write %s", path);
     fprintf(c->all, "load \"%s.gp\"\n", base);
     return true;
 }
@@ -242,13 +221,13 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
     char pdir[4096];
     snprintf(pdir, sizeof pdir, "%s/plots", dir);
     if (mkdir(pdir, 0777) != 0 && errno != EEXIST)
-        return fail(err, errlen, "cannot create %s: %s", pdir, strerror(errno));
+        return (rt_errf(err, errlen, "cannot create %s: %s", pdir, strerror(errno)), -1);
     char allpath[4200];
     snprintf(allpath, sizeof allpath, "%s/all.gp", pdir);
     struct plot_ctx c = {.t = t, .pdir = pdir};
     c.all = fopen(allpath, "w");
     if (!c.all)
-        return fail(err, errlen, "cannot write %s: %s", allpath, strerror(errno));
+        return (rt_errf(err, errlen, "cannot write %s: %s", allpath, strerror(errno)), -1);
     fprintf(c.all, "# balnet: draws every plot of this folder (gnuplot all.gp, from this directory)\n");
     int64_t n = t->nrows;
     c.lead = malloc(sizeof *c.lead * (size_t)(n + 1));
@@ -258,16 +237,8 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
     int nplots = 0;
     bool ok = c.lead && c.idx && c.xs && pair;
     if (!ok)
-        fail(err, errlen, "out of memory");
-    int64_t npairs = 0;
-    for (int64_t i = 0; ok && i < n; i++) {
-        bool seen = false;
-        for (int64_t k = 0; k < npairs && !seen; k++)
-            seen = strcmp(t->rows[pair[k]].statistic, t->rows[i].statistic) == 0 &&
-                   strcmp(t->rows[pair[k]].population, t->rows[i].population) == 0;
-        if (!seen)
-            pair[npairs++] = i;
-    }
+        rt_errf(err, errlen, "out of memory");
+    int64_t npairs = ok ? res_stat_pairs(t, pair) : 0;
     for (int a = 0; ok && a < t->naxes; a++) {
         if (!res_axis_numeric(t, a) || !axis_varies(t, a))
             continue;
@@ -281,7 +252,7 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
     free(c.xs);
     free(pair);
     if (fclose(c.all) != 0 && ok)
-        ok = fail(err, errlen, "cannot write %s", allpath) == 0;
+        ok = rt_errf(err, errlen, "cannot write %s", allpath);
     if (!ok)
         return -1;
     if (nplots == 0) {

@@ -9,6 +9,7 @@
  * block whose last line is torn; a block that was cut short can only be the last one, and it is
  * recognised by its torn last line.  Replaces are tmp + fsync + rename (POSIX rename is atomic).
  */
+#include "runtime/errf.h"
 #include "runtime/results.h"
 
 #include <errno.h>
@@ -40,18 +41,7 @@ struct res {
     pthread_mutex_t lock;
 };
 
-bool res_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
-
-static char *path_join(const char *dir, const char *name)
+char *res_path_join(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
@@ -65,13 +55,13 @@ static bool mkdirs(const char *dir, char *err, size_t errlen)
 {
     char *p = strdup(dir);
     if (!p)
-        return res_fail(err, errlen, "out of memory");
+        return rt_errf(err, errlen, "out of memory");
     for (char *s = p + 1;; s++) {
         if (*s == '/' || *s == 0) {
             char c = *s;
             *s = 0;
             if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                res_fail(err, errlen, "cannot create %s: %s", p, strerror(errno));
+                rt_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
                 free(p);
                 return false;
             }
@@ -83,7 +73,7 @@ static bool mkdirs(const char *dir, char *err, size_t errlen)
     free(p);
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return res_fail(err, errlen, "%s is not a directory", dir);
+        return rt_errf(err, errlen, "%s is not a directory", dir);
     return true;
 }
 
@@ -136,26 +126,26 @@ static bool write_atomic(const char *dir, const char *name, const char *data, si
 {
     char tmpname[256];
     snprintf(tmpname, sizeof tmpname, ".%s.tmp", name);
-    char *tmp = path_join(dir, tmpname), *dst = path_join(dir, name);
+    char *tmp = res_path_join(dir, tmpname), *dst = res_path_join(dir, name);
     bool ok = false;
     if (!tmp || !dst) {
-        res_fail(err, errlen, "out of memory");
+        rt_errf(err, errlen, "out of memory");
         goto out;
     }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
     if (fd < 0) {
-        res_fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         goto out;
     }
     if (!write_full(fd, data, n) || fsync(fd) != 0) {
-        res_fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         close(fd);
         unlink(tmp);
         goto out;
     }
     close(fd);
     if (rename(tmp, dst) != 0) {
-        res_fail(err, errlen, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
+        rt_errf(err, errlen, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
         unlink(tmp);
         goto out;
     }
@@ -374,7 +364,7 @@ static bool resume_points(struct res *r, const char *path, char *err, size_t err
     size_t len;
     char *text = res_read_all(path, &len);
     if (!text)
-        return res_fail(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return rt_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
     struct sbuf h = {0};
     header_line(&h, (const char *const *)r->axes, r->naxes);
     bool ok = true;
@@ -388,7 +378,7 @@ static bool resume_points(struct res *r, const char *path, char *err, size_t err
             return ok;
         }
         *nl = 0;
-        ok = res_fail(err, errlen, "results in %s have the columns \"%s\", this sweep writes \"%.*s\"", r->dir, text,
+        ok = rt_errf(err, errlen, "results in %s have the columns \"%s\", this sweep writes \"%.*s\"", r->dir, text,
                   h.n ? (int)h.n - 1 : 0, h.p ? h.p : "");
         free(text);
         free(h.p);
@@ -424,7 +414,7 @@ static bool resume_points(struct res *r, const char *path, char *err, size_t err
             }
         }
         if (truncate(path, (off_t)keep) != 0) {
-            ok = res_fail(err, errlen, "cannot repair %s: %s", path, strerror(errno));
+            ok = rt_errf(err, errlen, "cannot repair %s: %s", path, strerror(errno));
             free(text);
             free(h.p);
             return ok;
@@ -466,7 +456,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
         return NULL;
     struct res *r = calloc(1, sizeof *r);
     if (!r) {
-        res_fail(err, errlen, "out of memory");
+        rt_errf(err, errlen, "out of memory");
         return NULL;
     }
     r->fd = -1;
@@ -480,29 +470,29 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     for (int a = 0; a < naxes; a++)
         if (!(r->axes[a] = strdup(axes[a])))
             goto oom;
-    char *path = path_join(dir, "points.csv");
+    char *path = res_path_join(dir, "points.csv");
     if (!path)
         goto oom;
     struct stat st;
     bool exists = stat(path, &st) == 0;
     if (exists && !resume) {
-        res_fail(err, errlen, "%s already holds results (points.csv); use --resume to finish them, or another --out",
+        rt_errf(err, errlen, "%s already holds results (points.csv); use --resume to finish them, or another --out",
              dir);
         goto fail_path;
     }
     if (exists) {
-        char *jpath = path_join(dir, "run.json");
+        char *jpath = res_path_join(dir, "run.json");
         size_t jlen;
         char *json = jpath ? res_read_all(jpath, &jlen) : NULL;
         char *old = json ? json_get_string(json, "model_hash") : NULL;
         free(jpath);
         free(json);
         if (!old) {
-            res_fail(err, errlen, "cannot resume %s: run.json with the model hash is missing", dir);
+            rt_errf(err, errlen, "cannot resume %s: run.json with the model hash is missing", dir);
             goto fail_path;
         }
         if (strcmp(old, r->hash) != 0) {
-            res_fail(err, errlen, "results in %s come from a different model (hash %s, this model %s)", dir, old,
+            rt_errf(err, errlen, "results in %s come from a different model (hash %s, this model %s)", dir, old,
                  r->hash);
             free(old);
             goto fail_path;
@@ -521,7 +511,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     }
     r->fd = open(path, O_WRONLY | O_APPEND);
     if (r->fd < 0) {
-        res_fail(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        rt_errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
         goto fail_path;
     }
     free(path);
@@ -531,7 +521,7 @@ fail_path:
     res_free(r);
     return NULL;
 oom:
-    res_fail(err, errlen, "out of memory");
+    rt_errf(err, errlen, "out of memory");
     res_free(r);
     return NULL;
 }
@@ -540,7 +530,7 @@ oom:
 
 static bool append_timing(struct res *r, int point, int trial, const struct res_timing *tm)
 {
-    char *path = path_join(r->dir, "timings.csv");
+    char *path = res_path_join(r->dir, "timings.csv");
     if (!path)
         return false;
     struct stat st;
@@ -590,7 +580,7 @@ bool res_append_point(struct res *r, int point, const char *const *axis_values, 
     }
     if (b.oom) {
         free(b.p);
-        return res_fail(err, errlen, "out of memory writing point %d trial %d", point, trial);
+        return rt_errf(err, errlen, "out of memory writing point %d trial %d", point, trial);
     }
     pthread_mutex_lock(&r->lock);
     bool ok = true;
@@ -600,7 +590,7 @@ bool res_append_point(struct res *r, int point, const char *const *axis_values, 
         int e = errno;
         if (before >= 0 && ftruncate(r->fd, before) == 0)
             fsync(r->fd);   /* the block is gone entirely rather than torn */
-        ok = res_fail(err, errlen, "cannot write %s/points.csv: %s", r->dir, strerror(e));
+        ok = rt_errf(err, errlen, "cannot write %s/points.csv: %s", r->dir, strerror(e));
     }
     if (ok) {
         mark_done(r, point, trial);
@@ -648,7 +638,7 @@ static void host_json(struct sbuf *b)
 /* The items of timings.csv as a JSON array. */
 static void items_json(struct sbuf *b, const char *dir)
 {
-    char *path = path_join(dir, "timings.csv");
+    char *path = res_path_join(dir, "timings.csv");
     size_t len = 0;
     char *text = path ? res_read_all(path, &len) : NULL;
     free(path);
@@ -716,7 +706,7 @@ bool res_write_json(const char *dir, const char *model_hash, const char *const *
     host_json(&b);
     items_json(&b, dir);
     sb_puts(&b, "}\n");
-    bool ok = !b.oom ? write_atomic(dir, "run.json", b.p, b.n, err, errlen) : res_fail(err, errlen, "out of memory");
+    bool ok = !b.oom ? write_atomic(dir, "run.json", b.p, b.n, err, errlen) : rt_errf(err, errlen, "out of memory");
     free(b.p);
     return ok;
 }
@@ -741,12 +731,12 @@ static int cmp_line(const void *a, const void *b)
  * file identical for any thread count. */
 static bool sort_points(struct res *r, char *err, size_t errlen)
 {
-    char *path = path_join(r->dir, "points.csv");
+    char *path = res_path_join(r->dir, "points.csv");
     size_t len = 0;
     char *text = path ? res_read_all(path, &len) : NULL;
     free(path);
     if (!text)
-        return res_fail(err, errlen, "cannot read %s/points.csv", r->dir);
+        return rt_errf(err, errlen, "cannot read %s/points.csv", r->dir);
     size_t nlines = 0;
     for (size_t i = 0; i < len; i++)
         nlines += text[i] == '\n';
@@ -755,7 +745,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
     if (!lines || !hdr_end) {
         free(lines);
         free(text);
-        return res_fail(err, errlen, "cannot sort %s/points.csv", r->dir);
+        return rt_errf(err, errlen, "cannot sort %s/points.csv", r->dir);
     }
     size_t n = 0, hdr = (size_t)(hdr_end - text) + 1;
     for (size_t i = hdr; i < len;) {
@@ -775,7 +765,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
         sb_add(&b, text + lines[k].off, lines[k].len);
     bool ok = !b.oom && write_atomic(r->dir, "points.csv", b.p, b.n, err, errlen);
     if (b.oom)
-        res_fail(err, errlen, "out of memory");
+        rt_errf(err, errlen, "out of memory");
     free(b.p);
     free(lines);
     free(text);
@@ -785,7 +775,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
 bool res_close(struct res *r, const struct res_run_info *info, bool ok, char *err, size_t errlen)
 {
     if (!r)
-        return res_fail(err, errlen, "no results folder");
+        return rt_errf(err, errlen, "no results folder");
     if (r->fd >= 0) {
         fsync(r->fd);
         close(r->fd);

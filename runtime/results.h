@@ -83,8 +83,8 @@ bool res_plot(const char *dir, char *err, size_t errlen);
  * significant digits, unit in the header). */
 bool res_summary(FILE *out, const char *dir);
 
-/* Writes a message into err (when given) and returns false: the error convention of this module. */
-bool res_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* "dir/name", malloc'ed; NULL when out of memory. */
+char *res_path_join(const char *dir, const char *name);
 /* A whole file, NUL-terminated, *len its size; NULL when unreadable or out of memory (errno tells). */
 char *res_read_all(const char *path, size_t *len);
 
@@ -107,6 +107,12 @@ void res_table_free(struct res_table *t);
 /* Same statistic and population, and the same values on every axis except `skip` (-1: none): the rows of
  * one curve of a plot, or one group of a scaling fit. */
 bool res_same_group(const struct res_trow *a, const struct res_trow *b, int naxes, int skip);
+/* The first row of each distinct (statistic, population), in row order, into pair[] (room for t->nrows);
+ * returns their number. */
+int64_t res_stat_pairs(const struct res_table *t, int64_t *pair);
+/* The first row of each group (res_same_group with skip = a) of pr's statistic and population, in row
+ * order, into lead[] (room for t->nrows): one curve, or one fit, against axis a each.  Returns their number. */
+int64_t res_group_leaders(const struct res_table *t, const struct res_trow *pr, int a, int64_t *lead);
 /* True when every value of axis a parses completely as a finite number. */
 bool res_axis_numeric(const struct res_table *t, int a);
 

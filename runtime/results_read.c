@@ -5,6 +5,7 @@
  * Owns: the CSV parser (RFC 4180 quoting, in place) and the summary layout.  Must not: modify points.csv,
  * print anywhere but the FILE it is given, or exit.
  */
+#include "runtime/errf.h"
 #include "runtime/results.h"
 #include "runtime/plot.h"
 #include "runtime/scaling.h"
@@ -95,6 +96,36 @@ bool res_same_group(const struct res_trow *a, const struct res_trow *b, int naxe
     return true;
 }
 
+int64_t res_stat_pairs(const struct res_table *t, int64_t *pair)
+{
+    int64_t npairs = 0;
+    for (int64_t i = 0; i < t->nrows; i++) {
+        bool seen = false;
+        for (int64_t k = 0; k < npairs && !seen; k++)
+            seen = strcmp(t->rows[pair[k]].statistic, t->rows[i].statistic) == 0 &&
+                   strcmp(t->rows[pair[k]].population, t->rows[i].population) == 0;
+        if (!seen)
+            pair[npairs++] = i;
+    }
+    return npairs;
+}
+
+int64_t res_group_leaders(const struct res_table *t, const struct res_trow *pr, int a, int64_t *lead)
+{
+    int64_t nlead = 0;
+    for (int64_t i = 0; i < t->nrows; i++) {
+        const struct res_trow *r = &t->rows[i];
+        if (strcmp(r->statistic, pr->statistic) != 0 || strcmp(r->population, pr->population) != 0)
+            continue;
+        bool found = false;
+        for (int64_t g = 0; g < nlead && !found; g++)
+            found = res_same_group(&t->rows[lead[g]], r, t->naxes, a);
+        if (!found)
+            lead[nlead++] = i;
+    }
+    return nlead;
+}
+
 bool res_table_read(const char *path, struct res_table *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
@@ -102,8 +133,8 @@ bool res_table_read(const char *path, struct res_table *t, char *err, size_t err
     errno = 0;
     char *text = res_read_all(path, &len);
     if (!text)
-        return errno && errno != ENOMEM ? res_fail(err, errlen, "cannot read %s: %s", path, strerror(errno))
-                                        : res_fail(err, errlen, "out of memory reading %s", path);
+        return errno && errno != ENOMEM ? rt_errf(err, errlen, "cannot read %s: %s", path, strerror(errno))
+                                        : rt_errf(err, errlen, "out of memory reading %s", path);
     /* a torn last line (a crash mid-append; res_open repairs the file itself) is not data */
     if (len && text[len - 1] != '\n') {
         while (len && text[len - 1] != '\n')
@@ -122,7 +153,7 @@ bool res_table_read(const char *path, struct res_table *t, char *err, size_t err
     if (nf < 6 || nf > MAXF || strcmp(fields[0], "point") != 0 || strcmp(fields[nf - 5], "trial") != 0 ||
         strcmp(fields[nf - 1], "unit") != 0) {
         res_table_free(t);
-        return res_fail(err, errlen, "%s is not a balnet points.csv (header)", path);
+        return rt_errf(err, errlen, "%s is not a balnet points.csv (header)", path);
     }
     t->naxes = nf - 6;
     t->axes = malloc(sizeof(char *) * (size_t)(t->naxes + 1));
@@ -131,7 +162,7 @@ bool res_table_read(const char *path, struct res_table *t, char *err, size_t err
     if (!t->axes || !t->rows || !axis_store) {
         free(axis_store);
         res_table_free(t);
-        return res_fail(err, errlen, "out of memory reading %s", path);
+        return rt_errf(err, errlen, "out of memory reading %s", path);
     }
     for (int a = 0; a < t->naxes; a++)
         t->axes[a] = fields[1 + a];
@@ -179,29 +210,20 @@ bool res_axis_numeric(const struct res_table *t, int a)
 
 /* ---- scaling.csv and plots ------------------------------------------------------------------------- */
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 bool res_scaling(const char *dir, char *err, size_t errlen)
 {
-    char *in = join(dir, "points.csv"), *tmp = join(dir, ".scaling.csv.tmp"), *out = join(dir, "scaling.csv");
+    char *in = res_path_join(dir, "points.csv"), *tmp = res_path_join(dir, ".scaling.csv.tmp"), *out = res_path_join(dir, "scaling.csv");
     struct res_table t;
     bool ok = false;
     if (!in || !tmp || !out) {
-        res_fail(err, errlen, "out of memory");
+        rt_errf(err, errlen, "out of memory");
         goto done;
     }
     if (!res_table_read(in, &t, err, errlen))
         goto done;
     FILE *f = fopen(tmp, "w");
     if (!f) {
-        res_fail(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
         res_table_free(&t);
         goto done;
     }
@@ -211,7 +233,7 @@ bool res_scaling(const char *dir, char *err, size_t errlen)
     ok = fclose(f) == 0 && ok;
     res_table_free(&t);
     if (!ok || rename(tmp, out) != 0) {
-        ok = res_fail(err, errlen, "cannot write %s: %s", out, strerror(errno));
+        ok = rt_errf(err, errlen, "cannot write %s: %s", out, strerror(errno));
         unlink(tmp);
     }
 done:
@@ -223,9 +245,9 @@ done:
 
 bool res_plot(const char *dir, char *err, size_t errlen)
 {
-    char *in = join(dir, "points.csv");
+    char *in = res_path_join(dir, "points.csv");
     if (!in)
-        return res_fail(err, errlen, "out of memory");
+        return rt_errf(err, errlen, "out of memory");
     struct res_table t;
     bool ok = res_table_read(in, &t, err, errlen);
     free(in);
@@ -251,7 +273,7 @@ static int find_str(char **list, int n, const char *s)
 
 bool res_summary(FILE *out, const char *dir)
 {
-    char *in = join(dir, "points.csv");
+    char *in = res_path_join(dir, "points.csv");
     if (!in)
         return false;
     struct res_table t;

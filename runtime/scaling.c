@@ -17,6 +17,21 @@
 #include <string.h>
 
 /* Continued fraction for I_x(a, b), valid (fast) for x < (a + 1) / (a + b + 2). */
+/* One step of the modified Lentz method with coefficient aa: updates c and d, returns the factor c d by
+ * which the continued fraction's value is multiplied (Numerical Recipes §5.2, §6.4). */
+static double lentz_step(double aa, double *c, double *d)
+{
+    const double tiny = 1e-300;
+    *d = 1 + aa * *d;
+    if (fabs(*d) < tiny)
+        *d = tiny;
+    *c = 1 + aa / *c;
+    if (fabs(*c) < tiny)
+        *c = tiny;
+    *d = 1 / *d;
+    return *d * *c;
+}
+
 static double betacf(double a, double b, double x)
 {
     const double tiny = 1e-300, eps = 1e-16;
@@ -28,24 +43,9 @@ static double betacf(double a, double b, double x)
     double h = d;
     for (int m = 1; m <= 1000; m++) {
         int m2 = 2 * m;
-        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        h *= d * c;
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1 / d;
-        double del = d * c;
+        /* even and odd terms of the continued fraction */
+        h *= lentz_step(m * (b - m) * x / ((qam + m2) * (a + m2)), &c, &d);
+        double del = lentz_step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)), &c, &d);
         h *= del;
         if (fabs(del - 1) < eps)
             break;
@@ -186,31 +186,13 @@ bool fit_write_scaling(const struct res_table *t, FILE *out)
         free(pair);
         return false;
     }
-    int64_t npairs = 0;
-    for (int64_t i = 0; i < n; i++) {
-        bool seen = false;
-        for (int64_t k = 0; k < npairs && !seen; k++)
-            seen = strcmp(t->rows[pair[k]].statistic, t->rows[i].statistic) == 0 &&
-                   strcmp(t->rows[pair[k]].population, t->rows[i].population) == 0;
-        if (!seen)
-            pair[npairs++] = i;
-    }
+    int64_t npairs = res_stat_pairs(t, pair);
     for (int64_t pi = 0; pi < npairs; pi++) {
         const struct res_trow *pr = &t->rows[pair[pi]];
         for (int a = 0; a < t->naxes; a++) {
             if (!res_axis_numeric(t, a))
                 continue;
-            int64_t nlead = 0;
-            for (int64_t i = 0; i < n; i++) {
-                const struct res_trow *r = &t->rows[i];
-                if (strcmp(r->statistic, pr->statistic) != 0 || strcmp(r->population, pr->population) != 0)
-                    continue;
-                bool found = false;
-                for (int64_t g = 0; g < nlead && !found; g++)
-                    found = res_same_group(&t->rows[leader[g]], r, t->naxes, a);
-                if (!found)
-                    leader[nlead++] = i;
-            }
+            int64_t nlead = res_group_leaders(t, pr, a, leader);
             for (int64_t g = 0; g < nlead; g++) {
                 const struct res_trow *L = &t->rows[leader[g]];
                 int m = 0;

@@ -22,6 +22,7 @@
  * with the step it happened in, and a stop at step t looks only at records of steps <= t, which were all
  * written before that barrier (records of step t + 1 may be being written at the same moment).
  */
+#include "runtime/errf.h"
 #include "runtime/rt.h"
 #include "runtime/deliver.h"
 #include "runtime/input.h"
@@ -151,34 +152,24 @@ static void sim_free(struct sim *s)
     free(s->th);
 }
 
-static bool errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* ---- checks of the IR the runtime relies on ------------------------------------------------------ */
 
 static bool check_model(const struct ir_model *m, const struct ir_kernel *kernels, char *err, size_t errlen)
 {
     if (!(m->dt > 0) || !(m->duration >= 0) || !isfinite(m->duration))
-        return errf(err, errlen, "dt = %g ms and duration = %g ms must be positive", m->dt, m->duration);
+        return rt_errf(err, errlen, "dt = %g ms and duration = %g ms must be positive", m->dt, m->duration);
     for (int i = 0; i < m->npops; i++)
         if (m->pops[i].size > 0 && !kernels[i].fn)
-            return errf(err, errlen, "population %s has no kernel", m->pops[i].name);
+            return rt_errf(err, errlen, "population %s has no kernel", m->pops[i].name);
     for (int j = 0; j < m->nprojs; j++) {
         const struct ir_proj *p = &m->projs[j];
         int npre = p->pre.is_input ? m->ninputs : m->npops;
         if (p->pre.index < 0 || p->pre.index >= npre || p->post.is_input || p->post.index < 0 ||
             p->post.index >= m->npops)
-            return errf(err, errlen, "projection %d: bad source or target", j);
+            return rt_errf(err, errlen, "projection %d: bad source or target", j);
         for (int i = 0; i < p->nincs; i++)
             if (p->incs[i].var < 0 || p->incs[i].var >= m->pops[p->post.index].nvars)
-                return errf(err, errlen, "projection %d: increment of variable %d out of range", j, p->incs[i].var);
+                return rt_errf(err, errlen, "projection %d: increment of variable %d out of range", j, p->incs[i].var);
     }
     return true;
 }
@@ -204,14 +195,14 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
         ps->obs = calloc((size_t)p->nobs + 1, sizeof *ps->obs);
         ps->spiked = alloc_column((p->size + 7) / 8 + 8);   /* 64-byte aligned: threads own whole lines */
         if (!ps->vars || !ps->obs || !ps->spiked)
-            return errf(err, errlen, "out of memory for population %s", p->name);
+            return rt_errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nobs; k++)
             if (!(ps->obs[k] = alloc_column(p->size)))
-                return errf(err, errlen, "out of memory for population %s", p->name);
+                return rt_errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nvars; k++) {
             double *col = ps->vars[k] = alloc_column(p->size);
             if (!col)
-                return errf(err, errlen, "out of memory for population %s", p->name);
+                return rt_errf(err, errlen, "out of memory for population %s", p->name);
             const struct ir_expr *init = p->vars[k].init;
             double v;
             if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || !init)
@@ -228,7 +219,7 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
             }
             for (int64_t n = 0; n < p->size; n++)
                 if (!isfinite(col[n]))
-                    return errf(err, errlen, "population %s: initial value of %s of neuron %lld is %g", p->name,
+                    return rt_errf(err, errlen, "population %s: initial value of %s of neuron %lld is %g", p->name,
                                 p->vars[k].name, (long long)n, col[n]);
             /* precision single: the column becomes a float array in its own first half.  Converting front
              * to back is safe: float n overwrites bytes of double n/2, which has been read already. */
@@ -250,7 +241,7 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
     int *qlen_in = calloc((size_t)m->ninputs + 1, sizeof(int));
     bool ok = s->conn && s->proj_rings && s->ring_of && qlen_pop && qlen_in;
     if (!ok)
-        errf(err, errlen, "out of memory");
+        rt_errf(err, errlen, "out of memory");
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct ir_proj *p = &m->projs[j];
         struct rt_conn *c = &s->conn[j];
@@ -269,12 +260,12 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
         int post = p->post.index;
         const struct ir_pop *pp = &m->pops[post];
         if (!s->ring_of[post] && !(s->ring_of[post] = calloc((size_t)pp->nvars + 1, sizeof **s->ring_of))) {
-            ok = errf(err, errlen, "out of memory");
+            ok = rt_errf(err, errlen, "out of memory");
             break;
         }
         s->proj_rings[j] = calloc((size_t)p->nincs + 1, sizeof **s->proj_rings);
         if (!s->proj_rings[j]) {
-            ok = errf(err, errlen, "out of memory");
+            ok = rt_errf(err, errlen, "out of memory");
             break;
         }
         for (int i = 0; i < p->nincs; i++) {
@@ -282,7 +273,7 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
             if (r->len < c->dmax + 1) {
                 rt_ring_free(r);
                 if (!rt_ring_init(r, c->dmax + 1, pp->size)) {
-                    ok = errf(err, errlen, "out of memory for the delay rings of population %s", pp->name);
+                    ok = rt_errf(err, errlen, "out of memory for the delay rings of population %s", pp->name);
                     break;
                 }
             }
@@ -306,7 +297,7 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
         for (int i = 0; ok && i < m->ninputs; i++)
             ok = rt_spikeq_init(&s->qin[i], qlen_in[i] > 1 ? qlen_in[i] : 1, m->inputs[i].size, 1, NULL);
         if (!ok)
-            errf(err, errlen, "out of memory for the spike queues");
+            rt_errf(err, errlen, "out of memory for the spike queues");
     }
     free(qlen_pop);
     free(qlen_in);
@@ -514,7 +505,7 @@ static bool stop_message(struct sim *s, char *err, size_t errlen)
         if (atomic_load(&th->err_step) != t)
             continue;
         if (th->err_kind == ERR_INPUT)
-            return errf(err, errlen, "input %s: out of memory", m->inputs[th->err_input].name);
+            return rt_errf(err, errlen, "input %s: out of memory", m->inputs[th->err_input].name);
         if (!first || th->err_pop < first->err_pop || (th->err_pop == first->err_pop && th->err_var < first->err_var))
             first = th;
     }
@@ -522,7 +513,7 @@ static bool stop_message(struct sim *s, char *err, size_t errlen)
         const struct ir_pop *p = &m->pops[first->err_pop];
         const double *col = s->ps[first->err_pop].vars[first->err_var];
         double v = p->single ? ((const float *)col)[first->err_neuron] : col[first->err_neuron];
-        return errf(err, errlen, "population %s: variable %s of neuron %lld is %s at t = %.1f ms (step %lld)", p->name,
+        return rt_errf(err, errlen, "population %s: variable %s of neuron %lld is %s at t = %.1f ms (step %lld)", p->name,
                     p->vars[first->err_var].name, (long long)first->err_neuron, isnan(v) ? "NaN" : "infinite",
                     (double)t * m->dt, (long long)t);
     }
@@ -532,10 +523,10 @@ static bool stop_message(struct sim *s, char *err, size_t errlen)
         for (int g = 0; g < s->nt; g++)
             spikes += s->th[g].wspikes[(t / s->window & 1) * m->npops + i];
         double hz = (double)spikes / ((double)m->pops[i].size * s->window * m->dt) * 1e3;
-        return errf(err, errlen, "population %s: rate %.1f Hz over the %.0f ms up to t = %.1f ms exceeds the limit of %.0f Hz",
+        return rt_errf(err, errlen, "population %s: rate %.1f Hz over the %.0f ms up to t = %.1f ms exceeds the limit of %.0f Hz",
                     m->pops[i].name, hz, s->window * m->dt, (double)(t + 1) * m->dt, s->max_rate);
     }
-    return errf(err, errlen, "cancelled at t = %.1f ms", (double)(t + 1) * m->dt);
+    return rt_errf(err, errlen, "cancelled at t = %.1f ms", (double)(t + 1) * m->dt);
 }
 
 static bool simulate(struct sim *s, char *err, size_t errlen)
@@ -561,7 +552,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     size_t limit = opt->mem_limit ? opt->mem_limit : (size_t)(0.9 * (double)rt_mem_available());
     if (limit > 0 && need > limit) {
         char a[32], b[32];
-        errf(err, errlen, "network needs %s, %s available", rt_format_bytes(a, sizeof a, (double)need),
+        rt_errf(err, errlen, "network needs %s, %s available", rt_format_bytes(a, sizeof a, (double)need),
              rt_format_bytes(b, sizeof b, (double)limit));
         return NULL;
     }
@@ -569,7 +560,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     struct rt_run *run = calloc(1, sizeof *run);
     struct sim s = {.m = m, .kernels = kernels, .opt = opt, .seed = seed};
     if (!run) {
-        errf(err, errlen, "out of memory");
+        rt_errf(err, errlen, "out of memory");
         return NULL;
     }
     s.nsteps = (int64_t)nearbyint(m->duration / m->dt);
@@ -596,31 +587,31 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     if (!s.pool)
         s.pool = rt_pool_create(1);
     if (!s.pool)
-        ok = errf(err, errlen, "cannot create threads");
+        ok = rt_errf(err, errlen, "cannot create threads");
     s.nt = s.pool ? rt_pool_threads(s.pool) : 1;
     run->timing.threads = s.nt;
     s.th = aligned_alloc(64, ((size_t)s.nt * sizeof *s.th + 63) / 64 * 64);
     if (ok && !s.th)
-        ok = errf(err, errlen, "out of memory");
+        ok = rt_errf(err, errlen, "out of memory");
     for (int g = 0; s.th && g < s.nt; g++) {
         memset(&s.th[g], 0, sizeof s.th[g]);
         atomic_init(&s.th[g].err_step, INT64_MAX);
         s.th[g].wspikes = alloc_column(2 * (int64_t)m->npops + 8);   /* a line of its own */
         if (ok && !s.th[g].wspikes)
-            ok = errf(err, errlen, "out of memory");
+            ok = rt_errf(err, errlen, "out of memory");
     }
 
     s.ps = calloc((size_t)m->npops + 1, sizeof *s.ps);
     s.in = calloc((size_t)m->ninputs + 1, sizeof *s.in);
     if (ok && (!s.ps || !s.in))
-        ok = errf(err, errlen, "out of memory");
+        ok = rt_errf(err, errlen, "out of memory");
     ok = ok && init_state(&s, err, errlen) && build_network(&s, err, errlen);
     for (int i = 0; ok && i < m->ninputs; i++)
         ok = (s.in[i] = rt_input_create(&m->inputs[i], i, m->dt, s.nsteps, seed, err, errlen)) != NULL;
     if (ok && !(s.stats = stats_create(m, s.nsteps, s.burn)))
-        ok = errf(err, errlen, "out of memory for the statistics");
+        ok = rt_errf(err, errlen, "out of memory for the statistics");
     if (ok && opt->trace_dir && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
-        ok = errf(err, errlen, "out of memory for the recordings");
+        ok = rt_errf(err, errlen, "out of memory for the recordings");
     /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
     for (int j = 0; ok && s.nt > 1 && j < m->nprojs; j++) {
         int64_t bounds[65], size = m->pops[m->projs[j].post.index].size;

@@ -10,6 +10,7 @@
  * with the duration beyond the caps (issue 4: "files that do not grow without bound").
  */
 #define _POSIX_C_SOURCE 200809L
+#include "runtime/errf.h"
 #include "runtime/trace.h"
 #include "runtime/stats.h"
 
@@ -250,16 +251,6 @@ void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes,
 
 /* ---- writing -------------------------------------------------------------------------------------- */
 
-static bool errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return false;
-}
-
 /* File-name-safe copy: letters, digits, '_', '-' and '.' kept, anything else ('*' of V*g_syn) -> '_'. */
 static void safe_name(char *out, size_t len, const char *s)
 {
@@ -324,7 +315,7 @@ static bool make_dir(const char *path, char *err, size_t errlen)
 {
     if (mkdir(path, 0777) == 0 || errno == EEXIST)
         return true;
-    return errf(err, errlen, "cannot create %s: %s", path, strerror(errno));
+    return rt_errf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 }
 
 bool trace_write(struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen)
@@ -335,7 +326,7 @@ bool trace_write(struct traces *t, const char *dir, int point, int trial, char *
     char *tdir = malloc(len), *path = malloc(len), *tmp = malloc(len + 8);
     bool ok = tdir && path && tmp;
     if (!ok)
-        errf(err, errlen, "out of memory writing the traces");
+        rt_errf(err, errlen, "out of memory writing the traces");
     if (ok) {
         snprintf(tdir, len, "%s/traces", dir);
         ok = make_dir(dir, err, errlen) && make_dir(tdir, err, errlen);
@@ -349,7 +340,7 @@ bool trace_write(struct traces *t, const char *dir, int point, int trial, char *
         snprintf(tmp, len + 8, "%s.tmp", path);
         FILE *f = fopen(tmp, "w");
         if (!f) {
-            ok = errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+            ok = rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
             break;
         }
         write_body(f, t, it);
@@ -360,7 +351,7 @@ bool trace_write(struct traces *t, const char *dir, int point, int trial, char *
         if (!wok || rename(tmp, path) != 0) {
             e = wok ? errno : e;
             remove(tmp);
-            ok = errf(err, errlen, "cannot write %s: %s", path, strerror(e));
+            ok = rt_errf(err, errlen, "cannot write %s: %s", path, strerror(e));
         }
     }
     free(tdir);
