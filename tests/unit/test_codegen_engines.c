@@ -326,6 +326,17 @@ static struct ir_model model_of(struct ir_pop *pops, int n)
     return (struct ir_model){.name = "engines", .dt = DT, .duration = NSTEPS * DT, .seed = 1, .pops = pops, .npops = n};
 }
 
+/* JIT-compiles every population of m into k[]; fails the test with LLVM's message otherwise. */
+static struct jit *compile(const struct ir_model *m, struct ir_kernel *k, double *ms)
+{
+    struct diags d;
+    diags_init(&d, &A);
+    struct jit *j = NULL;
+    if (!jit_compile_model(m, k, &j, ms, &d))
+        fail_msg("jit_compile_model failed: %s", d.head ? d.head->msg : "?");
+    return j;
+}
+
 static int setup(void **st)
 {
     arena_init(&A);
@@ -345,13 +356,9 @@ static void test_bit_identity(void **st)
 {
     struct ir_pop pops[4] = {make_lif(NNEUR), make_eif(NNEUR, NULL), make_cond(NNEUR), make_ops(NNEUR)};
     struct ir_model m = model_of(pops, 4);
-    struct diags d;
-    diags_init(&d, &A);
     struct ir_kernel kernels[4];
-    struct jit *j = NULL;
     double ms = 0;
-    if (!jit_compile_model(&m, kernels, &j, &ms, &d))
-        fail_msg("jit_compile_model failed: %s", d.head ? d.head->msg : "?");
+    struct jit *j = compile(&m, kernels, &ms);
     printf("# compile time (codegen + O3 + machine code), 4 populations: %.1f ms\n", ms);
     long expected_min[4] = {1, 1, 1, 0};
     for (int i = 0; i < 4; i++) {
@@ -389,12 +396,8 @@ static void test_accumulators(void **st)
     p.naccums = 4;
     p.nacc_cols = 10;
     struct ir_model m = model_of(&p, 1);
-    struct diags d;
-    diags_init(&d, &A);
     struct ir_kernel k;
-    struct jit *j = NULL;
-    if (!jit_compile_model(&m, &k, &j, NULL, &d))
-        fail_msg("jit_compile_model failed: %s", d.head ? d.head->msg : "?");
+    struct jit *j = compile(&m, &k, NULL);
     assert_non_null(k.fn_acc);
     struct ir_kernel ik = interp_kernel(&A, &p, DT);
     assert_non_null(ik.fn_acc);
@@ -470,11 +473,8 @@ static void test_lif_isi_closed_form(void **st)
 {
     struct ir_pop p = make_lif(1);
     struct ir_model m = model_of(&p, 1);
-    struct diags d;
-    diags_init(&d, &A);
     struct ir_kernel k[1];
-    struct jit *j = NULL;
-    assert_true(jit_compile_model(&m, k, &j, NULL, &d));
+    struct jit *j = compile(&m, k, NULL);
     double vinf = LIF_EL + LIF_RI;
     double T = LIF_TAU * log((vinf - LIF_VRE) / (vinf - LIF_VTH));
     long free_steps = (long)ceil(T / DT);
@@ -525,11 +525,8 @@ static void test_overflow_is_spike(void **st)
 {
     struct ir_pop p = make_overflow(4);
     struct ir_model m = model_of(&p, 1);
-    struct diags d;
-    diags_init(&d, &A);
     struct ir_kernel k[1];
-    struct jit *j = NULL;
-    assert_true(jit_compile_model(&m, k, &j, NULL, &d));
+    struct jit *j = compile(&m, k, NULL);
     struct cols c[2];
     for (int e = 0; e < 2; e++) {
         cols_alloc(&c[e], &p);
