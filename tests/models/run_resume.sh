@@ -17,16 +17,23 @@ ROWS_PER_ITEM=12   # 3 populations x 4 statistics
 # Reference: uninterrupted.
 "$BALNET" run "${ARGS[@]}" --out "$TMP/full" || fail "uninterrupted run exit $?"
 
-# Interrupted: SIGINT once the first item's rows are in points.csv (header + 12 lines).
-"$BALNET" run "${ARGS[@]}" --out "$TMP/part" 2> "$TMP/part.err" &
-pid=$!
-for _ in $(seq 1 600); do
-    [ "$(wc -l 2>/dev/null < "$TMP/part/points.csv" || echo 0)" -gt "$ROWS_PER_ITEM" ] && break
-    sleep 0.05
-done
-kill -INT "$pid"
-wait "$pid"
-rc=$?
+# interrupt OUT ERRFILE ARGS...: runs the sweep into OUT and sends SIGINT once the first item's rows are in
+# OUT/points.csv (header + ROWS_PER_ITEM lines); sets rc to balnet's exit code.
+interrupt() {
+    local out=$1 errfile=$2 pid
+    shift 2
+    "$BALNET" run "$@" --out "$out" 2> "$errfile" &
+    pid=$!
+    for _ in $(seq 1 600); do
+        [ "$(wc -l 2>/dev/null < "$out/points.csv" || echo 0)" -gt "$ROWS_PER_ITEM" ] && break
+        sleep 0.05
+    done
+    kill -INT "$pid"
+    wait "$pid"
+    rc=$?
+}
+
+interrupt "$TMP/part" "$TMP/part.err" "${ARGS[@]}"
 cat "$TMP/part.err"
 if [ "$rc" -eq 130 ]; then pass "SIGINT: exit 130"; else fail "SIGINT: exit $rc, expected 130"; fi
 if grep -q "interrupted after [1-5] of 6 items" "$TMP/part.err"; then pass "SIGINT: 'interrupted after k of 6 items'"
@@ -70,14 +77,7 @@ else fail "resume other model: folder changed"; fi
 # override names only and not the seed; see the report of helper F.)
 for variant in "duration=100ms" "--seed 5"; do
     rm -rf "$TMP/mix"
-    "$BALNET" run "${ARGS[@]}" --out "$TMP/mix" 2> /dev/null &
-    pid=$!
-    for _ in $(seq 1 600); do
-        [ "$(wc -l 2>/dev/null < "$TMP/mix/points.csv" || echo 0)" -gt "$ROWS_PER_ITEM" ] && break
-        sleep 0.05
-    done
-    kill -INT "$pid"
-    wait "$pid"
+    interrupt "$TMP/mix" /dev/null "${ARGS[@]}"
     mixbefore=$(checksum "$TMP/mix")
     if [ "$variant" = "--seed 5" ]; then NEW=("${ARGS[@]}" --seed 5)
     else NEW=("${ARGS[@]/duration=1s/$variant}"); fi   # the same --set names, another value

@@ -14,22 +14,12 @@
 
 #include "interp/interp.h"
 
-static struct arena A;
+#include "arena_fixture.h"
 
 static struct ir_expr *C(double v) { return ir_const(&A, v); }
 static struct ir_expr *V(int k) { return ir_var(&A, k); }
 static struct ir_expr *N2(enum ir_op op, struct ir_expr *a, struct ir_expr *b) { return ir_node(&A, op, a, b, NULL); }
 
-static int setup(void **st)
-{
-    arena_init(&A);
-    return 0;
-}
-static int teardown(void **st)
-{
-    arena_free(&A);
-    return 0;
-}
 
 /*
  * vars: 0 a, 1 b (receptor, keeps decaying while refractory), 2 c (no update), 3 refr
@@ -144,5 +134,5 @@ int main(void)
         cmocka_unit_test(test_overflow_and_nan),
         cmocka_unit_test(test_kernel_ranges),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }

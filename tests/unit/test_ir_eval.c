@@ -16,7 +16,7 @@
 
 #include "ir/ir.h"
 
-static struct arena A;
+#include "arena_fixture.h"
 
 static struct ir_expr *C(double v) { return ir_const(&A, v); }
 static struct ir_expr *V(int k) { return ir_var(&A, k); }
@@ -37,16 +37,6 @@ static bool same_bits(double x, double y)
     return memcmp(&x, &y, sizeof x) == 0;
 }
 
-static int setup(void **st)
-{
-    arena_init(&A);
-    return 0;
-}
-static int teardown(void **st)
-{
-    arena_free(&A);
-    return 0;
-}
 
 static void test_tables(void **st)
 {
@@ -273,5 +263,5 @@ int main(void)
         cmocka_unit_test(test_print),
         cmocka_unit_test(test_dump),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, arena_setup, arena_teardown);
 }
