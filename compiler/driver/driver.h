@@ -53,9 +53,6 @@ void drv_front_free(struct drv_front *f);
 
 int drv_run(const struct drv_options *o);     /* balnet run */
 int drv_plot(const char *dir);                /* balnet plot */
-/* The plain-language verdict on var(V) across the arms of the paper's sweep (verdict.c); false when the
- * results lack the size axis or the statistic. */
-bool drv_verdict(FILE *out, const char *dir, const char *size_axis, const char *stat);
 
 /* Locates the model library (models/lib) and the default experiment. */
 const char *drv_source_dir(void);

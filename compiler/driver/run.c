@@ -14,7 +14,10 @@
 #include "interp/interp.h"
 #include "jit/jit.h"
 #include "runtime/rt.h"
-#include "runtime/results.h"
+#include "results/plot.h"
+#include "results/results.h"
+#include "results/scaling.h"
+#include "results/verdict.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -645,7 +648,14 @@ int drv_run(const struct drv_options *in)
         .kernel_cache = o.engine == ENGINE_JIT ? kernel_cache : NULL, .engine = o.engine == ENGINE_JIT ? "jit" : "interp",
         .threads = threads, .complete = rc == 0};
     sema_params_json(f.model, &info.params_json, &f.arena);
-    if (!res_close(s.res, &info, rc == 0, err, sizeof err)) {
+    /* The writer closes the folder, then the fitter and the plotter read it, in that order. */
+    bool closed = res_close(s.res, &info, err, sizeof err);
+    if (closed && rc == 0) {
+        closed = fit_scaling_csv(out, err, sizeof err);
+        char perr[256];
+        plot_results(out, perr, sizeof perr);   /* plots are a convenience; `balnet plot DIR` redraws them */
+    }
+    if (!closed) {
         fprintf(stderr, "balnet: error: %s\n", err);
         rc = rc ? rc : EXIT_MODEL;
     }
@@ -653,7 +663,7 @@ int drv_run(const struct drv_options *in)
         if (!o.quiet)
             res_summary(stdout, out);
         if (!o.quiet && !in->file)
-            drv_verdict(stdout, out, "N", "v_var");
+            res_verdict(stdout, out, "N", "v_var");
         fflush(stdout);   /* the closing line below goes to stderr: keep the two in order on a terminal */
         fprintf(stderr, "balnet: %d items in %.1f s (compile %.0f ms, peak memory %.0f MB); results in %s\n",
                 s.nitems - skipped, wall, compile_ms, info.peak_rss_mb, out);
@@ -686,11 +696,11 @@ int drv_plot(const char *dir)
 {
     char err[1024] = "";
     /* scaling.csv too: a sweep stopped by an error has its completed points, but no fits yet. */
-    if (!res_scaling(dir, err, sizeof err)) {
+    if (!fit_scaling_csv(dir, err, sizeof err)) {
         fprintf(stderr, "balnet: error: %s\n", err);
         return EXIT_MODEL;
     }
-    if (!res_plot(dir, err, sizeof err)) {
+    if (!plot_results(dir, err, sizeof err)) {
         fprintf(stderr, "balnet: error: %s\n", err);
         return EXIT_MODEL;
     }

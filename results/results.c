@@ -10,7 +10,7 @@
  * recognised by its torn last line.  Replaces are tmp + fsync + rename (POSIX rename is atomic).
  */
 #include "runtime/errf.h"
-#include "runtime/results.h"
+#include "results/results.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -772,7 +772,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
     return ok;
 }
 
-bool res_close(struct res *r, const struct res_run_info *info, bool ok, char *err, size_t errlen)
+bool res_close(struct res *r, const struct res_run_info *info, char *err, size_t errlen)
 {
     if (!r)
         return rt_errf(err, errlen, "no results folder");
@@ -785,11 +785,6 @@ bool res_close(struct res *r, const struct res_run_info *info, bool ok, char *er
     struct res_run_info none = {0};
     good = good && res_write_json(r->dir, r->hash, (const char *const *)r->axes, r->naxes, info ? info : &none,
                                   err, errlen);
-    if (good && ok) {
-        good = res_scaling(r->dir, err, errlen);
-        char perr[256];
-        res_plot(r->dir, perr, sizeof perr);   /* plots are a convenience; `balnet plot DIR` redraws them */
-    }
     res_free(r);
     return good;
 }

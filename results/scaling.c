@@ -1,7 +1,8 @@
 /*
  * scaling.c - log-log least squares with Student-t confidence intervals, and scaling.csv (scaling.h).
  *
- * Owns: numerics only.  Must not: print, exit, open files.
+ * Owns: the numerics, and DIR/scaling.csv made from DIR/points.csv (read through results_read.c).
+ * Must not: print or exit.
  *
  * Model: log y_k = b0 + b1 log x_k + e_k, e_k iid normal; every trial is its own point, so the trial
  * scatter is what sets the interval.  b1 = Sxy / Sxx, se(b1) = sqrt(SSR / (n - 2) / Sxx), and the 95 % CI
@@ -10,11 +11,15 @@
  * 26.5.27) by bisection, with I from the continued fraction of A&S 26.5.8 evaluated by the modified Lentz
  * method (Numerical Recipes §6.4 describes the same scheme).
  */
-#include "runtime/scaling.h"
+#include "results/scaling.h"
+#include "runtime/errf.h"
 
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Continued fraction for I_x(a, b), valid (fast) for x < (a + 1) / (a + b + 2). */
 /* One step of the modified Lentz method with coefficient aa: updates c and d, returns the factor c d by
@@ -224,4 +229,39 @@ bool fit_write_scaling(const struct res_table *t, FILE *out)
     free(y);
     free(pair);
     return !ferror(out);
+}
+
+/* ---- DIR/points.csv -> DIR/scaling.csv ---------------------------------------------------------- */
+
+bool fit_scaling_csv(const char *dir, char *err, size_t errlen)
+{
+    char *in = res_path_join(dir, "points.csv"), *tmp = res_path_join(dir, ".scaling.csv.tmp"), *out = res_path_join(dir, "scaling.csv");
+    struct res_table t;
+    bool ok = false;
+    if (!in || !tmp || !out) {
+        rt_errf(err, errlen, "out of memory");
+        goto done;
+    }
+    if (!res_table_read(in, &t, err, errlen))
+        goto done;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+        res_table_free(&t);
+        goto done;
+    }
+    ok = fit_write_scaling(&t, f);
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    ok = fclose(f) == 0 && ok;
+    res_table_free(&t);
+    if (!ok || rename(tmp, out) != 0) {
+        ok = rt_errf(err, errlen, "cannot write %s: %s", out, strerror(errno));
+        unlink(tmp);
+    }
+done:
+    free(in);
+    free(tmp);
+    free(out);
+    return ok;
 }

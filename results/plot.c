@@ -10,8 +10,8 @@
  * The PNG terminal is chosen inside the script (pngcairo when this gnuplot has it, else the libgd png
  * terminal), so a script written here also runs with another gnuplot build.
  */
+#include "results/plot.h"
 #include "runtime/errf.h"
-#include "runtime/plot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -292,4 +292,22 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         snprintf(note, notelen, "gnuplot failed: see %s/gnuplot.log", pdir);
     return nplots;
+}
+
+bool plot_results(const char *dir, char *err, size_t errlen)
+{
+    char *in = res_path_join(dir, "points.csv");
+    if (!in)
+        return rt_errf(err, errlen, "out of memory");
+    struct res_table t;
+    bool ok = res_table_read(in, &t, err, errlen);
+    free(in);
+    if (!ok)
+        return false;
+    char note[512] = "";
+    ok = plot_all(dir, &t, note, sizeof note, err, errlen) >= 0;
+    res_table_free(&t);
+    if (ok && note[0] && err && errlen)
+        snprintf(err, errlen, "%s", note);   /* e.g. "gnuplot not found": informational, ok stays true */
+    return ok;
 }

@@ -1,5 +1,5 @@
 /*
- * test_runtime_scaling.c - the scaling-exponent fit (runtime/scaling.c): Student-t quantiles against
+ * test_results_scaling.c - the scaling-exponent fit (results/scaling.c): Student-t quantiles against
  * tabulated values, the incomplete beta function against closed forms, recovery of known exponents from
  * noisy synthetic power laws, and the coverage of the 95 % interval over many replicates.
  */
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "runtime/scaling.h"
+#include "results/scaling.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -3,12 +3,12 @@
  * log(axis), with a 95 % confidence interval from the Student t distribution.  Prefix `fit_`.
  *
  * Owns: the fit, the t quantile (via the regularized incomplete beta function), and scaling.csv.
- * Must not: print, exit, or read files (results.c hands it the parsed points.csv).
+ * Must not: print or exit.  Reads points.csv only through results_read.c (res_table).
  */
-#ifndef BN_RT_SCALING_H
-#define BN_RT_SCALING_H
+#ifndef BN_RESULTS_SCALING_H
+#define BN_RESULTS_SCALING_H
 
-#include "runtime/results.h"
+#include "results/results.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -33,5 +33,7 @@ double fit_t_quantile(double p, double dof);
  * axes, one row `statistic,population,axis,<every axis>,slope,ci_low,ci_high,n_points,r2`; the column of
  * the fitted axis itself is empty.  Groups that cannot be fitted are skipped. */
 bool fit_write_scaling(const struct res_table *t, FILE *out);
+/* DIR/points.csv -> DIR/scaling.csv (atomic: tmp + fsync + rename).  False with err on I/O errors. */
+bool fit_scaling_csv(const char *dir, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * verdict.c - the plain-language conclusion printed after the paper's experiment (issue 5): for each arm
+ * verdict.c - the plain-language conclusion printed after the paper's experiment : for each arm
  * (synapse model x input correlation) the pooled var(V) at the largest N, its log-log slope in N, and
  * how it ranks among the arms.
  *
@@ -8,9 +8,9 @@
  * Becker et al., Phys. Rev. X 14:011021, 2024; Tan et al., Nature 509:226, 2014).  A slope whose 95 % CI
  * excludes 0 and is at least 0.1 in size is called growing or shrinking, otherwise (nearly) flat.
  */
-#include "driver/driver.h"
-#include "runtime/results.h"
-#include "runtime/scaling.h"
+#include "results/verdict.h"
+#include "results/results.h"
+#include "results/scaling.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -35,7 +35,7 @@ static int axis_index(const struct res_table *t, const char *name)
     return -1;
 }
 
-bool drv_verdict(FILE *out, const char *dir, const char *size_axis, const char *stat)
+bool res_verdict(FILE *out, const char *dir, const char *size_axis, const char *stat)
 {
     struct res_table t;
     char err[256], path[4096];

@@ -1,6 +1,7 @@
 /*
  * results.h - the results folder of a sweep (DESIGN.md §4): points.csv, timings.csv, run.json, scaling.csv,
- * plots/, and the terminal summary.  Prefix `res_`.
+ * and the terminal summary.  Prefix `res_`.  The writer (results.c) writes; the reader (results_read.c)
+ * parses points.csv back for the fits (scaling.h), the plots (plot.h) and the verdict (verdict.h).
  *
  * Owns: every file in the folder and their crash safety:
  *   - points.csv grows by one write() of a whole (point, trial) block followed by fsync(), so a crash
@@ -12,8 +13,8 @@
  * points.csv columns: point,<each sweep axis>,trial,population,statistic,value,unit - values with %.17g
  * (they read back to the same double), NaN as "nan".  A field holding ',', '"' or a newline is quoted.
  */
-#ifndef BN_RT_RESULTS_H
-#define BN_RT_RESULTS_H
+#ifndef BN_RESULTS_H
+#define BN_RESULTS_H
 
 #include "runtime/stats.h"
 
@@ -67,18 +68,14 @@ int res_ndone(const struct res *r);
 bool res_append_point(struct res *r, int point, const char *const *axis_values, int trial,
                       const struct stat_row *rows, int nrows, const struct res_timing *tm, char *err,
                       size_t errlen);
-/* Ends the sweep and frees r: rewrites points.csv sorted by (point, trial) (atomic), writes run.json; when
- * ok, also scaling.csv and the plots (a missing gnuplot is not an error).  False with err on I/O errors
- * (r is freed either way). */
-bool res_close(struct res *r, const struct res_run_info *info, bool ok, char *err, size_t errlen);
+/* Ends the sweep and frees r: rewrites points.csv sorted by (point, trial) (atomic) and writes run.json.
+ * The fits and plots are the caller's next steps (fit_scaling_csv, then plot_results), since they read the
+ * folder this writes.  False with err on I/O errors (r is freed either way). */
+bool res_close(struct res *r, const struct res_run_info *info, char *err, size_t errlen);
 /* Rewrites only run.json (used by res_close; exposed for tools that patch it). */
 bool res_write_json(const char *dir, const char *model_hash, const char *const *axes, int naxes,
                     const struct res_run_info *info, char *err, size_t errlen);
 
-/* DIR/points.csv -> DIR/scaling.csv (runtime/scaling.h). */
-bool res_scaling(const char *dir, char *err, size_t errlen);
-/* DIR/points.csv -> DIR/plots/ (runtime/plot.h).  A missing gnuplot only leaves the scripts. */
-bool res_plot(const char *dir, char *err, size_t errlen);
 /* The terminal summary: one line per (point, population), one column per statistic (mean over trials, 4
  * significant digits, unit in the header). */
 bool res_summary(FILE *out, const char *dir);
@@ -88,7 +85,7 @@ char *res_path_join(const char *dir, const char *name);
 /* A whole file, NUL-terminated, *len its size; NULL when unreadable or out of memory (errno tells). */
 char *res_read_all(const char *path, size_t *len);
 
-/* ---- points.csv read back (for scaling, plots, summary) ------------------------------------------ */
+/* ---- points.csv read back (results_read.c; for scaling.c, plot.c, the summary, the verdict) ------- */
 struct res_trow {
     int point, trial;
     char **axis;               /* naxes values as written */

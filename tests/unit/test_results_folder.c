@@ -1,16 +1,17 @@
 /*
- * test_runtime_results.c - the results folder (runtime/results.c): exact points.csv text, refusal to
+ * test_results_folder.c - the results folder (results/results.c): exact points.csv text, refusal to
  * overwrite, resume with a torn trailing line (both when it starts a new block and when it cuts the last
- * block short), a different model hash, sorted rewrite at close, run.json, scaling.csv from the rows,
- * the summary, and the plot scripts.
+ * block short), a different model hash, sorted rewrite at close, run.json; then, read back from the closed
+ * folder, scaling.csv (results/scaling.c), the summary, and the plot scripts (results/plot.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "runtime/results.h"
-#include "runtime/plot.h"
+#include "results/results.h"
+#include "results/plot.h"
+#include "results/scaling.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -99,7 +100,8 @@ static void test_write_and_refuse(void **state)
     struct res_run_info info = {.model = "m", .model_file = "m.bn", .seed = 7, .wall_s = 2, .compile_ms = 30,
                                 .engine = "jit", .threads = 2, .complete = true,
                                 .params_json = "{\"N\": {\"value\": 1000, \"unit\": \"1\"}}"};
-    assert_true(res_close(r, &info, true, err, sizeof err));
+    assert_true(res_close(r, &info, err, sizeof err));
+    assert_true(fit_scaling_csv(dir, err, sizeof err));
     text = slurp(dir, "points.csv");
     assert_string_equal(text, "point,N,syn,trial,population,statistic,value,unit\n"
                               "0,1000,current,1,E,rate,0.33333333333333331,Hz\n"
@@ -181,10 +183,10 @@ static void test_resume_torn(void **state)
     const char *const axes2[2] = {"N", "c"};
     assert_null(res_open(dir, "h1", axes2, 2, true, err, sizeof err));
     assert_non_null(strstr(err, "have the columns"));
-    assert_true(res_close(r3, NULL, false, err, sizeof err));
+    assert_true(res_close(r3, NULL, err, sizeof err));
     /* the "crashed" handles, released only now */
-    assert_true(res_close(r2, NULL, false, err, sizeof err));
-    assert_true(res_close(r, NULL, false, err, sizeof err));
+    assert_true(res_close(r2, NULL, err, sizeof err));
+    assert_true(res_close(r, NULL, err, sizeof err));
     free(good);
     rmtmp(dir);
 }
@@ -206,7 +208,9 @@ static void test_scaling_summary_plots(void **state)
                 double N = atof(Ns[i]);
                 put(r, point, Ns[i], syns[s], t, 2 * sqrt(N), 100 / N);
             }
-    assert_true(res_close(r, NULL, true, err, sizeof err));
+    assert_true(res_close(r, NULL, err, sizeof err));
+    assert_true(fit_scaling_csv(dir, err, sizeof err));
+    assert_true(plot_results(dir, err, sizeof err));
     char path[512];
     snprintf(path, sizeof path, "%s/scaling.csv", dir);
     FILE *f = fopen(path, "r");

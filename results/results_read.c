@@ -1,14 +1,12 @@
 /*
- * results_read.c - reading points.csv back (results.h: res_table) and what is derived from it: the
- * terminal summary, scaling.csv and the plots.
+ * results_read.c - reading points.csv back (results.h: res_table) and the terminal summary made from it.
+ * scaling.c and plot.c read through it; nothing here calls them.
  *
  * Owns: the CSV parser (RFC 4180 quoting, in place) and the summary layout.  Must not: modify points.csv,
  * print anywhere but the FILE it is given, or exit.
  */
 #include "runtime/errf.h"
-#include "runtime/results.h"
-#include "runtime/plot.h"
-#include "runtime/scaling.h"
+#include "results/results.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -206,59 +204,6 @@ bool res_axis_numeric(const struct res_table *t, int a)
             return false;
     }
     return true;
-}
-
-/* ---- scaling.csv and plots ------------------------------------------------------------------------- */
-
-bool res_scaling(const char *dir, char *err, size_t errlen)
-{
-    char *in = res_path_join(dir, "points.csv"), *tmp = res_path_join(dir, ".scaling.csv.tmp"), *out = res_path_join(dir, "scaling.csv");
-    struct res_table t;
-    bool ok = false;
-    if (!in || !tmp || !out) {
-        rt_errf(err, errlen, "out of memory");
-        goto done;
-    }
-    if (!res_table_read(in, &t, err, errlen))
-        goto done;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        res_table_free(&t);
-        goto done;
-    }
-    ok = fit_write_scaling(&t, f);
-    ok = fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
-    res_table_free(&t);
-    if (!ok || rename(tmp, out) != 0) {
-        ok = rt_errf(err, errlen, "cannot write %s: %s", out, strerror(errno));
-        unlink(tmp);
-    }
-done:
-    free(in);
-    free(tmp);
-    free(out);
-    return ok;
-}
-
-bool res_plot(const char *dir, char *err, size_t errlen)
-{
-    char *in = res_path_join(dir, "points.csv");
-    if (!in)
-        return rt_errf(err, errlen, "out of memory");
-    struct res_table t;
-    bool ok = res_table_read(in, &t, err, errlen);
-    free(in);
-    if (!ok)
-        return false;
-    char note[512] = "";
-    ok = plot_all(dir, &t, note, sizeof note, err, errlen) >= 0;
-    res_table_free(&t);
-    if (ok && note[0] && err && errlen)
-        snprintf(err, errlen, "%s", note);   /* e.g. "gnuplot not found": informational, ok stays true */
-    return ok;
 }
 
 /* ---- terminal summary ------------------------------------------------------------------------------- */

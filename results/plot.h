@@ -6,10 +6,10 @@
  * NAME.gp (PNG then SVG; log-log when every x and mean is positive), the images, all.gp that loads every
  * script, and gnuplot.log.  Must not: print (gnuplot's own output goes to gnuplot.log) or exit.
  */
-#ifndef BN_RT_PLOT_H
-#define BN_RT_PLOT_H
+#ifndef BN_RESULTS_PLOT_H
+#define BN_RESULTS_PLOT_H
 
-#include "runtime/results.h"
+#include "results/results.h"
 
 #include <stddef.h>
 
@@ -17,6 +17,9 @@
  * it is on PATH.  Returns the number of plots, or -1 with err on I/O errors.  `note` gets a remark that is
  * not an error ("gnuplot not found on PATH: wrote the scripts only", "gnuplot failed: see ..."), else "". */
 int plot_all(const char *dir, const struct res_table *t, char *note, size_t notelen, char *err, size_t errlen);
+/* DIR/points.csv -> DIR/plots/ (plot_all).  True when the data and scripts are written; a remark that is not
+ * an error (gnuplot missing or failing) is then left in err. */
+bool plot_results(const char *dir, char *err, size_t errlen);
 /* True when an executable `gnuplot` is on PATH. */
 bool plot_have_gnuplot(void);
 
