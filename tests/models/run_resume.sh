@@ -41,7 +41,7 @@ else fail "SIGINT: no 'interrupted after k of 6 items' message"; fi
 if grep -q -- "--out $TMP/part --resume" "$TMP/part.err"; then pass "SIGINT: message says how to resume"
 else fail "SIGINT: message lacks '--out $TMP/part --resume'"; fi
 # The suggested command must be complete: without the --set overrides it names a different model (hash)
-# and is refused (driver/run.c prints only the file, see the report of helper F).
+# and is refused (cli/run.c prints only the file, see the report of helper F).
 if grep -q -- "--set" "$TMP/part.err"; then pass "SIGINT: suggested command keeps the --set overrides"
 else fail "SIGINT: suggested resume command drops the --set overrides (it would be refused)"; fi
 rows=$(($(wc -l < "$TMP/part/points.csv") - 1))

@@ -1,18 +1,12 @@
 /*
- * main.c - `balnet`: command dispatch and option parsing.
+ * main.c - `balnet`: command dispatch, option parsing, and the short commands (check, dump, plot).
  *
- * The pipeline reads in one place (STYLE.md §7): drv_front() parses and checks, `dump --emit=` stops after
- * any stage, and drv_run() lowers each sweep point, compiles it and runs it.
+ * The pipeline reads in one place (STYLE.md §7): `check` loads a model (bn_load_file), `dump --emit=`
+ * stops after any stage (bn_dump), and `run` (run.c) loads, expands, schedules and reports.
  */
-#include "driver/driver.h"
-#include "frontend/parse.h"
-#include "frontend/ast.h"
-#include "sema/sema.h"
-#include "ir/ir.h"
-#include "codegen/codegen.h"
+#include "cli/cli.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,9 +66,9 @@ static bool is_opt(const char *arg, const char *name)
     return strncmp(arg, name, n) == 0 && (arg[n] == 0 || arg[n] == '=');
 }
 
-static int parse_args(int argc, char **argv, struct drv_options *o)
+static int parse_args(int argc, char **argv, struct cli_options *o)
 {
-    static struct drv_set sets[256];
+    static struct bn_set sets[256];
     memset(o, 0, sizeof *o);
     o->sets = sets;
     if (argc < 2) {
@@ -109,7 +103,7 @@ static int parse_args(int argc, char **argv, struct drv_options *o)
                 name++;
             for (char *e = name + strlen(name); e > name && e[-1] == ' ';)
                 *--e = 0;
-            o->sets[o->nsets++] = (struct drv_set){name, eq + 1};
+            o->sets[o->nsets++] = (struct bn_set){name, eq + 1};
         } else if (is_opt(a, "--out")) {
             if (!(o->out = opt_value(argc, argv, &i, "--out")) || !*o->out)
                 return usage_error("%s needs a directory", a);
@@ -123,9 +117,9 @@ static int parse_args(int argc, char **argv, struct drv_options *o)
             if (!(v = opt_value(argc, argv, &i, "--engine")))
                 return usage_error("%s needs jit or interp", a);
             if (strcmp(v, "jit") == 0)
-                o->engine = ENGINE_JIT;
+                o->engine = BN_ENGINE_JIT;
             else if (strcmp(v, "interp") == 0)
-                o->engine = ENGINE_INTERP;
+                o->engine = BN_ENGINE_INTERP;
             else
                 return usage_error("unknown engine '%s' (expected jit or interp)", v);
         } else if (is_opt(a, "--seed")) {
@@ -158,116 +152,61 @@ static int parse_args(int argc, char **argv, struct drv_options *o)
     return 0;
 }
 
-const char *drv_source_dir(void)
+/* bn_load_options.on_log with -v: the library's remarks on stderr. */
+static void log_line(void *ctx, const char *line)
 {
-    /* The models ship beside the binary's source tree; BALNET_HOME overrides (installed copies). */
-    const char *home = getenv("BALNET_HOME");
-    return home && *home ? home : BN_SOURCE_DIR;
+    (void)ctx;
+    fprintf(stderr, "balnet: %s\n", line);
 }
 
-bool drv_front(struct drv_front *f, const struct drv_options *o, bool stop_after_parse)
+struct bn_load_options cli_load_options(const struct cli_options *o)
 {
-    memset(f, 0, sizeof *f);
-    arena_init(&f->arena);
-    srcmgr_init(&f->sm);
-    diags_init(&f->diags, &f->arena);
-    char lib[PATH_MAX];
-    snprintf(lib, sizeof lib, "%s/models/lib", drv_source_dir());
-    const char *search[] = {lib};
-    f->prog = parse_program(&f->arena, &f->sm, &f->diags, o->file, search, 1);
-    if (!f->prog || f->diags.errors)
-        return false;
-    if (stop_after_parse)
-        return true;
-    /* --set values are parsed in the language's own syntax, each as its own "<command line>" source so a
-     * bad value gets a caret. */
-    struct sema_override *ov = arena_alloc(&f->arena, sizeof *ov * (size_t)(o->nsets + 1));
-    for (int i = 0; i < o->nsets; i++) {
-        char *text = arena_printf(&f->arena, "%s=%s", o->sets[i].name, o->sets[i].value);
-        int file = srcmgr_add(&f->sm, "<command line>", text, strlen(text));
-        uint32_t off = (uint32_t)strlen(o->sets[i].name) + 1;
-        ov[i].name = o->sets[i].name;
-        ov[i].name_span = (struct span){file, 0, off - 1};
-        ov[i].value = parse_axis_at(&f->arena, &f->sm, &f->diags, file, off);
-    }
-    if (f->diags.errors)
-        return false;
-    f->model = sema_analyse(&f->arena, &f->diags, &f->sm, f->prog, ov, o->nsets);
-    return f->model && !f->diags.errors;
+    return (struct bn_load_options){.sets = o->sets, .nsets = o->nsets, .has_seed = o->has_seed, .seed = o->seed,
+                                    .engine = o->engine, .on_log = o->verbose ? log_line : NULL};
 }
 
-void drv_front_free(struct drv_front *f)
+void cli_print_diags(const bn_model *m)
 {
-    arena_free(&f->arena);
-    srcmgr_free(&f->sm);
+    for (int i = 0; i < bn_ndiags(m); i++)
+        fputs(bn_diag(m, i)->rendered, stderr);
 }
 
-static int finish(struct drv_front *f, int rc)
+/* Renders m's diagnostics, frees it, returns rc (rc 0 becomes EXIT_MODEL when m failed). */
+static int finish(bn_model *m, int rc)
 {
-    diag_render(stderr, &f->diags, &f->sm);
-    drv_front_free(f);
-    return rc;
-}
-
-static int cmd_check(const struct drv_options *o)
-{
-    if (!o->file)
-        return usage_error("%s: missing model file", "check");
-    struct drv_front f;
-    jmp_buf oom;
-    if (setjmp(oom)) {
+    if (!m) {
         fprintf(stderr, "balnet: error: out of memory\n");
         return EXIT_MODEL;
     }
-    f.arena.on_oom = &oom;
-    bool ok = drv_front(&f, o, false);
-    if (ok && o->verbose)
-        sema_print(stdout, f.model);
-    if (ok && !o->verbose)
-        printf("%s: ok\n", o->file);
-    return finish(&f, ok ? 0 : EXIT_MODEL);
+    cli_print_diags(m);
+    if (!bn_ok(m))
+        rc = EXIT_MODEL;
+    bn_free(m);
+    return rc;
 }
 
-static int cmd_dump(const struct drv_options *o)
+static int cmd_check(const struct cli_options *o)
+{
+    if (!o->file)
+        return usage_error("%s: missing model file", "check");
+    struct bn_load_options lo = cli_load_options(o);
+    bn_model *m = bn_load_file(o->file, &lo);
+    if (m && bn_ok(m) && o->verbose)
+        bn_print_model(stdout, m);
+    if (m && bn_ok(m) && !o->verbose)
+        printf("%s: ok\n", o->file);
+    return finish(m, 0);
+}
+
+static int cmd_dump(const struct cli_options *o)
 {
     if (!o->file)
         return usage_error("%s: missing model file", "dump");
     const char *emit = o->emit ? o->emit : "ast";
     if (strcmp(emit, "tokens") && strcmp(emit, "ast") && strcmp(emit, "ir") && strcmp(emit, "llvm"))
         return usage_error("unknown stage '%s' (expected tokens, ast, ir or llvm)", emit);
-    struct drv_front f;
-    if (strcmp(emit, "tokens") == 0) {
-        memset(&f, 0, sizeof f);
-        arena_init(&f.arena);
-        srcmgr_init(&f.sm);
-        diags_init(&f.diags, &f.arena);
-        bool ok = ast_dump_tokens_file(stdout, &f.arena, &f.sm, &f.diags, o->file);
-        return finish(&f, ok ? 0 : EXIT_MODEL);
-    }
-    bool parse_only = strcmp(emit, "ast") == 0;
-    if (!drv_front(&f, o, parse_only))
-        return finish(&f, EXIT_MODEL);
-    if (parse_only) {
-        ast_dump(stdout, f.prog);
-        return finish(&f, 0);
-    }
-    /* ir and llvm: the first sweep point (or the one fixed with --set). */
-    int nax = sema_naxes(f.model);
-    int *idx = arena_alloc(&f.arena, sizeof(int) * (size_t)(nax + 1));
-    struct ir_model *m = sema_lower(f.model, idx, &f.diags);
-    if (!m)
-        return finish(&f, EXIT_MODEL);
-    if (strcmp(emit, "ir") == 0) {
-        ir_dump(stdout, m);
-        return finish(&f, 0);
-    }
-    struct cg_module *cm = cg_build(m, &f.diags);
-    if (!cm)
-        return finish(&f, EXIT_MODEL);
-    cg_optimise(cm);
-    cg_print(stdout, cm);
-    cg_free(cm);
-    return finish(&f, 0);
+    struct bn_load_options lo = cli_load_options(o);
+    return finish(bn_dump(stdout, o->file, emit, &lo), 0);
 }
 
 int main(int argc, char **argv)
@@ -278,10 +217,10 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("balnet %s\n", BN_VERSION);
+        printf("balnet %s\n", bn_version());
         return 0;
     }
-    struct drv_options o;
+    struct cli_options o;
     int rc = parse_args(argc, argv, &o);
     if (rc)
         return rc;
@@ -290,11 +229,11 @@ int main(int argc, char **argv)
     if (strcmp(o.command, "dump") == 0)
         return cmd_dump(&o);
     if (strcmp(o.command, "run") == 0)
-        return drv_run(&o);
+        return cli_run(&o);
     if (strcmp(o.command, "plot") == 0) {
         if (!o.file)
             return usage_error("%s: missing results folder", "plot");
-        return drv_plot(o.file);
+        return cli_plot(o.file);
     }
     return usage_error("unknown command '%s'", o.command);
 }

@@ -1,0 +1,110 @@
+/*
+ * folder.c - the results folder behind balnet.h: the writer of results/ (results.h) opened for a model's
+ * sweep, resume (the rows already in the folder recorded in the model, so dependent points can run), and
+ * the readers that follow a closed folder (fits, plots, summary, verdict), each called by the client in
+ * that order.
+ */
+#include "api/internal.h"
+#include "results/plot.h"
+#include "results/results.h"
+#include "results/scaling.h"
+#include "results/verdict.h"
+#include "runtime/errf.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct bn_folder {
+    struct res *res;
+    bn_model *m;
+};
+
+/* Resume: the rows of the items the folder holds, for the points measured from them. */
+static void record_done(bn_folder *f, const char *dir)
+{
+    bn_model *m = f->m;
+    for (int i = 0; i < m->nitems; i++)
+        if (res_is_done(f->res, bn_item_point(m, i), bn_item_trial(m, i)))
+            bn_record_rows(m, i, NULL, 0);
+    if (!res_ndone(f->res))
+        return;
+    char path[PATH_MAX + 16], err[256];
+    snprintf(path, sizeof path, "%s/points.csv", dir);
+    struct res_table t;
+    if (!res_table_read(path, &t, err, sizeof err))
+        return;
+    for (int64_t r = 0; r < t.nrows; r++) {
+        const struct res_trow *row = &t.rows[r];
+        if (row->point >= 0 && row->point < m->npoints && row->trial >= 1 && row->trial <= m->ntrials) {
+            struct bn_row b = {row->population, row->statistic, row->value, row->unit};
+            bn_record_rows(m, row->point * m->ntrials + row->trial - 1, &b, 1);
+        }
+    }
+    res_table_free(&t);
+}
+
+bn_folder *bn_folder_open(const char *dir, bn_model *m, bool resume, char *err, size_t errlen)
+{
+    bn_folder *f = calloc(1, sizeof *f);
+    if (!f) {
+        rt_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    f->m = m;
+    f->res = res_open(dir, bn_model_identity(m), m->axis_names, m->ncols, resume, err, errlen);
+    if (!f->res) {
+        free(f);
+        return NULL;
+    }
+    record_done(f, dir);
+    return f;
+}
+
+bool bn_folder_has(const bn_folder *f, int item)
+{
+    return res_is_done(f->res, bn_item_point(f->m, item), bn_item_trial(f->m, item));
+}
+
+int bn_folder_ndone(const bn_folder *f) { return res_ndone(f->res); }
+
+bool bn_folder_append(bn_folder *f, int item, const bn_result *r, char *err, size_t errlen)
+{
+    const struct bn_timing *t = bn_timing(r);
+    int n = bn_nrows(r), point = bn_item_point(f->m, item);
+    struct stat_row *rows = calloc((size_t)n + 1, sizeof *rows);
+    if (!rows)
+        return rt_errf(err, errlen, "out of memory");
+    for (int i = 0; i < n; i++) {
+        const struct bn_row *b = bn_row(r, i);
+        rows[i] = (struct stat_row){b->population, b->statistic, b->value, b->unit};
+    }
+    struct res_timing rt = {t->wall_s, t->compile_ms, t->build_ms, t->sim_ms, t->synapses, t->threads};
+    bool ok = res_append_point(f->res, point, f->m->points[point].values, bn_item_trial(f->m, item), rows, n, &rt,
+                               err, errlen);
+    free(rows);
+    return ok;
+}
+
+bool bn_folder_close(bn_folder *f, const struct bn_run_info *in, char *err, size_t errlen)
+{
+    bn_model *m = f->m;
+    struct res_run_info info = {
+        .peak_rss_mb = in->peak_rss_mb, .model = bn_model_name(m), .model_file = in->model_file,
+        .seed = bn_seed(m), .wall_s = in->wall_s, .compile_ms = bn_compile_ms(m),
+        .kernel_cache = in->kernel_cache ? bn_kernel_cache(m) : NULL,
+        .engine = m->opt.engine == BN_ENGINE_JIT ? "jit" : "interp", .threads = in->threads,
+        .complete = in->complete, .params_json = bn_params_json(m)};
+    bool ok = res_close(f->res, &info, err, errlen);
+    free(f);
+    return ok;
+}
+
+bool bn_folder_fit(const char *dir, char *err, size_t errlen) { return fit_scaling_csv(dir, err, errlen); }
+bool bn_folder_plot(const char *dir, char *err, size_t errlen) { return plot_results(dir, err, errlen); }
+bool bn_folder_summary(FILE *out, const char *dir) { return res_summary(out, dir); }
+
+bool bn_folder_verdict(FILE *out, const char *dir, const char *size_axis, const char *stat)
+{
+    return res_verdict(out, dir, size_axis, stat);
+}

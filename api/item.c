@@ -1,0 +1,393 @@
+/*
+ * item.c - one item of a sweep (balnet.h): its kernels (compiled once per distinct kernel code and shared),
+ * its measured params (lowered from the recorded rows of the points it depends on), its run, and the
+ * result handle with rows, spikes and timing.
+ *
+ * Seed: an item's seed is mix64(mix64(simulate seed ^ point key) ^ trial) (sweep.c: the key hashes the
+ * point's axis values as text); the runtime keys every random stream by it.
+ */
+#include "api/internal.h"
+#include "sema/sema.h"
+#include "ir/ir.h"
+#include "interp/interp.h"
+#include "runtime/errf.h"
+#include "runtime/rt.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t api_mix64(uint64_t x);
+int api_find_point(const bn_model *m, const int *idx);
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- recorded rows and dependencies -------------------------------------------------------------- */
+
+static bool add_row(struct api_item *it, const struct bn_row *row)
+{
+    struct bn_row *r = realloc(it->rows, sizeof *r * (size_t)(it->nrows + 1));
+    if (!r)
+        return false;
+    it->rows = r;
+    it->rows[it->nrows++] = (struct bn_row){strdup(row->population), strdup(row->statistic), row->value,
+                                            strdup(row->unit ? row->unit : "")};
+    return true;
+}
+
+bool bn_record_rows(bn_model *m, int item, const struct bn_row *rows, int nrows)
+{
+    if (item < 0 || item >= m->nitems)
+        return false;
+    pthread_mutex_lock(&m->lock);
+    struct api_item *it = &m->items[item];
+    bool ok = true;
+    for (int i = 0; i < nrows && ok; i++)
+        ok = add_row(it, &rows[i]);
+    it->recorded = true;
+    pthread_mutex_unlock(&m->lock);
+    return ok;
+}
+
+/* Caller holds m->lock. */
+static bool ready_locked(const bn_model *m, int item)
+{
+    const struct api_point *p = &m->points[bn_item_point(m, item)];
+    int trial = bn_item_trial(m, item);
+    for (int d = 0; d < p->ndeps; d++)
+        if (!m->items[p->deps[d] * m->ntrials + trial - 1].recorded)
+            return false;
+    return true;
+}
+
+bool bn_item_ready(const bn_model *m, int item)
+{
+    pthread_mutex_lock((pthread_mutex_t *)&m->lock);
+    bool ok = ready_locked(m, item);
+    pthread_mutex_unlock((pthread_mutex_t *)&m->lock);
+    return ok;
+}
+
+/* sema_stat_fn: a statistic of the dependency point, same trial, from its recorded rows. */
+struct lookup {
+    bn_model *m;
+    int trial;
+};
+static bool lookup_stat(void *ctx, const int *dep_index, const char *pop, const char *stat, double *value)
+{
+    struct lookup *l = ctx;
+    bn_model *m = l->m;
+    int pi = api_find_point(m, dep_index);
+    if (pi < 0)
+        return false;
+    pthread_mutex_lock(&m->lock);
+    const struct api_item *it = &m->items[pi * m->ntrials + l->trial - 1];
+    bool found = false;
+    for (int r = 0; it->recorded && r < it->nrows && !found; r++)
+        if (strcmp(it->rows[r].population, pop) == 0 && strcmp(it->rows[r].statistic, stat) == 0) {
+            *value = it->rows[r].value;
+            found = true;
+        }
+    pthread_mutex_unlock(&m->lock);
+    return found;
+}
+
+/* The IR of an item: its point's, or, for params measured in other arms, lowered now from their rows (in
+ * the model's arena, under sema_lock). */
+static struct ir_model *item_ir(bn_model *m, int item, char *err, size_t errlen)
+{
+    int point = bn_item_point(m, item), trial = bn_item_trial(m, item);
+    struct api_point *p = &m->points[point];
+    if (p->ir)
+        return p->ir;
+    struct lookup l = {m, trial};
+    struct arena a;
+    struct diags d;
+    arena_init(&a);
+    diags_init(&d, &a);
+    pthread_mutex_lock(&m->sema_lock);
+    struct ir_model *ir = sema_lower_measured(m->sema, p->idx, lookup_stat, &l, &d);
+    pthread_mutex_unlock(&m->sema_lock);
+    if (!ir)
+        rt_errf(err, errlen, "point %d, trial %d: %s", point, trial, d.head ? d.head->msg : "lowering failed");
+    else if (m->opt.has_seed)
+        ir->seed = m->opt.seed;
+    arena_free(&a);
+    return ir;
+}
+
+/* ---- kernels ------------------------------------------------------------------------------------------ */
+
+static struct api_kernels *kernel_entry(bn_model *m, uint64_t h)
+{
+    pthread_mutex_lock(&m->lock);
+    struct api_kernels *e = m->kernels;
+    while (e && e->hash != h)
+        e = e->next;
+    if (!e && (e = calloc(1, sizeof *e))) {
+        e->hash = h;
+        pthread_mutex_init(&e->lock, NULL);
+        e->next = m->kernels;
+        m->kernels = e;
+    }
+    pthread_mutex_unlock(&m->lock);
+    return e;
+}
+
+static void log_line(const bn_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void log_line(const bn_model *m, const char *fmt, ...)
+{
+    if (!m->opt.on_log)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    m->opt.on_log(m->opt.log_ctx, line);
+}
+
+/* Compiles e's kernels for ir with the engine of m; caller holds e->lock. */
+static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_model *ir, double *compile_ms,
+                          char *err, size_t errlen)
+{
+    e->kernels = calloc((size_t)ir->npops + 1, sizeof *e->kernels);
+    if (m->opt.engine == BN_ENGINE_INTERP) {
+        /* The interpreter's context is the struct ir_pop; models with the same hash have the same kernel
+         * content, so the first one's pops serve every later one. */
+        arena_init(&e->arena);
+        e->has_arena = true;
+        for (int i = 0; i < ir->npops; i++)
+            e->kernels[i] = interp_kernel(&e->arena, &ir->pops[i], ir->dt);
+        e->ready = true;
+        return;
+    }
+    struct arena a;
+    struct diags d;
+    arena_init(&a);
+    diags_init(&d, &a);
+    struct jit_stats js;
+    e->ready = jit_compile_model_stats(ir, e->kernels, &e->jit, &js, &d);
+    *compile_ms = js.compile_ms;
+    if (e->ready)
+        log_line(m, "kernels: %s (%.0f ms)", js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms);
+    pthread_mutex_lock(&m->lock);
+    m->kernel_cache[js.cache]++;
+    pthread_mutex_unlock(&m->lock);
+    if (!e->ready)
+        rt_errf(err, errlen, "JIT compilation failed: %s", d.head ? d.head->msg : "unknown error");
+    arena_free(&a);
+}
+
+/* Kernels for ir, compiling them on first use.  NULL with a message on failure. */
+static struct api_kernels *kernels_for(bn_model *m, const struct ir_model *ir, double *compile_ms, char *err,
+                                       size_t errlen)
+{
+    struct api_kernels *e = kernel_entry(m, ir_kernels_hash(ir));
+    if (!e) {
+        rt_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_lock(&e->lock);
+    if (!e->ready && !e->failed) {
+        compile_entry(m, e, ir, compile_ms, err, errlen);
+        e->failed = !e->ready;
+        pthread_mutex_lock(&m->lock);
+        m->compile_ms += *compile_ms;
+        pthread_mutex_unlock(&m->lock);
+    } else if (e->failed) {
+        rt_errf(err, errlen, "JIT compilation failed (see the first error)");
+    }
+    pthread_mutex_unlock(&e->lock);
+    return e->ready ? e : NULL;
+}
+
+bool bn_compile_item(bn_model *m, int item, double *compile_ms, char *err, size_t errlen)
+{
+    double ms = 0;
+    struct ir_model *ir = item_ir(m, item, err, errlen);
+    bool ok = ir && kernels_for(m, ir, &ms, err, errlen);
+    if (compile_ms)
+        *compile_ms = ms;
+    return ok;
+}
+
+double bn_compile_ms(const bn_model *m) { return m->compile_ms; }
+
+const char *bn_kernel_cache(const bn_model *m)
+{
+    /* "hit" when every compile came from the kernel cache, "miss" when any was compiled with it on. */
+    return jit_cache_state_name(m->kernel_cache[JIT_CACHE_MISS]  ? JIT_CACHE_MISS
+                                : m->kernel_cache[JIT_CACHE_HIT] ? JIT_CACHE_HIT
+                                                                 : JIT_CACHE_OFF);
+}
+
+void api_kernels_free(bn_model *m)
+{
+    for (struct api_kernels *e = m->kernels, *next; e; e = next) {
+        next = e->next;
+        if (e->jit)
+            jit_free(e->jit);
+        if (e->has_arena)
+            arena_free(&e->arena);
+        pthread_mutex_destroy(&e->lock);
+        free(e->kernels);
+        free(e);
+    }
+    m->kernels = NULL;
+}
+
+void bn_cancel(bn_model *m) { m->cancel = 1; }
+bool bn_cancelled(const bn_model *m) { return m->cancel != 0; }
+
+/* ---- running one item ---------------------------------------------------------------------------------- */
+
+struct bn_result {
+    struct rt_run *run;
+    struct bn_row *rows;
+    int nrows;
+    struct bn_timing timing;
+    int npops;               /* spike population names: the model's populations, then its inputs */
+    char **pop_names;
+    int32_t *spop;
+    int64_t *sstep;
+    uint32_t *sneuron;
+    int64_t nspikes, cap;
+    const struct bn_run_options *opt;
+    bool oom;
+};
+
+/* rt_options.on_spikes: keep them, and/or hand them on with the population's name. */
+static void on_spikes(void *ctx, int pop, int64_t step, const uint32_t *idx, int64_t n)
+{
+    bn_result *r = ctx;
+    if (r->opt->on_spikes)
+        r->opt->on_spikes(r->opt->spikes_ctx, r->pop_names[pop], step, idx, n);
+    if (!r->opt->keep_spikes || r->oom)
+        return;
+    if (r->nspikes + n > r->cap) {
+        int64_t cap = r->cap ? r->cap : 4096;
+        while (cap < r->nspikes + n)
+            cap *= 2;
+        int32_t *p = realloc(r->spop, sizeof *p * (size_t)cap);
+        r->spop = p ? p : r->spop;
+        int64_t *s = realloc(r->sstep, sizeof *s * (size_t)cap);
+        r->sstep = s ? s : r->sstep;
+        uint32_t *u = realloc(r->sneuron, sizeof *u * (size_t)cap);
+        r->sneuron = u ? u : r->sneuron;
+        if (!p || !s || !u) {
+            r->oom = true;
+            return;
+        }
+        r->cap = cap;
+    }
+    for (int64_t i = 0; i < n; i++) {
+        r->spop[r->nspikes] = pop;
+        r->sstep[r->nspikes] = step;
+        r->sneuron[r->nspikes++] = idx[i];
+    }
+}
+
+static bn_result *result_new(const struct ir_model *ir, const struct bn_run_options *opt)
+{
+    bn_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->opt = opt;
+    r->npops = ir->npops + ir->ninputs;
+    r->pop_names = calloc((size_t)r->npops + 1, sizeof *r->pop_names);
+    for (int i = 0; r->pop_names && i < r->npops; i++)
+        r->pop_names[i] = strdup(i < ir->npops ? ir->pops[i].name : ir->inputs[i - ir->npops].name);
+    if (!r->pop_names) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* The run's rows as the result's rows (pointing into the run's statistics), recorded in m. */
+static bool take_rows(bn_model *m, int item, bn_result *res)
+{
+    const struct stat_row *rows;
+    int n = rt_run_rows(res->run, &rows);
+    res->rows = calloc((size_t)n + 1, sizeof *res->rows);
+    if (!res->rows)
+        return false;
+    for (int i = 0; i < n; i++)
+        res->rows[i] = (struct bn_row){rows[i].population, rows[i].statistic, rows[i].value, rows[i].unit};
+    res->nrows = n;
+    return bn_record_rows(m, item, res->rows, n);
+}
+
+bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, char *err, size_t errlen)
+{
+    static const struct bn_run_options none;
+    opt = opt ? opt : &none;
+    int point = bn_item_point(m, item), trial = bn_item_trial(m, item);
+    double t0 = now_s(), compile_ms = 0;
+    struct ir_model *ir = item_ir(m, item, err, errlen);
+    struct api_kernels *k = ir ? kernels_for(m, ir, &compile_ms, err, errlen) : NULL;
+    bn_result *res = k ? result_new(ir, opt) : NULL;
+    if (k && !res)
+        rt_errf(err, errlen, "out of memory");
+    if (!res)
+        return NULL;
+    uint64_t seed = api_mix64(api_mix64(ir->seed ^ m->points[point].key) ^ (uint64_t)trial);
+    struct rt_options ro = {.threads = opt->threads, .cancel = &m->cancel, .neurons_per_thread = opt->neurons_per_thread,
+                            .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial};
+    if (opt->on_spikes || opt->keep_spikes) {
+        ro.on_spikes = on_spikes;
+        ro.on_spikes_ctx = res;
+    }
+    char rerr[1024] = "";
+    res->run = rt_run(ir, k->kernels, seed, &ro, rerr, sizeof rerr);
+    if (!res->run || res->oom || !take_rows(m, item, res)) {
+        rt_errf(err, errlen, "point %d, trial %d: %.990s", point, trial, res->run ? "out of memory" : rerr);
+        bn_result_free(res);
+        return NULL;
+    }
+    const struct rt_timing *tm = rt_run_timing(res->run);
+    res->timing = (struct bn_timing){now_s() - t0, compile_ms, tm->build_ms, tm->sim_ms, tm->synapses, tm->threads};
+    res->opt = NULL;   /* the options were the call's */
+    return res;
+}
+
+int bn_nrows(const bn_result *r) { return r->nrows; }
+const struct bn_row *bn_row(const bn_result *r, int i) { return i >= 0 && i < r->nrows ? &r->rows[i] : NULL; }
+const struct bn_timing *bn_timing(const bn_result *r) { return &r->timing; }
+int64_t bn_nspikes(const bn_result *r) { return r->nspikes; }
+
+void bn_spikes(const bn_result *r, const int32_t **population, const int64_t **step, const uint32_t **neuron)
+{
+    *population = r->spop;
+    *step = r->sstep;
+    *neuron = r->sneuron;
+}
+
+const char *bn_spike_population(const bn_result *r, int i)
+{
+    return i >= 0 && i < r->npops ? r->pop_names[i] : NULL;
+}
+
+void bn_result_free(bn_result *r)
+{
+    if (!r)
+        return;
+    if (r->run)
+        rt_run_free(r->run);
+    for (int i = 0; i < r->npops; i++)
+        free(r->pop_names[i]);
+    free(r->pop_names);
+    free(r->rows);
+    free(r->spop);
+    free(r->sstep);
+    free(r->sneuron);
+    free(r);
+}

@@ -1,0 +1,44 @@
+/*
+ * cli.h - the `balnet` command: option parsing, and each command as a client of include/balnet.h (no other
+ * header of the tree).  Prefix `cli_`.
+ *
+ * Owns: process exit codes (0 ok, 1 model or run error, 2 usage error, 130 interrupted), everything
+ * printed on stdout/stderr, and the signal handling (SIGINT/SIGTERM become bn_cancel on the running model).
+ * The library only returns errors and diagnostics as data; this is where they are rendered.
+ */
+#ifndef BN_CLI_H
+#define BN_CLI_H
+
+#include "balnet.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum { EXIT_MODEL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+struct cli_options {
+    const char *command;   /* check, dump, run, plot */
+    const char *file;
+    const char *emit;      /* dump: tokens, ast, ir, llvm */
+    const char *out;
+    const char *spikes;    /* --spikes FILE: every spike of a one-item run, as CSV */
+    enum bn_engine engine;
+    bool has_seed;
+    uint64_t seed;
+    int threads;           /* 0: all cores */
+    bool resume, quiet, verbose;
+    int argc;              /* the command line, for the resume hint */
+    char **argv;
+    struct bn_set *sets;
+    int nsets;
+};
+
+/* The library's load options for these command-line options. */
+struct bn_load_options cli_load_options(const struct cli_options *o);
+/* Prints every diagnostic of m (rendered, with carets) to stderr. */
+void cli_print_diags(const bn_model *m);
+
+int cli_run(const struct cli_options *o);     /* balnet run (run.c) */
+int cli_plot(const char *dir);                /* balnet plot */
+
+#endif

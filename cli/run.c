@@ -1,0 +1,347 @@
+/*
+ * run.c - `balnet run` as the pipeline, one short list of calls (cli_run): options -> load (parse, check)
+ * -> expand (points x trials, dependencies, lowering) -> open the results folder -> schedule the items on
+ * threads -> close the folder, fit, plot -> report.  Everything is done through include/balnet.h.
+ *
+ * Reproducibility is the library's (an item's seed depends only on the model, its point and its trial);
+ * rows are appended as items complete (an interrupted run keeps what it finished) and points.csv is
+ * rewritten in (point, trial) order at the end, so the files are identical whatever the thread count.
+ */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+/* What the run's steps share. */
+struct run {
+    struct cli_options o;      /* with the default experiment's overrides */
+    const struct cli_options *in;   /* as typed */
+    bn_model *m;
+    bn_folder *folder;
+    bn_sched *sched;
+    char *out;                 /* the results folder */
+    FILE *spikes;              /* --spikes */
+    struct bn_run_options ro;
+    int threads;
+    double wall;               /* the sweep's, from the scheduler */
+};
+
+/* ---- options ------------------------------------------------------------------------------------ */
+
+/* The default experiment: the paper's 2x2 (current and conductance synapses, c = 0 and 0.2) at N = 1000,
+ * 2000, 4000, 4 trials of 5 s (about 15 s on 2 cores): enough for the slopes of the verdict to have
+ * useful confidence intervals.  The user's --set options come after (and replace) these. */
+static void default_experiment(struct run *r, char *file, size_t filelen, struct bn_set *sets)
+{
+    snprintf(file, filelen, "%s/models/paper/cancellation.bn", bn_source_dir());
+    r->o.file = file;
+    static const struct bn_set defaults[] = {
+        {"N", "[1000, 2000, 4000]"}, {"syn", "[current, conductance]"}, {"trial", "1..4"}, {"duration", "5 s"}};
+    int n = 0;
+    for (size_t d = 0; d < sizeof defaults / sizeof *defaults; d++) {
+        bool user = false;
+        for (int i = 0; i < r->in->nsets; i++)
+            user |= strcmp(r->in->sets[i].name, defaults[d].name) == 0;
+        if (!user)
+            sets[n++] = defaults[d];
+    }
+    for (int i = 0; i < r->in->nsets; i++)
+        sets[n++] = r->in->sets[i];
+    r->o.sets = sets;
+    r->o.nsets = n;
+    if (!r->o.quiet)
+        fprintf(stderr, "balnet: running the default experiment: %s with syn in [current, conductance], "
+                        "N in [1000, 2000, 4000], 4 trials of 5 s\n", file);
+}
+
+/* ---- load and expand ------------------------------------------------------------------------------ */
+
+static int load(struct run *r)
+{
+    struct bn_load_options lo = cli_load_options(&r->o);
+    r->m = bn_load_file(r->o.file, &lo);
+    if (!r->m) {
+        fprintf(stderr, "balnet: error: out of memory\n");
+        return EXIT_MODEL;
+    }
+    if (!bn_ok(r->m)) {
+        cli_print_diags(r->m);
+        return EXIT_MODEL;
+    }
+    char err[1024];
+    if (!bn_expand(r->m, err, sizeof err)) {
+        if (err[0])
+            fprintf(stderr, "balnet: error: %s\n", err);
+        else
+            cli_print_diags(r->m);
+        return EXIT_MODEL;
+    }
+    return 0;
+}
+
+/* ---- where the results go ----------------------------------------------------------------------------- */
+
+static int open_spikes(struct run *r)
+{
+    if (!r->o.spikes)
+        return 0;
+    int n = bn_nitems(r->m);
+    if (n != 1) {
+        fprintf(stderr, "balnet: error: --spikes needs a run of one point and one trial (this one has %d); "
+                        "fix the sweep with --set\n", n);
+        return EXIT_USAGE;
+    }
+    if (!(r->spikes = fopen(r->o.spikes, "w"))) {
+        fprintf(stderr, "balnet: error: cannot write %s: %s\n", r->o.spikes, strerror(errno));
+        return EXIT_USAGE;
+    }
+    fputs("population,step,neuron\n", r->spikes);
+    return 0;
+}
+
+static char *default_out(const char *model)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char stamp[32];
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    char *out = malloc(PATH_MAX);
+    snprintf(out, PATH_MAX, "results/%s-%s", model, stamp);
+    return out;
+}
+
+static int open_folder(struct run *r)
+{
+    r->out = r->o.out ? strdup(r->o.out) : default_out(bn_model_name(r->m));
+    char err[1024];
+    r->folder = bn_folder_open(r->out, r->m, r->o.resume, err, sizeof err);
+    if (!r->folder) {
+        fprintf(stderr, "balnet: error: %s\n", err);
+        return EXIT_MODEL;
+    }
+    return 0;
+}
+
+/* ---- schedule ------------------------------------------------------------------------------------------ */
+
+static bn_model *volatile running;   /* what SIGINT/SIGTERM cancel */
+static void on_signal(int sig)
+{
+    (void)sig;
+    if (running)
+        bn_cancel(running);
+}
+
+static int ncores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (int)n;
+}
+
+/* --spikes: one CSV line per spike, in step order then population order then neuron order. */
+static void write_spikes(void *ctx, const char *population, int64_t step, const uint32_t *neurons, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        fprintf(ctx, "%s,%lld,%u\n", population, (long long)step, neurons[i]);
+}
+
+/* bn_item_fn: run the item, append its rows to the folder. */
+static bool run_item(void *ctx, int item, char *err, size_t errlen)
+{
+    struct run *r = ctx;
+    bn_result *res = bn_run_item(r->m, item, &r->ro, err, errlen);
+    if (!res)
+        return false;
+    bool ok = bn_folder_append(r->folder, item, res, err, errlen);
+    bn_result_free(res);
+    return ok;
+}
+
+static void progress(void *ctx, int done, int total)
+{
+    struct run *r = ctx;
+    if (r->o.quiet || !isatty(2))
+        return;
+    double el = bn_sched_elapsed(r->sched);
+    double eta = done ? el / done * (total - done) : 0;
+    int w = 30, fill = total ? w * done / total : w;
+    fprintf(stderr, "\r[%.*s%*s] %d/%d points  %.0fs elapsed  ETA %.0fs   ", fill,
+            "##############################", w - fill, "", done, total, el, eta);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
+/* The items the folder does not hold yet, on threads; a single item splits its network over them. */
+static void schedule(struct run *r)
+{
+    r->sched = bn_sched_new(r->m);
+    int n = bn_nitems(r->m);
+    for (int i = 0; i < n; i++)
+        if (bn_folder_has(r->folder, i))
+            bn_sched_skip(r->sched, i);
+    int skipped = bn_sched_nskipped(r->sched);
+    if (skipped && !r->o.quiet)
+        fprintf(stderr, "balnet: resuming %s: %d of %d items already done\n", r->out, skipped, n);
+    r->threads = r->o.threads ? r->o.threads : ncores();
+    int todo = n - skipped;
+    int workers = r->threads < todo ? r->threads : todo;
+    const char *npt = getenv("BALNET_NEURONS_PER_THREAD");
+    r->ro = (struct bn_run_options){.threads = todo <= 1 ? r->threads : 1, .trace_dir = r->out,
+                                    .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0};
+    if (r->spikes) {
+        r->ro.on_spikes = write_spikes;
+        r->ro.spikes_ctx = r->spikes;
+    }
+    bn_sched_on_progress(r->sched, progress, r);
+    running = r->m;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct bn_workers w = bn_threads(workers < 1 ? 1 : workers);
+    bn_sched_run(r->sched, &w, run_item, r);
+    r->wall = bn_sched_elapsed(r->sched);
+}
+
+/* ---- report -------------------------------------------------------------------------------------------- */
+
+/* The same command line (every --set included, or the folder would refuse), plus --out and --resume. */
+static void resume_hint(const struct run *r)
+{
+    fprintf(stderr, "balnet: interrupted after %d of %d items; finish with:\n  balnet",
+            bn_sched_ndone(r->sched) + bn_sched_nskipped(r->sched), bn_nitems(r->m));
+    for (int i = 1; i < r->in->argc; i++) {
+        const char *a = r->in->argv[i];
+        bool plain = *a && strspn(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,") == strlen(a);
+        if (plain) {
+            fprintf(stderr, " %s", a);
+            continue;
+        }
+        fputs(" '", stderr);
+        for (; *a; a++)
+            fputs(*a == '\'' ? "'\\''" : (char[]){*a, 0}, stderr);
+        fputc('\'', stderr);
+    }
+    if (!r->in->out)
+        fprintf(stderr, " --out %s", r->out);
+    if (!r->in->resume)
+        fputs(" --resume", stderr);
+    fputc('\n', stderr);
+}
+
+/* The outcome of the items: 0, interrupted, or the first error. */
+static int outcome(struct run *r)
+{
+    bool spikes_failed = false;
+    if (r->spikes && fclose(r->spikes) != 0) {
+        fprintf(stderr, "balnet: error: writing %s failed\n", r->o.spikes);
+        spikes_failed = true;
+    }
+    r->spikes = NULL;
+    if (bn_cancelled(r->m)) {
+        resume_hint(r);
+        return EXIT_INTERRUPTED;
+    }
+    if (bn_sched_failed(r->sched) || spikes_failed) {
+        fprintf(stderr, "balnet: error: %s\n", bn_sched_error(r->sched));
+        return EXIT_MODEL;
+    }
+    return 0;
+}
+
+/* The writer closes the folder, then the fitter and the plotter read it, in that order. */
+static int close_folder(struct run *r, int rc, double *peak_rss_mb)
+{
+    if (r->o.verbose && r->o.engine == BN_ENGINE_JIT)
+        fprintf(stderr, "balnet: kernel cache: %s\n", bn_kernel_cache(r->m));
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    *peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
+    struct bn_run_info info = {.model_file = r->o.file, .wall_s = r->wall, .peak_rss_mb = *peak_rss_mb,
+                               .threads = r->threads, .complete = rc == 0,
+                               .kernel_cache = r->o.engine == BN_ENGINE_JIT};
+    char err[1024];
+    bool ok = bn_folder_close(r->folder, &info, err, sizeof err);
+    r->folder = NULL;
+    if (ok && rc == 0) {
+        ok = bn_folder_fit(r->out, err, sizeof err);
+        char perr[256];
+        bn_folder_plot(r->out, perr, sizeof perr);   /* plots are a convenience; `balnet plot DIR` redraws them */
+    }
+    if (!ok) {
+        fprintf(stderr, "balnet: error: %s\n", err);
+        rc = rc ? rc : EXIT_MODEL;
+    }
+    return rc;
+}
+
+static void report(struct run *r, double peak_rss_mb)
+{
+    if (!r->o.quiet)
+        bn_folder_summary(stdout, r->out);
+    if (!r->o.quiet && !r->in->file)
+        bn_folder_verdict(stdout, r->out, "N", "v_var");
+    fflush(stdout);   /* the closing line below goes to stderr: keep the two in order on a terminal */
+    fprintf(stderr, "balnet: %d items in %.1f s (compile %.0f ms, peak memory %.0f MB); results in %s\n",
+            bn_sched_ndone(r->sched), r->wall, bn_compile_ms(r->m), peak_rss_mb, r->out);
+}
+
+static void run_free(struct run *r)
+{
+    if (r->spikes)
+        fclose(r->spikes);
+    running = NULL;
+    bn_sched_free(r->sched);
+    bn_free(r->m);
+    free(r->out);
+}
+
+int cli_run(const struct cli_options *in)
+{
+    struct run r = {.o = *in, .in = in};
+    char deffile[PATH_MAX];
+    struct bn_set sets[260];
+    if (!in->file)
+        default_experiment(&r, deffile, sizeof deffile, sets);
+    int rc = load(&r);
+    rc = rc ? rc : open_spikes(&r);
+    rc = rc ? rc : open_folder(&r);
+    if (rc) {
+        run_free(&r);
+        return rc;
+    }
+    schedule(&r);
+    rc = outcome(&r);
+    double peak_rss_mb;
+    rc = close_folder(&r, rc, &peak_rss_mb);
+    if (rc == 0)
+        report(&r, peak_rss_mb);
+    run_free(&r);
+    return rc;
+}
+
+int cli_plot(const char *dir)
+{
+    char err[1024] = "";
+    /* scaling.csv too: a sweep stopped by an error has its completed points, but no fits yet. */
+    if (!bn_folder_fit(dir, err, sizeof err)) {
+        fprintf(stderr, "balnet: error: %s\n", err);
+        return EXIT_MODEL;
+    }
+    if (!bn_folder_plot(dir, err, sizeof err)) {
+        fprintf(stderr, "balnet: error: %s\n", err);
+        return EXIT_MODEL;
+    }
+    if (err[0])   /* e.g. gnuplot missing: the scripts and data are written, the images are not */
+        fprintf(stderr, "balnet: note: %s\n", err);
+    else
+        fprintf(stderr, "balnet: plots in %s/plots\n", dir);
+    return 0;
+}

@@ -1,0 +1,233 @@
+/*
+ * test_api_pipeline.c - the public header (include/balnet.h) through libbalnet.so, as a client sees it:
+ * a model loaded from a string with overrides, a located diagnostic returned as data, the sweep's items,
+ * one item run with its rows and spikes (the kept spikes must reproduce the `rate` row exactly), the same
+ * item run twice giving the same rows, the scheduler running every item on two threads, and a long run
+ * cancelled from another thread.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "balnet.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* CUBA (models/benchmarks/cuba.bn) shrunk: 200 neurons, 200 ms, two sizes and two trials. */
+static const char cuba[] =
+    "import lif, exp_synapses\n"
+    "param N = 200\n"
+    "param R_m = 100 Mohm\n"
+    "param V0 = uniform(-60 mV, -50 mV)\n"
+    "population E = lif[0.8*N](E_L = -49 mV, V_th = -50 mV, V_re = -60 mV, t_ref = 5 ms, V = V0)\n"
+    "population I = lif[0.2*N](E_L = -49 mV, V_th = -50 mV, V_re = -60 mV, t_ref = 5 ms, V = V0)\n"
+    "connect E -> E via exp_current(5 ms) bernoulli(0.1) weight 1.62 mV / R_m\n"
+    "connect I -> E via exp_current(10 ms) bernoulli(0.1) weight -9 mV / R_m\n"
+    "record E, I: rate\n"
+    "simulate { dt = 0.1 ms  duration = 200 ms  burn_in = 0 ms  seed = 1 }\n"
+    "sweep { N in [100, 200], trial in 1..2 }\n";
+
+static double row_value(const bn_result *r, const char *pop, const char *stat)
+{
+    for (int i = 0; i < bn_nrows(r); i++)
+        if (strcmp(bn_row(r, i)->population, pop) == 0 && strcmp(bn_row(r, i)->statistic, stat) == 0)
+            return bn_row(r, i)->value;
+    return NAN;
+}
+
+static bn_model *load_cuba(const struct bn_set *sets, int nsets)
+{
+    struct bn_load_options o = {.sets = sets, .nsets = nsets};
+    bn_model *m = bn_load_string("cuba_small.bn", cuba, &o);
+    assert_non_null(m);
+    for (int i = 0; i < bn_ndiags(m); i++)
+        fputs(bn_diag(m, i)->rendered, stderr);
+    assert_true(bn_ok(m));
+    char err[512] = "";
+    assert_true(bn_expand(m, err, sizeof err));
+    return m;
+}
+
+static void test_load_string_and_items(void **state)
+{
+    (void)state;
+    /* an override replaces the N axis: 3 points x 2 trials */
+    struct bn_set sets[] = {{"N", "[100, 150, 200]"}};
+    bn_model *m = load_cuba(sets, 1);
+    assert_string_equal(bn_model_name(m), "cuba_small");
+    assert_int_equal(bn_npoints(m), 3);
+    assert_int_equal(bn_ntrials(m), 2);
+    assert_int_equal(bn_nitems(m), 6);
+    assert_int_equal(bn_naxes(m), 1);
+    assert_string_equal(bn_axis_name(m, 0), "N");
+    assert_string_equal(bn_point_value(m, 1, 0), "150");
+    assert_int_equal(bn_item_point(m, 3), 1);
+    assert_int_equal(bn_item_trial(m, 3), 2);
+    assert_int_equal(bn_point_ndeps(m, 2), 0);
+    assert_true(bn_item_ready(m, 5));
+    bn_free(m);
+}
+
+static void test_diagnostic_as_data(void **state)
+{
+    (void)state;
+    bn_model *m = bn_load_string("bad.bn",
+                                 "neuron n {\n"
+                                 "    param tau_m = 10 ms\n"
+                                 "    state V = -70 mV\n"
+                                 "    dV/dt = -V / tau_n\n"
+                                 "}\n"
+                                 "population P = n[1]\n",
+                                 NULL);
+    assert_non_null(m);
+    assert_false(bn_ok(m));
+    assert_true(bn_ndiags(m) >= 1);
+    const struct bn_diag *d = bn_diag(m, 0);
+    assert_int_equal(d->level, BN_ERROR);
+    assert_string_equal(d->file, "bad.bn");
+    assert_int_equal(d->line, 4);
+    assert_int_equal(d->col, 18);
+    assert_string_equal(d->message, "undefined name 'tau_n'; did you mean 'tau_m'?");
+    assert_string_equal(d->rendered, "bad.bn:4:18: error: undefined name 'tau_n'; did you mean 'tau_m'?\n"
+                                     "    4 |     dV/dt = -V / tau_n\n"
+                                     "      |                  ^~~~~\n");
+    char err[256];
+    assert_false(bn_expand(m, err, sizeof err));   /* a model with errors does not expand */
+    bn_free(m);
+}
+
+static void test_run_one_item(void **state)
+{
+    (void)state;
+    bn_model *m = load_cuba(NULL, 0);
+    struct bn_run_options ro = {.keep_spikes = true};
+    char err[512] = "";
+    double compile_ms = -1;
+    assert_true(bn_compile_item(m, 3, &compile_ms, err, sizeof err));
+    assert_true(compile_ms >= 0);
+    bn_result *r = bn_run_item(m, 3, &ro, err, sizeof err);   /* N = 200, trial 2 */
+    assert_non_null(r);
+    assert_int_equal(bn_nrows(r), 2);
+    double rate_e = row_value(r, "E", "rate");
+    assert_true(rate_e > 0);
+    assert_string_equal(bn_row(r, 0)->unit, "Hz");
+    /* The kept spikes of E over 160 neurons and 0.2 s are the rate row (burn_in = 0: every step counts). */
+    const int32_t *pop;
+    const int64_t *step;
+    const uint32_t *neuron;
+    bn_spikes(r, &pop, &step, &neuron);
+    int64_t ne = 0;
+    for (int64_t i = 0; i < bn_nspikes(r); i++) {
+        assert_true(i == 0 || step[i] >= step[i - 1]);
+        if (strcmp(bn_spike_population(r, pop[i]), "E") == 0) {
+            assert_true(neuron[i] < 160);
+            ne++;
+        }
+    }
+    /* Tolerance: the rate is a ratio of counts, computed in double by both sides; 1e-12 relative. */
+    assert_float_equal((double)ne / (160 * 0.2), rate_e, 1e-12 * rate_e);
+    assert_true(bn_timing(r)->sim_ms > 0);
+    /* the same item again: the same rows, bit for bit (its seed depends only on the item) */
+    bn_result *again = bn_run_item(m, 3, NULL, err, sizeof err);
+    assert_non_null(again);
+    assert_true(row_value(again, "E", "rate") == rate_e);
+    assert_true(row_value(again, "I", "rate") == row_value(r, "I", "rate"));
+    assert_int_equal(bn_nspikes(again), 0);   /* spikes only when asked for */
+    /* another trial gives another network */
+    bn_result *other = bn_run_item(m, 2, NULL, err, sizeof err);
+    assert_non_null(other);
+    assert_true(row_value(other, "E", "rate") != rate_e);
+    bn_result_free(other);
+    bn_result_free(again);
+    bn_result_free(r);
+    bn_free(m);
+}
+
+static atomic_int items_run;
+static bool count_item(void *ctx, int item, char *err, size_t errlen)
+{
+    bn_result *r = bn_run_item(ctx, item, NULL, err, errlen);
+    bn_result_free(r);
+    atomic_fetch_add(&items_run, 1);
+    return r != NULL;
+}
+
+static void test_scheduler_threads(void **state)
+{
+    (void)state;
+    bn_model *m = load_cuba(NULL, 0);
+    bn_sched *s = bn_sched_new(m);
+    bn_sched_skip(s, 0);   /* as if a resumed folder held item 0 */
+    struct bn_workers w = bn_threads(2);
+    atomic_store(&items_run, 0);
+    bn_sched_run(s, &w, count_item, m);
+    assert_false(bn_sched_failed(s));
+    assert_int_equal(bn_sched_nskipped(s), 1);
+    assert_int_equal(bn_sched_ndone(s), 3);
+    assert_int_equal(atomic_load(&items_run), 3);
+    assert_int_equal(bn_sched_next(s), -1);   /* nothing left */
+    bn_sched_free(s);
+    bn_free(m);
+}
+
+struct long_run {
+    bn_model *m;
+    bn_result *r;
+    char err[512];
+};
+static void *run_long(void *arg)
+{
+    struct long_run *l = arg;
+    l->r = bn_run_item(l->m, 0, NULL, l->err, sizeof l->err);
+    return NULL;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void test_cancel_from_another_thread(void **state)
+{
+    (void)state;
+    /* 1000 s of simulated time would take minutes; bn_cancel must stop it within a fraction of that */
+    struct bn_set sets[] = {{"duration", "1000 s"}};
+    struct long_run l = {.m = load_cuba(sets, 1)};
+    bn_sched *s = bn_sched_new(l.m);
+    pthread_t t;
+    double t0 = now_s();
+    pthread_create(&t, NULL, run_long, &l);
+    usleep(300 * 1000);
+    assert_false(bn_cancelled(l.m));
+    bn_cancel(l.m);
+    pthread_join(t, NULL);
+    /* 30 s: far below the minutes of the whole run, far above a stop on a loaded machine */
+    assert_true(now_s() - t0 < 30);
+    assert_null(l.r);
+    assert_true(bn_cancelled(l.m));
+    assert_non_null(strstr(l.err, "point 0, trial 1: "));
+    assert_int_equal(bn_sched_next(s), -1);   /* a cancelled model's scheduler hands nothing out */
+    bn_sched_free(s);
+    bn_free(l.m);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_string_and_items),
+        cmocka_unit_test(test_diagnostic_as_data),
+        cmocka_unit_test(test_run_one_item),
+        cmocka_unit_test(test_scheduler_threads),
+        cmocka_unit_test(test_cancel_from_another_thread),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
