@@ -70,15 +70,18 @@ int bn_folder_ndone(const bn_folder *f) { return res_ndone(f->res); }
 
 bool bn_folder_append(bn_folder *f, int item, const bn_result *r, char *err, size_t errlen)
 {
-    const struct bn_timing *t = bn_timing(r);
-    int n = bn_nrows(r), point = bn_item_point(f->m, item);
+    return bn_folder_append_rows(f, item, bn_row(r, 0), bn_nrows(r), bn_timing(r), err, errlen);
+}
+
+bool bn_folder_append_rows(bn_folder *f, int item, const struct bn_row *in, int n, const struct bn_timing *t,
+                           char *err, size_t errlen)
+{
+    int point = bn_item_point(f->m, item);
     struct stat_row *rows = calloc((size_t)n + 1, sizeof *rows);
     if (!rows)
         return rt_errf(err, errlen, "out of memory");
-    for (int i = 0; i < n; i++) {
-        const struct bn_row *b = bn_row(r, i);
-        rows[i] = (struct stat_row){b->population, b->statistic, b->value, b->unit};
-    }
+    for (int i = 0; i < n; i++)
+        rows[i] = (struct stat_row){in[i].population, in[i].statistic, in[i].value, in[i].unit};
     struct res_timing rt = {t->wall_s, t->compile_ms, t->build_ms, t->sim_ms, t->synapses, t->threads};
     bool ok = res_append_point(f->res, point, f->m->points[point].values, bn_item_trial(f->m, item), rows, n, &rt,
                                err, errlen);

@@ -155,7 +155,10 @@ const char *bn_kernel_cache(const bn_model *m);
 struct bn_run_options {
     int threads;                 /* threads one network is split over (<= 1: one) */
     int64_t neurons_per_thread;  /* split only from this many neurons per thread; 0: the runtime's 3000 */
-    const char *trace_dir;       /* recordings (`rate_trace`, `trace`, `raster`) go to trace_dir/traces/ */
+    /* Recordings (`rate_trace`, `trace`, `raster` in a `record`) are written at the end of the item to
+     * trace_dir/traces/p<point>-t<trial>-<population>-<name>.csv (CSV, format in runtime/trace.h); read
+     * them there.  NULL: not recorded.  (In memory, like the spikes, is for the Python issue.) */
+    const char *trace_dir;
     bool keep_spikes;            /* keep every spike in the result (bn_spikes) */
     /* Streams every spike as it happens: after each step, per population, the neurons that spiked, in
      * increasing order.  Called from the thread running the item. */
@@ -199,6 +202,9 @@ bool bn_folder_has(const bn_folder *f, int item);   /* the item's rows are alrea
 int bn_folder_ndone(const bn_folder *f);
 /* Appends the item's rows and timing (one write + fsync).  Thread-safe. */
 bool bn_folder_append(bn_folder *f, int item, const bn_result *r, char *err, size_t errlen);
+/* The same for rows that arrived without a result handle (from another MPI rank, say). */
+bool bn_folder_append_rows(bn_folder *f, int item, const struct bn_row *rows, int nrows, const struct bn_timing *t,
+                           char *err, size_t errlen);
 
 struct bn_run_info {             /* what run.json records besides the rows */
     const char *model_file;
