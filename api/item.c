@@ -158,7 +158,7 @@ static void log_line(const bn_model *m, const char *fmt, ...)
 static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_model *ir, double *compile_ms,
                           char *err, size_t errlen)
 {
-    e->kernels = calloc((size_t)ir->npops + 1, sizeof *e->kernels);
+    e->kernels = calloc((size_t)ir_kernel_count(ir) + 1, sizeof *e->kernels);
     if (m->opt.engine == BN_ENGINE_INTERP) {
         /* The interpreter's context is the struct ir_pop; models with the same hash have the same kernel
          * content, so the first one's pops serve every later one. */
@@ -166,6 +166,9 @@ static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_mo
         e->has_arena = true;
         for (int i = 0; i < ir->npops; i++)
             e->kernels[i] = interp_kernel(&e->arena, &ir->pops[i], ir->dt);
+        for (int j = 0; j < ir->nprojs; j++)   /* plastic projections' events (ir.h: entry npops + j) */
+            if (ir->projs[j].plastic)
+                e->kernels[ir->npops + j] = interp_events(ir->projs[j].plastic);
         e->ready = true;
         return;
     }

@@ -229,7 +229,9 @@ item_node:
   ;
 on_spike:
     KW_ON KW_SPIKE '(' NAME ')' '{' assigns '}'
-                                    { $$ = ast_on_spike(A, @$, $4, @4, $7); }
+                                    { $$ = ast_on_spike(A, @$, NULL, @1, $4, @4, $7); }
+  | KW_ON NAME '(' NAME ')' '{' assigns '}'   /* on pre(w) / on post(w): plastic synapses (sema checks the name) */
+                                    { $$ = ast_on_spike(A, @$, $2, @2, $4, @4, $7); }
   ;
 assigns:
     %empty                          { $$ = (struct ast_list){0}; }

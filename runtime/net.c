@@ -78,9 +78,13 @@ double rt_conn_expected(const struct ir_model *m, int j)
 size_t rt_conn_bytes(const struct ir_model *m, int j)
 {
     const struct ir_proj *p = &m->projs[j];
-    double per = rt_ref_size(m, p->post) < 65536 ? 2 : 4;
-    if (!p->weight_const)
+    double per = rt_ref_size(m, p->post) < 65536 && !p->plastic ? 2 : 4;
+    if (!p->weight_const || p->plastic)
         per += sizeof(float);
+    for (int s = 1; p->plastic && s < p->plastic->nstates; s++)   /* index entry + other per-synapse states */
+        per += p->plastic->states[s].where == IR_PL_SYN ? 4 : 0;
+    if (p->plastic)
+        per += 4;
     if (!p->delay_const)
         per += sizeof(uint16_t);
     return (size_t)(rt_conn_expected(m, j) * per) + sizeof(int64_t) * (size_t)(rt_ref_size(m, p->pre) + 1);
@@ -458,7 +462,8 @@ bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint6
     }
 
     c->row = calloc((size_t)c->npre + 1, sizeof *c->row);
-    struct tvec tg = {.wide = c->npost >= 65536};
+    /* plastic projections: 32-bit targets, the event functions' index type (runtime/plastic.h) */
+    struct tvec tg = {.wide = c->npost >= 65536 || p->plastic};
     bool ok = c->row != NULL;
     if (ok) {
         switch (p->rule) {
@@ -499,9 +504,9 @@ bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint6
     double v;
     if (!p->weight)
         c->wconst = 1.0;
-    else if (ir_eval_const(p->weight, &v))
+    else if (ir_eval_const(p->weight, &v) && !p->plastic)
         c->wconst = v;
-    else if (!draw_weights(c, m, j, seed, err, errlen)) {
+    else if (!draw_weights(c, m, j, seed, err, errlen)) {   /* plasticity changes them: one per synapse */
         rt_conn_free(c);
         return false;
     }

@@ -31,6 +31,10 @@ struct rt_options {
      * trace_dir/traces/p<trace_point>-t<trace_trial>-<population>-<name>.csv.  NULL: not recorded. */
     const char *trace_dir;
     int trace_point, trace_trial;
+    /* Called after a successful run for every plastic projection j with its final weights: synapse k of
+     * source i (row[i] <= k < row[i + 1]) reaches target tg[k] with weight w[k] (internal units). */
+    void (*on_weights)(void *ctx, int proj, int64_t npre, const int64_t *row, const uint32_t *tg, const float *w);
+    void *on_weights_ctx;
 };
 
 /* Below this many neurons per thread a second thread costs more than it saves (docs/performance.md, "Two
@@ -49,7 +53,8 @@ struct rt_timing {
 
 struct rt_run;               /* results of one run; owns the stats */
 
-/* Runs the model.  kernels[i] updates model->pops[i].  Returns NULL on failure with a message in err
+/* Runs the model.  kernels[i] updates model->pops[i]; kernels[npops + j] holds plastic projection j's event
+ * functions (ir_kernel_count(m) entries).  Returns NULL on failure with a message in err
  * (guards: "population E: V of neuron 17 is NaN at t = 12.3 ms"; memory: "network needs 30.1 GB, 21.0 GB
  * available"; missing spike file...). */
 struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels, uint64_t seed,

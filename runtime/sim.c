@@ -28,6 +28,7 @@
 #include "runtime/input.h"
 #include "runtime/mem.h"
 #include "runtime/net.h"
+#include "runtime/plastic.h"
 #include "runtime/pool.h"
 #include "runtime/rng.h"
 #include "runtime/trace.h"
@@ -75,6 +76,7 @@ struct sim {
     struct popstate *ps;
     struct rt_input **in;
     struct rt_conn *conn;
+    struct rt_plastic *plastic;    /* nprojs; .ir NULL for static projections */
     struct rt_spikeq *qpop, *qin;
     struct rt_ring **ring_of;      /* [pop][var]: ring of that receptor variable, NULL when none */
     struct rt_ring ***proj_rings;  /* [proj][inc] */
@@ -126,6 +128,9 @@ static void sim_free(struct sim *s)
         for (int j = 0; j < m->nprojs; j++)
             rt_conn_free(&s->conn[j]);
     free(s->conn);
+    for (int j = 0; s->plastic && j < m->nprojs; j++)
+        rt_plastic_free(&s->plastic[j]);
+    free(s->plastic);
     if (s->qpop)
         for (int i = 0; i < m->npops; i++)
             rt_spikeq_free(&s->qpop[i]);
@@ -170,6 +175,10 @@ static bool check_model(const struct ir_model *m, const struct ir_kernel *kernel
         for (int i = 0; i < p->nincs; i++)
             if (p->incs[i].var < 0 || p->incs[i].var >= m->pops[p->post.index].nvars)
                 return rt_errf(err, errlen, "projection %d: increment of variable %d out of range", j, p->incs[i].var);
+        if (p->plastic && (!kernels[m->npops + j].pre || !kernels[m->npops + j].post))
+            return rt_errf(err, errlen, "plastic projection %d has no event functions", j);
+        if (p->plastic && p->plastic->base != m->pops[p->post.index].nvars)
+            return rt_errf(err, errlen, "plastic projection %d: event frame does not match its target", j);
     }
     return true;
 }
@@ -391,7 +400,10 @@ static void step_work(struct sim *s, int tid, int64_t t)
             const uint32_t *idx = rt_spikeq_seg(q, from, g, &n);
             if (n == 0)
                 continue;
-            if (!c->d)
+            if (p->plastic)
+                rt_plastic_pre(&s->plastic[j], &s->kernels[m->npops + j], c, s->ps[p->post.index].vars, idx, n, lo, hi,
+                               tid, t);
+            else if (!c->d)
                 rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi, tid, m->pops[p->post.index].single);
             else
                 rt_deliver_ring(c, p, s->proj_rings[j], from, idx, n, lo, hi, tid);
@@ -418,6 +430,10 @@ static void step_work(struct sim *s, int tid, int64_t t)
         int64_t n = rt_compact(ps->spiked, b, e, slot);
         rt_spikeq_set_count(&s->qpop[i], t, tid, n);
         wsp[i] += n;
+        /* post events of the plastic projections into i: this thread's spikes reach its own synapses */
+        for (int j = 0; n > 0 && j < m->nprojs; j++)
+            if (m->projs[j].plastic && m->projs[j].post.index == i)
+                rt_plastic_post(&s->plastic[j], &s->kernels[m->npops + j], &s->conn[j], ps->vars, slot, n, tid, t);
         if (s->stats)
             stats_pop_step(s->stats, i, t, slot, n, ps->obs, acc != NULL, b, e);
     }
@@ -619,11 +635,18 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
             chunk_of(size, t, s.nt, &bounds[t], &bounds[t + 1]);
         rt_conn_split(&s.conn[j], s.nt, bounds);   /* out of memory: bisection instead */
     }
+    if (ok && !(s.plastic = calloc((size_t)m->nprojs + 1, sizeof *s.plastic)))
+        ok = rt_errf(err, errlen, "out of memory");
+    for (int j = 0; ok && j < m->nprojs; j++)
+        if (m->projs[j].plastic)
+            ok = rt_plastic_init(&s.plastic[j], &m->projs[j], &s.conn[j], s.nt, err, errlen);
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct rt_conn *c = &s.conn[j];
         run->timing.synapses += c->nsyn;
         run->timing.bytes_synapses += (size_t)c->nsyn * ((c->t16 ? 2 : 4) + (c->w ? 4 : 0) + (c->d ? 2 : 0)) +
                                       (size_t)(c->npre + 1) * sizeof(int64_t);
+        if (m->projs[j].plastic)   /* the index and the other per-synapse states (the weight is counted above) */
+            run->timing.bytes_synapses += (size_t)((double)c->nsyn * (rt_plastic_bytes_per_synapse(m->projs[j].plastic) - 8));
     }
     run->timing.bytes_total = need;
     double t1 = now_ms();
@@ -631,6 +654,9 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
 
     ok = ok && simulate(&s, err, errlen);
     run->timing.sim_ms = now_ms() - t1;
+    for (int j = 0; ok && opt->on_weights && j < m->nprojs; j++)
+        if (m->projs[j].plastic)
+            opt->on_weights(opt->on_weights_ctx, j, s.conn[j].npre, s.conn[j].row, s.conn[j].t32, s.conn[j].w);
     if (ok && s.traces)
         ok = trace_write(s.traces, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
     trace_free(s.traces);

@@ -47,5 +47,7 @@ LLVMValueRef cg_intrinsic(struct cg_emitter *em, const char *name, LLVMValueRef 
 LLVMValueRef cg_fminmax(struct cg_emitter *em, LLVMValueRef a, LLVMValueRef b, bool max);
 /* Defines population `index`'s kernel function `name` in em->mod. */
 bool cg_emit_kernel(struct cg_emitter *em, const struct ir_pop *p, int index, const char *name);
+/* Defines plastic projection `proj`'s event functions "bn_proj_<proj>_pre" and "_post" (cg_event.c). */
+bool cg_emit_events(struct cg_emitter *em, const struct ir_plastic *pl, int proj);
 
 #endif

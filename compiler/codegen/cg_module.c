@@ -111,6 +111,9 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diag
     /* `precision = single` is per population (ir_pop.single): float columns, arithmetic in double. */
     for (int i = 0; i < m->npops && ok; i++)
         ok = cg_emit_kernel(&em, &m->pops[i], i, cm->names[i]);
+    for (int j = 0; j < m->nprojs && ok; j++)
+        if (m->projs[j].plastic)
+            ok = cg_emit_events(&em, m->projs[j].plastic, j);
     LLVMDisposeBuilder(em.b);
     return ok;
 }

@@ -235,10 +235,12 @@ struct ast_node *ast_assign(struct arena *a, struct span s, const char *target, 
     return n;
 }
 
-struct ast_node *ast_on_spike(struct arena *a, struct span s, const char *weight, struct span weight_span,
-                              struct ast_list assigns)
+struct ast_node *ast_on_spike(struct arena *a, struct span s, const char *event, struct span event_span,
+                              const char *weight, struct span weight_span, struct ast_list assigns)
 {
     struct ast_node *n = ast_new(a, AST_ON_SPIKE, s);
+    n->on_spike.event = event;
+    n->on_spike.event_span = event_span;
     n->on_spike.weight = weight;
     n->on_spike.weight_span = weight_span;
     n->on_spike.assigns = assigns;

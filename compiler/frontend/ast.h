@@ -137,8 +137,11 @@ struct ast_node {
             enum ast_assign_op op;
             struct ast_node *value;
         } assign;
-        /* ON_SPIKE: on spike(weight) { assigns }; `weight` names the connection's weight. */
+        /* ON_SPIKE: on spike(weight) { assigns }; `weight` names the connection's weight.  event is NULL for
+         * `on spike`, else the name after `on` (sema accepts "pre" and "post": plastic synapses). */
         struct {
+            const char *event;
+            struct span event_span;
             const char *weight;
             struct span weight_span;
             struct ast_list assigns;
@@ -272,7 +275,8 @@ struct ast_node *ast_spike(struct arena *a, struct span s, struct ast_node *cond
 struct ast_node *ast_item(struct arena *a, enum ast_kind k, struct span s, struct ast_node *value); /* REFRACTORY CURRENT */
 struct ast_node *ast_assign(struct arena *a, struct span s, const char *target, struct span target_span,
                             enum ast_assign_op op, struct ast_node *value);
-struct ast_node *ast_on_spike(struct arena *a, struct span s, const char *weight, struct span weight_span,
+struct ast_node *ast_on_spike(struct arena *a, struct span s, const char *event, struct span event_span,
+                              const char *weight, struct span weight_span,
                               struct ast_list assigns);
 struct ast_node *ast_import(struct arena *a, struct span s, const char *name, const char *path);
 struct ast_node *ast_variant(struct arena *a, struct span s, const char *name, struct span name_span,

@@ -177,7 +177,8 @@ static void node(struct dumper *D, const struct ast_node *n, int indent)
         node(D, n->assign.value, in);
         break;
     case AST_ON_SPIKE:
-        fprintf(o, " %s\n", n->on_spike.weight);
+        fprintf(o, " %s%s%s\n", n->on_spike.event ? n->on_spike.event : "", n->on_spike.event ? " " : "",
+                n->on_spike.weight);
         list(D, NULL, &n->on_spike.assigns, in);
         break;
     case AST_IMPORT:

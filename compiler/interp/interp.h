@@ -22,4 +22,8 @@ struct ir_kernel interp_kernel(struct arena *a, const struct ir_pop *pop, double
  * The kernel is a loop around this; tests call it directly. */
 bool interp_step(const struct ir_pop *pop, const double *s, double *n, double *o);
 
+/* The event functions of a plastic projection (ir_kernel.pre/.post, ctx = pl, which must outlive them;
+ * semantics in ir/ir.h, struct ir_plastic).  interp_event.c. */
+struct ir_kernel interp_events(const struct ir_plastic *pl);
+
 #endif

@@ -44,6 +44,20 @@ const char *const ir_rule_name[] = {
     [IR_RULE_ALL_TO_ALL] = "all_to_all",
 };
 
+const char *const ir_pl_where_name[] = {
+    [IR_PL_SYN] = "per synapse",
+    [IR_PL_PRE] = "per source",
+    [IR_PL_POST] = "per target",
+};
+
+int ir_kernel_count(const struct ir_model *m)
+{
+    for (int j = 0; j < m->nprojs; j++)
+        if (m->projs[j].plastic)
+            return m->npops + m->nprojs;
+    return m->npops;
+}
+
 /* ---- constructors ----------------------------------------------------------------------------- */
 
 struct ir_expr *ir_const(struct arena *a, double v)
@@ -457,6 +471,40 @@ static const char *ref_name(const struct ir_model *m, struct ir_ref r)
     return r.index >= 0 && r.index < m->npops ? m->pops[r.index].name : "?";
 }
 
+static void dump_stmts(FILE *out, const struct ir_pop *post, const struct ir_plastic *pl, const char *what,
+                       const struct ir_pl_stmt *st, int n)
+{
+    for (int i = 0; i < n; i++) {
+        int d = st[i].dst;
+        fprintf(out, "  %s: %s %s ", what, d >= pl->base ? pl->states[d - pl->base].name : post ? var_name(post, d) : "?",
+                st[i].post_inc ? "+=" : "=");
+        ir_expr_print(out, st[i].value, post);
+        fputc('\n', out);
+    }
+}
+
+/* Event frame indices at and above base print as $k (k = base + slot; then now, t_pre, t_post). */
+static void dump_plastic(FILE *out, const struct ir_pop *post, const struct ir_plastic *pl)
+{
+    for (int s = 0; s < pl->nstates; s++) {
+        const struct ir_pl_state *st = &pl->states[s];
+        fprintf(out, "  state $%d %s: %s, ", pl->base + s, st->name, ir_pl_where_name[st->where]);
+        if (st->decays) {
+            fputs("between events ", out);
+            ir_expr_print(out, pl->bring[s], post);
+        } else {
+            fputs("constant between events", out);
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "  times $%d now, $%d t_pre, $%d t_post (steps)\n", pl->base + pl->nstates,
+            pl->base + pl->nstates + 1, pl->base + pl->nstates + 2);
+    dump_stmts(out, post, pl, "on pre", pl->pre, pl->npre);
+    dump_stmts(out, post, pl, "on pre, once per spike", pl->pre_own, pl->npre_own);
+    dump_stmts(out, post, pl, "on post", pl->post, pl->npost);
+    dump_stmts(out, post, pl, "on post, once per spike", pl->post_own, pl->npost_own);
+}
+
 static void dump_proj(FILE *out, const struct ir_model *m, const struct ir_proj *pr)
 {
     const struct ir_pop *post = pr->post.index >= 0 && pr->post.index < m->npops ? &m->pops[pr->post.index] : NULL;
@@ -483,6 +531,8 @@ static void dump_proj(FILE *out, const struct ir_model *m, const struct ir_proj 
         print_double(out, pr->incs[i].scale);
         fputs(" * w\n", out);
     }
+    if (pr->plastic)
+        dump_plastic(out, post, pr->plastic);
 }
 
 static void dump_record(FILE *out, const struct ir_model *m, const struct ir_record *r)
@@ -602,6 +652,28 @@ uint64_t ir_kernels_hash(const struct ir_model *m)
             if (a->has_clip)
                 h = hash_bytes(h, &a->clip, sizeof a->clip);
         }
+    }
+    /* plastic projections' event functions are kernels too (static models hash as before) */
+    for (int j = 0; ir_kernel_count(m) > m->npops && j < m->nprojs; j++) {
+        const struct ir_plastic *pl = m->projs[j].plastic;
+        int f[8] = {pl != NULL, pl ? pl->nstates : 0, pl ? pl->base : 0, pl ? pl->npre : 0, pl ? pl->npost : 0,
+                    pl ? pl->npre_own : 0, pl ? pl->npost_own : 0, m->projs[j].post.index};
+        h = hash_bytes(h, f, sizeof f);
+        if (!pl)
+            continue;
+        for (int s = 0; s < pl->nstates; s++) {
+            int w = (int)pl->states[s].where;
+            h = hash_bytes(h, &w, sizeof w);
+            h = hash_expr(h, pl->bring[s]);
+        }
+        const struct ir_pl_stmt *lists[4] = {pl->pre, pl->pre_own, pl->post, pl->post_own};
+        int ns[4] = {pl->npre, pl->npre_own, pl->npost, pl->npost_own};
+        for (int l = 0; l < 4; l++)
+            for (int i = 0; i < ns[l]; i++) {
+                int d[2] = {lists[l][i].dst, lists[l][i].post_inc};
+                h = hash_bytes(h, d, sizeof d);
+                h = hash_expr(h, lists[l][i].value);
+            }
     }
     return h;
 }

@@ -229,7 +229,69 @@ struct ir_increment {
     double scale;
 };
 
+/* ---- plastic projections (issue 12; compiler/sema/lower_plastic.c builds them) -----------------------
+ *
+ * A synapse with `on pre(w)` / `on post(w)` blocks is plastic.  Its receptor states (those its current
+ * reads, and their ODEs' inputs) stay summed per target neuron as for any synapse; every other state is an
+ * event state, stored per synapse (float, next to the CSR targets), per source neuron or per target neuron
+ * (double), as the compiler decides from the equations.  The weight is state 0, per synapse.  Event
+ * states evolve between events by dX/dt = a X + b with constant a, b, brought forward in closed form when
+ * an event touches them:  X(now) = X e^{a D} + (b/a)(e^{a D} - 1), D = (now - last) dt, where `last` is the
+ * source's last pre event (per-source states), the target's last post event (per-target states) or the
+ * later of the two (per-synapse states: every pre event of the source and every post event of the target
+ * touches the synapse, so nothing else can have changed it since).
+ *
+ * Event semantics (one function per event, over one projection's synapses; both engines):
+ *   frame f: f[0, base) the target neuron's variables (loaded from post_vars[k][j]); f[base + s] state s
+ *   (per synapse from syn[s][k], per source from pre[s][i], per target from post[s][j]);
+ *   f[base + nstates + IR_PL_NOW], [.. + IR_PL_TPRE], [.. + IR_PL_TPOST]: now, last[i], last[j] in steps.
+ *   per synapse (k, i, j):  load f;  f[base + s] = bring[s](f) for every s with bring[s] (Jacobi: each
+ *     reads only its own state and the times);  each statement in order: post_inc ? (post_vars[dst][j] +=
+ *     v, f[dst] += v) : f[dst] = v, with v = value(f);  store the per-synapse states (rounded to float).
+ *   after the synapses, once per call: the same with only the event's own-side states (pre event: the
+ *     per-source states, statements `pre_own`; post event: per-target, `post_own`), which read nothing
+ *     else, so every synapse saw the same values;  store them;  last[i] (or last[j]) = now.
+ * A pre event at step t (the spike's arrival, after its constant delay) has now = t; a post event (the
+ * target spiked in step t) has now = t + 1, the time the spike is stamped with (docs/language.md). */
+enum ir_pl_where { IR_PL_SYN, IR_PL_PRE, IR_PL_POST };
+extern const char *const ir_pl_where_name[];
+enum { IR_PL_NOW, IR_PL_TPRE, IR_PL_TPOST, IR_PL_NTIMES };
+
+struct ir_pl_state {
+    const char *name;
+    enum ir_pl_where where;
+    struct ir_dim dim;
+    double init;           /* initial value (state 0, the weight, takes the connection's weight instead) */
+    bool decays;           /* has dX/dt = a X + b (else constant between events) */
+    double a, b;           /* 1/ms and dim/ms */
+    struct span span;
+};
+struct ir_pl_stmt {
+    int dst;               /* frame index */
+    bool post_inc;         /* a target-neuron variable (a receptor, or V of a delta synapse): += value */
+    struct ir_expr *value;
+    struct span span;
+};
+struct ir_plastic {
+    struct ir_pl_state *states; int nstates;
+    int base;              /* frame index of state 0: the target population's nvars */
+    struct ir_expr **bring;    /* nstates: state s at `now` from its stored value; NULL when it does not decay */
+    struct ir_pl_stmt *pre; int npre;             /* on pre, per synapse, in source order */
+    struct ir_pl_stmt *pre_own; int npre_own;     /* its statements of per-source states */
+    struct ir_pl_stmt *post; int npost;           /* on post */
+    struct ir_pl_stmt *post_own; int npost_own;   /* its statements of per-target states */
+};
+
+/* The event functions of a plastic projection (ir_plastic above).  syn[s], pre[s], post[s] are the state
+ * columns of slot s (NULL for slots stored elsewhere); pre_last/post_last the steps of the last pre event
+ * per source and post event per target.  Pre event: source `who`, synapses k in [b, e), target j = ka[k],
+ * kb unused.  Post event: target `who`, synapses k = ka[m] with sources i = kb[m], m in [b, e). */
+typedef void (*ir_event_fn)(void *ctx, double *const *post_vars, float *const *syn, double *const *pre,
+                            double *const *post, double *pre_last, double *post_last, const uint32_t *ka,
+                            const uint32_t *kb, int64_t who, int64_t b, int64_t e, double now);
+
 struct ir_proj {
+    struct ir_plastic *plastic;    /* NULL: a static projection (incs below) */
     struct ir_ref pre, post;   /* post is always a neuron population */
     enum ir_rule rule;
     double p;              /* bernoulli */
@@ -332,7 +394,13 @@ struct ir_kernel {
     ir_kernel_fn fn;
     void *ctx;
     ir_kernel_acc_fn fn_acc;   /* NULL when the population has no accums */
+    /* A kernel array has npops + nprojs entries: entry npops + j holds plastic projection j's event
+     * functions in pre/post (with ctx; fn NULL).  Entries of static projections are unused (and may be
+     * absent when the model has no plastic projection). */
+    ir_event_fn pre, post;
 };
+/* Entries a kernel array needs for m: npops, plus nprojs when any projection is plastic. */
+int ir_kernel_count(const struct ir_model *m);
 
 /* ---- helpers (ir.c) --------------------------------------------------------------------------- */
 

@@ -273,6 +273,22 @@ static struct jit *load_object(LLVMMemoryBufferRef obj, const struct ir_model *m
             return NULL;
         }
     }
+    /* plastic projections' events: entry npops + p (ir.h) */
+    for (int p = 0; p < m->nprojs; p++) {
+        if (!m->projs[p].plastic)
+            continue;
+        struct ir_kernel *k = &kernels_out[m->npops + p];
+        char name[48];
+        *k = (struct ir_kernel){0};
+        snprintf(name, sizeof name, "bn_proj_%d_pre", p);
+        k->pre = (ir_event_fn)(uintptr_t)lookup(j, name, d);
+        snprintf(name, sizeof name, "bn_proj_%d_post", p);
+        k->post = (ir_event_fn)(uintptr_t)lookup(j, name, d);
+        if (!k->pre || !k->post) {
+            jit_free(j);
+            return NULL;
+        }
+    }
     return j;
 }
 

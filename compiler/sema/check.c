@@ -213,7 +213,7 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
 
 static const char *const builtin_funcs[] = {"exp", "log", "log10", "sqrt", "abs", "min", "max", "pow",
                                             "tanh", "sin", "cos", "floor", "ceil", "uniform", "normal",
-                                            "lognormal", "exponential", NULL};
+                                            "lognormal", "exponential", "clip", NULL};
 
 static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
 {
@@ -242,7 +242,8 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
             want = (!strcmp(f, "min") || !strcmp(f, "max") || !strcmp(f, "pow") || !strcmp(f, "uniform") ||
                     !strcmp(f, "normal") || !strcmp(f, "lognormal"))
                        ? 2
-                       : 1;
+                   : !strcmp(f, "clip") ? 3
+                                        : 1;
     if (want < 0) {
         const char *best = NULL;
         int bestd = 3;
@@ -274,6 +275,11 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
         return bad();
     struct span a0 = e->call.args.items[0]->span;
     struct ir_dim d0 = v[0].dim;
+    if (want == 3 && (!unit_dim_eq(d0, v[1].dim) || !unit_dim_eq(d0, v[2].dim))) {
+        diag_error(L->d, e->span, "the arguments of %s() must have the same dimension, not %s, %s and %s", f,
+                   dimname(L, d0), dimname(L, v[1].dim), dimname(L, v[2].dim));
+        return bad();
+    }
     if (want == 2 && strcmp(f, "pow") != 0 && !unit_dim_eq(d0, v[1].dim)) {
         diag_error(L->d, e->span, "the arguments of %s() must have the same dimension, not %s and %s", f,
                    dimname(L, d0), dimname(L, v[1].dim));
@@ -305,6 +311,8 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
         return num(fold_node(A, IR_ABS, v[0].ir, NULL, NULL), d0);
     if (!strcmp(f, "min") || !strcmp(f, "max"))
         return num(fold_node(A, !strcmp(f, "min") ? IR_MIN : IR_MAX, v[0].ir, v[1].ir, NULL), d0);
+    if (!strcmp(f, "clip"))   /* clip(x, lo, hi) = min(max(x, lo), hi): bounds of a plastic weight */
+        return num(fold_node(A, IR_MIN, fold_node(A, IR_MAX, v[0].ir, v[1].ir, NULL), v[2].ir, NULL), d0);
     if (!strcmp(f, "floor") || !strcmp(f, "ceil")) {
         double x;
         if (!check_const(L, v[0], a0, "the argument of floor()/ceil()", &x))

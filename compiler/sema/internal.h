@@ -141,8 +141,10 @@ struct lpop {
     struct ir_pop *ip;
 };
 
+struct plinst;
 struct linst {
     struct ast_node *syn;   /* SYNAPSE decl */
+    struct plinst *pl;      /* plastic synapse: where its states live (lower_plastic.c); NULL: static */
     struct val *args;       /* one per header param */
     struct scope scope;
     struct lpop *pop;
@@ -202,6 +204,21 @@ void lower_unknown_in(struct lctx *L, struct span at, const char *what, const ch
 void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *rec);   /* lower_record.c */
 /* rate_trace, trace, raster: recordings, which are not values (lower_record.c). */
 bool lower_is_recording_name(const char *name);
+
+/* ---- lower_plastic.c: synapses with `on pre` / `on post` (issue 12) ---------------------------- */
+
+#define PL_BASE (1 << 24)   /* IR_VAR of event state s while lowering: PL_BASE + s (remapped by plastic_finish) */
+#define PL_TIME (1 << 23)   /* IR_VAR of the event times while lowering: PL_TIME + IR_PL_NOW, ... */
+bool plastic_has_events(const struct ast_node *syn);
+/* Where every state of instance `in` lives; NULL when the synapse is not plastic.  Call before its states
+ * are added to the scope. */
+struct plinst *plastic_begin(struct lctx *L, struct linst *in);
+/* IR_VAR index (PL_BASE + slot) of event state `name`, or -1 for a receptor state. */
+int plastic_state_var(const struct plinst *pl, const char *name);
+/* The states and events of projection pr through plastic instance in (sets pr->plastic). */
+void plastic_lower_proj(struct lctx *L, struct linst *in, struct ir_proj *pr, struct span cspan);
+/* Moves pr's event IR to frame indices once the target population has its nvars variables. */
+void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars);
 
 /* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
 

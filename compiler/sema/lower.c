@@ -384,7 +384,7 @@ void lower_unknown_in(struct lctx *L, struct span at, const char *what, const ch
 static const char *item_word(enum ast_kind k)
 {
     switch (k) {
-    case AST_ON_SPIKE: return "on spike";
+    case AST_ON_SPIKE: return "on spike/pre/post";
     case AST_CURRENT: return "current";
     case AST_SPIKE: return "spike when";
     case AST_REFRACTORY: return "refractory";
@@ -412,7 +412,9 @@ static void add_items(struct lctx *L, struct scope *s, struct ast_node *model, s
                                           it->bind.name_span);
             b->expr = it->bind.value;
             b->at = s;
-            if (it->kind == AST_STATE)
+            if (it->kind == AST_STATE && s->inst && plastic_state_var(s->inst->pl, it->bind.name) >= 0)
+                b->var = plastic_state_var(s->inst->pl, it->bind.name);   /* an event state (lower_plastic.c) */
+            else if (it->kind == AST_STATE)
                 b->var = pop_add_var(L, p, prefix ? arena_printf(L->a, "%s.%s", prefix, it->bind.name) : it->bind.name,
                                      prefix ? IR_VAR_RECEPTOR : IR_VAR_STATE, it->bind.name_span);
             break;
@@ -750,6 +752,7 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         b->expr = sp->bind.value;
         b->at = &in->scope;   /* defaults may use earlier parameters */
     }
+    in->pl = plastic_begin(L, in);
     add_items(L, &in->scope, sd, post, arena_printf(L->a, "%s#%d", name, in->id));
     ptrvec_push(L->a, &post->insts, in);
     return in;
@@ -774,6 +777,8 @@ static void lower_odes(struct lctx *L, struct lpop *p, struct scope *s, struct a
                 scope_undefined(L, s, it->ode.var, it->ode.var_span, "state variable");
             goto done;
         }
+        if (b->var >= PL_BASE)
+            continue;   /* an event state of a plastic synapse: integrated in closed form (lower_plastic.c) */
         struct val x = check_binding(L, b, it->ode.var_span);
         struct val r = check_expr(L, s, it->ode.rhs);
         if (!x.ir || !r.ir)
@@ -919,7 +924,7 @@ static void lower_inits(struct lctx *L, struct lpop *p, struct scope *s, struct 
         if (it->kind != AST_STATE)
             continue;
         struct binding *b = scope_find_local(s, it->bind.name);
-        if (!b || b->kind != BK_STATE)
+        if (!b || b->kind != BK_STATE || b->var >= PL_BASE)
             continue;
         int before = L->d->errors;
         struct val x = check_binding(L, b, it->bind.name_span);
@@ -1004,6 +1009,10 @@ static void lower_input(struct lctx *L, struct ast_node *d, struct ir_input *in)
 
 static void lower_increments(struct lctx *L, struct linst *in, struct ir_proj *pr, struct span cspan)
 {
+    if (in->pl) {
+        plastic_lower_proj(L, in, pr, cspan);
+        return;
+    }
     struct ptrvec incs = {0};
     int nblocks = 0;
     for (int i = 0; i < in->syn->model.items.n; i++) {
@@ -1298,6 +1307,9 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         finish_pop(L, L->pops[i]);
         ir->pops[ir->npops++] = *L->pops[i]->ip;
     }
+    for (int j = 0; j < ir->nprojs; j++)
+        if (ir->projs[j].post.index < ir->npops)
+            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars);
     /* The statistics' sums the kernels add themselves (kernel step 8, ir/ir.h). */
     if (d->errors == errors0)
         ir_plan_accums(ir, L->a);

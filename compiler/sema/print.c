@@ -122,6 +122,20 @@ void sema_print(FILE *out, const struct sema_model *mc)
             fprintf(out, "%s%s += %g*w", k ? ", " : "; on spike ", ir->pops[pr->post.index].vars[pr->incs[k].var].name,
                     pr->incs[k].scale);
         fputc('\n', out);
+        /* plastic: where each event state lives and how it is integrated (lower_plastic.c) */
+        for (int s = 0; pr->plastic && s < pr->plastic->nstates; s++) {
+            const struct ir_pl_state *st = &pr->plastic->states[s];
+            fprintf(out, "    %-24s %-11s %s", st->name, ir_pl_where_name[st->where],
+                    st->where == IR_PL_SYN ? "(float) " : "");
+            if (!st->decays)
+                fprintf(out, "constant between events");
+            else if (st->a == 0)
+                fprintf(out, "event-driven, exact: linear drift %g per ms", st->b);
+            else
+                fprintf(out, "event-driven, exact: tau %g ms, relaxes to %g", -1 / st->a, -st->b / st->a);
+            char dbuf[64];
+            fprintf(out, " [%s]\n", unit_dim_name(st->dim, dbuf, sizeof dbuf));
+        }
     }
     if (ir->nrecords)
         fprintf(out, "records:\n");
