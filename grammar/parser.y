@@ -154,6 +154,9 @@ decl_node:
   | KW_CONNECT NAME ARROW NAME KW_VIA synref rule conn_opts
                                     { $$ = ast_connect(A, @$, $2, @2, $4, @4, $6, $7.rule, @7, $7.arg, $8); }
   | KW_RECORD pops ':' stats        { $$ = ast_record(A, @$, $2, $4); }
+  | KW_RECORD NAME ARROW NAME ':' stats   /* a projection: its weights and event states (issue 12) */
+                                    { $$ = ast_record(A, @$, ast_list_of(A, ast_name(A, @2, $2)), $6);
+                                      $$->record.post = $4; $$->record.post_span = @4; }
   | KW_SIMULATE '{' settings '}'    { $$ = ast_block(A, AST_SIMULATE, @$, $3); }
   | KW_SWEEP '{' axes '}'           { $$ = ast_block(A, AST_SWEEP, @$, $3); }
   | if_decl                         { $$ = $1; }

@@ -32,6 +32,7 @@
 #include "runtime/pool.h"
 #include "runtime/rng.h"
 #include "runtime/trace.h"
+#include "runtime/wrecord.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -82,6 +83,7 @@ struct sim {
     struct rt_ring ***proj_rings;  /* [proj][inc] */
     struct stats *stats;
     struct traces *traces;         /* recordings for plots; NULL when none or no opt->trace_dir */
+    struct wrecs *wrecs;           /* recordings of plastic projections; NULL when none or no opt->trace_dir */
     struct rt_pool *pool;
     int nt;                        /* threads of the pool */
     struct thread_state *th;       /* nt */
@@ -453,6 +455,8 @@ static void step_serial(struct sim *s, int64_t t)
         if (s->traces)
             trace_step(s->traces, i, t, idx, n, s->ps[i].obs);
     }
+    if (s->wrecs)
+        wrec_sample(s->wrecs, t + 1, s->conn, s->plastic);
 }
 
 /* After the barrier of step t: every thread reads the same records and so takes the same decision.
@@ -489,7 +493,7 @@ static bool must_stop(struct sim *s, int tid, int64_t t)
 static void loop(void *arg, int tid, int nt)
 {
     struct sim *s = arg;
-    const bool serial = s->opt->on_spikes || s->traces;
+    const bool serial = s->opt->on_spikes || s->traces || s->wrecs;
     volatile int *cancel = s->opt->cancel;
     for (int64_t t = 0; t < s->nsteps; t++) {
         if (tid == 0) {
@@ -649,6 +653,10 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
             run->timing.bytes_synapses += (size_t)((double)c->nsyn * (rt_plastic_bytes_per_synapse(m->projs[j].plastic) - 8));
     }
     run->timing.bytes_total = need;
+    if (ok && opt->trace_dir && m->nwrecs > 0 && !(s.wrecs = wrec_create(m, s.nsteps)))
+        ok = rt_errf(err, errlen, "out of memory for the recordings");
+    if (s.wrecs)
+        wrec_sample(s.wrecs, 0, s.conn, s.plastic);
     double t1 = now_ms();
     run->timing.build_ms = t1 - t0;
 
@@ -660,6 +668,9 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     if (ok && s.traces)
         ok = trace_write(s.traces, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
     trace_free(s.traces);
+    if (ok && s.wrecs)
+        ok = wrec_write(s.wrecs, s.conn, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
+    wrec_free(s.wrecs);
     if (ok) {
         run->stats = s.stats;
         s.stats = NULL;

@@ -318,10 +318,9 @@ static bool make_dir(const char *path, char *err, size_t errlen)
     return rt_errf(err, errlen, "cannot create %s: %s", path, strerror(errno));
 }
 
-bool trace_write(struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen)
+bool trace_file_write(const char *dir, int point, int trial, const char *who, const char *name,
+                      void (*body)(FILE *f, const void *ctx), const void *ctx, char *err, size_t errlen)
 {
-    if (!t || t->nitems == 0)
-        return true;
     size_t len = strlen(dir) + 512;
     char *tdir = malloc(len), *path = malloc(len), *tmp = malloc(len + 8);
     bool ok = tdir && path && tmp;
@@ -331,31 +330,53 @@ bool trace_write(struct traces *t, const char *dir, int point, int trial, char *
         snprintf(tdir, len, "%s/traces", dir);
         ok = make_dir(dir, err, errlen) && make_dir(tdir, err, errlen);
     }
-    for (int i = 0; ok && i < t->nitems; i++) {
-        const struct titem *it = &t->items[i];
+    if (ok) {
         char pn[128], sn[128];
-        safe_name(pn, sizeof pn, it->popname);
-        safe_name(sn, sizeof sn, it->st->name);
+        safe_name(pn, sizeof pn, who);
+        safe_name(sn, sizeof sn, name);
         snprintf(path, len, "%s/p%d-t%d-%s-%s.csv", tdir, point, trial, pn, sn);
         snprintf(tmp, len + 8, "%s.tmp", path);
         FILE *f = fopen(tmp, "w");
         if (!f) {
             ok = rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-            break;
-        }
-        write_body(f, t, it);
-        /* complete on disk before it gets its real name: a crash leaves a .tmp, never a torn .csv */
-        bool wok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
-        int e = errno;
-        wok = (fclose(f) == 0) && wok;
-        if (!wok || rename(tmp, path) != 0) {
-            e = wok ? errno : e;
-            remove(tmp);
-            ok = rt_errf(err, errlen, "cannot write %s: %s", path, strerror(e));
+        } else {
+            body(f, ctx);
+            /* complete on disk before it gets its real name: a crash leaves a .tmp, never a torn .csv */
+            bool wok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
+            int e = errno;
+            wok = (fclose(f) == 0) && wok;
+            if (!wok || rename(tmp, path) != 0) {
+                e = wok ? errno : e;
+                remove(tmp);
+                ok = rt_errf(err, errlen, "cannot write %s: %s", path, strerror(e));
+            }
         }
     }
     free(tdir);
     free(path);
     free(tmp);
+    return ok;
+}
+
+struct item_body {
+    const struct traces *t;
+    const struct titem *it;
+};
+
+static void item_body(FILE *f, const void *ctx)
+{
+    const struct item_body *b = ctx;
+    write_body(f, b->t, b->it);
+}
+
+bool trace_write(struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen)
+{
+    if (!t || t->nitems == 0)
+        return true;
+    bool ok = true;
+    for (int i = 0; ok && i < t->nitems; i++) {
+        struct item_body b = {t, &t->items[i]};
+        ok = trace_file_write(dir, point, trial, t->items[i].popname, t->items[i].st->name, item_body, &b, err, errlen);
+    }
     return ok;
 }

@@ -31,6 +31,7 @@
 #include "compiler/ir/ir.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,6 +56,11 @@ void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes,
                 double *const *obs);
 /* Writes every recording of the run; point and trial name the files.  False with a message in err. */
 bool trace_write(struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen);
+/* Writes DIR/traces/p<point>-t<trial>-<who>-<name>.csv (names made file-safe) with body(f, ctx), under a
+ * temporary name renamed when complete; creates the folders.  False with a message in err.  The one writer
+ * of recording files (trace_write and runtime/wrecord.c use it). */
+bool trace_file_write(const char *dir, int point, int trial, const char *who, const char *name,
+                      void (*body)(FILE *f, const void *ctx), const void *ctx, char *err, size_t errlen);
 /* Number of recording files trace_write writes (for tests and messages). */
 int trace_count(const struct traces *t);
 void trace_free(struct traces *t);

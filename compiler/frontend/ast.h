@@ -211,6 +211,8 @@ struct ast_node {
         struct {
             struct ast_list pops;
             struct ast_list stats;
+            const char *post;          /* `record PRE -> POST: ...` (a projection; pops holds PRE), else NULL */
+            struct span post_span;
         } record;
         /* SIMULATE (SETTING nodes) and SWEEP (AXIS nodes). */
         struct {

@@ -362,6 +362,28 @@ struct ir_record {
     struct span span;
 };
 
+/* ---- recordings of a plastic projection: `record PRE -> POST: ...` (runtime/wrecord.c) --------------- */
+
+enum ir_wrec_kind {
+    IR_WREC_WEIGHTS,       /* `weights`: the final weights, one row per synapse (pre, post, w) */
+    IR_WREC_STATS,         /* `weight_stats(every)`: mean and variance over synapses, sampled in time */
+    IR_WREC_HIST,          /* `weight_hist(bins, max, every)`: histogram of the weights in [min, max] */
+    IR_WREC_STATE,         /* `state_trace(x, every)`: mean over its storage of event state x, in time */
+};
+struct ir_wrec {
+    const char *name;      /* file name part: "weights", "weight_stats", ... or the user's name */
+    const char *who;       /* "PRE-POST", for file names */
+    enum ir_wrec_kind kind;
+    int proj;
+    int state;             /* IR_WREC_STATE: the state slot */
+    double every;          /* ms between samples (STATS, HIST, STATE); the first sample is at t = 0 */
+    int bins;
+    double lo, hi;         /* HIST range, internal units */
+    const char *unit;      /* display unit of the weight (or state) */
+    double unit_scale;
+    struct span span;
+};
+
 /* ---- the model at one sweep point ------------------------------------------------------------- */
 
 enum ir_precision { IR_DOUBLE, IR_SINGLE };
@@ -377,6 +399,7 @@ struct ir_model {
     struct ir_input *inputs; int ninputs;
     struct ir_proj *projs; int nprojs;
     struct ir_record *records; int nrecords;
+    struct ir_wrec *wrecs; int nwrecs;   /* recordings of plastic projections */
 };
 
 /* ---- compiled kernels ------------------------------------------------------------------------ */

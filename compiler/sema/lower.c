@@ -1291,8 +1291,17 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
     }
 
     ir->records = arena_alloc(L->a, sizeof *ir->records * (size_t)(g->records.len + 1));
-    for (int i = 0; i < g->records.len; i++)
-        lower_record(L, g->records.items[i], &ir->records[ir->nrecords++]);
+    struct ptrvec wrecs = {0};
+    for (int i = 0; i < g->records.len; i++) {
+        struct ast_node *rd = g->records.items[i];
+        if (rd->record.post)
+            plastic_lower_record(L, rd, &wrecs);   /* record PRE -> POST: a plastic projection's weights */
+        else
+            lower_record(L, rd, &ir->records[ir->nrecords++]);
+    }
+    ir->wrecs = arena_alloc(L->a, sizeof *ir->wrecs * (size_t)(wrecs.len + 1));
+    for (int i = 0; i < wrecs.len; i++)
+        ir->wrecs[ir->nwrecs++] = *(struct ir_wrec *)wrecs.items[i];
 
     /* Params nobody uses are still checked (names, units) once, during analysis. */
     if (m->analysing)

@@ -540,3 +540,137 @@ void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars)
     remap_stmts(L, ip->post, ip->npost, nvars, ip->nstates);
     remap_stmts(L, ip->post_own, ip->npost_own, nvars, ip->nstates);
 }
+
+/* ---- record PRE -> POST: ... ------------------------------------------------------------------------- */
+
+static const char *ref_name(struct lctx *L, struct ir_ref r)
+{
+    return r.is_input ? L->ir->inputs[r.index].name : L->pops[r.index] ? L->pops[r.index]->ip->name : "?";
+}
+
+/* A named argument `name = value` of a recording call, as a constant of dimension want (NULL: absent). */
+static bool wrec_arg(struct lctx *L, struct ast_node *call, const char *name, struct ir_dim want, double *out)
+{
+    for (int i = 0; i < call->call.args.n; i++) {
+        struct ast_node *a = call->call.args.items[i];
+        if (!a->bind.name || strcmp(a->bind.name, name))
+            continue;
+        struct val v = check_expr(L, &L->global, a->bind.value);
+        return check_dim(L, v, want, a->bind.value->span, name) && check_const(L, v, a->bind.value->span, name, out);
+    }
+    return false;
+}
+
+static bool wrec_args_known(struct lctx *L, struct ast_node *call, const char *const *names)
+{
+    bool ok = true;
+    for (int i = 0; i < call->call.args.n; i++) {
+        struct ast_node *a = call->call.args.items[i];
+        if (!a->bind.name)
+            continue;
+        bool known = false;
+        for (int k = 0; names[k]; k++)
+            known |= !strcmp(names[k], a->bind.name);
+        if (!known) {
+            diag_error(L->d, a->bind.name_span, "%s() has no argument '%s'", call->call.name, a->bind.name);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
+void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out)
+{
+    const char *pre = d->record.pops.items[0]->name.id, *post = d->record.post;
+    int proj = -1, nmatch = 0;
+    for (int j = 0; j < L->ir->nprojs; j++) {
+        const struct ir_proj *p = &L->ir->projs[j];
+        if (strcmp(ref_name(L, p->pre), pre) || strcmp(ref_name(L, p->post), post))
+            continue;
+        nmatch++;
+        if (p->plastic)
+            proj = proj < 0 ? j : -2;
+    }
+    if (proj == -2) {
+        diag_error(L->d, d->span, "there are several plastic connections %s -> %s; a record names one", pre, post);
+        return;
+    }
+    if (proj < 0) {
+        if (nmatch)
+            diag_error(L->d, d->span, "the connection %s -> %s is not plastic: its weights do not change", pre, post);
+        else
+            diag_error(L->d, d->span, "there is no connection %s -> %s", pre, post);
+        return;
+    }
+    const struct ir_plastic *pl = L->ir->projs[proj].plastic;
+    for (int i = 0; i < d->record.stats.n; i++) {
+        struct ast_node *sn = d->record.stats.items[i], *e = sn->bind.value;
+        const char *fn = e->kind == AST_NAME ? e->name.id : e->kind == AST_CALL ? e->call.name : "";
+        struct ir_wrec *w = NEW(L, struct ir_wrec);
+        memset(w, 0, sizeof *w);
+        w->proj = proj;
+        w->span = sn->span;
+        w->who = arena_printf(L->a, "%s-%s", pre, post);
+        w->name = sn->bind.name ? sn->bind.name : fn;
+        struct ir_dim dim = pl->states[0].dim;
+        if (!strcmp(fn, "weights") && e->kind == AST_NAME) {
+            w->kind = IR_WREC_WEIGHTS;
+        } else if (e->kind == AST_CALL && !strcmp(fn, "weight_stats")) {
+            w->kind = IR_WREC_STATS;
+            static const char *const known[] = {"every", NULL};
+            if (!wrec_args_known(L, e, known))
+                continue;
+        } else if (e->kind == AST_CALL && !strcmp(fn, "weight_hist")) {
+            w->kind = IR_WREC_HIST;
+            static const char *const known[] = {"bins", "min", "max", "every", NULL};
+            double bins = 20;
+            if (!wrec_args_known(L, e, known))
+                continue;
+            wrec_arg(L, e, "bins", unit_dimless(), &bins);
+            wrec_arg(L, e, "min", dim, &w->lo);
+            if (!wrec_arg(L, e, "max", dim, &w->hi)) {
+                diag_error(L->d, e->span, "weight_hist() needs the top of its range: max = ... (%s)",
+                           dimname(L, dim));
+                continue;
+            }
+            if (!(bins >= 1 && bins <= 10000) || !(w->hi > w->lo)) {
+                diag_error(L->d, e->span, "weight_hist() needs 1 to 10000 bins and max > min");
+                continue;
+            }
+            w->bins = (int)nearbyint(bins);
+        } else if (e->kind == AST_CALL && !strcmp(fn, "state_trace") && e->call.args.n >= 1 &&
+                   !e->call.args.items[0]->bind.name && e->call.args.items[0]->bind.value->kind == AST_NAME) {
+            w->kind = IR_WREC_STATE;
+            static const char *const known[] = {"every", NULL};
+            if (!wrec_args_known(L, e, known))
+                continue;
+            struct ast_node *x = e->call.args.items[0]->bind.value;
+            w->state = -1;
+            for (int s = 1; s < pl->nstates; s++)
+                if (!strcmp(pl->states[s].name, x->name.id))
+                    w->state = s;
+            if (w->state < 0) {
+                diag_error(L->d, x->span, "'%s' is not an event state of %s (its event states:%s%s%s%s)", x->name.id,
+                           L->ir->projs[proj].synapse, pl->nstates > 1 ? " " : " none",
+                           pl->nstates > 1 ? pl->states[1].name : "", pl->nstates > 2 ? ", " : "",
+                           pl->nstates > 2 ? pl->states[2].name : "");
+                continue;
+            }
+            dim = pl->states[w->state].dim;
+            if (!sn->bind.name)
+                w->name = arena_printf(L->a, "state_%s", x->name.id);
+        } else {
+            diag_error(L->d, e->span, "a record of a connection takes weights, weight_stats(every), "
+                       "weight_hist(bins, max, every) and state_trace(x, every)");
+            continue;
+        }
+        w->every = L->dt;
+        if (e->kind == AST_CALL && wrec_arg(L, e, "every", unit_dim_time(), &w->every) && w->every < L->dt) {
+            diag_error(L->d, e->span, "every must be at least dt");
+            continue;
+        }
+        char buf[64];
+        w->unit = arena_strdup(L->a, unit_display(dim, &w->unit_scale, buf, sizeof buf));
+        ptrvec_push(L->a, out, w);
+    }
+}

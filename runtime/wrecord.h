@@ -1,0 +1,37 @@
+/*
+ * wrecord.h - recordings of plastic projections (`record PRE -> POST: ...`, ir_wrec in ir/ir.h): the final
+ * weights (one row per synapse), the mean and variance of the weights over time, their histogram over
+ * time, and the mean of an event state over time, written as CSV files next to the other recordings
+ * (DIR/traces/p<point>-t<trial>-<PRE>-<POST>-<name>.csv, runtime/trace.h's writer).
+ *
+ * Sampling: at t = 0 and after every `every` (rounded to whole steps, at least one) of the run, burn-in
+ * included (plasticity acts from the first step); a sample after step t is stamped (t + 1) dt.  At most
+ * TRACE_MAX_ROWS samples (or rows of a histogram) per file; past that the file ends with "# truncated".
+ * An event state is shown brought forward to the sample time in closed form (as an event would see it);
+ * per-source states are read from thread 0's copy (every thread's copy is the same).
+ * Owns: the sample buffers.  Must not: print, or run while the threads are in a step (sim.c samples
+ * between two barriers).
+ */
+#ifndef BN_RT_WRECORD_H
+#define BN_RT_WRECORD_H
+
+#include "compiler/ir/ir.h"
+#include "runtime/net.h"
+#include "runtime/plastic.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct wrecs;
+
+/* NULL when out of memory (m->nwrecs must be > 0). */
+struct wrecs *wrec_create(const struct ir_model *m, int64_t nsteps);
+/* Samples after `done` steps (0: the initial state) for every recording due then. */
+void wrec_sample(struct wrecs *w, int64_t done, const struct rt_conn *conns, const struct rt_plastic *pl);
+/* Writes every file; the final weights are read now.  False with a message in err. */
+bool wrec_write(struct wrecs *w, const struct rt_conn *conns, const char *dir, int point, int trial, char *err,
+                size_t errlen);
+void wrec_free(struct wrecs *w);
+
+#endif

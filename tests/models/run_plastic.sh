@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Plastic projections end to end (issue 12; the rules themselves are checked exactly in
+# tests/unit/test_codegen_plastic.c): tests/models/plastic.bn.
+#   check -v    says where each event state lives and how it is integrated;
+#   weights     one row per synapse (pre, post, w); their mean equals the last weight_stats mean (both from
+#               the same floats, printed with 9 and 17 digits: relative tolerance 1e-7);
+#   histogram   counts sum to the number of synapses at every sample (exact);
+#   state       the mean presynaptic trace x_pre (+1 per spike, tau 20 ms) of 10 Hz Poisson trains is
+#               rate * tau = 0.2 on average; 5 samples of 200 source means: within [0.15, 0.25] (the sd of
+#               one sample of 200 independent traces is about 0.02);
+#   engines     --engine interp writes the same weights file, byte for byte;
+#   errors      a weights file that cannot be written fails the run with the path; a record of a connection
+#               that does not exist or is not plastic, or of an unknown state, is a located error.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+model=tests/models/plastic.bn
+"$BALNET" check -v $model > "$TMP/check.txt" 2>&1 || fail "check"
+grep -q "x_pre .*per source .*event-driven, exact: tau 20 ms" "$TMP/check.txt" && pass "check -v: x_pre per source" ||
+    fail "check -v does not show x_pre per source"
+grep -q "x_post .*per target" "$TMP/check.txt" && pass "check -v: x_post per target" || fail "check -v: x_post"
+grep -q "w .*per synapse (float)" "$TMP/check.txt" && pass "check -v: w per synapse" || fail "check -v: w"
+grep -q " u .*per source .*tau 1000 ms" "$TMP/check.txt" && pass "check -v: TM u per source" || fail "check -v: u"
+
+"$BALNET" run $model --out "$TMP/r" -q 2>"$TMP/err.txt" || { fail "run"; cat "$TMP/err.txt"; }
+T=$TMP/r/traces
+W=$T/p0-t1-X-E-weights.csv
+[ "$(head -1 "$W")" = "pre,post,w_nS" ] && pass "weights header" || fail "weights header: $(head -1 "$W")"
+nsyn=$(awk 'NR > 1' "$W" | wc -l)
+in_range "synapses in the weights file (200 x 100 x 0.2 = 4000 expected)" "$nsyn" 3700 4300
+wmean=$(awk -F, 'NR > 1 { s += $3; n++ } END { printf "%.17g", s / n }' "$W")
+smean=$(awk -F, 'NR > 1 && !/^#/ { m = $2 } END { print m }' "$T/p0-t1-X-E-weight_stats.csv")
+rel_close "mean of the final weights vs the last weight_stats mean" "$wmean" "$smean" 1e-7
+wmax=$(awk -F, 'NR > 1 { if ($3 > m) m = $3 } END { print m }' "$W")
+in_range "largest weight (nS) within the bound" "$wmax" 0 1
+rows=$(awk 'NR > 1' "$T/p0-t1-X-E-weight_stats.csv" | wc -l)
+[ "$rows" -eq 11 ] && pass "weight_stats: 11 samples (t = 0, 100, ..., 1000 ms)" || fail "weight_stats rows $rows"
+bad=$(awk -F, -v n="$nsyn" 'NR > 1 { c[$1] += $4 } END { for (t in c) if (c[t] != n) print t }' "$T/p0-t1-X-E-weight_hist.csv")
+[ -z "$bad" ] && pass "weight_hist counts sum to $nsyn at every sample" || fail "weight_hist sums differ at $bad"
+xm=$(awk -F, 'NR > 2 { s += $2; n++ } END { printf "%.6g", s / n }' "$T/p0-t1-X-E-state_x_pre.csv")
+in_range "mean x_pre over the samples after t = 0 (rate * tau = 0.2)" "$xm" 0.15 0.25
+[ -f "$T/p0-t1-E-E-u_mean.csv" ] && pass "named state_trace file" || fail "no p0-t1-E-E-u_mean.csv"
+
+"$BALNET" run $model --engine interp --out "$TMP/ri" -q 2>"$TMP/err.txt" || { fail "run interp"; cat "$TMP/err.txt"; }
+cmp -s "$W" "$TMP/ri/traces/p0-t1-X-E-weights.csv" && pass "interp writes the same weights" ||
+    fail "interp weights differ"
+
+# a weights file that cannot be written: traces/ is a file
+mkdir -p "$TMP/bad" && : > "$TMP/bad/traces"
+if "$BALNET" run $model --out "$TMP/bad" -q 2>"$TMP/err.txt"; then fail "unwritable weights: run succeeded"
+elif grep -q "cannot write .*traces/p0-t1-X-E" "$TMP/err.txt"; then pass "unwritable weights file: $(head -1 "$TMP/err.txt")"
+else fail "unwritable weights: $(cat "$TMP/err.txt")"; fi
+
+# located errors
+bad_record() {   # bad_record NAME RECORD-LINE EXPECTED
+    sed "s|^record X -> E:.*|$2|; /^ *state_trace(x_pre/d" $model > "$TMP/$1.bn"
+    "$BALNET" check "$TMP/$1.bn" > "$TMP/out.txt" 2>&1 && fail "$1: check succeeded"
+    if grep -q "$3" "$TMP/out.txt" && grep -q "$1.bn:[0-9]*:[0-9]*: error" "$TMP/out.txt"; then pass "$1: $3"
+    else fail "$1: wanted '$3' in: $(cat "$TMP/out.txt")"; fi
+}
+bad_record nocon "record E -> X: weights" "there is no connection E -> X"
+printf 'import lif, exp_synapses\npopulation E = lif[10]\nconnect E -> E via exp_current() bernoulli(0.5) weight 1 pA\nrecord E -> E: weights\n' > "$TMP/static.bn"
+"$BALNET" check "$TMP/static.bn" > "$TMP/out.txt" 2>&1 && fail "static: check succeeded"
+grep -q "static.bn:4:1: error: the connection E -> E is not plastic" "$TMP/out.txt" && pass "static: not plastic" ||
+    fail "static: $(cat "$TMP/out.txt")"
+bad_record nostate "record X -> E: state_trace(y, every = 1 ms)" "'y' is not an event state"
+bad_record badarg "record X -> E: weight_hist(bins = 10)" "needs the top of its range"
+
+[ "$FAILS" -eq 0 ] && echo "all plastic checks passed" || { echo "$FAILS failure(s)"; exit 1; }
