@@ -44,6 +44,19 @@ static bool bring(struct cg_emitter *em, const struct ir_plastic *pl, LLVMValueR
     return true;
 }
 
+/* Every state but those of class `except` (brought forward before the loop). */
+static bool bring_except(struct cg_emitter *em, const struct ir_plastic *pl, LLVMValueRef *f, enum ir_pl_where except)
+{
+    for (int s = 0; s < pl->nstates; s++)
+        if (pl->bring[s] && pl->states[s].where != except) {
+            LLVMValueRef v = cg_emit_expr(em, pl->bring[s], f);
+            if (!v)
+                return false;
+            f[pl->base + s] = v;
+        }
+    return true;
+}
+
 /* The statements in order; post_inc ones also store into the target's column (pvcols[dst], row j). */
 static bool exec(struct cg_emitter *em, const struct ir_pl_stmt *st, int n, LLVMValueRef *f, LLVMValueRef *pvcols,
                  LLVMValueRef j)
@@ -94,6 +107,30 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
         enum ir_pl_where w = pl->states[s].where;
         scols[s] = column(em, w == IR_PL_SYN ? synp : w == IR_PL_PRE ? prep : postp, s);
     }
+    /* The event's own side (per-source states and t_pre of a pre event; per-target and t_post of a post
+     * event) is the same for every synapse of the call and nothing in the loop stores to it: load it and
+     * bring it forward once, here, rather than per synapse (interp_event.c recomputes it per synapse;
+     * the values are the same IEEE operations on the same operands, so the engines still agree bit for
+     * bit). */
+    enum ir_pl_where side = pre_ev ? IR_PL_PRE : IR_PL_POST;
+    LLVMValueRef *hoisted = calloc((size_t)nf, sizeof *hoisted);
+    if (!hoisted) {
+        diag_error(em->d, SPAN_NONE, "out of memory in code generation");
+        goto out;
+    }
+    for (int v = 0; v < nf; v++)
+        hoisted[v] = LLVMConstReal(em->f64, 0.0);
+    for (int s = 0; s < ns; s++)
+        if (pl->states[s].where == side)
+            hoisted[base + s] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, scols[s], who), "");
+    hoisted[t0 + IR_PL_NOW] = now;
+    hoisted[t0 + IR_PL_TPRE] = hoisted[t0 + IR_PL_TPOST] =
+        LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_ev ? pre_last : post_last, who), "");
+    bool hoist_ok = bring(em, pl, hoisted, false, side);
+    if (!hoist_ok) {
+        free(hoisted);
+        goto out;
+    }
     LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, b, e, ""), loop, own);
 
     /* per synapse */
@@ -106,15 +143,18 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
         f[v] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, pvcols[v], j), "");
     for (int s = 0; s < ns; s++) {
         enum ir_pl_where w = pl->states[s].where;
-        if (w == IR_PL_SYN)
+        if (w == side)
+            f[base + s] = hoisted[base + s];   /* already brought forward */
+        else if (w == IR_PL_SYN)
             f[base + s] = LLVMBuildFPExt(B, LLVMBuildLoad2(B, em->f32, at(em, em->f32, scols[s], k), ""), em->f64, "");
         else
             f[base + s] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, scols[s], w == IR_PL_PRE ? i : j), "");
     }
+    free(hoisted);
     f[t0 + IR_PL_NOW] = now;
     f[t0 + IR_PL_TPRE] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_last, i), "");
     f[t0 + IR_PL_TPOST] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, post_last, j), "");
-    if (!bring(em, pl, f, true, IR_PL_SYN) ||
+    if (!bring_except(em, pl, f, side) ||
         !exec(em, pre_ev ? pl->pre : pl->post, pre_ev ? pl->npre : pl->npost, f, pvcols, j))
         goto out;
     for (int s = 0; s < ns; s++)

@@ -55,7 +55,7 @@ done
 # Plastic projections: both engines' events, the target-major index, the recordings, on 2 threads.
 for e in interp jit; do
     BALNET_NEURONS_PER_THREAD=32 sanitized "run plastic.bn --engine $e" "$BN" run tests/models/plastic.bn \
-        --set duration=200ms --engine $e --threads 2 --out "$TMP/plastic-$e" --quiet &&
+        --set duration=50ms --engine $e --threads 2 --out "$TMP/plastic-$e" --quiet &&
         echo "ok:   run plastic.bn --engine $e"
 done
 # An error path of the runtime (guard stop, results folder marked incomplete) must be clean as well.
