@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run.sh BUILD - the benchmarks of issue 6 (`make bench`), side by side with the hand-written floor.
+# bench/run.sh BUILD - the speed and memory benchmarks (`make bench`), side by side with the hand-written floor.
 #
 # Builds bench/floor/{coba,cuba}.c with cc -O3 -march=native -fno-trapping-math (no result changes: it only
 # lets gcc if-convert the update loop's selects and vectorise it, which LLVM, balnet's back end, does by
@@ -14,7 +14,7 @@
 #     (paper, N = 4000, 1 s, trial in 1..4);
 #   - whether N = 100000, p = 0.2 fits in 24 GB: balnet's own estimate (runtime/mem.c) redone here, and the
 #     measured peak memory of a 1 ms run when BENCH_BIG=1 (it allocates about 10 GB and takes minutes);
-# and prints one table with every target of issue 6.  Measurements are printed, never asserted.
+# and prints one table with every speed and memory target.  Measurements are printed, never asserted.
 #
 # Timing sources: process wall, CPU (user + sys) and peak RSS from bench/runstat.c (wait4's rusage);
 # compile_ms, build_ms, sim_ms from the run's timings.csv; rates from points.csv.  CPU time is shown next
@@ -200,7 +200,7 @@ if [ -n "$(one p15000 8)" ]; then
 fi
 
 echo
-echo "== issue 6 targets (load average $LOAD0 before, $LOAD1 after; $(nproc) cores) =="
+echo "== speed and memory targets (load average $LOAD0 before, $LOAD1 after; $(nproc) cores) =="
 printf '%-46s %-34s %-12s %s\n' target measured goal met
 row() { printf '%-46s %-34s %-12s %s\n' "$1" "$2" "$3" "$4"; }
 yes() { awk "BEGIN{print ($1) ? \"yes\" : \"NO\"}"; }

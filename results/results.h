@@ -47,9 +47,8 @@ struct res_run_info {
     const char *engine;        /* "jit" or "interp" */
     int threads;
     bool complete;             /* every item done */
-    /* Every parameter with its value and unit, as a JSON object text produced by the front end
-     * (e.g. {"N": {"value": 1000, "unit": "1"}, ...}); inserted verbatim.  NULL: {}.
-     * TODO(integration): filled by sema_params_json(); if sema gives another form, adapt here. */
+    /* Every parameter with its value and unit, as a JSON object text made by sema_params_json()
+     * (e.g. {"N": {"value": 1000, "unit": "1"}, ...}); inserted verbatim.  NULL: {}. */
     const char *params_json;
 };
 

@@ -1,5 +1,6 @@
 /*
- * verdict.c - the plain-language conclusion printed after the paper's experiment : for each arm
+ * verdict.c - the plain-language conclusion printed after the paper's experiment (`balnet run`
+ * without a model): for each arm
  * (synapse model x input correlation) the pooled var(V) at the largest N, its log-log slope in N, and
  * how it ranks among the arms.
  *

@@ -7,7 +7,7 @@
  *
  * Memory: rate_trace and trace buffers have a size known at creation (complete bins or samples, capped
  * at max_rows), so they are allocated once; a raster grows by doubling up to max_spikes.  Nothing grows
- * with the duration beyond the caps (issue 4: "files that do not grow without bound").
+ * with the duration beyond the caps, so a long run cannot fill the memory or the disk with recordings.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "runtime/errf.h"

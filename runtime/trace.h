@@ -1,5 +1,5 @@
 /*
- * trace.h - optional recordings for plots (issue 4): population rate time series, traces of an observable
+ * trace.h - optional recordings for plots: population rate time series, traces of an observable
  * of a few neurons, spike rasters of a subset, written to CSV files that do not grow without bound.
  *
  * Owns: the buffers of every IR_STAT_RATE_TRACE / IR_STAT_TRACE / IR_STAT_RASTER entry of the model's

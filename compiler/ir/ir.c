@@ -28,6 +28,12 @@ const int ir_op_arity[IR_OP_COUNT] = {
 #undef X
 };
 
+const char *const ir_stat_names[IR_STAT_COUNT] = {
+#define X(name, str) [IR_STAT_##name] = str,
+    IR_STATS(X)
+#undef X
+};
+
 const char *const ir_solver_name[] = {
     [IR_SOLVER_NONE] = "none",
     [IR_SOLVER_EXACT] = "exact",
@@ -543,14 +549,9 @@ static void dump_record(FILE *out, const struct ir_model *m, const struct ir_rec
     if (r->pooled)
         fputs(r->npops ? ", all" : "all", out);
     fputs(":\n", out);
-    static const char *const stat_names[IR_STAT_COUNT] = {
-#define X(name, str) [IR_STAT_##name] = str,
-        IR_STATS(X)
-#undef X
-    };
     for (int s = 0; s < r->nstats; s++) {
         const struct ir_stat *st = &r->stats[s];
-        fprintf(out, "  %s = %s", st->name ? st->name : "?", stat_names[st->kind]);
+        fprintf(out, "  %s = %s", st->name ? st->name : "?", ir_stat_names[st->kind]);
         switch (st->kind) {
         case IR_STAT_FANO:
             fputs("(window ", out);

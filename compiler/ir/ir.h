@@ -39,7 +39,8 @@
  *        observable columns; the same operations in the same order as runtime/stats.c's own loop)
  *   Expressions read variables with IR_VAR (index k).  In step 2 IR_VAR means s[k]; in steps 3, 4 and 7
  *   it means the (partially updated) n[k].  No fast-math: both engines perform the same IEEE operations
- *   in the same order, so their spike trains are bit-identical (issue 3 item 4).
+ *   in the same order, so their spike trains are bit-identical, which lets the tests use the
+ *   interpreter as the JIT's oracle with tolerance 0.
  */
 #ifndef BN_IR_H
 #define BN_IR_H
@@ -318,7 +319,7 @@ struct ir_proj {
     X(STD, "std")              /* sqrt of VAR */                                                   \
     X(COV, "cov")              /* temporal covariance of two observables, mean over neurons */     \
     X(DERIVED, "derived")      /* expression of other statistics' values, e.g. tau_eff */           \
-    /* Recordings for plots (issue 4): written by runtime/trace.c to DIR/traces/, never a points.csv   \
+    /* Recordings for plots: written by runtime/trace.c to DIR/traces/, never a points.csv   \
      * row (stats.c skips them).  Kept after DERIVED so the ordering tests above stay valid. */       \
     X(RATE_TRACE, "rate_trace") /* population rate in bins of `bin` ms after burn-in */              \
     X(TRACE, "trace")          /* observable `obs` of the first `neurons` neurons every `every` ms */ \
@@ -349,6 +350,8 @@ struct ir_stat {
     int64_t neurons;       /* first neurons recorded, >= 1 */
     double every;          /* ms between trace samples, >= dt */
 };
+/* The names of IR_STATS, by kind ("rate", ..., "raster"). */
+extern const char *const ir_stat_names[IR_STAT_COUNT];
 /* True for the recording kinds, which produce files instead of points.csv rows. */
 static inline bool ir_stat_is_recording(enum ir_stat_kind k)
 {

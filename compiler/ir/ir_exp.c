@@ -8,7 +8,7 @@
  * performs the same sequence, gets the same bits), or branch in a way the emitted copy does not mirror.
  *
  * Why not libm's exp: a call is opaque to LLVM, so the EIF kernel loop, whose spike current is
- * exp((V - V_T)/Delta_T), could not vectorise around it (issue 6).  This version is straight-line code:
+ * exp((V - V_T)/Delta_T), could not vectorise around it.  This version is straight-line code:
  * compares + selects, float and 64-bit integer arithmetic, bit casts.
  *
  * Method (Cody & Waite, "Software Manual for the Elementary Functions", 1980, ch. 6; the same reduction as

@@ -153,11 +153,6 @@ static ir_kernel_fn lookup(struct jit *j, const char *name, struct diags *d)
     return (ir_kernel_fn)(uintptr_t)addr;
 }
 
-ir_kernel_fn jit_lookup(struct jit *j, const char *name)
-{
-    return lookup(j, name, NULL);
-}
-
 void jit_free(struct jit *j)
 {
     if (!j)

@@ -20,11 +20,8 @@ struct jit;
 struct jit *jit_create(struct diags *d);
 
 /* Adds a module.  Consumes `cm` whether it succeeds or not (do not cg_free it afterwards).  Machine code is
- * generated lazily, at the first jit_lookup of a symbol of the module. */
+ * generated lazily, at the first lookup of a symbol of the module. */
 bool jit_add(struct jit *j, struct cg_module *cm, struct diags *d);
-
-/* The address of a kernel added earlier ("bn_pop_<i>"), compiling its module if needed; NULL if absent. */
-ir_kernel_fn jit_lookup(struct jit *j, const char *name);
 
 /* Disposes the LLJIT and all machine code in it.  NULL is allowed. */
 void jit_free(struct jit *j);

@@ -12,11 +12,6 @@
 #include <math.h>
 #include <string.h>
 
-static struct val bad(void)
-{
-    return (struct val){NULL, {{0}}, VK_NUM, NULL};
-}
-
 static struct val num(struct ir_expr *ir, struct ir_dim d)
 {
     return (struct val){ir, d, VK_NUM, NULL};
@@ -124,7 +119,7 @@ struct val check_binding(struct lctx *L, struct binding *b, struct span use)
             diag_error(L->d, use, "'%s' is defined in terms of itself", b->name);
             diag_note(L->d, b->span, "%s '%s' declared here", b->what, b->name);
             b->memo = 2;
-            b->val = bad();
+            b->val = val_bad();
         } else if (b->memo == 0) {
             b->memo = 1;
             struct val v = check_expr(L, b->at, b->expr);
@@ -133,12 +128,12 @@ struct val check_binding(struct lctx *L, struct binding *b, struct span use)
             b->memo = 2;
         }
         if (b->kind == BK_STATE)
-            return b->val.ir ? num(fold_var(L->a, b->var), b->val.dim) : bad();
+            return b->val.ir ? num(fold_var(L->a, b->var), b->val.dim) : val_bad();
         return b->val;
     }
     diag_error(L->d, use, "'%s' varies in time: a derived statistic can use it only inside a statistic such as "
                "mean(%s)", b->name, b->name);
-    return bad();
+    return val_bad();
 }
 
 /* ---- operators -------------------------------------------------------------------------------- */
@@ -150,22 +145,22 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
     if (op == AST_AND || op == AST_OR) {
         struct val x = check_expr(L, s, e->binary.lhs), y = check_expr(L, s, e->binary.rhs);
         if (!need_bool(L, x, e->binary.lhs->span) | !need_bool(L, y, e->binary.rhs->span))
-            return bad();
+            return val_bad();
         return boolean(fold_node(L->a, op == AST_AND ? IR_AND : IR_OR, x.ir, y.ir, NULL));
     }
     struct val x = check_expr(L, s, e->binary.lhs), y = check_expr(L, s, e->binary.rhs);
     if (!x.ir || !y.ir)
-        return bad();
+        return val_bad();
     if ((op == AST_EQ || op == AST_NE) && (x.kind == VK_ALT || y.kind == VK_ALT)) {
         if (x.kind != VK_ALT || y.kind != VK_ALT) {
             diag_error(L->d, at, "a variant can only be compared with one of its alternatives");
-            return bad();
+            return val_bad();
         }
         bool eq = strcmp(x.alt, y.alt) == 0;
         return boolean(fold_const(L->a, (op == AST_EQ) == eq));
     }
     if (!need_num(L, x, e->binary.lhs->span) | !need_num(L, y, e->binary.rhs->span))
-        return bad();
+        return val_bad();
     switch (op) {
     case AST_ADD:
     case AST_SUB:
@@ -174,7 +169,7 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
                 diag_error(L->d, at, "cannot add %s and %s", dimname(L, x.dim), dimname(L, y.dim));
             else
                 diag_error(L->d, at, "cannot subtract %s from %s", dimname(L, y.dim), dimname(L, x.dim));
-            return bad();
+            return val_bad();
         }
         return num(fold_node(L->a, op == AST_ADD ? IR_ADD : IR_SUB, x.ir, y.ir, NULL), x.dim);
     case AST_MUL:
@@ -184,7 +179,7 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
     case AST_POW: {
         if (!unit_is_dimless(y.dim)) {
             diag_error(L->d, e->binary.rhs->span, "an exponent must be dimensionless, not %s", dimname(L, y.dim));
-            return bad();
+            return val_bad();
         }
         if (unit_is_dimless(x.dim))
             return num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), x.dim);
@@ -193,14 +188,14 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
             diag_error(L->d, e->binary.rhs->span,
                        "the exponent of a quantity with a unit (%s) must be a constant integer",
                        dimname(L, x.dim));
-            return bad();
+            return val_bad();
         }
         return num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), unit_dim_pow(x.dim, (int)n));
     }
     default: {
         if (!unit_dim_eq(x.dim, y.dim)) {
             diag_error(L->d, at, "cannot compare %s with %s", dimname(L, x.dim), dimname(L, y.dim));
-            return bad();
+            return val_bad();
         }
         static const enum ir_op cmp[] = {[AST_LT] = IR_LT, [AST_LE] = IR_LE, [AST_GT] = IR_GT,
                                          [AST_GE] = IR_GE, [AST_EQ] = IR_EQ, [AST_NE] = IR_NE};
@@ -221,7 +216,7 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
     if (lower_is_recording_name(f)) {
         /* a recording writes a file (runtime/trace.h); it has no value an expression could use */
         diag_error(L->d, e->call.name_span, "the recording %s() is an entry of a record on its own, not a value", f);
-        return bad();
+        return val_bad();
     }
     if (L->derived && lower_is_stat_name(f))
         return lower_stat_call(L, s, e);
@@ -233,7 +228,7 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
         struct ast_node *arg = e->call.args.items[i];
         if (arg->bind.name) {
             diag_error(L->d, arg->bind.name_span, "%s() takes no named arguments", f);
-            return bad();
+            return val_bad();
         }
     }
     int want = -1;
@@ -245,26 +240,18 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
                    : !strcmp(f, "clip") ? 3
                                         : 1;
     if (want < 0) {
-        const char *best = NULL;
-        int bestd = 3;
-        for (int i = 0; builtin_funcs[i]; i++) {
-            int dd = edit_distance(f, builtin_funcs[i], 4);
-            if (dd < bestd) {
-                bestd = dd;
-                best = builtin_funcs[i];
-            }
-        }
+        struct diag_suggest sg = {.name = f};
+        for (int i = 0; builtin_funcs[i]; i++)
+            diag_suggest(&sg, builtin_funcs[i]);
         if (lower_is_stat_name(f))
             diag_error(L->d, e->call.name_span, "the statistic %s() can only be used in a record", f);
-        else if (best)
-            diag_error(L->d, e->call.name_span, "unknown function '%s'; did you mean '%s'?", f, best);
         else
-            diag_error(L->d, e->call.name_span, "unknown function '%s'", f);
-        return bad();
+            diag_error(L->d, e->call.name_span, "unknown function '%s'%s", f, diag_suggestion(L->d, &sg, ""));
+        return val_bad();
     }
     if (nargs != want) {
         diag_error(L->d, e->span, "%s() takes %d argument%s, not %d", f, want, want == 1 ? "" : "s", nargs);
-        return bad();
+        return val_bad();
     }
     bool ok = true;
     for (int i = 0; i < nargs; i++) {
@@ -272,25 +259,25 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
         ok &= need_num(L, v[i], e->call.args.items[i]->span);
     }
     if (!ok)
-        return bad();
+        return val_bad();
     struct span a0 = e->call.args.items[0]->span;
     struct ir_dim d0 = v[0].dim;
     if (want == 3 && (!unit_dim_eq(d0, v[1].dim) || !unit_dim_eq(d0, v[2].dim))) {
         diag_error(L->d, e->span, "the arguments of %s() must have the same dimension, not %s, %s and %s", f,
                    dimname(L, d0), dimname(L, v[1].dim), dimname(L, v[2].dim));
-        return bad();
+        return val_bad();
     }
     if (want == 2 && strcmp(f, "pow") != 0 && !unit_dim_eq(d0, v[1].dim)) {
         diag_error(L->d, e->span, "the arguments of %s() must have the same dimension, not %s and %s", f,
                    dimname(L, d0), dimname(L, v[1].dim));
-        return bad();
+        return val_bad();
     }
     struct arena *A = L->a;
     if (!strcmp(f, "exp") || !strcmp(f, "log") || !strcmp(f, "log10") || !strcmp(f, "tanh") || !strcmp(f, "sin") ||
         !strcmp(f, "cos")) {
         if (!unit_is_dimless(d0)) {
             diag_error(L->d, a0, "the argument of %s() must be dimensionless, not %s", f, dimname(L, d0));
-            return bad();
+            return val_bad();
         }
         if (!strcmp(f, "log10"))   /* log10 x = log x / log 10 (no log10 op in the IR) */
             return num(fold_node(A, IR_DIV, fold_node(A, IR_LOG, v[0].ir, NULL, NULL), fold_const(A, log(10.0)), NULL),
@@ -303,7 +290,7 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
         struct ir_dim h;
         if (!unit_dim_sqrt(d0, &h)) {
             diag_error(L->d, a0, "cannot take the square root of %s (odd exponent)", dimname(L, d0));
-            return bad();
+            return val_bad();
         }
         return num(fold_node(A, IR_SQRT, v[0].ir, NULL, NULL), h);
     }
@@ -316,7 +303,7 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
     if (!strcmp(f, "floor") || !strcmp(f, "ceil")) {
         double x;
         if (!check_const(L, v[0], a0, "the argument of floor()/ceil()", &x))
-            return bad();
+            return val_bad();
         return num(fold_const(A, !strcmp(f, "floor") ? floor(x) : ceil(x)), d0);
     }
     if (!strcmp(f, "pow")) {
@@ -346,7 +333,7 @@ struct val check_expr(struct lctx *L, struct scope *s, struct ast_node *e)
         char err[128];
         if (!unit_parse(e->num.unit, strlen(e->num.unit), &d, &sc, err, sizeof err)) {
             diag_error(L->d, e->num.unit_span, "%s", err);
-            return bad();
+            return val_bad();
         }
         return num(fold_const(L->a, unit_apply(e->num.value, sc)), d);
     }
@@ -354,7 +341,7 @@ struct val check_expr(struct lctx *L, struct scope *s, struct ast_node *e)
         struct binding *b = scope_lookup(s, e->name.id);
         if (!b) {
             scope_undefined(L, s, e->name.id, e->span, "name");
-            return bad();
+            return val_bad();
         }
         return check_binding(L, b, e->span);
     }
@@ -364,11 +351,11 @@ struct val check_expr(struct lctx *L, struct scope *s, struct ast_node *e)
         struct val x = check_expr(L, s, e->unary.operand);
         if (e->unary.op == AST_NOT) {
             if (!need_bool(L, x, e->unary.operand->span))
-                return bad();
+                return val_bad();
             return boolean(fold_node(L->a, IR_NOT, x.ir, NULL, NULL));
         }
         if (!need_num(L, x, e->unary.operand->span))
-            return bad();
+            return val_bad();
         return e->unary.op == AST_NEG ? num(fold_node(L->a, IR_NEG, x.ir, NULL, NULL), x.dim) : x;
     }
     case AST_BINARY:
@@ -376,18 +363,18 @@ struct val check_expr(struct lctx *L, struct scope *s, struct ast_node *e)
     case AST_COND: {
         struct val c = check_expr(L, s, e->cond.cond);
         if (!need_bool(L, c, e->cond.cond->span))
-            return bad();
+            return val_bad();
         double cv;
         if (fold_is_const(c.ir, &cv))   /* only the taken arm is checked (docs/language.md, Variants) */
             return check_expr(L, s, cv != 0 ? e->cond.then : e->cond.els);
         struct val x = check_expr(L, s, e->cond.then), y = check_expr(L, s, e->cond.els);
         if (!x.ir || !y.ir)
-            return bad();
+            return val_bad();
         if (x.kind != y.kind || (x.kind == VK_NUM && !unit_dim_eq(x.dim, y.dim))) {
             diag_error(L->d, e->span, "the arms of '?:' differ: %s and %s",
                        x.kind == VK_NUM ? dimname(L, x.dim) : "a condition",
                        y.kind == VK_NUM ? dimname(L, y.dim) : "a condition");
-            return bad();
+            return val_bad();
         }
         struct val r = x;
         r.ir = fold_node(L->a, IR_SELECT, c.ir, x.ir, y.ir);
@@ -397,13 +384,13 @@ struct val check_expr(struct lctx *L, struct scope *s, struct ast_node *e)
         return call(L, s, e);
     case AST_STRING:
         diag_error(L->d, e->span, "a string is not a value here");
-        return bad();
+        return val_bad();
     case AST_LIST:
     case AST_RANGE:
         diag_error(L->d, e->span, "a %s is only allowed as a sweep axis", e->kind == AST_LIST ? "list" : "range");
-        return bad();
+        return val_bad();
     default:
         diag_error(L->d, e->span, "expected an expression");
-        return bad();
+        return val_bad();
     }
 }

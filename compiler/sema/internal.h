@@ -63,11 +63,23 @@ enum bind_kind {
     BK_ISYN, BK_GSYN, BK_TIME, BK_WEIGHT,
 };
 
+/* What declared a binding, for the rules that depend on it (a param can be swept, a let cannot be set by
+ * a population argument); bind_decl_name gives its text for messages. */
+enum bind_decl { BD_PARAM, BD_VARIANT, BD_ALTERNATIVE, BD_CONSTANT, BD_LET, BD_STATE, BD_BUILTIN, BD_WEIGHT };
+extern const char *const bind_decl_name[];  /* "param", "variant", "variant alternative", ... */
+
+/* The value of an expression whose error was already reported. */
+static inline struct val val_bad(void)
+{
+    return (struct val){NULL, {{0}}, VK_NUM, NULL};
+}
+
 struct scope;
 struct binding {
     const char *name;
     enum bind_kind kind;
-    const char *what;       /* "param", "state", "let", ... for messages */
+    enum bind_decl decl_kind;
+    const char *what;       /* bind_decl_name[decl_kind], for messages only */
     struct span span;       /* the declaration */
     struct ast_node *expr;  /* BK_EXPR: value; BK_STATE: initial value */
     struct ast_node *decl;  /* the declared value when a --set override replaced expr */
@@ -88,7 +100,7 @@ struct scope {
     struct linst *inst;     /* synapse scopes */
 };
 
-struct binding *scope_add(struct lctx *L, struct scope *s, const char *name, enum bind_kind k, const char *what,
+struct binding *scope_add(struct lctx *L, struct scope *s, const char *name, enum bind_kind k, enum bind_decl dk,
                           struct span span);
 struct binding *scope_find_local(struct scope *s, const char *name);
 struct binding *scope_lookup(struct scope *s, const char *name);
@@ -185,6 +197,19 @@ int sema_axis_find(const struct sema_model *m, const char *name);
 const struct sema_override *sema_override_find(const struct sema_model *m, const char *name);
 
 
+
+/* The settings of `simulate { ... }`, which --set and sweep axes can also give (lower.c). */
+#define SEMA_SIMS(X) X(DT, "dt") X(DURATION, "duration") X(BURN_IN, "burn_in") X(SEED, "seed") \
+    X(METHOD, "method") X(PRECISION, "precision")
+enum sema_sim {
+#define X(name, str) SEMA_SIM_##name,
+    SEMA_SIMS(X)
+#undef X
+    SEMA_SIM_COUNT
+};
+extern const char *const sema_sim_names[SEMA_SIM_COUNT];
+/* The setting `name` names, or SEMA_SIM_COUNT. */
+enum sema_sim sema_sim_find(const char *name);
 
 /* lower.c hooks the evaluator calls for the neuron-scope specials and for statistics in derived
  * expressions. */

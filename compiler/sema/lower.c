@@ -21,11 +21,6 @@
 
 #define NEW(L, T) ((T *)arena_alloc((L)->a, sizeof(T)))
 
-static struct val vbad(void)
-{
-    return (struct val){NULL, {{0}}, VK_NUM, NULL};
-}
-
 static struct val vnum(struct lctx *L, double x, struct ir_dim d)
 {
     return (struct val){fold_const(L->a, x), d, VK_NUM, NULL};
@@ -63,7 +58,7 @@ static void add_param(struct lctx *L, struct ast_node *d)
         dup_error(L, d->bind.name_span, d->bind.name, prev->span);
         return;
     }
-    struct binding *b = scope_add(L, &L->global, d->bind.name, BK_EXPR, "param", d->bind.name_span);
+    struct binding *b = scope_add(L, &L->global, d->bind.name, BK_EXPR, BD_PARAM, d->bind.name_span);
     b->expr = d->bind.value;
     b->at = &L->global;
     const struct sema_value *v = axis_value(L, d->bind.name);
@@ -84,7 +79,7 @@ static void add_variant(struct lctx *L, struct ast_node *d)
         dup_error(L, d->variant.name_span, d->variant.name, prev->span);
         return;
     }
-    struct binding *b = scope_add(L, &L->global, d->variant.name, BK_VALUE, "variant", d->variant.name_span);
+    struct binding *b = scope_add(L, &L->global, d->variant.name, BK_VALUE, BD_VARIANT, d->variant.name_span);
     const char *cur = d->variant.alts.n ? d->variant.alts.items[0]->name.id : "";
     const struct sema_value *v = axis_value(L, d->variant.name);
     const struct sema_override *ov = sema_override_find(L->m, d->variant.name);
@@ -112,7 +107,7 @@ static void add_variant(struct lctx *L, struct ast_node *d)
             continue;
         }
         if (!ab) {
-            ab = scope_add(L, &L->global, alt->name.id, BK_VALUE, "variant alternative", alt->span);
+            ab = scope_add(L, &L->global, alt->name.id, BK_VALUE, BD_ALTERNATIVE, alt->span);
             ab->val = (struct val){fold_const(L->a, 0), {{0}}, VK_ALT, alt->name.id};
         }
     }
@@ -191,7 +186,7 @@ static void add_decls(struct lctx *L, struct ast_node **items, int n, struct gde
 
 static void add_builtin(struct lctx *L, const char *name, double v)
 {
-    struct binding *b = scope_add(L, &L->builtins, name, BK_VALUE, "constant", SPAN_NONE);
+    struct binding *b = scope_add(L, &L->builtins, name, BK_VALUE, BD_CONSTANT, SPAN_NONE);
     b->val = vnum(L, v, unit_dimless());
 }
 
@@ -217,17 +212,30 @@ struct lctx *lower_begin(struct sema_model *m, const int *point, struct measured
 
 /* ---- simulate --------------------------------------------------------------------------------- */
 
-static const char *const sim_names[] = {"dt", "duration", "burn_in", "seed", "method", "precision", NULL};
+const char *const sema_sim_names[SEMA_SIM_COUNT] = {
+#define X(name, str) [SEMA_SIM_##name] = str,
+    SEMA_SIMS(X)
+#undef X
+};
 
-static bool sim_setting(struct lctx *L, const char *name, struct ast_node *value, struct span ns)
+enum sema_sim sema_sim_find(const char *name)
 {
-    if (!strcmp(name, "method") || !strcmp(name, "precision")) {
+    int k = 0;
+    while (k < SEMA_SIM_COUNT && strcmp(sema_sim_names[k], name))
+        k++;
+    return (enum sema_sim)k;
+}
+
+static bool sim_setting(struct lctx *L, enum sema_sim k, struct ast_node *value)
+{
+    const char *name = sema_sim_names[k];
+    if (k == SEMA_SIM_METHOD || k == SEMA_SIM_PRECISION) {
         if (value->kind != AST_NAME) {
             diag_error(L->d, value->span, "%s takes a name (%s)", name,
-                       !strcmp(name, "method") ? "auto, euler, rk2, exp_euler" : "double, single");
+                       k == SEMA_SIM_METHOD ? "auto, euler, rk2, exp_euler" : "double, single");
             return false;
         }
-        if (!strcmp(name, "method")) {
+        if (k == SEMA_SIM_METHOD) {
             enum sema_method mm;
             if (!solver_method_parse(value->name.id, &mm) || mm == SEMA_METHOD_EXACT) {
                 diag_error(L->d, value->span, "unknown method '%s' (auto, euler, rk2, exp_euler)", value->name.id);
@@ -246,7 +254,7 @@ static bool sim_setting(struct lctx *L, const char *name, struct ast_node *value
     }
     struct val v = check_expr(L, &L->global, value);
     double x;
-    if (!strcmp(name, "seed")) {
+    if (k == SEMA_SIM_SEED) {
         if (!check_dim(L, v, unit_dimless(), value->span, "seed") || !check_const(L, v, value->span, "seed", &x))
             return false;
         if (x < 0 || x != floor(x) || x > 1.8e19) {
@@ -258,9 +266,9 @@ static bool sim_setting(struct lctx *L, const char *name, struct ast_node *value
     }
     if (!check_dim(L, v, unit_dim_time(), value->span, name) || !check_const(L, v, value->span, name, &x))
         return false;
-    if (!strcmp(name, "dt"))
+    if (k == SEMA_SIM_DT)
         L->ir->dt = x;
-    else if (!strcmp(name, "duration"))
+    else if (k == SEMA_SIM_DURATION)
         L->ir->duration = x;
     else
         L->ir->burn_in = x;
@@ -282,45 +290,39 @@ static void lower_simulate(struct lctx *L)
         where = s->span;
         for (int j = 0; j < s->block.items.n; j++) {
             struct ast_node *it = s->block.items.items[j];
-            int k = 0;
-            while (sim_names[k] && strcmp(sim_names[k], it->bind.name))
-                k++;
-            if (!sim_names[k]) {
-                const char *best = NULL;
-                for (int kk = 0, bestd = 3, dd; sim_names[kk]; kk++)
-                    if ((dd = edit_distance(it->bind.name, sim_names[kk], 3)) < bestd) {
-                        bestd = dd;
-                        best = sim_names[kk];
-                    }
-                if (best)
-                    diag_error(L->d, it->bind.name_span, "unknown simulate setting '%s'; did you mean '%s'?",
-                               it->bind.name, best);
-                else
-                    diag_error(L->d, it->bind.name_span, "unknown simulate setting '%s' (dt, duration, burn_in, "
-                               "seed, method, precision)", it->bind.name);
+            enum sema_sim k = sema_sim_find(it->bind.name);
+            if (k == SEMA_SIM_COUNT) {
+                struct diag_suggest sg = {.name = it->bind.name};
+                const char *list = "";
+                for (int kk = 0; kk < SEMA_SIM_COUNT; kk++) {
+                    diag_suggest(&sg, sema_sim_names[kk]);
+                    list = arena_printf(L->a, "%s%s%s", list, kk ? ", " : "", sema_sim_names[kk]);
+                }
+                diag_error(L->d, it->bind.name_span, "unknown simulate setting '%s'%s", it->bind.name,
+                           diag_suggestion(L->d, &sg, arena_printf(L->a, " (%s)", list)));
                 continue;
             }
             if (axis_value(L, it->bind.name) || sema_override_find(L->m, it->bind.name))
                 continue;   /* applied below */
-            sim_setting(L, it->bind.name, it->bind.value, it->bind.name_span);
+            sim_setting(L, k, it->bind.value);
         }
     }
-    for (int k = 0; sim_names[k]; k++) {
-        const struct sema_value *v = axis_value(L, sim_names[k]);
-        const struct sema_override *ov = sema_override_find(L->m, sim_names[k]);
+    for (int k = 0; k < SEMA_SIM_COUNT; k++) {
+        const struct sema_value *v = axis_value(L, sema_sim_names[k]);
+        const struct sema_override *ov = sema_override_find(L->m, sema_sim_names[k]);
         if (v) {
-            if (!strcmp(sim_names[k], "method"))
+            if (k == SEMA_SIM_METHOD)
                 L->method = (enum sema_method)v->num;
-            else if (!strcmp(sim_names[k], "dt"))
+            else if (k == SEMA_SIM_DT)
                 ir->dt = v->num;
-            else if (!strcmp(sim_names[k], "duration"))
+            else if (k == SEMA_SIM_DURATION)
                 ir->duration = v->num;
-            else if (!strcmp(sim_names[k], "burn_in"))
+            else if (k == SEMA_SIM_BURN_IN)
                 ir->burn_in = v->num;
-            else if (!strcmp(sim_names[k], "seed"))
+            else if (k == SEMA_SIM_SEED)
                 ir->seed = (uint64_t)v->num;
         } else if (ov && ov->value->kind != AST_LIST && ov->value->kind != AST_RANGE) {
-            sim_setting(L, sim_names[k], ov->value, ov->name_span);
+            sim_setting(L, (enum sema_sim)k, ov->value);
         }
     }
     if (!(ir->dt > 0))
@@ -362,23 +364,14 @@ static struct ast_node *find_model(struct lctx *L, struct ptrvec *v, const char 
 
 void lower_unknown_in(struct lctx *L, struct span at, const char *what, const char *name, struct ptrvec *v)
 {
-    const char *best = NULL;
-    int bestd = 3;
+    struct diag_suggest sg = {.name = name};
     for (int i = 0; i < v->len; i++) {
         struct ast_node *d = v->items[i];
-        const char *n = d->kind == AST_NEURON || d->kind == AST_SYNAPSE ? d->model.name
-                        : d->kind == AST_POPULATION                     ? d->population.name
-                                                                        : d->input.name;
-        int dd = edit_distance(name, n, 4);
-        if (dd < bestd) {
-            bestd = dd;
-            best = n;
-        }
+        diag_suggest(&sg, d->kind == AST_NEURON || d->kind == AST_SYNAPSE ? d->model.name
+                          : d->kind == AST_POPULATION                     ? d->population.name
+                                                                          : d->input.name);
     }
-    if (best)
-        diag_error(L->d, at, "unknown %s '%s'; did you mean '%s'?", what, name, best);
-    else
-        diag_error(L->d, at, "unknown %s '%s'", what, name);
+    diag_error(L->d, at, "unknown %s '%s'%s", what, name, diag_suggestion(L->d, &sg, ""));
 }
 
 static const char *item_word(enum ast_kind k)
@@ -407,8 +400,8 @@ static void add_items(struct lctx *L, struct scope *s, struct ast_node *model, s
                 dup_error(L, it->bind.name_span, it->bind.name, prev->span);
                 continue;
             }
-            const char *what = it->kind == AST_PARAM ? "param" : it->kind == AST_LET ? "let" : "state";
-            struct binding *b = scope_add(L, s, it->bind.name, it->kind == AST_STATE ? BK_STATE : BK_EXPR, what,
+            enum bind_decl dk = it->kind == AST_PARAM ? BD_PARAM : it->kind == AST_LET ? BD_LET : BD_STATE;
+            struct binding *b = scope_add(L, s, it->bind.name, it->kind == AST_STATE ? BK_STATE : BK_EXPR, dk,
                                           it->bind.name_span);
             b->expr = it->bind.value;
             b->at = s;
@@ -444,7 +437,7 @@ static void add_special(struct lctx *L, struct lpop *p, const char *name, enum b
 {
     if (scope_find_local(&p->scope, name))
         return;   /* a user declaration of the same name wins */
-    struct binding *b = scope_add(L, &p->scope, name, k, "built-in", SPAN_NONE);
+    struct binding *b = scope_add(L, &p->scope, name, k, BD_BUILTIN, SPAN_NONE);
     b->at = &p->scope;
 }
 
@@ -482,23 +475,15 @@ static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
             continue;
         }
         struct binding *b = scope_find_local(&p->scope, arg->bind.name);
-        if (!b || (b->kind != BK_EXPR && b->kind != BK_STATE) || !strcmp(b->what, "let")) {
-            const char *best = NULL;
-            int bestd = 3;
+        if (!b || (b->kind != BK_EXPR && b->kind != BK_STATE) || b->decl_kind == BD_LET) {
+            struct diag_suggest sg = {.name = arg->bind.name};
             for (int j = 0; j < p->scope.binds.len; j++) {
                 struct binding *c = p->scope.binds.items[j];
-                int dd = edit_distance(arg->bind.name, c->name, 3);
-                if ((c->kind == BK_EXPR || c->kind == BK_STATE) && strcmp(c->what, "let") && dd < bestd) {
-                    bestd = dd;
-                    best = c->name;
-                }
+                if ((c->kind == BK_EXPR || c->kind == BK_STATE) && c->decl_kind != BD_LET)
+                    diag_suggest(&sg, c->name);
             }
-            if (best)
-                diag_error(L->d, arg->bind.name_span, "neuron '%s' has no param or state '%s'; did you mean '%s'?",
-                           nd->model.name, arg->bind.name, best);
-            else
-                diag_error(L->d, arg->bind.name_span, "neuron '%s' has no param or state '%s'", nd->model.name,
-                           arg->bind.name);
+            diag_error(L->d, arg->bind.name_span, "neuron '%s' has no param or state '%s'%s", nd->model.name,
+                       arg->bind.name, diag_suggestion(L->d, &sg, ""));
             continue;
         }
         b->expr = arg->bind.value;
@@ -555,7 +540,7 @@ struct val lower_isyn(struct lctx *L, struct lpop *p, struct span use)
 {
     if (p->isyn_memo == 1) {
         diag_error(L->d, use, "a synaptic current cannot depend on I_syn");
-        return vbad();
+        return val_bad();
     }
     if (p->isyn_memo == 2)
         return p->isyn;
@@ -584,7 +569,7 @@ struct val lower_isyn(struct lctx *L, struct lpop *p, struct span use)
             sum = fold_node(L->a, IR_ADD, sum, c.ir, NULL);
         }
     }
-    p->isyn = ok ? (struct val){sum, unit_dim_current(), VK_NUM, NULL} : vbad();
+    p->isyn = ok ? (struct val){sum, unit_dim_current(), VK_NUM, NULL} : val_bad();
     p->isyn_memo = 2;
     return p->isyn;
 }
@@ -595,7 +580,7 @@ struct val lower_gsyn(struct lctx *L, struct lpop *p, struct span use)
     if (p->gsyn_memo == 2)
         return p->gsyn;
     p->gsyn_memo = 2;
-    p->gsyn = vbad();
+    p->gsyn = val_bad();
     if (!lower_isyn(L, p, use).ir)
         return p->gsyn;
     struct ir_expr *g = fold_const(L->a, 0);
@@ -746,7 +731,7 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
             dup_error(L, sp->bind.name_span, sp->bind.name, scope_find_local(&in->scope, sp->bind.name)->span);
             continue;
         }
-        struct binding *b = scope_add(L, &in->scope, sp->bind.name, args[j].ir ? BK_VALUE : BK_EXPR, "param",
+        struct binding *b = scope_add(L, &in->scope, sp->bind.name, args[j].ir ? BK_VALUE : BK_EXPR, BD_PARAM,
                                       sp->bind.name_span);
         b->val = args[j];
         b->expr = sp->bind.value;
@@ -1024,7 +1009,7 @@ static void lower_increments(struct lctx *L, struct linst *in, struct ir_proj *p
             continue;
         }
         struct scope ws = {.parent = &in->scope, .L = L, .pop = in->pop, .inst = in};
-        struct binding *w = scope_add(L, &ws, it->on_spike.weight, BK_WEIGHT, "weight", it->on_spike.weight_span);
+        struct binding *w = scope_add(L, &ws, it->on_spike.weight, BK_WEIGHT, BD_WEIGHT, it->on_spike.weight_span);
         w->val = (struct val){fold_var(L->a, FOLD_WEIGHT_VAR), pr->weight_dim, VK_NUM, NULL};
         for (int j = 0; j < it->on_spike.assigns.n; j++) {
             struct ast_node *as = it->on_spike.assigns.items[j];
@@ -1307,7 +1292,7 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
     if (m->analysing)
         for (int i = 0; i < L->global.binds.len; i++) {
             struct binding *b = L->global.binds.items[i];
-            if (!strcmp(b->what, "param"))
+            if (b->decl_kind == BD_PARAM)
                 check_binding(L, b, b->span);
         }
 

@@ -377,7 +377,7 @@ static void lower_event(struct lctx *L, struct linst *in, const struct plinst *p
 {
     struct ptrvec all = {0}, own = {0};
     struct scope ws = {.parent = &in->scope, .L = L, .pop = in->pop, .inst = in};
-    struct binding *w = scope_add(L, &ws, blk->on_spike.weight, BK_WEIGHT, "weight", blk->on_spike.weight_span);
+    struct binding *w = scope_add(L, &ws, blk->on_spike.weight, BK_WEIGHT, BD_WEIGHT, blk->on_spike.weight_span);
     w->val = (struct val){fold_var(L->a, PL_BASE), ip->states[0].dim, VK_NUM, NULL};
     for (int j = 0; j < blk->on_spike.assigns.n; j++) {
         struct ast_node *as = blk->on_spike.assigns.items[j];

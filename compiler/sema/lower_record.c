@@ -22,14 +22,20 @@ struct rctx {
     struct ptrvec stats;    /* struct ir_stat* */
 };
 
-static const char *stat_names[] = {"rate", "cv_isi", "fano", "count_corr", "mean", "var", "std", "cov", NULL};
+/* The kind IR_STATS names `name`, or IR_STAT_COUNT.  "derived" names no statistic: a derived one is
+ * written NAME = expression.  In the table the statistics come before IR_STAT_DERIVED, the recordings
+ * (rate_trace, trace, raster) after it. */
+static enum ir_stat_kind stat_kind(const char *name)
+{
+    for (int k = 0; k < IR_STAT_COUNT; k++)
+        if (k != IR_STAT_DERIVED && !strcmp(ir_stat_names[k], name))
+            return (enum ir_stat_kind)k;
+    return IR_STAT_COUNT;
+}
 
 bool lower_is_stat_name(const char *name)
 {
-    for (int i = 0; stat_names[i]; i++)
-        if (!strcmp(stat_names[i], name))
-            return true;
-    return false;
+    return stat_kind(name) < IR_STAT_DERIVED;
 }
 
 /* The source text of a span without blanks ("g_syn", "V*g_syn"), for statistic and observable names. */
@@ -143,26 +149,18 @@ static bool stat_parse(struct lctx *L, struct rctx *R, struct ast_node *e, struc
 {
     const char *f = e->kind == AST_NAME ? e->name.id : e->call.name;
     struct span fs = e->kind == AST_NAME ? e->span : e->call.name_span;
-    int k = 0;
-    while (stat_names[k] && strcmp(stat_names[k], f))
-        k++;
-    static const enum ir_stat_kind kinds[] = {IR_STAT_RATE, IR_STAT_CV_ISI, IR_STAT_FANO, IR_STAT_COUNT_CORR,
-                                              IR_STAT_MEAN, IR_STAT_VAR, IR_STAT_STD, IR_STAT_COV};
-    if (!stat_names[k]) {
-        const char *best = NULL;
-        for (int i = 0, bestd = 3; stat_names[i]; i++)
-            if (edit_distance(f, stat_names[i], 3) < bestd) {
-                bestd = edit_distance(f, stat_names[i], 3);
-                best = stat_names[i];
-            }
-        if (best)
-            diag_error(L->d, fs, "unknown statistic '%s'; did you mean '%s'?", f, best);
-        else
-            diag_error(L->d, fs, "unknown statistic '%s' (rate, cv_isi, fano, count_corr, mean, var, std, cov, "
-                       "or NAME = expression)", f);
+    st->kind = stat_kind(f);
+    if (st->kind >= IR_STAT_DERIVED) {
+        struct diag_suggest sg = {.name = f};
+        const char *list = "";
+        for (int i = 0; i < IR_STAT_DERIVED; i++) {
+            diag_suggest(&sg, ir_stat_names[i]);
+            list = arena_printf(L->a, "%s%s, ", list, ir_stat_names[i]);
+        }
+        diag_error(L->d, fs, "unknown statistic '%s'%s", f,
+                   diag_suggestion(L->d, &sg, arena_printf(L->a, " (%sor NAME = expression)", list)));
         return false;
     }
-    st->kind = kinds[k];
     st->obs = st->obs2 = -1;
     st->window = st->kind == IR_STAT_COUNT_CORR ? 250 : 100;
     st->min_rate = st->kind == IR_STAT_COUNT_CORR ? 1e-3 : 0;   /* 1 Hz in 1/ms */
@@ -246,7 +244,7 @@ struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *cal
     struct rctx *R = L->rec;
     struct ir_stat tmp = {0};
     if (!stat_parse(L, R, call, &tmp))
-        return (struct val){NULL, {{0}}, VK_NUM, NULL};
+        return val_bad();
     int k = -1;
     for (int i = 0; i < R->stats.len && k < 0; i++)
         if (same_stat(R->stats.items[i], &tmp) && ((struct ir_stat *)R->stats.items[i])->kind != IR_STAT_DERIVED)
@@ -262,21 +260,16 @@ struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *cal
     return (struct val){fold_var(L->a, k), ((struct ir_stat *)R->stats.items[k])->dim, VK_NUM, NULL};
 }
 
-/* ---- recordings for plots (issue 4) -------------------------------------------------------------
+/* ---- recordings for plots ------------------------------------------------------------------------
  *   rate_trace(bin = 1 ms)                      population rate in bins, after burn-in
  *   trace(x, neurons = 1, every = dt)           observable x of the first neurons, sampled every `every`
  *   raster(neurons = 100)                       spikes of the first neurons
  * They live in the record's stats array with their own kinds (ir.h) and produce files (runtime/trace.c),
  * never points.csv rows.  `every` and `bin` must be at least dt: a shorter interval would silently repeat
  * samples (they are rounded to whole steps at run time, like the statistics' bins). */
-static const char *rec_names[] = {"rate_trace", "trace", "raster", NULL};
-
 bool lower_is_recording_name(const char *name)
 {
-    for (int i = 0; rec_names[i]; i++)
-        if (!strcmp(rec_names[i], name))
-            return true;
-    return false;
+    return ir_stat_is_recording(stat_kind(name));
 }
 
 static bool rec_interval(struct lctx *L, struct rctx *R, struct ast_node *v, const char *what, double *out)
@@ -312,11 +305,7 @@ static bool rec_neurons(struct lctx *L, struct rctx *R, struct ast_node *v, int6
 static bool rec_parse(struct lctx *L, struct rctx *R, struct ast_node *e, struct ir_record *rec, struct ir_stat *st)
 {
     const char *f = e->kind == AST_NAME ? e->name.id : e->call.name;
-    static const enum ir_stat_kind kinds[] = {IR_STAT_RATE_TRACE, IR_STAT_TRACE, IR_STAT_RASTER};
-    int k = 0;
-    while (strcmp(rec_names[k], f))
-        k++;
-    st->kind = kinds[k];
+    st->kind = stat_kind(f);
     st->obs = st->obs2 = -1;
     st->bin = 1;                               /* rate_trace default: 1 ms */
     st->every = L->ir ? L->ir->dt : L->dt;     /* trace default: every step */
@@ -407,16 +396,16 @@ void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *rec)
             else if (st->kind == IR_STAT_TRACE)
                 st->name = arena_printf(L->a, "trace_%s", src_text(L, e->call.args.items[0]->bind.value->span));
             else
-                st->name = st->kind == IR_STAT_RASTER ? "raster" : "rate_trace";
+                st->name = ir_stat_names[st->kind];
         } else if (plain || (!sn->bind.name && (e->kind == AST_NAME || e->kind == AST_CALL))) {
             if (!stat_parse(L, &R, e, st))
                 continue;
             if (sn->bind.name)
                 st->name = sn->bind.name;
             else if (st->kind <= IR_STAT_COUNT_CORR)
-                st->name = stat_names[st->kind];
+                st->name = ir_stat_names[st->kind];
             else
-                st->name = arena_printf(L->a, "%s_%s", stat_names[st->kind],
+                st->name = arena_printf(L->a, "%s_%s", ir_stat_names[st->kind],
                                         src_text(L, e->call.args.items[0]->bind.value->span));
         } else {
             if (!sn->bind.name) {

@@ -23,11 +23,6 @@
 #include <math.h>
 #include <string.h>
 
-static struct val bad(void)
-{
-    return (struct val){NULL, {{0}}, VK_NUM, NULL};
-}
-
 /* The call as written, blanks and line breaks collapsed to one space, for messages. */
 static const char *call_text(struct lctx *L, struct span s)
 {
@@ -177,8 +172,6 @@ static void stat_missing(struct lctx *L, const struct ir_model *ir, struct ast_n
 {
     const char *pop = popn->name.id, *stat = statn->name.id;
     bool all = !strcmp(pop, "all"), known = all, recorded = false;
-    const char *best = NULL;
-    int bestd = 3;
     for (int i = 0; i < ir->npops && !known; i++)
         known = !strcmp(ir->pops[i].name, pop);
     if (!known) {
@@ -187,20 +180,14 @@ static void stat_missing(struct lctx *L, const struct ir_model *ir, struct ast_n
                 diag_error(L->d, popn->span, "'%s' is an input; stat() takes a recorded population or all", pop);
                 return;
             }
-        for (int i = 0; i < ir->npops; i++) {
-            int dd = edit_distance(pop, ir->pops[i].name, 3);
-            if (dd < bestd) {
-                bestd = dd;
-                best = ir->pops[i].name;
-            }
-        }
-        if (best)
-            diag_error(L->d, popn->span, "unknown population '%s' at the point %s; did you mean '%s'?", pop, where,
-                       best);
-        else
-            diag_error(L->d, popn->span, "unknown population '%s' at the point %s", pop, where);
+        struct diag_suggest sg = {.name = pop};
+        for (int i = 0; i < ir->npops; i++)
+            diag_suggest(&sg, ir->pops[i].name);
+        diag_error(L->d, popn->span, "unknown population '%s' at the point %s%s", pop, where,
+                   diag_suggestion(L->d, &sg, ""));
         return;
     }
+    struct diag_suggest sg = {.name = stat};
     char *names = "";
     for (int r = 0; r < ir->nrecords; r++) {
         const struct ir_record *rec = &ir->records[r];
@@ -213,22 +200,15 @@ static void stat_missing(struct lctx *L, const struct ir_model *ir, struct ast_n
             if (sn[0] == '_')   /* the hidden operands of derived statistics */
                 continue;
             names = arena_printf(L->a, "%s%s%s", names, *names ? ", " : "", sn);
-            int dd = edit_distance(stat, sn, 3);
-            if (dd < bestd) {
-                bestd = dd;
-                best = sn;
-            }
+            diag_suggest(&sg, sn);
         }
     }
     if (!recorded)
         diag_error(L->d, popn->span, "%s '%s' is not recorded at the point %s (add it to a record)",
                    all ? "the pooled population" : "population", pop, where);
-    else if (best)
-        diag_error(L->d, statn->span, "'%s' is not recorded for %s at the point %s; did you mean '%s'?", stat, pop,
-                   where, best);
     else
-        diag_error(L->d, statn->span, "'%s' is not recorded for %s at the point %s (recorded: %s)", stat, pop, where,
-                   names);
+        diag_error(L->d, statn->span, "'%s' is not recorded for %s at the point %s%s", stat, pop, where,
+                   diag_suggestion(L->d, &sg, arena_printf(L->a, " (recorded: %s)", names)));
 }
 
 /* ---- AXIS = VALUE ----------------------------------------------------------------------------- */
@@ -246,23 +226,18 @@ static int axis_of(struct lctx *L, struct ast_node *arg)
         return -1;
     }
     struct binding *b = scope_find_local(&L->global, name);
-    if (b && (!strcmp(b->what, "param") || !strcmp(b->what, "variant"))) {
+    if (b && (b->decl_kind == BD_PARAM || b->decl_kind == BD_VARIANT)) {
         diag_error(L->d, arg->bind.name_span, "'%s' is not swept: stat() can only name another point of the sweep",
                    name);
         return -1;
     }
-    const char *best = NULL;
-    for (int i = 0, bestd = 3, dd; i < m->axes.len; i++) {
+    struct diag_suggest sg = {.name = name};
+    for (int i = 0; i < m->axes.len; i++) {
         const struct sema_axis *ax = m->axes.items[i];
-        if (ax->kind != SEMA_AXIS_TRIAL && (dd = edit_distance(name, ax->name, 3)) < bestd) {
-            bestd = dd;
-            best = ax->name;
-        }
+        if (ax->kind != SEMA_AXIS_TRIAL)
+            diag_suggest(&sg, ax->name);
     }
-    if (best)
-        diag_error(L->d, arg->bind.name_span, "'%s' is not a sweep axis; did you mean '%s'?", name, best);
-    else
-        diag_error(L->d, arg->bind.name_span, "'%s' is not a sweep axis", name);
+    diag_error(L->d, arg->bind.name_span, "'%s' is not a sweep axis%s", name, diag_suggestion(L->d, &sg, ""));
     return -1;
 }
 
@@ -322,7 +297,7 @@ struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *e)
     const char *text = call_text(L, e->span);
     if (L->rec || L->derived) {
         diag_error(L->d, e->span, "stat() cannot be used in a record: a statistic is measured at its own point");
-        return bad();
+        return val_bad();
     }
     int n = e->call.args.n;
     struct ast_node **args = e->call.args.items;
@@ -330,7 +305,7 @@ struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *e)
         args[1]->bind.value->kind != AST_NAME) {
         diag_error(L->d, e->span, "stat() takes a population (or all), a statistic and AXIS = VALUE settings, "
                    "e.g. stat(E, v_mean, syn = conductance)");
-        return bad();
+        return val_bad();
     }
     struct ast_node *popn = args[0]->bind.value, *statn = args[1]->bind.value;
     int nax = m->axes.len, trial = trial_axis(m);
@@ -363,7 +338,7 @@ struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *e)
             dep[k] = vi;
     }
     if (!ok)
-        return bad();
+        return val_bad();
     bool self = same_point(dep, here, nax);
     if (L->meas && L->meas->mode == MEAS_DEPS) {
         struct meas_dep *md = arena_alloc(L->a, sizeof *md);
@@ -374,7 +349,7 @@ struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *e)
     if (self) {
         diag_error(L->d, e->span, "%s names the point being computed (%s): a point cannot use its own statistics",
                    text, measured_point_name(m, here, -1));
-        return bad();
+        return val_bad();
     }
     const struct diag *dep_error;
     struct ir_model *dm = dep_model(L, dep, &dep_error);
@@ -383,32 +358,32 @@ struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *e)
         diag_error(L->d, e->span, "stat() makes points of the sweep need each other's statistics in a cycle: %s",
                    m->meas_cycle);
         m->meas_cycle = NULL;
-        return bad();
+        return val_bad();
     }
     if (!dm)
-        return bad();   /* inside a loop of stat() calls: reported by the outermost call */
+        return val_bad();   /* inside a loop of stat() calls: reported by the outermost call */
     const struct ir_stat *st = find_stat(dm, popn->name.id, statn->name.id);
     if (!st && dep_error && dep_error->span.file == e->span.file && dep_error->span.begin == e->span.begin) {
         /* this very call fails at the point it names (a self-dependency there): that point reports it */
-        return bad();
+        return val_bad();
     }
     if (!st && dep_error) {
         /* the records there may be incomplete because of that error: report it rather than guess */
         diag_error(L->d, e->span, "%s names the point %s, which has errors: %s", text,
                    measured_point_name(m, dep, -1), dep_error->msg);
         diag_note(L->d, dep_error->span, "the first error at %s", measured_point_name(m, dep, -1));
-        return bad();
+        return val_bad();
     }
     if (!st) {
         stat_missing(L, dm, popn, statn, measured_point_name(m, dep, -1));
-        return bad();
+        return val_bad();
     }
     double display = 1;   /* CHECK and DEPS: a placeholder of the right dimension */
     enum meas_mode mode = L->meas ? L->meas->mode : m->analysing ? MEAS_CHECK : MEAS_FORBID;
     if (mode == MEAS_FORBID) {
         diag_error(L->d, e->span, "%s needs the statistics of the point %s: run that point first "
                    "(sema_lower_measured)", text, measured_point_name(m, dep, -1));
-        return bad();
+        return val_bad();
     }
     if (mode == MEAS_LOOKUP) {
         int *full = arena_alloc(L->a, sizeof *full * (size_t)(nax + 1));
@@ -421,7 +396,7 @@ struct val measured_call(struct lctx *L, struct scope *s, struct ast_node *e)
         if (!have || isnan(x)) {
             diag_error(L->d, e->span, "%s is not available: %s of %s at the point %s was %s", text, statn->name.id,
                        popn->name.id, measured_point_name(m, dep, t), have ? "NaN" : "not measured");
-            return bad();
+            return val_bad();
         }
         display = x;
     }

@@ -28,7 +28,7 @@ static void each_param(const struct sema_model *mc, void (*fn)(void *, const cha
     struct lctx *L = lower_begin(m, NULL, NULL, &scratch);   /* a param from stat() prints no value */
     for (int i = 0; i < L->global.binds.len; i++) {
         struct binding *b = L->global.binds.items[i];
-        if (strcmp(b->what, "param") && strcmp(b->what, "variant"))
+        if (b->decl_kind != BD_PARAM && b->decl_kind != BD_VARIANT)
             continue;
         fn(ctx, b->name, check_binding(L, b, b->span));
     }

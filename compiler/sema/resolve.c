@@ -8,13 +8,20 @@
 
 #include <string.h>
 
-struct binding *scope_add(struct lctx *L, struct scope *s, const char *name, enum bind_kind k, const char *what,
+const char *const bind_decl_name[] = {
+    [BD_PARAM] = "param", [BD_VARIANT] = "variant", [BD_ALTERNATIVE] = "variant alternative",
+    [BD_CONSTANT] = "constant", [BD_LET] = "let", [BD_STATE] = "state", [BD_BUILTIN] = "built-in",
+    [BD_WEIGHT] = "weight",
+};
+
+struct binding *scope_add(struct lctx *L, struct scope *s, const char *name, enum bind_kind k, enum bind_decl dk,
                           struct span span)
 {
     struct binding *b = arena_alloc(L->a, sizeof *b);
     b->name = name;
     b->kind = k;
-    b->what = what;
+    b->decl_kind = dk;
+    b->what = bind_decl_name[dk];
     b->span = span;
     b->var = -1;
     ptrvec_push(L->a, &s->binds, b);
@@ -68,26 +75,15 @@ static bool find_elsewhere(struct sema_model *m, const char *name, struct span *
 
 void scope_undefined(struct lctx *L, struct scope *s, const char *name, struct span at, const char *what)
 {
-    const char *best = NULL;
-    int bestd = 3;
-    int cap = (int)strlen(name) / 2 + 1;
-    if (cap > 3)
-        cap = 3;
+    /* a one-letter name is one edit from every other one-letter name: suggest those only at distance 1 */
+    struct diag_suggest sg = {.name = name, .max = strlen(name) < 2 ? 1 : 2};
     for (struct scope *p = s; p; p = p->parent)
         for (int i = 0; i < p->binds.len; i++) {
             struct binding *b = p->binds.items[i];
-            if (b->kind == BK_WEIGHT && s->inst == NULL)
-                continue;
-            int dd = edit_distance(name, b->name, 4);
-            if (dd <= cap && dd < bestd) {
-                bestd = dd;
-                best = b->name;
-            }
+            if (b->kind != BK_WEIGHT || s->inst != NULL)
+                diag_suggest(&sg, b->name);
         }
-    if (best)
-        diag_error(L->d, at, "undefined %s '%s'; did you mean '%s'?", what, name, best);
-    else
-        diag_error(L->d, at, "undefined %s '%s'", what, name);
+    diag_error(L->d, at, "undefined %s '%s'%s", what, name, diag_suggestion(L->d, &sg, ""));
     struct span where;
     const char *in, *kind;
     if (find_elsewhere(L->m, name, &where, &in, &kind))

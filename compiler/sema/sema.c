@@ -59,12 +59,6 @@ static struct ast_node *find_variant(struct sema_model *m, struct ast_node **ite
     return NULL;
 }
 
-static bool is_sim_name(const char *n)
-{
-    return !strcmp(n, "dt") || !strcmp(n, "duration") || !strcmp(n, "burn_in") || !strcmp(n, "seed") ||
-           !strcmp(n, "method") || !strcmp(n, "precision");
-}
-
 /* Evaluates the value list of an axis (LIST, RANGE or single expression) into ax->values. */
 static bool axis_values(struct lctx *L, struct sema_axis *ax, struct ast_node *v, struct ast_node *variant)
 {
@@ -192,33 +186,28 @@ static bool axis_kind(struct lctx *L, struct sema_model *m, const char *name, st
         *k = SEMA_AXIS_TRIAL;
         return true;
     }
-    if (is_sim_name(name)) {
+    if (sema_sim_find(name) < SEMA_SIM_COUNT) {
         *k = SEMA_AXIS_SIM;
         return true;
     }
     struct binding *b = scope_find_local(&L->global, name);
-    if (b && !strcmp(b->what, "param")) {
+    if (b && b->decl_kind == BD_PARAM) {
         *k = SEMA_AXIS_PARAM;
         return true;
     }
-    if (b && !strcmp(b->what, "variant")) {
+    if (b && b->decl_kind == BD_VARIANT) {
         *k = SEMA_AXIS_VARIANT;
         *variant = find_variant(m, (struct ast_node **)m->decls.items, m->decls.len, name);
         return *variant != NULL;
     }
-    const char *best = NULL;
-    for (int i = 0, bestd = 3, dd; i < L->global.binds.len; i++) {
+    struct diag_suggest sg = {.name = name};
+    for (int i = 0; i < L->global.binds.len; i++) {
         struct binding *c = L->global.binds.items[i];
-        if ((!strcmp(c->what, "param") || !strcmp(c->what, "variant")) && (dd = edit_distance(name, c->name, 3)) < bestd) {
-            bestd = dd;
-            best = c->name;
-        }
+        if (c->decl_kind == BD_PARAM || c->decl_kind == BD_VARIANT)
+            diag_suggest(&sg, c->name);
     }
-    if (best)
-        diag_error(L->d, at, "%s '%s' is not a param, variant, simulate setting or trial; did you mean '%s'?", ctx,
-                   name, best);
-    else
-        diag_error(L->d, at, "%s '%s' is not a param, variant, simulate setting or trial", ctx, name);
+    diag_error(L->d, at, "%s '%s' is not a param, variant, simulate setting or trial%s", ctx, name,
+               diag_suggestion(L->d, &sg, ""));
     return false;
 }
 

@@ -171,11 +171,6 @@ double unit_apply(double value, struct unit_scale s)
     return s.exp10 >= 0 ? v * pow10i(s.exp10) : v / pow10i(-s.exp10);
 }
 
-double unit_factor(struct unit_scale s)
-{
-    return unit_apply(1.0, s);
-}
-
 double unit_internal_scale(struct ir_dim d)
 {
     int x = dim_internal_exp10(d.e);

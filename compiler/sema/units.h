@@ -34,8 +34,6 @@ bool unit_parse(const char *text, size_t len, struct ir_dim *dim, struct unit_sc
 
 /* value * scale, with the power of ten applied by one exact-operand multiplication or division. */
 double unit_apply(double value, struct unit_scale scale);
-/* The scale as a double (for display and folding). */
-double unit_factor(struct unit_scale scale);
 
 /* internal value = SI value / unit_internal_scale(dim). */
 double unit_internal_scale(struct ir_dim dim);

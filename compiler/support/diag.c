@@ -137,3 +137,18 @@ int edit_distance(const char *a, const char *b, int cap)
     }
     return row[lb];
 }
+
+void diag_suggest(struct diag_suggest *s, const char *candidate)
+{
+    int max = s->max > 0 ? s->max : 2;
+    int d = edit_distance(s->name, candidate, max);
+    if (d <= max && (!s->best || d < s->dist)) {
+        s->best = candidate;
+        s->dist = d;
+    }
+}
+
+const char *diag_suggestion(struct diags *d, const struct diag_suggest *s, const char *otherwise)
+{
+    return s->best ? arena_printf(d->arena, "; did you mean '%s'?", s->best) : otherwise;
+}

@@ -6,8 +6,8 @@
  * Must not: print anything except through diag_render(), or exit().  Library code appends diagnostics
  * and returns false; only the driver decides what to print and which exit code to use.
  *
- * Out of memory: arena_alloc() never returns NULL.  When malloc fails it longjmps to the handler set
- * with ARENA_TRY(); the driver reports "out of memory" and exits 1.  This keeps every call site simple
+ * Out of memory: arena_alloc() never returns NULL.  When malloc fails it longjmps to arena.on_oom (set
+ * by the driver with setjmp), which reports "out of memory" and exits 1.  This keeps every call site simple
  * while still failing cleanly (STYLE.md §4).
  */
 #ifndef BN_SUPPORT_H
@@ -106,7 +106,21 @@ void diag_vadd(struct diags *d, enum diag_level lvl, struct span s, const char *
  * reach the terminal raw.  A span without a file prints "balnet: error: message". */
 void diag_render(FILE *out, const struct diags *d, const struct srcmgr *sm);
 
-/* Levenshtein distance, capped; used for "did you mean" suggestions. */
+/* Levenshtein distance, capped: the distance when it is at most cap, else cap + 1. */
 int edit_distance(const char *a, const char *b, int cap);
+
+/* "did you mean": the candidate closest to a misspelt name.  Start with {.name = written} (max 0: at most
+ * 2 edits; a smaller max for short names), offer every candidate with diag_suggest(); best is the first of
+ * the closest, NULL when none is near enough.  Two edits catch a typo or a swapped pair of letters without
+ * suggesting unrelated short names. */
+struct diag_suggest {
+    const char *name;       /* as written */
+    int max;                /* largest distance suggested; 0: 2 */
+    const char *best;
+    int dist;               /* of best */
+};
+void diag_suggest(struct diag_suggest *s, const char *candidate);
+/* "; did you mean 'best'?", or `otherwise` when nothing was near enough (in d's arena). */
+const char *diag_suggestion(struct diags *d, const struct diag_suggest *s, const char *otherwise);
 
 #endif

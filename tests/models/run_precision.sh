@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# precision = single (issue 6): state columns in float, arithmetic and statistics in double.
+# precision = single: state columns in float, arithmetic and statistics in double.
 #   1. The JIT and the interpreter stay bit-identical (same widening, same rounding on store).
 #   2. Against double precision: the network is chaotic, so spike trains part after a few hundred ms;
 #      the statistics must agree within the run-to-run spread of a 1 s COBA run (rates of different seeds

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# V statistics of a neuron driven by known noise against their analytic values (issue 4): a LIF neuron
+# V statistics of a neuron driven by known noise against their analytic values: a LIF neuron
 # (C = 200 pF, g_L = 10 nS, tau_m = 20 ms) below threshold, 100 Poisson inputs at 10 Hz (R = 1 /ms in all)
 # through an exponential current synapse (jump w = 10 pA, tau_s = 5 ms).  Campbell's theorem:
 #   mean V - E_L = R w tau_s / g_L = 5 mV

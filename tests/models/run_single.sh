@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Single neurons against closed forms (issue 3): tests/models/single_neurons.bn.
+# Single neurons against closed forms: tests/models/single_neurons.bn.
 #   A  LIF, constant input, exact propagator: every ISI is exactly the discrete solution, and within one
 #      step (dt) of the continuous ISI t_ref + tau ln((V_inf - V_re)/(V_inf - V_th)).
 #   B  EIF, constant input, Euler at dt = 0.1 ms against a reference at dt = 1 us with RK2: forward Euler

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Recordings for plots (issue 4): tests/models/traces.bn, a 250-neuron LIF network at ~12 / 60 Hz.
+# Recordings for plots: tests/models/traces.bn, a 250-neuron LIF network at ~12 / 60 Hz.
 #   rate_trace  the mean of the column equals the `rate` statistic of points.csv (both are spikes / (N T);
 #               the bins tile the run, printed with 17 digits: relative tolerance 1e-9), one row per 1 ms bin;
 #   trace       V of neuron 0 every step: at every spike of neuron 0 (raster) the sample is V_re = -60 mV

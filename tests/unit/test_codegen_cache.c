@@ -7,7 +7,6 @@
  * the store.  Also: SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.
  *
  * Every test uses its own mkdtemp directory through BALNET_CACHE_DIR, never the user's ~/.cache.
- * The interpreter is compiled in (like test_codegen_engines.c) because this test links bn_codegen only.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "compiler/interp/interp.c"
+#include "interp/interp.h"
 #include "jit/jit.h"
 #include "jit/jit_cache.h"
 

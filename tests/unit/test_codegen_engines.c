@@ -4,10 +4,6 @@
  * state and must agree bit for bit (memcmp, tolerance 0) on every column, observable and spike flag at every
  * step.  Plus closed-form checks of the dynamics both engines implement (LIF inter-spike interval), the
  * overflow-is-a-spike rule, the refractory hold, vectorisation of a simple kernel, and concurrent compiles.
- *
- * TODO(integration): this test links bn_codegen only (tests/CMakeLists.txt picks the library from the file
- * name), so it compiles the interpreter's single source file in directly.  If test_codegen_* ever links
- * bn_interp as well, replace the #include below with interp/interp.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compiler/interp/interp.c"
+#include "interp/interp.h"
 #include "codegen/codegen.h"
 #include "jit/jit.h"
 
