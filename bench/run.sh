@@ -47,7 +47,7 @@ for f in coba cuba; do
 done
 $CC -O2 -std=c11 -o "$OUT/runstat" "$ROOT/bench/runstat.c" || exit 1
 $CC -O2 -march=native -std=gnu11 -I"$ROOT" -I"$ROOT/compiler" -o "$OUT/threadprobe" "$ROOT/bench/threadprobe.c" \
-    "$ROOT/runtime/pool.c" -lpthread || exit 1
+    "$ROOT/runtime/pool.c" "$ROOT/compiler/support/util.c" -lpthread || exit 1
 cd "$ROOT" || exit 1
 
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)

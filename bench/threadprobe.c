@@ -13,26 +13,20 @@
  * the work (~150 ms each), although in "far" and "halves" the threads share nothing: what differs from
  * "private" is only where, in its own columns, thread 1 works.  Both threads run on different CPUs
  * (sched_getcpu).  Measurements only, nothing asserted.
- * Build (bench/run.sh does): cc -O2 -march=native -std=gnu11 -I. -Icompiler bench/threadprobe.c runtime/pool.c -lpthread
+ * Build (bench/run.sh does): cc -O2 -march=native -std=gnu11 -I. -Icompiler bench/threadprobe.c runtime/pool.c
+ *   compiler/support/util.c -lpthread
  */
 #include "runtime/pool.h"
+#include "compiler/support/util.h"
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 enum { N = 4000, STEPS = 20000, NCOL = 12 };
 static struct rt_pool *pool;
 static double *cols[2][NCOL];
 static double busy[2];
 static int mode;
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
 
 static void work(int k, int b, int e)
 {
@@ -47,7 +41,7 @@ static void run(void *arg, int tid, int nt)
 {
     (void)arg;
     for (int s = 0; s < STEPS; s++) {
-        double t0 = now_ms();
+        double t0 = 1e-6 * (double)util_now_ns();
         if (nt == 1)
             work(0, 0, N);
         else if (mode == 0)
@@ -58,7 +52,7 @@ static void run(void *arg, int tid, int nt)
             work(tid, tid ? N / 2 : 0, tid ? N : N / 2);
         else
             work(0, tid ? N / 2 : 0, tid ? N : N / 2);
-        busy[tid] += now_ms() - t0;
+        busy[tid] += 1e-6 * (double)util_now_ns() - t0;
         rt_pool_barrier(pool);
     }
 }
@@ -81,10 +75,10 @@ int main(void)
         pool = rt_pool_create(nt);
         if (!pool)
             return 1;
-        double t0 = now_ms();
+        double t0 = 1e-6 * (double)util_now_ns();
         rt_pool_run(pool, run, NULL);
         printf("%-8s %d thread%s: wall %6.1f ms, busy %6.1f / %6.1f ms\n", m < 0 ? "one" : names[m], nt,
-               nt > 1 ? "s" : " ", now_ms() - t0, busy[0], busy[1]);
+               nt > 1 ? "s" : " ", 1e-6 * (double)util_now_ns() - t0, busy[0], busy[1]);
         rt_pool_free(pool);
     }
     return 0;

@@ -12,6 +12,7 @@
  */
 #include "results/plot.h"
 #include "runtime/errf.h"
+#include "compiler/support/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,20 +42,6 @@ bool plot_have_gnuplot(void)
     return false;
 }
 
-static bool isalnum_ascii(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* File-name-safe copy. */
-static void safe_name(char *out, size_t cap, const char *s)
-{
-    size_t k = 0;
-    for (; *s && k + 1 < cap; s++)
-        out[k++] = (isalnum_ascii(*s) || *s == '_' || *s == '-' || *s == '.') ? *s : '_';
-    out[k] = 0;
-}
-
 /* A gnuplot double-quoted string body: backslash and quote escaped. */
 static void gp_str(FILE *f, const char *s)
 {
@@ -66,13 +53,6 @@ static void gp_str(FILE *f, const char *s)
             fputc(*s, f);
     }
     fputc('"', f);
-}
-
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 struct plot_ctx {
@@ -99,9 +79,9 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
     const struct res_table *t = c->t;
     int64_t n = t->nrows, nlead = res_group_leaders(t, pr, a, c->lead);
     char s1[96], s2[96], s3[96], base[320], path[4096];
-    safe_name(s1, sizeof s1, pr->statistic);
-    safe_name(s2, sizeof s2, pr->population);
-    safe_name(s3, sizeof s3, t->axes[a]);
+    util_safe_name(s1, sizeof s1, pr->statistic);
+    util_safe_name(s2, sizeof s2, pr->population);
+    util_safe_name(s3, sizeof s3, t->axes[a]);
     snprintf(base, sizeof base, "%s_%s_vs_%s", s1, s2, s3);
     if ((size_t)snprintf(path, sizeof path, "%s/%s.dat", c->pdir, base) >= sizeof path)
         return rt_errf(err, errlen, "results folder path too long: %s", c->pdir);
@@ -121,7 +101,7 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
                 c->xs[m++] = strtod(t->rows[i].axis[a], NULL);
             }
         /* distinct x in increasing order */
-        qsort(c->xs, (size_t)m, sizeof *c->xs, cmp_double);
+        qsort(c->xs, (size_t)m, sizeof *c->xs, util_cmp_double);
         int nx = 0;
         for (int k = 0; k < m; k++)
             if (nx == 0 || c->xs[k] != c->xs[nx - 1])
@@ -220,7 +200,7 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
         note[0] = 0;
     char pdir[4096];
     snprintf(pdir, sizeof pdir, "%s/plots", dir);
-    if (mkdir(pdir, 0777) != 0 && errno != EEXIST)
+    if (!util_mkdirs(pdir, 0777))
         return (rt_errf(err, errlen, "cannot create %s: %s", pdir, strerror(errno)), -1);
     char allpath[4200];
     snprintf(allpath, sizeof allpath, "%s/all.gp", pdir);
@@ -296,7 +276,7 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
 
 bool plot_results(const char *dir, char *err, size_t errlen)
 {
-    char *in = res_path_join(dir, "points.csv");
+    char *in = util_path_join(dir, "points.csv");
     if (!in)
         return rt_errf(err, errlen, "out of memory");
     struct res_table t;

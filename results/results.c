@@ -11,6 +11,7 @@
  */
 #include "runtime/errf.h"
 #include "results/results.h"
+#include "compiler/support/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,40 +42,14 @@ struct res {
     pthread_mutex_t lock;
 };
 
-char *res_path_join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    if (p)
-        snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* mkdir -p */
 static bool mkdirs(const char *dir, char *err, size_t errlen)
 {
-    char *p = strdup(dir);
-    if (!p)
-        return rt_errf(err, errlen, "out of memory");
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || *s == 0) {
-            char c = *s;
-            *s = 0;
-            if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                rt_errf(err, errlen, "cannot create %s: %s", p, strerror(errno));
-                free(p);
-                return false;
-            }
-            *s = c;
-            if (!c)
-                break;
-        }
-    }
-    free(p);
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+    if (util_mkdirs(dir, 0777))
+        return true;
+    if (errno == ENOTDIR)
         return rt_errf(err, errlen, "%s is not a directory", dir);
-    return true;
+    return rt_errf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 }
 
 char *res_read_all(const char *path, size_t *len)
@@ -106,135 +81,19 @@ char *res_read_all(const char *path, size_t *len)
     return buf;
 }
 
-static bool write_full(int fd, const char *buf, size_t n)
-{
-    while (n) {
-        ssize_t k = write(fd, buf, n);
-        if (k < 0) {
-            if (errno == EINTR)
-                continue;
-            return false;
-        }
-        buf += k;
-        n -= (size_t)k;
-    }
-    return true;
-}
-
-/* Writes DIR/name atomically: DIR/.name.tmp, fsync, rename, fsync of the directory. */
+/* Writes DIR/name atomically (util_write_atomic). */
 static bool write_atomic(const char *dir, const char *name, const char *data, size_t n, char *err, size_t errlen)
 {
-    char tmpname[256];
-    snprintf(tmpname, sizeof tmpname, ".%s.tmp", name);
-    char *tmp = res_path_join(dir, tmpname), *dst = res_path_join(dir, name);
-    bool ok = false;
-    if (!tmp || !dst) {
-        rt_errf(err, errlen, "out of memory");
-        goto out;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-    if (fd < 0) {
-        rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        goto out;
-    }
-    if (!write_full(fd, data, n) || fsync(fd) != 0) {
-        rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        goto out;
-    }
-    close(fd);
-    if (rename(tmp, dst) != 0) {
-        rt_errf(err, errlen, "cannot rename %s to %s: %s", tmp, dst, strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    ok = true;
-out:
-    free(tmp);
+    char *dst = util_path_join(dir, name);
+    if (!dst)
+        return rt_errf(err, errlen, "out of memory");
+    bool ok = util_write_atomic(dst, data, n) || rt_errf(err, errlen, "cannot write %s: %s", dst, strerror(errno));
     free(dst);
     return ok;
 }
 
-/* ---- a growable string -------------------------------------------------------------------------- */
-struct sbuf {
-    char *p;
-    size_t n, cap;
-    bool oom;
-};
-static void sb_grow(struct sbuf *b, size_t add)
-{
-    if (b->oom || b->n + add + 1 <= b->cap)
-        return;
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->n + add + 1)
-        cap *= 2;
-    char *np = realloc(b->p, cap);
-    if (!np) {
-        b->oom = true;
-        return;
-    }
-    b->p = np;
-    b->cap = cap;
-}
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-    sb_grow(b, n);
-    if (b->oom)
-        return;
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = 0;
-}
-static void sb_puts(struct sbuf *b, const char *s) { sb_add(b, s, strlen(s)); }
-static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char tmp[512];
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n < sizeof tmp) {
-        sb_add(b, tmp, (size_t)n);
-        return;
-    }
-    sb_grow(b, (size_t)n);
-    if (b->oom)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->n += (size_t)n;
-}
-
-/* A CSV field: quoted (RFC 4180) only when it holds a separator, a quote or a line break. */
-static void sb_csv(struct sbuf *b, const char *s)
-{
-    if (!s)
-        s = "";
-    if (!strpbrk(s, ",\"\r\n")) {
-        sb_puts(b, s);
-        return;
-    }
-    sb_puts(b, "\"");
-    for (; *s; s++) {
-        if (*s == '"')
-            sb_puts(b, "\"");
-        sb_add(b, s, 1);
-    }
-    sb_puts(b, "\"");
-}
-
 /* %.17g round-trips every finite double; NaN and infinities get one spelling each. */
-static void sb_num(struct sbuf *b, double v)
+static void sb_num(struct strbuf *b, double v)
 {
     if (isnan(v))
         sb_puts(b, "nan");
@@ -244,22 +103,7 @@ static void sb_num(struct sbuf *b, double v)
         sb_printf(b, "%.17g", v);
 }
 
-static void sb_json_str(struct sbuf *b, const char *s)
-{
-    sb_puts(b, "\"");
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            sb_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            sb_printf(b, "\\u%04x", c);
-        else
-            sb_add(b, s, 1);
-    }
-    sb_puts(b, "\"");
-}
-
-static void sb_json_num(struct sbuf *b, double v)
+static void sb_json_num(struct strbuf *b, double v)
 {
     if (isfinite(v))
         sb_printf(b, "%.17g", v);
@@ -296,7 +140,7 @@ int res_ndone(const struct res *r) { return r->ndone; }
 
 /* ---- open --------------------------------------------------------------------------------------- */
 
-static void header_line(struct sbuf *b, const char *const *axes, int naxes)
+static void header_line(struct strbuf *b, const char *const *axes, int naxes)
 {
     sb_puts(b, "point");
     for (int a = 0; a < naxes; a++) {
@@ -365,7 +209,7 @@ static bool resume_points(struct res *r, const char *path, char *err, size_t err
     char *text = res_read_all(path, &len);
     if (!text)
         return rt_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-    struct sbuf h = {0};
+    struct strbuf h = {0};
     header_line(&h, (const char *const *)r->axes, r->naxes);
     bool ok = true;
     char *nl = memchr(text, '\n', len);
@@ -470,7 +314,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     for (int a = 0; a < naxes; a++)
         if (!(r->axes[a] = strdup(axes[a])))
             goto oom;
-    char *path = res_path_join(dir, "points.csv");
+    char *path = util_path_join(dir, "points.csv");
     if (!path)
         goto oom;
     struct stat st;
@@ -481,7 +325,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
         goto fail_path;
     }
     if (exists) {
-        char *jpath = res_path_join(dir, "run.json");
+        char *jpath = util_path_join(dir, "run.json");
         size_t jlen;
         char *json = jpath ? res_read_all(jpath, &jlen) : NULL;
         char *old = json ? json_get_string(json, "model_hash") : NULL;
@@ -501,7 +345,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
         if (!resume_points(r, path, err, errlen))
             goto fail_path;
     } else {
-        struct sbuf h = {0};
+        struct strbuf h = {0};
         header_line(&h, axes, naxes);
         bool ok = !h.oom && write_atomic(dir, "points.csv", h.p, h.n, err, errlen);
         free(h.p);
@@ -530,7 +374,7 @@ oom:
 
 static bool append_timing(struct res *r, int point, int trial, const struct res_timing *tm)
 {
-    char *path = res_path_join(r->dir, "timings.csv");
+    char *path = util_path_join(r->dir, "timings.csv");
     if (!path)
         return false;
     struct stat st;
@@ -539,7 +383,7 @@ static bool append_timing(struct res *r, int point, int trial, const struct res_
     free(path);
     if (fd < 0)
         return false;
-    struct sbuf b = {0};
+    struct strbuf b = {0};
     if (fresh)
         sb_puts(&b, "point,trial,wall_s,compile_ms,build_ms,sim_ms,synapses,threads\n");
     sb_printf(&b, "%d,%d,", point, trial);
@@ -551,7 +395,7 @@ static bool append_timing(struct res *r, int point, int trial, const struct res_
     sb_puts(&b, ",");
     sb_num(&b, tm->sim_ms);
     sb_printf(&b, ",%lld,%d\n", (long long)tm->synapses, tm->threads);
-    bool ok = !b.oom && write_full(fd, b.p, b.n);
+    bool ok = !b.oom && util_write_full(fd, b.p, b.n);
     close(fd);   /* timings are informative: no fsync, and a torn line is skipped when read */
     free(b.p);
     return ok;
@@ -561,7 +405,7 @@ bool res_append_point(struct res *r, int point, const char *const *axis_values, 
                       const struct stat_row *rows, int nrows, const struct res_timing *tm, char *err,
                       size_t errlen)
 {
-    struct sbuf b = {0};
+    struct strbuf b = {0};
     for (int i = 0; i < nrows; i++) {
         sb_printf(&b, "%d", point);
         for (int a = 0; a < r->naxes; a++) {
@@ -586,7 +430,7 @@ bool res_append_point(struct res *r, int point, const char *const *axis_values, 
     bool ok = true;
     struct stat st;
     off_t before = fstat(r->fd, &st) == 0 ? st.st_size : -1;
-    if (b.n && (!write_full(r->fd, b.p, b.n) || fsync(r->fd) != 0)) {
+    if (b.n && (!util_write_full(r->fd, b.p, b.n) || fsync(r->fd) != 0)) {
         int e = errno;
         if (before >= 0 && ftruncate(r->fd, before) == 0)
             fsync(r->fd);   /* the block is gone entirely rather than torn */
@@ -604,7 +448,7 @@ bool res_append_point(struct res *r, int point, const char *const *axis_values, 
 
 /* ---- run.json ----------------------------------------------------------------------------------- */
 
-static void host_json(struct sbuf *b)
+static void host_json(struct strbuf *b)
 {
     char host[256] = "";
     if (gethostname(host, sizeof host - 1) != 0)
@@ -636,9 +480,9 @@ static void host_json(struct sbuf *b)
 }
 
 /* The items of timings.csv as a JSON array. */
-static void items_json(struct sbuf *b, const char *dir)
+static void items_json(struct strbuf *b, const char *dir)
 {
-    char *path = res_path_join(dir, "timings.csv");
+    char *path = util_path_join(dir, "timings.csv");
     size_t len = 0;
     char *text = path ? res_read_all(path, &len) : NULL;
     free(path);
@@ -672,7 +516,7 @@ static void items_json(struct sbuf *b, const char *dir)
 bool res_write_json(const char *dir, const char *model_hash, const char *const *axes, int naxes,
                     const struct res_run_info *info, char *err, size_t errlen)
 {
-    struct sbuf b = {0};
+    struct strbuf b = {0};
     sb_puts(&b, "{\n  \"model_hash\": ");
     sb_json_str(&b, model_hash);
     sb_puts(&b, ",\n  \"balnet_version\": ");
@@ -731,7 +575,7 @@ static int cmp_line(const void *a, const void *b)
  * file identical for any thread count. */
 static bool sort_points(struct res *r, char *err, size_t errlen)
 {
-    char *path = res_path_join(r->dir, "points.csv");
+    char *path = util_path_join(r->dir, "points.csv");
     size_t len = 0;
     char *text = path ? res_read_all(path, &len) : NULL;
     free(path);
@@ -759,7 +603,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
         i += l;
     }
     qsort(lines, n, sizeof *lines, cmp_line);
-    struct sbuf b = {0};
+    struct strbuf b = {0};
     sb_add(&b, text, hdr);
     for (size_t k = 0; k < n; k++)
         sb_add(&b, text + lines[k].off, lines[k].len);

@@ -79,8 +79,6 @@ bool res_write_json(const char *dir, const char *model_hash, const char *const *
  * significant digits, unit in the header). */
 bool res_summary(FILE *out, const char *dir);
 
-/* "dir/name", malloc'ed; NULL when out of memory. */
-char *res_path_join(const char *dir, const char *name);
 /* A whole file, NUL-terminated, *len its size; NULL when unreadable or out of memory (errno tells). */
 char *res_read_all(const char *path, size_t *len);
 

@@ -7,6 +7,7 @@
  */
 #include "runtime/errf.h"
 #include "results/results.h"
+#include "compiler/support/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -218,7 +219,7 @@ static int find_str(char **list, int n, const char *s)
 
 bool res_summary(FILE *out, const char *dir)
 {
-    char *in = res_path_join(dir, "points.csv");
+    char *in = util_path_join(dir, "points.csv");
     if (!in)
         return false;
     struct res_table t;

@@ -13,13 +13,13 @@
  */
 #include "results/scaling.h"
 #include "runtime/errf.h"
+#include "compiler/support/util.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* Continued fraction for I_x(a, b), valid (fast) for x < (a + 1) / (a + b + 2). */
 /* One step of the modified Lentz method with coefficient aa: updates c and d, returns the factor c d by
@@ -99,12 +99,6 @@ double fit_t_quantile(double p, double dof)
     return 0.5 * (lo + hi);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 bool fit_loglog(const double *x, const double *y, int n, struct fit_line *out)
 {
     if (n < 3)
@@ -116,7 +110,7 @@ bool fit_loglog(const double *x, const double *y, int n, struct fit_line *out)
     if (!xs)
         return false;
     memcpy(xs, x, sizeof *xs * (size_t)n);
-    qsort(xs, (size_t)n, sizeof *xs, cmp_double);
+    qsort(xs, (size_t)n, sizeof *xs, util_cmp_double);
     int distinct = 1;
     for (int k = 1; k < n; k++)
         distinct += xs[k] != xs[k - 1];
@@ -152,30 +146,25 @@ bool fit_loglog(const double *x, const double *y, int n, struct fit_line *out)
 
 /* ---- scaling.csv -------------------------------------------------------------------------------- */
 
-static void csv_field(FILE *out, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
+/* Written to a string first and to `out` at once: CSV quoting has one implementation (sb_csv). */
+static bool write_fits(const struct res_table *t, struct strbuf *b);
 
 bool fit_write_scaling(const struct res_table *t, FILE *out)
 {
-    fputs("statistic,population,axis", out);
+    struct strbuf b = {0};
+    bool ok = write_fits(t, &b) && !b.oom && fwrite(b.p, 1, b.n, out) == b.n;
+    sb_free(&b);
+    return ok && !ferror(out);
+}
+
+static bool write_fits(const struct res_table *t, struct strbuf *b)
+{
+    sb_puts(b, "statistic,population,axis");
     for (int a = 0; a < t->naxes; a++) {
-        fputc(',', out);
-        csv_field(out, t->axes[a]);
+        sb_puts(b, ",");
+        sb_csv(b, t->axes[a]);
     }
-    fputs(",slope,ci_low,ci_high,n_points,r2\n", out);
+    sb_puts(b, ",slope,ci_low,ci_high,n_points,r2\n");
     int64_t n = t->nrows;
     if (n == 0)
         return true;
@@ -210,17 +199,17 @@ bool fit_write_scaling(const struct res_table *t, FILE *out)
                 struct fit_line f;
                 if (!fit_loglog(x, y, m, &f))
                     continue;
-                csv_field(out, L->statistic);
-                fputc(',', out);
-                csv_field(out, L->population);
-                fputc(',', out);
-                csv_field(out, t->axes[a]);
+                sb_csv(b, L->statistic);
+                sb_puts(b, ",");
+                sb_csv(b, L->population);
+                sb_puts(b, ",");
+                sb_csv(b, t->axes[a]);
                 for (int k = 0; k < t->naxes; k++) {
-                    fputc(',', out);
+                    sb_puts(b, ",");
                     if (k != a)
-                        csv_field(out, L->axis[k]);
+                        sb_csv(b, L->axis[k]);
                 }
-                fprintf(out, ",%.17g,%.17g,%.17g,%d,%.17g\n", f.slope, f.ci_low, f.ci_high, f.n, f.r2);
+                sb_printf(b, ",%.17g,%.17g,%.17g,%d,%.17g\n", f.slope, f.ci_low, f.ci_high, f.n, f.r2);
             }
         }
     }
@@ -228,40 +217,33 @@ bool fit_write_scaling(const struct res_table *t, FILE *out)
     free(x);
     free(y);
     free(pair);
-    return !ferror(out);
+    return true;
 }
 
 /* ---- DIR/points.csv -> DIR/scaling.csv ---------------------------------------------------------- */
 
 bool fit_scaling_csv(const char *dir, char *err, size_t errlen)
 {
-    char *in = res_path_join(dir, "points.csv"), *tmp = res_path_join(dir, ".scaling.csv.tmp"), *out = res_path_join(dir, "scaling.csv");
+    char *in = util_path_join(dir, "points.csv"), *out = util_path_join(dir, "scaling.csv");
     struct res_table t;
+    struct util_atomic w;
     bool ok = false;
-    if (!in || !tmp || !out) {
+    if (!in || !out) {
         rt_errf(err, errlen, "out of memory");
         goto done;
     }
     if (!res_table_read(in, &t, err, errlen))
         goto done;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
+    if (!util_atomic_open(&w, out)) {
+        rt_errf(err, errlen, "cannot write %s: %s", out, strerror(errno));
         res_table_free(&t);
         goto done;
     }
-    ok = fit_write_scaling(&t, f);
-    ok = fflush(f) == 0 && ok;
-    ok = fsync(fileno(f)) == 0 && ok;
-    ok = fclose(f) == 0 && ok;
+    ok = fit_write_scaling(&t, w.f);
     res_table_free(&t);
-    if (!ok || rename(tmp, out) != 0) {
-        ok = rt_errf(err, errlen, "cannot write %s: %s", out, strerror(errno));
-        unlink(tmp);
-    }
+    ok = util_atomic_commit(&w, ok) || rt_errf(err, errlen, "cannot write %s: %s", out, strerror(errno));
 done:
     free(in);
-    free(tmp);
     free(out);
     return ok;
 }

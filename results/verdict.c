@@ -1,8 +1,7 @@
 /*
- * verdict.c - the plain-language conclusion printed after the paper's experiment (`balnet run`
- * without a model): for each arm
- * (synapse model x input correlation) the pooled var(V) at the largest N, its log-log slope in N, and
- * how it ranks among the arms.
+ * verdict.c - the plain-language conclusion printed after the paper's experiment (`balnet run` without a
+ * model): for each arm (synapse model x input correlation) the pooled var(V) at the largest N, its log-log
+ * slope in N, and how it ranks among the arms.
  *
  * "Largest" and "smallest" are relative to the other arms (var(V) at the largest N), and each value is
  * also placed against the in-vivo range of about 4-9 mV^2 (awake macaque V1:

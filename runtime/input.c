@@ -17,6 +17,7 @@
 #include "runtime/input.h"
 
 #include "runtime/rng.h"
+#include "compiler/support/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -67,12 +68,6 @@ static bool bucket_push(struct bucket *b, uint32_t x)
     }
     b->v[b->n++] = x;
     return true;
-}
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
 }
 
 size_t rt_input_bytes(const struct ir_input *in, double dt)
@@ -360,7 +355,7 @@ int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx)
         struct bucket *b = &g->buckets[step % g->L];
         if (b->n == 0)
             return 0;
-        qsort(b->v, (size_t)b->n, sizeof *b->v, cmp_u32);
+        qsort(b->v, (size_t)b->n, sizeof *b->v, util_cmp_u32);
         if (b->n > g->outcap) {
             uint32_t *v = realloc(g->out, (size_t)b->n * sizeof *v);
             if (!v)

@@ -16,6 +16,7 @@
 #include "runtime/pool.h"
 
 #include "runtime/rng.h"
+#include "compiler/support/util.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -279,12 +280,6 @@ static void floyd(struct rt_rng *r, uint32_t n, uint32_t k, uint64_t *bits, uint
         bits[out[i] >> 6] = 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 static bool build_in_degree(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct tvec *tg)
 {
     bool ex = excludes_autapses(p);
@@ -335,7 +330,7 @@ static bool build_out_degree(struct rt_conn *c, const struct ir_proj *p, int j, 
         floyd(&r, n, k, bits, s);
         for (uint32_t q = 0; ex && q < k; q++)
             s[q] += s[q] >= (uint32_t)i;
-        qsort(s, k, sizeof *s, cmp_u32);
+        qsort(s, k, sizeof *s, util_cmp_u32);
         for (uint32_t q = 0; q < k; q++)
             tvec_set(tg, c->row[i] + q, s[q]);
     }

@@ -4,13 +4,13 @@
  * Owns: thread lifetime and the barrier.  Must not: allocate per call.
  */
 #include "runtime/pool.h"
+#include "compiler/support/util.h"
 
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
 struct rt_pool;
 
@@ -47,13 +47,6 @@ static inline void cpu_relax(void)
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #endif
-}
-
-static int64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static void *worker_main(void *vp)
@@ -167,7 +160,7 @@ void rt_pool_barrier(struct rt_pool *p)
                 return;
             cpu_relax();
         }
-        int64_t t = now_ns();
+        int64_t t = util_now_ns();
         if (t0 < 0)
             t0 = t;
         else if (t - t0 > BARRIER_SPIN_NS)

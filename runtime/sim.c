@@ -33,6 +33,7 @@
 #include "runtime/rng.h"
 #include "runtime/trace.h"
 #include "runtime/wrecord.h"
+#include "compiler/support/util.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -41,7 +42,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct rt_run {
     struct stats *stats;
@@ -91,13 +91,6 @@ struct sim {
     int64_t stop_step;             /* the step the run stopped after (set by thread 0), -1: ran to the end */
     int stop_pop;                  /* rate guard: the population, -1: another reason */
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void *alloc_column(int64_t n)
 {
@@ -589,7 +582,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     s.window = s.window < 1 ? 1 : s.window;
     s.max_rate = opt->max_rate_hz > 0 ? opt->max_rate_hz : 1000.0;
     atomic_init(&s.cancel_step, INT64_MAX);
-    double t0 = now_ms();
+    double t0 = 1e-6 * (double)util_now_ns();
     bool ok = true;
 
     /* A thread costs a barrier and a few µs of cache traffic per step; below RT_NEURONS_PER_THREAD neurons
@@ -657,11 +650,11 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = rt_errf(err, errlen, "out of memory for the recordings");
     if (s.wrecs)
         wrec_sample(s.wrecs, 0, s.conn, s.plastic);
-    double t1 = now_ms();
+    double t1 = 1e-6 * (double)util_now_ns();
     run->timing.build_ms = t1 - t0;
 
     ok = ok && simulate(&s, err, errlen);
-    run->timing.sim_ms = now_ms() - t1;
+    run->timing.sim_ms = 1e-6 * (double)util_now_ns() - t1;
     for (int j = 0; ok && opt->on_weights && j < m->nprojs; j++)
         if (m->projs[j].plastic)
             opt->on_weights(opt->on_weights_ctx, j, s.conn[j].npre, s.conn[j].row, s.conn[j].t32, s.conn[j].w);

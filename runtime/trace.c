@@ -13,6 +13,7 @@
 #include "runtime/errf.h"
 #include "runtime/trace.h"
 #include "runtime/stats.h"
+#include "compiler/support/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -251,19 +252,6 @@ void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes,
 
 /* ---- writing -------------------------------------------------------------------------------------- */
 
-/* File-name-safe copy: letters, digits, '_', '-' and '.' kept, anything else ('*' of V*g_syn) -> '_'. */
-static void safe_name(char *out, size_t len, const char *s)
-{
-    size_t n = 0;
-    for (; s && *s && n + 1 < len; s++) {
-        char c = *s;
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '-' || c == '.';
-        out[n++] = ok ? c : '_';
-    }
-    out[n] = 0;
-}
-
 static double scale_of(const struct ir_stat *st)
 {
     return st->unit_scale != 0 ? st->unit_scale : 1.0;
@@ -311,50 +299,29 @@ static void write_body(FILE *f, const struct traces *t, const struct titem *it)
     }
 }
 
-static bool make_dir(const char *path, char *err, size_t errlen)
-{
-    if (mkdir(path, 0777) == 0 || errno == EEXIST)
-        return true;
-    return rt_errf(err, errlen, "cannot create %s: %s", path, strerror(errno));
-}
-
 bool trace_file_write(const char *dir, int point, int trial, const char *who, const char *name,
                       void (*body)(FILE *f, const void *ctx), const void *ctx, char *err, size_t errlen)
 {
-    size_t len = strlen(dir) + 512;
-    char *tdir = malloc(len), *path = malloc(len), *tmp = malloc(len + 8);
-    bool ok = tdir && path && tmp;
-    if (!ok)
+    char pn[128], sn[128], file[300];
+    util_safe_name(pn, sizeof pn, who);
+    util_safe_name(sn, sizeof sn, name);
+    snprintf(file, sizeof file, "p%d-t%d-%s-%s.csv", point, trial, pn, sn);
+    char *tdir = util_path_join(dir, "traces"), *path = tdir ? util_path_join(tdir, file) : NULL;
+    struct util_atomic w;
+    bool ok = false;
+    if (!path)
         rt_errf(err, errlen, "out of memory writing the traces");
-    if (ok) {
-        snprintf(tdir, len, "%s/traces", dir);
-        ok = make_dir(dir, err, errlen) && make_dir(tdir, err, errlen);
-    }
-    if (ok) {
-        char pn[128], sn[128];
-        safe_name(pn, sizeof pn, who);
-        safe_name(sn, sizeof sn, name);
-        snprintf(path, len, "%s/p%d-t%d-%s-%s.csv", tdir, point, trial, pn, sn);
-        snprintf(tmp, len + 8, "%s.tmp", path);
-        FILE *f = fopen(tmp, "w");
-        if (!f) {
-            ok = rt_errf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
-        } else {
-            body(f, ctx);
-            /* complete on disk before it gets its real name: a crash leaves a .tmp, never a torn .csv */
-            bool wok = !ferror(f) && fflush(f) == 0 && fsync(fileno(f)) == 0;
-            int e = errno;
-            wok = (fclose(f) == 0) && wok;
-            if (!wok || rename(tmp, path) != 0) {
-                e = wok ? errno : e;
-                remove(tmp);
-                ok = rt_errf(err, errlen, "cannot write %s: %s", path, strerror(e));
-            }
-        }
+    else if (!util_mkdirs(tdir, 0777))
+        rt_errf(err, errlen, "cannot create %s: %s", tdir, strerror(errno));
+    else if (!util_atomic_open(&w, path))
+        rt_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    else {
+        /* complete on disk before it gets its real name: a crash leaves a .tmp, never a torn .csv */
+        body(w.f, ctx);
+        ok = util_atomic_commit(&w, true) || rt_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     }
     free(tdir);
     free(path);
-    free(tmp);
     return ok;
 }
 

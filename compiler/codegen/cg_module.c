@@ -10,6 +10,7 @@
  * so sweep points can compile in parallel threads.
  */
 #include "codegen/cg_internal.h"
+#include "support/util.h"
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Error.h>
@@ -19,7 +20,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static pthread_once_t llvm_once = PTHREAD_ONCE_INIT;
 
@@ -33,13 +33,6 @@ static void llvm_init_once(void)
 void cg_llvm_init(void)
 {
     pthread_once(&llvm_once, llvm_init_once);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
 void cg_report_error(struct diags *d, LLVMErrorRef err, const char *what)
@@ -130,7 +123,7 @@ const char *cg_pipeline_id(void)
  * and we set none. */
 static bool run_pipeline(struct cg_module *cm, const char *pipeline, LLVMTargetMachineRef host, struct diags *d)
 {
-    double t0 = now_ms();
+    double t0 = 1e-6 * (double)util_now_ns();
     LLVMTargetMachineRef tm = host ? host : cg_host_machine(d);
     if (!tm)
         return false;
@@ -143,7 +136,7 @@ static bool run_pipeline(struct cg_module *cm, const char *pipeline, LLVMTargetM
     LLVMDisposePassBuilderOptions(opts);
     if (!host)
         LLVMDisposeTargetMachine(tm);
-    cm->opt_ms += now_ms() - t0;
+    cm->opt_ms += 1e-6 * (double)util_now_ns() - t0;
     if (err) {
         if (d)
             cg_report_error(d, err, "LLVM optimisation failed");
@@ -164,7 +157,7 @@ bool cg_optimise(struct cg_module *cm)
 
 struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d)
 {
-    double t0 = now_ms();
+    double t0 = 1e-6 * (double)util_now_ns();
     cg_llvm_init();
     struct cg_module *cm = calloc(1, sizeof *cm);
     if (!cm || !(cm->names = calloc((size_t)m->npops + 1, sizeof *cm->names))) {
@@ -207,7 +200,7 @@ struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, 
         }
         LLVMDisposeMessage(msg);
     }
-    cm->build_ms = now_ms() - t0;
+    cm->build_ms = 1e-6 * (double)util_now_ns() - t0;
     if (ok && pipeline && *pipeline)
         ok = run_pipeline(cm, pipeline, tm, d);
     LLVMDisposeTargetMachine(tm);

@@ -24,6 +24,7 @@
 #include "jit/jit_cache.h"
 
 #include "codegen/cg_llvm.h"
+#include "support/util.h"
 
 #include <llvm-c/Error.h>
 #include <llvm-c/LLJIT.h>
@@ -34,18 +35,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct jit {
     LLVMOrcLLJITRef lljit;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
-}
 
 /* Binds every "balnet.<fn>" to the address of the libm function ir_eval calls (see CG_LIBM). */
 static bool define_libm(struct jit *j, struct diags *d)
@@ -215,9 +208,9 @@ static char *module_text(const struct cg_module *cm)
 static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachineRef tm, double *opt_ms,
                                           double *codegen_ms, struct diags *d)
 {
-    double t0 = now_ms();
+    double t0 = 1e-6 * (double)util_now_ns();
     bool ok = cg_optimise(cm);
-    double t1 = now_ms();
+    double t1 = 1e-6 * (double)util_now_ns();
     *opt_ms = t1 - t0;
     LLVMOrcThreadSafeContextRef tsc;
     LLVMModuleRef mod = cg_take_module(cm, &tsc);
@@ -231,7 +224,7 @@ static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachin
         obj = NULL;
     }
     LLVMDisposeMessage(msg);
-    *codegen_ms = now_ms() - t1;
+    *codegen_ms = 1e-6 * (double)util_now_ns() - t1;
     LLVMDisposeModule(mod);               /* the module before the context that owns its types */
     LLVMOrcDisposeThreadSafeContext(tsc);
     return obj;
@@ -290,7 +283,7 @@ static struct jit *load_object(LLVMMemoryBufferRef obj, const struct ir_model *m
 bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out,
                              struct jit_stats *st, struct diags *d)
 {
-    double t0 = now_ms();
+    double t0 = 1e-6 * (double)util_now_ns();
     struct jit_stats local;
     st = st ? st : &local;
     memset(st, 0, sizeof *st);
@@ -340,7 +333,7 @@ bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels
             *out = load_object(obj, m, kernels_out, d);
     }
     LLVMDisposeTargetMachine(tm);
-    st->compile_ms = now_ms() - t0;
+    st->compile_ms = 1e-6 * (double)util_now_ns() - t0;
     return *out != NULL;
 }
 

@@ -6,6 +6,7 @@
  * Must not: include llvm-c/, print, exit, or report an error: every failure is "no entry" or "not stored".
  */
 #include "jit/jit_cache.h"
+#include "support/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -157,12 +158,12 @@ static uint64_t get64(const unsigned char *p)
     return v;
 }
 
-/* All n bytes through read(2) (writing false) or write(2), resuming after short transfers and EINTR. */
-static bool transfer_all(int fd, void *buf, size_t n, bool writing)
+/* read() until n bytes arrived, retrying on EINTR; false at an early end of file. */
+static bool read_full(int fd, void *buf, size_t n)
 {
     unsigned char *p = buf;
     while (n > 0) {
-        ssize_t r = writing ? write(fd, p, n) : read(fd, p, n);
+        ssize_t r = read(fd, p, n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -186,13 +187,13 @@ void *jit_cache_load(const char *dir, struct jit_hash key, size_t *len)
     void *payload = NULL;
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < JIT_CACHE_HEADER ||
-        !transfer_all(fd, head, sizeof head, false))
+        !read_full(fd, head, sizeof head))
         goto bad;
     uint64_t n = get64(head + 8);
     if (memcmp(head, JIT_CACHE_MAGIC, 8) != 0 || n == 0 || n > JIT_CACHE_MAX_OBJECT ||
         (uint64_t)st.st_size != JIT_CACHE_HEADER + n || get64(head + 24) != key.lo || get64(head + 32) != key.hi)
         goto bad;
-    if (!(payload = malloc((size_t)n)) || !transfer_all(fd, payload, (size_t)n, false) ||
+    if (!(payload = malloc((size_t)n)) || !read_full(fd, payload, (size_t)n) ||
         checksum(payload, (size_t)n) != get64(head + 16))
         goto bad;
     close(fd);
@@ -204,27 +205,6 @@ bad:
     return NULL;
 }
 
-/* mkdir -p with mode 0700 for the directories it creates. */
-static bool make_dirs(const char *dir)
-{
-    char p[4096];
-    size_t n = strlen(dir);
-    if (n == 0 || n >= sizeof p)
-        return false;
-    memcpy(p, dir, n + 1);
-    for (size_t i = 1; i <= n; i++) {
-        if (p[i] != '/' && p[i] != 0)
-            continue;
-        char c = p[i];
-        p[i] = 0;
-        if (mkdir(p, 0700) != 0 && errno != EEXIST)
-            return false;
-        p[i] = c;
-    }
-    struct stat st;
-    return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 bool jit_cache_store(const char *dir, struct jit_hash key, const void *data, size_t len)
 {
     /* Sweep points compile in parallel threads of one process: the pid alone would not make the temporary
@@ -234,7 +214,7 @@ bool jit_cache_store(const char *dir, struct jit_hash key, const void *data, siz
     if (len == 0 || len > JIT_CACHE_MAX_OBJECT || !jit_cache_path(path, sizeof path, dir, key))
         return false;
     int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld.%u", path, (long)getpid(), atomic_fetch_add(&serial, 1u));
-    if (n <= 0 || (size_t)n >= sizeof tmp || !make_dirs(dir))
+    if (n <= 0 || (size_t)n >= sizeof tmp || !*dir || !util_mkdirs(dir, 0700))
         return false;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
@@ -245,7 +225,7 @@ bool jit_cache_store(const char *dir, struct jit_hash key, const void *data, siz
     put64(head + 16, checksum(data, len));
     put64(head + 24, key.lo);
     put64(head + 32, key.hi);
-    bool ok = transfer_all(fd, head, sizeof head, true) && transfer_all(fd, (void *)data, len, true);
+    bool ok = util_write_full(fd, head, sizeof head) && util_write_full(fd, data, len);
     ok = close(fd) == 0 && ok;
     if (ok && rename(tmp, path) == 0)
         return true;
