@@ -52,35 +52,6 @@ static bool mkdirs(const char *dir, char *err, size_t errlen)
     return rt_errf(err, errlen, "cannot create %s: %s", dir, strerror(errno));
 }
 
-char *res_read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    while (buf) {
-        size_t k = fread(buf + n, 1, cap - n, f);
-        n += k;
-        if (n < cap)
-            break;
-        char *nb = realloc(buf, 2 * cap + 1);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = 0;
-        *len = n;
-    }
-    return buf;
-}
-
 /* Writes DIR/name atomically (util_write_atomic). */
 static bool write_atomic(const char *dir, const char *name, const char *data, size_t n, char *err, size_t errlen)
 {
@@ -206,7 +177,7 @@ static bool line_item(const char *line, size_t n, int naxes, int *point, int *tr
 static bool resume_points(struct res *r, const char *path, char *err, size_t errlen)
 {
     size_t len;
-    char *text = res_read_all(path, &len);
+    char *text = util_read_file(path, 0, &len);
     if (!text)
         return rt_errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
     struct strbuf h = {0};
@@ -327,7 +298,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     if (exists) {
         char *jpath = util_path_join(dir, "run.json");
         size_t jlen;
-        char *json = jpath ? res_read_all(jpath, &jlen) : NULL;
+        char *json = jpath ? util_read_file(jpath, 0, &jlen) : NULL;
         char *old = json ? json_get_string(json, "model_hash") : NULL;
         free(jpath);
         free(json);
@@ -484,7 +455,7 @@ static void items_json(struct strbuf *b, const char *dir)
 {
     char *path = util_path_join(dir, "timings.csv");
     size_t len = 0;
-    char *text = path ? res_read_all(path, &len) : NULL;
+    char *text = path ? util_read_file(path, 0, &len) : NULL;
     free(path);
     sb_puts(b, "  \"items\": [");
     bool first = true;
@@ -577,7 +548,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
 {
     char *path = util_path_join(r->dir, "points.csv");
     size_t len = 0;
-    char *text = path ? res_read_all(path, &len) : NULL;
+    char *text = path ? util_read_file(path, 0, &len) : NULL;
     free(path);
     if (!text)
         return rt_errf(err, errlen, "cannot read %s/points.csv", r->dir);

@@ -79,9 +79,6 @@ bool res_write_json(const char *dir, const char *model_hash, const char *const *
  * significant digits, unit in the header). */
 bool res_summary(FILE *out, const char *dir);
 
-/* A whole file, NUL-terminated, *len its size; NULL when unreadable or out of memory (errno tells). */
-char *res_read_all(const char *path, size_t *len);
-
 /* ---- points.csv read back (results_read.c; for scaling.c, plot.c, the summary, the verdict) ------- */
 struct res_trow {
     int point, trial;

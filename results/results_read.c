@@ -130,7 +130,7 @@ bool res_table_read(const char *path, struct res_table *t, char *err, size_t err
     memset(t, 0, sizeof *t);
     size_t len = 0;
     errno = 0;
-    char *text = res_read_all(path, &len);
+    char *text = util_read_file(path, 0, &len);
     if (!text)
         return errno && errno != ENOMEM ? rt_errf(err, errlen, "cannot read %s: %s", path, strerror(errno))
                                         : rt_errf(err, errlen, "out of memory reading %s", path);

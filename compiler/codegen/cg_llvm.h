@@ -47,7 +47,7 @@ LLVMTargetMachineRef cg_host_machine(struct diags *d);
  * the bookkeeping.  The caller owns one reference to the returned ThreadSafeContext and the module. */
 LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *tsc);
 
-/* Reports an LLVMErrorRef (consuming it) as a diagnostic "<what>: <message>". */
+/* Reports an LLVMErrorRef (consuming it) as a diagnostic "<what>: <message>"; d NULL: only consumes it. */
 void cg_report_error(struct diags *d, LLVMErrorRef err, const char *what);
 
 #endif

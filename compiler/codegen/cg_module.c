@@ -37,6 +37,10 @@ void cg_llvm_init(void)
 
 void cg_report_error(struct diags *d, LLVMErrorRef err, const char *what)
 {
+    if (!d) {
+        LLVMConsumeError(err);
+        return;
+    }
     char *msg = LLVMGetErrorMessage(err);   /* consumes err */
     diag_error(d, SPAN_NONE, "%s: %s", what, msg);
     LLVMDisposeErrorMessage(msg);
@@ -138,10 +142,7 @@ static bool run_pipeline(struct cg_module *cm, const char *pipeline, LLVMTargetM
         LLVMDisposeTargetMachine(tm);
     cm->opt_ms += 1e-6 * (double)util_now_ns() - t0;
     if (err) {
-        if (d)
-            cg_report_error(d, err, "LLVM optimisation failed");
-        else
-            LLVMConsumeError(err);
+        cg_report_error(d, err, "LLVM optimisation failed");
         return false;
     }
     cm->optimised = true;

@@ -137,10 +137,7 @@ static ir_kernel_fn lookup(struct jit *j, const char *name, struct diags *d)
     LLVMOrcJITTargetAddress addr = 0;
     LLVMErrorRef err = LLVMOrcLLJITLookup(j->lljit, &addr, name);
     if (err) {
-        if (d)
-            cg_report_error(d, err, "JIT compilation failed");
-        else
-            LLVMConsumeError(err);
+        cg_report_error(d, err, "JIT compilation failed");
         return NULL;
     }
     return (ir_kernel_fn)(uintptr_t)addr;

@@ -207,8 +207,9 @@ bad:
 
 bool jit_cache_store(const char *dir, struct jit_hash key, const void *data, size_t len)
 {
-    /* Sweep points compile in parallel threads of one process: the pid alone would not make the temporary
-     * name unique. */
+    /* Not util_write_atomic: sweep points compile in parallel threads of one process and may store the
+     * same key at once, so each gets its own temporary (the pid alone would not make it unique), and an
+     * entry needs no fsync, since a torn one fails its checksum and is recompiled. */
     static atomic_uint serial;
     char path[4096], tmp[4160];
     if (len == 0 || len > JIT_CACHE_MAX_OBJECT || !jit_cache_path(path, sizeof path, dir, key))

@@ -2,6 +2,7 @@
  * srcmgr.c - the table of loaded source files; turns byte offsets into line:column.
  */
 #include "support.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,43 +45,11 @@ int srcmgr_add(struct srcmgr *sm, const char *path, const char *text, size_t len
 
 int srcmgr_load(struct srcmgr *sm, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
+    /* Model files are small; refuse absurd sizes instead of exhausting memory. */
+    size_t len;
+    char *buf = util_read_file(path, (size_t)256 << 20, &len);
+    if (!buf)
         return -1;
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            errno = ENOMEM;
-            return -1;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-        if (len == cap) {
-            /* Model files are small; refuse absurd sizes instead of exhausting memory. */
-            if (cap >= (size_t)256 << 20) {
-                free(buf);
-                fclose(f);
-                errno = EFBIG;
-                return -1;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (err) {
-        free(buf);
-        errno = EIO;
-        return -1;
-    }
     int idx = srcmgr_add(sm, path, buf, len);
     free(buf);
     return idx;

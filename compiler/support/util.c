@@ -52,6 +52,43 @@ bool util_mkdirs(const char *dir, unsigned mode)
     return true;
 }
 
+char *util_read_file(const char *path, size_t max, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap + 1);
+    int e = buf ? 0 : ENOMEM;
+    while (!e) {
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        if (max && cap >= max) {
+            e = EFBIG;
+            break;
+        }
+        char *nb = realloc(buf, 2 * cap + 1);
+        if (!nb) {
+            e = ENOMEM;
+            break;
+        }
+        buf = nb;
+        cap *= 2;
+    }
+    if (!e && ferror(f))
+        e = EIO;
+    fclose(f);
+    if (e) {
+        free(buf);
+        errno = e;
+        return NULL;
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
 bool util_write_full(int fd, const void *buf, size_t n)
 {
     const char *p = buf;

@@ -25,6 +25,9 @@ char *util_path_join(const char *dir, const char *name);
 /* mkdir -p: creates dir and its missing parents with mode; false with errno (ENOTDIR when dir exists
  * but is not a directory). */
 bool util_mkdirs(const char *dir, unsigned mode);
+/* The whole file, NUL-terminated, in malloc'd memory, *len its size; NULL with errno when it cannot be
+ * read or is larger than max bytes (EFBIG; max 0: no limit). */
+char *util_read_file(const char *path, size_t max, size_t *len);
 /* write() until all n bytes are written, retrying on EINTR. */
 bool util_write_full(int fd, const void *buf, size_t n);
 
