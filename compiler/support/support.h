@@ -1,5 +1,6 @@
 /*
- * support.h - memory arena, source files and diagnostics shared by every compiler phase.
+ * support.h - memory arena, source files and diagnostics (with "did you mean" suggestions) shared by every
+ * compiler phase; the I/O and string helpers that the runtime shares too are in util.h.
  *
  * Owns: the arena (one per compilation: tokens, AST, IR and diagnostics live in it and die with it),
  * the table of loaded source files, and the diagnostic list.
