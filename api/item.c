@@ -12,22 +12,15 @@
 #include "interp/interp.h"
 #include "runtime/errf.h"
 #include "runtime/rt.h"
+#include "support/util.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 uint64_t api_mix64(uint64_t x);
 int api_find_point(const bn_model *m, const int *idx);
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- recorded rows and dependencies -------------------------------------------------------------- */
 
@@ -334,7 +327,7 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     static const struct bn_run_options none;
     opt = opt ? opt : &none;
     int point = bn_item_point(m, item), trial = bn_item_trial(m, item);
-    double t0 = now_s(), compile_ms = 0;
+    double t0 = 1e-9 * (double)util_now_ns(), compile_ms = 0;
     struct ir_model *ir = item_ir(m, item, err, errlen);
     struct api_kernels *k = ir ? kernels_for(m, ir, &compile_ms, err, errlen) : NULL;
     bn_result *res = k ? result_new(ir, opt) : NULL;
@@ -357,7 +350,8 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
         return NULL;
     }
     const struct rt_timing *tm = rt_run_timing(res->run);
-    res->timing = (struct bn_timing){now_s() - t0, compile_ms, tm->build_ms, tm->sim_ms, tm->synapses, tm->threads};
+    res->timing = (struct bn_timing){1e-9 * (double)util_now_ns() - t0, compile_ms, tm->build_ms, tm->sim_ms,
+                                     tm->synapses, tm->threads};
     res->opt = NULL;   /* the options were the call's */
     return res;
 }

@@ -9,11 +9,11 @@
  * skipping those whose dependencies are not done yet.
  */
 #include "balnet.h"
+#include "compiler/support/util.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 enum item_state { ITEM_TODO, ITEM_RUNNING, ITEM_DONE };
 
@@ -133,19 +133,12 @@ void bn_sched_fail(bn_sched *s, int item, const char *msg)
     pthread_mutex_unlock(&s->lock);
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 void bn_sched_run(bn_sched *s, const struct bn_workers *w, bn_item_fn fn, void *ctx)
 {
-    s->t0 = now_s();
+    s->t0 = 1e-9 * (double)util_now_ns();
     s->t1 = 0;
     w->run(w, s, fn, ctx);
-    s->t1 = now_s();
+    s->t1 = 1e-9 * (double)util_now_ns();
 }
 
-double bn_sched_elapsed(const bn_sched *s) { return (s->t1 ? s->t1 : now_s()) - s->t0; }
+double bn_sched_elapsed(const bn_sched *s) { return (s->t1 ? s->t1 : 1e-9 * (double)util_now_ns()) - s->t0; }
