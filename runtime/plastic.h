@@ -1,5 +1,5 @@
 /*
- * plastic.h - the runtime side of plastic projections (issue 12): event-state storage, the target-major
+ * plastic.h - the runtime side of plastic projections: event-state storage, the target-major
  * index that lets a postsynaptic spike reach its neuron's incoming synapses, and the calls of the compiled
  * (or interpreted) event functions (ir/ir.h, struct ir_plastic and ir_event_fn).
  *

@@ -1,5 +1,5 @@
 /*
- * cg_event.c - a plastic projection's event functions (issue 12): `on pre` and `on post` as LLVM
+ * cg_event.c - a plastic projection's event functions: `on pre` and `on post` as LLVM
  * functions over one projection's synapses, with the model's constants folded, in the ir_event_fn ABI:
  *     void bn_proj_<j>_{pre,post}(i8* ctx, double** post_vars, float** syn, double** pre, double** post,
  *                                 double* pre_last, double* post_last, i32* ka, i32* kb, i64 who, i64 b,

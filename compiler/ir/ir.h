@@ -230,7 +230,7 @@ struct ir_increment {
     double scale;
 };
 
-/* ---- plastic projections (issue 12; compiler/sema/lower_plastic.c builds them) -----------------------
+/* ---- plastic projections (compiler/sema/lower_plastic.c builds them) ---------------------------------
  *
  * A synapse with `on pre(w)` / `on post(w)` blocks is plastic.  Its receptor states (those its current
  * reads, and their ODEs' inputs) stay summed per target neuron as for any synapse; every other state is an

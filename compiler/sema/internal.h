@@ -230,7 +230,7 @@ void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *rec);   
 /* rate_trace, trace, raster: recordings, which are not values (lower_record.c). */
 bool lower_is_recording_name(const char *name);
 
-/* ---- lower_plastic.c: synapses with `on pre` / `on post` (issue 12) ---------------------------- */
+/* ---- lower_plastic.c: synapses with `on pre` / `on post` --------------------------------------- */
 
 #define PL_BASE (1 << 24)   /* IR_VAR of event state s while lowering: PL_BASE + s (remapped by plastic_finish) */
 #define PL_TIME (1 << 23)   /* IR_VAR of the event times while lowering: PL_TIME + IR_PL_NOW, ... */

@@ -1,5 +1,5 @@
 /*
- * lower_plastic.c - plastic synapses (issue 12): where each state of a synapse with `on pre(w)` /
+ * lower_plastic.c - plastic synapses: where each state of a synapse with `on pre(w)` /
  * `on post(w)` lives, how it is integrated between events, and the events' statements as IR
  * (struct ir_plastic, compiler/ir/ir.h, which states the event semantics both engines implement).
  *

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Plastic projections end to end (issue 12; the rules themselves are checked exactly in
+# Plastic projections end to end (the rules themselves are checked exactly in
 # tests/unit/test_codegen_plastic.c): tests/models/plastic.bn.
 #   check -v    says where each event state lives and how it is integrated;
 #   weights     one row per synapse (pre, post, w); their mean equals the last weight_stats mean (both from

@@ -1,5 +1,5 @@
 /*
- * test_codegen_plastic.c - plastic synapses (issue 12): the standard library's rules (models/lib/stdp.bn,
+ * test_codegen_plastic.c - plastic synapses: the standard library's rules (models/lib/stdp.bn,
  * models/lib/tsodyks_markram.bn) lowered from model text, their event functions run directly on one synapse
  * by both engines (which must agree bit for bit after every event), checked against the rules' closed forms;
  * then whole plastic networks through the runtime on 1, 2 and 3 threads and both engines (identical final
