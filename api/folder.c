@@ -5,6 +5,7 @@
  * that order.
  */
 #include "api/internal.h"
+#include "results/lock.h"
 #include "results/plot.h"
 #include "results/results.h"
 #include "results/scaling.h"
@@ -18,6 +19,10 @@
 struct bn_folder {
     struct res *res;
     bn_model *m;
+};
+
+struct bn_lock {
+    struct lock *lock;
 };
 
 /* Resume: the rows of the items the folder holds, for the points measured from them. */
@@ -59,6 +64,38 @@ bn_folder *bn_folder_open(const char *dir, bn_model *m, bool resume, char *err, 
     }
     record_done(f, dir);
     return f;
+}
+
+const char *bn_folder_note(const bn_folder *f) { return res_note(f->res); }
+
+bn_lock *bn_folder_keep_lock(bn_folder *f)
+{
+    bn_lock *k = malloc(sizeof *k);
+    if (k)
+        k->lock = res_keep_lock(f->res);
+    return k;
+}
+
+bn_lock *bn_lock_folder(const char *dir, char *note, size_t notelen, char *err, size_t errlen)
+{
+    bn_lock *k = malloc(sizeof *k);
+    if (!k) {
+        rt_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!(k->lock = lock_take(dir, note, notelen, err, errlen))) {
+        free(k);
+        return NULL;
+    }
+    return k;
+}
+
+void bn_unlock(bn_lock *k)
+{
+    if (!k)
+        return;
+    lock_release(k->lock);
+    free(k);
 }
 
 bool bn_folder_has(const bn_folder *f, int item)

@@ -27,6 +27,7 @@ struct run {
     bn_folder *folder;
     bn_sched *sched;
     char *out;                 /* the results folder */
+    bn_lock *lock;             /* its lock, from open_folder to the end of close_folder */
     FILE *spikes;              /* --spikes */
     struct bn_run_options ro;
     int threads;
@@ -127,6 +128,9 @@ static int open_folder(struct run *r)
         fprintf(stderr, "balnet: error: %s\n", err);
         return EXIT_MODEL;
     }
+    if (bn_folder_note(r->folder))
+        fprintf(stderr, "balnet: note: %s\n", bn_folder_note(r->folder));
+    r->lock = bn_folder_keep_lock(r->folder);   /* held over the fits and plots, to the end */
     return 0;
 }
 
@@ -275,6 +279,8 @@ static int close_folder(struct run *r, int rc, double *peak_rss_mb)
         char perr[256];
         bn_folder_plot(r->out, perr, sizeof perr);   /* plots are a convenience; `balnet plot DIR` redraws them */
     }
+    bn_unlock(r->lock);
+    r->lock = NULL;
     if (!ok) {
         fprintf(stderr, "balnet: error: %s\n", err);
         rc = rc ? rc : EXIT_MODEL;
@@ -298,6 +304,7 @@ static void run_free(struct run *r)
     if (r->spikes)
         fclose(r->spikes);
     running = NULL;
+    bn_unlock(r->lock);   /* NULL after close_folder */
     bn_sched_free(r->sched);
     bn_free(r->m);
     free(r->out);
@@ -329,13 +336,19 @@ int cli_run(const struct cli_options *in)
 
 int cli_plot(const char *dir)
 {
-    char err[1024] = "";
-    /* scaling.csv too: a sweep stopped by an error has its completed points, but no fits yet. */
-    if (!bn_folder_fit(dir, err, sizeof err)) {
+    char err[1024] = "", note[1024];
+    /* Not while a run writes the folder (results/lock.h). */
+    bn_lock *lock = bn_lock_folder(dir, note, sizeof note, err, sizeof err);
+    if (!lock) {
         fprintf(stderr, "balnet: error: %s\n", err);
         return EXIT_MODEL;
     }
-    if (!bn_folder_plot(dir, err, sizeof err)) {
+    if (note[0])
+        fprintf(stderr, "balnet: note: %s\n", note);
+    /* scaling.csv too: a sweep stopped by an error has its completed points, but no fits yet. */
+    bool ok = bn_folder_fit(dir, err, sizeof err) && bn_folder_plot(dir, err, sizeof err);
+    bn_unlock(lock);
+    if (!ok) {
         fprintf(stderr, "balnet: error: %s\n", err);
         return EXIT_MODEL;
     }

@@ -39,6 +39,7 @@ typedef struct bn_model bn_model;     /* a loaded model, its diagnostics, its sw
 typedef struct bn_result bn_result;   /* rows, spikes and timing of one finished item */
 typedef struct bn_folder bn_folder;   /* an open results folder (points.csv, run.json, ...) */
 typedef struct bn_sched bn_sched;     /* the state of a sweep: which items are done, running, waiting */
+typedef struct bn_lock bn_lock;       /* a results folder's lock, held by this process */
 
 const char *bn_version(void);
 
@@ -198,6 +199,15 @@ bool bn_cancelled(const bn_model *m);
  * belongs to the same model identity and axes, and records the rows of the items it already holds in m
  * (bn_record_rows), so their dependents can run.  NULL with err. */
 bn_folder *bn_folder_open(const char *dir, bn_model *m, bool resume, char *err, size_t errlen);
+/* A folder belongs to one run at a time (results/lock.h): bn_folder_open takes DIR's lock before it touches
+ * anything there, refusing a folder that another live process holds (err names it: host, pid, start time)
+ * and taking over the lock of one that died (bn_folder_note says whose).  bn_folder_close releases it,
+ * unless the client keeps it with bn_folder_keep_lock to go on writing (fits, plots) and then bn_unlock's. */
+const char *bn_folder_note(const bn_folder *f);   /* NULL, or what the user should know about the opening */
+bn_lock *bn_folder_keep_lock(bn_folder *f);       /* NULL when out of memory (bn_folder_close releases it) */
+/* DIR's lock on its own, for a client that rewrites a closed folder (`balnet plot DIR`); note as above. */
+bn_lock *bn_lock_folder(const char *dir, char *note, size_t notelen, char *err, size_t errlen);
+void bn_unlock(bn_lock *l);
 bool bn_folder_has(const bn_folder *f, int item);   /* the item's rows are already in the folder */
 int bn_folder_ndone(const bn_folder *f);
 /* Appends the item's rows and timing (one write + fsync).  Thread-safe. */

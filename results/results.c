@@ -10,6 +10,7 @@
  * recognised by its torn last line.  Replaces are tmp + fsync + rename (POSIX rename is atomic).
  */
 #include "runtime/errf.h"
+#include "results/lock.h"
 #include "results/results.h"
 #include "compiler/support/util.h"
 
@@ -40,6 +41,9 @@ struct res {
     struct done *done;
     int ndone, capdone;
     pthread_mutex_t lock;
+    struct lock *dirlock;      /* the folder's lock (results/lock.h), held from res_open to res_free */
+    bool lock_kept;            /* res_keep_lock: the caller releases it */
+    char note[1024];           /* what res_note reports: a stale lock taken over, or "" */
 };
 
 /* mkdir -p */
@@ -97,6 +101,14 @@ static void mark_done(struct res *r, int point, int trial)
         r->capdone = cap;
     }
     r->done[r->ndone++] = (struct done){point, trial};
+}
+
+const char *res_note(const struct res *r) { return r->note[0] ? r->note : NULL; }
+
+struct lock *res_keep_lock(struct res *r)
+{
+    r->lock_kept = true;
+    return r->dirlock;
 }
 
 bool res_is_done(const struct res *r, int point, int trial)
@@ -254,6 +266,8 @@ static void res_free(struct res *r)
         return;
     if (r->fd >= 0)
         close(r->fd);
+    if (!r->lock_kept)
+        lock_release(r->dirlock);
     for (int a = 0; a < r->naxes; a++)
         free(r->axes[a]);
     free(r->axes);
@@ -282,6 +296,12 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     r->axes = calloc((size_t)(naxes ? naxes : 1), sizeof *r->axes);
     if (!r->dir || !r->hash || !r->axes)
         goto oom;
+    /* Before anything in the folder is read or written: a folder another run is writing is refused here,
+     * untouched. */
+    if (!(r->dirlock = lock_take(dir, r->note, sizeof r->note, err, errlen))) {
+        res_free(r);
+        return NULL;
+    }
     for (int a = 0; a < naxes; a++)
         if (!(r->axes[a] = strdup(axes[a])))
             goto oom;
@@ -398,10 +418,10 @@ bool res_append_point(struct res *r, int point, const char *const *axis_values, 
         return rt_errf(err, errlen, "out of memory writing point %d trial %d", point, trial);
     }
     pthread_mutex_lock(&r->lock);
-    bool ok = true;
+    bool ok = lock_check(r->dirlock, err, errlen);
     struct stat st;
     off_t before = fstat(r->fd, &st) == 0 ? st.st_size : -1;
-    if (b.n && (!util_write_full(r->fd, b.p, b.n) || fsync(r->fd) != 0)) {
+    if (ok && b.n && (!util_write_full(r->fd, b.p, b.n) || fsync(r->fd) != 0)) {
         int e = errno;
         if (before >= 0 && ftruncate(r->fd, before) == 0)
             fsync(r->fd);   /* the block is gone entirely rather than torn */
@@ -596,7 +616,8 @@ bool res_close(struct res *r, const struct res_run_info *info, char *err, size_t
         close(r->fd);
         r->fd = -1;
     }
-    bool good = sort_points(r, err, errlen);
+    /* A run that lost its folder to another (lock.h) leaves the final files to that one. */
+    bool good = lock_check(r->dirlock, err, errlen) && sort_points(r, err, errlen);
     struct res_run_info none = {0};
     good = good && res_write_json(r->dir, r->hash, (const char *const *)r->axes, r->naxes, info ? info : &none,
                                   err, errlen);

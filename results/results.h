@@ -8,6 +8,9 @@
  *     leaves at worst one torn trailing line; res_open(resume) cuts it (and the block it belonged to) off;
  *   - run.json, scaling.csv and the final sorted points.csv are written to a temporary file, fsync'ed and
  *     rename()d over the old one, so a reader sees the old or the new file, never half of one.
+ * One run at a time: res_open takes the folder's lock (results/lock.h) before it reads or writes anything,
+ * res_close (or a failed res_open) releases it unless the caller keeps it to hold it over the fits and
+ * plots that follow (res_keep_lock), and every append first checks that it still holds it.
  * Must not: print (the summary goes to the FILE it is given), exit, or know how statistics are computed.
  *
  * points.csv columns: point,<each sweep axis>,trial,population,statistic,value,unit - values with %.17g
@@ -24,6 +27,7 @@
 #include <stdio.h>
 
 struct res;   /* an open results folder */
+struct lock;  /* results/lock.h */
 
 /* Timing of one (point, trial) item, kept in timings.csv and copied into run.json. */
 struct res_timing {
@@ -53,13 +57,20 @@ struct res_run_info {
 };
 
 /* Opens DIR for a sweep with the given non-trial axis names.  model_hash identifies the model (text).
- * Fresh (resume false): creates DIR (mkdir -p), refuses when DIR already holds a points.csv (nothing is
- * ever overwritten), writes the header and a provisional run.json (model_hash, complete: false).
+ * First creates DIR (mkdir -p) and takes its lock (results/lock.h): a folder another live run holds is
+ * refused with that run named, and left as it was.
+ * Fresh (resume false): refuses when DIR already holds a points.csv (nothing is ever overwritten), writes
+ * the header and a provisional run.json (model_hash, complete: false).
  * Resume: reads DIR/points.csv and DIR/run.json, refuses a different model hash or different axes, cuts
  * a torn trailing line (with the rest of its block), and remembers which (point, trial) items are done.
  * A resume of a folder without points.csv starts fresh.  NULL with a message in err. */
 struct res *res_open(const char *dir, const char *model_hash, const char *const *axes, int naxes, bool resume,
                      char *err, size_t errlen);
+/* What the user should know about opening the folder (a stale lock of a dead run taken over), or NULL. */
+const char *res_note(const struct res *r);
+/* Hands the folder's lock to the caller, who writes more after res_close (scaling.csv, plots) and then
+ * releases it with lock_release; res_close leaves it held.  (Without this call res_close releases it.) */
+struct lock *res_keep_lock(struct res *r);
 bool res_is_done(const struct res *r, int point, int trial);
 int res_ndone(const struct res *r);
 /* Appends the rows of one item (one write() + fsync; on failure the file is cut back to its old size).

@@ -2,8 +2,9 @@
  * test_api_pipeline.c - the public header (include/balnet.h) through libbalnet.so, as a client sees it:
  * a model loaded from a string with overrides, a located diagnostic returned as data, the sweep's items,
  * one item run with its rows and spikes (the kept spikes must reproduce the `rate` row exactly), the same
- * item run twice giving the same rows, the scheduler running every item on two threads, and a long run
- * cancelled from another thread.
+ * item run twice giving the same rows, the scheduler running every item on two threads, a long run
+ * cancelled from another thread, and the results folder's lock (an open folder refuses a second opener and
+ * `balnet plot`'s lock; a kept lock outlives bn_folder_close until bn_unlock).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -213,6 +214,34 @@ static void test_cancel_from_another_thread(void **state)
     bn_free(l.m);
 }
 
+static void test_folder_lock(void **state)
+{
+    (void)state;
+    bn_model *m = load_cuba(NULL, 0);
+    char dir[] = "/tmp/bn_api_lock_XXXXXX", err[512] = "", note[512];
+    assert_non_null(mkdtemp(dir));
+    bn_folder *f = bn_folder_open(dir, m, false, err, sizeof err);
+    assert_non_null(f);
+    assert_null(bn_folder_note(f));
+    assert_null(bn_folder_open(dir, m, true, err, sizeof err));
+    assert_non_null(strstr(err, "is in use by balnet pid"));
+    assert_null(bn_lock_folder(dir, note, sizeof note, err, sizeof err));
+    bn_lock *kept = bn_folder_keep_lock(f);
+    assert_non_null(kept);
+    struct bn_run_info info = {.model_file = "cuba_small.bn"};
+    assert_true(bn_folder_close(f, &info, err, sizeof err));
+    assert_null(bn_lock_folder(dir, note, sizeof note, err, sizeof err));   /* still held */
+    bn_unlock(kept);
+    bn_lock *l = bn_lock_folder(dir, note, sizeof note, err, sizeof err);
+    assert_non_null(l);
+    assert_string_equal(note, "");
+    bn_unlock(l);
+    char cmd[64];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    bn_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -221,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_run_one_item),
         cmocka_unit_test(test_scheduler_threads),
         cmocka_unit_test(test_cancel_from_another_thread),
+        cmocka_unit_test(test_folder_lock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,13 +2,16 @@
  * test_results_folder.c - the results folder (results/results.c): exact points.csv text, refusal to
  * overwrite, resume with a torn trailing line (both when it starts a new block and when it cuts the last
  * block short), a different model hash, sorted rewrite at close, run.json; then, read back from the closed
- * folder, scaling.csv (results/scaling.c), the summary, and the plot scripts (results/plot.c).
+ * folder, scaling.csv (results/scaling.c), the summary, and the plot scripts (results/plot.c).  The folder's
+ * lock (results/lock.h): a second open is refused while the first holds it, and a handle whose lock was
+ * taken over writes nothing; a caller can keep the lock past res_close.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "results/lock.h"
 #include "results/results.h"
 #include "results/plot.h"
 #include "results/scaling.h"
@@ -63,6 +66,14 @@ static char *mktmp(void)
     return d;
 }
 
+/* What taking over the lock of a dead holder does (results/lock.h), for a holder that is this process. */
+static void unlink_lock(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/.balnet-lock", dir);
+    assert_int_equal(unlink(path), 0);
+}
+
 static const char *const axes[2] = {"N", "syn"};
 
 static void put(struct res *r, int point, const char *n, const char *syn, int trial, double rate, double v)
@@ -93,9 +104,15 @@ static void test_write_and_refuse(void **state)
                               "0,1000,current,1,E,rate,0.33333333333333331,Hz\n"
                               "0,1000,current,1,all,v_var,9,mV^2\n");
     free(text);
-    /* the folder already has results: a fresh open refuses rather than overwrite */
-    assert_null(res_open(dir, "h1", axes, 2, false, err, sizeof err));
-    assert_non_null(strstr(err, "already holds results"));
+    /* r holds the folder's lock (results/lock.h): a second open, even a resume, is refused with the holder
+     * named, and changes nothing */
+    char want[600];
+    snprintf(want, sizeof want, "%s is in use by balnet pid %ld on host ", dir, (long)getpid());
+    assert_null(res_open(dir, "h1", axes, 2, true, err, sizeof err));
+    assert_memory_equal(err, want, strlen(want));
+    text = slurp(dir, "points.csv");
+    assert_non_null(strstr(text, "0,1000,current,1,all,v_var,9,mV^2\n"));
+    free(text);
     /* close: sorted by (point, trial), run.json, scaling.csv (too few N values: header only) */
     struct res_run_info info = {.model = "m", .model_file = "m.bn", .seed = 7, .wall_s = 2, .compile_ms = 30,
                                 .engine = "jit", .threads = 2, .complete = true,
@@ -109,6 +126,10 @@ static void test_write_and_refuse(void **state)
                               "1,2000,current,1,E,rate,0.10000000000000001,Hz\n"
                               "1,2000,current,1,all,v_var,nan,mV^2\n");
     free(text);
+    /* the lock went with r; the folder already has results: a fresh open refuses rather than overwrite */
+    assert_null(slurp(dir, ".balnet-lock"));
+    assert_null(res_open(dir, "h1", axes, 2, false, err, sizeof err));
+    assert_non_null(strstr(err, "already holds results"));
     text = slurp(dir, "run.json");
     assert_non_null(strstr(text, "\"model_hash\": \"h1\""));
     assert_non_null(strstr(text, "\"complete\": true"));
@@ -149,7 +170,9 @@ static void test_resume_torn(void **state)
     char *good = slurp(dir, "points.csv");
     /* crash while writing the next block: a torn line that starts a new (point, trial) */
     append_raw(dir, "2,4000,curr");
-    /* (r is abandoned as a crashed process would abandon it; its fd stays open) */
+    /* (r is abandoned as a crashed process would abandon it; its fd stays open.  Its lock would be taken
+     * over because its pid is gone (test_results_lock.c); this process is alive, so the lock is removed.) */
+    unlink_lock(dir);
     struct res *r2 = res_open(dir, "h1", axes, 2, true, err, sizeof err);
     assert_non_null(r2);
     assert_int_equal(res_ndone(r2), 2);
@@ -160,6 +183,7 @@ static void test_resume_torn(void **state)
 
     /* crash inside a block: its first row complete, the second torn -> the whole block goes */
     append_raw(dir, "3,8000,current,1,E,rate,7,Hz\n3,8000,current,1,all,v_v");
+    unlink_lock(dir);
     struct res *r3 = res_open(dir, "h1", axes, 2, true, err, sizeof err);
     assert_non_null(r3);
     assert_int_equal(res_ndone(r3), 2);
@@ -172,7 +196,18 @@ static void test_resume_torn(void **state)
     put(r3, 3, "8000", "current", 1, 7, 6);
     text = slurp(dir, "points.csv");
     assert_non_null(strstr(text, "1,2000,current,1,all,v_var,8,mV^2\n3,8000,current,1,E,rate,7,Hz\n"));
+    /* the "crashed" handles lost the folder: they append nothing, and their close writes nothing */
+    const char *vals[2] = {"9000", "current"};
+    struct stat_row row = {"E", "rate", 1, "Hz"};
+    assert_false(res_append_point(r2, 4, vals, 1, &row, 1, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "lost the lock"));
+    assert_false(res_close(r2, NULL, err, sizeof err));
+    assert_false(res_close(r, NULL, err, sizeof err));
+    char *after = slurp(dir, "points.csv");
+    assert_string_equal(after, text);
+    free(after);
     free(text);
+    assert_true(res_close(r3, NULL, err, sizeof err));
 
     /* a different model is refused with both hashes in the message */
     assert_null(res_open(dir, "other", axes, 2, true, err, sizeof err));
@@ -183,11 +218,31 @@ static void test_resume_torn(void **state)
     const char *const axes2[2] = {"N", "c"};
     assert_null(res_open(dir, "h1", axes2, 2, true, err, sizeof err));
     assert_non_null(strstr(err, "have the columns"));
-    assert_true(res_close(r3, NULL, err, sizeof err));
-    /* the "crashed" handles, released only now */
-    assert_true(res_close(r2, NULL, err, sizeof err));
-    assert_true(res_close(r, NULL, err, sizeof err));
     free(good);
+    rmtmp(dir);
+}
+
+/* A caller that writes after res_close (the fits and plots) keeps the lock until it releases it. */
+static void test_keep_lock(void **state)
+{
+    (void)state;
+    char *dir = mktmp();
+    char err[512];
+    struct res *r = res_open(dir, "h", axes, 2, false, err, sizeof err);
+    assert_non_null(r);
+    struct lock *l = res_keep_lock(r);
+    assert_non_null(l);
+    assert_true(res_close(r, NULL, err, sizeof err));
+    char *text = slurp(dir, ".balnet-lock");
+    assert_non_null(text);
+    free(text);
+    assert_null(res_open(dir, "h", axes, 2, true, err, sizeof err));
+    assert_non_null(strstr(err, "is in use by balnet pid"));
+    lock_release(l);
+    assert_null(slurp(dir, ".balnet-lock"));
+    r = res_open(dir, "h", axes, 2, true, err, sizeof err);
+    assert_non_null(r);
+    assert_true(res_close(r, NULL, err, sizeof err));
     rmtmp(dir);
 }
 
@@ -275,6 +330,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_write_and_refuse),
         cmocka_unit_test(test_resume_torn),
+        cmocka_unit_test(test_keep_lock),
         cmocka_unit_test(test_scaling_summary_plots),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
