@@ -165,10 +165,12 @@ struct bn_load_options cli_load_options(const struct cli_options *o)
                                     .engine = o->engine, .on_log = o->verbose ? log_line : NULL};
 }
 
-void cli_print_diags(const bn_model *m)
+int cli_print_diags(const bn_model *m, int from)
 {
-    for (int i = 0; i < bn_ndiags(m); i++)
+    int n = bn_ndiags(m);
+    for (int i = from; i < n; i++)
         fputs(bn_diag(m, i)->rendered, stderr);
+    return n;
 }
 
 /* Renders m's diagnostics, frees it, returns rc (rc 0 becomes EXIT_MODEL when m failed). */
@@ -178,7 +180,7 @@ static int finish(bn_model *m, int rc)
         fprintf(stderr, "balnet: error: out of memory\n");
         return EXIT_MODEL;
     }
-    cli_print_diags(m);
+    cli_print_diags(m, 0);
     if (!bn_ok(m))
         rc = EXIT_MODEL;
     bn_free(m);

@@ -106,6 +106,10 @@ bool check_norand(struct lctx *L, struct val v, struct span at, const char *what
 /* A constant number (no variables, no draws) or an error. */
 bool check_const(struct lctx *L, struct val v, struct span at, const char *what, double *out);
 const char *dimname(struct lctx *L, struct ir_dim d);
+/* "2 nS": a value in internal units shown in its display unit (arena string). */
+const char *check_show(struct lctx *L, double v, struct ir_dim d);
+/* The fraction of the values of e below b when e is a constant or a draw with constant arguments, else -1. */
+double check_fraction_below(const struct ir_expr *e, double b);
 
 /* ---- lowering context (lower.c) --------------------------------------------------------------- */
 

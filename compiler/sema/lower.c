@@ -1073,6 +1073,18 @@ static int64_t ref_size(struct lctx *L, struct ir_ref r)
     return r.is_input ? L->ir->inputs[r.index].size : L->pops[r.index] ? L->pops[r.index]->ip->size : 0;
 }
 
+/* A weight or delay drawn from a distribution that puts more than one synapse in a million below what a
+ * synapse can take (bound; NaN: no bound) is a warning: the run would clamp or misbehave silently. */
+static void warn_outside(struct lctx *L, struct ir_expr *e, double bound, struct span at, const char *what,
+                         const char *instead)
+{
+    if (isnan(bound) || fold_is_const(e, NULL))
+        return;
+    double f = check_fraction_below(e, bound);
+    if (f >= 1e-6)
+        diag_warning(L->d, at, "this distribution would %s for %.3g%% of synapses; %s", what, 100 * f, instead);
+}
+
 static bool lower_connect(struct lctx *L, struct ast_node *d, struct ir_proj *pr)
 {
     pr->span = d->span;
@@ -1154,6 +1166,9 @@ static bool lower_connect(struct lctx *L, struct ast_node *d, struct ir_proj *pr
         }
         pr->weight = w.ir;
         pr->weight_dim = w.dim;
+        warn_outside(L, w.ir, unit_dim_eq(w.dim, unit_dim_conductance()) ? 0 : NAN, d->connect.weight->span,
+                     "give a negative conductance", "a conductance cannot be negative: use lognormal(mean, sd) or "
+                     "a smaller sd");
     } else {
         pr->weight = fold_const(L->a, 1);
     }
@@ -1172,6 +1187,9 @@ static bool lower_connect(struct lctx *L, struct ast_node *d, struct ir_proj *pr
             return false;
         }
         pr->delay = v.ir;
+        warn_outside(L, v.ir, 0.5 * L->dt, d->connect.delay->span, "round to less than one step",
+                     arena_printf(L->a, "they are delivered after one step (dt = %s)", check_show(L, L->dt,
+                                                                                           unit_dim_time())));
     } else {
         pr->delay = fold_const(L->a, L->dt);   /* the minimum: delivered on the next step */
     }
