@@ -149,7 +149,8 @@ struct plinst;
 struct linst {
     struct ast_node *syn;   /* SYNAPSE decl */
     struct plinst *pl;      /* plastic synapse: where its states live (lower_plastic.c); NULL: static */
-    struct val *args;       /* one per header param */
+    struct val *args;       /* one per header param as written (ir NULL: the default) */
+    struct val *full;       /* one per header param, defaults filled in: what makes two instances equal */
     struct scope scope;
     struct lpop *pop;
     struct span connect;    /* the first connect using it, for notes */

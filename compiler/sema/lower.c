@@ -715,27 +715,11 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         }
     if (!ok)
         return NULL;
-    int same = 0;
-    for (int i = 0; i < post->insts.len; i++) {
-        struct linst *in = post->insts.items[i];
-        if (in->syn != sd)
-            continue;
-        same++;
-        bool eq = true;
-        for (int j = 0; j < np && eq; j++)
-            eq = (!args[j].ir && !in->args[j].ir) ||
-                 (args[j].ir && in->args[j].ir && unit_dim_eq(args[j].dim, in->args[j].dim) &&
-                  args[j].kind == in->args[j].kind && fold_equal(args[j].ir, in->args[j].ir) &&
-                  !fold_has_rand(args[j].ir));
-        if (eq)
-            return in;
-    }
     struct linst *in = NEW(L, struct linst);
     in->syn = sd;
     in->args = args;
     in->pop = post;
     in->connect = cspan;
-    in->id = same + 1;
     in->scope.L = L;
     in->scope.parent = &post->scope;
     in->scope.pop = post;
@@ -744,7 +728,7 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         struct ast_node *sp = sd->model.params.items[j];
         if (scope_find_local(&in->scope, sp->bind.name)) {
             dup_error(L, sp->bind.name_span, sp->bind.name, scope_find_local(&in->scope, sp->bind.name)->span);
-            continue;
+            return NULL;
         }
         struct binding *b = scope_add(L, &in->scope, sp->bind.name, args[j].ir ? BK_VALUE : BK_EXPR, "param",
                                       sp->bind.name_span);
@@ -752,6 +736,29 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         b->expr = sp->bind.value;
         b->at = &in->scope;   /* defaults may use earlier parameters */
     }
+    /* Instances are equal when their arguments are, defaults filled in (docs/language.md: `ampa()` and
+     * `ampa(2 ms, 0 mV)` share one receptor state); a random argument makes an instance of its own. */
+    in->full = arena_alloc(L->a, sizeof *in->full * (size_t)(np + 1));
+    for (int j = 0; j < np; j++) {
+        in->full[j] = check_binding(L, in->scope.binds.items[j], call->span);
+        if (!in->full[j].ir)
+            return NULL;
+    }
+    int same = 0;
+    for (int i = 0; i < post->insts.len; i++) {
+        struct linst *o = post->insts.items[i];
+        if (o->syn != sd)
+            continue;
+        same++;
+        bool eq = true;
+        for (int j = 0; j < np && eq; j++)
+            eq = unit_dim_eq(in->full[j].dim, o->full[j].dim) && in->full[j].kind == o->full[j].kind &&
+                 (in->full[j].kind != VK_ALT || !strcmp(in->full[j].alt, o->full[j].alt)) &&
+                 fold_equal(in->full[j].ir, o->full[j].ir) && !fold_has_rand(in->full[j].ir);
+        if (eq)
+            return o;
+    }
+    in->id = same + 1;
     in->pl = plastic_begin(L, in);
     add_items(L, &in->scope, sd, post, arena_printf(L->a, "%s#%d", name, in->id));
     ptrvec_push(L->a, &post->insts, in);
