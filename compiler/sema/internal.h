@@ -175,6 +175,7 @@ struct sema_model {
     int meas_depth;         /* nesting of those lowerings */
     const char *meas_cycle; /* a loop of stat() calls found in a nested lowering, for the outermost */
     struct span meas_cycle_at;
+    struct ptrvec unchecked;    /* "synapse psc: ..." bodies of the root file no check could reach (check -v) */
 };
 
 /* point: one value index per axis, -1 = axis not applied (the param keeps its declared value); NULL:
