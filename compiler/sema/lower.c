@@ -501,6 +501,7 @@ static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
                            arg->bind.name);
             continue;
         }
+        b->decl = b->expr;      /* the neuron's own value, for pop_arg_notes */
         b->expr = arg->bind.value;
         b->at = &L->global;
     }
@@ -1217,6 +1218,45 @@ static bool lower_connect(struct lctx *L, struct ast_node *d, struct ir_proj *pr
     return true;
 }
 
+/* After an error in a neuron's body (often in a library file): a note at the population's argument that
+ * differs in kind from the neuron's own value (another dimension, a draw where the neuron has a constant),
+ * else at the population, so the user sees the line of theirs that caused it (issue 11 item 8). */
+static void pop_arg_notes(struct lctx *L, struct lpop *p, struct diag *from)
+{
+    struct ast_node *pd = p->decl;
+    if (pd->population.args.n == 0 && p->neuron->span.file == pd->span.file)
+        return;
+    bool any = false;
+    for (int i = 0; i < pd->population.args.n; i++) {
+        struct ast_node *arg = pd->population.args.items[i];
+        struct binding *b = arg->bind.name ? scope_find_local(&p->scope, arg->bind.name) : NULL;
+        if (!b || !b->decl || b->expr != arg->bind.value || !b->val.ir)
+            continue;
+        struct diags scratch, *real = L->d;
+        diags_init(&scratch, L->a);
+        L->d = &scratch;
+        struct val own = check_expr(L, &p->scope, b->decl);
+        L->d = real;
+        if (!own.ir || own.kind != VK_NUM || b->val.kind != VK_NUM)
+            continue;
+        if (!unit_dim_eq(own.dim, b->val.dim)) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is %s here, but neuron '%s' declares it as %s", b->name,
+                      dimname(L, b->val.dim), p->neuron->model.name, dimname(L, own.dim));
+            any = true;
+        } else if (fold_has_rand(b->val.ir) && !fold_has_rand(own.ir) && b->kind != BK_STATE) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; neuron '%s' uses it where only a "
+                      "constant can be", b->name, p->neuron->model.name);
+            any = true;
+        }
+    }
+    bool elsewhere = false;     /* an error outside the user's file: the population's line is news */
+    for (struct diag *g = from ? from->next : L->d->head; g; g = g->next)
+        elsewhere |= g->level == DIAG_ERROR && g->span.file != pd->span.file;
+    if (!any && elsewhere)
+        diag_note(L->d, pd->span, "in population '%s' (neuron '%s') declared here", pd->population.name,
+                  p->neuron->model.name);
+}
+
 /* ---- bodies nothing instantiates (issue 11 item 7) ------------------------------------------------- */
 
 /* Every param and let of a body, used or not, so a unit mistake in one nobody reads is still found. */
@@ -1482,6 +1522,8 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
 
     for (int i = 0; i < L->npops; i++) {
         struct lpop *p = L->pops[i];
+        int before = d->errors;
+        struct diag *from = d->tail;
         lower_inits(L, p, &p->scope, p->neuron, NULL);
         for (int j = 0; j < p->insts.len; j++) {
             struct linst *in = p->insts.items[j];
@@ -1489,6 +1531,8 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         }
         lower_spike(L, p);
         lower_odes(L, p, &p->scope, p->neuron, p->ip->refr_var >= 0, NULL);
+        if (d->errors > before)
+            pop_arg_notes(L, p, from);
         for (int j = 0; j < p->insts.len; j++) {
             struct linst *in = p->insts.items[j];
             lower_odes(L, p, &in->scope, in->syn, false, in);
