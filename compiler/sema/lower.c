@@ -12,6 +12,7 @@
  * state variables exist once per neuron and every projection adds into them.
  */
 #include "sema/internal.h"
+#include "runtime/spike_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -973,20 +974,16 @@ static bool named_arg_const(struct lctx *L, struct ast_node *arg, struct ir_dim 
 /* Number of trains in a spikes("file") input: rows "neuron,time"; the size is the largest index + 1. */
 static int64_t spike_file_size(struct lctx *L, const char *path, struct span at)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        diag_error(L->d, at, "cannot open '%s': %s", path, strerror(errno));
+    /* the runtime's reader (runtime/spike_file.h): every row is checked now, before a results folder exists */
+    struct rt_spike_rows rows;
+    char err[512];
+    if (!rt_spikes_read(path, &rows, err, sizeof err)) {
+        diag_error(L->d, at, "%s", err);
         return 0;
     }
-    char line[512];
-    long long maxn = -1, n;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "%lld", &n) == 1 && n > maxn)
-            maxn = n;
-    fclose(f);
-    if (maxn < 0)
-        diag_error(L->d, at, "'%s' holds no spikes (rows \"neuron,time\")", path);
-    return maxn + 1;
+    int64_t size = rows.max_neuron + 1;
+    rt_spikes_free(&rows);
+    return size;
 }
 
 static void lower_input(struct lctx *L, struct ast_node *d, struct ir_input *in)

@@ -59,6 +59,10 @@ EOF2
 expect "non-finite param" 1 "inf.bn:2:11: error" "division by zero" -- \
     "$BALNET" run "$TMP/inf.bn" --out "$TMP/inf" --quiet
 if [ -e "$TMP/inf" ]; then fail "non-finite param: results folder created"; else pass "non-finite param: no results folder"; fi
+# A bad spike file is found when the model is checked, before the results folder exists.
+expect "bad spike file" 1 "spikes_bad_row.csv:3: time '5 mV'" -- \
+    "$BALNET" run tests/golden/sema_spike_files.bn --out "$TMP/badspikes" --quiet
+if [ -e "$TMP/badspikes" ]; then fail "bad spike file: results folder created"; else pass "bad spike file: no results folder"; fi
 # A run shows the warnings of its model once (a weight distribution with negative conductances).
 cat > "$TMP/negw.bn" <<'EOF2'
 import lif, exp_synapses
