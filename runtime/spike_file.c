@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static char *trim(char *s)
 {
@@ -78,6 +79,12 @@ bool rt_spikes_read(const char *path, struct rt_spike_rows *rows, char *err, siz
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {   /* a FIFO or /dev/zero would never end */
+        snprintf(err, errlen, "%s is not a regular file", path);
+        fclose(f);
         return false;
     }
     char *line = NULL;
