@@ -35,8 +35,9 @@ struct cli_options {
 
 /* The library's load options for these command-line options. */
 struct bn_load_options cli_load_options(const struct cli_options *o);
-/* Prints every diagnostic of m (rendered, with carets) to stderr. */
-void cli_print_diags(const bn_model *m);
+/* Prints m's diagnostics (rendered, with carets) from number `from` on to stderr; returns how many m has
+ * (the next call's `from`). */
+int cli_print_diags(const bn_model *m, int from);
 
 int cli_run(const struct cli_options *o);     /* balnet run (run.c) */
 int cli_plot(const char *dir);                /* balnet plot */

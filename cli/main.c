@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,10 +166,12 @@ struct bn_load_options cli_load_options(const struct cli_options *o)
                                     .engine = o->engine, .on_log = o->verbose ? log_line : NULL};
 }
 
-void cli_print_diags(const bn_model *m)
+int cli_print_diags(const bn_model *m, int from)
 {
-    for (int i = 0; i < bn_ndiags(m); i++)
+    int n = bn_ndiags(m);
+    for (int i = from; i < n; i++)
         fputs(bn_diag(m, i)->rendered, stderr);
+    return n;
 }
 
 /* Renders m's diagnostics, frees it, returns rc (rc 0 becomes EXIT_MODEL when m failed). */
@@ -178,7 +181,7 @@ static int finish(bn_model *m, int rc)
         fprintf(stderr, "balnet: error: out of memory\n");
         return EXIT_MODEL;
     }
-    cli_print_diags(m);
+    cli_print_diags(m, 0);
     if (!bn_ok(m))
         rc = EXIT_MODEL;
     bn_free(m);
@@ -211,6 +214,9 @@ static int cmd_dump(const struct cli_options *o)
 
 int main(int argc, char **argv)
 {
+    /* A file-size limit (ulimit -f) must fail a write with EFBIG, which the writers report like a full
+     * disk, instead of killing the process with SIGXFSZ half-way through a results folder. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
                       strcmp(argv[1], "help") == 0)) {
         fputs(usage_text, stdout);

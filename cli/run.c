@@ -32,6 +32,7 @@ struct run {
     struct bn_run_options ro;
     int threads;
     double wall;               /* the sweep's, from the scheduler */
+    int shown;                 /* diagnostics already printed (the model's warnings, before the run) */
 };
 
 /* ---- options ------------------------------------------------------------------------------------ */
@@ -73,15 +74,16 @@ static int load(struct run *r)
         return EXIT_MODEL;
     }
     if (!bn_ok(r->m)) {
-        cli_print_diags(r->m);
+        cli_print_diags(r->m, 0);
         return EXIT_MODEL;
     }
+    r->shown = cli_print_diags(r->m, 0);   /* warnings, once, before the run */
     char err[1024];
     if (!bn_expand(r->m, err, sizeof err)) {
         if (err[0])
             fprintf(stderr, "balnet: error: %s\n", err);
         else
-            cli_print_diags(r->m);
+            cli_print_diags(r->m, r->shown);
         return EXIT_MODEL;
     }
     return 0;

@@ -15,11 +15,11 @@
  * Owns: the generators and the CSV spike reader.  Must not: print or exit.
  */
 #include "runtime/input.h"
+#include "runtime/spike_file.h"
 
 #include "runtime/rng.h"
 #include "compiler/support/util.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,136 +97,48 @@ static int cmp_fspike(const void *a, const void *b)
     return (x->neuron > y->neuron) - (x->neuron < y->neuron);
 }
 
-static char *trim(char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-        *--e = 0;
-    return s;
-}
-
-/* neuron: a non-negative decimal integer. */
-static bool parse_neuron(const char *s, long long *out)
-{
-    char *end;
-    if (*s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    *out = strtoll(s, &end, 10);
-    return errno == 0 && *end == 0;
-}
-
-/* time: a number, optionally followed by the unit "ms" or "s". */
-static bool parse_time(const char *s, double *out)
-{
-    char *end;
-    if (!*s)
-        return false;
-    *out = strtod(s, &end);
-    if (end == s)
-        return false;
-    while (*end == ' ')
-        end++;
-    if (strcmp(end, "s") == 0)
-        *out *= 1000.0;
-    else if (*end && strcmp(end, "ms") != 0)
-        return false;
-    return isfinite(*out);
-}
-
 bool rt_input_read_csv(const char *path, int64_t size, double dt, int64_t nsteps, int64_t **steps,
                        uint32_t **neurons, int64_t *n, char *err, size_t errlen)
 {
     *steps = NULL;
     *neurons = NULL;
     *n = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+    struct rt_spike_rows rows;
+    if (!rt_spikes_read(path, &rows, err, errlen))
+        return false;
+    if (rows.max_neuron >= size) {   /* the model's size came from the same file: it changed since */
+        snprintf(err, errlen, "%s: neuron %lld out of range (the input has %lld neurons)", path,
+                 (long long)rows.max_neuron, (long long)size);
+        rt_spikes_free(&rows);
         return false;
     }
-    struct fspike *sp = NULL;
-    int64_t ns = 0, cap = 0;
-    char *line = NULL;
-    size_t linecap = 0;
-    long lineno = 0;
-    bool seen_data = false, ok = true;
-    while (ok && getline(&line, &linecap, f) >= 0) {
-        lineno++;
-        char *s = trim(line);
-        if (!*s || *s == '#')
-            continue;
-        char *comma = strchr(s, ',');
-        if (!comma) {
-            snprintf(err, errlen, "%s:%ld: expected 'neuron,time_ms'", path, lineno);
-            ok = false;
-            break;
-        }
-        *comma = 0;
-        char *a = trim(s), *b = trim(comma + 1);
-        long long neuron = 0;
-        double t = 0;
-        bool na = parse_neuron(a, &neuron), nb = parse_time(b, &t);
-        if (!seen_data && !na && !nb) {   /* a header line such as "neuron,time_ms" */
-            seen_data = true;
-            continue;
-        }
-        seen_data = true;
-        if (!na) {
-            snprintf(err, errlen, "%s:%ld: neuron '%s' is not a non-negative integer", path, lineno, a);
-            ok = false;
-        } else if (!nb) {
-            snprintf(err, errlen, "%s:%ld: time is not a number", path, lineno);
-            ok = false;
-        } else if (neuron >= size) {
-            snprintf(err, errlen, "%s:%ld: neuron %lld out of range (the input has %lld neurons)", path,
-                     lineno, neuron, (long long)size);
-            ok = false;
-        } else if (t < 0) {
-            snprintf(err, errlen, "%s:%ld: time %g ms is negative", path, lineno, t);
-            ok = false;
-        } else {
-            int64_t st = (int64_t)floor(t / dt + 0.5);
-            if (st >= nsteps)
-                continue;
-            if (ns == cap) {
-                cap = cap ? 2 * cap : 1024;
-                struct fspike *v = realloc(sp, (size_t)cap * sizeof *v);
-                if (!v) {
-                    snprintf(err, errlen, "%s: out of memory", path);
-                    ok = false;
-                    break;
-                }
-                sp = v;
-            }
-            sp[ns++] = (struct fspike){st, (uint32_t)neuron};
-        }
+    struct fspike *sp = malloc((size_t)rows.n * sizeof *sp);
+    int64_t ns = 0;
+    for (int64_t i = 0; sp && i < rows.n; i++) {
+        int64_t st = (int64_t)floor(rows.time_ms[i] / dt + 0.5);
+        if (st < nsteps)
+            sp[ns++] = (struct fspike){st, (uint32_t)rows.neuron[i]};
     }
-    free(line);
-    fclose(f);
-    if (ok) {
-        qsort(sp, (size_t)ns, sizeof *sp, cmp_fspike);
-        *steps = malloc((size_t)(ns ? ns : 1) * sizeof **steps);
-        *neurons = malloc((size_t)(ns ? ns : 1) * sizeof **neurons);
-        if (!*steps || !*neurons) {
-            snprintf(err, errlen, "%s: out of memory", path);
-            free(*steps);
-            free(*neurons);
-            *steps = NULL;
-            *neurons = NULL;
-            ok = false;
-        } else {
-            for (int64_t i = 0; i < ns; i++) {
-                (*steps)[i] = sp[i].step;
-                (*neurons)[i] = sp[i].neuron;
-            }
-            *n = ns;
-        }
+    rt_spikes_free(&rows);
+    *steps = malloc((size_t)(ns ? ns : 1) * sizeof **steps);
+    *neurons = malloc((size_t)(ns ? ns : 1) * sizeof **neurons);
+    if (!sp || !*steps || !*neurons) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        free(sp);
+        free(*steps);
+        free(*neurons);
+        *steps = NULL;
+        *neurons = NULL;
+        return false;
     }
+    qsort(sp, (size_t)ns, sizeof *sp, cmp_fspike);
+    for (int64_t i = 0; i < ns; i++) {
+        (*steps)[i] = sp[i].step;
+        (*neurons)[i] = sp[i].neuron;
+    }
+    *n = ns;
     free(sp);
-    return ok;
+    return true;
 }
 
 /* ---- generators -------------------------------------------------------------------------------------- */

@@ -28,6 +28,14 @@ const char *dimname(struct lctx *L, struct ir_dim d)
     return arena_strdup(L->a, unit_dim_name(d, buf, sizeof buf));
 }
 
+const char *check_show(struct lctx *L, double v, struct ir_dim d)
+{
+    char buf[96];
+    double sc = 1;
+    const char *u = unit_display(d, &sc, buf, sizeof buf);
+    return strcmp(u, "1") ? arena_printf(L->a, "%g %s", v * sc, u) : arena_printf(L->a, "%g", v);
+}
+
 bool check_dim(struct lctx *L, struct val v, struct ir_dim want, struct span at, const char *what)
 {
     if (!v.ir)
@@ -138,6 +146,36 @@ struct val check_binding(struct lctx *L, struct binding *b, struct span use)
 
 /* ---- operators -------------------------------------------------------------------------------- */
 
+/* A folded operation whose operands are finite must give a finite value: `param Z = 1/0` used in a
+ * current would otherwise run, every V = inf counting as a spike (issue 11).  A non-finite operand
+ * (the built-in `inf`, e.g. a threshold that never fires) may propagate; NaN never may. */
+static struct val folded_finite(struct lctx *L, struct val r, struct span at, enum ir_op op, struct ir_expr *x,
+                         struct ir_expr *y)
+{
+    double v, vx = 0, vy = 0;
+    if (!r.ir || !fold_is_const(r.ir, &v) || isfinite(v))
+        return r;
+    bool cx = fold_is_const(x, &vx), cy = !y || fold_is_const(y, &vy);
+    if (!isnan(v) && (!cx || !isfinite(vx) || (y && (!cy || !isfinite(vy)))))
+        return r;
+    const char *why = "the result is too large";
+    if (isnan(v))
+        why = "the result is undefined";
+    if (op == IR_DIV && vy == 0)
+        why = "division by zero";
+    else if (op == IR_LOG && vx <= 0)
+        why = vx == 0 ? "log() of zero" : "log() of a negative number";
+    else if (op == IR_SQRT && vx < 0)
+        why = "sqrt() of a negative number";
+    else if (op == IR_POW && vx == 0 && vy < 0)
+        why = "zero to a negative power";
+    else if (op == IR_POW && vx < 0)
+        why = "a negative number to a non-integer power";
+    diag_error(L->d, at, "this expression is %s (%s); a value must be finite", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf",
+               why);
+    return bad();
+}
+
 static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
 {
     enum ast_binop op = e->binary.op;
@@ -171,18 +209,21 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
                 diag_error(L->d, at, "cannot subtract %s from %s", dimname(L, y.dim), dimname(L, x.dim));
             return val_bad();
         }
-        return num(fold_node(L->a, op == AST_ADD ? IR_ADD : IR_SUB, x.ir, y.ir, NULL), x.dim);
+        return folded_finite(L, num(fold_node(L->a, op == AST_ADD ? IR_ADD : IR_SUB, x.ir, y.ir, NULL), x.dim), at,
+                      IR_ADD, x.ir, y.ir);
     case AST_MUL:
-        return num(fold_node(L->a, IR_MUL, x.ir, y.ir, NULL), unit_dim_mul(x.dim, y.dim));
+        return folded_finite(L, num(fold_node(L->a, IR_MUL, x.ir, y.ir, NULL), unit_dim_mul(x.dim, y.dim)), at, IR_MUL,
+                      x.ir, y.ir);
     case AST_DIV:
-        return num(fold_node(L->a, IR_DIV, x.ir, y.ir, NULL), unit_dim_div(x.dim, y.dim));
+        return folded_finite(L, num(fold_node(L->a, IR_DIV, x.ir, y.ir, NULL), unit_dim_div(x.dim, y.dim)), at, IR_DIV,
+                      x.ir, y.ir);
     case AST_POW: {
         if (!unit_is_dimless(y.dim)) {
             diag_error(L->d, e->binary.rhs->span, "an exponent must be dimensionless, not %s", dimname(L, y.dim));
             return val_bad();
         }
         if (unit_is_dimless(x.dim))
-            return num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), x.dim);
+            return folded_finite(L, num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), x.dim), at, IR_POW, x.ir, y.ir);
         double n;
         if (!fold_is_const(y.ir, &n) || n != floor(n) || fabs(n) > 12) {
             diag_error(L->d, e->binary.rhs->span,
@@ -190,7 +231,8 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
                        dimname(L, x.dim));
             return val_bad();
         }
-        return num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), unit_dim_pow(x.dim, (int)n));
+        return folded_finite(L, num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), unit_dim_pow(x.dim, (int)n)), at, IR_POW,
+                      x.ir, y.ir);
     }
     default: {
         if (!unit_dim_eq(x.dim, y.dim)) {
@@ -209,6 +251,70 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
 static const char *const builtin_funcs[] = {"exp", "log", "log10", "sqrt", "abs", "min", "max", "pow",
                                             "tanh", "sin", "cos", "floor", "ceil", "uniform", "normal",
                                             "lognormal", "exponential", "clip", NULL};
+
+/* The arguments of a draw that are constants must describe a distribution (rng.h): sd >= 0, low <= high,
+ * an exponential's mean >= 0, a lognormal's mean > 0 (its log-space mu is log(mean) - s^2/2).  A bad one
+ * would give NaN or negative values at run time, found late and without a location. */
+static bool draw_args_ok(struct lctx *L, struct ast_node *e, enum ir_op op, const struct val *v)
+{
+    double a = 0, b = 0;
+    bool ca = fold_is_const(v[0].ir, &a), cb = op != IR_RAND_EXPONENTIAL && fold_is_const(v[1].ir, &b);
+    struct span s0 = e->call.args.items[0]->span;
+    struct span s1 = op != IR_RAND_EXPONENTIAL ? e->call.args.items[1]->span : s0;
+    const char *f = e->call.name;
+    if ((ca && !isfinite(a)) || (cb && !isfinite(b))) {
+        diag_error(L->d, ca && !isfinite(a) ? s0 : s1, "the arguments of %s() must be finite", f);
+        return false;
+    }
+    if (op == IR_RAND_UNIFORM && ca && cb && a > b) {
+        diag_error(L->d, e->span, "uniform(low, high) needs low <= high, but low is %s and high is %s",
+                   check_show(L, a, v[0].dim), check_show(L, b, v[1].dim));
+        diag_note(L->d, e->span, "write uniform(%s, %s)", check_show(L, b, v[1].dim), check_show(L, a, v[0].dim));
+        return false;
+    }
+    if ((op == IR_RAND_NORMAL || op == IR_RAND_LOGNORMAL) && cb && b < 0) {
+        diag_error(L->d, s1, "the standard deviation of %s() cannot be negative (it is %s)", f,
+                   check_show(L, b, v[1].dim));
+        return false;
+    }
+    if (op == IR_RAND_LOGNORMAL && ca && !(a > 0)) {
+        diag_error(L->d, s0, "the mean of lognormal(mean, sd) must be positive (it is %s): a lognormal value is "
+                   "always positive", check_show(L, a, v[0].dim));
+        return false;
+    }
+    if (op == IR_RAND_EXPONENTIAL && ca && a < 0) {
+        diag_error(L->d, s0, "the mean of exponential() cannot be negative (it is %s)", check_show(L, a, v[0].dim));
+        return false;
+    }
+    return true;
+}
+
+/* The fraction of values of e below bound b when e is a draw with constant arguments (rng.h's
+ * parametrisations), else -1 (unknown).  Constants count as 0 or 1. */
+double check_fraction_below(const struct ir_expr *e, double b)
+{
+    double x, a = 0, s = 0;
+    if (fold_is_const(e, &x))
+        return x < b ? 1 : 0;
+    if (!e || !fold_is_const(e->a, &a) || (e->op != IR_RAND_EXPONENTIAL && !fold_is_const(e->b, &s)))
+        return -1;
+    switch (e->op) {
+    case IR_RAND_UNIFORM:   /* uniform(a, s) */
+        return b <= a ? 0 : b >= s ? 1 : (b - a) / (s - a);
+    case IR_RAND_NORMAL:    /* P(a + s Z < b) */
+        return s == 0 ? (a < b ? 1 : 0) : 0.5 * erfc((a - b) / (s * sqrt(2.0)));
+    case IR_RAND_EXPONENTIAL:
+        return b <= 0 ? 0 : a == 0 ? 1 : -expm1(-b / a);
+    case IR_RAND_LOGNORMAL: {   /* log X ~ N(mu, s2) with mu = log a - s2/2, s2 = log(1 + s^2/a^2) */
+        if (b <= 0)
+            return 0;
+        double s2 = log1p((s * s) / (a * a)), mu = log(a) - 0.5 * s2;
+        return s2 == 0 ? (a < b ? 1 : 0) : 0.5 * erfc((mu - log(b)) / sqrt(2.0 * s2));
+    }
+    default:
+        return -1;
+    }
+}
 
 static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
 {
@@ -279,12 +385,12 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
             diag_error(L->d, a0, "the argument of %s() must be dimensionless, not %s", f, dimname(L, d0));
             return val_bad();
         }
-        if (!strcmp(f, "log10"))   /* log10 x = log x / log 10 (no log10 op in the IR) */
-            return num(fold_node(A, IR_DIV, fold_node(A, IR_LOG, v[0].ir, NULL, NULL), fold_const(A, log(10.0)), NULL),
-                       d0);
-        enum ir_op op = !strcmp(f, "exp") ? IR_EXP : !strcmp(f, "log") ? IR_LOG : !strcmp(f, "tanh") ? IR_TANH
-                        : !strcmp(f, "sin") ? IR_SIN : IR_COS;
-        return num(fold_node(A, op, v[0].ir, NULL, NULL), d0);
+        enum ir_op op = !strcmp(f, "exp") ? IR_EXP : !strcmp(f, "log") || !strcmp(f, "log10") ? IR_LOG
+                        : !strcmp(f, "tanh") ? IR_TANH : !strcmp(f, "sin") ? IR_SIN : IR_COS;
+        struct val r = folded_finite(L, num(fold_node(A, op, v[0].ir, NULL, NULL), d0), e->span, op, v[0].ir, NULL);
+        if (r.ir && !strcmp(f, "log10"))   /* log10 x = log x / log 10 (no log10 op in the IR) */
+            r.ir = fold_node(A, IR_DIV, r.ir, fold_const(A, log(10.0)), NULL);
+        return r;
     }
     if (!strcmp(f, "sqrt")) {
         struct ir_dim h;
@@ -292,7 +398,7 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
             diag_error(L->d, a0, "cannot take the square root of %s (odd exponent)", dimname(L, d0));
             return val_bad();
         }
-        return num(fold_node(A, IR_SQRT, v[0].ir, NULL, NULL), h);
+        return folded_finite(L, num(fold_node(A, IR_SQRT, v[0].ir, NULL, NULL), h), e->span, IR_SQRT, v[0].ir, NULL);
     }
     if (!strcmp(f, "abs"))
         return num(fold_node(A, IR_ABS, v[0].ir, NULL, NULL), d0);
@@ -317,6 +423,8 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
     /* random draws: kept in the IR, evaluated by the runtime per entity */
     enum ir_op op = !strcmp(f, "uniform") ? IR_RAND_UNIFORM : !strcmp(f, "normal") ? IR_RAND_NORMAL
                     : !strcmp(f, "lognormal") ? IR_RAND_LOGNORMAL : IR_RAND_EXPONENTIAL;
+    if (!draw_args_ok(L, e, op, v))
+        return bad();
     return num(fold_node(A, op, v[0].ir, want == 2 ? v[1].ir : NULL, NULL), d0);
 }
 

@@ -118,6 +118,10 @@ bool check_norand(struct lctx *L, struct val v, struct span at, const char *what
 /* A constant number (no variables, no draws) or an error. */
 bool check_const(struct lctx *L, struct val v, struct span at, const char *what, double *out);
 const char *dimname(struct lctx *L, struct ir_dim d);
+/* "2 nS": a value in internal units shown in its display unit (arena string). */
+const char *check_show(struct lctx *L, double v, struct ir_dim d);
+/* The fraction of the values of e below b when e is a constant or a draw with constant arguments, else -1. */
+double check_fraction_below(const struct ir_expr *e, double b);
 
 /* ---- lowering context (lower.c) --------------------------------------------------------------- */
 
@@ -157,7 +161,8 @@ struct plinst;
 struct linst {
     struct ast_node *syn;   /* SYNAPSE decl */
     struct plinst *pl;      /* plastic synapse: where its states live (lower_plastic.c); NULL: static */
-    struct val *args;       /* one per header param */
+    struct val *args;       /* one per header param as written (ir NULL: the default) */
+    struct val *full;       /* one per header param, defaults filled in: what makes two instances equal */
     struct scope scope;
     struct lpop *pop;
     struct span connect;    /* the first connect using it, for notes */
@@ -182,6 +187,7 @@ struct sema_model {
     int meas_depth;         /* nesting of those lowerings */
     const char *meas_cycle; /* a loop of stat() calls found in a nested lowering, for the outermost */
     struct span meas_cycle_at;
+    struct ptrvec unchecked;    /* "synapse psc: ..." bodies of the root file no check could reach (check -v) */
 };
 
 /* point: one value index per axis, -1 = axis not applied (the param keeps its declared value); NULL:

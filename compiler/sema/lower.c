@@ -12,6 +12,7 @@
  * state variables exist once per neuron and every projection adds into them.
  */
 #include "sema/internal.h"
+#include "runtime/spike_file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -486,6 +487,7 @@ static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
                        arg->bind.name, diag_suggestion(L->d, &sg, ""));
             continue;
         }
+        b->decl = b->expr;      /* the neuron's own value, for pop_arg_notes */
         b->expr = arg->bind.value;
         b->at = &L->global;
     }
@@ -536,6 +538,17 @@ int lower_input_find(struct lctx *L, const char *name)
 
 /* ---- I_syn, g_syn, t --------------------------------------------------------------------------- */
 
+/* The note after an error inside a synapse body: where it is connected, or (check_unused) that it was
+ * checked on its own. */
+static void inst_note(struct lctx *L, struct linst *in, struct span cspan)
+{
+    if (cspan.file >= 0)
+        diag_note(L->d, cspan, "in synapse '%s' as connected here", in->syn->model.name);
+    else
+        diag_note(L->d, in->syn->model.name_span, "in synapse '%s', checked with its defaults (no connection uses it)",
+                  in->syn->model.name);
+}
+
 struct val lower_isyn(struct lctx *L, struct lpop *p, struct span use)
 {
     if (p->isyn_memo == 1) {
@@ -559,7 +572,7 @@ struct val lower_isyn(struct lctx *L, struct lpop *p, struct span use)
                          !check_norand(L, c, it->item.value->span, "a synaptic current")))
                 c.ir = NULL;
             if (L->d->errors > before)
-                diag_note(L->d, in->connect, "in synapse '%s' as connected here", in->syn->model.name);
+                inst_note(L, in, in->connect);
             if (!c.ir) {
                 ok = false;
                 continue;
@@ -700,27 +713,11 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         }
     if (!ok)
         return NULL;
-    int same = 0;
-    for (int i = 0; i < post->insts.len; i++) {
-        struct linst *in = post->insts.items[i];
-        if (in->syn != sd)
-            continue;
-        same++;
-        bool eq = true;
-        for (int j = 0; j < np && eq; j++)
-            eq = (!args[j].ir && !in->args[j].ir) ||
-                 (args[j].ir && in->args[j].ir && unit_dim_eq(args[j].dim, in->args[j].dim) &&
-                  args[j].kind == in->args[j].kind && fold_equal(args[j].ir, in->args[j].ir) &&
-                  !fold_has_rand(args[j].ir));
-        if (eq)
-            return in;
-    }
     struct linst *in = NEW(L, struct linst);
     in->syn = sd;
     in->args = args;
     in->pop = post;
     in->connect = cspan;
-    in->id = same + 1;
     in->scope.L = L;
     in->scope.parent = &post->scope;
     in->scope.pop = post;
@@ -729,7 +726,7 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         struct ast_node *sp = sd->model.params.items[j];
         if (scope_find_local(&in->scope, sp->bind.name)) {
             dup_error(L, sp->bind.name_span, sp->bind.name, scope_find_local(&in->scope, sp->bind.name)->span);
-            continue;
+            return NULL;
         }
         struct binding *b = scope_add(L, &in->scope, sp->bind.name, args[j].ir ? BK_VALUE : BK_EXPR, BD_PARAM,
                                       sp->bind.name_span);
@@ -737,6 +734,29 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         b->expr = sp->bind.value;
         b->at = &in->scope;   /* defaults may use earlier parameters */
     }
+    /* Instances are equal when their arguments are, defaults filled in (docs/language.md: `ampa()` and
+     * `ampa(2 ms, 0 mV)` share one receptor state); a random argument makes an instance of its own. */
+    in->full = arena_alloc(L->a, sizeof *in->full * (size_t)(np + 1));
+    for (int j = 0; j < np; j++) {
+        in->full[j] = check_binding(L, in->scope.binds.items[j], call->span);
+        if (!in->full[j].ir)
+            return NULL;
+    }
+    int same = 0;
+    for (int i = 0; i < post->insts.len; i++) {
+        struct linst *o = post->insts.items[i];
+        if (o->syn != sd)
+            continue;
+        same++;
+        bool eq = true;
+        for (int j = 0; j < np && eq; j++)
+            eq = unit_dim_eq(in->full[j].dim, o->full[j].dim) && in->full[j].kind == o->full[j].kind &&
+                 (in->full[j].kind != VK_ALT || !strcmp(in->full[j].alt, o->full[j].alt)) &&
+                 fold_equal(in->full[j].ir, o->full[j].ir) && !fold_has_rand(in->full[j].ir);
+        if (eq)
+            return o;
+    }
+    in->id = same + 1;
     in->pl = plastic_begin(L, in);
     add_items(L, &in->scope, sd, post, arena_printf(L->a, "%s#%d", name, in->id));
     ptrvec_push(L->a, &post->insts, in);
@@ -803,7 +823,7 @@ static void lower_odes(struct lctx *L, struct lpop *p, struct scope *s, struct a
         ptrvec_push(L->a, &p->updates, u);
     done:
         if (in && L->d->errors > before)
-            diag_note(L->d, in->connect, "in synapse '%s' as connected here", in->syn->model.name);
+            inst_note(L, in, in->connect);
     }
 }
 
@@ -924,7 +944,7 @@ static void lower_inits(struct lctx *L, struct lpop *p, struct scope *s, struct 
             }
         }
         if (in && L->d->errors > before)
-            diag_note(L->d, in->connect, "in synapse '%s' as connected here", in->syn->model.name);
+            inst_note(L, in, in->connect);
     }
 }
 
@@ -939,20 +959,16 @@ static bool named_arg_const(struct lctx *L, struct ast_node *arg, struct ir_dim 
 /* Number of trains in a spikes("file") input: rows "neuron,time"; the size is the largest index + 1. */
 static int64_t spike_file_size(struct lctx *L, const char *path, struct span at)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        diag_error(L->d, at, "cannot open '%s': %s", path, strerror(errno));
+    /* the runtime's reader (runtime/spike_file.h): every row is checked now, before a results folder exists */
+    struct rt_spike_rows rows;
+    char err[512];
+    if (!rt_spikes_read(path, &rows, err, sizeof err)) {
+        diag_error(L->d, at, "%s", err);
         return 0;
     }
-    char line[512];
-    long long maxn = -1, n;
-    while (fgets(line, sizeof line, f))
-        if (sscanf(line, "%lld", &n) == 1 && n > maxn)
-            maxn = n;
-    fclose(f);
-    if (maxn < 0)
-        diag_error(L->d, at, "'%s' holds no spikes (rows \"neuron,time\")", path);
-    return maxn + 1;
+    int64_t size = rows.max_neuron + 1;
+    rt_spikes_free(&rows);
+    return size;
 }
 
 static void lower_input(struct lctx *L, struct ast_node *d, struct ir_input *in)
@@ -1027,8 +1043,9 @@ static void lower_increments(struct lctx *L, struct linst *in, struct ir_proj *p
             if (v.kind != VK_NUM || !unit_dim_eq(v.dim, d)) {
                 diag_error(L->d, as->assign.value->span, "cannot add %s to '%s', which is %s",
                            v.kind == VK_NUM ? dimname(L, v.dim) : "a condition", as->assign.target, dimname(L, d));
-                diag_note(L->d, cspan, "the weight '%s' of this connection is %s", it->on_spike.weight,
-                          dimname(L, pr->weight_dim));
+                if (cspan.file >= 0)
+                    diag_note(L->d, cspan, "the weight '%s' of this connection is %s", it->on_spike.weight,
+                              dimname(L, pr->weight_dim));
                 continue;
             }
             struct ir_expr *a, *b;
@@ -1044,7 +1061,7 @@ static void lower_increments(struct lctx *L, struct linst *in, struct ir_proj *p
             ptrvec_push(L->a, &incs, inc);
         note:
             if (L->d->errors > before)
-                diag_note(L->d, cspan, "in synapse '%s' as connected here", in->syn->model.name);
+                inst_note(L, in, cspan);
         }
     }
     pr->nincs = incs.len;
@@ -1056,6 +1073,18 @@ static void lower_increments(struct lctx *L, struct linst *in, struct ir_proj *p
 static int64_t ref_size(struct lctx *L, struct ir_ref r)
 {
     return r.is_input ? L->ir->inputs[r.index].size : L->pops[r.index] ? L->pops[r.index]->ip->size : 0;
+}
+
+/* A weight or delay drawn from a distribution that puts more than one synapse in a million below what a
+ * synapse can take (bound; NaN: no bound) is a warning: the run would clamp or misbehave silently. */
+static void warn_outside(struct lctx *L, struct ir_expr *e, double bound, struct span at, const char *what,
+                         const char *instead)
+{
+    if (isnan(bound) || fold_is_const(e, NULL))
+        return;
+    double f = check_fraction_below(e, bound);
+    if (f >= 1e-6)
+        diag_warning(L->d, at, "this distribution would %s for %.3g%% of synapses; %s", what, 100 * f, instead);
 }
 
 static bool lower_connect(struct lctx *L, struct ast_node *d, struct ir_proj *pr)
@@ -1139,6 +1168,9 @@ static bool lower_connect(struct lctx *L, struct ast_node *d, struct ir_proj *pr
         }
         pr->weight = w.ir;
         pr->weight_dim = w.dim;
+        warn_outside(L, w.ir, unit_dim_eq(w.dim, unit_dim_conductance()) ? 0 : NAN, d->connect.weight->span,
+                     "give a negative conductance", "a conductance cannot be negative: use lognormal(mean, sd) or "
+                     "a smaller sd");
     } else {
         pr->weight = fold_const(L->a, 1);
     }
@@ -1157,12 +1189,223 @@ static bool lower_connect(struct lctx *L, struct ast_node *d, struct ir_proj *pr
             return false;
         }
         pr->delay = v.ir;
+        warn_outside(L, v.ir, 0.5 * L->dt, d->connect.delay->span, "round to less than one step",
+                     arena_printf(L->a, "they are delivered after one step (dt = %s)", check_show(L, L->dt,
+                                                                                           unit_dim_time())));
     } else {
         pr->delay = fold_const(L->a, L->dt);   /* the minimum: delivered on the next step */
     }
     pr->delay_const = fold_is_const(pr->delay, NULL);
     lower_increments(L, in, pr, d->span);
     return true;
+}
+
+/* After an error in a neuron's body (often in a library file): a note at the population's argument that
+ * differs in kind from the neuron's own value (another dimension, a draw where the neuron has a constant),
+ * else at the population, so the user sees the line of theirs that caused it (issue 11 item 8). */
+static void pop_arg_notes(struct lctx *L, struct lpop *p, struct diag *from)
+{
+    struct ast_node *pd = p->decl;
+    if (pd->population.args.n == 0 && p->neuron->span.file == pd->span.file)
+        return;
+    bool any = false;
+    for (int i = 0; i < pd->population.args.n; i++) {
+        struct ast_node *arg = pd->population.args.items[i];
+        struct binding *b = arg->bind.name ? scope_find_local(&p->scope, arg->bind.name) : NULL;
+        if (!b || !b->decl || b->expr != arg->bind.value || !b->val.ir)
+            continue;
+        struct diags scratch, *real = L->d;
+        diags_init(&scratch, L->a);
+        L->d = &scratch;
+        struct val own = check_expr(L, &p->scope, b->decl);
+        L->d = real;
+        if (!own.ir || own.kind != VK_NUM || b->val.kind != VK_NUM)
+            continue;
+        if (!unit_dim_eq(own.dim, b->val.dim)) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is %s here, but neuron '%s' declares it as %s", b->name,
+                      dimname(L, b->val.dim), p->neuron->model.name, dimname(L, own.dim));
+            any = true;
+        } else if (fold_has_rand(b->val.ir) && !fold_has_rand(own.ir) && b->kind != BK_STATE) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; neuron '%s' uses it where only a "
+                      "constant can be", b->name, p->neuron->model.name);
+            any = true;
+        }
+    }
+    bool elsewhere = false;     /* an error outside the user's file: the population's line is news */
+    for (struct diag *g = from ? from->next : L->d->head; g; g = g->next)
+        elsewhere |= g->level == DIAG_ERROR && g->span.file != pd->span.file;
+    if (!any && elsewhere)
+        diag_note(L->d, pd->span, "in population '%s' (neuron '%s') declared here", pd->population.name,
+                  p->neuron->model.name);
+}
+
+/* ---- bodies nothing instantiates (issue 11 item 7) ------------------------------------------------- */
+
+/* Every param and let of a body, used or not, so a unit mistake in one nobody reads is still found. */
+static void check_body_names(struct lctx *L, struct scope *s)
+{
+    for (int i = 0; i < s->binds.len; i++) {
+        struct binding *b = s->binds.items[i];
+        if (b->kind == BK_EXPR && (!strcmp(b->what, "param") || !strcmp(b->what, "let")))
+            check_binding(L, b, b->span);
+    }
+}
+
+static bool model_used(struct lctx *L, struct ast_node *md)
+{
+    for (int i = 0; i < L->npops; i++) {
+        struct lpop *p = L->pops[i];
+        if (p && p->neuron == md)
+            return true;
+        for (int j = 0; p && j < p->insts.len; j++)
+            if (((struct linst *)p->insts.items[j])->syn == md)
+                return true;
+    }
+    return false;
+}
+
+/* A lone population of one neuron of model nd with its defaults, lowered but not part of the IR. */
+static struct lpop *lone_pop(struct lctx *L, struct ast_node *nd)
+{
+    struct ast_node *pd = ast_population(L->a, nd->model.name_span, nd->model.name, nd->model.name_span,
+                                         nd->model.name, nd->model.name_span, NULL, (struct ast_list){0});
+    struct lpop *p = pop_begin(L, pd, L->npops);
+    if (!p)
+        return NULL;
+    p->ip->size = 1;
+    lower_inits(L, p, &p->scope, nd, NULL);
+    lower_spike(L, p);
+    lower_odes(L, p, &p->scope, nd, p->ip->refr_var >= 0, NULL);
+    check_body_names(L, &p->scope);
+    return p;
+}
+
+/* The weight's dimension an unused synapse's first increment implies: `X += f(w)` with f linear in w gives
+ * dim(w) = dim(X) / dim(f(1)).  Evaluated with scratch diagnostics (the real check follows).  Param and
+ * let memos set here are the ones the real check would set: their errors were reported when the instance
+ * was built (instance_get evaluates every param) or are reported again by check_body_names. */
+static bool infer_weight_dim(struct lctx *L, struct linst *in, struct ir_dim *out)
+{
+    for (int i = 0; i < in->syn->model.items.n; i++) {
+        struct ast_node *it = in->syn->model.items.items[i];
+        if (it->kind != AST_ON_SPIKE || it->on_spike.assigns.n == 0)
+            continue;
+        struct diags scratch, *real = L->d;
+        diags_init(&scratch, L->a);
+        L->d = &scratch;
+        struct scope ws = {.parent = &in->scope, .L = L, .pop = in->pop, .inst = in};
+        struct binding *w = scope_add(L, &ws, it->on_spike.weight, BK_WEIGHT, "weight", it->on_spike.weight_span);
+        w->val = (struct val){fold_var(L->a, FOLD_WEIGHT_VAR), unit_dimless(), VK_NUM, NULL};
+        struct ast_node *as = it->on_spike.assigns.items[0];
+        struct ir_dim d;
+        int var = assign_target(L, &in->scope, as, &d);
+        struct val v = check_expr(L, &ws, as->assign.value);
+        L->d = real;
+        if (var < 0)
+            return false;
+        /* when f(1) itself does not check, assume `X += w` so that the real check reports why */
+        *out = !v.ir || v.kind != VK_NUM || scratch.errors ? d : unit_dim_div(d, v.dim);
+        return true;
+    }
+    return false;
+}
+
+/* Whether a connect anywhere in decls (either branch of an `if`, either arm of a `?:`) names synapse
+ * `name`: such a synapse is checked where a sweep point uses it. */
+static bool expr_names(const struct ast_node *e, const char *name)
+{
+    if (!e)
+        return false;
+    if (e->kind == AST_NAME)
+        return !strcmp(e->name.id, name);
+    if (e->kind == AST_CALL)
+        return !strcmp(e->call.name, name);
+    if (e->kind == AST_COND)
+        return expr_names(e->cond.then, name) || expr_names(e->cond.els, name);
+    return false;
+}
+
+static bool connect_names(struct ast_node *const *decls, int n, const char *name)
+{
+    for (int i = 0; i < n; i++) {
+        const struct ast_node *d = decls[i];
+        if ((d->kind == AST_CONNECT && expr_names(d->connect.synapse, name)) ||
+            (d->kind == AST_IF && (connect_names(d->if_.then.items, d->if_.then.n, name) ||
+                                   connect_names(d->if_.els.items, d->if_.els.n, name))))
+            return true;
+    }
+    return false;
+}
+
+/* The host of an unused synapse: a built-in neuron with only `state V = -65 mV`, so that the synapse's
+ * current is checked against a membrane potential in mV whatever the file declares. */
+static struct lpop *host_pop(struct lctx *L)
+{
+    struct ast_list items = {0};
+    ast_list_push(L->a, &items, ast_binding(L->a, AST_STATE, SPAN_NONE, "V", SPAN_NONE,
+                                            ast_number(L->a, SPAN_NONE, -65, "-65", "mV", SPAN_NONE)));
+    struct ast_node *nd = ast_model(L->a, AST_NEURON, SPAN_NONE, "(host)", SPAN_NONE, (struct ast_list){0}, items);
+    ptrvec_push(L->a, &L->g->neurons, nd);   /* after every population: only pop_begin below can find it */
+    return lone_pop(L, nd);
+}
+
+/* Checking a file checks every neuron and synapse in it, not only those a population or connection uses:
+ * a neuron as a lone population with its defaults, a synapse with its defaults on a host neuron (host_pop)
+ * with the weight dimension its on-spike block implies.  A
+ * synapse with a param that has no default cannot be checked without a connection: check -v lists it. */
+static void check_unused(struct lctx *L, int root_file)
+{
+    struct sema_model *m = L->m;
+    struct gdecls *g = L->g;
+    for (int i = 0; i < g->neurons.len; i++) {
+        struct ast_node *nd = g->neurons.items[i];
+        if (nd->span.file != root_file || model_used(L, nd))
+            continue;
+        int before = L->d->errors;
+        lone_pop(L, nd);
+        if (L->d->errors > before)
+            diag_note(L->d, nd->model.name_span, "in neuron '%s', checked with its defaults (no population uses it)",
+                      nd->model.name);
+    }
+    struct lpop *host = NULL;
+    for (int i = 0; i < g->synapses.len; i++) {
+        struct ast_node *sd = g->synapses.items[i];
+        if (sd->span.file != root_file || model_used(L, sd))
+            continue;
+        const char *missing = NULL;
+        for (int j = 0; j < sd->model.params.n && !missing; j++)
+            if (!sd->model.params.items[j]->bind.value)
+                missing = sd->model.params.items[j]->bind.name;
+        if (!missing && !host)
+            host = host_pop(L);
+        if (missing && connect_names(m->prog->decls.items, m->prog->decls.n, sd->model.name))
+            continue;
+        if (missing) {
+            const char *why = arena_printf(L->a, "synapse %s: its param '%s' has no default (give it one, or "
+                                           "connect the synapse)", sd->model.name, missing);
+            bool have = false;
+            for (int j = 0; j < m->unchecked.len; j++)
+                have |= !strcmp(m->unchecked.items[j], why);
+            if (!have)
+                ptrvec_push(m->a, &m->unchecked, (void *)why);
+            continue;
+        }
+        struct ast_node *call = ast_name(L->a, sd->model.name_span, sd->model.name);
+        struct linst *in = instance_get(L, host, call, SPAN_NONE);   /* no connect: inst_note says so */
+        if (!in)
+            continue;
+        lower_inits(L, host, &in->scope, sd, in);
+        lower_odes(L, host, &in->scope, sd, false, in);
+        int before = L->d->errors;
+        check_body_names(L, &in->scope);
+        if (L->d->errors > before)
+            inst_note(L, in, SPAN_NONE);
+        struct ir_proj pr = {.span = sd->span};
+        if (infer_weight_dim(L, in, &pr.weight_dim))
+            lower_increments(L, in, &pr, SPAN_NONE);
+        host->isyn_memo = 0;    /* the host's I_syn now includes this instance's current */
+        lower_isyn(L, host, sd->model.name_span);
+    }
 }
 
 /* ---- the model -------------------------------------------------------------------------------- */
@@ -1261,6 +1504,8 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
 
     for (int i = 0; i < L->npops; i++) {
         struct lpop *p = L->pops[i];
+        int before = d->errors;
+        struct diag *from = d->tail;
         lower_inits(L, p, &p->scope, p->neuron, NULL);
         for (int j = 0; j < p->insts.len; j++) {
             struct linst *in = p->insts.items[j];
@@ -1268,6 +1513,8 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         }
         lower_spike(L, p);
         lower_odes(L, p, &p->scope, p->neuron, p->ip->refr_var >= 0, NULL);
+        if (d->errors > before)
+            pop_arg_notes(L, p, from);
         for (int j = 0; j < p->insts.len; j++) {
             struct linst *in = p->insts.items[j];
             lower_odes(L, p, &in->scope, in->syn, false, in);
@@ -1288,7 +1535,10 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
     for (int i = 0; i < wrecs.len; i++)
         ir->wrecs[ir->nwrecs++] = *(struct ir_wrec *)wrecs.items[i];
 
-    /* Params nobody uses are still checked (names, units) once, during analysis. */
+    /* Params nobody uses are still checked (names, units) once, during analysis, and so are the neurons
+     * and synapses of the root file that nothing instantiates. */
+    if (m->analysing && !point && m->prog->nfiles)
+        check_unused(L, m->prog->files[0]->file);
     if (m->analysing)
         for (int i = 0; i < L->global.binds.len; i++) {
             struct binding *b = L->global.binds.items[i];

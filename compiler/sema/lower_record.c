@@ -17,7 +17,7 @@
 /* ---- records ---------------------------------------------------------------------------------- */
 
 struct rctx {
-    struct lpop **targets;  /* populations that get the observables: listed ones, or every one when pooled */
+    struct lpop **targets;  /* populations that get the observables: the listed ones (`all` pools them) */
     int nt;
     struct ptrvec stats;    /* struct ir_stat* */
 };
@@ -371,14 +371,21 @@ void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *rec)
         rec->pops[rec->npops++] = p->index;
         R.targets[R.nt++] = p;
     }
-    if (rec->pooled)
-        for (int i = 0; i < L->npops; i++) {
-            bool have = false;
-            for (int j = 0; j < R.nt; j++)
-                have |= R.targets[j] == L->pops[i];
-            if (L->pops[i] && !have)
-                R.targets[R.nt++] = L->pops[i];
-        }
+    /* `all` pools the populations this record lists (runtime/stats.c), so only they are checked: a
+     * population the record does not name may lack the observable.  Alone it would pool nothing. */
+    int named = 0;
+    for (int i = 0; i < d->record.pops.n; i++)
+        named += strcmp(((struct ast_node *)d->record.pops.items[i])->name.id, "all") != 0;
+    if (rec->pooled && named == 0) {
+        const char *list = "";
+        for (int i = 0; i < L->npops; i++)
+            if (L->pops[i])
+                list = arena_printf(L->a, "%s%s, ", list, L->pops[i]->ip->name);
+        diag_error(L->d, d->record.pops.items[0]->span,
+                   "'all' pools the populations listed in the record, and none is listed; write "
+                   "'record %sall: ...'", *list ? list : "POP, ");
+        return;
+    }
     L->rec = &R;
     for (int i = 0; i < d->record.stats.n; i++) {
         struct ast_node *sn = d->record.stats.items[i];

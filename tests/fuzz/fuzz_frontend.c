@@ -1,12 +1,15 @@
 /*
  * fuzz_frontend.c - libFuzzer target for the front end: arbitrary bytes through the lexer, the parser
- * (file, --set expression and --set axis modes), the AST dump and diagnostic rendering.
+ * (file, --set expression and --set axis modes), the AST dump, semantic analysis (names, units, folding,
+ * distribution and record checks, unused bodies, spike files) with lowering and `check -v`'s printout at the
+ * default point, and diagnostic rendering.
  *
  * Owns: nothing but the harness.  Imports are not followed (parse_file), so an input cannot make the
  * fuzzer read files.  Any crash, sanitizer report, leak or timeout is a bug in the front end: bad input
  * must give diagnostics, never a crash (DESIGN.md §1).  Built and run by tests/fuzz/run_fuzz.sh.
  */
 #include "frontend/parse.h"
+#include "sema/sema.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -32,6 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             ast_dump_node(devnull, f->decls.items[i], &sm, 0);
     }
     ast_dump_tokens(devnull, &a, &sm, &d, file);
+
+    /* The file as a whole program (its imports are not followed: their names are simply undefined). */
+    if (f && !d.errors) {
+        struct ast_file *files[1] = {f};
+        struct ast_program prog = {.files = files, .nfiles = 1, .sm = &sm};
+        for (int i = 0; i < f->decls.n; i++)
+            if (f->decls.items[i]->kind != AST_IMPORT)
+                ast_list_push(&a, &prog.decls, f->decls.items[i]);
+        struct sema_model *m = sema_analyse(&a, &d, &sm, &prog, NULL, 0);
+        if (m && sema_lower(m, NULL, &d))
+            sema_print(devnull, m);
+    }
 
     /* The same bytes as a --set value (up to the first NUL, as a command line would give them). */
     char *text = malloc(size + 1);

@@ -40,6 +40,7 @@ flex -o "$work/lexer.c" --header-file="$work/lexer.h" "$src/grammar/lexer.l" || 
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$src" -I"$src/compiler" -I"$work" \
     "$src/tests/fuzz/fuzz_frontend.c" "$src"/compiler/frontend/*.c "$src"/compiler/support/*.c \
+    "$src"/compiler/sema/*.c "$src"/compiler/ir/*.c "$src"/runtime/spike_file.c \
     "$work/parser.c" "$work/lexer.c" -lm -o "$work/fuzz_frontend" || { echo "FAIL: build"; exit 1; }
 
 # Seed corpus: the repository's examples plus the golden syntax-error cases.

@@ -47,6 +47,44 @@ expect "network too large" 1 "network needs" "GB" "available" -- \
 expect "missing spike file" nz "missing_spikes.bn:5:18: error" "cannot open" "no_such_spikes_file.csv" -- \
     "$BALNET" run tests/models/missing_spikes.bn --out "$TMP/missing" --quiet
 
+# ---- checks before a run (issue 11) ----------------------------------------------------------------------
+# A folded constant that is not finite used to run with exit 0 (V = inf counted as a spike every step).
+cat > "$TMP/inf.bn" <<'EOF2'
+import lif
+param Z = 1/0
+population P = lif[10](I_e = 300 pA * Z)
+record P: rate
+simulate { duration = 10 ms }
+EOF2
+expect "non-finite param" 1 "inf.bn:2:11: error" "division by zero" -- \
+    "$BALNET" run "$TMP/inf.bn" --out "$TMP/inf" --quiet
+if [ -e "$TMP/inf" ]; then fail "non-finite param: results folder created"; else pass "non-finite param: no results folder"; fi
+# A bad spike file is found when the model is checked, before the results folder exists.
+expect "bad spike file" 1 "spikes_bad_row.csv:3: time '5 mV'" -- \
+    "$BALNET" run tests/golden/sema_spike_files.bn --out "$TMP/badspikes" --quiet
+if [ -e "$TMP/badspikes" ]; then fail "bad spike file: results folder created"; else pass "bad spike file: no results folder"; fi
+# A run shows the warnings of its model once (a weight distribution with negative conductances).
+cat > "$TMP/negw.bn" <<'EOF2'
+import lif, exp_synapses
+population P = lif[20](I_e = 300 pA)
+connect P -> P via exp_conductance(5 ms, 0 mV) bernoulli(0.2) weight normal(1 nS, 1 nS)
+record P: rate
+simulate { duration = 10 ms }
+EOF2
+expect "warning in run" 0 "negw.bn:3:70: warning" "negative conductance for 15.9% of synapses" -- \
+    "$BALNET" run "$TMP/negw.bn" --out "$TMP/negw" --quiet
+# A synapse that nothing connects and whose param has no default cannot be checked: check -v says so.
+cat > "$TMP/nodefault.bn" <<'EOF2'
+synapse psc(tau) {
+    state I = 0 pA
+    dI/dt = -I/tau
+    on spike(w) { I += w }
+    current I
+}
+EOF2
+expect "check -v lists an unchecked body" 0 "not checked" "synapse psc: its param 'tau' has no default" -- \
+    "$BALNET" check -v "$TMP/nodefault.bn"
+
 # ---- --set -----------------------------------------------------------------------------------------------
 expect "--set unknown name" 1 "<command line>:1:1: error" "'Nn' is not a param" "did you mean 'N'?" -- \
     "$BALNET" check $COBA --set Nn=100

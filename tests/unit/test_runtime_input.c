@@ -222,12 +222,12 @@ static void test_csv(void **state)
 
     p = write_tmp("nan.csv", "0,1\n1,2\n2,abc\n");
     assert_false(rt_input_read_csv(p, 4, 0.1, 100, &steps, &neurons, &n, err, sizeof err));
-    snprintf(want, sizeof want, "%s:3: time is not a number", p);
+    snprintf(want, sizeof want, "%s:3: time 'abc' is not a number of ms (write 5, 5 ms or 0.005 s)", p);
     assert_string_equal(err, want);
 
     p = write_tmp("range.csv", "# header-less\n0,1\n4,2\n");
     assert_false(rt_input_read_csv(p, 4, 0.1, 100, &steps, &neurons, &n, err, sizeof err));
-    snprintf(want, sizeof want, "%s:3: neuron 4 out of range (the input has 4 neurons)", p);
+    snprintf(want, sizeof want, "%s: neuron 4 out of range (the input has 4 neurons)", p);
     assert_string_equal(err, want);
 
     p = write_tmp("neg.csv", "0,1\n-1,2\n");
@@ -237,7 +237,7 @@ static void test_csv(void **state)
 
     p = write_tmp("fields.csv", "0,1\n7\n");
     assert_false(rt_input_read_csv(p, 4, 0.1, 100, &steps, &neurons, &n, err, sizeof err));
-    snprintf(want, sizeof want, "%s:2: expected 'neuron,time_ms'", p);
+    snprintf(want, sizeof want, "%s:2: expected 'neuron,time' (a comma between them)", p);
     assert_string_equal(err, want);
 
     p = write_tmp("negt.csv", "0,-1\n");
@@ -245,12 +245,27 @@ static void test_csv(void **state)
     snprintf(want, sizeof want, "%s:1: time -1 ms is negative", p);
     assert_string_equal(err, want);
 
+    /* one documented header; a unit that is not a time; a file without spikes (issue 11 item 9) */
+    p = write_tmp("header.csv", "neuron,time\n0,1\n");
+    assert_false(rt_input_read_csv(p, 4, 0.1, 100, &steps, &neurons, &n, err, sizeof err));
+    snprintf(want, sizeof want, "%s:1: the header must be 'neuron,time_ms' (or no header: rows 'neuron,time')", p);
+    assert_string_equal(err, want);
+    p = write_tmp("mv.csv", "neuron,time_ms\n0,5 mV\n");
+    assert_false(rt_input_read_csv(p, 4, 0.1, 100, &steps, &neurons, &n, err, sizeof err));
+    snprintf(want, sizeof want, "%s:2: time '5 mV' is not a number of ms (write 5, 5 ms or 0.005 s)", p);
+    assert_string_equal(err, want);
+    p = write_tmp("empty.csv", "neuron,time_ms\n# none\n");
+    assert_false(rt_input_read_csv(p, 4, 0.1, 100, &steps, &neurons, &n, err, sizeof err));
+    snprintf(want, sizeof want, "%s holds no spikes (rows 'neuron,time_ms')", p);
+    assert_string_equal(err, want);
+
     in.path = "/nonexistent/spikes.csv";
     assert_null(rt_input_create(&in, 0, 0.1, 100, 1, err, sizeof err));
     assert_string_equal(err, "cannot open /nonexistent/spikes.csv: No such file or directory");
 
-    const char *names[] = {"ok.csv", "nan.csv", "range.csv", "neg.csv", "fields.csv", "negt.csv"};
-    for (int i = 0; i < 6; i++) {
+    const char *names[] = {"ok.csv", "nan.csv", "range.csv", "neg.csv", "fields.csv", "negt.csv", "header.csv",
+                           "mv.csv", "empty.csv"};
+    for (int i = 0; i < 9; i++) {
         char path[256];
         snprintf(path, sizeof path, "/tmp/bn_rt_input_%d_%s", (int)getpid(), names[i]);
         unlink(path);
