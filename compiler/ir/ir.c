@@ -678,6 +678,12 @@ uint64_t ir_kernels_hash(const struct ir_model *m)
     return h;
 }
 
+const char *const ir_phase_name[IR_PHASE_COUNT] = {
+#define X(name, str) str,
+    IR_PHASES(X)
+#undef X
+};
+
 void ir_dump(FILE *out, const struct ir_model *m)
 {
     fprintf(out, "model %s: dt ", m->name ? m->name : "?");
@@ -687,6 +693,12 @@ void ir_dump(FILE *out, const struct ir_model *m)
     fputs(" ms, burn_in ", out);
     print_double(out, m->burn_in);
     fprintf(out, " ms, seed %" PRIu64 ", precision %s\n", m->seed, m->precision == IR_SINGLE ? "single" : "double");
+    if (m->norder > 0) {
+        fputs("order", out);
+        for (int k = 0; k < m->norder; k++)
+            fprintf(out, "%s%s", k ? ", " : " ", ir_phase_name[m->order[k]]);
+        fputc('\n', out);
+    }
     for (int i = 0; i < m->npops; i++)
         dump_pop(out, &m->pops[i], i);
     for (int i = 0; i < m->ninputs; i++) {

@@ -388,6 +388,25 @@ struct ir_wrec {
 
 enum ir_precision { IR_DOUBLE, IR_SINGLE };
 
+/* The phases of one time step, in the order `simulate { order = [...] }` names them (docs/language.md, "One
+ * time step").  The runtime always delivers before it calls the kernels; sema (compiler/sema/order.c) writes
+ * every other order into the kernels' expressions, so the engines and the runtime know only the default. */
+#define IR_PHASES(X)                                                                               \
+    X(DELIVER, "deliver")       /* spikes of populations arrive at their targets */                \
+    X(INPUTS, "inputs")         /* spikes of inputs arrive */                                      \
+    X(UPDATE, "update")         /* synapse and neuron ODEs advance together from the same values */ \
+    X(SYNAPSES, "synapses")     /* synapse ODEs advance */                                         \
+    X(NEURONS, "neurons")       /* neuron ODEs advance */                                          \
+    X(THRESHOLDS, "thresholds") /* spike conditions, resets, refractoriness */
+
+enum ir_phase {
+#define X(name, str) IR_PHASE_##name,
+    IR_PHASES(X)
+#undef X
+    IR_PHASE_COUNT
+};
+extern const char *const ir_phase_name[IR_PHASE_COUNT];
+
 struct ir_model {
     const char *name;      /* model file stem */
     double dt;             /* ms */
@@ -395,6 +414,7 @@ struct ir_model {
     double burn_in;        /* ms */
     uint64_t seed;
     enum ir_precision precision;
+    enum ir_phase order[IR_PHASE_COUNT]; int norder;   /* the step's phases; norder 0: the default order */
     struct ir_pop *pops; int npops;
     struct ir_input *inputs; int ninputs;
     struct ir_proj *projs; int nprojs;

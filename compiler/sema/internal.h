@@ -107,6 +107,15 @@ bool check_norand(struct lctx *L, struct val v, struct span at, const char *what
 bool check_const(struct lctx *L, struct val v, struct span at, const char *what, double *out);
 const char *dimname(struct lctx *L, struct ir_dim d);
 
+/* ---- order.c: the order of the phases of a time step ------------------------------------------ */
+
+struct lctx;
+void order_default(struct ir_model *ir);
+/* `order = [...]` of a simulate block: one of the supported orders into L->ir, or an error. */
+bool order_set(struct lctx *L, struct ast_node *value);
+/* Writes L->ir's order into its kernels' expressions (after every population is lowered). */
+void order_apply(struct lctx *L);
+
 /* ---- lowering context (lower.c) --------------------------------------------------------------- */
 
 struct gdecls;

@@ -217,10 +217,16 @@ struct lctx *lower_begin(struct sema_model *m, const int *point, struct measured
 
 /* ---- simulate --------------------------------------------------------------------------------- */
 
-static const char *const sim_names[] = {"dt", "duration", "burn_in", "seed", "method", "precision", NULL};
+static const char *const sim_names[] = {"dt", "duration", "burn_in", "seed", "method", "precision", "order", NULL};
 
 static bool sim_setting(struct lctx *L, const char *name, struct ast_node *value, struct span ns)
 {
+    if (!strcmp(name, "order"))
+        return order_set(L, value);
+    if (value->kind == AST_LIST) {
+        diag_error(L->d, value->span, "%s takes one value, not a list", name);
+        return false;
+    }
     if (!strcmp(name, "method") || !strcmp(name, "precision")) {
         if (value->kind != AST_NAME) {
             diag_error(L->d, value->span, "%s takes a name (%s)", name,
@@ -275,6 +281,7 @@ static void lower_simulate(struct lctx *L)
     ir->burn_in = 0;
     ir->seed = 1;
     ir->precision = IR_DOUBLE;
+    order_default(ir);
     L->method = SEMA_METHOD_AUTO;
     struct span where = SPAN_NONE;
     for (int i = 0; i < L->g->simulates.len; i++) {
@@ -297,7 +304,7 @@ static void lower_simulate(struct lctx *L)
                                it->bind.name, best);
                 else
                     diag_error(L->d, it->bind.name_span, "unknown simulate setting '%s' (dt, duration, burn_in, "
-                               "seed, method, precision)", it->bind.name);
+                               "seed, method, precision, order)", it->bind.name);
                 continue;
             }
             if (axis_value(L, it->bind.name) || sema_override_find(L->m, it->bind.name))
@@ -1316,6 +1323,10 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         finish_pop(L, L->pops[i]);
         ir->pops[ir->npops++] = *L->pops[i]->ip;
     }
+    /* The order of the step's phases, written into the kernels' expressions (order.c); it may add variables,
+     * so before the plastic projections' frames are laid out after the target's variables. */
+    if (d->errors == errors0)
+        order_apply(L);
     for (int j = 0; j < ir->nprojs; j++)
         if (ir->projs[j].post.index < ir->npops)
             plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars);
