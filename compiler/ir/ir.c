@@ -562,7 +562,13 @@ static void dump_record(FILE *out, const struct ir_model *m, const struct ir_rec
             print_double(out, st->window);
             fputs(" ms, min_rate ", out);
             print_double(out, st->min_rate);
-            fputs(" 1/ms)", out);
+            fputs(" 1/ms", out);
+            if (st->has_from) {
+                fputs(", from ", out);
+                print_double(out, st->from);
+                fputs(" ms", out);
+            }
+            fputs(")", out);
             break;
         case IR_STAT_MEAN:
         case IR_STAT_VAR:

@@ -337,6 +337,8 @@ struct ir_stat {
     int obs, obs2;         /* observable indices (per population: same name in every pop recorded) */
     double window;         /* ms: fano / count_corr window */
     double min_rate;       /* 1/ms: count_corr rate threshold */
+    bool has_from;         /* count_corr's windows and rate count from `from` (ms) instead of from the end of */
+    double from;           /* the burn-in (from = 0 ms: the windows of the authors' utils.py) */
     bool has_clip;         /* clip observable at `clip` before the statistic (V at V_th) */
     double clip;
     double bin;            /* ms: average in bins of this width before the variance; 0: none */
