@@ -196,6 +196,11 @@ static bool axis_kind(struct lctx *L, struct sema_model *m, const char *name, st
         *k = SEMA_AXIS_SIM;
         return true;
     }
+    if (!strcmp(name, "order")) {   /* a list of phases, itself not a sweepable value (order.c) */
+        diag_error(L->d, at, "%s 'order' cannot be swept or set here; write simulate { order = [...] } under an "
+                   "'if' on a variant (docs/language.md, \"Simulate and sweep\")", ctx);
+        return false;
+    }
     struct binding *b = scope_find_local(&L->global, name);
     if (b && !strcmp(b->what, "param")) {
         *k = SEMA_AXIS_PARAM;
