@@ -309,6 +309,7 @@ settings:
   ;
 setting:
     name '=' expr                   { $$ = ast_binding(A, AST_SETTING, @$, $1, @1, $3); }
+  | name '=' list                   { $$ = ast_binding(A, AST_SETTING, @$, $1, @1, $3); }   /* order = [...] */
   ;
 
 axes:

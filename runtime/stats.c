@@ -20,7 +20,9 @@
  *   count_corr(w, min_rate)  same windows, the first and the last dropped (windows 1 .. W-2); neurons with
  *             rate > min_rate (rate as defined above) and non-constant counts; mean Pearson correlation
  *             over every pair, computed as (|sum z|^2 - sum |z|^2) / (n (n-1)) (stats_corr.c).  NaN when
- *             fewer than 2 kept windows or 2 neurons.
+ *             fewer than 2 kept windows or 2 neurons.  With `from = f`, the windows tile [f, nsteps) and the
+ *             rate is spikes in [f, nsteps) / ((nsteps - f) dt), whatever the burn-in (f = 0: the windows of
+ *             the authors' utils.GetSpikeCountCorrelation; docs/statistics.md).
  *   mean(x)   per neuron time average of the samples; population: mean over neurons.
  *   var(x)    per neuron temporal variance of the samples (divisor n: the population variance of the
  *             time series); population: mean over neurons.
@@ -59,6 +61,7 @@ enum { COV_BINX, COV_BINY, COV_KX, COV_KY, COV_SX, COV_SY, COV_SXY, COV_NF };
 struct acc {
     const struct ir_stat *st;
     int obs, obs2;          /* observable columns of this population (-1: missing, value NaN) */
+    int64_t start;          /* first step counted: burn_steps, or count_corr's `from` */
     int64_t wsteps, nwin;   /* fano, count_corr */
     uint16_t *counts;       /* n x nwin */
     int64_t bsteps, nsamp;  /* mean, var, std, cov: steps per sample, complete samples */
@@ -82,6 +85,7 @@ struct recpop {
 struct stats {
     const struct ir_model *m;
     int64_t nsteps, burn;
+    int64_t first;              /* the earliest start of any accumulator (<= burn) */
     struct recpop *rps;
     int nrps;
     int *first_rp, *next_rp;    /* per model pop: linked list of its recpops */
@@ -136,7 +140,13 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
                      int64_t n)
 {
     const double dt = s->m->dt;
-    const int64_t span = s->nsteps - s->burn > 0 ? s->nsteps - s->burn : 0;
+    a->start = s->burn;
+    if (st->kind == IR_STAT_COUNT_CORR && st->has_from) {
+        int64_t f = (int64_t)nearbyint(st->from / dt);
+        a->start = f < s->nsteps ? f : s->nsteps;
+        s->first = a->start < s->first ? a->start : s->first;
+    }
+    const int64_t span = s->nsteps - a->start > 0 ? s->nsteps - a->start : 0;
     a->st = st;
     a->obs = a->obs2 = -1;
     switch (st->kind) {
@@ -286,6 +296,7 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
     s->m = m;
     s->nsteps = nsteps;
     s->burn = burn_steps < 0 ? 0 : burn_steps;
+    s->first = s->burn;
     int nrps = 0, nrows = 0, maxstats = 1, maxpops = 1;
     for (int r = 0; r < m->nrecords; r++) {
         nrps += m->records[r].npops;
@@ -492,18 +503,19 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
 void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
                     double *const *obs, bool kernel_summed, int64_t begin, int64_t end)
 {
-    if (!s || pop < 0 || pop >= s->m->npops || step < s->burn || step >= s->nsteps)
+    if (!s || pop < 0 || pop >= s->m->npops || step < s->first || step >= s->nsteps)
         return;
-    int64_t q = step - s->burn;
     const bool fused = kernel_summed && stats_kernel_acc(s, pop, step) != NULL;
     for (int idx = s->first_rp[pop]; idx >= 0; idx = s->next_rp[idx]) {
         struct recpop *rp = &s->rps[idx];
         int64_t b = begin < 0 ? 0 : begin, e = end > rp->n ? rp->n : end;
         if (b >= e)
             continue;
-        for (int k = 0; k < rp->rec->nstats; k++)
-            if (!rp->accs[k].same)
-                step_acc(&rp->accs[k], q, step, spikes, nspikes, obs, b, e, fused && rp->accs[k].fused);
+        for (int k = 0; k < rp->rec->nstats; k++) {
+            struct acc *a = &rp->accs[k];
+            if (!a->same && step >= a->start)
+                step_acc(a, step - a->start, step, spikes, nspikes, obs, b, e, fused && a->fused);
+        }
     }
 }
 
@@ -572,7 +584,8 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
         break;
     case IR_STAT_COUNT_CORR: {
         int64_t nwin = acc_of(rps[0], k)->nwin;
-        if (nwin - 2 < 2 || !(T > 0))
+        const double Tw = (double)(s->nsteps - acc_of(rps[0], k)->start) * s->m->dt;   /* `from` on */
+        if (nwin - 2 < 2 || !(Tw > 0))
             return NAN;
         /* out of memory here yields NaN (an undefined value), never a wrong number */
         double *zsum = calloc((size_t)(nwin - 2), sizeof *zsum);
@@ -589,7 +602,7 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
                 return NAN;
             }
             for (int64_t i = 0; i < n; i++)
-                keep[i] = a->f[i] / T > st->min_rate;
+                keep[i] = a->f[i] / Tw > st->min_rate;
             stat_corr_accumulate(a->counts, n, a->nwin, 1, a->nwin - 1, keep, zsum, &zz, &used);
             free(keep);
         }

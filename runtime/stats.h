@@ -10,10 +10,11 @@
  *
  * Contract with the simulation loop (runtime/sim.c):
  *   stats_pop_step() is called once per step per population, after that population's kernel ran, for
- *   every step 0 <= step < nsteps (the stats ignore steps < burn_steps themselves).  The call for one
- *   (pop, step) may be split into disjoint [begin, end) neuron ranges executed by different threads at the
- *   same time; the stats must then touch only per-neuron state of that range.  Anything pooled over
- *   neurons is computed in stats_finish(), in neuron order, so results do not depend on thread count.
+ *   every step 0 <= step < nsteps (the stats ignore the steps before their start themselves: the burn-in,
+ *   or count_corr's `from`).  The call for one (pop, step) may be split into disjoint [begin, end) neuron
+ *   ranges executed by different threads at the same time; the stats must then touch only per-neuron state
+ *   of that range.  Anything pooled over neurons is computed in stats_finish(), in neuron order, so results
+ *   do not depend on thread count.
  */
 #ifndef BN_RT_STATS_H
 #define BN_RT_STATS_H

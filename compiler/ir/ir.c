@@ -563,7 +563,13 @@ static void dump_record(FILE *out, const struct ir_model *m, const struct ir_rec
             print_double(out, st->window);
             fputs(" ms, min_rate ", out);
             print_double(out, st->min_rate);
-            fputs(" 1/ms)", out);
+            fputs(" 1/ms", out);
+            if (st->has_from) {
+                fputs(", from ", out);
+                print_double(out, st->from);
+                fputs(" ms", out);
+            }
+            fputs(")", out);
             break;
         case IR_STAT_MEAN:
         case IR_STAT_VAR:
@@ -679,6 +685,12 @@ uint64_t ir_kernels_hash(const struct ir_model *m)
     return h;
 }
 
+const char *const ir_phase_name[IR_PHASE_COUNT] = {
+#define X(name, str) str,
+    IR_PHASES(X)
+#undef X
+};
+
 void ir_dump(FILE *out, const struct ir_model *m)
 {
     fprintf(out, "model %s: dt ", m->name ? m->name : "?");
@@ -688,6 +700,12 @@ void ir_dump(FILE *out, const struct ir_model *m)
     fputs(" ms, burn_in ", out);
     print_double(out, m->burn_in);
     fprintf(out, " ms, seed %" PRIu64 ", precision %s\n", m->seed, m->precision == IR_SINGLE ? "single" : "double");
+    if (m->norder > 0) {
+        fputs("order", out);
+        for (int k = 0; k < m->norder; k++)
+            fprintf(out, "%s%s", k ? ", " : " ", ir_phase_name[m->order[k]]);
+        fputc('\n', out);
+    }
     for (int i = 0; i < m->npops; i++)
         dump_pop(out, &m->pops[i], i);
     for (int i = 0; i < m->ninputs; i++) {

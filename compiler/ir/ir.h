@@ -338,6 +338,8 @@ struct ir_stat {
     int obs, obs2;         /* observable indices (per population: same name in every pop recorded) */
     double window;         /* ms: fano / count_corr window */
     double min_rate;       /* 1/ms: count_corr rate threshold */
+    bool has_from;         /* count_corr's windows and rate count from `from` (ms) instead of from the end of */
+    double from;           /* the burn-in (from = 0 ms: the windows of the authors' utils.py) */
     bool has_clip;         /* clip observable at `clip` before the statistic (V at V_th) */
     double clip;
     double bin;            /* ms: average in bins of this width before the variance; 0: none */
@@ -391,6 +393,25 @@ struct ir_wrec {
 
 enum ir_precision { IR_DOUBLE, IR_SINGLE };
 
+/* The phases of one time step, in the order `simulate { order = [...] }` names them (docs/language.md, "One
+ * time step").  The runtime always delivers before it calls the kernels; sema (compiler/sema/order.c) writes
+ * every other order into the kernels' expressions, so the engines and the runtime know only the default. */
+#define IR_PHASES(X)                                                                               \
+    X(DELIVER, "deliver")       /* spikes of populations arrive at their targets */                \
+    X(INPUTS, "inputs")         /* spikes of inputs arrive */                                      \
+    X(UPDATE, "update")         /* synapse and neuron ODEs advance together from the same values */ \
+    X(SYNAPSES, "synapses")     /* synapse ODEs advance */                                         \
+    X(NEURONS, "neurons")       /* neuron ODEs advance */                                          \
+    X(THRESHOLDS, "thresholds") /* spike conditions, resets, refractoriness */
+
+enum ir_phase {
+#define X(name, str) IR_PHASE_##name,
+    IR_PHASES(X)
+#undef X
+    IR_PHASE_COUNT
+};
+extern const char *const ir_phase_name[IR_PHASE_COUNT];
+
 struct ir_model {
     const char *name;      /* model file stem */
     double dt;             /* ms */
@@ -398,6 +419,7 @@ struct ir_model {
     double burn_in;        /* ms */
     uint64_t seed;
     enum ir_precision precision;
+    enum ir_phase order[IR_PHASE_COUNT]; int norder;   /* the step's phases; norder 0: the default order */
     struct ir_pop *pops; int npops;
     struct ir_input *inputs; int ninputs;
     struct ir_proj *projs; int nprojs;

@@ -123,6 +123,15 @@ const char *check_show(struct lctx *L, double v, struct ir_dim d);
 /* The fraction of the values of e below b when e is a constant or a draw with constant arguments, else -1. */
 double check_fraction_below(const struct ir_expr *e, double b);
 
+/* ---- order.c: the order of the phases of a time step ------------------------------------------ */
+
+struct lctx;
+void order_default(struct ir_model *ir);
+/* `order = [...]` of a simulate block: one of the supported orders into L->ir, or an error. */
+bool order_set(struct lctx *L, struct ast_node *value);
+/* Writes L->ir's order into its kernels' expressions (after every population is lowered). */
+void order_apply(struct lctx *L);
+
 /* ---- lowering context (lower.c) --------------------------------------------------------------- */
 
 struct gdecls;
@@ -206,7 +215,7 @@ const struct sema_override *sema_override_find(const struct sema_model *m, const
 
 /* The settings of `simulate { ... }`, which --set and sweep axes can also give (lower.c). */
 #define SEMA_SIMS(X) X(DT, "dt") X(DURATION, "duration") X(BURN_IN, "burn_in") X(SEED, "seed") \
-    X(METHOD, "method") X(PRECISION, "precision")
+    X(METHOD, "method") X(PRECISION, "precision") X(ORDER, "order")
 enum sema_sim {
 #define X(name, str) SEMA_SIM_##name,
     SEMA_SIMS(X)

@@ -230,6 +230,12 @@ enum sema_sim sema_sim_find(const char *name)
 static bool sim_setting(struct lctx *L, enum sema_sim k, struct ast_node *value)
 {
     const char *name = sema_sim_names[k];
+    if (k == SEMA_SIM_ORDER)
+        return order_set(L, value);
+    if (value->kind == AST_LIST) {
+        diag_error(L->d, value->span, "%s takes one value, not a list", name);
+        return false;
+    }
     if (k == SEMA_SIM_METHOD || k == SEMA_SIM_PRECISION) {
         if (value->kind != AST_NAME) {
             diag_error(L->d, value->span, "%s takes a name (%s)", name,
@@ -284,6 +290,7 @@ static void lower_simulate(struct lctx *L)
     ir->burn_in = 0;
     ir->seed = 1;
     ir->precision = IR_DOUBLE;
+    order_default(ir);
     L->method = SEMA_METHOD_AUTO;
     struct span where = SPAN_NONE;
     for (int i = 0; i < L->g->simulates.len; i++) {
@@ -1551,6 +1558,10 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         finish_pop(L, L->pops[i]);
         ir->pops[ir->npops++] = *L->pops[i]->ip;
     }
+    /* The order of the step's phases, written into the kernels' expressions (order.c); it may add variables,
+     * so before the plastic projections' frames are laid out after the target's variables. */
+    if (d->errors == errors0)
+        order_apply(L);
     for (int j = 0; j < ir->nprojs; j++)
         if (ir->projs[j].post.index < ir->npops)
             plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars);

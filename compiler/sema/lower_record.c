@@ -185,6 +185,12 @@ static bool stat_parse(struct lctx *L, struct rctx *R, struct ast_node *e, struc
                 diag_error(L->d, arg->bind.value->span, "window must be positive"), ok = false;
         } else if (n && !strcmp(n, "min_rate") && st->kind == IR_STAT_COUNT_CORR) {
             ok &= rec_const(L, R, arg->bind.value, unit_dim_frequency(), "min_rate", &st->min_rate);
+        } else if (n && !strcmp(n, "from") && st->kind == IR_STAT_COUNT_CORR) {
+            ok &= rec_const(L, R, arg->bind.value, unit_dim_time(), "from", &st->from);
+            st->has_from = true;
+            if (ok && !(st->from >= 0 && st->from < L->ir->duration))
+                diag_error(L->d, arg->bind.value->span, "from must be at least 0 ms and before the end of the run "
+                           "(%g ms)", L->ir->duration), ok = false;
         } else if (n && !strcmp(n, "bin") && (st->kind == IR_STAT_VAR || st->kind == IR_STAT_STD)) {
             ok &= rec_const(L, R, arg->bind.value, unit_dim_time(), "bin", &st->bin);
             if (ok && st->bin < 0)
@@ -236,7 +242,7 @@ static void set_display(struct lctx *L, struct ir_stat *st)
 static bool same_stat(const struct ir_stat *a, const struct ir_stat *b)
 {
     return a->kind == b->kind && a->obs == b->obs && a->obs2 == b->obs2 && a->window == b->window &&
-           a->min_rate == b->min_rate && a->has_clip == b->has_clip && a->clip == b->clip && a->bin == b->bin;
+           a->min_rate == b->min_rate && a->has_from == b->has_from && a->from == b->from && a->has_clip == b->has_clip && a->clip == b->clip && a->bin == b->bin;
 }
 
 struct val lower_stat_call(struct lctx *L, struct scope *s, struct ast_node *call)

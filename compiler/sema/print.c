@@ -154,6 +154,10 @@ void sema_print(FILE *out, const struct sema_model *mc)
     }
     fprintf(out, "simulate: dt %g ms, duration %g ms, burn_in %g ms, seed %llu, precision %s\n", ir->dt, ir->duration,
             ir->burn_in, (unsigned long long)ir->seed, ir->precision == IR_DOUBLE ? "double" : "single");
+    fprintf(out, "order:");
+    for (int k = 0; k < ir->norder; k++)
+        fprintf(out, "%s%s", k ? ", " : " ", ir_phase_name[ir->order[k]]);
+    fputc('\n', out);
     if (m->unchecked.len)
         fprintf(out, "not checked (nothing uses them):\n");
     for (int i = 0; i < m->unchecked.len; i++)

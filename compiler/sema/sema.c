@@ -186,6 +186,11 @@ static bool axis_kind(struct lctx *L, struct sema_model *m, const char *name, st
         *k = SEMA_AXIS_TRIAL;
         return true;
     }
+    if (sema_sim_find(name) == SEMA_SIM_ORDER) {   /* a list of phases, itself not a sweepable value (order.c) */
+        diag_error(L->d, at, "%s 'order' cannot be swept or set here; write simulate { order = [...] } under an "
+                   "'if' on a variant (docs/language.md, \"Simulate and sweep\")", ctx);
+        return false;
+    }
     if (sema_sim_find(name) < SEMA_SIM_COUNT) {
         *k = SEMA_AXIS_SIM;
         return true;

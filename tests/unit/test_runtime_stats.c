@@ -212,6 +212,35 @@ static void test_count_corr_bruteforce(void **state)
     assert_true(isnan(stat_count_corr(counts + 5 * W, 1, W, 0, W, NULL)));
 }
 
+static void test_count_corr_from(void **state)
+{
+    (void)state;
+    /* Two neurons, dt = 1 ms, 10 ms windows, 60 ms with a 20 ms burn-in; counts per 10 ms window
+     * A = 1 1 2 3 1 1 and B = 1 3 2 1 2 1.  Default: windows from the burn-in ([20, 60): 4 windows), the
+     * inner two keep A = 3 1, B = 1 2, so rho = -1.  from = 0 ms (the authors' utils.py): windows from 0
+     * (6 windows), the inner four keep A = 1 2 3 1, B = 3 2 1 2: rho = -2 / sqrt(2.75 * 2) = -0.852803. */
+    static const int ca[6] = {1, 1, 2, 3, 1, 1}, cb[6] = {1, 3, 2, 1, 2, 1};
+    const double want[2] = {-1.0, -2.0 / sqrt(5.5)};
+    for (int variant = 0; variant < 2; variant++) {
+        struct ir_stat st[1] = {mkstat("count_corr", IR_STAT_COUNT_CORR)};
+        st[0].window = 10;
+        st[0].min_rate = 0.001;
+        st[0].has_from = variant == 1;   /* from = 0 */
+        struct fixture fx;
+        setup_model(&fx, 1, 2, 0, st, 1, false, 1, 60, 20);
+        struct stats *s = stats_create(&fx.m, 60, 20);
+        for (int64_t t = 0; t < 60; t++) {
+            uint8_t sp[2] = {t % 10 < ca[t / 10], t % 10 < cb[t / 10]};
+            stats_step_flags(s, 0, t, sp, NULL, 0, 2);
+        }
+        const struct stat_row *rows;
+        stats_finish(s, &rows);
+        /* exact small-integer sums: agreement to rounding */
+        assert_true(fabs(rows[0].value - want[variant]) < 1e-12);
+        stats_free(s);
+    }
+}
+
 /* ---- observables: AR(1) variance, clip, bin, cov, derived, pooling ------------------------------------ */
 
 static void test_ar1_variance(void **state)
@@ -379,6 +408,7 @@ int main(void)
         cmocka_unit_test(test_regular_train),
         cmocka_unit_test(test_count_corr_mother),
         cmocka_unit_test(test_count_corr_bruteforce),
+        cmocka_unit_test(test_count_corr_from),
         cmocka_unit_test(test_ar1_variance),
         cmocka_unit_test(test_clip_bin_cov),
         cmocka_unit_test(test_derived_pooled_threads),
