@@ -254,7 +254,9 @@ void bn_sched_done(bn_sched *s, int item);
 void bn_sched_fail(bn_sched *s, int item, const char *msg);
 bool bn_sched_failed(const bn_sched *s);
 const char *bn_sched_error(const bn_sched *s);
-/* Called after each finished item (done in this run, total items), from the worker that finished it. */
+/* Called after each finished item (done in this run, total items), from the worker that finished it, with
+ * the scheduler's lock held: it must be short and must not call bn_sched_* (a Python extension takes the
+ * GIL in it, or only records the numbers for its own thread). */
 void bn_sched_on_progress(bn_sched *s, void (*fn)(void *ctx, int done, int total), void *ctx);
 
 /* What a worker does with one item: run it, store its result; false with err on failure. */

@@ -2,9 +2,10 @@
  * test_api_pipeline.c - the public header (include/balnet.h) through libbalnet.so, as a client sees it:
  * a model loaded from a string with overrides, a located diagnostic returned as data, the sweep's items,
  * one item run with its rows and spikes (the kept spikes must reproduce the `rate` row exactly), the same
- * item run twice giving the same rows, the scheduler running every item on two threads, a long run
- * cancelled from another thread, and the results folder's lock (an open folder refuses a second opener and
- * `balnet plot`'s lock; a kept lock outlives bn_folder_close until bn_unlock).
+ * item run twice giving the same rows, the scheduler running every item on two threads, measured params
+ * (an item waits for the point it is measured from, and cannot run before it), a long run cancelled from
+ * another thread, and the results folder's lock (an open folder refuses a second opener and `balnet plot`'s
+ * lock; a kept lock outlives bn_folder_close until bn_unlock).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -178,6 +179,75 @@ static void test_scheduler_threads(void **state)
     bn_free(m);
 }
 
+/* The effective-time-constant arm (SCIENCE.md §2) on one population, as in test_sema_measured.c: the eff_tau
+ * points take their leak, rest and weight from the conductance point of the same N and trial. */
+static const char eff_model[] =
+    "variant syn = current | conductance | eff_tau\n"
+    "param N = 100\n"
+    "param E_e = 0 mV, E_match = -72 mV, j = 17.5 pA*ms\n"
+    "neuron n {\n"
+    "    param C_m = 1 pF, g_L = 1 nS/15, E_L = -72 mV\n"
+    "    state V = E_L\n"
+    "    dV/dt = (g_L*(E_L - V) + I_syn)/C_m\n"
+    "    spike when V >= -50 mV { V = -75 mV }\n"
+    "}\n"
+    "synapse psc(tau) {\n state I = 0 pA\n dI/dt = -I/tau\n on spike(w) { I += w/tau }\n current I\n}\n"
+    "synapse psg(tau, E_rev) {\n state g = 0 nS\n dg/dt = -g/tau\n on spike(w) { g += w/tau }\n"
+    " current g*(E_rev - V)\n}\n"
+    "if syn == eff_tau {\n"
+    "    population E = n[N](g_L = 1 nS/15 + stat(E, g_syn, syn = conductance),\n"
+    "                        E_L = stat(E, v_mean, syn = conductance))\n"
+    "    connect E -> E via psc(8 ms) bernoulli(0.2)\n"
+    "        weight j/(E_e - E_match)*(E_e - stat(E, v_mean, syn = conductance))/sqrt(N)\n"
+    "} else {\n"
+    "    population E = n[N]\n"
+    "    connect E -> E via (syn == current ? psc(8 ms) : psg(8 ms, E_e)) bernoulli(0.2)\n"
+    "        weight syn == current ? j/sqrt(N) : j/(E_e - E_match)/sqrt(N)\n"
+    "}\n"
+    "record E, all: rate, v_mean = mean(V), g_syn = mean(g_syn)\n"
+    "simulate { dt = 0.1 ms  duration = 100 ms }\n"
+    "sweep { N in [100, 400], syn in [current, conductance, eff_tau], trial in 1..2 }\n";
+
+static void test_measured_dependencies(void **state)
+{
+    (void)state;
+    bn_model *m = bn_load_string("eff.bn", eff_model, NULL);
+    assert_non_null(m);
+    assert_true(bn_ok(m));
+    char err[512] = "";
+    assert_true(bn_expand(m, err, sizeof err));
+    /* points: N-major, syn fastest; point 2 = (100, eff_tau) is measured from point 1 = (100, conductance) */
+    assert_int_equal(bn_npoints(m), 6);
+    assert_int_equal(bn_point_ndeps(m, 1), 0);
+    assert_int_equal(bn_point_ndeps(m, 2), 1);
+    assert_int_equal(bn_point_dep(m, 2, 0), 1);
+    int eff = 2 * 2 + 0, cond = 1 * 2 + 0;   /* items of trial 1 */
+    assert_false(bn_item_ready(m, eff));
+    /* before its conductance item has run, the eff_tau item cannot lower its params */
+    assert_null(bn_run_item(m, eff, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "point 2, trial 1: "));
+    /* the scheduler: while the conductance items run, the eff_tau items of N = 100 wait and N = 400's go */
+    bn_sched *s = bn_sched_new(m);
+    int order[12], n = 0;
+    for (int i = 0; i < 4; i++)
+        order[n++] = bn_sched_next(s);   /* items 0..3: current and conductance at N = 100, running */
+    assert_int_equal(order[3], 3);
+    assert_int_equal(bn_sched_next(s), 6);   /* not 4 (eff_tau, N = 100): its conductance item is running */
+    bn_sched_done(s, cond);
+    assert_int_equal(bn_sched_next(s), 4);   /* trial 1's dependency is done, trial 2's (item 3) is not */
+    bn_sched_free(s);
+    /* run in order, the eff_tau item runs, with the conductance item's measured values */
+    bn_result *c = bn_run_item(m, cond, NULL, err, sizeof err);
+    assert_non_null(c);
+    assert_true(bn_item_ready(m, eff));
+    bn_result *e = bn_run_item(m, eff, NULL, err, sizeof err);
+    assert_non_null(e);
+    assert_true(bn_nrows(e) > 0);
+    bn_result_free(e);
+    bn_result_free(c);
+    bn_free(m);
+}
+
 struct long_run {
     bn_model *m;
     bn_result *r;
@@ -249,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_diagnostic_as_data),
         cmocka_unit_test(test_run_one_item),
         cmocka_unit_test(test_scheduler_threads),
+        cmocka_unit_test(test_measured_dependencies),
         cmocka_unit_test(test_cancel_from_another_thread),
         cmocka_unit_test(test_folder_lock),
     };
