@@ -257,6 +257,7 @@ struct bn_result {
     struct bn_row *rows;
     int nrows;
     struct bn_timing timing;
+    double dt_ms;            /* the item's time step */
     int npops;               /* spike population names: the model's populations, then its inputs */
     char **pop_names;
     int32_t *spop;
@@ -304,6 +305,7 @@ static bn_result *result_new(const struct ir_model *ir, const struct bn_run_opti
     if (!r)
         return NULL;
     r->opt = opt;
+    r->dt_ms = ir->dt;
     r->npops = ir->npops + ir->ninputs;
     r->pop_names = calloc((size_t)r->npops + 1, sizeof *r->pop_names);
     for (int i = 0; r->pop_names && i < r->npops; i++)
@@ -378,6 +380,8 @@ const char *bn_spike_population(const bn_result *r, int i)
 {
     return i >= 0 && i < r->npops ? r->pop_names[i] : NULL;
 }
+
+double bn_result_dt(const bn_result *r) { return r->dt_ms; }
 
 void bn_result_free(bn_result *r)
 {

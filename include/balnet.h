@@ -185,6 +185,8 @@ const struct bn_timing *bn_timing(const bn_result *r);
 int64_t bn_nspikes(const bn_result *r);
 void bn_spikes(const bn_result *r, const int32_t **population, const int64_t **step, const uint32_t **neuron);
 const char *bn_spike_population(const bn_result *r, int i);
+/* The item's time step in milliseconds: a spike at step k happened at k * dt (what turns steps into times). */
+double bn_result_dt(const bn_result *r);
 void bn_result_free(bn_result *r);
 
 /* Stops every running and future bn_run_item of m (they fail with "interrupted"), and makes the scheduler

@@ -5,7 +5,8 @@ set -euo pipefail
 
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in cmake make gcc flex bison llvm-19-dev libcmocka-dev librandom123-dev gnuplot-nox clang-19 libclang-rt-19-dev; do
+for pkg in cmake make gcc flex bison llvm-19-dev libcmocka-dev librandom123-dev gnuplot-nox clang-19 libclang-rt-19-dev \
+           python3-dev python3-numpy python3-pandas python3-pytest; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 # An already installed LLVM between 15 and 18 is accepted (CMakeLists.txt looks for 19 first).
@@ -17,6 +18,7 @@ if [[ " ${need[*]-} " == *" llvm-19-dev "* ]]; then
   done
 fi
 # clang-19 and its runtime only serve the fuzz harness; the build itself uses the system C compiler.
+# python3-*: the Python package (python/) and its tests, for Debian's /usr/bin/python3 (no PyPI).
 need=($(printf '%s\n' "${need[@]-}" | grep -v '^$' || true))
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -1,0 +1,329 @@
+"""balnet from Python: load a model, run its sweep in this process, get pandas tables and numpy arrays.
+
+    import balnet
+    m = balnet.load("models/paper/cancellation.bn")
+    r = m.run(set={"N": [1000, 2000], "syn": "conductance", "duration": "1 s"}, seed=1, threads=2)
+    r.points                       # pandas DataFrame, the columns of points.csv
+    r.scaling                      # pandas DataFrame, the columns of scaling.csv
+    t, ids = r.spikes("E", point=0, trial=1)   # numpy arrays: spike times (ms) and neuron indices
+
+The work is done by libbalnet.so (include/balnet.h) through the _balnet extension, in this process: rows
+and spikes come back from memory.  Only the fits (scaling.csv) and the recordings (traces/) are files the
+library writes; without `out` they go to a temporary folder, removed with the Result.
+"""
+import json
+import numbers
+import os
+import shutil
+import sys
+import tempfile
+import weakref
+from typing import NamedTuple, Optional
+
+from . import _balnet
+from ._progress import default_progress
+
+__all__ = ["load", "compile", "Model", "Result", "ModelError", "RunError", "Diagnostic", "version"]
+
+RunError = _balnet.RunError
+
+
+def version():
+    """The library's version (the `balnet --version` of the same build)."""
+    return _balnet.version()
+
+
+class Diagnostic(NamedTuple):
+    """One diagnostic of a model: where (file, 1-based line and column; None and 0 without a location),
+    what (message), and the text `balnet check` prints for it (rendered: with the source line and caret)."""
+    level: str
+    file: Optional[str]
+    line: int
+    col: int
+    message: str
+    rendered: str
+
+    def __str__(self):
+        return self.rendered.rstrip("\n")
+
+
+class ModelError(ValueError):
+    """A model that does not load, check or expand.  str(e) is the rendered diagnostics (file:line:col,
+    source line, caret); e.diagnostics holds them as Diagnostic tuples (errors, warnings and notes)."""
+
+    def __init__(self, diagnostics, message=None):
+        self.diagnostics = list(diagnostics)
+        errors = [d for d in self.diagnostics if d.level == "error"]
+        text = message or "\n".join(str(d) for d in (errors or self.diagnostics)) or "model error"
+        super().__init__(text)
+
+
+def _format_value(name, v):
+    """A Python value as the language's own syntax for `--set NAME=VALUE`: strings as they are ("5 s",
+    "conductance", "1..4"), numbers as numbers, a list or tuple as [a, b], a range of step 1 as a..b."""
+    if isinstance(v, str):
+        if not v.strip():
+            raise ValueError(f"set[{name!r}]: empty value")
+        return v
+    if isinstance(v, bool):
+        raise TypeError(f"set[{name!r}]: a bool is not a model value (use a number or a variant name)")
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        x = float(v)
+        if x != x or x in (float("inf"), float("-inf")):
+            raise ValueError(f"set[{name!r}]: {x} is not a finite number")
+        return repr(x)
+    if isinstance(v, range):
+        if v.step != 1 or len(v) == 0:
+            raise ValueError(f"set[{name!r}]: only a non-empty range of step 1 is a sweep range (a..b)")
+        return f"{v.start}..{v.stop - 1}"
+    if isinstance(v, (list, tuple)):
+        if not v:
+            raise ValueError(f"set[{name!r}]: empty list")
+        return "[" + ", ".join(_format_value(name, x) for x in v) + "]"
+    raise TypeError(f"set[{name!r}]: cannot use a {type(v).__name__} as a model value")
+
+
+def _format_sets(sets):
+    if sets is None:
+        return []
+    if not isinstance(sets, dict):
+        raise TypeError(f"set must be a dict of name -> value, not a {type(sets).__name__}")
+    out = []
+    for name, v in sets.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"set: names must be non-empty strings, not {name!r}")
+        out.append((name, _format_value(name, v)))
+    return out
+
+
+def _check_seed(seed):
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**64:
+        raise ValueError(f"seed must be an integer in 0 .. 2**64-1, not {seed!r}")
+    return int(seed)
+
+
+def _diagnostics(cm):
+    return [Diagnostic(*d) for d in cm.diagnostics()]
+
+
+class Model:
+    """A model file or text with its overrides.  Each run() loads it again with that run's overrides (the
+    library compiles a sweep as loaded; kernels come from the kernel cache the second time)."""
+
+    def __init__(self, path=None, text=None, name="<string>", set=None, seed=None, engine="jit"):
+        if (path is None) == (text is None):
+            raise TypeError("Model needs exactly one of path and text")
+        if path is not None:
+            path = os.fspath(path)
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"no model file {path!r}")
+        elif not isinstance(text, str):
+            raise TypeError(f"model text must be a str, not a {type(text).__name__}")
+        if engine not in ("jit", "interp"):
+            raise ValueError(f"engine must be 'jit' or 'interp', not {engine!r}")
+        self.path, self.text, self._name, self.engine = path, text, name, engine
+        self.sets = _format_sets(set)
+        self.seed = _check_seed(seed)
+        cm = self._load(self.sets, self.seed)
+        info = cm.info()
+        self.name = info["name"]
+        self.warnings = [d for d in _diagnostics(cm) if d.level != "error"]
+
+    def _load(self, sets, seed):
+        """A loaded, checked and expanded _balnet.Model; ModelError when it is not."""
+        cm = _balnet.Model(path=self.path, text=self.text, name=self._name, sets=sets, seed=seed,
+                           engine=self.engine)
+        if not cm.ok():
+            raise ModelError(_diagnostics(cm))
+        ok, message = cm.expand()
+        if not ok:
+            raise ModelError(_diagnostics(cm), message or None)
+        return cm
+
+    def check(self, set=None):
+        """Loads, checks and expands the model (with the extra overrides `set`); raises ModelError on an
+        error, returns the warnings (a list of Diagnostic) otherwise."""
+        cm = self._load(self.sets + _format_sets(set), self.seed)
+        return [d for d in _diagnostics(cm) if d.level != "error"]
+
+    def params(self, set=None):
+        """Every parameter as {name: {"value": v, "unit": u}} (what run.json records)."""
+        cm = self._load(self.sets + _format_sets(set), self.seed)
+        return json.loads(cm.info()["params"])
+
+    def run(self, set=None, seed=None, threads=None, out=None, spikes=True, progress=None):
+        """Runs the sweep (with the overrides `set`, applied after the model's own) and returns a Result.
+
+        seed: the master seed (None: the model's simulate seed).  threads: items run on this many threads,
+        a lone item splits its network over them (None: every core, as `balnet run`).  out: a results folder
+        to create, as `balnet run --out` (None: no folder, the rows stay in memory; Result.save writes one).  spikes: keep every
+        spike in memory for Result.spikes().  progress: a callable (done, total) called as items finish;
+        None: a progress bar when stderr is a terminal; False: nothing.  Ctrl-C stops the run (the
+        KeyboardInterrupt propagates; `out` then holds the finished items and run.json says incomplete)."""
+        sets = self.sets + _format_sets(set)
+        seed = self.seed if seed is None else _check_seed(seed)
+        if threads is None:
+            threads = os.cpu_count() or 1
+        if isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1:
+            raise ValueError(f"threads must be a positive integer, not {threads!r}")
+        if progress is None:
+            progress = default_progress()
+        elif progress is False:
+            progress = None
+        elif not callable(progress):
+            raise TypeError("progress must be a callable (done, total), None or False")
+        cm = self._load(sets, seed)
+        model_file = self.path or self._name
+        if out is None:
+            # No results folder: the rows stay in memory (no files, no fsync per item); the recordings,
+            # which the library writes as files, go to a temporary folder removed with the Result.
+            traces = tempfile.mkdtemp(prefix="balnet-")
+            try:
+                results = cm.run(threads=int(threads), spikes=bool(spikes), progress=progress,
+                                 model_file=model_file, trace_dir=traces)
+            except BaseException:
+                shutil.rmtree(traces, ignore_errors=True)
+                raise
+            return Result(cm, results, None, traces, model_file)
+        folder = os.path.abspath(os.fspath(out))
+        results = cm.run(out=folder, threads=int(threads), spikes=bool(spikes), progress=progress,
+                         model_file=model_file)
+        return Result(cm, results, folder, folder, model_file)
+
+    def __repr__(self):
+        return f"<balnet.Model {self.name!r} from {self.path or self._name!r}>"
+
+
+def load(path, set=None, seed=None, engine="jit"):
+    """Loads and checks a model file; ModelError (with located diagnostics) when it has errors."""
+    return Model(path=path, set=set, seed=seed, engine=engine)
+
+
+def compile(text, name="<string>", set=None, seed=None, engine="jit"):
+    """Loads and checks a model held in a string; `name` is the file name its diagnostics show."""
+    return Model(text=text, name=name, set=set, seed=seed, engine=engine)
+
+
+class Result:
+    """A finished sweep: its rows (points), fits (scaling), spikes (in memory) and traces (files)."""
+
+    def __init__(self, cm, results, folder, traces, model_file):
+        sweep = cm.sweep()
+        self.axes = sweep["axes"]
+        self.ntrials = sweep["ntrials"]
+        self.npoints = len(sweep["points"])
+        self._values = sweep["points"]
+        self._items = sweep["items"]
+        self._cm = cm
+        self._results = results
+        self._model_file = model_file
+        self.folder = folder          # the results folder (run with out=...), else None
+        self._traces = traces
+        self._points = self._scaling = None
+        if folder is None:
+            self._cleanup = weakref.finalize(self, shutil.rmtree, traces, True)
+
+    def save(self, out):
+        """Writes the results folder `balnet run --out` would have written (points.csv, timings.csv,
+        run.json, scaling.csv) for a run made without `out`."""
+        out = os.path.abspath(os.fspath(out))
+        self._cm.save(self._results, out, model_file=self._model_file)
+        return out
+
+    def _item(self, point, trial):
+        for name, v, n in (("point", point, self.npoints), ("trial", trial, self.ntrials)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral):
+                raise TypeError(f"{name} must be an integer, not {v!r}")
+        if not 0 <= point < self.npoints:
+            raise IndexError(f"point {point} out of range: this sweep has points 0 .. {self.npoints - 1}")
+        if not 1 <= trial <= self.ntrials:
+            raise IndexError(f"trial {trial} out of range: this sweep has trials 1 .. {self.ntrials}")
+        return int(point) * self.ntrials + int(trial) - 1
+
+    @property
+    def points(self):
+        """Every row as points.csv has it: point, <each sweep axis>, trial, population, statistic, value, unit."""
+        if self._points is None:
+            import pandas as pd
+            cols = {k: [] for k in ["point", *self.axes, "trial", "population", "statistic", "value", "unit"]}
+            for item, (point, trial) in enumerate(self._items):
+                for population, statistic, value, unit in self._results.rows(item):
+                    cols["point"].append(point)
+                    for a, v in zip(self.axes, self._values[point]):
+                        cols[a].append(v)
+                    cols["trial"].append(trial)
+                    cols["population"].append(population)
+                    cols["statistic"].append(statistic)
+                    cols["value"].append(value)
+                    cols["unit"].append(unit)
+            df = pd.DataFrame(cols)
+            for a in self.axes:   # numbers as numbers, as pandas reads them from points.csv
+                try:
+                    df[a] = pd.to_numeric(df[a])
+                except (ValueError, TypeError):
+                    pass
+            self._points = df
+        return self._points
+
+    @property
+    def scaling(self):
+        """The log-log fits of every statistic against every numeric axis (scaling.csv, as `balnet run`)."""
+        if self._scaling is None:
+            import pandas as pd
+            if self.folder is not None:
+                path = os.path.join(self.folder, "scaling.csv")
+            else:   # the library fits a results folder: write one for the fits, then drop it
+                tmp = tempfile.mkdtemp(prefix="balnet-fit-")
+                try:
+                    path = os.path.join(self.save(os.path.join(tmp, "r")), "scaling.csv")
+                    self._scaling = pd.read_csv(path, float_precision="round_trip")
+                finally:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                return self._scaling
+            self._scaling = pd.read_csv(path, float_precision="round_trip")
+        return self._scaling
+
+    def timing(self, point=0, trial=1):
+        """The item's timing (wall_s, compile_ms, build_ms, sim_ms, synapses, threads) and its dt_ms."""
+        return self._results.info(self._item(point, trial))
+
+    def spikes(self, population, point=0, trial=1):
+        """(times, ids): numpy arrays of the population's spike times in ms (step * dt) and neuron indices,
+        in time order then index order, for one item of the sweep.  Needs run(spikes=True)."""
+        import numpy as np
+        if not isinstance(population, str):
+            raise TypeError(f"population must be a name (str), not {population!r}")
+        item = self._item(point, trial)
+        steps, ids = self._results.spikes(item, population)
+        dt = self._results.info(item)["dt_ms"]
+        steps = np.frombuffer(steps, dtype=np.int64)
+        return steps * dt, np.frombuffer(ids, dtype=np.uint32)
+
+    def spike_steps(self, population, point=0, trial=1):
+        """(steps, ids): as spikes(), with integer time steps (what `balnet run --spikes` writes)."""
+        import numpy as np
+        if not isinstance(population, str):
+            raise TypeError(f"population must be a name (str), not {population!r}")
+        steps, ids = self._results.spikes(self._item(point, trial), population)
+        return np.frombuffer(steps, dtype=np.int64), np.frombuffer(ids, dtype=np.uint32)
+
+    def trace(self, population, name, point=0, trial=1):
+        """A recording (`rate_trace`, `trace`, `raster` in a `record`) of one item, as a DataFrame of the
+        file the library wrote, traces/p<point>-t<trial>-<population>-<name>.csv (runtime/trace.h)."""
+        import pandas as pd
+        self._item(point, trial)
+        path = os.path.join(self._traces, "traces", f"p{point}-t{trial}-{population}-{name}.csv")
+        if not os.path.isfile(path):
+            tdir = os.path.join(self._traces, "traces")
+            have = sorted(os.listdir(tdir)) if os.path.isdir(tdir) else []
+            raise KeyError(f"no recording {name!r} of {population!r} at point {point}, trial {trial} "
+                           f"(recorded: {', '.join(have) or 'none'})")
+        return pd.read_csv(path, comment="#", float_precision="round_trip")
+
+    def __repr__(self):
+        where = f" in {self.folder}" if self.folder else ""
+        return f"<balnet.Result {self.npoints} points x {self.ntrials} trials{where}>"
