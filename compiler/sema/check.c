@@ -173,7 +173,7 @@ static struct val folded_finite(struct lctx *L, struct val r, struct span at, en
         why = "a negative number to a non-integer power";
     diag_error(L->d, at, "this expression is %s (%s); a value must be finite", isnan(v) ? "nan" : v > 0 ? "inf" : "-inf",
                why);
-    return bad();
+    return val_bad();
 }
 
 static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
@@ -426,7 +426,7 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
     enum ir_op op = !strcmp(f, "uniform") ? IR_RAND_UNIFORM : !strcmp(f, "normal") ? IR_RAND_NORMAL
                     : !strcmp(f, "lognormal") ? IR_RAND_LOGNORMAL : IR_RAND_EXPONENTIAL;
     if (!draw_args_ok(L, e, op, v))
-        return bad();
+        return val_bad();
     return num(fold_node(A, op, v[0].ir, want == 2 ? v[1].ir : NULL, NULL), d0);
 }
 

@@ -1301,7 +1301,7 @@ static bool infer_weight_dim(struct lctx *L, struct linst *in, struct ir_dim *ou
         diags_init(&scratch, L->a);
         L->d = &scratch;
         struct scope ws = {.parent = &in->scope, .L = L, .pop = in->pop, .inst = in};
-        struct binding *w = scope_add(L, &ws, it->on_spike.weight, BK_WEIGHT, "weight", it->on_spike.weight_span);
+        struct binding *w = scope_add(L, &ws, it->on_spike.weight, BK_WEIGHT, BD_WEIGHT, it->on_spike.weight_span);
         w->val = (struct val){fold_var(L->a, FOLD_WEIGHT_VAR), unit_dimless(), VK_NUM, NULL};
         struct ast_node *as = it->on_spike.assigns.items[0];
         struct ir_dim d;
