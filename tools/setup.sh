@@ -6,7 +6,7 @@ set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for pkg in cmake make gcc flex bison llvm-19-dev libcmocka-dev librandom123-dev gnuplot-nox clang-19 libclang-rt-19-dev \
-           python3-dev python3-numpy python3-pandas python3-pytest; do
+           python3-dev python3-numpy python3-pandas python3-pytest libhdf5-dev python3-h5py python3-matplotlib; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 # An already installed LLVM between 15 and 18 is accepted (CMakeLists.txt looks for 19 first).
@@ -18,7 +18,8 @@ if [[ " ${need[*]-} " == *" llvm-19-dev "* ]]; then
   done
 fi
 # clang-19 and its runtime only serve the fuzz harness; the build itself uses the system C compiler.
-# python3-*: the Python package (python/) and its tests, for Debian's /usr/bin/python3 (no PyPI).
+# python3-*, libhdf5-dev: the Python package (python/), its HDF5 spike files, its tests and
+# examples/python, for Debian's /usr/bin/python3 (no PyPI).
 need=($(printf '%s\n' "${need[@]-}" | grep -v '^$' || true))
 [ ${#need[@]} -eq 0 ] && exit 0
 

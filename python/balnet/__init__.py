@@ -23,9 +23,23 @@ from typing import NamedTuple, Optional
 from . import _balnet
 from ._progress import default_progress
 
-__all__ = ["load", "compile", "Model", "Result", "ModelError", "RunError", "Diagnostic", "version"]
+__all__ = ["load", "compile", "Model", "Result", "ModelError", "RunError", "Diagnostic", "version",
+           "hdf5_complete"]
 
 RunError = _balnet.RunError
+HDF5Error = getattr(_balnet, "HDF5Error", OSError)
+
+
+def _need_hdf5():
+    if not hasattr(_balnet, "H5File"):
+        raise RuntimeError("this balnet was built without libhdf5 (apt-get install libhdf5-dev, then rebuild)")
+
+
+def hdf5_complete(path):
+    """True when `path` is a finished balnet HDF5 file (docs/hdf5.md); False for a file whose writer was
+    killed (complete = 0, or metadata HDF5 cannot read), a truncated file, or not one of ours."""
+    _need_hdf5()
+    return _balnet.h5_complete(os.fspath(path))
 
 
 def version():
@@ -188,11 +202,11 @@ class Model:
             except BaseException:
                 shutil.rmtree(traces, ignore_errors=True)
                 raise
-            return Result(cm, results, None, traces, model_file)
+            return Result(cm, results, None, traces, model_file, bool(spikes))
         folder = os.path.abspath(os.fspath(out))
         results = cm.run(out=folder, threads=int(threads), spikes=bool(spikes), progress=progress,
                          model_file=model_file)
-        return Result(cm, results, folder, folder, model_file)
+        return Result(cm, results, folder, folder, model_file, bool(spikes))
 
     def __repr__(self):
         return f"<balnet.Model {self.name!r} from {self.path or self._name!r}>"
@@ -211,7 +225,7 @@ def compile(text, name="<string>", set=None, seed=None, engine="jit"):
 class Result:
     """A finished sweep: its rows (points), fits (scaling), spikes (in memory) and traces (files)."""
 
-    def __init__(self, cm, results, folder, traces, model_file):
+    def __init__(self, cm, results, folder, traces, model_file, spikes):
         sweep = cm.sweep()
         self.axes = sweep["axes"]
         self.ntrials = sweep["ntrials"]
@@ -223,6 +237,7 @@ class Result:
         self._model_file = model_file
         self.folder = folder          # the results folder (run with out=...), else None
         self._traces = traces
+        self._spikes = spikes
         self._points = self._scaling = None
         if folder is None:
             self._cleanup = weakref.finalize(self, shutil.rmtree, traces, True)
@@ -297,6 +312,7 @@ class Result:
         import numpy as np
         if not isinstance(population, str):
             raise TypeError(f"population must be a name (str), not {population!r}")
+        self._need_spikes()
         item = self._item(point, trial)
         steps, ids = self._results.spikes(item, population)
         dt = self._results.info(item)["dt_ms"]
@@ -308,8 +324,35 @@ class Result:
         import numpy as np
         if not isinstance(population, str):
             raise TypeError(f"population must be a name (str), not {population!r}")
+        self._need_spikes()
         steps, ids = self._results.spikes(self._item(point, trial), population)
         return np.frombuffer(steps, dtype=np.int64), np.frombuffer(ids, dtype=np.uint32)
+
+    def _need_spikes(self):
+        if not self._spikes:
+            raise ValueError("this run did not keep its spikes: run(..., spikes=True)")
+
+    def save_hdf5(self, path):
+        """Writes every item's spikes (populations and inputs) to one HDF5 file, chunked and compressed, with
+        no cap (layout: docs/hdf5.md): /p<point>/t<trial>/<population>/{step, neuron}.  The file says
+        complete = 1 only once it is fully written (hdf5_complete)."""
+        _need_hdf5()
+        self._need_spikes()
+        info = self._cm.info()
+        f = _balnet.H5File(os.fspath(path), {"model": info["name"], "identity": info["identity"],
+                                              "axes": ",".join(self.axes)})
+        for item, (point, trial) in enumerate(self._items):
+            if not self._results.done(item):
+                continue
+            it = self._results.info(item)
+            group = f"p{point}/t{trial}"
+            f.group(group, {"point": point, "trial": trial, "dt_ms": it["dt_ms"],
+                            **{f"axis_{a}": v for a, v in zip(self.axes, self._values[point])}})
+            for pop in it["populations"]:
+                steps, ids = self._results.spikes(item, pop)
+                f.spikes(f"{group}/{pop}", steps, ids)
+        f.close()
+        return os.fspath(path)
 
     def trace(self, population, name, point=0, trial=1):
         """A recording (`rate_trace`, `trace`, `raster` in a `record`) of one item, as a DataFrame of the

@@ -17,6 +17,9 @@
 #include <Python.h>
 
 #include "balnet.h"
+#ifdef BN_HAVE_HDF5
+#include "_h5.h"
+#endif
 
 #include <errno.h>
 #include <pthread.h>
@@ -732,5 +735,11 @@ PyMODINIT_FUNC PyInit__balnet(void)
         return NULL;
     }
     Py_INCREF(py_run_error);
+#ifdef BN_HAVE_HDF5
+    if (h5_register(mod) < 0) {
+        Py_DECREF(mod);
+        return NULL;
+    }
+#endif
     return mod;
 }
