@@ -663,6 +663,8 @@ static struct ast_node *pick_synapse(struct lctx *L, struct ast_node *e)
     return e;
 }
 
+static void check_body_names(struct lctx *L, struct scope *s);
+
 static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_node *call, struct span cspan)
 {
     const char *name = call->kind == AST_CALL ? call->call.name : call->name.id;
@@ -1537,6 +1539,11 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
             lower_odes(L, p, &in->scope, in->syn, false, in);
         }
         lower_isyn(L, p, p->decl->span);   /* checks every synaptic current even when I_syn is unused */
+        if (m->analysing) {                /* and every param and let, read or not */
+            check_body_names(L, &p->scope);
+            for (int j = 0; j < p->insts.len; j++)
+                check_body_names(L, &((struct linst *)p->insts.items[j])->scope);
+        }
     }
 
     ir->records = arena_alloc(L->a, sizeof *ir->records * (size_t)(g->records.len + 1));
