@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all setup build run test bench bench-peers clean
+.PHONY: all setup build run test bench bench-plastic bench-peers clean
 
 all: build
 
@@ -24,6 +24,9 @@ test: build
 
 bench: build
 	@bash bench/run.sh $(BUILD)
+
+bench-plastic: build
+	@bash bench/plastic.sh $(BUILD)
 
 bench-peers: build
 	@bash bench/peers.sh $(BUILD)
