@@ -227,6 +227,8 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
         return lower_stat_call(L, s, e);
     if (!strcmp(f, "stat"))     /* a statistic measured at another sweep point (measured.c) */
         return measured_call(L, s, e);
+    if (!strcmp(f, "syn"))      /* a receptor state of one synapse into this neuron (lower_plastic.c) */
+        return plastic_syn_call(L, s, e);
     int nargs = e->call.args.n;
     struct val v[3] = {{0}};
     for (int i = 0; i < nargs; i++) {

@@ -222,6 +222,9 @@ void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars);
 /* `record PRE -> POST: weights, weight_stats(every), weight_hist(bins, max, every), state_trace(x, every)`:
  * appends struct ir_wrec* to out. */
 void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out);
+/* `syn(SYNAPSE, STATE)` in a neuron's scope (records: mean, var, trace): the receptor state STATE of the one
+ * instance of synapse SYNAPSE into the population, so g_AMPA and g_NMDA can be recorded apart. */
+struct val plastic_syn_call(struct lctx *L, struct scope *s, struct ast_node *call);
 
 /* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
 

@@ -674,3 +674,52 @@ void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out
         ptrvec_push(L->a, out, w);
     }
 }
+
+/* ---- syn(SYNAPSE, STATE): one receptor of a neuron, for records ---------------------------------------- */
+
+struct val plastic_syn_call(struct lctx *L, struct scope *s, struct ast_node *call)
+{
+    struct val bad = {NULL, {{0}}, VK_NUM, NULL};
+    struct ast_node *a0 = call->call.args.n == 2 ? call->call.args.items[0]->bind.value : NULL;
+    struct ast_node *a1 = call->call.args.n == 2 ? call->call.args.items[1]->bind.value : NULL;
+    if (!a0 || !a1 || a0->kind != AST_NAME || a1->kind != AST_NAME || call->call.args.items[0]->bind.name ||
+        call->call.args.items[1]->bind.name) {
+        diag_error(L->d, call->span, "syn() takes a synapse and one of its states: syn(exp_conductance, g)");
+        return bad;
+    }
+    struct lpop *p = s->pop;
+    if (!p || s->inst) {
+        diag_error(L->d, call->span, "syn() reads a receptor of a neuron; use it in a record of a population");
+        return bad;
+    }
+    struct linst *found = NULL;
+    int n = 0;
+    for (int i = 0; i < p->insts.len; i++) {
+        struct linst *in = p->insts.items[i];
+        if (!strcmp(in->syn->model.name, a0->name.id)) {
+            found = found ? found : in;
+            n++;
+        }
+    }
+    if (!found) {
+        diag_error(L->d, a0->span, "no synapse '%s' targets population '%s'", a0->name.id, p->ip->name);
+        return bad;
+    }
+    if (n > 1) {
+        diag_error(L->d, a0->span, "%d instances of '%s' (different arguments) target population '%s'; syn() "
+                   "needs one", n, a0->name.id, p->ip->name);
+        return bad;
+    }
+    struct binding *b = scope_find_local(&found->scope, a1->name.id);
+    if (!b || b->kind != BK_STATE) {
+        diag_error(L->d, a1->span, "synapse '%s' has no state '%s'", a0->name.id, a1->name.id);
+        return bad;
+    }
+    if (b->var >= PL_BASE) {
+        diag_error(L->d, a1->span, "'%s' of '%s' is stored per synapse or per source/target neuron, not per "
+                   "neuron; record it with `record PRE -> POST: state_trace(%s, every = ...)`", a1->name.id,
+                   a0->name.id, a1->name.id);
+        return bad;
+    }
+    return check_binding(L, b, a1->span);
+}

@@ -66,4 +66,18 @@ grep -q "static.bn:4:1: error: the connection E -> E is not plastic" "$TMP/out.t
 bad_record nostate "record X -> E: state_trace(y, every = 1 ms)" "'y' is not an event state"
 bad_record badarg "record X -> E: weight_hist(bins = 10)" "needs the top of its range"
 
+# per-receptor recording: syn(SYNAPSE, STATE) (tests/models/receptors.bn); in F the only synapse's current is
+# I_syn itself: the same sums, so equal to the last digit
+R=tests/models/receptors.bn
+"$BALNET" run $R --out "$TMP/rc" -q 2>"$TMP/err.txt" || { fail "run receptors"; cat "$TMP/err.txt"; }
+a=$(value "$TMP/rc/points.csv" population=F statistic=i_syn); b=$(value "$TMP/rc/points.csv" population=F statistic=i_exc)
+[ "$a" = "$b" ] && pass "F: mean(syn(exp_current, I)) = mean(I_syn) = $a pA" || fail "F: $b != I_syn $a"
+in_range "E: mean AMPA conductance (nS), recorded apart" "$(value "$TMP/rc/points.csv" population=E statistic=g_ampa)" 0.5 10
+in_range "E: mean NMDA d (nS), recorded apart" "$(value "$TMP/rc/points.csv" population=E statistic=nmda_d)" 2 50
+[ -s "$TMP/rc/traces/p0-t1-E-g_ampa_t.csv" ] && pass "trace of one receptor" || fail "no g_ampa_t trace"
+printf 'import lif, stdp\npopulation E = lif[10]\ninput X = poisson[10](rate = 1 Hz)\nconnect X -> E via stdp_add() bernoulli(0.5) weight 0.5 nS\nrecord E: mean(syn(stdp_add, x_pre))\n' > "$TMP/synev.bn"
+"$BALNET" check "$TMP/synev.bn" > "$TMP/out.txt" 2>&1 && fail "syn() of an event state: check succeeded"
+grep -q "synev.bn:5:.*error: 'x_pre' of 'stdp_add' is stored per synapse or per source/target neuron" "$TMP/out.txt" &&
+    pass "syn() of an event state: located error" || fail "syn() of an event state: $(cat "$TMP/out.txt")"
+
 [ "$FAILS" -eq 0 ] && echo "all plastic checks passed" || { echo "$FAILS failure(s)"; exit 1; }
