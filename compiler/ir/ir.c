@@ -340,47 +340,108 @@ void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p)
     fputc(')', out);
 }
 
-/* Internal units by dimension (SI exponents m, kg, s, A, K, mol, cd), for readable dumps. */
+/* ---- dimensions as units ---------------------------------------------------------------------- */
+
+/* Internal units with a name of their own (SI exponents m, kg, s, A, K, mol, cd, whole numbers). */
 static const struct {
     int8_t e[DIM_COUNT];
     const char *unit;
 } dim_units[] = {
-    {{0, 0, 1, 0, 0, 0, 0}, "ms"},
-    {{0, 0, -1, 0, 0, 0, 0}, "1/ms"},
     {{2, 1, -3, -1, 0, 0, 0}, "mV"},
+    {{0, 0, 1, 0, 0, 0, 0}, "ms"},
     {{0, 0, 0, 1, 0, 0, 0}, "pA"},
     {{-2, -1, 3, 2, 0, 0, 0}, "nS"},
     {{-2, -1, 4, 2, 0, 0, 0}, "pF"},
     {{0, 0, 1, 1, 0, 0, 0}, "fC"},
-    {{2, 1, -4, -1, 0, 0, 0}, "mV/ms"},
-    {{4, 2, -6, -2, 0, 0, 0}, "mV^2"},
+    {{2, 1, -3, -2, 0, 0, 0}, "Gohm"},
 };
+
+/* Appends "name" raised to q twelfths ("", "^2", "^0.5", "^(1/3)"), preceded by sep when not first. */
+static size_t put_power(char *buf, size_t n, size_t len, const char *sep, const char *name, int q)
+{
+    if (len >= n)
+        return len;
+    int w;
+    int g = q, d = DIM_DEN;
+    for (int a = g < 0 ? -g : g, b = d; b;) {   /* gcd, to reduce q/12 */
+        int t = a % b;
+        a = b;
+        b = t;
+        if (!b)
+            g = a;
+    }
+    int num = q / g, den = DIM_DEN / g;
+    if (q == DIM_DEN)
+        w = snprintf(buf + len, n - len, "%s%s", sep, name);
+    else if (den == 1)
+        w = snprintf(buf + len, n - len, "%s%s^%d", sep, name, num);
+    else if (den == 2 || den == 4)
+        w = snprintf(buf + len, n - len, "%s%s^%g", sep, name, (double)q / DIM_DEN);
+    else
+        w = snprintf(buf + len, n - len, "%s%s^(%d/%d)", sep, name, num, den);
+    return w < 0 ? n : len + (size_t)w;
+}
+
+/* "num/den/den" from the (name, power) terms, left to right as unit text reads. */
+static void put_terms(char *buf, size_t n, const char *const *names, const int *q, int nt)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (int i = 0; i < nt; i++)
+        if (q[i] > 0)
+            len = put_power(buf, n, len, len ? "*" : "", names[i], q[i]);
+    if (!len)
+        len = put_power(buf, n, len, "", "1", DIM_DEN);
+    for (int i = 0; i < nt; i++)
+        if (q[i] < 0)
+            len = put_power(buf, n, len, "/", names[i], -q[i]);
+}
+
+bool ir_dim_unit(struct ir_dim d, char *buf, size_t n)
+{
+    if (n == 0)
+        return false;
+    /* a named unit, possibly times a power of ms ("mV/ms^0.5", "nS*ms"); mV, ms, pA first */
+    for (size_t i = 0; i < sizeof dim_units / sizeof dim_units[0]; i++) {
+        bool rest_in_s = true;
+        for (int k = 0; k < DIM_COUNT; k++)
+            rest_in_s = rest_in_s && (k == DIM_S || d.e[k] == dim_units[i].e[k] * DIM_DEN);
+        if (!rest_in_s)
+            continue;
+        const char *names[2] = {dim_units[i].unit, "ms"};
+        int q[2] = {DIM_DEN, d.e[DIM_S] - dim_units[i].e[DIM_S] * DIM_DEN};
+        if (!strcmp(dim_units[i].unit, "ms")) {
+            q[0] = d.e[DIM_S];
+            q[1] = 0;
+        }
+        put_terms(buf, n, names, q, 2);
+        return true;
+    }
+    /* V^k pA^b ms^a: every dimension whose metres and kilograms come as m^2 kg (the volt's) */
+    if (d.e[DIM_M] == 2 * d.e[DIM_KG] && !d.e[DIM_K] && !d.e[DIM_MOL] && !d.e[DIM_CD]) {
+        int k = d.e[DIM_KG];
+        const char *names[3] = {"mV", "pA", "ms"};
+        int q[3] = {k, d.e[DIM_A] + k, d.e[DIM_S] + 3 * k};
+        put_terms(buf, n, names, q, 3);
+        return true;
+    }
+    /* SI base units, space separated as in "m^-3 mol" */
+    static const char *const base[DIM_COUNT] = {"m", "kg", "s", "A", "K", "mol", "cd"};
+    size_t len = 0;
+    buf[0] = 0;
+    for (int k = 0; k < DIM_COUNT; k++)
+        if (d.e[k])
+            len = put_power(buf, n, len, len ? " " : "", base[k], d.e[k]);
+    if (!len)
+        snprintf(buf, n, "1");
+    return false;
+}
 
 static void print_dim(FILE *out, struct ir_dim d)
 {
-    static const char *const base[DIM_COUNT] = {"m", "kg", "s", "A", "K", "mol", "cd"};
-    bool zero = true;
-    for (int k = 0; k < DIM_COUNT; k++)
-        zero = zero && d.e[k] == 0;
-    if (zero) {
-        fputs("1", out);
-        return;
-    }
-    for (size_t i = 0; i < sizeof dim_units / sizeof dim_units[0]; i++) {
-        if (memcmp(dim_units[i].e, d.e, sizeof d.e) == 0) {
-            fputs(dim_units[i].unit, out);
-            return;
-        }
-    }
-    bool first = true;
-    for (int k = 0; k < DIM_COUNT; k++) {
-        if (!d.e[k])
-            continue;
-        fprintf(out, "%s%s", first ? "" : "*", base[k]);
-        if (d.e[k] != 1)
-            fprintf(out, "^%d", d.e[k]);
-        first = false;
-    }
+    char buf[96];
+    ir_dim_unit(d, buf, sizeof buf);
+    fputs(buf, out);
 }
 
 static const char *var_kind_name(enum ir_var_kind k)

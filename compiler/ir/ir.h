@@ -51,10 +51,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Dimension as exponents of the SI base units (m, kg, s, A, K, mol, cd). */
+/* Dimension as exponents of the SI base units (m, kg, s, A, K, mol, cd), each counted in twelfths
+ * (DIM_DEN) so that roots of units are dimensions like any other (issue 13): sqrt(2/tau) is time^-1/2,
+ * e[DIM_S] == -6; white noise xi has it too.  Twelfths cover halves, thirds, quarters and sixths. */
 enum { DIM_M, DIM_KG, DIM_S, DIM_A, DIM_K, DIM_MOL, DIM_CD, DIM_COUNT };
+#define DIM_DEN 12
 struct ir_dim {
-    int8_t e[DIM_COUNT];
+    int16_t e[DIM_COUNT];
 };
 
 /* ---- expressions ------------------------------------------------------------------------------ */
@@ -504,6 +507,12 @@ void ir_accum_apply(const struct ir_pop *p, double *const *obs, double *const *a
  * refractory, observables, accumulators, precision) and nothing else (not sizes, connectivity or inputs): sweep points
  * with equal hashes can share compiled kernels. */
 uint64_t ir_kernels_hash(const struct ir_model *m);
+/* A dimension written in the internal units as a person reads them and as unit text parses them back
+ * (left to right): "mV", "mV/ms^0.5", "1/ms^0.5", "nS*mV^2", "mV*pA/ms"; powers that are not halves or
+ * quarters print as "^(1/3)".  Dimensions outside the mV/ms/pA system (a metre, a mole) are written in SI
+ * base units ("m^3", "m^-3 mol").  Returns true for the internal-unit form (value in that unit = internal
+ * value), false for the SI form.  buf is always NUL-terminated. */
+bool ir_dim_unit(struct ir_dim d, char *buf, size_t n);
 /* Textual dump, `balnet dump --emit=ir`. */
 void ir_dump(FILE *out, const struct ir_model *m);
 void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p);

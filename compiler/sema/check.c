@@ -224,15 +224,16 @@ static struct val binary(struct lctx *L, struct scope *s, struct ast_node *e)
         }
         if (unit_is_dimless(x.dim))
             return folded_finite(L, num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), x.dim), at, IR_POW, x.ir, y.ir);
+        /* a constant rational power: mV^2, Hz^0.5, (mV^2/ms)^0.5 (exponents in twelfths, ir.h DIM_DEN) */
         double n;
-        if (!fold_is_const(y.ir, &n) || n != floor(n) || fabs(n) > 12) {
+        struct ir_dim d;
+        if (!fold_is_const(y.ir, &n) || !unit_dim_powq(x.dim, n, &d)) {
             diag_error(L->d, e->binary.rhs->span,
-                       "the exponent of a quantity with a unit (%s) must be a constant integer",
-                       dimname(L, x.dim));
+                       "the exponent of a quantity with a unit (%s) must be a constant multiple of 1/%d "
+                       "(2, -1, 0.5, 1.5, ...)", dimname(L, x.dim), DIM_DEN);
             return val_bad();
         }
-        return folded_finite(L, num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), unit_dim_pow(x.dim, (int)n)), at, IR_POW,
-                      x.ir, y.ir);
+        return folded_finite(L, num(fold_node(L->a, IR_POW, x.ir, y.ir, NULL), d), at, IR_POW, x.ir, y.ir);
     }
     default: {
         if (!unit_dim_eq(x.dim, y.dim)) {
@@ -397,7 +398,8 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
     if (!strcmp(f, "sqrt")) {
         struct ir_dim h;
         if (!unit_dim_sqrt(d0, &h)) {
-            diag_error(L->d, a0, "cannot take the square root of %s (odd exponent)", dimname(L, d0));
+            diag_error(L->d, a0, "cannot take the square root of %s (a power that is not a multiple of 1/%d)",
+                       dimname(L, d0), DIM_DEN / 2);
             return val_bad();
         }
         return folded_finite(L, num(fold_node(A, IR_SQRT, v[0].ir, NULL, NULL), h), e->span, IR_SQRT, v[0].ir, NULL);

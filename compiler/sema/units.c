@@ -38,12 +38,24 @@ static const struct {
 /* Per-base exponent of ten of the internal unit (ms, pA and 1e-24 kg make mV, nS, pF). */
 static const int internal_exp10[DIM_COUNT] = {0, -24, -3, -12, 0, 0, 0};
 
-static int dim_internal_exp10(const int8_t *e)
+/* In twelfths of a power of ten, as the exponents (ir.h DIM_DEN). */
+static int dim_internal_exp10(const int16_t *e)
 {
     int x = 0;
     for (int i = 0; i < DIM_COUNT; i++)
         x += e[i] * internal_exp10[i];
     return x;
+}
+
+static double pow10i(int k);
+
+/* 10^(q/12): exact for whole powers (pow10i), otherwise the correctly rounded-ish pow(); a root of a power
+ * of ten is irrational anyway. */
+static double pow10q(int q)
+{
+    if (q % DIM_DEN == 0)
+        return q >= 0 ? pow10i(q / DIM_DEN) : 1.0 / pow10i(-q / DIM_DEN);
+    return pow(10.0, (double)q / DIM_DEN);
 }
 
 /* Looks a symbol up, exact match first, then prefix + symbol. */
@@ -100,7 +112,8 @@ bool unit_parse(const char *text, size_t len, struct ir_dim *dim, struct unit_sc
         }
         while (i < len && isspace((unsigned char)text[i]))
             i++;
-        long power = 1;
+        /* the power, in twelfths: "^2", "^-1", "^0.5", "^1.5", "^0.25" (ir.h DIM_DEN) */
+        long p = DIM_DEN;
         if (i < len && text[i] == '^') {
             i++;
             while (i < len && isspace((unsigned char)text[i]))
@@ -109,30 +122,47 @@ bool unit_parse(const char *text, size_t len, struct ir_dim *dim, struct unit_sc
             if (i < len && (text[i] == '-' || text[i] == '+'))
                 neg = text[i++] == '-';
             if (i >= len || !isdigit((unsigned char)text[i])) {
-                snprintf(err, errlen, "unit power must be an integer");
+                snprintf(err, errlen, "unit power must be a number such as 2, -1 or 0.5");
                 return false;
             }
-            power = 0;
-            while (i < len && isdigit((unsigned char)text[i]) && power < 1000)
-                power = power * 10 + (text[i++] - '0');
+            double power = 0, frac = 1;
+            bool dot = false;
+            while (i < len && (isdigit((unsigned char)text[i]) || (!dot && text[i] == '.')) && power < 1000) {
+                if (text[i] == '.')
+                    dot = true;
+                else if (dot)
+                    power += (text[i] - '0') * (frac /= 10);
+                else
+                    power = power * 10 + (text[i] - '0');
+                i++;
+            }
             if (power > 12) {
                 snprintf(err, errlen, "unit power too large");
                 return false;
             }
+            double q = power * DIM_DEN;
+            if (fabs(q - nearbyint(q)) > 1e-9) {
+                snprintf(err, errlen, "unit power must be a multiple of 1/%d (0.5, 0.25, ...)", DIM_DEN);
+                return false;
+            }
+            p = (long)nearbyint(q);
             if (neg)
-                power = -power;
+                p = -p;
         }
-        long p = sign * power;
+        p *= sign;
         for (int k = 0; k < DIM_COUNT; k++) {
             e[k] += (int)(u->e[k] * p);
-            if (e[k] > 100 || e[k] < -100) {
+            if (e[k] > 100 * DIM_DEN || e[k] < -100 * DIM_DEN) {
                 snprintf(err, errlen, "unit power too large");
                 return false;
             }
         }
-        exp10 += (int)((u->exp10 + pexp) * p);
-        for (long r = 0; r < (p < 0 ? -p : p); r++)
-            mant = p < 0 ? mant / u->factor : mant * u->factor;
+        exp10 += (int)((u->exp10 + pexp) * p);   /* twelfths of a power of ten */
+        if (p % DIM_DEN)
+            mant *= pow(u->factor, (double)p / DIM_DEN);
+        else
+            for (long r = 0; r < (p < 0 ? -p : p) / DIM_DEN; r++)
+                mant = p < 0 ? mant / u->factor : mant * u->factor;
         while (i < len && isspace((unsigned char)text[i]))
             i++;
         if (i >= len)
@@ -147,13 +177,16 @@ bool unit_parse(const char *text, size_t len, struct ir_dim *dim, struct unit_sc
         }
         i++;
     }
-    int8_t e8[DIM_COUNT];
     for (int k = 0; k < DIM_COUNT; k++)
-        e8[k] = (int8_t)e[k];
-    for (int k = 0; k < DIM_COUNT; k++)
-        dim->e[k] = e8[k];
+        dim->e[k] = (int16_t)e[k];
+    /* whole powers of ten stay exact (applied once by unit_apply); a fractional remainder (Hz^0.5 is
+     * 10^1.5 / ms^0.5) goes into the mantissa */
+    int q = exp10 - dim_internal_exp10(dim->e);
+    int whole = q >= 0 ? q / DIM_DEN : -((-q + DIM_DEN - 1) / DIM_DEN);
+    if (q - whole * DIM_DEN)
+        mant *= pow10q(q - whole * DIM_DEN);
     scale->mant = mant;
-    scale->exp10 = exp10 - dim_internal_exp10(e8);
+    scale->exp10 = whole;
     return true;
 }
 
@@ -173,8 +206,7 @@ double unit_apply(double value, struct unit_scale s)
 
 double unit_internal_scale(struct ir_dim d)
 {
-    int x = dim_internal_exp10(d.e);
-    return x >= 0 ? pow10i(x) : 1.0 / pow10i(-x);
+    return pow10q(dim_internal_exp10(d.e));
 }
 
 /* ---- dimension arithmetic -------------------------------------------------------------------- */
@@ -197,37 +229,48 @@ bool unit_is_dimless(struct ir_dim a)
 struct ir_dim unit_dim_mul(struct ir_dim a, struct ir_dim b)
 {
     for (int k = 0; k < DIM_COUNT; k++)
-        a.e[k] = (int8_t)(a.e[k] + b.e[k]);
+        a.e[k] = (int16_t)(a.e[k] + b.e[k]);
     return a;
 }
 
 struct ir_dim unit_dim_div(struct ir_dim a, struct ir_dim b)
 {
     for (int k = 0; k < DIM_COUNT; k++)
-        a.e[k] = (int8_t)(a.e[k] - b.e[k]);
+        a.e[k] = (int16_t)(a.e[k] - b.e[k]);
     return a;
 }
 
 struct ir_dim unit_dim_pow(struct ir_dim a, int n)
 {
     for (int k = 0; k < DIM_COUNT; k++)
-        a.e[k] = (int8_t)(a.e[k] * n);
+        a.e[k] = (int16_t)(a.e[k] * n);
     return a;
 }
 
-bool unit_dim_sqrt(struct ir_dim a, struct ir_dim *out)
+bool unit_dim_powq(struct ir_dim a, double x, struct ir_dim *out)
 {
+    double q = x * DIM_DEN;
+    if (!(fabs(x) <= 12) || fabs(q - nearbyint(q)) > 1e-9)
+        return false;
+    long qi = (long)nearbyint(q);
     for (int k = 0; k < DIM_COUNT; k++) {
-        if (a.e[k] % 2)
+        long v = (long)a.e[k] * qi;
+        if (v % DIM_DEN || v / DIM_DEN > 100 * DIM_DEN || v / DIM_DEN < -100 * DIM_DEN)
             return false;
-        out->e[k] = (int8_t)(a.e[k] / 2);
+        out->e[k] = (int16_t)(v / DIM_DEN);
     }
     return true;
 }
 
+bool unit_dim_sqrt(struct ir_dim a, struct ir_dim *out)
+{
+    return unit_dim_powq(a, 0.5, out);
+}
+
 static struct ir_dim mk(int m, int kg, int s, int A)
 {
-    return (struct ir_dim){{(int8_t)m, (int8_t)kg, (int8_t)s, (int8_t)A, 0, 0, 0}};
+    return (struct ir_dim){{(int16_t)(m * DIM_DEN), (int16_t)(kg * DIM_DEN), (int16_t)(s * DIM_DEN),
+                            (int16_t)(A * DIM_DEN), 0, 0, 0}};
 }
 struct ir_dim unit_dim_time(void) { return mk(0, 0, 1, 0); }
 struct ir_dim unit_dim_voltage(void) { return mk(2, 1, -3, -1); }
@@ -269,9 +312,13 @@ enum { NNAMED = sizeof named_dims / sizeof named_dims[0] };
 
 static int find_named(struct ir_dim d)
 {
-    for (int i = 0; i < NNAMED; i++)
-        if (memcmp(named_dims[i].e, d.e, sizeof d.e) == 0)
+    for (int i = 0; i < NNAMED; i++) {
+        bool eq = true;
+        for (int k = 0; k < DIM_COUNT; k++)
+            eq = eq && d.e[k] == named_dims[i].e[k] * DIM_DEN;
+        if (eq)
             return i;
+    }
     return -1;
 }
 
@@ -285,8 +332,15 @@ const char *unit_dim_si(struct ir_dim d, char *buf, size_t n)
     for (int k = 0; k < DIM_COUNT; k++) {
         if (!d.e[k])
             continue;
-        int w = d.e[k] == 1 ? snprintf(buf + len, n - len, "%s%s", len ? " " : "", base[k])
-                            : snprintf(buf + len, n - len, "%s%s^%d", len ? " " : "", base[k], d.e[k]);
+        char pw[24] = "";
+        int q = d.e[k];
+        if (q != DIM_DEN) {
+            if (q % DIM_DEN == 0)
+                snprintf(pw, sizeof pw, "^%d", q / DIM_DEN);
+            else
+                snprintf(pw, sizeof pw, "^%g", (double)q / DIM_DEN);
+        }
+        int w = snprintf(buf + len, n - len, "%s%s%s", len ? " " : "", base[k], pw);
         if (w < 0 || (size_t)w >= n - len)
             return buf;
         len += (size_t)w;
@@ -311,7 +365,8 @@ const char *unit_dim_name(struct ir_dim d, char *buf, size_t n)
         snprintf(buf, n, "%s", named_dims[i].unit);
         return buf;
     }
-    return unit_dim_si(d, buf, n);
+    ir_dim_unit(d, buf, n);   /* "mV/ms^0.5", "pA*ms", or SI base units for a metre or a mole */
+    return buf;
 }
 
 const char *unit_display(struct ir_dim d, double *scale, char *buf, size_t n)
@@ -321,6 +376,10 @@ const char *unit_display(struct ir_dim d, double *scale, char *buf, size_t n)
         *scale = named_dims[i].scale;
         return named_dims[i].unit;
     }
+    if (ir_dim_unit(d, buf, n)) {   /* written in the internal units themselves */
+        *scale = 1;
+        return buf;
+    }
     *scale = unit_internal_scale(d);
-    return unit_dim_si(d, buf, n);
+    return buf;
 }

@@ -26,7 +26,7 @@ struct unit_scale {
 };
 
 /* Parses unit text: atoms joined by '*' or '/' (left to right), each atom a symbol with an optional SI
- * prefix and an optional integer power ("^2", "^-1").  Spaces around operators are allowed.  On success
+ * prefix and an optional power ("^2", "^-1", "^0.5", "^1.5": multiples of 1/DIM_DEN).  Spaces around operators are allowed.  On success
  * *dim and *scale are set so that internal value = number converted by unit_apply(number, *scale).
  * On failure returns false and writes a short reason (e.g. "unknown unit 'pX'") into err. */
 bool unit_parse(const char *text, size_t len, struct ir_dim *dim, struct unit_scale *scale, char *err,
@@ -45,7 +45,10 @@ bool unit_is_dimless(struct ir_dim a);
 struct ir_dim unit_dim_mul(struct ir_dim a, struct ir_dim b);
 struct ir_dim unit_dim_div(struct ir_dim a, struct ir_dim b);
 struct ir_dim unit_dim_pow(struct ir_dim a, int n);
-/* Halves every exponent; false when one is odd. */
+/* a^x for a constant x that is a multiple of 1/DIM_DEN (0.5, 1.5, 0.25, 1/3); false otherwise or when an
+ * exponent would leave the representable range. */
+bool unit_dim_powq(struct ir_dim a, double x, struct ir_dim *out);
+/* a^(1/2): unit_dim_powq(a, 0.5); false only when an exponent is not a multiple of 1/6. */
 bool unit_dim_sqrt(struct ir_dim a, struct ir_dim *out);
 /* Named dimensions, for messages and tables. */
 struct ir_dim unit_dim_time(void);
@@ -56,15 +59,16 @@ struct ir_dim unit_dim_capacitance(void);
 struct ir_dim unit_dim_frequency(void);
 
 /* "voltage (mV)", "time (ms)", "current (pA)", "conductance (nS)", "capacitance (pF)", "charge (fC)",
- * "frequency (Hz)", "resistance (Gohm)", "dimensionless", otherwise the SI base form
- * "m^2 kg s^-3 A^-1".  Writes into buf (always NUL-terminated) and returns it. */
+ * "frequency (Hz)", "resistance (Gohm)", "dimensionless", "mV^2", otherwise the dimension in the
+ * internal units as ir_dim_unit writes it ("mV/ms^0.5", "1/ms^0.5", "pA*ms"), SI base units only for
+ * what mV, ms and pA cannot express (a metre, a mole).  Writes into buf (always NUL-terminated) and returns it. */
 const char *unit_dim_name(struct ir_dim d, char *buf, size_t n);
 /* The bare SI base form ("m^2 kg s^-3 A^-1", "1" when dimensionless). */
 const char *unit_dim_si(struct ir_dim d, char *buf, size_t n);
 
 /* Display unit of a value of dimension d: display value = internal value * *scale.
- * mV, ms, Hz (x1000), pA, nS, pF, fC, Gohm, mV^2, nS^2, pA^2, mV*nS, mV*pA, "1"; otherwise SI base units
- * with the internal-to-SI factor.  The returned string is static or, for the fallback, written to buf. */
+ * mV, ms, Hz (x1000), pA, nS, pF, fC, Gohm, mV^2, nS^2, pA^2, mV*nS, mV*pA, "1", then ir_dim_unit's
+ * internal-unit form (scale 1); otherwise SI base units with the internal-to-SI factor.  The returned string is static or, for the fallback, written to buf. */
 const char *unit_display(struct ir_dim d, double *scale, char *buf, size_t n);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <string.h>
 
 #include "sema/units.h"
@@ -84,8 +85,43 @@ static void test_composition(void **st)
     assert_true(unit_dim_eq(d, unit_dim_frequency()));
     /* left to right: a/b*c = (a/b)*c */
     assert_true(conv("pA/nS*ms", 1, &d) == 1);
-    assert_string_equal(unit_dim_name(d, buf, sizeof buf), "m^2 kg s^-2 A^-1");
+    assert_string_equal(unit_dim_name(d, buf, sizeof buf), "mV*ms");
     assert_true(unit_dim_eq(d, unit_dim_mul(unit_dim_voltage(), unit_dim_time())));
+}
+
+/* Rational powers (issue 13): the noise amplitude of sigma*sqrt(2/tau)*xi, printed as read. */
+static void test_rational_powers(void **st)
+{
+    struct ir_dim d, h;
+    char buf[64];
+    double sc;
+    /* 1 Hz^0.5 = (1/1000 ms)^0.5 = 10^-1.5 / ms^0.5 */
+    assert_true(fabs(conv("Hz^0.5", 1, &d) - pow(10, -1.5)) < 1e-15);
+    assert_string_equal(unit_dim_name(d, buf, sizeof buf), "1/ms^0.5");
+    assert_true(conv("mV/ms^0.5", 2, &d) == 2);
+    assert_string_equal(unit_dim_name(d, buf, sizeof buf), "mV/ms^0.5");
+    assert_string_equal(unit_display(d, &sc, buf, sizeof buf), "mV/ms^0.5");
+    assert_true(sc == 1);
+    /* 1 mV/s^0.5 = 1 mV / (1000 ms)^0.5 */
+    assert_true(fabs(conv("mV/s^0.5", 1, &d) - 1 / sqrt(1000.0)) < 1e-15);
+    /* sqrt(2/tau): time^-1/2; squaring gives a frequency back */
+    assert_true(unit_dim_sqrt(unit_dim_frequency(), &h));
+    assert_true(unit_dim_eq(unit_dim_pow(h, 2), unit_dim_frequency()));
+    assert_true(unit_dim_powq(unit_dim_voltage(), 1.5, &h));
+    assert_string_equal(unit_dim_name(h, buf, sizeof buf), "mV^1.5");
+    assert_true(unit_dim_powq(unit_dim_time(), 1.0 / 3, &h));
+    assert_string_equal(unit_dim_name(h, buf, sizeof buf), "ms^(1/3)");
+    assert_false(unit_dim_powq(unit_dim_time(), 0.3, &h));
+    /* a dimension without a name of its own, in mV, pA and ms rather than m^2 kg s^-5 A^-1 */
+    assert_true(conv("mV/ms^2", 1, &d) == 1);
+    assert_string_equal(unit_dim_name(d, buf, sizeof buf), "mV/ms^2");
+    assert_true(conv("pA/mV/ms", 1, &d) == 1);
+    assert_string_equal(unit_dim_name(d, buf, sizeof buf), "nS/ms");
+    assert_true(conv("pA^2/mV", 1, &d) == 1);
+    assert_string_equal(unit_dim_name(d, buf, sizeof buf), "pA^2/mV");
+    /* the SI base form keeps rational powers too */
+    assert_true(unit_dim_sqrt(unit_dim_time(), &h));
+    assert_string_equal(unit_dim_si(h, buf, sizeof buf), "s^0.5");
 }
 
 static void test_errors(void **st)
@@ -97,7 +133,9 @@ static void test_errors(void **st)
     assert_string_equal(err, "unknown unit 'pX'");
     assert_false(unit_parse("ms*", 3, &d, &s, err, sizeof err));
     assert_false(unit_parse("ms^x", 4, &d, &s, err, sizeof err));
-    assert_string_equal(err, "unit power must be an integer");
+    assert_string_equal(err, "unit power must be a number such as 2, -1 or 0.5");
+    assert_false(unit_parse("ms^0.3", 6, &d, &s, err, sizeof err));
+    assert_string_equal(err, "unit power must be a multiple of 1/12 (0.5, 0.25, ...)");
     assert_false(unit_parse("", 0, &d, &s, err, sizeof err));
     assert_false(unit_parse("ms^99999", 8, &d, &s, err, sizeof err));
     assert_false(unit_parse("G", 1, &d, &s, err, sizeof err));   /* a prefix alone is not a unit */
@@ -112,10 +150,8 @@ static void test_names_and_display(void **st)
     assert_string_equal(unit_dim_name(unit_dim_conductance(), buf, sizeof buf), "conductance (nS)");
     assert_string_equal(unit_dim_name(unit_dim_capacitance(), buf, sizeof buf), "capacitance (pF)");
     assert_string_equal(unit_dim_name(unit_dimless(), buf, sizeof buf), "dimensionless");
-    struct ir_dim w = {{2, 1, -3, 0, 0, 0, 0}};
-    w.e[DIM_A] = -1;
-    w.e[DIM_S] = -2;  /* V/ms*... arbitrary: m^2 kg s^-2 A^-1 */
-    assert_string_equal(unit_dim_name(w, buf, sizeof buf), "m^2 kg s^-2 A^-1");
+    struct ir_dim w = unit_dim_mul(unit_dim_voltage(), unit_dim_time());   /* m^2 kg s^-2 A^-1 */
+    assert_string_equal(unit_dim_name(w, buf, sizeof buf), "mV*ms");
     double sc;
     assert_string_equal(unit_display(unit_dim_frequency(), &sc, buf, sizeof buf), "Hz");
     assert_true(sc == 1000);
@@ -126,13 +162,17 @@ static void test_names_and_display(void **st)
     assert_string_equal(unit_display(unit_dim_mul(unit_dim_voltage(), unit_dim_current()), &sc, buf, sizeof buf),
                         "mV*pA");
     /* fallback: SI with the internal->SI factor; metre^3 is internal m^3 -> factor 1 */
-    struct ir_dim m3 = {{3, 0, 0, 0, 0, 0, 0}};
+    struct ir_dim m3 = {{3 * DIM_DEN, 0, 0, 0, 0, 0, 0}};
     assert_string_equal(unit_display(m3, &sc, buf, sizeof buf), "m^3");
     assert_true(sc == 1);
     struct ir_dim dsq;
     assert_true(unit_dim_sqrt(unit_dim_pow(unit_dim_voltage(), 2), &dsq));
     assert_true(unit_dim_eq(dsq, unit_dim_voltage()));
-    assert_false(unit_dim_sqrt(unit_dim_voltage(), &dsq));
+    assert_true(unit_dim_sqrt(unit_dim_voltage(), &dsq));   /* mV^0.5 is a dimension like any other */
+    assert_string_equal(unit_dim_name(dsq, buf, sizeof buf), "mV^0.5");
+    struct ir_dim tw;
+    assert_true(unit_dim_powq(unit_dim_time(), 1.0 / 12, &tw));
+    assert_false(unit_dim_sqrt(tw, &dsq));                   /* 1/24 is beyond the twelfths */
 }
 
 int main(void)
@@ -140,7 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_internal_scales), cmocka_unit_test(test_ambiguity),
         cmocka_unit_test(test_composition),     cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_names_and_display),
+        cmocka_unit_test(test_names_and_display), cmocka_unit_test(test_rational_powers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
