@@ -417,10 +417,11 @@ static void step_work(struct sim *s, int tid, int64_t t)
             if (s->ring_of[i][k].buf)
                 rt_ring_drain(&s->ring_of[i][k], t, ps->vars[k], b, e, m->pops[i].single);
         double *const *acc = s->kernels[i].fn_acc ? stats_kernel_acc(s->stats, i, t) : NULL;
+        const struct ir_kenv env = {s->seed, t};   /* the white-noise key of this step (ir.h) */
         if (acc)
-            s->kernels[i].fn_acc(s->kernels[i].ctx, ps->vars, ps->obs, acc, ps->spiked, b, e);
+            s->kernels[i].fn_acc(s->kernels[i].ctx, ps->vars, ps->obs, acc, ps->spiked, b, e, &env);
         else
-            s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e);
+            s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e, &env);
         uint32_t *slot = rt_spikeq_slot(&s->qpop[i], t, tid);
         int64_t n = rt_compact(ps->spiked, b, e, slot);
         rt_spikeq_set_count(&s->qpop[i], t, tid, n);

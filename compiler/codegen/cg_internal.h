@@ -45,6 +45,14 @@ LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMVa
 LLVMValueRef cg_intrinsic(struct cg_emitter *em, const char *name, LLVMValueRef *args, unsigned n);
 /* ir_fmin (max false) or ir_fmax (max true), bit for bit. */
 LLVMValueRef cg_fminmax(struct cg_emitter *em, LLVMValueRef a, LLVMValueRef b, bool max);
+/* The loop-invariant words of the white-noise key (ir_noise_normal): seed halves, step mod 2^32 and
+ * (step >> 32) << 16, all i32, computed once per kernel call from its struct ir_kenv. */
+struct cg_noise_key {
+    LLVMValueRef k0, k1, step_lo, step_hi16;
+};
+/* ir_noise_normal(seed, pop, neuron, step, term) inline (cg_noise.c); neuron is the i64 loop index. */
+LLVMValueRef cg_emit_noise(struct cg_emitter *em, const struct cg_noise_key *key, LLVMValueRef neuron, int pop,
+                           int term);
 /* Defines population `index`'s kernel function `name` in em->mod. */
 bool cg_emit_kernel(struct cg_emitter *em, const struct ir_pop *p, int index, const char *name);
 /* Defines plastic projection `proj`'s event functions "bn_proj_<proj>_pre" and "_post" (cg_event.c). */

@@ -71,7 +71,7 @@ static void emit_accums(struct cg_emitter *em, const struct ir_pop *p, LLVMValue
 /* Steps 1-7 of ir/ir.h for neuron i, and 8 when acols is non-NULL; cols[k] are the variable columns,
  * ocols[j] the observable columns, acols the accumulator columns. */
 static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRef *cols, LLVMValueRef *ocols,
-                      LLVMValueRef *acols, LLVMValueRef spiked, LLVMValueRef i)
+                      LLVMValueRef *acols, LLVMValueRef spiked, LLVMValueRef i, const struct cg_noise_key *noise)
 {
     LLVMBuilderRef B = em->b;
     int nv = p->nvars;
@@ -87,6 +87,10 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
     /* 1. load (precision single: float columns, widened exactly to double) */
     LLVMTypeRef elt = p->single ? em->f32 : em->f64;
     for (int k = 0; k < nv; k++) {
+        if (p->vars[k].kind == IR_VAR_NOISE) {   /* a fresh normal, never loaded or stored */
+            s[k] = n[k] = cg_emit_noise(em, noise, i, p->index, p->vars[k].noise_term);
+            continue;
+        }
         addr[k] = LLVMBuildInBoundsGEP2(B, elt, cols[k], &i, 1, "");
         s[k] = n[k] = LLVMBuildLoad2(B, elt, addr[k], p->vars[k].name ? p->vars[k].name : "");
         if (p->single)
@@ -146,7 +150,7 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
 
     /* 6. store what may have changed, and the spike flag */
     for (int k = 0; k < nv; k++)
-        if (n[k] != s[k])
+        if (n[k] != s[k] && addr[k])   /* noise variables have no column access */
             LLVMBuildStore(B, p->single ? LLVMBuildFPTrunc(B, n[k], em->f32, "") : n[k], addr[k]);
     LLVMValueRef flag = LLVMBuildInBoundsGEP2(B, em->i8, spiked, &i, 1, "");
     LLVMBuildStore(B, LLVMBuildZExt(B, spike, em->i8, ""), flag);
@@ -172,10 +176,10 @@ out:
 }
 
 /* bn_pop_<i>[.acc].body(double* noalias col..., double* noalias obs..., [double* noalias acc...,]
- *                       i8* noalias spiked, i64 begin, i64 end) */
+ *                       i8* noalias spiked, i64 begin, i64 end, ir_kenv* env) */
 static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, const char *name, bool with_acc)
 {
-    int nv = p->nvars, no = p->nobs, na = with_acc ? p->nacc_cols : 0, ncols = nv + no + na, np = ncols + 3;
+    int nv = p->nvars, no = p->nobs, na = with_acc ? p->nacc_cols : 0, ncols = nv + no + na, np = ncols + 4;
     LLVMTypeRef *params = calloc((size_t)np, sizeof *params);
     LLVMValueRef *cols = calloc((size_t)ncols + 1, sizeof *cols);
     LLVMValueRef fn = NULL;
@@ -187,6 +191,7 @@ static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, 
     for (int k = 0; k < ncols + 1; k++)
         params[k] = em->ptr;
     params[ncols + 1] = params[ncols + 2] = em->i64;
+    params[ncols + 3] = em->ptr;
     strcpy(body_name, name);
     strcat(body_name, ".body");
     fn = LLVMAddFunction(em->mod, body_name, LLVMFunctionType(LLVMVoidTypeInContext(em->ctx), params, (unsigned)np, false));
@@ -207,10 +212,23 @@ static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, 
     LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(em->ctx, fn, "loop");
     LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(em->ctx, fn, "exit");
     LLVMPositionBuilderAtEnd(em->b, entry);
+    struct cg_noise_key noise = {0};
+    if (p->nnoise > 0) {   /* the key words of ir_noise_normal, once per call: {seed, step} of struct ir_kenv */
+        LLVMTypeRef i32 = LLVMInt32TypeInContext(em->ctx);
+        LLVMValueRef env = LLVMGetParam(fn, (unsigned)(ncols + 3));
+        LLVMValueRef one = LLVMConstInt(em->i64, 1, false), c32 = LLVMConstInt(em->i64, 32, false);
+        LLVMValueRef seed = LLVMBuildLoad2(em->b, em->i64, env, "seed");
+        LLVMValueRef step = LLVMBuildLoad2(em->b, em->i64, LLVMBuildInBoundsGEP2(em->b, em->i64, env, &one, 1, ""), "step");
+        noise.k0 = LLVMBuildTrunc(em->b, seed, i32, "");
+        noise.k1 = LLVMBuildTrunc(em->b, LLVMBuildLShr(em->b, seed, c32, ""), i32, "");
+        noise.step_lo = LLVMBuildTrunc(em->b, step, i32, "");
+        noise.step_hi16 = LLVMBuildShl(em->b, LLVMBuildTrunc(em->b, LLVMBuildLShr(em->b, step, c32, ""), i32, ""),
+                                       LLVMConstInt(i32, 16, false), "");
+    }
     LLVMBuildCondBr(em->b, LLVMBuildICmp(em->b, LLVMIntSLT, begin, end, ""), loop, exit);
     LLVMPositionBuilderAtEnd(em->b, loop);
     LLVMValueRef i = LLVMBuildPhi(em->b, em->i64, "i");
-    if (!emit_body(em, p, cols, cols + nv, with_acc ? cols + nv + no : NULL, spiked, i)) {
+    if (!emit_body(em, p, cols, cols + nv, with_acc ? cols + nv + no : NULL, spiked, i, &noise)) {
         fn = NULL;
         goto out;
     }
@@ -238,22 +256,24 @@ static void load_columns(struct cg_emitter *em, LLVMValueRef arr, int n, LLVMVal
     }
 }
 
-/* The exported entry point: ir_kernel_fn (ctx, vars, obs, spiked, begin, end), or with with_acc
- * ir_kernel_acc_fn (ctx, vars, obs, acc, spiked, begin, end). */
+/* The exported entry point: ir_kernel_fn (ctx, vars, obs, spiked, begin, end, env), or with with_acc
+ * ir_kernel_acc_fn (ctx, vars, obs, acc, spiked, begin, end, env). */
 static bool emit_entry(struct cg_emitter *em, const struct ir_pop *p, const char *name, bool with_acc)
 {
     LLVMValueRef body = emit_body_fn(em, p, name, with_acc);
     if (!body)
         return false;
-    LLVMTypeRef params[7] = {em->ptr, em->ptr, em->ptr, em->ptr, em->ptr, em->i64, em->i64};
-    unsigned nparams = with_acc ? 7 : 6;
-    if (!with_acc)
+    LLVMTypeRef params[8] = {em->ptr, em->ptr, em->ptr, em->ptr, em->ptr, em->i64, em->i64, em->ptr};
+    unsigned nparams = with_acc ? 8 : 7;
+    if (!with_acc) {
         params[4] = em->i64;
+        params[6] = em->ptr;
+    }
     LLVMValueRef fn = LLVMAddFunction(em->mod, name, LLVMFunctionType(LLVMVoidTypeInContext(em->ctx), params, nparams, false));
     add_fn_attr(em, fn, "nounwind");
     LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(em->ctx, fn, "entry");
     LLVMPositionBuilderAtEnd(em->b, entry);
-    int nv = p->nvars, no = p->nobs, na = with_acc ? p->nacc_cols : 0, np = nv + no + na + 3;
+    int nv = p->nvars, no = p->nobs, na = with_acc ? p->nacc_cols : 0, np = nv + no + na + 4;
     LLVMValueRef *args = calloc((size_t)np, sizeof *args);
     if (!args) {
         diag_error(em->d, SPAN_NONE, "out of memory in code generation");
@@ -264,8 +284,8 @@ static bool emit_entry(struct cg_emitter *em, const struct ir_pop *p, const char
     load_columns(em, LLVMGetParam(fn, 2), no, args + nv);
     if (with_acc)
         load_columns(em, LLVMGetParam(fn, 3), na, args + nv + no);
-    unsigned first = with_acc ? 4 : 3;   /* spiked, begin, end */
-    for (unsigned k = 0; k < 3; k++)
+    unsigned first = with_acc ? 4 : 3;   /* spiked, begin, end, env */
+    for (unsigned k = 0; k < 4; k++)
         args[nv + no + na + (int)k] = LLVMGetParam(fn, first + k);
     LLVMBuildCall2(em->b, LLVMGlobalGetValueType(body), body, args, (unsigned)np, "");
     LLVMBuildRetVoid(em->b);

@@ -55,7 +55,7 @@ bool interp_step(const struct ir_pop *p, const double *s, double *n, double *o)
 }
 
 static void interp_run(void *ctxp, double *const *vars, double *const *obs, uint8_t *spiked, int64_t begin,
-                       int64_t end)
+                       int64_t end, const struct ir_kenv *env)
 {
     const struct interp_ctx *ctx = ctxp;
     const struct ir_pop *p = ctx->pop;
@@ -64,10 +64,16 @@ static void interp_run(void *ctxp, double *const *vars, double *const *obs, uint
     /* precision single: the columns hold floats, widened on load and rounded on store (ir.h) */
     float *const *fv = (float *const *)vars;
     for (int64_t i = begin; i < end; i++) {
-        for (int k = 0; k < p->nvars; k++)          /* 1. load */
-            s[k] = p->single ? (double)fv[k][i] : vars[k][i];
+        for (int k = 0; k < p->nvars; k++) {        /* 1. load, or draw a white-noise term */
+            if (p->vars[k].kind == IR_VAR_NOISE)
+                s[k] = ir_noise_normal(env->seed, p->index, i, env->step, p->vars[k].noise_term);
+            else
+                s[k] = p->single ? (double)fv[k][i] : vars[k][i];
+        }
         bool spike = interp_step(p, s, n, o);
         for (int k = 0; k < p->nvars; k++) {        /* 6. store */
+            if (p->vars[k].kind == IR_VAR_NOISE)
+                continue;
             if (p->single)
                 fv[k][i] = (float)n[k];
             else
@@ -82,11 +88,11 @@ static void interp_run(void *ctxp, double *const *vars, double *const *obs, uint
 /* Steps 1-7, then 8: the statistics' sums of pop.accums from the observables' values, literally as ir.h
  * states them (runtime/stats.c performs the same operations when it sums itself). */
 static void interp_run_acc(void *ctxp, double *const *vars, double *const *obs, double *const *acc, uint8_t *spiked,
-                           int64_t begin, int64_t end)
+                           int64_t begin, int64_t end, const struct ir_kenv *env)
 {
     const struct interp_ctx *ctx = ctxp;
     const struct ir_pop *p = ctx->pop;
-    interp_run(ctxp, vars, obs, spiked, begin, end);
+    interp_run(ctxp, vars, obs, spiked, begin, end, env);
     ir_accum_apply(p, obs, acc, begin, end);
 }
 

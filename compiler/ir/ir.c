@@ -40,6 +40,9 @@ const char *const ir_solver_name[] = {
     [IR_SOLVER_EXP_EULER] = "exp_euler",
     [IR_SOLVER_EULER] = "euler",
     [IR_SOLVER_RK2] = "rk2",
+    [IR_SOLVER_EXACT_OU] = "exact_ou",
+    [IR_SOLVER_EXP_EULER_OU] = "exp_euler_ou",
+    [IR_SOLVER_EULER_MARUYAMA] = "euler_maruyama",
 };
 
 const char *const ir_rule_name[] = {
@@ -450,6 +453,7 @@ static const char *var_kind_name(enum ir_var_kind k)
     case IR_VAR_STATE: return "state";
     case IR_VAR_RECEPTOR: return "receptor";
     case IR_VAR_REFRACTORY: return "refractory";
+    case IR_VAR_NOISE: return "white noise";
     }
     return "?";
 }
@@ -696,6 +700,10 @@ uint64_t ir_kernels_hash(const struct ir_model *m)
         const struct ir_pop *p = &m->pops[i];
         int ints[5] = {p->nvars, p->nupdates, p->nresets, p->nobs, p->spike_var};
         h = hash_bytes(h, ints, sizeof ints);
+        for (int k = 0; k < p->nvars && p->nnoise > 0; k++) {   /* noise terms read the Philox key */
+            int f[3] = {(int)p->vars[k].kind, p->vars[k].noise_term, p->index};
+            h = hash_bytes(h, f, sizeof f);
+        }
         h = hash_bytes(h, &p->refr_var, sizeof p->refr_var);
         h = hash_bytes(h, &p->refr_steps, sizeof p->refr_steps);
         for (int k = 0; k < p->nupdates; k++) {

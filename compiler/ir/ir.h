@@ -15,7 +15,11 @@
  * Kernel semantics (identical in JIT and interpreter, and the reason this IR is so small):
  *   for each neuron i in [begin, end), one time step:
  *     1. load  s[k] = vars[k][i]                      for every variable k (float columns widened when
- *                                                     pop.single; step 6 then rounds to float)
+ *                                                     pop.single; step 6 then rounds to float), except
+ *              s[k] = ir_noise_normal(env.seed, pop.index, i, env.step, vars[k].noise_term)
+ *                                                     for a white-noise variable (IR_VAR_NOISE): a fresh
+ *                                                     standard normal per neuron, step and term, never
+ *                                                     stored (its column is left untouched)
  *     2. next  n[k] = update[k].next(s)               for every variable with an update,
  *                                                     all evaluated from the OLD values s (Jacobi order)
  *        refractory: while s[refr] > 0, variables with update.frozen keep n[k] = s[k], or take
@@ -124,6 +128,10 @@ enum ir_solver {
     IR_SOLVER_EXP_EULER,   /* linear in itself, state-dependent coefficients */
     IR_SOLVER_EULER,
     IR_SOLVER_RK2,         /* midpoint method */
+    /* with white noise (issue 13; compiler/sema/solver.c has the formulas) */
+    IR_SOLVER_EXACT_OU,    /* linear, constant coefficient, additive noise: exact Ornstein-Uhlenbeck step */
+    IR_SOLVER_EXP_EULER_OU,/* linear, state-dependent coefficient, additive noise: the same, coefficients frozen */
+    IR_SOLVER_EULER_MARUYAMA, /* anything else (nonlinear drift, multiplicative noise: Ito) */
 };
 extern const char *const ir_solver_name[];
 
@@ -131,11 +139,13 @@ enum ir_var_kind {
     IR_VAR_STATE,          /* neuron state variable */
     IR_VAR_RECEPTOR,       /* state of a synapse instance, summed over every projection into it */
     IR_VAR_REFRACTORY,     /* remaining refractory steps (a double holding an integer) */
+    IR_VAR_NOISE,          /* white noise: a fresh standard normal each step (kernel step 1), never stored */
 };
 
 struct ir_var {
-    const char *name;      /* "V", or for receptors "<instance>.<state>", e.g. "exp_cond#1.g" */
+    const char *name;      /* "V", or for receptors "<instance>.<state>", e.g. "exp_cond#1.g"; noise: "xi@V" */
     enum ir_var_kind kind;
+    int noise_term;        /* IR_VAR_NOISE: the term's number within the population (the Philox key) */
     struct ir_dim dim;
     struct ir_expr *init;  /* may contain RAND_* and IR_CONST only (no IR_VAR) */
     struct span span;
@@ -178,6 +188,8 @@ struct ir_accum {
 
 struct ir_pop {
     const char *name;
+    int index;             /* position in model.pops: part of the white-noise key (ir_noise_normal) */
+    int nnoise;            /* IR_VAR_NOISE variables */
     const char *neuron;    /* neuron model name */
     int64_t size;
     struct ir_var *vars;   int nvars;
@@ -432,15 +444,22 @@ struct ir_model {
 
 /* ---- compiled kernels ------------------------------------------------------------------------ */
 
+/* What a step's kernels read besides their columns: the run's seed and the step number, the key of the
+ * white noise (kernel step 1).  Kernels of populations without noise never read it. */
+struct ir_kenv {
+    uint64_t seed;
+    int64_t step;
+};
+
 /* One population's fused update kernel (semantics at the top of this file), as produced by either engine.
  * `vars[k]` and `obs[j]` are the population's structure-of-arrays columns; the kernel updates neurons
  * [begin, end) and writes spiked[i] = 0 or 1.  The JIT's native function ignores ctx; the interpreter's
  * uses it for its struct ir_pop.  Disjoint ranges may run concurrently. */
 typedef void (*ir_kernel_fn)(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked,
-                             int64_t begin, int64_t end);
+                             int64_t begin, int64_t end, const struct ir_kenv *env);
 /* The same kernel with step 8: acc holds the pop's nacc_cols accumulator columns. */
 typedef void (*ir_kernel_acc_fn)(void *ctx, double *const *vars, double *const *obs, double *const *acc,
-                                 uint8_t *spiked, int64_t begin, int64_t end);
+                                 uint8_t *spiked, int64_t begin, int64_t end, const struct ir_kenv *env);
 struct ir_kernel {
     ir_kernel_fn fn;
     void *ctx;
@@ -485,6 +504,28 @@ double ir_exp(double x);
 #define IR_EXP_SPLIT 134217729.0        /* 2^27 + 1: Veltkamp's splitter */
 #define IR_EXP_NPOLY 12
 extern const double ir_exp_poly[IR_EXP_NPOLY]; /* 1/14!, 1/13!, ..., 1/3!: Horner order */
+/* ---- white noise (ir_noise.c) ----------------------------------------------------------------- */
+
+/* The standard normal of white-noise term `term` of neuron `neuron` of population `pop` at step `step`:
+ * one Philox4x32-10 block (Salmon et al., SC'11) keyed by the seed, counter
+ *   (step mod 2^32, neuron, (step >> 32) << 16 | term, IR_NOISE_STREAM << 24 | pop),
+ * a stream of its own beside runtime/rng.h's (RT_STREAM_NOISE == IR_NOISE_STREAM), turned into
+ * u1, u2 in (0, 1) with 53 bits each and then into sqrt(-2 ln u1) cos(2 pi u2) (Box & Muller 1958) with
+ * ln and cos written as straight-line IEEE arithmetic (no libm call, no branch), so that the code generator
+ * emits the same operations (cg_noise.c), the JIT's kernel vectorises and both engines agree bit for bit.
+ * A pure function of its arguments: any thread partition gives the same numbers.  Valid for
+ * neuron < 2^32, term < 2^16, step < 2^48. */
+#define IR_NOISE_STREAM 9
+double ir_noise_normal(uint64_t seed, int pop, int64_t neuron, int64_t step, int term);
+/* Its pieces, shared with cg_noise.c: the polynomial coefficients in Horner order. */
+#define IR_NOISE_NLOG 11
+extern const double ir_noise_log_poly[IR_NOISE_NLOG];   /* 1/21, 1/19, ..., 1/3, 1: atanh series in s^2 */
+#define IR_NOISE_NCOS 12
+extern const double ir_noise_cos_poly[IR_NOISE_NCOS];   /* (-1)^j/(2j)! for j = 11..0: cos series in x^2 */
+#define IR_NOISE_LN2 0x1.62e42fefa39efp-1
+#define IR_NOISE_SQRT2 0x1.6a09e667f3bcdp0
+#define IR_NOISE_TWO_PI 0x1.921fb54442d18p2
+
 /* ---- statistics the kernels accumulate (ir_accum.c) ------------------------------------------- */
 
 /* A duration in whole steps, at least 1 (statistics' windows and bins, recordings' intervals). */

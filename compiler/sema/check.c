@@ -451,6 +451,8 @@ struct val check_expr(struct lctx *L, struct scope *s, struct ast_node *e)
     }
     case AST_NAME: {
         struct binding *b = scope_lookup(s, e->name.id);
+        if (!b && noise_is_name(e->name.id))   /* white noise (noise.c), unless the model names something xi */
+            return noise_lookup(L, s->pop, e->name.id, e->span);
         if (!b) {
             scope_undefined(L, s, e->name.id, e->span, "name");
             return val_bad();

@@ -150,6 +150,7 @@ struct lctx {
     bool derived;           /* evaluating a derived statistic: calls are statistics, states are errors */
     void *rec;              /* the record being lowered (lower.c) */
     struct measured *meas;  /* how stat() is evaluated in this lowering (measured.c); NULL: see there */
+    int noise_ode;          /* the variable whose ODE right-hand side is being checked, -1 outside one (xi) */
 };
 
 struct lpop {
@@ -265,6 +266,23 @@ void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out
 /* `syn(SYNAPSE, STATE)` in a neuron's scope (records: mean, var, trace): the receptor state STATE of the one
  * instance of synapse SYNAPSE into the population, so g_AMPA and g_NMDA can be recorded apart. */
 struct val plastic_syn_call(struct lctx *L, struct scope *s, struct ast_node *call);
+
+/* Adds a variable to the population being lowered; returns its index. */
+int lower_add_var(struct lctx *L, struct lpop *p, const char *name, enum ir_var_kind k, struct span s);
+
+/* ---- noise.c: white noise in ODEs (issue 13) -------------------------------------------------- */
+
+/* `xi` or `xi_NAME`. */
+bool noise_is_name(const char *name);
+/* The value of the noise `name` in the ODE of L->noise_ode of population p (an IR_VAR_NOISE variable,
+ * dimension time^-1/2, created on first use); an error outside an ODE. */
+struct val noise_lookup(struct lctx *L, struct lpop *p, const char *name, struct span use);
+/* True when e reads a white-noise variable. */
+bool noise_in(const struct ir_expr *e, struct ir_var *const *vars, int nvars);
+/* The discrete update of dx/dt = rhs when rhs contains white noise (the schemes of noise.c); false with
+ * *why set when the equation or the forced method does not allow one. */
+bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_var *const *vars, int nvars, double dt,
+                      enum sema_method m, enum ir_solver *solver, struct ir_expr **next, const char **why);
 
 /* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
 

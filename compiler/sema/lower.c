@@ -200,6 +200,7 @@ struct lctx *lower_begin(struct sema_model *m, const int *point, struct measured
     L->d = d;
     L->point = point;
     L->dt = 0.1;
+    L->noise_ode = -1;
     L->builtins.L = L->global.L = L;
     L->global.parent = &L->builtins;
     add_builtin(L, "pi", M_PI);
@@ -350,7 +351,7 @@ static void lower_simulate(struct lctx *L)
 
 /* ---- populations ------------------------------------------------------------------------------ */
 
-static int pop_add_var(struct lctx *L, struct lpop *p, const char *name, enum ir_var_kind k, struct span s)
+int lower_add_var(struct lctx *L, struct lpop *p, const char *name, enum ir_var_kind k, struct span s)
 {
     struct ir_var *v = NEW(L, struct ir_var);
     v->name = name;
@@ -416,7 +417,7 @@ static void add_items(struct lctx *L, struct scope *s, struct ast_node *model, s
             if (it->kind == AST_STATE && s->inst && plastic_state_var(s->inst->pl, it->bind.name) >= 0)
                 b->var = plastic_state_var(s->inst->pl, it->bind.name);   /* an event state (lower_plastic.c) */
             else if (it->kind == AST_STATE)
-                b->var = pop_add_var(L, p, prefix ? arena_printf(L->a, "%s.%s", prefix, it->bind.name) : it->bind.name,
+                b->var = lower_add_var(L, p, prefix ? arena_printf(L->a, "%s.%s", prefix, it->bind.name) : it->bind.name,
                                      prefix ? IR_VAR_RECEPTOR : IR_VAR_STATE, it->bind.name_span);
             break;
         }
@@ -625,7 +626,7 @@ struct val lower_gsyn(struct lctx *L, struct lpop *p, struct span use)
 struct val lower_time(struct lctx *L, struct lpop *p, struct span use)
 {
     if (p->t_var < 0) {
-        p->t_var = pop_add_var(L, p, "t", IR_VAR_STATE, use);
+        p->t_var = lower_add_var(L, p, "t", IR_VAR_STATE, use);
         struct ir_var *v = p->vars.items[p->t_var];
         v->dim = unit_dim_time();
         v->init = fold_const(L->a, 0);
@@ -792,7 +793,9 @@ static void lower_odes(struct lctx *L, struct lpop *p, struct scope *s, struct a
         if (b->var >= PL_BASE)
             continue;   /* an event state of a plastic synapse: integrated in closed form (lower_plastic.c) */
         struct val x = check_binding(L, b, it->ode.var_span);
+        L->noise_ode = b->var;   /* xi here is this equation's noise (noise.c) */
         struct val r = check_expr(L, s, it->ode.rhs);
+        L->noise_ode = -1;
         if (!x.ir || !r.ir)
             goto done;
         if (r.kind != VK_NUM || !unit_dim_eq(r.dim, per_time(x.dim))) {
@@ -822,7 +825,14 @@ static void lower_odes(struct lctx *L, struct lpop *p, struct scope *s, struct a
         u->frozen = frozen;
         u->rhs = r.ir;
         u->span = it->span;
-        if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &u->solver, &u->next)) {
+        const char *why = NULL;
+        if (noise_in(r.ir, (struct ir_var *const *)p->vars.items, p->vars.len)) {
+            if (!noise_discretise(L->a, r.ir, b->var, (struct ir_var *const *)p->vars.items, p->vars.len, L->dt, m,
+                                  &u->solver, &u->next, &why)) {
+                diag_error(L->d, it->ode.rhs->span, "%s", why);
+                goto done;
+            }
+        } else if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &u->solver, &u->next)) {
             diag_error(L->d, it->ode.method_span, "method %s needs an ODE linear in %s%s", it->ode.method, it->ode.var,
                        m == SEMA_METHOD_EXACT ? " with constant coefficients" : "");
             goto done;
@@ -872,7 +882,7 @@ static void lower_spike(struct lctx *L, struct lpop *p)
             }
             if (T > 0) {   /* t_ref = 0 means none; otherwise at least one step */
                 ip->refr_steps = fmax(1, nearbyint(T / L->dt));
-                ip->refr_var = pop_add_var(L, p, "refractory", IR_VAR_REFRACTORY, it->span);
+                ip->refr_var = lower_add_var(L, p, "refractory", IR_VAR_REFRACTORY, it->span);
                 ((struct ir_var *)p->vars.items[ip->refr_var])->init = fold_const(L->a, 0);
             }
         }
@@ -1420,10 +1430,13 @@ static void check_unused(struct lctx *L, int root_file)
 static void finish_pop(struct lctx *L, struct lpop *p)
 {
     struct ir_pop *ip = p->ip;
+    ip->index = p->index;
     ip->nvars = p->vars.len;
     ip->vars = arena_alloc(L->a, sizeof *ip->vars * (size_t)(ip->nvars + 1));
-    for (int i = 0; i < ip->nvars; i++)
+    for (int i = 0; i < ip->nvars; i++) {
         ip->vars[i] = *(struct ir_var *)p->vars.items[i];
+        ip->nnoise += ip->vars[i].kind == IR_VAR_NOISE;
+    }
     ip->nupdates = p->updates.len;
     ip->updates = arena_alloc(L->a, sizeof *ip->updates * (size_t)(ip->nupdates + 1));
     for (int i = 0; i < ip->nupdates; i++) {

@@ -81,8 +81,11 @@ void sema_print(FILE *out, const struct sema_model *mc)
                 if (p->updates[u].var == k)
                     solver = solver_name[p->updates[u].solver];
             char buf[96];
+            if (v->kind == IR_VAR_NOISE)   /* a fresh normal each step, from the Philox noise stream */
+                solver = "philox normal";
             fprintf(out, "    %-24s %-12s %s%s\n", v->name,
-                    v->kind == IR_VAR_RECEPTOR ? "receptor" : v->kind == IR_VAR_REFRACTORY ? "refractory" : "state",
+                    v->kind == IR_VAR_RECEPTOR ? "receptor" : v->kind == IR_VAR_REFRACTORY ? "refractory"
+                    : v->kind == IR_VAR_NOISE ? "white noise" : "state",
                     v->kind == IR_VAR_REFRACTORY ? "counter" : solver,
                     v->kind == IR_VAR_REFRACTORY ? "" : arena_printf(m->a, " [%s]", unit_dim_name(v->dim, buf, sizeof buf)));
         }

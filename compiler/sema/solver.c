@@ -26,7 +26,8 @@
 #include <string.h>
 
 const char *const solver_method_name[] = {"auto", "euler", "rk2", "exp_euler", "exact"};
-const char *const solver_name[] = {"none", "exact", "exp_euler", "euler", "rk2"};
+const char *const solver_name[] = {"none", "exact", "exp_euler", "euler", "rk2", "exact_ou", "exp_euler_ou",
+                                   "euler_maruyama"};
 
 bool solver_method_parse(const char *name, enum sema_method *m)
 {

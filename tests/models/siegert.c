@@ -15,10 +15,14 @@
  * exp(x^2) erfc(x), which is accurate there.
  *
  * usage: siegert tau theta V_r tau_rp J C_E gamma g nu_ext_Hz     -> prints the rate in Hz
+ *        siegert rate tau theta V_r tau_rp mu sigma                -> the first-passage rate in Hz of one LIF
+ *        neuron tau dV/dt = mu - V + sigma sqrt(tau) xi (Siegert 1951; Ricciardi 1977; Brunel 2000 eq. 21
+ *        with mu and sigma given), the oracle of tests/models/run_noise.sh
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static double erfcx_pos(double x) /* x >= 0 */
 {
@@ -60,6 +64,13 @@ static double transfer(const struct brunel *p, double nu)
 
 int main(int argc, char **argv)
 {
+    if (argc == 8 && !strcmp(argv[1], "rate")) {
+        double tau = atof(argv[2]), theta = atof(argv[3]), v_r = atof(argv[4]), tau_rp = atof(argv[5]);
+        double mu = atof(argv[6]), sigma = atof(argv[7]);
+        double i = integral((v_r - mu) / sigma, (theta - mu) / sigma);
+        printf("%.6f\n", 1000.0 / (tau_rp + tau * sqrt(M_PI) * i));
+        return 0;
+    }
     if (argc != 10) {
         fprintf(stderr, "usage: siegert tau theta V_r tau_rp J C_E gamma g nu_ext_Hz\n");
         return 2;

@@ -111,7 +111,7 @@ static long run_engines(const struct ir_kernel *k, int nk)
         state_init(&s[e]);
     for (int t = 0; t < NSTEPS; t++) {
         for (int e = 0; e < nk; e++)
-            k[e].fn(k[e].ctx, s[e].col, s[e].obs, s[e].spiked, 0, NCELLS);
+            k[e].fn(k[e].ctx, s[e].col, s[e].obs, s[e].spiked, 0, NCELLS, NULL);
         for (int e = 1; e < nk; e++) {
             for (int c = 0; c < 3; c++)
                 if (memcmp(s[0].col[c], s[e].col[c], NCELLS * sizeof(double)))

@@ -291,8 +291,8 @@ static long lockstep(const struct ir_pop *p, struct ir_kernel jit_k, int steps, 
     long spikes = 0;
     for (int t = 0; t < steps; t++) {
         for (int r = 0; r < 3; r++) {
-            ik.fn(ik.ctx, ci->vars, ci->obs, ci->spiked, cut[r], cut[r + 1]);
-            jit_k.fn(jit_k.ctx, cj->vars, cj->obs, cj->spiked, cut[r], cut[r + 1]);
+            ik.fn(ik.ctx, ci->vars, ci->obs, ci->spiked, cut[r], cut[r + 1], NULL);
+            jit_k.fn(jit_k.ctx, cj->vars, cj->obs, cj->spiked, cut[r], cut[r + 1], NULL);
         }
         if (memcmp(ci->spiked, cj->spiked, (size_t)p->size))
             fail_msg("%s: spike flags differ at step %d", p->name, t);
@@ -409,8 +409,8 @@ static void test_accumulators(void **st)
         ref[c] = calloc(NNEUR, sizeof(double));
     }
     /* The shifts K (columns 1, 4, 5) start at the first sample, as runtime/stats.c sets them. */
-    ik.fn(ik.ctx, ci.vars, ci.obs, ci.spiked, 0, NNEUR);
-    k.fn(NULL, cj.vars, cj.obs, cj.spiked, 0, NNEUR);
+    ik.fn(ik.ctx, ci.vars, ci.obs, ci.spiked, 0, NNEUR, NULL);
+    k.fn(NULL, cj.vars, cj.obs, cj.spiked, 0, NNEUR, NULL);
     for (int64_t i = 0; i < NNEUR; i++) {
         double x = ci.obs[0][i] > clip ? clip : ci.obs[0][i];
         ai[1][i] = aj[1][i] = ref[1][i] = x;
@@ -421,8 +421,8 @@ static void test_accumulators(void **st)
     int64_t cut[3] = {0, NNEUR / 3 + 1, NNEUR};
     for (int t = 0; t < 500; t++) {
         for (int r = 0; r < 2; r++) {
-            ik.fn_acc(ik.ctx, ci.vars, ci.obs, ai, ci.spiked, cut[r], cut[r + 1]);
-            k.fn_acc(NULL, cj.vars, cj.obs, aj, cj.spiked, cut[r], cut[r + 1]);
+            ik.fn_acc(ik.ctx, ci.vars, ci.obs, ai, ci.spiked, cut[r], cut[r + 1], NULL);
+            k.fn_acc(NULL, cj.vars, cj.obs, aj, cj.spiked, cut[r], cut[r + 1], NULL);
         }
         for (int64_t i = 0; i < NNEUR; i++) {
             double x = ci.obs[0][i] > clip ? clip : ci.obs[0][i], y = ci.obs[2][i];
@@ -486,7 +486,7 @@ static void test_lif_isi_closed_form(void **st)
         c->vars[1][0] = 0;
         long last = -1, nspikes = 0, since = -1;
         for (long t = 1; t <= 3000; t++) {
-            ker.fn(ker.ctx, c->vars, c->obs, c->spiked, 0, 1);
+            ker.fn(ker.ctx, c->vars, c->obs, c->spiked, 0, 1, NULL);
             if (since >= 0)
                 since++;
             if (c->spiked[0]) {
@@ -532,7 +532,7 @@ static void test_overflow_is_spike(void **st)
             c[e].vars[1][i] = 0.25;
         }
         struct ir_kernel ker = e ? k[0] : interp_kernel(&A, &p, DT);
-        ker.fn(ker.ctx, c[e].vars, c[e].obs, c[e].spiked, 0, 4);
+        ker.fn(ker.ctx, c[e].vars, c[e].obs, c[e].spiked, 0, 4, NULL);
         for (int i = 0; i < 3; i++) {
             assert_int_equal(c[e].spiked[i], 1);
             assert_true(c[e].vars[0][i] == -58);
@@ -651,7 +651,7 @@ static void *compile_and_run(void *arg)
         double o;
         double *obs[1] = {&o};
         for (int t = 0; t < 500; t++) {
-            k[0].fn(NULL, vars, obs, &spk, 0, 1);
+            k[0].fn(NULL, vars, obs, &spk, 0, 1, NULL);
             any += spk;
         }
         job->v_after = v;

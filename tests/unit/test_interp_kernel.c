@@ -117,7 +117,7 @@ static void test_kernel_ranges(void **st)
     double *vars[4] = {a, b, c, r}, *obs[2] = {o0, o1};
     uint8_t spk[5] = {9, 9, 9, 9, 9};
     struct ir_kernel k = interp_kernel(&A, &p, 0.1);
-    k.fn(k.ctx, vars, obs, spk, 1, 4);         /* neurons 1, 2, 3 only */
+    k.fn(k.ctx, vars, obs, spk, 1, 4, NULL);         /* neurons 1, 2, 3 only */
     /* outside the range: untouched (neuron 4 would spike: 18 + 1 >= 10) */
     assert_true(a[0] == 0 && a[4] == 9.5 && b[4] == 18 && spk[0] == 9 && spk[4] == 9 && o0[4] == 0);
     assert_true(a[1] == 3 && spk[1] == 0 && o0[1] == 3);

@@ -195,9 +195,9 @@ static void test_print(void **st)
 static void test_dump(void **st)
 {
     struct ir_var vars[3] = {
-        {.name = "V", .kind = IR_VAR_STATE, .dim = {{2, 1, -3, -1, 0, 0, 0}},
+        {.name = "V", .kind = IR_VAR_STATE, .dim = {{2 * DIM_DEN, DIM_DEN, -3 * DIM_DEN, -DIM_DEN, 0, 0, 0}},
          .init = N2(IR_RAND_UNIFORM, C(-60), C(-50))},
-        {.name = "exp_cond#1.g", .kind = IR_VAR_RECEPTOR, .dim = {{-2, -1, 3, 2, 0, 0, 0}}, .init = C(0)},
+        {.name = "exp_cond#1.g", .kind = IR_VAR_RECEPTOR, .dim = {{-2 * DIM_DEN, -DIM_DEN, 3 * DIM_DEN, 2 * DIM_DEN, 0, 0, 0}}, .init = C(0)},
         {.name = "refr", .kind = IR_VAR_REFRACTORY, .init = C(0)},
     };
     struct ir_update ups[2] = {

@@ -99,7 +99,8 @@ static void on_spikes(void *ctx, int pop, int64_t step, const uint32_t *idx, int
 /* ---- kernels ----------------------------------------------------------------------------------------- */
 
 /* Relay: spikes when its receptor ge equals *(double *)ctx exactly, then clears it. */
-static void relay(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e)
+static void relay(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e,
+                  const struct ir_kenv *env)
 {
     double want = *(const double *)ctx;
     for (int64_t i = b; i < e; i++) {
@@ -109,7 +110,8 @@ static void relay(void *ctx, double *const *vars, double *const *obs, uint8_t *s
 }
 
 /* A conductance-free LIF in arbitrary units: V' = (-70 - V)/20 + ge - gi, exponential receptors. */
-static void lif(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e)
+static void lif(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e,
+                  const struct ir_kenv *env)
 {
     const double dt = 0.1, de = exp(-dt / 5), di = exp(-dt / 10);
     for (int64_t i = b; i < e; i++) {
@@ -126,7 +128,8 @@ static void lif(void *ctx, double *const *vars, double *const *obs, uint8_t *spi
 }
 
 /* Counts steps in gi; neuron 17 turns V into NaN at step 123. */
-static void poison(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e)
+static void poison(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e,
+                  const struct ir_kenv *env)
 {
     for (int64_t i = b; i < e; i++) {
         if (i == 17 && vars[2][i] == 123)
@@ -136,14 +139,16 @@ static void poison(void *ctx, double *const *vars, double *const *obs, uint8_t *
     }
 }
 
-static void always(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e)
+static void always(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e,
+                  const struct ir_kenv *env)
 {
     for (int64_t i = b; i < e; i++)
         spiked[i] = 1;
 }
 
 /* Spikes at its first step when V > -60 (V drawn from the initialiser), never after. */
-static void init_probe(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e)
+static void init_probe(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e,
+                  const struct ir_kenv *env)
 {
     for (int64_t i = b; i < e; i++) {
         spiked[i] = vars[0][i] > -60;
@@ -253,19 +258,20 @@ static struct ir_model *network(void)
 }
 
 /* lif with a second observable ge, and its accumulating twin (kernel step 8 of ir.h). */
-static void lif2(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e)
+static void lif2(void *ctx, double *const *vars, double *const *obs, uint8_t *spiked, int64_t b, int64_t e,
+                  const struct ir_kenv *env)
 {
-    lif(ctx, vars, obs, spiked, b, e);
+    lif(ctx, vars, obs, spiked, b, e, env);
     for (int64_t i = b; i < e; i++)
         obs[1][i] = vars[1][i];
 }
 
 static _Atomic long acc_calls;
 static void lif2_acc(void *ctx, double *const *vars, double *const *obs, double *const *acc, uint8_t *spiked,
-                     int64_t b, int64_t e)
+                     int64_t b, int64_t e, const struct ir_kenv *env)
 {
     const struct ir_pop *p = ctx;
-    lif2(NULL, vars, obs, spiked, b, e);
+    lif2(NULL, vars, obs, spiked, b, e, env);
     acc_calls++;
     ir_accum_apply(p, obs, acc, b, e);
 }

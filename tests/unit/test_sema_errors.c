@@ -30,7 +30,11 @@ static void test_dimension_mismatch(void **st)
     expect_error(NEURON " dV/dt = -V/tau * (V/(1 mV))^V\n}\npopulation P = n[1]\n",
                  "an exponent must be dimensionless, not voltage (mV)");
     expect_error(NEURON " dV/dt = V^2/tau\n}\npopulation P = n[1]\n", "");   /* V^2/tau is mV^2/ms */
-    expect_error(NEURON " dV/dt = sqrt(V)/tau\n}\npopulation P = n[1]\n", "cannot take the square root of voltage");
+    /* sqrt of a voltage is a dimension (mV^0.5, issue 13), just not the one an ODE of V needs */
+    expect_error(NEURON " dV/dt = sqrt(V)/tau\n}\npopulation P = n[1]\n",
+                 "test.bn:4:10: error: dV/dt must be mV/ms (voltage (mV) per time) but is mV^0.5/ms");
+    expect_error(NEURON " dV/dt = V^0.3/tau\n}\npopulation P = n[1]\n",
+                 "the exponent of a quantity with a unit (voltage (mV)) must be a constant multiple of 1/12");
     expect_error("import lif\npopulation P = lif[1]\ninput X = poisson[1](rate = 10 ms)\n",
                  "rate must be frequency (Hz) but is time (ms)");
 }
