@@ -996,7 +996,7 @@ static void lower_input(struct lctx *L, struct ast_node *d, struct ir_input *in)
     in->span = d->span;
     if (d->input.kind == AST_INPUT_SPIKES) {
         in->kind = IR_INPUT_FILE;
-        in->path = d->input.path[0] == '/' ? d->input.path : arena_printf(L->a, "%s/%s", L->m->dir, d->input.path);
+        in->path = arena_path_join(L->a, L->m->dir, d->input.path);
         in->size = spike_file_size(L, in->path, d->input.path_span);
         return;
     }
