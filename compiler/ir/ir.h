@@ -389,13 +389,16 @@ enum ir_wrec_kind {
     IR_WREC_STATS,         /* `weight_stats(every)`: mean and variance over synapses, sampled in time */
     IR_WREC_HIST,          /* `weight_hist(bins, max, every)`: histogram of the weights in [min, max] */
     IR_WREC_STATE,         /* `state_trace(x, every)`: mean over its storage of event state x, in time */
+    IR_WREC_SYN,           /* `weight_trace(every, synapses)`, `state_trace(x, every, synapses)`: the weight
+                            * or state x as seen by each of `synapses` sampled synapses, in time */
 };
 struct ir_wrec {
     const char *name;      /* file name part: "weights", "weight_stats", ... or the user's name */
     const char *who;       /* "PRE-POST", for file names */
     enum ir_wrec_kind kind;
     int proj;
-    int state;             /* IR_WREC_STATE: the state slot */
+    int state;             /* IR_WREC_STATE, IR_WREC_SYN: the state slot (0: the weight) */
+    int nsample;           /* IR_WREC_SYN: how many synapses (evenly spaced in CSR order, wrecord.h) */
     double every;          /* ms between samples (STATS, HIST, STATE); the first sample is at t = 0 */
     int bins;
     double lo, hi;         /* HIST range, internal units */

@@ -561,6 +561,33 @@ static bool wrec_arg(struct lctx *L, struct ast_node *call, const char *name, st
     return false;
 }
 
+static bool wrec_has_arg(const struct ast_node *call, const char *name)
+{
+    for (int i = 0; i < call->call.args.n; i++)
+        if (call->call.args.items[i]->bind.name && !strcmp(call->call.args.items[i]->bind.name, name))
+            return true;
+    return false;
+}
+
+/* `synapses = K` of weight_trace / state_trace: how many synapses to follow (required, 1 to 10000: one
+ * column of a sample per synapse, so a file of at most TRACE_MAX_ROWS rows still holds 10 samples). */
+static bool wrec_nsample(struct lctx *L, struct ast_node *call, struct ir_wrec *w)
+{
+    double k = 0;
+    if (!wrec_has_arg(call, "synapses")) {
+        diag_error(L->d, call->span, "%s() needs the number of synapses to follow: synapses = K", call->call.name);
+        return false;
+    }
+    if (!wrec_arg(L, call, "synapses", unit_dimless(), &k))
+        return false;
+    if (!(k >= 1 && k <= 10000) || k != nearbyint(k)) {
+        diag_error(L->d, call->span, "%s() follows 1 to 10000 synapses (a whole number), not %g", call->call.name, k);
+        return false;
+    }
+    w->nsample = (int)k;
+    return true;
+}
+
 static bool wrec_args_known(struct lctx *L, struct ast_node *call, const char *const *names)
 {
     bool ok = true;
@@ -638,12 +665,22 @@ void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out
                 continue;
             }
             w->bins = (int)nearbyint(bins);
+        } else if (e->kind == AST_CALL && !strcmp(fn, "weight_trace")) {
+            w->kind = IR_WREC_SYN;
+            static const char *const known[] = {"every", "synapses", NULL};
+            if (!wrec_args_known(L, e, known) || !wrec_nsample(L, e, w))
+                continue;
         } else if (e->kind == AST_CALL && !strcmp(fn, "state_trace") && e->call.args.n >= 1 &&
                    !e->call.args.items[0]->bind.name && e->call.args.items[0]->bind.value->kind == AST_NAME) {
             w->kind = IR_WREC_STATE;
-            static const char *const known[] = {"every", NULL};
+            static const char *const known[] = {"every", "synapses", NULL};
             if (!wrec_args_known(L, e, known))
                 continue;
+            if (wrec_has_arg(e, "synapses")) {   /* the state as each of K sampled synapses sees it */
+                w->kind = IR_WREC_SYN;
+                if (!wrec_nsample(L, e, w))
+                    continue;
+            }
             struct ast_node *x = e->call.args.items[0]->bind.value;
             w->state = -1;
             for (int s = 1; s < pl->nstates; s++)
@@ -658,10 +695,11 @@ void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out
             }
             dim = pl->states[w->state].dim;
             if (!sn->bind.name)
-                w->name = arena_printf(L->a, "state_%s", x->name.id);
+                w->name = arena_printf(L->a, w->kind == IR_WREC_SYN ? "synapses_%s" : "state_%s", x->name.id);
         } else {
             diag_error(L->d, e->span, "a record of a connection takes weights, weight_stats(every), "
-                       "weight_hist(bins, max, every) and state_trace(x, every)");
+                       "weight_hist(bins, max, every), weight_trace(every, synapses) and "
+                       "state_trace(x, every [, synapses])");
             continue;
         }
         w->every = L->dt;

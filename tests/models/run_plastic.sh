@@ -5,6 +5,8 @@
 #   weights     one row per synapse (pre, post, w); their mean equals the last weight_stats mean (both from
 #               the same floats, printed with 9 and 17 digits: relative tolerance 1e-7);
 #   histogram   counts sum to the number of synapses at every sample (exact);
+#   followed    weight_trace(synapses = 7): its last sample is the final weight of each of its synapses (exact);
+#               state_trace(x_post, synapses = 3): 0 at t = 0, then positive;
 #   state       the mean presynaptic trace x_pre (+1 per spike, tau 20 ms) of 10 Hz Poisson trains is
 #               rate * tau = 0.2 on average; 5 samples of 200 source means: within [0.15, 0.25] (the sd of
 #               one sample of 200 independent traces is about 0.02);
@@ -40,6 +42,22 @@ bad=$(awk -F, -v n="$nsyn" 'NR > 1 { c[$1] += $4 } END { for (t in c) if (c[t] !
 xm=$(awk -F, 'NR > 2 { s += $2; n++ } END { printf "%.6g", s / n }' "$T/p0-t1-X-E-state_x_pre.csv")
 in_range "mean x_pre over the samples after t = 0 (rate * tau = 0.2)" "$xm" 0.15 0.25
 [ -f "$T/p0-t1-E-E-u_mean.csv" ] && pass "named state_trace file" || fail "no p0-t1-E-E-u_mean.csv"
+# followed synapses: 7 evenly spaced synapses x 11 samples; each is a synapse of the weights file, and its
+# last sample is its final weight (the same float printed the same way: exact)
+WT=$T/p0-t1-X-E-weight_trace.csv
+[ "$(head -1 "$WT")" = "time_ms,pre,post,w_nS" ] && pass "weight_trace header" || fail "weight_trace header: $(head -1 "$WT")"
+rows=$(awk 'NR > 1' "$WT" | wc -l)
+[ "$rows" -eq 77 ] && pass "weight_trace: 7 synapses x 11 samples" || fail "weight_trace rows $rows"
+miss=$(awk -F, 'NR == FNR { if (FNR > 1) w[$1 "," $2] = $3; next }
+                FNR > 1 && $1 == 1000 { n++; if (w[$2 "," $3] != $4) print $2 "," $3 "=" $4 } END { if (n != 7) print "n=" n }' \
+       "$W" "$WT")
+[ -z "$miss" ] && pass "weight_trace at 1 s = the final weights of its 7 synapses" || fail "weight_trace vs weights: $miss"
+moved=$(awk -F, 'NR > 1 && $1 == 1000 && $4 != 0.5' "$WT" | wc -l)
+[ "$moved" -ge 1 ] && pass "weight_trace: $moved of 7 followed weights moved from 0.5 nS" || fail "no followed weight moved"
+XP=$T/p0-t1-X-E-synapses_x_post.csv
+zero=$(awk -F, 'NR > 1 && $1 == 0 && $4 == 0' "$XP" | wc -l); pos=$(awk -F, 'NR > 1 && $1 > 0 && $4 > 0' "$XP" | wc -l)
+[ "$zero" -eq 3 ] && [ "$pos" -eq 6 ] && pass "state_trace(x_post, synapses = 3): 0 at t = 0, then positive" ||
+    fail "synapses_x_post: $(cat "$XP")"
 
 "$BALNET" run $model --engine interp --out "$TMP/ri" -q 2>"$TMP/err.txt" || { fail "run interp"; cat "$TMP/err.txt"; }
 cmp -s "$W" "$TMP/ri/traces/p0-t1-X-E-weights.csv" && pass "interp writes the same weights" ||
@@ -53,7 +71,7 @@ else fail "unwritable weights: $(cat "$TMP/err.txt")"; fi
 
 # located errors
 bad_record() {   # bad_record NAME RECORD-LINE EXPECTED
-    sed "s|^record X -> E:.*|$2|; /^ *state_trace(x_pre/d" $model > "$TMP/$1.bn"
+    sed "s|^record X -> E:.*|$2|; /^ *state_trace(/d" $model > "$TMP/$1.bn"
     "$BALNET" check "$TMP/$1.bn" > "$TMP/out.txt" 2>&1 && fail "$1: check succeeded"
     if grep -q "$3" "$TMP/out.txt" && grep -q "$1.bn:[0-9]*:[0-9]*: error" "$TMP/out.txt"; then pass "$1: $3"
     else fail "$1: wanted '$3' in: $(cat "$TMP/out.txt")"; fi
@@ -65,6 +83,8 @@ grep -q "static.bn:4:1: error: the connection E -> E is not plastic" "$TMP/out.t
     fail "static: $(cat "$TMP/out.txt")"
 bad_record nostate "record X -> E: state_trace(y, every = 1 ms)" "'y' is not an event state"
 bad_record badarg "record X -> E: weight_hist(bins = 10)" "needs the top of its range"
+bad_record nsyn "record X -> E: weight_trace(every = 1 ms)" "needs the number of synapses to follow"
+bad_record nsyn0 "record X -> E: state_trace(x_pre, synapses = 0)" "follows 1 to 10000 synapses"
 
 # per-receptor recording: syn(SYNAPSE, STATE) (tests/models/receptors.bn); in F the only synapse's current is
 # I_syn itself: the same sums, so equal to the last digit
