@@ -6,7 +6,9 @@
 #include "runtime/plastic.h"
 
 #include "runtime/errf.h"
+#include "runtime/rng.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,17 @@ static double *dcolumn(int64_t n, double v)
     for (int64_t i = 0; c && i < n; i++)
         c[i] = v;
     return c;
+}
+
+/* The initial value of per-synapse state s at synapse k: the constant, or a draw keyed by (seed, projection,
+ * state, synapse) (plastic.h; sema stores every state with a random initial value per synapse). */
+static double initial(const struct ir_pl_state *st, int s, int j, int64_t k, uint64_t seed)
+{
+    if (!st->init_draw)
+        return st->init;
+    struct rt_rng r;
+    rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_PLINIT, j), ((uint64_t)s << 40) | (uint64_t)k);
+    return ir_eval(st->init_draw, NULL, rt_rng_draw, &r);
 }
 
 void rt_plastic_free(struct rt_plastic *pl)
@@ -50,9 +63,10 @@ void rt_plastic_free(struct rt_plastic *pl)
     memset(pl, 0, sizeof *pl);
 }
 
-bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, struct rt_conn *c, int nt, char *err,
-                     size_t errlen)
+bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, int j, struct rt_conn *c, int nt, uint64_t seed,
+                     char *err, size_t errlen)
 {
+    bool bad = false;   /* a random initial value that is not finite */
     const struct ir_plastic *ir = p->plastic;
     memset(pl, 0, sizeof *pl);
     pl->ir = ir;
@@ -83,8 +97,10 @@ bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, struct rt_c
             pl->syn[0] = c->w;
         else if (st->where == IR_PL_SYN) {
             ok = (pl->syn[s] = malloc(sizeof(float) * (size_t)(c->nsyn ? c->nsyn : 1))) != NULL;
-            for (int64_t k = 0; ok && k < c->nsyn; k++)
-                pl->syn[s][k] = (float)st->init;
+            for (int64_t k = 0; ok && k < c->nsyn; k++) {
+                pl->syn[s][k] = (float)initial(st, s, j, k, seed);
+                bad |= !isfinite(pl->syn[s][k]);
+            }
         } else if (st->where == IR_PL_POST)
             ok = (pl->post[s] = dcolumn(c->npost, st->init)) != NULL;
     }
@@ -110,6 +126,11 @@ bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, struct rt_c
         for (int s = 0; ok && s < ns; s++)
             if (ir->states[s].where == IR_PL_PRE)
                 ok = (pl->pre[g][s] = dcolumn(c->npre, ir->states[s].init)) != NULL;
+    }
+    if (ok && bad) {
+        rt_plastic_free(pl);
+        return rt_errf(err, errlen, "plastic projection %s: a random initial event state is not finite",
+                       p->synapse ? p->synapse : "?");
     }
     if (!ok) {
         rt_plastic_free(pl);

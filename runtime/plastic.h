@@ -40,10 +40,12 @@ struct rt_plastic {
     uint32_t **scratch;    /* [nt]: sources of one target's incoming synapses (largest in-degree) */
 };
 
-/* Builds the storage of plastic projection p over its built CSR c for nt threads.  False with a message
- * (and pl freed) when out of memory or the projection is too large for 32-bit synapse ids. */
-bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, struct rt_conn *c, int nt, char *err,
-                     size_t errlen);
+/* Builds the storage of plastic projection p (projection j of the model) over its built CSR c for nt
+ * threads.  A random initial value (always of a per-synapse state) is drawn per synapse k from (seed,
+ * RT_STREAM_PLINIT j, (state << 40) | k), so it does not depend on nt.  False with a message (and pl freed) when out of
+ * memory, a drawn value is not finite, or the projection is too large for 32-bit synapse ids. */
+bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, int j, struct rt_conn *c, int nt, uint64_t seed,
+                     char *err, size_t errlen);
 void rt_plastic_free(struct rt_plastic *pl);
 
 /* Pre events of step t: spikes idx[0..n) of the source arrive at the synapses of targets [lo, hi) that

@@ -637,7 +637,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = rt_errf(err, errlen, "out of memory");
     for (int j = 0; ok && j < m->nprojs; j++)
         if (m->projs[j].plastic)
-            ok = rt_plastic_init(&s.plastic[j], &m->projs[j], &s.conn[j], s.nt, err, errlen);
+            ok = rt_plastic_init(&s.plastic[j], &m->projs[j], j, &s.conn[j], s.nt, s.seed, err, errlen);
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct rt_conn *c = &s.conn[j];
         run->timing.synapses += c->nsyn;

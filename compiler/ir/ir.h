@@ -278,6 +278,8 @@ struct ir_pl_state {
     enum ir_pl_where where;
     struct ir_dim dim;
     double init;           /* initial value (state 0, the weight, takes the connection's weight instead) */
+    struct ir_expr *init_draw; /* non-NULL: the initial value is random (uniform(...), ...), drawn per synapse
+                                * (such a state is always per synapse; runtime/plastic.c); init is unused */
     bool decays;           /* has dX/dt = a X + b (else constant between events) */
     double a, b;           /* 1/ms and dim/ms */
     struct span span;

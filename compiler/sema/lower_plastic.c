@@ -13,7 +13,8 @@
  *               (Tsodyks-Markram u and x with homogeneous parameters, a presynaptic STDP trace), so one copy
  *               per source neuron serves all its synapses;
  *   per target  the mirror image with `on post` (a postsynaptic trace);
- *   per synapse everything else, and the weight.
+ *   per synapse everything else (a state with a random initial value among them: each synapse draws its
+ *               own), and the weight.
  * Per-source and per-target are found as a fixpoint: a candidate that reads a state that is not one is
  * demoted to per synapse, which may demote others.
  * Event states are integrated event-driven: exactly, in closed form, when an event touches them, so their
@@ -128,6 +129,44 @@ static bool is_neuron_dynamic(struct linst *in, const struct plinst *pl, const c
     return b && (b->kind == BK_STATE || b->kind == BK_ISYN || b->kind == BK_GSYN || b->kind == BK_TIME);
 }
 
+/* True when a state's initial value e draws a random number: a distribution, a parameter whose (folded)
+ * argument draws, or a let or body parameter that does.  Such a state differs between the synapses of one
+ * source (each draws its own), so it cannot be shared per source or per target: it lives per synapse. */
+static bool draws(struct linst *in, const struct ast_node *e, int depth)
+{
+    if (!e || depth > 64)
+        return false;
+    const struct ast_node *syn = in->syn;
+    switch (e->kind) {
+    case AST_NAME:
+        for (int j = 0; j < syn->model.params.n; j++)
+            if (!strcmp(syn->model.params.items[j]->bind.name, e->name.id))
+                return in->full && in->full[j].ir && fold_has_rand(in->full[j].ir);
+        for (int i = 0; i < syn->model.items.n; i++) {
+            const struct ast_node *it = syn->model.items.items[i];
+            if ((it->kind == AST_LET || it->kind == AST_PARAM) && !strcmp(it->bind.name, e->name.id))
+                return draws(in, it->bind.value, depth + 1);
+        }
+        return false;
+    case AST_UNARY: return draws(in, e->unary.operand, depth + 1);
+    case AST_BINARY: return draws(in, e->binary.lhs, depth + 1) || draws(in, e->binary.rhs, depth + 1);
+    case AST_COND:
+        return draws(in, e->cond.cond, depth + 1) || draws(in, e->cond.then, depth + 1) ||
+               draws(in, e->cond.els, depth + 1);
+    case AST_CALL: {
+        static const char *const dist[] = {"uniform", "normal", "lognormal", "exponential", NULL};
+        for (int k = 0; dist[k]; k++)
+            if (!strcmp(e->call.name, dist[k]))
+                return true;
+        for (int i = 0; i < e->call.args.n; i++)
+            if (draws(in, e->call.args.items[i]->bind.value, depth + 1))
+                return true;
+        return false;
+    }
+    default: return false;
+    }
+}
+
 /* True when every name of `names` is a constant or a state of class `side` (cls[] by AST state index). */
 static bool reads_only(struct linst *in, const struct plinst *pl, const int *cls, int side, const struct ptrvec *names,
                        const char *const *weights, int nweights)
@@ -212,6 +251,12 @@ struct plinst *plastic_begin(struct lctx *L, struct linst *in)
     }
     for (int s = 0; s < pl->nall; s++)
         cls[s] = pl->receptor[s] ? -1 : wpre[s] && wpost[s] ? IR_PL_SYN : wpost[s] ? IR_PL_POST : IR_PL_PRE;
+    for (int i = 0; i < syn->model.items.n; i++) {   /* a random initial value: one per synapse */
+        const struct ast_node *it = syn->model.items.items[i];
+        int si = it->kind == AST_STATE ? state_index(pl, it->bind.name) : -1;
+        if (si >= 0 && cls[si] >= 0 && draws(in, it->bind.value, 0))
+            cls[si] = IR_PL_SYN;
+    }
     for (bool changed = true; changed;) {
         changed = false;
         for (int s = 0; s < pl->nall; s++) {
@@ -326,9 +371,13 @@ static bool lower_states(struct lctx *L, struct linst *in, const struct plinst *
             continue;
         }
         st->dim = b->val.dim;
-        if (b->val.kind != VK_NUM || !fold_is_const(b->val.ir, &st->init)) {
-            diag_error(L->d, b->expr->span, "the initial value of '%s' (stored %s) must be a constant", st->name,
-                       where_words(st->where));
+        if (b->val.kind == VK_NUM && !fold_is_const(b->val.ir, &st->init) && fold_has_rand(b->val.ir) &&
+            !fold_uses_any_var(b->val.ir)) {
+            st->init_draw = b->val.ir;   /* drawn per synapse (or source, or target) when the network is built */
+        } else if (b->val.kind != VK_NUM || !fold_is_const(b->val.ir, &st->init)) {
+            diag_error(L->d, b->expr->span, "the initial value of '%s' (stored %s) must be a constant or a random "
+                       "draw of constants (uniform(...), normal(...), ...); it cannot read other variables",
+                       st->name, where_words(st->where));
             ok = false;
             continue;
         }

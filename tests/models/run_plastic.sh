@@ -69,6 +69,26 @@ if "$BALNET" run $model --out "$TMP/bad" -q 2>"$TMP/err.txt"; then fail "unwrita
 elif grep -Eq "cannot (write .*traces/p0-t1-X-E|create .*/bad/traces)" "$TMP/err.txt"; then pass "unwritable weights file: $(head -1 "$TMP/err.txt")"
 else fail "unwritable weights: $(cat "$TMP/err.txt")"; fi
 
+# plastic_more.bn: a per-synapse state with a random initial value (c = uniform(0.5, 1.5)); the same files
+# from the interpreter and from 2 threads (byte for byte: draws are keyed by synapse, not by thread)
+M=tests/models/plastic_more.bn
+"$BALNET" check -v $M 2>&1 | grep -q "c .*per synapse (float) random initial value" && pass "check -v: c random, per synapse" ||
+    fail "check -v: $("$BALNET" check -v $M 2>&1 | grep ' c ')"
+"$BALNET" run $M --out "$TMP/m1" -q 2>"$TMP/err.txt" || { fail "run plastic_more"; cat "$TMP/err.txt"; }
+"$BALNET" run $M --out "$TMP/mi" --engine interp -q 2>"$TMP/err.txt" || { fail "run plastic_more interp"; cat "$TMP/err.txt"; }
+BALNET_NEURONS_PER_THREAD=50 "$BALNET" run $M --out "$TMP/m2" --threads 2 -q 2>"$TMP/err.txt" ||
+    { fail "run plastic_more, 2 threads"; cat "$TMP/err.txt"; }
+[ "$(cut -d, -f8 "$TMP/m2/timings.csv" | tail -1)" = 2 ] || fail "plastic_more did not run on 2 threads"
+for f in weights state_c synapses_c; do
+    a=$TMP/m1/traces/p0-t1-X-E-$f.csv
+    cmp -s "$a" "$TMP/mi/traces/p0-t1-X-E-$f.csv" && cmp -s "$a" "$TMP/m2/traces/p0-t1-X-E-$f.csv" &&
+        pass "plastic_more $f: JIT = interpreter = 2 threads" || fail "plastic_more $f differs between engines or threads"
+done
+# mean of 4000 uniform(0.5, 1.5) draws: 1, sd 0.29/sqrt(4000) = 0.005; +-0.03 is 6 sd
+in_range "mean initial c over the synapses" "$(awk -F, 'NR == 2 { print $2 }' "$TMP/m1/traces/p0-t1-X-E-state_c.csv")" 0.97 1.03
+nd=$(awk -F, 'NR > 1 && $1 == 0 { if ($4 >= 0.5 && $4 < 1.5) print $4 }' "$TMP/m1/traces/p0-t1-X-E-synapses_c.csv" | sort -u | wc -l)
+[ "$nd" -eq 5 ] && pass "5 followed synapses: 5 distinct initial c in [0.5, 1.5)" || fail "followed c: $nd distinct in range"
+
 # located errors
 bad_record() {   # bad_record NAME RECORD-LINE EXPECTED
     sed "s|^record X -> E:.*|$2|; /^ *state_trace(/d" $model > "$TMP/$1.bn"
