@@ -262,8 +262,10 @@ struct ir_increment {
  *   (per synapse from syn[s][k], per source from pre[s][i], per target from post[s][j]);
  *   f[base + nstates + IR_PL_NOW], [.. + IR_PL_TPRE], [.. + IR_PL_TPOST]: now, last[i], last[j] in steps.
  *   per synapse (k, i, j):  load f;  f[base + s] = bring[s](f) for every s with bring[s] (Jacobi: each
- *     reads only its own state and the times);  each statement in order: post_inc ? (post_vars[dst][j] +=
- *     v, f[dst] += v) : f[dst] = v, with v = value(f);  store the per-synapse states (rounded to float).
+ *     reads only its own state and the times);  each statement in order: post_inc ? (f[dst] += v,
+ *     post_vars[dst][j] = f[dst]) : f[dst] = v, with v = value(f);  store the per-synapse states (rounded
+ *     to float).  A single-precision target (`single`): its columns are widened on load, and a post_inc
+ *     rounds f[dst] to float before it stores it (so the frame holds what the column holds).
  *   after the synapses, once per call: the same with only the event's own-side states (pre event: the
  *     per-source states, statements `pre_own`; post event: per-target, `post_own`), which read nothing
  *     else, so every synapse saw the same values;  store them;  last[i] (or last[j]) = now.
@@ -293,6 +295,9 @@ struct ir_pl_stmt {
 struct ir_plastic {
     struct ir_pl_state *states; int nstates;
     int base;              /* frame index of state 0: the target population's nvars */
+    bool single;           /* the target population is `precision = single`: post_vars columns hold floats,
+                            * widened on load; a post_inc store rounds to float and the frame keeps the
+                            * rounded value (as the neuron kernels and the static delivery do) */
     struct ir_expr **bring;    /* nstates: state s at `now` from its stored value; NULL when it does not decay */
     struct ir_pl_stmt *pre; int npre;             /* on pre, per synapse, in source order */
     struct ir_pl_stmt *pre_own; int npre_own;     /* its statements of per-source states */

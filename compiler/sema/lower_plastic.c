@@ -518,8 +518,6 @@ void plastic_lower_proj(struct lctx *L, struct linst *in, struct ir_proj *pr, st
     if (!pr->delay_const)
         diag_error(L->d, cspan, "a plastic synapse ('%s') needs a constant delay: its events run when the spike "
                    "arrives at every synapse of the source at once", in->syn->model.name);
-    if (L->ir->precision == IR_SINGLE)
-        diag_error(L->d, cspan, "plastic synapses ('%s') need precision = double", in->syn->model.name);
     lower_states(L, in, pl, ip, pr->weight_dim);
     bool seen[2] = {false, false};
     for (int i = 0; i < in->syn->model.items.n; i++) {
@@ -576,12 +574,13 @@ static void remap_stmts(struct lctx *L, struct ir_pl_stmt *st, int n, int base, 
     }
 }
 
-void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars)
+void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars, bool single)
 {
     struct ir_plastic *ip = pr->plastic;
     if (!ip)
         return;
     ip->base = nvars;
+    ip->single = single;
     for (int s = 0; s < ip->nstates; s++)
         ip->bring[s] = remap(L, ip->bring[s], nvars, ip->nstates);
     remap_stmts(L, ip->pre, ip->npre, nvars, ip->nstates);
