@@ -10,6 +10,9 @@
  *   per source    double columns and the step of the last pre event, one copy per thread: every thread
  *                 sees every spike of the source (it delivers to its own targets), so each keeps its own
  *                 copy up to date and none writes another's (results do not depend on the thread count);
+ *   per-synapse delays (ir_plastic.syn_last): no per-source states; the step of the last pre event is a
+ *                 double per synapse (syn_last, shared by the threads: each writes only its targets'
+ *                 synapses), 8 more bytes per synapse with the 2-byte delay;
  *   the index     for target j, the ids of its incoming synapses in increasing source order (uint32 per
  *                 synapse, built once with the CSR); a post event finds their sources by bisection of the
  *                 CSR row offsets, so the index costs 4 bytes per synapse: 12 bytes per synapse with the
@@ -35,6 +38,7 @@ struct rt_plastic {
     double *post_last;     /* npost */
     double ***pre;         /* [nt][nstates]: per-source columns, NULL elsewhere */
     double **pre_last;     /* [nt][npre] */
+    double *syn_last;      /* nsyn: last pre event per synapse (ir->syn_last), else NULL */
     int64_t *in_row;       /* npost + 1 */
     uint32_t *in_syn;      /* nsyn */
     uint32_t **scratch;    /* [nt]: sources of one target's incoming synapses (largest in-degree) */
@@ -53,6 +57,12 @@ void rt_plastic_free(struct rt_plastic *pl);
 void rt_plastic_pre(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
                     double *const *post_vars, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid,
                     int64_t t);
+/* Pre events of step t on a projection with per-synapse delays (c->d): spikes idx[0..n) of the source,
+ * emitted in step t - d, arrive now at their synapses whose delay is d steps, among the targets [lo, hi)
+ * that thread tid owns (one event call per synapse, in row order). */
+void rt_plastic_pre_delayed(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
+                            double *const *post_vars, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid,
+                            int64_t t, int d);
 /* Post events: the targets idx[0..n) (owned by thread tid) spiked in step t. */
 void rt_plastic_post(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
                      double *const *post_vars, const uint32_t *idx, int64_t n, int tid, int64_t t);

@@ -117,7 +117,8 @@ static double seen_by(const struct rt_plastic *pl, int s, int64_t k, int64_t i, 
         return brought(st, pl->pre[0][s][i], pl->pre_last[0][i], now, dt);
     if (st->where == IR_PL_POST)
         return brought(st, pl->post[s][j], pl->post_last[j], now, dt);
-    return brought(st, pl->syn[s][k], fmax(pl->pre_last[0][i], pl->post_last[j]), now, dt);
+    double pre_last = pl->syn_last ? pl->syn_last[k] : pl->pre_last[0][i];   /* per-synapse delays: per synapse */
+    return brought(st, pl->syn[s][k], fmax(pre_last, pl->post_last[j]), now, dt);
 }
 
 static void sample_item(struct witem *it, int64_t done, const struct rt_conn *c, const struct rt_plastic *pl, double dt)

@@ -129,8 +129,9 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
         if (pl->states[s].where == side)
             hoisted[base + s] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, scols[s], who), "");
     hoisted[t0 + IR_PL_NOW] = now;
-    hoisted[t0 + IR_PL_TPRE] = hoisted[t0 + IR_PL_TPOST] =
-        LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_ev ? pre_last : post_last, who), "");
+    if (!(pre_ev && pl->syn_last))   /* syn_last: pre_last is per synapse and there are no per-source states */
+        hoisted[t0 + IR_PL_TPRE] = hoisted[t0 + IR_PL_TPOST] =
+            LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_ev ? pre_last : post_last, who), "");
     bool hoist_ok = bring(em, pl, hoisted, false, side);
     if (!hoist_ok) {
         free(hoisted);
@@ -158,7 +159,7 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
     }
     free(hoisted);
     f[t0 + IR_PL_NOW] = now;
-    f[t0 + IR_PL_TPRE] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_last, i), "");
+    f[t0 + IR_PL_TPRE] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_last, pl->syn_last ? k : i), "");
     f[t0 + IR_PL_TPOST] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, post_last, j), "");
     if (!bring_except(em, pl, f, side) ||
         !exec(em, pl, pre_ev ? pl->pre : pl->post, pre_ev ? pl->npre : pl->npost, f, pvcols, j))
@@ -166,6 +167,8 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
     for (int s = 0; s < ns; s++)
         if (pl->states[s].where == IR_PL_SYN)
             LLVMBuildStore(B, LLVMBuildFPTrunc(B, f[base + s], em->f32, ""), at(em, em->f32, scols[s], k));
+    if (pre_ev && pl->syn_last)
+        LLVMBuildStore(B, now, at(em, em->f64, pre_last, k));
     LLVMValueRef mnext = LLVMBuildNSWAdd(B, m, LLVMConstInt(em->i64, 1, false), "");
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(B);
     LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, mnext, e, ""), loop, own);
@@ -184,14 +187,16 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
         if (pl->states[s].where == ow)
             f[base + s] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, scols[s], who), "");
     f[t0 + IR_PL_NOW] = now;
-    f[t0 + IR_PL_TPRE] = f[t0 + IR_PL_TPOST] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, last, who), "");
+    if (!(pre_ev && pl->syn_last))
+        f[t0 + IR_PL_TPRE] = f[t0 + IR_PL_TPOST] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, last, who), "");
     if (!bring(em, pl, f, false, ow) ||
         !exec(em, pl, pre_ev ? pl->pre_own : pl->post_own, pre_ev ? pl->npre_own : pl->npost_own, f, pvcols, zero))
         goto out;
     for (int s = 0; s < ns; s++)
         if (pl->states[s].where == ow)
             LLVMBuildStore(B, f[base + s], at(em, em->f64, scols[s], who));
-    LLVMBuildStore(B, now, at(em, em->f64, last, who));
+    if (!(pre_ev && pl->syn_last))
+        LLVMBuildStore(B, now, at(em, em->f64, last, who));
     LLVMBuildRetVoid(B);
     ok = true;
 out:

@@ -269,7 +269,7 @@ struct ir_increment {
  *   after the synapses, once per call: the same with only the event's own-side states (pre event: the
  *     per-source states, statements `pre_own`; post event: per-target, `post_own`), which read nothing
  *     else, so every synapse saw the same values;  store them;  last[i] (or last[j]) = now.
- * A pre event at step t (the spike's arrival, after its constant delay) has now = t; a post event (the
+ * A pre event at step t (the spike's arrival, after its delay) has now = t; a post event (the
  * target spiked in step t) has now = t + 1, the time the spike is stamped with (docs/language.md). */
 enum ir_pl_where { IR_PL_SYN, IR_PL_PRE, IR_PL_POST };
 extern const char *const ir_pl_where_name[];
@@ -295,6 +295,11 @@ struct ir_pl_stmt {
 struct ir_plastic {
     struct ir_pl_state *states; int nstates;
     int base;              /* frame index of state 0: the target population's nvars */
+    bool syn_last;         /* per-synapse delays: each synapse sees its source's train at its own delay, so
+                            * there are no per-source states (sema stores them per synapse), and the time
+                            * of the last pre event is kept per synapse: pre_last[k], set in the per-synapse
+                            * loop, instead of pre_last[i] set once per call; a pre event is then called for
+                            * one synapse at a time (b = k, e = k + 1), at its arrival */
     bool single;           /* the target population is `precision = single`: post_vars columns hold floats,
                             * widened on load; a post_inc store rounds to float and the frame keeps the
                             * rounded value (as the neuron kernels and the static delivery do) */

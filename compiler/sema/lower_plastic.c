@@ -14,7 +14,8 @@
  *               per source neuron serves all its synapses;
  *   per target  the mirror image with `on post` (a postsynaptic trace);
  *   per synapse everything else (a state with a random initial value among them: each synapse draws its
- *               own), and the weight.
+ *               own; and on a connection with per-synapse delays, every would-be per-source state: each
+ *               synapse sees the train at its own delay), and the weight.
  * Per-source and per-target are found as a fixpoint: a candidate that reads a state that is not one is
  * demoted to per synapse, which may demote others.
  * Event states are integrated event-driven: exactly, in closed form, when an event touches them, so their
@@ -361,6 +362,10 @@ static bool lower_states(struct lctx *L, struct linst *in, const struct plinst *
         struct ir_pl_state *st = &ip->states[s];
         st->name = pl->names[s];
         st->where = pl->where[s];
+        /* Per-synapse delays: the synapses of one source see its train at different delays, so a state that
+         * sees only that train still differs between them (until all have seen a spike): per synapse. */
+        if (ip->syn_last && st->where == IR_PL_PRE)
+            st->where = IR_PL_SYN;
         struct binding *b = scope_find_local(&in->scope, st->name);
         if (!b || b->kind != BK_STATE)
             continue;
@@ -515,9 +520,7 @@ void plastic_lower_proj(struct lctx *L, struct linst *in, struct ir_proj *pr, st
     struct ir_plastic *ip = NEW(L, struct ir_plastic);
     memset(ip, 0, sizeof *ip);
     int before = L->d->errors;
-    if (!pr->delay_const)
-        diag_error(L->d, cspan, "a plastic synapse ('%s') needs a constant delay: its events run when the spike "
-                   "arrives at every synapse of the source at once", in->syn->model.name);
+    ip->syn_last = !pr->delay_const;
     lower_states(L, in, pl, ip, pr->weight_dim);
     bool seen[2] = {false, false};
     for (int i = 0; i < in->syn->model.items.n; i++) {

@@ -69,8 +69,9 @@ if "$BALNET" run $model --out "$TMP/bad" -q 2>"$TMP/err.txt"; then fail "unwrita
 elif grep -Eq "cannot (write .*traces/p0-t1-X-E|create .*/bad/traces)" "$TMP/err.txt"; then pass "unwritable weights file: $(head -1 "$TMP/err.txt")"
 else fail "unwritable weights: $(cat "$TMP/err.txt")"; fi
 
-# plastic_more.bn: a per-synapse state with a random initial value (c = uniform(0.5, 1.5)); the same files
-# from the interpreter and from 2 threads (byte for byte: draws are keyed by synapse, not by thread)
+# plastic_more.bn: a per-synapse state with a random initial value (c = uniform(0.5, 1.5)), and per-synapse
+# delays; the same files from the interpreter and from 2 threads (byte for byte: draws are keyed by synapse,
+# not by thread, and each target meets its arrivals in one order)
 M=tests/models/plastic_more.bn
 "$BALNET" check -v $M 2>&1 | grep -q "c .*per synapse (float) random initial value" && pass "check -v: c random, per synapse" ||
     fail "check -v: $("$BALNET" check -v $M 2>&1 | grep ' c ')"
@@ -79,11 +80,27 @@ M=tests/models/plastic_more.bn
 BALNET_NEURONS_PER_THREAD=50 "$BALNET" run $M --out "$TMP/m2" --threads 2 -q 2>"$TMP/err.txt" ||
     { fail "run plastic_more, 2 threads"; cat "$TMP/err.txt"; }
 [ "$(cut -d, -f8 "$TMP/m2/timings.csv" | tail -1)" = 2 ] || fail "plastic_more did not run on 2 threads"
-for f in weights state_c synapses_c; do
-    a=$TMP/m1/traces/p0-t1-X-E-$f.csv
-    cmp -s "$a" "$TMP/mi/traces/p0-t1-X-E-$f.csv" && cmp -s "$a" "$TMP/m2/traces/p0-t1-X-E-$f.csv" &&
+for f in X-E-weights X-E-state_c X-E-synapses_c Y-E-weights Y-E-state_x_pre Z-E-weights; do
+    a=$TMP/m1/traces/p0-t1-$f.csv
+    cmp -s "$a" "$TMP/mi/traces/p0-t1-$f.csv" && cmp -s "$a" "$TMP/m2/traces/p0-t1-$f.csv" &&
         pass "plastic_more $f: JIT = interpreter = 2 threads" || fail "plastic_more $f differs between engines or threads"
 done
+# per-synapse delays (Y -> E): x_pre is stored per synapse, and its mean is still rate * tau = 0.2 (as above:
+# 10 samples of 4000 synapse traces; the sd of a sample is below 0.02)
+"$BALNET" check -v $M 2>&1 | sed -n '/^  Y -> E/,/^  Z -> E/p' | grep -q "x_pre .*per synapse (float) event-driven" &&
+    pass "check -v: per-synapse delays store x_pre per synapse" || fail "check -v: Y -> E x_pre not per synapse"
+xm=$(awk -F, 'NR > 2 { s += $2; n++ } END { printf "%.6g", s / n }' "$TMP/m1/traces/p0-t1-Y-E-state_x_pre.csv")
+in_range "per-synapse delays: mean x_pre over the samples after t = 0 (rate * tau = 0.2)" "$xm" 0.15 0.25
+# Z -> E's delays are drawn per synapse but all round to 10 steps: the same run as `delay 1 ms`, byte for byte
+# (arrivals at the same steps, in the same order; Z -> E has no per-source state, so nothing moves to float)
+sed 's/delay uniform(1 ms, 1.04 ms)/delay 1 ms/' $M > "$TMP/zconst.bn"
+grep -q "Z -> E .*delay 1 ms$" "$TMP/zconst.bn" || fail "zconst.bn not made"
+"$BALNET" run "$TMP/zconst.bn" --out "$TMP/mc" -q 2>"$TMP/err.txt" || { fail "run zconst"; cat "$TMP/err.txt"; }
+cmp -s "$TMP/m1/traces/p0-t1-Z-E-weights.csv" "$TMP/mc/traces/p0-t1-Z-E-weights.csv" &&
+    cmp -s "$TMP/m1/points.csv" "$TMP/mc/points.csv" &&
+    pass "per-synapse delays that are all 10 steps = delay 1 ms (weights and rates, byte for byte)" ||
+    fail "per-synapse delays of 10 steps differ from delay 1 ms"
+
 # mean of 4000 uniform(0.5, 1.5) draws: 1, sd 0.29/sqrt(4000) = 0.005; +-0.03 is 6 sd
 in_range "mean initial c over the synapses" "$(awk -F, 'NR == 2 { print $2 }' "$TMP/m1/traces/p0-t1-X-E-state_c.csv")" 0.97 1.03
 nd=$(awk -F, 'NR > 1 && $1 == 0 { if ($4 >= 0.5 && $4 < 1.5) print $4 }' "$TMP/m1/traces/p0-t1-X-E-synapses_c.csv" | sort -u | wc -l)
