@@ -253,10 +253,13 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
             ok = false;
             break;
         }
-        int len = (c->d ? 1 : c->dconst) + 1;
+        /* the source's spike lists kept: a constant delay reads step t - dconst; per-synapse delays read
+         * step t - 1 into the rings, or, for a plastic projection, every step t - d, d <= dmax (its events
+         * run at each synapse's arrival: rt_plastic_pre_delayed) */
+        int len = (c->d ? (p->plastic ? c->dmax : 1) : c->dconst) + 1;
         int *q = p->pre.is_input ? &qlen_in[p->pre.index] : &qlen_pop[p->pre.index];
         *q = len > *q ? len : *q;
-        if (!c->d)
+        if (!c->d || p->plastic)
             continue;
         /* Per-synapse delays: one ring per receptor variable of the target, long enough for every
          * projection into it (rings of a variable are made once, sized by the first projection; a later
@@ -388,6 +391,17 @@ static void step_work(struct sim *s, int tid, int64_t t)
         chunk_of(m->pops[p->post.index].size, tid, nt, &lo, &hi);
         if (lo >= hi)
             continue;
+        if (p->plastic && c->d) {   /* per-synapse delays: the spikes of every step t - d arrive now */
+            for (int d = 1; d <= c->dmax; d++)
+                for (int g = 0; g < q->nseg; g++) {
+                    int64_t n;
+                    const uint32_t *idx = rt_spikeq_seg(q, t - d, g, &n);
+                    if (n > 0)
+                        rt_plastic_pre_delayed(&s->plastic[j], &s->kernels[m->npops + j], c, s->ps[p->post.index].vars,
+                                               idx, n, lo, hi, tid, t, d);
+                }
+            continue;
+        }
         /* The source's list, segment by segment (deliver.h): the order of a single thread's list. */
         int64_t from = c->d ? t - 1 : t - c->dconst;
         for (int g = 0; g < q->nseg; g++) {
@@ -637,7 +651,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = rt_errf(err, errlen, "out of memory");
     for (int j = 0; ok && j < m->nprojs; j++)
         if (m->projs[j].plastic)
-            ok = rt_plastic_init(&s.plastic[j], &m->projs[j], &s.conn[j], s.nt, err, errlen);
+            ok = rt_plastic_init(&s.plastic[j], &m->projs[j], j, &s.conn[j], s.nt, s.seed, err, errlen);
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct rt_conn *c = &s.conn[j];
         run->timing.synapses += c->nsyn;

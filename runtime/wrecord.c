@@ -44,9 +44,12 @@ struct wrecs *wrec_create(const struct ir_model *m, int64_t nsteps)
         if (it->r->kind == IR_WREC_WEIGHTS)
             continue;
         it->esteps = ir_steps_of(it->r->every, m->dt);
-        it->width = it->r->kind == IR_WREC_STATS ? 2 : it->r->kind == IR_WREC_HIST ? it->r->bins : 1;
+        it->width = it->r->kind == IR_WREC_STATS  ? 2
+                    : it->r->kind == IR_WREC_HIST ? it->r->bins
+                    : it->r->kind == IR_WREC_SYN  ? it->r->nsample
+                                                  : 1;
         int64_t want = nsteps / it->esteps + 1;
-        int64_t rows_per = it->r->kind == IR_WREC_HIST ? it->r->bins : 1;
+        int64_t rows_per = it->r->kind == IR_WREC_HIST || it->r->kind == IR_WREC_SYN ? it->width : 1;
         it->cap = want * rows_per <= TRACE_MAX_ROWS ? want : TRACE_MAX_ROWS / rows_per;
         it->cap = it->cap < 1 ? 1 : it->cap;
         it->buf = calloc((size_t)(it->cap * it->width), sizeof *it->buf);
@@ -80,6 +83,44 @@ static double brought(const struct ir_pl_state *st, double x, double last, doubl
     return st->a == 0 ? x + st->b * D : x * exp(st->a * D) + st->b / st->a * expm1(st->a * D);
 }
 
+/* The synapses a weight_trace / state_trace(synapses = K) follows: min(K, nsyn) of them, evenly spaced in
+ * CSR order (k_m = floor(m nsyn / K)), so the choice depends only on the built network, not on threads. */
+static int64_t nfollowed(const struct ir_wrec *r, const struct rt_conn *c)
+{
+    return c->nsyn < r->nsample ? c->nsyn : r->nsample;
+}
+
+static int64_t followed(const struct ir_wrec *r, const struct rt_conn *c, int64_t m)
+{
+    return (int64_t)((double)m * (double)c->nsyn / (double)nfollowed(r, c));
+}
+
+/* The source of synapse k: the row whose range holds k. */
+static int64_t source_of(const struct rt_conn *c, int64_t k)
+{
+    int64_t b = 0, e = c->npre;   /* row[b] <= k < row[e] */
+    while (e - b > 1) {
+        int64_t mid = b + (e - b) / 2;
+        if (c->row[mid] <= k)
+            b = mid;
+        else
+            e = mid;
+    }
+    return b;
+}
+
+/* Event state s as synapse k (source i, target j) sees it at step `now`, brought forward from its last event. */
+static double seen_by(const struct rt_plastic *pl, int s, int64_t k, int64_t i, int64_t j, double now, double dt)
+{
+    const struct ir_pl_state *st = &pl->ir->states[s];
+    if (st->where == IR_PL_PRE)
+        return brought(st, pl->pre[0][s][i], pl->pre_last[0][i], now, dt);
+    if (st->where == IR_PL_POST)
+        return brought(st, pl->post[s][j], pl->post_last[j], now, dt);
+    double pre_last = pl->syn_last ? pl->syn_last[k] : pl->pre_last[0][i];   /* per-synapse delays: per synapse */
+    return brought(st, pl->syn[s][k], fmax(pre_last, pl->post_last[j]), now, dt);
+}
+
 static void sample_item(struct witem *it, int64_t done, const struct rt_conn *c, const struct rt_plastic *pl, double dt)
 {
     double *out = it->buf + it->n * it->width;
@@ -104,24 +145,27 @@ static void sample_item(struct witem *it, int64_t done, const struct rt_conn *c,
             b = b < 0 ? 0 : b >= nb ? nb - 1 : b;   /* the bounds (w = max) fall in the outer bins */
             out[b] += 1;
         }
+    } else if (it->r->kind == IR_WREC_SYN) {
+        for (int64_t m = 0; m < nfollowed(it->r, c); m++) {
+            int64_t k = followed(it->r, c, m);
+            out[m] = seen_by(pl, it->r->state, k, source_of(c, k), c->t32[k], (double)done, dt);
+        }
     } else {
+        /* the mean over the state's storage: sources, targets or synapses */
         const int s = it->r->state;
-        const struct ir_pl_state *st = &pl->ir->states[s];
+        const enum ir_pl_where where = pl->ir->states[s].where;
         double sum = 0, now = (double)done;
         int64_t cnt = 0;
-        if (st->where == IR_PL_PRE) {
+        if (where == IR_PL_PRE)
             for (int64_t i = 0; i < pl->npre; i++, cnt++)
-                sum += brought(st, pl->pre[0][s][i], pl->pre_last[0][i], now, dt);
-        } else if (st->where == IR_PL_POST) {
+                sum += seen_by(pl, s, 0, i, 0, now, dt);
+        else if (where == IR_PL_POST)
             for (int64_t j = 0; j < pl->npost; j++, cnt++)
-                sum += brought(st, pl->post[s][j], pl->post_last[j], now, dt);
-        } else {
+                sum += seen_by(pl, s, 0, 0, j, now, dt);
+        else
             for (int64_t i = 0; i < pl->npre; i++)
-                for (int64_t k = c->row[i]; k < c->row[i + 1]; k++, cnt++) {
-                    double last = fmax(pl->pre_last[0][i], pl->post_last[c->t32[k]]);
-                    sum += brought(st, pl->syn[s][k], last, now, dt);
-                }
-        }
+                for (int64_t k = c->row[i]; k < c->row[i + 1]; k++, cnt++)
+                    sum += seen_by(pl, s, k, i, c->t32[k], now, dt);
         out[0] = cnt ? sum / (double)cnt : NAN;
     }
     it->at[it->n++] = done;
@@ -156,8 +200,11 @@ static void body(FILE *f, const void *ctx)
                 fprintf(f, "%lld,%u,%.9g\n", (long long)i, c->t32[k], (double)c->w[k] * sc);
         return;
     }
+    const struct rt_conn *c = &w->conns[r->proj];
     if (r->kind == IR_WREC_STATS)
         fprintf(f, "time_ms,mean_%s,var_%s^2\n", u, u);
+    else if (r->kind == IR_WREC_SYN)
+        fprintf(f, "time_ms,pre,post,%s_%s\n", w->m->projs[r->proj].plastic->states[r->state].name, u);
     else if (r->kind == IR_WREC_HIST)
         fprintf(f, "time_ms,bin_lo_%s,bin_hi_%s,count\n", u, u);
     else
@@ -171,6 +218,11 @@ static void body(FILE *f, const void *ctx)
             for (int b = 0; b < r->bins; b++)
                 fprintf(f, "%.12g,%.9g,%.9g,%.0f\n", t, (r->lo + (r->hi - r->lo) * b / r->bins) * sc,
                         (r->lo + (r->hi - r->lo) * (b + 1) / r->bins) * sc, v[b]);
+        else if (r->kind == IR_WREC_SYN)
+            for (int64_t m = 0; m < nfollowed(r, c); m++) {
+                int64_t k = followed(r, c, m);
+                fprintf(f, "%.12g,%lld,%u,%.9g\n", t, (long long)source_of(c, k), c->t32[k], v[m] * sc);
+            }
         else
             fprintf(f, "%.12g,%.17g\n", t, v[0] * sc);
     }

@@ -259,7 +259,7 @@ int plastic_state_var(const struct plinst *pl, const char *name);
 /* The states and events of projection pr through plastic instance in (sets pr->plastic). */
 void plastic_lower_proj(struct lctx *L, struct linst *in, struct ir_proj *pr, struct span cspan);
 /* Moves pr's event IR to frame indices once the target population has its nvars variables. */
-void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars);
+void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars, bool single);
 /* `record PRE -> POST: weights, weight_stats(every), weight_hist(bins, max, every), state_trace(x, every)`:
  * appends struct ir_wrec* to out. */
 void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out);

@@ -1594,7 +1594,8 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         order_apply(L);
     for (int j = 0; j < ir->nprojs; j++)
         if (ir->projs[j].post.index < ir->npops)
-            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars);
+            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars,
+                           ir->pops[ir->projs[j].post.index].single);
     /* The statistics' sums the kernels add themselves (kernel step 8, ir/ir.h). */
     if (d->errors == errors0)
         ir_plan_accums(ir, L->a);
