@@ -454,6 +454,7 @@ static const char *var_kind_name(enum ir_var_kind k)
     case IR_VAR_RECEPTOR: return "receptor";
     case IR_VAR_REFRACTORY: return "refractory";
     case IR_VAR_NOISE: return "white noise";
+    case IR_VAR_PARAM: return "per-neuron constant";
     }
     return "?";
 }

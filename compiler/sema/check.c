@@ -131,6 +131,8 @@ struct val check_binding(struct lctx *L, struct binding *b, struct span use)
         } else if (b->memo == 0) {
             b->memo = 1;
             struct val v = check_expr(L, b->at, b->expr);
+            if (b->owner && v.ir && v.kind == VK_NUM && fold_has_rand(v.ir))
+                v = hetero_param(L, b, v);   /* a distribution: one value per neuron (hetero.c) */
             if (b->memo == 1)
                 b->val = v;
             b->memo = 2;

@@ -43,8 +43,15 @@ extern const char *const solver_name[];        /* by enum ir_solver */
 bool solver_linear(struct arena *ar, struct ir_expr *rhs, int x, struct ir_expr **a, struct ir_expr **b);
 /* Chooses and builds the discrete update of dx/dt = rhs.  A forced method EXACT on a rhs that is not
  * linear with constant coefficients returns false (the caller reports it). */
+/* Per-neuron constants (hetero.c): lets the solver keep a propagator exact when its coefficient reads
+ * heterogeneous parameters, by computing it once per neuron at build time. */
+struct solver_cols {
+    bool (*time_const)(void *ctx, const struct ir_expr *e);   /* e reads only per-neuron constants */
+    struct ir_expr *(*column)(void *ctx, struct ir_expr *value, const char *what);   /* a new one = value */
+    void *ctx;
+};
 bool solver_discretise(struct arena *ar, struct ir_expr *rhs, int x, double dt, enum sema_method m,
-                       enum ir_solver *solver, struct ir_expr **next);
+                       const struct solver_cols *cols, enum ir_solver *solver, struct ir_expr **next);
 
 /* ---- values, bindings, scopes (resolve.c) ----------------------------------------------------- */
 
@@ -84,6 +91,8 @@ struct binding {
     struct ast_node *expr;  /* BK_EXPR: value; BK_STATE: initial value */
     struct ast_node *decl;  /* the declared value when a --set override replaced expr */
     struct scope *at;       /* where expr is evaluated */
+    struct lpop *owner;     /* a neuron's param: the population whose per-neuron column it becomes when its
+                             * value is a distribution (hetero.c) */
     int var;                /* BK_STATE */
     int memo;               /* 0 not evaluated, 1 in progress, 2 done */
     struct val val;
@@ -282,7 +291,18 @@ bool noise_in(const struct ir_expr *e, struct ir_var *const *vars, int nvars);
 /* The discrete update of dx/dt = rhs when rhs contains white noise (the schemes of noise.c); false with
  * *why set when the equation or the forced method does not allow one. */
 bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_var *const *vars, int nvars, double dt,
-                      enum sema_method m, enum ir_solver *solver, struct ir_expr **next, const char **why);
+                      enum sema_method m, const struct solver_cols *cols, enum ir_solver *solver,
+                      struct ir_expr **next, const char **why);
+
+/* ---- hetero.c: parameters given as distributions (issue 13) ----------------------------------- */
+
+/* The value of neuron param b of population p when it contains a draw: a per-neuron column (IR_VAR_PARAM)
+ * initialised with that draw, so each neuron keeps its own value for the whole run. */
+struct val hetero_param(struct lctx *L, struct binding *b, struct val v);
+/* The solver_cols of population p (its IR_VAR_PARAM variables), named after variable `var`. */
+struct solver_cols hetero_cols(struct lctx *L, struct lpop *p, int var);
+/* e reads variables, and only per-neuron constants of p. */
+bool hetero_only(const struct ir_expr *e, struct lpop *p);
 
 /* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
 

@@ -414,6 +414,8 @@ static void add_items(struct lctx *L, struct scope *s, struct ast_node *model, s
                                           it->bind.name_span);
             b->expr = it->bind.value;
             b->at = s;
+            if (neuron && it->kind == AST_PARAM)
+                b->owner = p;
             if (it->kind == AST_STATE && s->inst && plastic_state_var(s->inst->pl, it->bind.name) >= 0)
                 b->var = plastic_state_var(s->inst->pl, it->bind.name);   /* an event state (lower_plastic.c) */
             else if (it->kind == AST_STATE)
@@ -826,13 +828,14 @@ static void lower_odes(struct lctx *L, struct lpop *p, struct scope *s, struct a
         u->rhs = r.ir;
         u->span = it->span;
         const char *why = NULL;
+        struct solver_cols cols = hetero_cols(L, p, b->var);
         if (noise_in(r.ir, (struct ir_var *const *)p->vars.items, p->vars.len)) {
             if (!noise_discretise(L->a, r.ir, b->var, (struct ir_var *const *)p->vars.items, p->vars.len, L->dt, m,
-                                  &u->solver, &u->next, &why)) {
+                                  &cols, &u->solver, &u->next, &why)) {
                 diag_error(L->d, it->ode.rhs->span, "%s", why);
                 goto done;
             }
-        } else if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &u->solver, &u->next)) {
+        } else if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &cols, &u->solver, &u->next)) {
             diag_error(L->d, it->ode.method_span, "method %s needs an ODE linear in %s%s", it->ode.method, it->ode.var,
                        m == SEMA_METHOD_EXACT ? " with constant coefficients" : "");
             goto done;
@@ -956,7 +959,7 @@ static void lower_inits(struct lctx *L, struct lpop *p, struct scope *s, struct 
             v->init = b->val.ir;
             if (b->val.kind != VK_NUM) {
                 diag_error(L->d, b->expr->span, "the initial value of '%s' must be a number", b->name);
-            } else if (fold_uses_any_var(b->val.ir)) {
+            } else if (fold_uses_any_var(b->val.ir) && !hetero_only(b->val.ir, p)) {
                 diag_error(L->d, b->expr->span, "the initial value of '%s' cannot depend on state variables", b->name);
             }
         }

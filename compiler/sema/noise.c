@@ -94,7 +94,8 @@ static struct ir_expr *k_(struct arena *ar, double v)
 }
 
 bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_var *const *vars, int nvars, double dt,
-                      enum sema_method m, enum ir_solver *solver, struct ir_expr **next, const char **why)
+                      enum sema_method m, const struct solver_cols *cols, enum ir_solver *solver,
+                      struct ir_expr **next, const char **why)
 {
     /* split rhs = drift + sum_k g_k xi_k */
     struct ir_expr *drift = rhs;
@@ -143,7 +144,29 @@ bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_va
     struct ir_expr *det, *sd;   /* x' = det + sum_k g_k sd N_k */
 
     bool em = m == SEMA_METHOD_EULER || multiplicative || !lin || (m == SEMA_METHOD_AUTO && !a && !bconst);
-    if (!em && aconst && (a || bconst) && m != SEMA_METHOD_EXP_EULER) {
+    bool acol = cols && a && !aconst && cols->time_const(cols->ctx, a);   /* heterogeneous params (hetero.c) */
+    if (!em && acol && m != SEMA_METHOD_EXP_EULER) {
+        /* the exact OU step with per-neuron propagator columns computed at build time */
+        *solver = IR_SOLVER_EXACT_OU;
+        struct ir_expr *adt = node(ar, IR_MUL, a, k_(ar, dt));
+        struct ir_expr *two_a = node(ar, IR_MUL, k_(ar, 2), a);
+        struct ir_expr *P = cols->column(cols->ctx, fold_node(ar, IR_EXP, adt, NULL, NULL), "P");
+        struct ir_expr *phi = cols->column(
+            cols->ctx, fold_node(ar, IR_SELECT, node(ar, IR_NE, a, k_(ar, 0)),
+                                 node(ar, IR_DIV, fold_node(ar, IR_EXPM1, adt, NULL, NULL), a), k_(ar, dt)), "phi");
+        sd = cols->column(cols->ctx,
+                          fold_node(ar, IR_SQRT,
+                                    fold_node(ar, IR_SELECT, node(ar, IR_NE, a, k_(ar, 0)),
+                                              node(ar, IR_DIV,
+                                                   fold_node(ar, IR_EXPM1, node(ar, IR_MUL, two_a, k_(ar, dt)), NULL, NULL),
+                                                   two_a),
+                                              k_(ar, dt)),
+                                    NULL, NULL),
+                          "sd");
+        det = node(ar, IR_MUL, X, P);
+        if (b)
+            det = node(ar, IR_ADD, det, node(ar, IR_MUL, b, phi));
+    } else if (!em && aconst && (a || bconst) && m != SEMA_METHOD_EXP_EULER) {
         *solver = IR_SOLVER_EXACT_OU;
         if (av == 0) {
             det = node(ar, IR_ADD, X, node(ar, IR_MUL, b ? b : k_(ar, 0), k_(ar, dt)));
