@@ -311,9 +311,7 @@ bool trace_file_write(const char *dir, int point, int trial, const char *who, co
     bool ok = false;
     if (!path)
         rt_errf(err, errlen, "out of memory writing the traces");
-    else if (!util_mkdirs(tdir, 0777))
-        rt_errf(err, errlen, "cannot create %s: %s", tdir, strerror(errno));
-    else if (!util_atomic_open(&w, path))
+    else if (!util_mkdirs(tdir, 0777) || !util_atomic_open(&w, path))
         rt_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     else {
         /* complete on disk before it gets its real name: a crash leaves a .tmp, never a torn .csv */

@@ -3,7 +3,7 @@
  * fused, branch-free kernel per population (semantics in ir/ir.h).
  *
  * Owns: the cg_module (its LLVM context and module) until it is handed to jit_add (jit/jit.h), which
- * consumes it.  Must not: be included for its LLVM types (this header is LLVM-free so the driver can use
+ * consumes it.  Must not: be included for its LLVM types (this header is LLVM-free so api/ can use
  * it; the LLVM-facing part is cg_llvm.h, for compiler/jit only), print except through cg_print, or exit.
  *
  * Generated kernel, one per population i (the ir_kernel_fn ABI of ir/ir.h):

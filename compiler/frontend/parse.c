@@ -90,13 +90,6 @@ static const char *dir_of(struct arena *a, const char *path)
     return arena_strndup(a, path, (size_t)(slash - path));
 }
 
-static const char *join(struct arena *a, const char *dir, const char *name)
-{
-    if (name[0] == '/' || strcmp(dir, ".") == 0)
-        return arena_strdup(a, name);
-    return arena_printf(a, "%s/%s", dir, name);
-}
-
 static int find_loaded(struct loader *L, const char *real)
 {
     for (int i = 0; i < L->nfiles; i++)
@@ -164,10 +157,10 @@ static int open_import(struct loader *L, const char *importer, struct ast_node *
     const char *want = imp->import.path ? imp->import.path : arena_printf(L->a, "%s.bn", imp->import.name);
     const char *cands[66];
     int nc = 0;
-    cands[nc++] = join(L->a, dir, want);
+    cands[nc++] = arena_path_join(L->a, dir, want);
     if (!imp->import.path && want[0] != '/')
         for (int i = 0; i < L->ndirs && nc < 66; i++)
-            cands[nc++] = join(L->a, L->dirs[i], want);
+            cands[nc++] = arena_path_join(L->a, L->dirs[i], want);
     int first_errno = 0;
     for (int i = 0; i < nc; i++) {
         char buf[PATH_MAX];

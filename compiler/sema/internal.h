@@ -309,7 +309,7 @@ bool hetero_only(const struct ir_expr *e, struct lpop *p);
 enum meas_mode {
     MEAS_CHECK,             /* analysis: a placeholder value of the right dimension */
     MEAS_DEPS,              /* sema_point_deps: a placeholder, and the point named is recorded */
-    MEAS_LOOKUP,            /* sema_lower_measured: the driver's measurement */
+    MEAS_LOOKUP,            /* sema_lower_measured: the caller's measurement */
     MEAS_FORBID,            /* sema_lower: an error, the point needs measurements */
 };
 struct meas_dep {
@@ -320,7 +320,7 @@ struct measured {
     enum meas_mode mode;
     sema_stat_fn fn;        /* MEAS_LOOKUP */
     void *ctx;
-    const int *given;       /* MEAS_LOOKUP: the driver's value-index vector (its trial index is used) */
+    const int *given;       /* MEAS_LOOKUP: the caller's value-index vector (its trial index is used) */
     struct ptrvec deps;     /* MEAS_DEPS: struct meas_dep*, one per evaluated call (repeats kept) */
 };
 /* check.c calls this for every call of `stat`. */

@@ -666,6 +666,8 @@ static struct ast_node *pick_synapse(struct lctx *L, struct ast_node *e)
     return e;
 }
 
+static void check_body_names(struct lctx *L, struct scope *s);
+
 static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_node *call, struct span cspan)
 {
     const char *name = call->kind == AST_CALL ? call->call.name : call->name.id;
@@ -997,7 +999,7 @@ static void lower_input(struct lctx *L, struct ast_node *d, struct ir_input *in)
     in->span = d->span;
     if (d->input.kind == AST_INPUT_SPIKES) {
         in->kind = IR_INPUT_FILE;
-        in->path = d->input.path[0] == '/' ? d->input.path : arena_printf(L->a, "%s/%s", L->m->dir, d->input.path);
+        in->path = arena_path_join(L->a, L->m->dir, d->input.path);
         in->size = spike_file_size(L, in->path, d->input.path_span);
         return;
     }
@@ -1266,7 +1268,7 @@ static void check_body_names(struct lctx *L, struct scope *s)
 {
     for (int i = 0; i < s->binds.len; i++) {
         struct binding *b = s->binds.items[i];
-        if (b->kind == BK_EXPR && (!strcmp(b->what, "param") || !strcmp(b->what, "let")))
+        if (b->kind == BK_EXPR && (b->decl_kind == BD_PARAM || b->decl_kind == BD_LET))
             check_binding(L, b, b->span);
     }
 }
@@ -1306,28 +1308,37 @@ static struct lpop *lone_pop(struct lctx *L, struct ast_node *nd)
  * was built (instance_get evaluates every param) or are reported again by check_body_names. */
 static bool infer_weight_dim(struct lctx *L, struct linst *in, struct ir_dim *out)
 {
-    for (int i = 0; i < in->syn->model.items.n; i++) {
+    bool found = false;
+    for (int i = 0; i < in->syn->model.items.n && !found; i++) {
         struct ast_node *it = in->syn->model.items.items[i];
-        if (it->kind != AST_ON_SPIKE || it->on_spike.assigns.n == 0)
+        if (it->kind != AST_ON_SPIKE)
             continue;
-        struct diags scratch, *real = L->d;
-        diags_init(&scratch, L->a);
-        L->d = &scratch;
-        struct scope ws = {.parent = &in->scope, .L = L, .pop = in->pop, .inst = in};
-        struct binding *w = scope_add(L, &ws, it->on_spike.weight, BK_WEIGHT, BD_WEIGHT, it->on_spike.weight_span);
-        w->val = (struct val){fold_var(L->a, FOLD_WEIGHT_VAR), unit_dimless(), VK_NUM, NULL};
-        struct ast_node *as = it->on_spike.assigns.items[0];
-        struct ir_dim d;
-        int var = assign_target(L, &in->scope, as, &d);
-        struct val v = check_expr(L, &ws, as->assign.value);
-        L->d = real;
-        if (var < 0)
-            return false;
-        /* when f(1) itself does not check, assume `X += w` so that the real check reports why */
-        *out = !v.ir || v.kind != VK_NUM || scratch.errors ? d : unit_dim_div(d, v.dim);
-        return true;
+        for (int j = 0; j < it->on_spike.assigns.n && !found; j++) {
+            struct diags scratch, *real = L->d;
+            diags_init(&scratch, L->a);
+            L->d = &scratch;
+            struct scope ws = {.parent = &in->scope, .L = L, .pop = in->pop, .inst = in};
+            struct binding *w = scope_add(L, &ws, it->on_spike.weight, BK_WEIGHT, BD_WEIGHT, it->on_spike.weight_span);
+            w->val = (struct val){fold_var(L->a, FOLD_WEIGHT_VAR), unit_dimless(), VK_NUM, NULL};
+            struct ast_node *as = it->on_spike.assigns.items[j];
+            struct ir_dim d;
+            int var = assign_target(L, &in->scope, as, &d);
+            struct val v = check_expr(L, &ws, as->assign.value);
+            L->d = real;
+            if (var < 0)
+                continue;
+            /* the first statement that reads the weight; when it does not check itself, assume `X += w`
+             * so that the real check reports why */
+            if (!v.ir || v.kind != VK_NUM || scratch.errors) {
+                *out = d;
+                found = true;
+            } else if (fold_uses_var(v.ir, FOLD_WEIGHT_VAR)) {
+                *out = unit_dim_div(d, v.dim);
+                found = true;
+            }
+        }
     }
-    return false;
+    return found;
 }
 
 /* Whether a connect anywhere in decls (either branch of an `if`, either arm of a `?:`) names synapse
@@ -1420,7 +1431,8 @@ static void check_unused(struct lctx *L, int root_file)
         check_body_names(L, &in->scope);
         if (L->d->errors > before)
             inst_note(L, in, SPAN_NONE);
-        struct ir_proj pr = {.span = sd->span};
+        /* the minimum delay, a constant, as a connect without `delay` has (plastic events need one) */
+        struct ir_proj pr = {.span = sd->span, .delay = fold_const(L->a, L->dt), .delay_const = true};
         if (infer_weight_dim(L, in, &pr.weight_dim))
             lower_increments(L, in, &pr, SPAN_NONE);
         host->isyn_memo = 0;    /* the host's I_syn now includes this instance's current */
@@ -1543,6 +1555,11 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
             lower_odes(L, p, &in->scope, in->syn, false, in);
         }
         lower_isyn(L, p, p->decl->span);   /* checks every synaptic current even when I_syn is unused */
+        if (m->analysing) {                /* and every param and let, read or not */
+            check_body_names(L, &p->scope);
+            for (int j = 0; j < p->insts.len; j++)
+                check_body_names(L, &((struct linst *)p->insts.items[j])->scope);
+        }
     }
 
     ir->records = arena_alloc(L->a, sizeof *ir->records * (size_t)(g->records.len + 1));

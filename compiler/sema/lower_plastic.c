@@ -443,7 +443,7 @@ static void lower_event(struct lctx *L, struct linst *in, const struct plinst *p
         if (!post_inc && ip->states[dst - PL_BASE].where == (pre ? IR_PL_PRE : IR_PL_POST))
             ptrvec_push(L->a, &own, st);
     note:
-        if (L->d->errors > before)
+        if (L->d->errors > before && cspan.file >= 0)
             diag_note(L->d, cspan, "in synapse '%s' as connected here", in->syn->model.name);
     }
     struct ir_pl_stmt *a = arena_alloc(L->a, sizeof *a * (size_t)(all.len + 1));
@@ -490,7 +490,7 @@ void plastic_lower_proj(struct lctx *L, struct linst *in, struct ir_proj *pr, st
         seen[pre ? 0 : 1] = true;
         lower_event(L, in, pl, ip, it, pre, cspan);
     }
-    if (L->d->errors > before)
+    if (L->d->errors > before && cspan.file >= 0)   /* no connect: an unused synapse (lower.c check_unused) */
         diag_note(L->d, cspan, "in synapse '%s' as connected here", in->syn->model.name);
     pr->plastic = ip;
     pr->nincs = 0;

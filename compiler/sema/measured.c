@@ -6,14 +6,14 @@
  *
  * Owns: the checks of a stat() call (population, statistic, axes and their values, no self-dependency,
  * not inside a record), its dimension and display unit (those of the statistic recorded at the point it
- * names), the dependencies of a point, the look-up of a measured value through the driver's callback,
- * and the whole-sweep cycle check.  Must not: read results files or schedule points (the driver does,
+ * names), the dependencies of a point, the look-up of a measured value through the caller's callback (api/sweep.c),
+ * and the whole-sweep cycle check.  Must not: read results files or schedule points (api/ and sched/ do,
  * through sema.h), print, or exit.
  *
  * How a call evaluates depends on why the model is lowered (struct measured, internal.h):
  *   CHECK   analysis: a placeholder, 1 in the statistic's display unit, so everything else type-checks;
  *   DEPS    sema_point_deps: the same placeholder, and the point named is recorded as a dependency;
- *   LOOKUP  sema_lower_measured: the driver's value (display units, as in points.csv) / unit_scale;
+ *   LOOKUP  sema_lower_measured: the caller's value (display units, as in points.csv) / unit_scale;
  *   FORBID  sema_lower: an error, since the point needs measurements (L->meas NULL outside analysis).
  * What a point records can differ between variants (records inside `if`), so the statistic is looked up
  * in the model lowered at the point named; those models are cached per point in struct sema_model.

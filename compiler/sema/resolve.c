@@ -75,6 +75,14 @@ static bool find_elsewhere(struct sema_model *m, const char *name, struct span *
 
 void scope_undefined(struct lctx *L, struct scope *s, const char *name, struct span at, const char *what)
 {
+    /* a bare unit where a value belongs (exp(V/mV)): units follow numbers */
+    struct ir_dim ud;
+    struct unit_scale us;
+    char uerr[8];
+    if (!scope_lookup(s, name) && unit_parse(name, strlen(name), &ud, &us, uerr, sizeof uerr)) {
+        diag_error(L->d, at, "'%s' is a unit, not a value: write 1 %s", name, name);
+        return;
+    }
     /* a one-letter name is one edit from every other one-letter name: suggest those only at distance 1 */
     struct diag_suggest sg = {.name = name, .max = strlen(name) < 2 ? 1 : 2};
     for (struct scope *p = s; p; p = p->parent)

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 struct unit_def {
     const char *sym;
@@ -83,6 +84,24 @@ static bool is_sym_byte(unsigned char c)
     return isalpha(c) || c >= 0x80 || c == '_';
 }
 
+/* The unit that differs from s only in the case of its symbol (MOhm -> Mohm, mhz -> mHz), written into buf;
+ * false when there is none.  The prefix keeps its case: M (mega) and m (milli) are different units. */
+static bool case_fix(const char *s, size_t n, char *buf, size_t bufn)
+{
+    for (size_t p = 0; p <= sizeof prefixes / sizeof prefixes[0]; p++) {
+        const char *ps = p < sizeof prefixes / sizeof prefixes[0] ? prefixes[p].sym : "";
+        size_t pl = strlen(ps);
+        if (pl >= n || memcmp(ps, s, pl) != 0)
+            continue;
+        for (int i = 0; i < NUNITS; i++)
+            if (strlen(unit_table[i].sym) == n - pl && strncasecmp(unit_table[i].sym, s + pl, n - pl) == 0) {
+                snprintf(buf, bufn, "%s%s", ps, unit_table[i].sym);
+                return true;
+            }
+    }
+    return false;
+}
+
 bool unit_parse(const char *text, size_t len, struct ir_dim *dim, struct unit_scale *scale, char *err,
                 size_t errlen)
 {
@@ -107,7 +126,12 @@ bool unit_parse(const char *text, size_t len, struct ir_dim *dim, struct unit_sc
         int pexp;
         const struct unit_def *u = lookup(text + b, i - b, &pexp);
         if (!u) {
-            snprintf(err, errlen, "unknown unit '%.*s'", (int)(i - b), text + b);
+            char fix[64];
+            if (case_fix(text + b, i - b, fix, sizeof fix))
+                snprintf(err, errlen, "unknown unit '%.*s'; did you mean '%s'? (unit symbols are case-sensitive)",
+                         (int)(i - b), text + b, fix);
+            else
+                snprintf(err, errlen, "unknown unit '%.*s'", (int)(i - b), text + b);
             return false;
         }
         while (i < len && isspace((unsigned char)text[i]))

@@ -99,3 +99,10 @@ void ptrvec_push(struct arena *a, struct ptrvec *v, void *item)
     }
     v->items[v->len++] = item;
 }
+
+const char *arena_path_join(struct arena *a, const char *dir, const char *name)
+{
+    if (name[0] == '/' || strcmp(dir, ".") == 0)
+        return arena_strdup(a, name);
+    return arena_printf(a, "%s/%s", dir, name);
+}

@@ -5,10 +5,10 @@
  * Owns: the arena (one per compilation: tokens, AST, IR and diagnostics live in it and die with it),
  * the table of loaded source files, and the diagnostic list.
  * Must not: print anything except through diag_render(), or exit().  Library code appends diagnostics
- * and returns false; only the driver decides what to print and which exit code to use.
+ * and returns false; only the client (cli/, python/) decides what to print and which exit code to use.
  *
  * Out of memory: arena_alloc() never returns NULL.  When malloc fails it longjmps to arena.on_oom (set
- * by the driver with setjmp), which reports "out of memory" and exits 1.  This keeps every call site simple
+ * by the library, api/model.c, with setjmp), which turns it into a failed call.  This keeps every call site simple
  * while still failing cleanly (STYLE.md §4).
  */
 #ifndef BN_SUPPORT_H
@@ -36,6 +36,9 @@ void *arena_alloc(struct arena *a, size_t size);              /* zeroed, 16-byte
 char *arena_strdup(struct arena *a, const char *s);
 char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* NAME relative to folder DIR: NAME itself when it is absolute or DIR is ".", else "DIR/NAME" (in the arena;
+ * util_path_join in util.h is the malloc'ed one). */
+const char *arena_path_join(struct arena *a, const char *dir, const char *name);
 
 /* Growable array of pointers in the arena (old storage is abandoned to the arena on growth). */
 struct ptrvec {

@@ -610,9 +610,11 @@ static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
                                    .kernel_cache = true};
         PyObject *et, *ev, *tb;
         PyErr_Fetch(&et, &ev, &tb);
+        bn_lock *lock = bn_folder_keep_lock(s.folder);   /* held over the fit too, as `balnet run` does */
         bool ok = bn_folder_close(s.folder, &info, err, sizeof err);
         if (ok && rc == 0)
             ok = bn_folder_fit(out, err, sizeof err);
+        bn_unlock(lock);
         PyErr_Restore(et, ev, tb);
         if (!ok && rc == 0) {
             PyErr_SetString(py_run_error, err);
@@ -659,10 +661,12 @@ static PyObject *model_save(py_model *self, PyObject *args, PyObject *kw)
         struct bn_run_info info = {.model_file = model_file, .wall_s = wall, .peak_rss_mb = peak_rss_mb(),
                                    .threads = 1, .complete = ok && complete, .kernel_cache = true};
         char cerr[1024] = "";
+        bn_lock *lock = bn_folder_keep_lock(f);   /* held over the fit too, as `balnet run` does */
         bool closed = bn_folder_close(f, &info, cerr, sizeof cerr);
         if (ok && !closed)
             snprintf(err, sizeof err, "%s", cerr);
         ok = ok && closed && (!complete || bn_folder_fit(out, err, sizeof err));
+        bn_unlock(lock);
     }
     if (!ok) {
         PyErr_SetString(py_run_error, err);
