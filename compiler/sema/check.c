@@ -139,6 +139,11 @@ struct val check_binding(struct lctx *L, struct binding *b, struct span use)
         }
         if (b->kind == BK_STATE)
             return b->val.ir ? num(fold_var(L->a, b->var), b->val.dim) : val_bad();
+        if (L->derived && b->owner && b->val.ir && fold_uses_any_var(b->val.ir)) {
+            diag_error(L->d, use, "'%s' differs between neurons (it is drawn per neuron): a derived statistic can "
+                       "use it only inside a statistic such as mean(%s)", b->name, b->name);
+            return val_bad();
+        }
         return b->val;
     }
     diag_error(L->d, use, "'%s' varies in time: a derived statistic can use it only inside a statistic such as "

@@ -28,7 +28,10 @@ struct hctx {
     int var;
 };
 
-static bool reads_only_params(const struct ir_expr *e, struct lpop *p, bool *any)
+/* e reads no variable but p's per-neuron constants (and at least one when *any is to be set); draws are
+ * allowed only when `draws` (an initial value is evaluated once per neuron by the runtime, a kernel's
+ * coefficient never draws) */
+static bool reads_only_params(const struct ir_expr *e, struct lpop *p, bool draws, bool *any)
 {
     if (!e)
         return true;
@@ -39,15 +42,22 @@ static bool reads_only_params(const struct ir_expr *e, struct lpop *p, bool *any
         *any = true;
         return true;
     }
-    if (e->op >= IR_RAND_UNIFORM && e->op <= IR_RAND_EXPONENTIAL)
+    if (e->op >= IR_RAND_UNIFORM && e->op <= IR_RAND_EXPONENTIAL && !draws)
         return false;
-    return reads_only_params(e->a, p, any) && reads_only_params(e->b, p, any) && reads_only_params(e->c, p, any);
+    return reads_only_params(e->a, p, draws, any) && reads_only_params(e->b, p, draws, any) &&
+           reads_only_params(e->c, p, draws, any);
 }
 
 bool hetero_only(const struct ir_expr *e, struct lpop *p)
 {
     bool any = false;
-    return reads_only_params(e, p, &any) && any;
+    return reads_only_params(e, p, false, &any) && any;
+}
+
+bool hetero_init(const struct ir_expr *e, struct lpop *p)
+{
+    bool any = false;
+    return reads_only_params(e, p, true, &any);
 }
 
 static bool time_const(void *ctx, const struct ir_expr *e)
@@ -56,14 +66,14 @@ static bool time_const(void *ctx, const struct ir_expr *e)
     return hetero_only(e, h->p);
 }
 
-static struct ir_expr *column(void *ctx, struct ir_expr *value, const char *what)
+static struct ir_expr *column(void *ctx, struct ir_expr *value, const char *what, struct ir_dim dim)
 {
     struct hctx *h = ctx;
     const char *of = ((struct ir_var *)h->p->vars.items[h->var])->name;
     int k = lower_add_var(h->L, h->p, arena_printf(h->L->a, "%s@%s", what, of), IR_VAR_PARAM, SPAN_NONE);
     struct ir_var *v = h->p->vars.items[k];
     v->init = value;
-    v->dim = unit_dimless();
+    v->dim = dim;
     return fold_var(h->L->a, k);
 }
 

@@ -47,7 +47,8 @@ bool solver_linear(struct arena *ar, struct ir_expr *rhs, int x, struct ir_expr 
  * heterogeneous parameters, by computing it once per neuron at build time. */
 struct solver_cols {
     bool (*time_const)(void *ctx, const struct ir_expr *e);   /* e reads only per-neuron constants */
-    struct ir_expr *(*column)(void *ctx, struct ir_expr *value, const char *what);   /* a new one = value */
+    /* a new per-neuron constant initialised with value, of dimension dim, named what@VARIABLE */
+    struct ir_expr *(*column)(void *ctx, struct ir_expr *value, const char *what, struct ir_dim dim);
     void *ctx;
 };
 bool solver_discretise(struct arena *ar, struct ir_expr *rhs, int x, double dt, enum sema_method m,
@@ -301,8 +302,11 @@ bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_va
 struct val hetero_param(struct lctx *L, struct binding *b, struct val v);
 /* The solver_cols of population p (its IR_VAR_PARAM variables), named after variable `var`. */
 struct solver_cols hetero_cols(struct lctx *L, struct lpop *p, int var);
-/* e reads variables, and only per-neuron constants of p. */
+/* e reads variables, and only per-neuron constants of p, and draws nothing: a coefficient that is constant in
+ * time but not across neurons. */
 bool hetero_only(const struct ir_expr *e, struct lpop *p);
+/* e, an initial value, reads no variable but per-neuron constants of p (the runtime sets those first). */
+bool hetero_init(const struct ir_expr *e, struct lpop *p);
 
 /* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
 

@@ -878,8 +878,14 @@ static void lower_spike(struct lctx *L, struct lpop *p)
         if (it->kind == AST_REFRACTORY) {
             struct val v = check_expr(L, &p->scope, it->item.value);
             double T;
-            if (!check_dim(L, v, unit_dim_time(), it->item.value->span, "a refractory period") ||
-                !check_const(L, v, it->item.value->span, "a refractory period", &T))
+            if (!check_dim(L, v, unit_dim_time(), it->item.value->span, "a refractory period"))
+                continue;
+            if (hetero_only(v.ir, p)) {   /* the counter's reset value is one constant of the kernel (ir.h) */
+                diag_error(L->d, it->item.value->span, "a refractory period must be the same for every neuron, "
+                           "but this one reads a parameter drawn per neuron");
+                continue;
+            }
+            if (!check_const(L, v, it->item.value->span, "a refractory period", &T))
                 continue;
             if (T < 0) {
                 diag_error(L->d, it->item.value->span, "a refractory period cannot be negative");
@@ -961,7 +967,7 @@ static void lower_inits(struct lctx *L, struct lpop *p, struct scope *s, struct 
             v->init = b->val.ir;
             if (b->val.kind != VK_NUM) {
                 diag_error(L->d, b->expr->span, "the initial value of '%s' must be a number", b->name);
-            } else if (fold_uses_any_var(b->val.ir) && !hetero_only(b->val.ir, p)) {
+            } else if (!hetero_init(b->val.ir, p)) {
                 diag_error(L->d, b->expr->span, "the initial value of '%s' cannot depend on state variables", b->name);
             }
         }
@@ -1247,9 +1253,10 @@ static void pop_arg_notes(struct lctx *L, struct lpop *p, struct diag *from)
             diag_note(L->d, arg->bind.value->span, "'%s' is %s here, but neuron '%s' declares it as %s", b->name,
                       dimname(L, b->val.dim), p->neuron->model.name, dimname(L, own.dim));
             any = true;
-        } else if (fold_has_rand(b->val.ir) && !fold_has_rand(own.ir) && b->kind != BK_STATE) {
-            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; neuron '%s' uses it where only a "
-                      "constant can be", b->name, p->neuron->model.name);
+        } else if ((fold_has_rand(b->val.ir) || (b->owner && fold_uses_any_var(b->val.ir))) &&
+                   !fold_has_rand(own.ir) && b->kind != BK_STATE) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is drawn per neuron here; neuron '%s' uses it where it "
+                      "must be one constant", b->name, p->neuron->model.name);
             any = true;
         }
     }

@@ -176,11 +176,14 @@ bool solver_discretise(struct arena *ar, struct ir_expr *rhs, int x, double dt, 
     }
     if (percol(cols, a) && m != SEMA_METHOD_EXP_EULER) {
         struct ir_expr *adt = fold_node(ar, IR_MUL, a, fold_const(ar, dt), NULL);
-        struct ir_expr *P = cols->column(cols->ctx, fold_node(ar, IR_EXP, adt, NULL, NULL), "P");
-        struct ir_expr *phi = cols->column(cols->ctx, phi_of(ar, a, adt, dt), "phi");
+        struct ir_expr *P = cols->column(cols->ctx, fold_node(ar, IR_EXP, adt, NULL, NULL), "P", unit_dimless());
         *solver = IR_SOLVER_EXACT;
         struct ir_expr *nx = fold_node(ar, IR_MUL, X, P, NULL);
-        *next = b ? fold_node(ar, IR_ADD, nx, fold_node(ar, IR_MUL, b, phi, NULL), NULL) : nx;
+        if (b)   /* phi has the dimension of 1/a, a time */
+            nx = fold_node(ar, IR_ADD, nx,
+                           fold_node(ar, IR_MUL, b, cols->column(cols->ctx, phi_of(ar, a, adt, dt), "phi",
+                                                                 unit_dim_time()), NULL), NULL);
+        *next = nx;
         return true;
     }
     if (m == SEMA_METHOD_EXACT)
