@@ -225,9 +225,12 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
             if (!ready)
                 continue;
             done[k] = true;
-            if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || !init)
+            if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || (!init && !p->vars[k].table))
                 continue;      /* columns start zeroed */
-            if (ir_eval_const(init, &v)) {
+            if (p->vars[k].table) {   /* per_neuron("file.csv", ...): read by the compiler, one per neuron */
+                for (int64_t n = 0; n < p->size; n++)
+                    col[n] = p->vars[k].table[n];
+            } else if (ir_eval_const(init, &v)) {
                 for (int64_t n = 0; n < p->size; n++)
                     col[n] = v;
             } else {

@@ -473,7 +473,10 @@ static void dump_pop(FILE *out, const struct ir_pop *p, int index)
         fprintf(out, "  var %d %s: %s [", k, var_name(p, k), var_kind_name(v->kind));
         print_dim(out, v->dim);
         fputs("] init ", out);
-        ir_expr_print(out, v->init, p);
+        if (v->table)
+            fprintf(out, "per_neuron(\"%s\")", v->table_file ? v->table_file : "?");
+        else
+            ir_expr_print(out, v->init, p);
         fputc('\n', out);
     }
     for (int u = 0; u < p->nupdates; u++) {

@@ -151,6 +151,8 @@ struct ir_var {
     struct ir_dim dim;
     struct ir_expr *init;  /* RAND_* and IR_CONST, and IR_VAR of IR_VAR_PARAM variables only (the runtime
                             * initialises a variable after the per-neuron constants its value reads) */
+    const double *table;   /* IR_VAR_PARAM read from a file (per_neuron()): one value per neuron; init NULL */
+    const char *table_file;/* that file's name as written, for dumps */
     struct span span;
 };
 

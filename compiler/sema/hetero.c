@@ -12,6 +12,9 @@
  */
 #include "sema/internal.h"
 
+#include <inttypes.h>
+#include <string.h>
+
 struct val hetero_param(struct lctx *L, struct binding *b, struct val v)
 {
     struct lpop *p = b->owner;
@@ -84,4 +87,56 @@ struct solver_cols hetero_cols(struct lctx *L, struct lpop *p, int var)
     h->p = p;
     h->var = var;
     return (struct solver_cols){time_const, column, h};
+}
+
+/* ---- per_neuron("file.csv", "column"): one value per neuron from a table (table.c) ----------------- */
+
+bool hetero_is_file(const struct ast_node *e)
+{
+    return e && e->kind == AST_CALL && !strcmp(e->call.name, "per_neuron");
+}
+
+/* The string argument k of per_neuron(), or NULL after an error at it. */
+static const char *string_arg(struct lctx *L, const struct ast_node *e, int k, const char *what)
+{
+    const struct ast_node *arg = e->call.args.items[k];
+    if (arg->bind.name || arg->bind.value->kind != AST_STRING) {
+        diag_error(L->d, arg->span, "the %s argument of per_neuron() must be a string, the %s", k ? "second" : "first",
+                   what);
+        return NULL;
+    }
+    return arg->bind.value->string;
+}
+
+struct val hetero_file(struct lctx *L, struct binding *b)
+{
+    const struct ast_node *e = b->expr;
+    struct lpop *p = b->owner;
+    if (e->call.args.n != 2) {
+        diag_error(L->d, e->span, "per_neuron() takes 2 arguments (a file name and a column name), not %d",
+                   e->call.args.n);
+        return val_bad();
+    }
+    const char *file = string_arg(L, e, 0, "CSV file's name"), *column = string_arg(L, e, 1, "column's name");
+    if (!file || !column)
+        return val_bad();
+    struct table_col t;
+    char err[512];
+    if (!table_column(L->a, arena_path_join(L->a, L->m->dir, file), file, column, &t, err, sizeof err)) {
+        diag_error(L->d, e->call.args.items[0]->span, "%s", err);
+        return val_bad();
+    }
+    /* a lone population (an unused neuron checked on its own, lower.c) has no size to match */
+    if (p->decl->population.size && t.n != p->ip->size) {
+        diag_error(L->d, e->span, "%s has %" PRId64 " values in column '%s', but population '%s' has %" PRId64
+                   " neurons (one value per neuron, in neuron order)", file, t.n, column, p->decl->population.name,
+                   p->ip->size);
+        return val_bad();
+    }
+    int k = lower_add_var(L, p, b->name, IR_VAR_PARAM, b->span);
+    struct ir_var *var = p->vars.items[k];
+    var->table = t.v;
+    var->table_file = file;
+    var->dim = t.dim;
+    return (struct val){fold_var(L->a, k), t.dim, VK_NUM, NULL};
 }

@@ -305,6 +305,19 @@ struct solver_cols hetero_cols(struct lctx *L, struct lpop *p, int var);
 /* e reads variables, and only per-neuron constants of p, and draws nothing: a coefficient that is constant in
  * time but not across neurons. */
 bool hetero_only(const struct ir_expr *e, struct lpop *p);
+/* The value of neuron param b whose expression is per_neuron("file.csv", "column") (hetero_is_file): a
+ * per-neuron column read from the file now, one row per neuron. */
+bool hetero_is_file(const struct ast_node *e);
+struct val hetero_file(struct lctx *L, struct binding *b);
+/* ---- table.c: one column of a CSV file, values in internal units ------------------------------- */
+struct table_col {
+    int64_t n;
+    double *v;             /* arena-owned */
+    struct ir_dim dim;
+};
+/* False with "shown:LINE: what is wrong" in err.  path is opened; shown names it in messages. */
+bool table_column(struct arena *a, const char *path, const char *shown, const char *column, struct table_col *out,
+                  char *err, size_t errlen);
 /* e, an initial value, reads no variable but per-neuron constants of p (the runtime sets those first). */
 bool hetero_init(const struct ir_expr *e, struct lpop *p);
 

@@ -36,6 +36,16 @@ err=$(awk -F, 'FNR == 1 { f++; next } f == 1 && !($2 in tau) { tau[$2] = $3; nex
     END { if (n < 200) print "missing"; else printf "%.3g\n", mx }' \
     "$T/p0-t1-U-trace_tau.csv" "$T/p0-t1-U-trace_x.csv")
 in_range "per-neuron exact propagator: max relative error of x(t) against exp(-t/tau)" "$err" 0 1e-12
+# T: tau = per_neuron("hetero_tau.csv", "tau"): the file's values (5 ms, 0.02 s, 12.5 ms, 40ms, 1e-2 s) in
+# neuron order, converted to ms exactly, and the same closed form
+taus=$(awk -F, 'NR > 1 && $1 == "0.1" { printf "%s ", $3 }' "$T/p0-t1-T-trace_tau.csv")
+if [ "$taus" = "5 20 12.5 40 10 " ]; then pass "per_neuron(): tau read from the file, in ms: $taus"
+else fail "per_neuron(): tau read from the file = '$taus', expected '5 20 12.5 40 10 '"; fi
+err=$(awk -F, 'FNR == 1 { f++; next } f == 1 && !($2 in tau) { tau[$2] = $3; next }
+    f == 2 { e = exp(-$1 / tau[$2]); d = ($3 - e) / e; if (d < 0) d = -d; if (d > mx) mx = d; n++ }
+    END { if (n < 50) print "missing"; else printf "%.3g\n", mx }' \
+    "$T/p0-t1-T-trace_tau.csv" "$T/p0-t1-T-trace_x.csv")
+in_range "per_neuron() exact propagator: max relative error of x(t) against exp(-t/tau)" "$err" 0 1e-12
 
 # ---- 3. rate of a heterogeneous population (tests/models/hetero_rate.bn) -----------------------------------
 # Noise-free LIF, C = 200 pF, E_L = -70 mV, I_e = 250 pA, V_th = -50 mV, V_re = -60 mV, 20 refractory steps.
