@@ -203,22 +203,47 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
         for (int k = 0; k < p->nobs; k++)
             if (!(ps->obs[k] = alloc_column(p->size)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
-        for (int k = 0; k < p->nvars; k++) {
-            double *col = ps->vars[k] = alloc_column(p->size);
-            if (!col)
+        for (int k = 0; k < p->nvars; k++)
+            if (!(ps->vars[k] = alloc_column(p->size)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
+        /* An initial value may read per-neuron constants (IR_VAR_PARAM: a parameter drawn per neuron, a
+         * propagator computed from one; ir.h), so variables are initialised after the ones they read: each
+         * pass takes those whose inputs are done (the reads form no cycle, so nvars passes suffice). */
+        bool done[p->nvars + 1];
+        for (int k = 0; k < p->nvars; k++)
+            done[k] = false;
+        for (int pass = 0; pass < p->nvars; pass++)
+        for (int k = 0; k < p->nvars; k++) {
+            double *col = ps->vars[k];
             const struct ir_expr *init = p->vars[k].init;
             double v;
-            if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || !init)
+            if (done[k])
+                continue;
+            bool ready = true;
+            for (int j = 0; j < p->nvars && init; j++)
+                ready = ready && (done[j] || j == k || !ir_expr_uses_var(init, j));
+            if (!ready)
+                continue;
+            done[k] = true;
+            if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || (!init && !p->vars[k].table))
                 continue;      /* columns start zeroed */
-            if (ir_eval_const(init, &v)) {
+            if (p->vars[k].table) {   /* per_neuron("file.csv", ...): read by the compiler, one per neuron */
+                for (int64_t n = 0; n < p->size; n++)
+                    col[n] = p->vars[k].table[n];
+            } else if (ir_eval_const(init, &v)) {
                 for (int64_t n = 0; n < p->size; n++)
                     col[n] = v;
             } else {
+                double row[p->nvars + 1];   /* the neuron's values read by init (columns already set) */
+                for (int j = 0; j < p->nvars; j++)
+                    row[j] = 0;
                 for (int64_t n = 0; n < p->size; n++) {
                     struct rt_rng r;
+                    for (int j = 0; j < p->nvars; j++)
+                        if (done[j] && j != k)
+                            row[j] = p->single ? (double)((const float *)ps->vars[j])[n] : ps->vars[j][n];
                     rt_rng_init(&r, s->seed, RT_STREAM(RT_STREAM_INIT, i), RT_ENTITY_INIT(k, n));
-                    col[n] = ir_eval(init, NULL, rt_rng_draw, &r);
+                    col[n] = ir_eval(init, row, rt_rng_draw, &r);
                 }
             }
             for (int64_t n = 0; n < p->size; n++)

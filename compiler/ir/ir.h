@@ -140,6 +140,8 @@ enum ir_var_kind {
     IR_VAR_RECEPTOR,       /* state of a synapse instance, summed over every projection into it */
     IR_VAR_REFRACTORY,     /* remaining refractory steps (a double holding an integer) */
     IR_VAR_NOISE,          /* white noise: a fresh standard normal each step (kernel step 1), never stored */
+    IR_VAR_PARAM,          /* a per-neuron constant: a parameter given as a distribution, or a propagator
+                            * computed from such parameters; set at build time, no update, never changes */
 };
 
 struct ir_var {
@@ -147,7 +149,10 @@ struct ir_var {
     enum ir_var_kind kind;
     int noise_term;        /* IR_VAR_NOISE: the term's number within the population (the Philox key) */
     struct ir_dim dim;
-    struct ir_expr *init;  /* may contain RAND_* and IR_CONST only (no IR_VAR) */
+    struct ir_expr *init;  /* RAND_* and IR_CONST, and IR_VAR of IR_VAR_PARAM variables only (the runtime
+                            * initialises a variable after the per-neuron constants its value reads) */
+    const double *table;   /* IR_VAR_PARAM read from a file (per_neuron()): one value per neuron; init NULL */
+    const char *table_file;/* that file's name as written, for dumps */
     struct span span;
 };
 

@@ -83,9 +83,11 @@ void sema_print(FILE *out, const struct sema_model *mc)
             char buf[96];
             if (v->kind == IR_VAR_NOISE)   /* a fresh normal each step, from the Philox noise stream */
                 solver = "philox normal";
+            if (v->kind == IR_VAR_PARAM)   /* drawn, or computed from drawn params, once at build time */
+                solver = "per neuron";
             fprintf(out, "    %-24s %-12s %s%s\n", v->name,
                     v->kind == IR_VAR_RECEPTOR ? "receptor" : v->kind == IR_VAR_REFRACTORY ? "refractory"
-                    : v->kind == IR_VAR_NOISE ? "white noise" : "state",
+                    : v->kind == IR_VAR_NOISE ? "white noise" : v->kind == IR_VAR_PARAM ? "param" : "state",
                     v->kind == IR_VAR_REFRACTORY ? "counter" : solver,
                     v->kind == IR_VAR_REFRACTORY ? "" : arena_printf(m->a, " [%s]", unit_dim_name(v->dim, buf, sizeof buf)));
         }
