@@ -112,7 +112,7 @@ static struct ast_node *deep(struct lex_ctx *ctx, struct ast_node *n);
 %type <node> axis_value list range set_value synref if_decl binding named_arg
 %type <list> decls decl imports bindings alts items item assigns syn_params syn_header
 %type <list> opt_args args named_args opt_named_args pops stats settings axes exprs else_part
-%type <str> name
+%type <str> name dotted
 %type <op> assign_op
 %type <opts> conn_opts
 %type <rule> rule
@@ -321,6 +321,11 @@ axes:
   ;
 axis:
     name KW_IN axis_value           { $$ = ast_binding(A, AST_AXIS, @$, $1, @1, $3); }
+  | dotted KW_IN axis_value         { $$ = ast_binding(A, AST_AXIS, @$, $1, @1, $3); }
+  ;
+/* POP.NAME or SYNAPSE.NAME: an argument of a population or synapse, swept (sema checks what it names). */
+dotted:
+    NAME '.' name                   { $$ = arena_printf(A, "%s.%s", $1, $3); }
   ;
 axis_value:
     list                            { $$ = $1; }

@@ -132,7 +132,7 @@ struct val check_binding(struct lctx *L, struct binding *b, struct span use)
             b->memo = 1;
             struct val v = check_expr(L, b->at, b->expr);
             if (b->memo == 1)
-                b->val = v;
+                b->val = b->outside ? lower_outside(L, b, v) : v;
             b->memo = 2;
         }
         if (b->kind == BK_STATE)
