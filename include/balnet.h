@@ -40,6 +40,7 @@ typedef struct bn_result bn_result;   /* rows, spikes and timing of one finished
 typedef struct bn_folder bn_folder;   /* an open results folder (points.csv, run.json, ...) */
 typedef struct bn_sched bn_sched;     /* the state of a sweep: which items are done, running, waiting */
 typedef struct bn_lock bn_lock;       /* a results folder's lock, held by this process */
+typedef struct bn_h5 bn_h5;           /* an HDF5 file of spikes being written (docs/hdf5.md) */
 
 const char *bn_version(void);
 
@@ -188,6 +189,9 @@ void bn_spikes(const bn_result *r, const int32_t **population, const int64_t **s
 const char *bn_spike_population(const bn_result *r, int i);
 /* The item's time step in milliseconds: a spike at step k happened at k * dt (what turns steps into times). */
 double bn_result_dt(const bn_result *r);
+int bn_result_item(const bn_result *r);        /* the item it is the result of */
+/* A result holds its rows, spikes and timing only (the network and its statistics are freed when
+ * bn_run_item returns), so a client may keep one per item of a sweep. */
 void bn_result_free(bn_result *r);
 
 /* Stops every running and future bn_run_item of m (they fail with "interrupted"), and makes the scheduler
@@ -235,6 +239,24 @@ bool bn_folder_fit(const char *dir, char *err, size_t errlen);
 bool bn_folder_plot(const char *dir, char *err, size_t errlen);
 bool bn_folder_summary(FILE *out, const char *dir);
 bool bn_folder_verdict(FILE *out, const char *dir, const char *size_axis, const char *stat);
+
+/* ---- spikes as HDF5 (docs/hdf5.md) ------------------------------------------------------------------- */
+
+/* Every item's spikes (run with keep_spikes) in one HDF5 file, /p<point>/t<trial>/spikes/<population>/
+ * {step, neuron}, chunked and compressed, with no cap but the disk: `balnet run --spikes FILE.h5`, and the
+ * Python package's save_hdf5.  The file says complete = 1 only once bn_h5_close(complete = true) finished
+ * it; a killed run leaves complete = 0 (its finished items readable) or a file HDF5 cannot open.
+ * Without libhdf5 at build time bn_h5_available is false and bn_h5_create fails saying so. */
+bool bn_h5_available(void);
+/* Creates (truncates) path for m's sweep (expanded).  NULL with err. */
+bn_h5 *bn_h5_create(const char *path, const bn_model *m, char *err, size_t errlen);
+/* Writes the result's item (replacing it if written before) and flushes the file.  Thread-safe. */
+bool bn_h5_write(bn_h5 *f, const bn_result *r, char *err, size_t errlen);
+/* Marks the file complete when `complete`, closes it and frees f (either way). */
+bool bn_h5_close(bn_h5 *f, bool complete, char *err, size_t errlen);
+/* True for a balnet HDF5 file marked complete; false for one whose writer was killed or did not finish,
+ * a truncated or unreadable file, or a file that is not ours (and without libhdf5). */
+bool bn_h5_complete(const char *path);
 
 /* ---- the scheduler ----------------------------------------------------------------------------------- */
 

@@ -27,11 +27,10 @@ __all__ = ["load", "compile", "Model", "Result", "ModelError", "RunError", "Diag
            "hdf5_complete"]
 
 RunError = _balnet.RunError
-HDF5Error = getattr(_balnet, "HDF5Error", OSError)
 
 
 def _need_hdf5():
-    if not hasattr(_balnet, "H5File"):
+    if not _balnet.hdf5_available():
         raise RuntimeError("this balnet was built without libhdf5 (apt-get install libhdf5-dev, then rebuild)")
 
 
@@ -39,7 +38,7 @@ def hdf5_complete(path):
     """True when `path` is a finished balnet HDF5 file (docs/hdf5.md); False for a file whose writer was
     killed (complete = 0, or metadata HDF5 cannot read), a truncated file, or not one of ours."""
     _need_hdf5()
-    return _balnet.h5_complete(os.fspath(path))
+    return _balnet.hdf5_complete(os.fspath(path))
 
 
 def version():
@@ -334,24 +333,12 @@ class Result:
 
     def save_hdf5(self, path):
         """Writes every item's spikes (populations and inputs) to one HDF5 file, chunked and compressed, with
-        no cap (layout: docs/hdf5.md): /p<point>/t<trial>/<population>/{step, neuron}.  The file says
-        complete = 1 only once it is fully written (hdf5_complete)."""
+        no cap, by the library's writer (that of `balnet run --spikes FILE.h5`; layout: docs/hdf5.md):
+        /p<point>/t<trial>/spikes/<population>/{step, neuron}.  The file says complete = 1 only once it is
+        fully written and every item of the sweep ran (hdf5_complete)."""
         _need_hdf5()
         self._need_spikes()
-        info = self._cm.info()
-        f = _balnet.H5File(os.fspath(path), {"model": info["name"], "identity": info["identity"],
-                                              "axes": ",".join(self.axes)})
-        for item, (point, trial) in enumerate(self._items):
-            if not self._results.done(item):
-                continue
-            it = self._results.info(item)
-            group = f"p{point}/t{trial}"
-            f.group(group, {"point": point, "trial": trial, "dt_ms": it["dt_ms"],
-                            **{f"axis_{a}": v for a, v in zip(self.axes, self._values[point])}})
-            for pop in it["populations"]:
-                steps, ids = self._results.spikes(item, pop)
-                f.spikes(f"{group}/{pop}", steps, ids)
-        f.close()
+        self._cm.save_hdf5(self._results, os.fspath(path))
         return os.fspath(path)
 
     def trace(self, population, name, point=0, trial=1):

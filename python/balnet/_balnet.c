@@ -10,16 +10,13 @@
  * for the workers to stop) and to call the progress callback.  Python code therefore only ever runs on the
  * thread that called run(), and the interpreter never sees a worker thread.
  *
- * What an item produced is copied out of its bn_result (rows with their strings, spikes) and the result is
- * freed at once: a bn_result keeps its network's memory, which a sweep must not hold for every item.
+ * What an item produced is its bn_result, kept as it is (rows, spikes, timing: the library frees the network
+ * and its statistics when the item ends), so nothing is copied on the way to numpy.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include "balnet.h"
-#ifdef BN_HAVE_HDF5
-#include "_h5.h"
-#endif
 
 #include <errno.h>
 #include <pthread.h>
@@ -29,84 +26,6 @@
 #include <time.h>
 
 static PyObject *py_run_error;   /* balnet.RunError: a run that failed (not a model error) */
-
-/* ---- what one item produced, owned by this module ----------------------------------------------------- */
-
-struct py_item {
-    bool done;
-    int nrows;
-    struct bn_row *rows;          /* strings strdup'ed */
-    struct bn_timing timing;
-    double dt_ms;
-    int npops;
-    char **pops;                  /* spike population names, by index */
-    int64_t nspikes;
-    int32_t *spop;
-    int64_t *sstep;
-    uint32_t *sneuron;
-};
-
-static void item_clear(struct py_item *it)
-{
-    for (int i = 0; i < it->nrows; i++) {
-        free((char *)it->rows[i].population);
-        free((char *)it->rows[i].statistic);
-        free((char *)it->rows[i].unit);
-    }
-    free(it->rows);
-    for (int i = 0; i < it->npops; i++)
-        free(it->pops[i]);
-    free(it->pops);
-    free(it->spop);
-    free(it->sstep);
-    free(it->sneuron);
-    memset(it, 0, sizeof *it);
-}
-
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
-
-/* Copies r into it; false when out of memory (it is then cleared). */
-static bool item_take(struct py_item *it, const bn_result *r, bool spikes)
-{
-    it->nrows = bn_nrows(r);
-    it->rows = calloc((size_t)it->nrows + 1, sizeof *it->rows);
-    bool ok = it->rows != NULL;
-    for (int i = 0; ok && i < it->nrows; i++) {
-        const struct bn_row *row = bn_row(r, i);
-        it->rows[i] = (struct bn_row){dup_or_empty(row->population), dup_or_empty(row->statistic), row->value,
-                                      dup_or_empty(row->unit)};
-        ok = it->rows[i].population && it->rows[i].statistic && it->rows[i].unit;
-    }
-    it->timing = *bn_timing(r);
-    it->dt_ms = bn_result_dt(r);
-    while (ok && bn_spike_population(r, it->npops))
-        it->npops++;
-    it->pops = calloc((size_t)it->npops + 1, sizeof *it->pops);
-    ok = ok && it->pops;
-    for (int i = 0; ok && i < it->npops; i++)
-        ok = (it->pops[i] = strdup(bn_spike_population(r, i))) != NULL;
-    if (ok && spikes) {
-        const int32_t *p;
-        const int64_t *s;
-        const uint32_t *n;
-        bn_spikes(r, &p, &s, &n);
-        size_t k = (size_t)bn_nspikes(r);
-        it->spop = malloc(sizeof *p * (k + 1));
-        it->sstep = malloc(sizeof *s * (k + 1));
-        it->sneuron = malloc(sizeof *n * (k + 1));
-        ok = it->spop && it->sstep && it->sneuron;
-        if (ok && k) {
-            memcpy(it->spop, p, sizeof *p * k);
-            memcpy(it->sstep, s, sizeof *s * k);
-            memcpy(it->sneuron, n, sizeof *n * k);
-        }
-        it->nspikes = (int64_t)k;
-    }
-    if (!ok)
-        item_clear(it);
-    it->done = ok;
-    return ok;
-}
 
 /* ---- Model ------------------------------------------------------------------------------------------- */
 
@@ -122,28 +41,28 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     int nitems;
-    struct py_item *items;
+    bn_result **items;            /* NULL: the item did not run */
 } py_results;
 
 static void results_dealloc(py_results *self)
 {
     for (int i = 0; i < self->nitems; i++)
-        item_clear(&self->items[i]);
+        bn_result_free(self->items[i]);
     free(self->items);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static struct py_item *results_item(py_results *self, int item)
+static const bn_result *results_item(py_results *self, int item)
 {
     if (item < 0 || item >= self->nitems) {
         PyErr_Format(PyExc_IndexError, "item %d out of range (the sweep has %d items)", item, self->nitems);
         return NULL;
     }
-    if (!self->items[item].done) {
+    if (!self->items[item]) {
         PyErr_Format(PyExc_LookupError, "item %d did not run (the sweep was stopped before it)", item);
         return NULL;
     }
-    return &self->items[item];
+    return self->items[item];
 }
 
 static PyObject *results_done(py_results *self, PyObject *args)
@@ -151,7 +70,7 @@ static PyObject *results_done(py_results *self, PyObject *args)
     int item;
     if (!PyArg_ParseTuple(args, "i", &item))
         return NULL;
-    return PyBool_FromLong(item >= 0 && item < self->nitems && self->items[item].done);
+    return PyBool_FromLong(item >= 0 && item < self->nitems && self->items[item]);
 }
 
 /* rows(item) -> [(population, statistic, value, unit), ...] */
@@ -160,12 +79,13 @@ static PyObject *results_rows(py_results *self, PyObject *args)
     int item;
     if (!PyArg_ParseTuple(args, "i", &item))
         return NULL;
-    struct py_item *it = results_item(self, item);
+    const bn_result *it = results_item(self, item);
     if (!it)
         return NULL;
-    PyObject *list = PyList_New(it->nrows);
-    for (int i = 0; list && i < it->nrows; i++) {
-        const struct bn_row *r = &it->rows[i];
+    int n = bn_nrows(it);
+    PyObject *list = PyList_New(n);
+    for (int i = 0; list && i < n; i++) {
+        const struct bn_row *r = bn_row(it, i);
         PyObject *t = Py_BuildValue("(ssds)", r->population, r->statistic, r->value, r->unit);
         if (!t) {
             Py_DECREF(list);
@@ -176,25 +96,34 @@ static PyObject *results_rows(py_results *self, PyObject *args)
     return list;
 }
 
+/* The spike populations' names (populations, then inputs), as a list. */
+static PyObject *spike_populations(const bn_result *it)
+{
+    PyObject *pops = PyList_New(0);
+    for (int i = 0; pops && bn_spike_population(it, i); i++) {
+        PyObject *s = PyUnicode_FromString(bn_spike_population(it, i));
+        if (!s || PyList_Append(pops, s) < 0)
+            Py_CLEAR(pops);
+        Py_XDECREF(s);
+    }
+    return pops;
+}
+
 /* info(item) -> dict: dt_ms, populations (spike population names), timing fields. */
 static PyObject *results_info(py_results *self, PyObject *args)
 {
     int item;
     if (!PyArg_ParseTuple(args, "i", &item))
         return NULL;
-    struct py_item *it = results_item(self, item);
-    if (!it)
-        return NULL;
-    PyObject *pops = PyList_New(it->npops);
-    for (int i = 0; pops && i < it->npops; i++)
-        PyList_SET_ITEM(pops, i, PyUnicode_FromString(it->pops[i]));
+    const bn_result *it = results_item(self, item);
+    PyObject *pops = it ? spike_populations(it) : NULL;
     if (!pops)
         return NULL;
-    const struct bn_timing *t = &it->timing;
-    return Py_BuildValue("{s:d,s:N,s:d,s:d,s:d,s:d,s:L,s:i,s:L}", "dt_ms", it->dt_ms, "populations", pops,
+    const struct bn_timing *t = bn_timing(it);
+    return Py_BuildValue("{s:d,s:N,s:d,s:d,s:d,s:d,s:L,s:i,s:L}", "dt_ms", bn_result_dt(it), "populations", pops,
                          "wall_s", t->wall_s, "compile_ms", t->compile_ms, "build_ms", t->build_ms, "sim_ms",
                          t->sim_ms, "synapses", (long long)t->synapses, "threads", t->threads, "nspikes",
-                         (long long)it->nspikes);
+                         (long long)bn_nspikes(it));
 }
 
 /* spikes(item, population) -> (steps: bytes of int64, neurons: bytes of uint32), in step then neuron order;
@@ -205,29 +134,27 @@ static PyObject *results_spikes(py_results *self, PyObject *args)
     const char *pop;
     if (!PyArg_ParseTuple(args, "is", &item, &pop))
         return NULL;
-    struct py_item *it = results_item(self, item);
+    const bn_result *it = results_item(self, item);
     if (!it)
         return NULL;
     int p = -1;
-    for (int i = 0; i < it->npops; i++)
-        if (strcmp(it->pops[i], pop) == 0)
+    for (int i = 0; bn_spike_population(it, i); i++)
+        if (strcmp(bn_spike_population(it, i), pop) == 0)
             p = i;
     if (p < 0) {
-        PyObject *names = PyList_New(0);
-        for (int i = 0; names && i < it->npops; i++) {
-            PyObject *s = PyUnicode_FromString(it->pops[i]);
-            if (s)
-                PyList_Append(names, s);
-            Py_XDECREF(s);
-        }
+        PyObject *names = spike_populations(it);
         if (names)
             PyErr_Format(PyExc_KeyError, "no population '%s' in this model (it has %R)", pop, names);
         Py_XDECREF(names);
         return NULL;
     }
-    int64_t n = 0;
-    for (int64_t i = 0; i < it->nspikes; i++)
-        n += it->spop[i] == p;
+    const int32_t *spop;
+    const int64_t *sstep;
+    const uint32_t *sneuron;
+    bn_spikes(it, &spop, &sstep, &sneuron);
+    int64_t n = 0, total = bn_nspikes(it);
+    for (int64_t i = 0; i < total; i++)
+        n += spop[i] == p;
     PyObject *steps = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * (int64_t)sizeof(int64_t)));
     PyObject *ids = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * (int64_t)sizeof(uint32_t)));
     if (!steps || !ids) {
@@ -237,10 +164,10 @@ static PyObject *results_spikes(py_results *self, PyObject *args)
     }
     int64_t *s = (int64_t *)PyBytes_AS_STRING(steps);
     uint32_t *d = (uint32_t *)PyBytes_AS_STRING(ids);
-    for (int64_t i = 0, k = 0; i < it->nspikes; i++)
-        if (it->spop[i] == p) {
-            s[k] = it->sstep[i];
-            d[k++] = it->sneuron[i];
+    for (int64_t i = 0, k = 0; i < total; i++)
+        if (spop[i] == p) {
+            s[k] = sstep[i];
+            d[k++] = sneuron[i];
         }
     return Py_BuildValue("(NN)", steps, ids);
 }
@@ -442,15 +369,14 @@ struct py_sweep {
     bn_folder *folder;            /* NULL: no results folder */
     struct bn_run_options ro;
     struct bn_workers workers;
-    bool keep_spikes;
-    struct py_item *items;
+    bn_result **items;            /* each worker stores its item's result */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int ndone;                    /* under lock */
     bool finished;                /* under lock: bn_sched_run returned */
 };
 
-/* bn_item_fn: run the item, copy what it produced, append its rows to the folder. */
+/* bn_item_fn: run the item, keep its result, append its rows to the folder. */
 static bool sweep_item(void *ctx, int item, char *err, size_t errlen)
 {
     struct py_sweep *s = ctx;
@@ -458,11 +384,10 @@ static bool sweep_item(void *ctx, int item, char *err, size_t errlen)
     if (!r)
         return false;
     bool ok = !s->folder || bn_folder_append(s->folder, item, r, err, errlen);
-    if (ok && !item_take(&s->items[item], r, s->keep_spikes)) {
-        snprintf(err, errlen, "out of memory keeping the results of item %d", item);
-        ok = false;
-    }
-    bn_result_free(r);
+    if (ok)
+        s->items[item] = r;
+    else
+        bn_result_free(r);
     pthread_mutex_lock(&s->lock);
     s->ndone += ok;
     pthread_cond_signal(&s->cond);
@@ -564,7 +489,7 @@ static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
         Py_DECREF(res);
         return PyErr_NoMemory();
     }
-    struct py_sweep s = {.m = self->m, .keep_spikes = spikes, .items = res->items};
+    struct py_sweep s = {.m = self->m, .items = res->items};
     char err[1024] = "";
     if (out && !(s.folder = bn_folder_open(out, self->m, false, err, sizeof err))) {
         Py_DECREF(res);
@@ -651,11 +576,11 @@ static PyObject *model_save(py_model *self, PyObject *args, PyObject *kw)
     bool ok = f != NULL, complete = true;
     double wall = 0;
     for (int i = 0; ok && i < res->nitems; i++) {
-        struct py_item *it = &res->items[i];
-        complete &= it->done;
-        wall += it->done ? it->timing.wall_s : 0;
-        if (it->done)
-            ok = bn_folder_append_rows(f, i, it->rows, it->nrows, &it->timing, err, sizeof err);
+        const bn_result *it = res->items[i];
+        complete &= it != NULL;
+        wall += it ? bn_timing(it)->wall_s : 0;
+        if (it)
+            ok = bn_folder_append(f, i, it, err, sizeof err);
     }
     if (f) {
         struct bn_run_info info = {.model_file = model_file, .wall_s = wall, .peak_rss_mb = peak_rss_mb(),
@@ -670,6 +595,41 @@ static PyObject *model_save(py_model *self, PyObject *args, PyObject *kw)
     }
     if (!ok) {
         PyErr_SetString(py_run_error, err);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* save_hdf5(results, path) -> None: every finished item's spikes in one HDF5 file (include/balnet.h's
+ * bn_h5_*, the writer of `balnet run --spikes FILE.h5`); complete = 1 when every item ran. */
+static PyObject *model_save_hdf5(py_model *self, PyObject *args)
+{
+    py_results *res;
+    const char *path;
+    if (!PyArg_ParseTuple(args, "O!s", &py_results_type, &res, &path) || !need_expanded(self))
+        return NULL;
+    if (res->nitems != bn_nitems(self->m)) {
+        PyErr_SetString(PyExc_ValueError, "these results are not this model's");
+        return NULL;
+    }
+    char err[1024] = "";
+    bool ok, complete = true;
+    Py_BEGIN_ALLOW_THREADS   /* compressing 10^7 spikes takes seconds; the results are not freed meanwhile */
+    bn_h5 *f = bn_h5_create(path, self->m, err, sizeof err);
+    ok = f != NULL;
+    for (int i = 0; ok && i < res->nitems; i++) {
+        complete &= res->items[i] != NULL;
+        if (res->items[i])
+            ok = bn_h5_write(f, res->items[i], err, sizeof err);
+    }
+    char cerr[1024] = "";
+    if (f && !bn_h5_close(f, ok && complete, cerr, sizeof cerr) && ok) {
+        snprintf(err, sizeof err, "%s", cerr);
+        ok = false;
+    }
+    Py_END_ALLOW_THREADS
+    if (!ok) {
+        PyErr_SetString(PyExc_OSError, err);
         return NULL;
     }
     Py_RETURN_NONE;
@@ -693,6 +653,8 @@ static PyMethodDef model_methods[] = {
      "run(out=None, threads=1, spikes=True, progress=None, model_file='') -> Results"},
     {"save", (PyCFunction)(void (*)(void))model_save, METH_VARARGS | METH_KEYWORDS,
      "save(results, out, model_file='') -> None: the results folder of an in-memory run"},
+    {"save_hdf5", (PyCFunction)model_save_hdf5, METH_VARARGS,
+     "save_hdf5(results, path) -> None: the spikes of an in-memory run as HDF5"},
     {"cancel", (PyCFunction)model_cancel, METH_NOARGS, "cancel(): stop the running sweep (from any thread)"},
     {NULL, NULL, 0, NULL}};
 
@@ -712,8 +674,23 @@ static PyTypeObject py_model_type = {
 static PyObject *py_version(PyObject *self, PyObject *unused) { return PyUnicode_FromString(bn_version()); }
 static PyObject *py_source_dir(PyObject *self, PyObject *unused) { return PyUnicode_FromString(bn_source_dir()); }
 
+static PyObject *py_hdf5_available(PyObject *self, PyObject *unused) { return PyBool_FromLong(bn_h5_available()); }
+static PyObject *py_hdf5_complete(PyObject *self, PyObject *args)
+{
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path))
+        return NULL;
+    bool ok;
+    Py_BEGIN_ALLOW_THREADS
+    ok = bn_h5_complete(path);
+    Py_END_ALLOW_THREADS
+    return PyBool_FromLong(ok);
+}
+
 static PyMethodDef module_methods[] = {
     {"version", py_version, METH_NOARGS, "the library's version"},
+    {"hdf5_available", py_hdf5_available, METH_NOARGS, "whether the library was built with libhdf5"},
+    {"hdf5_complete", py_hdf5_complete, METH_VARARGS, "hdf5_complete(path): a finished balnet HDF5 file"},
     {"source_dir", py_source_dir, METH_NOARGS, "$BALNET_HOME, else the source tree (models/lib is there)"},
     {NULL, NULL, 0, NULL}};
 
@@ -739,11 +716,5 @@ PyMODINIT_FUNC PyInit__balnet(void)
         return NULL;
     }
     Py_INCREF(py_run_error);
-#ifdef BN_HAVE_HDF5
-    if (h5_register(mod) < 0) {
-        Py_DECREF(mod);
-        return NULL;
-    }
-#endif
     return mod;
 }
