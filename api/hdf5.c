@@ -1,5 +1,5 @@
 /*
- * hdf5.c - spikes as HDF5 behind balnet.h: a model's sweep and an item's result handed to the writer of
+ * hdf5.c - spikes and recordings as HDF5 behind balnet.h: a model's sweep and an item's result handed to the writer of
  * results/h5.h.  Without libhdf5 at build time (BN_HAVE_HDF5 undefined) every call says so instead.
  */
 #include "api/internal.h"
@@ -7,6 +7,7 @@
 
 #ifdef BN_HAVE_HDF5
 #include "results/h5.h"
+#include "runtime/table.h"
 
 #include <stdlib.h>
 
@@ -52,6 +53,9 @@ bool bn_h5_write(bn_h5 *h, const bn_result *r, char *err, size_t errlen)
         pops[i] = bn_spike_population(r, i);
     it.pops = pops;
     bn_spikes(r, &it.pop, &it.step, &it.neuron);
+    const struct rt_tables *ts = api_result_tables(r);
+    it.ntables = ts->n;
+    it.tables = ts->t;
     bool ok = h5_write_item(h->f, &it, err, errlen);
     free(pops);
     return ok;

@@ -261,7 +261,25 @@ struct bn_result {
     const struct bn_run_options *opt;
     bool oom;
     int item;                /* which item of its model */
+    struct rt_tables tables; /* recordings, with keep_traces */
+    struct bn_trace *traces; /* views of the tables */
 };
+
+/* The run's recordings moved into the result, with their balnet.h views. */
+static bool take_traces(bn_result *res, struct rt_run *run)
+{
+    rt_run_take_tables(run, &res->tables);
+    res->traces = calloc((size_t)res->tables.n + 1, sizeof *res->traces);
+    if (!res->traces)
+        return false;
+    for (int i = 0; i < res->tables.n; i++) {
+        const struct rt_table *t = &res->tables.t[i];
+        res->traces[i] = (struct bn_trace){t->who, t->name, t->kind, t->ncols, (const char *const *)t->col,
+                                           (const char *const *)t->unit, (const double *const *)t->v, t->nrows,
+                                           t->note};
+    }
+    return true;
+}
 
 /* rt_options.on_spikes: keep them, and/or hand them on with the population's name. */
 static void on_spikes(void *ctx, int pop, int64_t step, const uint32_t *idx, int64_t n)
@@ -347,14 +365,15 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
         return NULL;
     uint64_t seed = api_mix64(api_mix64(ir->seed ^ m->points[point].key) ^ (uint64_t)trial);
     struct rt_options ro = {.threads = opt->threads, .cancel = &m->cancel, .neurons_per_thread = opt->neurons_per_thread,
-                            .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial};
+                            .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial,
+                            .keep_traces = opt->keep_traces};
     if (opt->on_spikes || opt->keep_spikes) {
         ro.on_spikes = on_spikes;
         ro.on_spikes_ctx = res;
     }
     char rerr[1024] = "";
     struct rt_run *run = rt_run(ir, k->kernels, seed, &ro, rerr, sizeof rerr);
-    if (!run || res->oom || !take_rows(m, item, res, run)) {
+    if (!run || res->oom || !take_rows(m, item, res, run) || !take_traces(res, run)) {
         rt_errf(err, errlen, "point %d, trial %d: %.990s", point, trial, run ? "out of memory" : rerr);
         rt_run_free(run);
         bn_result_free(res);
@@ -388,6 +407,9 @@ const char *bn_spike_population(const bn_result *r, int i)
 
 double bn_result_dt(const bn_result *r) { return r->dt_ms; }
 int bn_result_item(const bn_result *r) { return r->item; }
+int bn_ntraces(const bn_result *r) { return r->tables.n; }
+const struct rt_tables *api_result_tables(const bn_result *r) { return &r->tables; }
+const struct bn_trace *bn_trace(const bn_result *r, int i) { return i >= 0 && i < r->tables.n ? &r->traces[i] : NULL; }
 
 void bn_result_free(bn_result *r)
 {
@@ -405,5 +427,7 @@ void bn_result_free(bn_result *r)
     free(r->spop);
     free(r->sstep);
     free(r->sneuron);
+    table_free_all(&r->tables);
+    free(r->traces);
     free(r);
 }

@@ -228,7 +228,7 @@ static void schedule(struct run *r)
         r->ro.on_spikes = write_spikes;
         r->ro.spikes_ctx = r->spikes;
     }
-    r->ro.keep_spikes = r->h5 != NULL;   /* each item's, until run_item writes them */
+    r->ro.keep_spikes = r->ro.keep_traces = r->h5 != NULL;   /* each item's, until run_item writes them */
     bn_sched_on_progress(r->sched, progress, r);
     running = r->m;
     struct sigaction sa = {.sa_handler = on_signal};

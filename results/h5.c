@@ -3,6 +3,7 @@
  */
 #include "results/h5.h"
 #include "runtime/errf.h"
+#include "runtime/table.h"
 
 #include <hdf5.h>
 
@@ -173,6 +174,41 @@ static bool write_population(hid_t g, const struct h5_item *it, int p)
     return ok;
 }
 
+/* A dataset name from a column name: '/' would be a path separator in HDF5. */
+static void dataset_name(char *out, size_t cap, const char *col)
+{
+    snprintf(out, cap, "%s", col);
+    for (char *c = out; *c; c++)
+        if (*c == '/')
+            *c = '_';
+}
+
+/* One recording: /p/t/traces/<who>/<name>/<column>, a float64 dataset per column with its unit. */
+static bool write_table(hid_t traces, const struct rt_table *t)
+{
+    char path[512], cols[512] = "", name[128];
+    snprintf(path, sizeof path, "%s/%s", t->who, t->name);
+    for (char *c = path; *c; c++)
+        if (*c == '/' && c != path + strlen(t->who))
+            *c = '_';
+    hid_t g = group_create(traces, path);
+    bool ok = g >= 0 && attr_str(g, "kind", t->kind) && attr_int(g, "n", t->nrows) &&
+              (!t->note || attr_str(g, "note", t->note));
+    for (int c = 0; ok && c < t->ncols; c++) {
+        dataset_name(name, sizeof name, t->col[c]);
+        snprintf(cols + strlen(cols), sizeof cols - strlen(cols), "%s%s", c ? "," : "", name);
+        ok = dataset(g, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, t->v[c], (hsize_t)t->nrows);
+        hid_t d = ok ? H5Dopen2(g, name, H5P_DEFAULT) : H5I_INVALID_HID;
+        ok = d >= 0 && attr_str(d, "unit", t->unit[c]);
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    ok = ok && attr_str(g, "columns", cols);
+    if (g >= 0)
+        H5Gclose(g);
+    return ok;
+}
+
 static bool write_item(struct h5_file *f, const struct h5_item *it, const char *parent, const char *path)
 {
     /* H5Lexists of p/t fails, rather than says no, when p is missing */
@@ -193,6 +229,12 @@ static bool write_item(struct h5_file *f, const struct h5_item *it, const char *
         ok = write_population(sg, it, p);
     if (sg >= 0)
         H5Gclose(sg);
+    hid_t tg = ok && it->ntables ? H5Gcreate2(g, "traces", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT) : H5I_INVALID_HID;
+    ok = ok && (!it->ntables || tg >= 0);
+    for (int i = 0; ok && i < it->ntables; i++)
+        ok = write_table(tg, &it->tables[i]);
+    if (tg >= 0)
+        H5Gclose(tg);
     if (g >= 0)
         H5Gclose(g);
     return ok && H5Fflush(f->file, H5F_SCOPE_GLOBAL) >= 0;
@@ -207,7 +249,7 @@ bool h5_write_item(struct h5_file *f, const struct h5_item *it, char *err, size_
     h5_quiet();
     bool ok = write_item(f, it, parent, path);
     pthread_mutex_unlock(&h5_lock);
-    return ok || rt_errf(err, errlen, "cannot write the spikes of point %d, trial %d to %s (disk full?)", it->point,
+    return ok || rt_errf(err, errlen, "cannot write the spikes and recordings of point %d, trial %d to %s (disk full?)", it->point,
                          it->trial, f->path);
 }
 

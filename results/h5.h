@@ -1,6 +1,6 @@
 /*
  * h5.h - spikes (and, with their units, recordings) of a sweep's items as one HDF5 file (libhdf5 from
- * Debian): the binary, uncapped form of `balnet run --spikes FILE.csv`.  Prefix `h5_`.  Built only when
+ * Debian): the binary, uncapped form of `balnet run --spikes FILE.csv` and of the CSV files of traces/.  Prefix `h5_`.  Built only when
  * CMake finds libhdf5 (BN_HAVE_HDF5); api/hdf5.c reports its absence otherwise.
  *
  * Layout (docs/hdf5.md, format "balnet-spikes" version 2):
@@ -8,6 +8,10 @@
  *                                                    closed after a complete sweep), model, identity, axes
  *   /p<point>/t<trial>                        group; attrs: point, trial, dt_ms, axis_<name> (text)
  *   /p<point>/t<trial>/spikes/<population>    group; attrs: n; datasets step (int64), neuron (uint32)
+ *   /p<point>/t<trial>/traces/<who>/<name>    group per recording (runtime/table.h); attrs: kind, columns
+ *                                             (the dataset names in order, comma-separated), n (rows),
+ *                                             note (when truncated); one float64 dataset per column, with
+ *                                             its display unit as the attribute `unit`
  * Datasets are chunked (64 Ki elements: 512 KB of steps, about where deflate's ratio levels off),
  * byte-shuffled and deflated at level 4 (shuffle groups the slowly changing high bytes of steps and indices,
  * which is what makes them compress; level 4 is within a few % of level 9's size at a fraction of its time).
@@ -29,6 +33,7 @@
 #include <stdint.h>
 
 struct h5_file;
+struct rt_table;
 
 /* What the root carries besides format, version and complete. */
 struct h5_head {
@@ -49,6 +54,8 @@ struct h5_item {
     const int32_t *pop;
     const int64_t *step;
     const uint32_t *neuron;
+    int ntables;                 /* recordings */
+    const struct rt_table *tables;
 };
 
 /* Creates (truncates) path with complete = 0.  NULL with err. */

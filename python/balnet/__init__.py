@@ -7,9 +7,9 @@
     r.scaling                      # pandas DataFrame, the columns of scaling.csv
     t, ids = r.spikes("E", point=0, trial=1)   # numpy arrays: spike times (ms) and neuron indices
 
-The work is done by libbalnet.so (include/balnet.h) through the _balnet extension, in this process: rows
-and spikes come back from memory.  Only the fits (scaling.csv) and the recordings (traces/) are files the
-library writes; without `out` they go to a temporary folder, removed with the Result.
+The work is done by libbalnet.so (include/balnet.h) through the _balnet extension, in this process: rows,
+spikes and recordings come back from memory.  Only the fits (scaling.csv) are files the library writes
+(to a temporary folder without `out`, removed once read).
 """
 import json
 import numbers
@@ -17,7 +17,6 @@ import os
 import shutil
 import sys
 import tempfile
-import weakref
 from typing import NamedTuple, Optional
 
 from . import _balnet
@@ -119,6 +118,10 @@ def _check_seed(seed):
     return int(seed)
 
 
+# The columns of the recordings (runtime/table.h) that hold whole numbers: DataFrame columns of int64.
+_INT_COLUMNS = frozenset({"neuron", "pre", "post", "count"})
+
+
 def _diagnostics(cm):
     return [Diagnostic(*d) for d in cm.diagnostics()]
 
@@ -192,20 +195,13 @@ class Model:
         cm = self._load(sets, seed)
         model_file = self.path or self._name
         if out is None:
-            # No results folder: the rows stay in memory (no files, no fsync per item); the recordings,
-            # which the library writes as files, go to a temporary folder removed with the Result.
-            traces = tempfile.mkdtemp(prefix="balnet-")
-            try:
-                results = cm.run(threads=int(threads), spikes=bool(spikes), progress=progress,
-                                 model_file=model_file, trace_dir=traces)
-            except BaseException:
-                shutil.rmtree(traces, ignore_errors=True)
-                raise
-            return Result(cm, results, None, traces, model_file, bool(spikes))
+            # No results folder: rows, spikes and recordings stay in memory (no files, no fsync per item).
+            results = cm.run(threads=int(threads), spikes=bool(spikes), progress=progress, model_file=model_file)
+            return Result(cm, results, None, model_file, bool(spikes))
         folder = os.path.abspath(os.fspath(out))
         results = cm.run(out=folder, threads=int(threads), spikes=bool(spikes), progress=progress,
                          model_file=model_file)
-        return Result(cm, results, folder, folder, model_file, bool(spikes))
+        return Result(cm, results, folder, model_file, bool(spikes))
 
     def __repr__(self):
         return f"<balnet.Model {self.name!r} from {self.path or self._name!r}>"
@@ -222,9 +218,9 @@ def compile(text, name="<string>", set=None, seed=None, engine="jit"):
 
 
 class Result:
-    """A finished sweep: its rows (points), fits (scaling), spikes (in memory) and traces (files)."""
+    """A finished sweep: its rows (points), fits (scaling), spikes and recordings (traces), in memory."""
 
-    def __init__(self, cm, results, folder, traces, model_file, spikes):
+    def __init__(self, cm, results, folder, model_file, spikes):
         sweep = cm.sweep()
         self.axes = sweep["axes"]
         self.ntrials = sweep["ntrials"]
@@ -235,11 +231,8 @@ class Result:
         self._results = results
         self._model_file = model_file
         self.folder = folder          # the results folder (run with out=...), else None
-        self._traces = traces
         self._spikes = spikes
         self._points = self._scaling = None
-        if folder is None:
-            self._cleanup = weakref.finalize(self, shutil.rmtree, traces, True)
 
     def save(self, out):
         """Writes the results folder `balnet run --out` would have written (points.csv, timings.csv,
@@ -341,18 +334,38 @@ class Result:
         self._cm.save_hdf5(self._results, os.fspath(path))
         return os.fspath(path)
 
+    def traces(self, point=0, trial=1):
+        """The recordings of one item as (population, name) pairs: what trace() takes."""
+        return [(t["population"], t["name"]) for t in self._results.traces(self._item(point, trial))]
+
     def trace(self, population, name, point=0, trial=1):
-        """A recording (`rate_trace`, `trace`, `raster` in a `record`) of one item, as a DataFrame of the
-        file the library wrote, traces/p<point>-t<trial>-<population>-<name>.csv (runtime/trace.h)."""
+        """A recording (`rate_trace`, `trace`, `raster` in a `record`, or a plastic projection's `weights`,
+        `weight_stats`, ...) of one item, as a DataFrame straight from memory: the columns of the CSV file
+        `balnet run` writes, traces/p<point>-t<trial>-<population>-<name>.csv (runtime/trace.h), values as
+        numpy float64 in display units (indices and counts as int64).  df.attrs["units"] maps each column to
+        its unit; df.attrs["note"] says why a capped recording stops early (None when complete).  population
+        is the population, "all", or "PRE-POST" for a plastic projection."""
+        import numpy as np
         import pandas as pd
-        self._item(point, trial)
-        path = os.path.join(self._traces, "traces", f"p{point}-t{trial}-{population}-{name}.csv")
-        if not os.path.isfile(path):
-            tdir = os.path.join(self._traces, "traces")
-            have = sorted(os.listdir(tdir)) if os.path.isdir(tdir) else []
+        item = self._item(point, trial)
+        traces = self._results.traces(item)
+        for t in traces:
+            if t["population"] == population and t["name"] == name:
+                break
+        else:
+            have = ", ".join(f"{t['population']}/{t['name']}" for t in traces) or "none"
             raise KeyError(f"no recording {name!r} of {population!r} at point {point}, trial {trial} "
-                           f"(recorded: {', '.join(have) or 'none'})")
-        return pd.read_csv(path, comment="#", float_precision="round_trip")
+                           f"(recorded: {have})")
+        cols = {}
+        for c, data in zip(t["columns"], t["data"]):
+            v = np.frombuffer(data, dtype=np.float64)
+            # neuron and synapse indices and histogram counts are whole numbers (the CSV's %.0f columns)
+            cols[c] = v.astype(np.int64) if c in _INT_COLUMNS else v
+        df = pd.DataFrame(cols)
+        df.attrs["units"] = dict(zip(t["columns"], t["units"]))
+        df.attrs["kind"] = t["kind"]
+        df.attrs["note"] = t["note"]
+        return df
 
     def __repr__(self):
         where = f" in {self.folder}" if self.folder else ""

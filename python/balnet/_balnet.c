@@ -172,7 +172,49 @@ static PyObject *results_spikes(py_results *self, PyObject *args)
     return Py_BuildValue("(NN)", steps, ids);
 }
 
+/* traces(item) -> [{population, name, kind, columns, units, data: [bytes of float64 per column], note}] */
+static PyObject *results_traces(py_results *self, PyObject *args)
+{
+    int item;
+    if (!PyArg_ParseTuple(args, "i", &item))
+        return NULL;
+    const bn_result *it = results_item(self, item);
+    if (!it)
+        return NULL;
+    int n = bn_ntraces(it);
+    PyObject *list = PyList_New(n);
+    for (int i = 0; list && i < n; i++) {
+        const struct bn_trace *t = bn_trace(it, i);
+        PyObject *cols = PyList_New(t->ncols), *units = PyList_New(t->ncols), *data = PyList_New(t->ncols);
+        bool ok = cols && units && data;
+        for (int c = 0; ok && c < t->ncols; c++) {
+            PyObject *name = PyUnicode_FromString(t->columns[c]), *unit = PyUnicode_FromString(t->units[c]);
+            PyObject *v = PyBytes_FromStringAndSize((const char *)t->data[c], (Py_ssize_t)(t->nrows * (int64_t)sizeof(double)));
+            ok = name && unit && v;
+            if (name)
+                PyList_SET_ITEM(cols, c, name);
+            if (unit)
+                PyList_SET_ITEM(units, c, unit);
+            if (v)
+                PyList_SET_ITEM(data, c, v);
+        }
+        PyObject *d = ok ? Py_BuildValue("{s:s,s:s,s:s,s:O,s:O,s:O,s:z}", "population", t->population, "name", t->name,
+                                         "kind", t->kind, "columns", cols, "units", units, "data", data, "note", t->note)
+                         : NULL;
+        Py_XDECREF(cols);
+        Py_XDECREF(units);
+        Py_XDECREF(data);
+        if (!d) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, d);
+    }
+    return list;
+}
+
 static PyMethodDef results_methods[] = {
+    {"traces", (PyCFunction)results_traces, METH_VARARGS, "traces(item) -> the recordings as dicts of columns"},
     {"done", (PyCFunction)results_done, METH_VARARGS, "done(item): whether the item ran"},
     {"rows", (PyCFunction)results_rows, METH_VARARGS, "rows(item) -> [(population, statistic, value, unit)]"},
     {"info", (PyCFunction)results_info, METH_VARARGS, "info(item) -> dict of dt_ms, populations, timing"},
@@ -453,17 +495,16 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-/* run(out=None, threads=1, spikes=True, progress=None, model_file="", trace_dir=None) -> Results.  The model
- * must be expanded.  out: a results folder to create (points.csv, run.json, timings, traces/), closed and
- * fitted at the end; None: no folder (the rows stay in memory), and the recordings go to trace_dir. */
+/* run(out=None, threads=1, spikes=True, progress=None, model_file="") -> Results.  The model must be
+ * expanded.  out: a results folder to create (points.csv, run.json, timings, traces/), closed and fitted
+ * at the end; None: no folder (the rows stay in memory).  The recordings are kept in memory either way. */
 static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"out", "threads", "spikes", "progress", "model_file", "trace_dir", NULL};
-    const char *out = NULL, *model_file = "", *trace_dir = NULL;
+    static char *kwlist[] = {"out", "threads", "spikes", "progress", "model_file", NULL};
+    const char *out = NULL, *model_file = "";
     int threads = 1, spikes = 1;
     PyObject *progress = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zipOsz", kwlist, &out, &threads, &spikes, &progress, &model_file,
-                                     &trace_dir))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zipOs", kwlist, &out, &threads, &spikes, &progress, &model_file))
         return NULL;
     if (!need_expanded(self))
         return NULL;
@@ -499,8 +540,8 @@ static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
     /* As `balnet run`: items on threads, a lone item splits its network over them. */
     int workers = threads < n ? threads : n;
     s.workers = bn_threads(workers < 1 ? 1 : workers);
-    s.ro = (struct bn_run_options){.threads = n <= 1 ? threads : 1, .trace_dir = out ? out : trace_dir,
-                                   .keep_spikes = spikes};
+    s.ro = (struct bn_run_options){.threads = n <= 1 ? threads : 1, .trace_dir = out, .keep_spikes = spikes,
+                                   .keep_traces = true};
     s.sched = bn_sched_new(self->m);
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
