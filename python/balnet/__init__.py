@@ -171,7 +171,7 @@ class Model:
         cm = self._load(self.sets + _format_sets(set), self.seed)
         return json.loads(cm.info()["params"])
 
-    def run(self, set=None, seed=None, threads=None, out=None, spikes=True, progress=None):
+    def run(self, set=None, seed=None, threads=None, out=None, spikes=True, progress=None, resume=False):
         """Runs the sweep (with the overrides `set`, applied after the model's own) and returns a Result.
 
         seed: the master seed (None: the model's simulate seed).  threads: items run on this many threads,
@@ -179,7 +179,11 @@ class Model:
         to create, as `balnet run --out` (None: no folder, the rows stay in memory; Result.save writes one).  spikes: keep every
         spike in memory for Result.spikes().  progress: a callable (done, total) called as items finish;
         None: a progress bar when stderr is a terminal; False: nothing.  Ctrl-C stops the run (the
-        KeyboardInterrupt propagates; `out` then holds the finished items and run.json says incomplete)."""
+        KeyboardInterrupt propagates; `out` then holds the finished items and run.json says incomplete).
+        resume: finish the interrupted run whose folder is `out` (`balnet run --resume`): the same model,
+        `set` and seed, or the folder refuses; only its missing items run, and the folder ends as an
+        uninterrupted run's.  The Result's points are then the folder's; spikes and recordings are in memory
+        for the items this call ran."""
         sets = self.sets + _format_sets(set)
         seed = self.seed if seed is None else _check_seed(seed)
         if threads is None:
@@ -192,6 +196,8 @@ class Model:
             progress = None
         elif not callable(progress):
             raise TypeError("progress must be a callable (done, total), None or False")
+        if resume and out is None:
+            raise ValueError("resume=True needs out: the folder of the run to finish")
         cm = self._load(sets, seed)
         model_file = self.path or self._name
         if out is None:
@@ -200,7 +206,7 @@ class Model:
             return Result(cm, results, None, model_file, bool(spikes))
         folder = os.path.abspath(os.fspath(out))
         results = cm.run(out=folder, threads=int(threads), spikes=bool(spikes), progress=progress,
-                         model_file=model_file)
+                         model_file=model_file, resume=bool(resume))
         return Result(cm, results, folder, model_file, bool(spikes))
 
     def __repr__(self):
@@ -254,6 +260,11 @@ class Result:
     @property
     def points(self):
         """Every row as points.csv has it: point, <each sweep axis>, trial, population, statistic, value, unit."""
+        if self._points is None and self.folder is not None and any(
+                self._results.resumed(i) for i in range(len(self._items))):
+            import pandas as pd   # a resumed run: the earlier items' rows are the folder's
+            self._points = pd.read_csv(os.path.join(self.folder, "points.csv"), float_precision="round_trip",
+                                       keep_default_na=False, na_values=["nan"])
         if self._points is None:
             import pandas as pd
             cols = {k: [] for k in ["point", *self.axes, "trial", "population", "statistic", "value", "unit"]}

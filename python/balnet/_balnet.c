@@ -41,7 +41,8 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     int nitems;
-    bn_result **items;            /* NULL: the item did not run */
+    bn_result **items;            /* NULL: the item did not run (in this process) */
+    bool *resumed;                /* the item was done in the folder before this run (run(resume=True)) */
 } py_results;
 
 static void results_dealloc(py_results *self)
@@ -49,6 +50,7 @@ static void results_dealloc(py_results *self)
     for (int i = 0; i < self->nitems; i++)
         bn_result_free(self->items[i]);
     free(self->items);
+    free(self->resumed);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -56,6 +58,11 @@ static const bn_result *results_item(py_results *self, int item)
 {
     if (item < 0 || item >= self->nitems) {
         PyErr_Format(PyExc_IndexError, "item %d out of range (the sweep has %d items)", item, self->nitems);
+        return NULL;
+    }
+    if (!self->items[item] && self->resumed[item]) {
+        PyErr_Format(PyExc_LookupError, "item %d was done by the run this one resumed: its rows are in the "
+                                        "folder's points.csv, its spikes and recordings were not kept", item);
         return NULL;
     }
     if (!self->items[item]) {
@@ -71,6 +78,15 @@ static PyObject *results_done(py_results *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "i", &item))
         return NULL;
     return PyBool_FromLong(item >= 0 && item < self->nitems && self->items[item]);
+}
+
+/* resumed(item): the item was done before, by the run this one resumed */
+static PyObject *results_resumed(py_results *self, PyObject *args)
+{
+    int item;
+    if (!PyArg_ParseTuple(args, "i", &item))
+        return NULL;
+    return PyBool_FromLong(item >= 0 && item < self->nitems && self->resumed[item]);
 }
 
 /* rows(item) -> [(population, statistic, value, unit), ...] */
@@ -216,6 +232,7 @@ static PyObject *results_traces(py_results *self, PyObject *args)
 static PyMethodDef results_methods[] = {
     {"traces", (PyCFunction)results_traces, METH_VARARGS, "traces(item) -> the recordings as dicts of columns"},
     {"done", (PyCFunction)results_done, METH_VARARGS, "done(item): whether the item ran"},
+    {"resumed", (PyCFunction)results_resumed, METH_VARARGS, "resumed(item): done by the run this one resumed"},
     {"rows", (PyCFunction)results_rows, METH_VARARGS, "rows(item) -> [(population, statistic, value, unit)]"},
     {"info", (PyCFunction)results_info, METH_VARARGS, "info(item) -> dict of dt_ms, populations, timing"},
     {"spikes", (PyCFunction)results_spikes, METH_VARARGS, "spikes(item, population) -> (steps, neurons) bytes"},
@@ -412,6 +429,7 @@ struct py_sweep {
     struct bn_run_options ro;
     struct bn_workers workers;
     bn_result **items;            /* each worker stores its item's result */
+    int skipped;                  /* items the folder held already (resume) */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int ndone;                    /* under lock */
@@ -474,7 +492,7 @@ static int sweep_wait(struct py_sweep *s, int total, PyObject *progress)
         pthread_mutex_unlock(&s->lock);
         Py_END_ALLOW_THREADS
         if (rc == 0 && done != reported && progress != Py_None) {
-            PyObject *res = PyObject_CallFunction(progress, "ii", done, total);
+            PyObject *res = PyObject_CallFunction(progress, "ii", s->skipped + done, total);
             Py_XDECREF(res);
             rc = res ? 0 : -1;
         }
@@ -495,17 +513,24 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-/* run(out=None, threads=1, spikes=True, progress=None, model_file="") -> Results.  The model must be
- * expanded.  out: a results folder to create (points.csv, run.json, timings, traces/), closed and fitted
- * at the end; None: no folder (the rows stay in memory).  The recordings are kept in memory either way. */
+/* run(out=None, threads=1, spikes=True, progress=None, model_file="", resume=False) -> Results.  The model
+ * must be expanded.  out: a results folder to create (points.csv, run.json, timings, traces/), closed and
+ * fitted at the end; None: no folder (the rows stay in memory).  resume: out is the folder of an
+ * interrupted run of the same model and overrides, whose missing items are run (`balnet run --resume`).
+ * The recordings are kept in memory either way. */
 static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"out", "threads", "spikes", "progress", "model_file", NULL};
+    static char *kwlist[] = {"out", "threads", "spikes", "progress", "model_file", "resume", NULL};
     const char *out = NULL, *model_file = "";
-    int threads = 1, spikes = 1;
+    int threads = 1, spikes = 1, resume = 0;
     PyObject *progress = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zipOs", kwlist, &out, &threads, &spikes, &progress, &model_file))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zipOsp", kwlist, &out, &threads, &spikes, &progress, &model_file,
+                                     &resume))
         return NULL;
+    if (resume && !out) {
+        PyErr_SetString(PyExc_ValueError, "resume needs the folder of the run to resume (out)");
+        return NULL;
+    }
     if (!need_expanded(self))
         return NULL;
     if (threads < 1) {
@@ -526,23 +551,30 @@ static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
         return NULL;
     res->nitems = n;
     res->items = calloc((size_t)n + 1, sizeof *res->items);
-    if (!res->items) {
+    res->resumed = calloc((size_t)n + 1, sizeof *res->resumed);
+    if (!res->items || !res->resumed) {
         Py_DECREF(res);
         return PyErr_NoMemory();
     }
     struct py_sweep s = {.m = self->m, .items = res->items};
     char err[1024] = "";
-    if (out && !(s.folder = bn_folder_open(out, self->m, false, err, sizeof err))) {
+    if (out && !(s.folder = bn_folder_open(out, self->m, resume, err, sizeof err))) {
         Py_DECREF(res);
         PyErr_SetString(py_run_error, err);
         return NULL;
     }
-    /* As `balnet run`: items on threads, a lone item splits its network over them. */
-    int workers = threads < n ? threads : n;
-    s.workers = bn_threads(workers < 1 ? 1 : workers);
-    s.ro = (struct bn_run_options){.threads = n <= 1 ? threads : 1, .trace_dir = out, .keep_spikes = spikes,
-                                   .keep_traces = true};
     s.sched = bn_sched_new(self->m);
+    for (int i = 0; s.sched && s.folder && i < n; i++)
+        if (bn_folder_has(s.folder, i)) {   /* resume: done by the run this one finishes */
+            bn_sched_skip(s.sched, i);
+            res->resumed[i] = true;
+            s.skipped++;
+        }
+    /* As `balnet run`: the items left on threads, a lone item splits its network over them. */
+    int todo = n - s.skipped, workers = threads < todo ? threads : todo;
+    s.workers = bn_threads(workers < 1 ? 1 : workers);
+    s.ro = (struct bn_run_options){.threads = todo <= 1 ? threads : 1, .trace_dir = out, .keep_spikes = spikes,
+                                   .keep_traces = true};
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
     pthread_t th;
