@@ -28,7 +28,8 @@ struct run {
     bn_sched *sched;
     char *out;                 /* the results folder */
     bn_lock *lock;             /* its lock, from open_folder to the end of close_folder */
-    FILE *spikes;              /* --spikes */
+    FILE *spikes;              /* --spikes FILE.csv */
+    bn_h5 *h5;                 /* --spikes FILE.h5 */
     struct bn_run_options ro;
     int threads;
     double wall;               /* the sweep's, from the scheduler */
@@ -91,10 +92,31 @@ static int load(struct run *r)
 
 /* ---- where the results go ----------------------------------------------------------------------------- */
 
+/* --spikes FILE.h5 / FILE.hdf5: HDF5, by the extension. */
+static bool is_hdf5(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (strcmp(dot, ".h5") == 0 || strcmp(dot, ".hdf5") == 0);
+}
+
 static int open_spikes(struct run *r)
 {
     if (!r->o.spikes)
         return 0;
+    if (is_hdf5(r->o.spikes)) {
+        /* A resumed run would lack the spikes of the items it skips; the first run's file has them. */
+        if (r->o.resume) {
+            fprintf(stderr, "balnet: error: --spikes %s cannot be resumed (the items already done are not run "
+                            "again); resume without --spikes\n", r->o.spikes);
+            return EXIT_USAGE;
+        }
+        char err[1024];
+        if (!(r->h5 = bn_h5_create(r->o.spikes, r->m, err, sizeof err))) {
+            fprintf(stderr, "balnet: error: %s\n", err);
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
     int n = bn_nitems(r->m);
     if (n != 1) {
         fprintf(stderr, "balnet: error: --spikes needs a run of one point and one trial (this one has %d); "
@@ -159,14 +181,14 @@ static void write_spikes(void *ctx, const char *population, int64_t step, const 
         fprintf(ctx, "%s,%lld,%u\n", population, (long long)step, neurons[i]);
 }
 
-/* bn_item_fn: run the item, append its rows to the folder. */
+/* bn_item_fn: run the item, write its spikes (--spikes FILE.h5), append its rows to the folder. */
 static bool run_item(void *ctx, int item, char *err, size_t errlen)
 {
     struct run *r = ctx;
     bn_result *res = bn_run_item(r->m, item, &r->ro, err, errlen);
     if (!res)
         return false;
-    bool ok = bn_folder_append(r->folder, item, res, err, errlen);
+    bool ok = (!r->h5 || bn_h5_write(r->h5, res, err, errlen)) && bn_folder_append(r->folder, item, res, err, errlen);
     bn_result_free(res);
     return ok;
 }
@@ -206,6 +228,7 @@ static void schedule(struct run *r)
         r->ro.on_spikes = write_spikes;
         r->ro.spikes_ctx = r->spikes;
     }
+    r->ro.keep_spikes = r->ro.keep_traces = r->h5 != NULL;   /* each item's, until run_item writes them */
     bn_sched_on_progress(r->sched, progress, r);
     running = r->m;
     struct sigaction sa = {.sa_handler = on_signal};
@@ -251,14 +274,24 @@ static int outcome(struct run *r)
         spikes_failed = true;
     }
     r->spikes = NULL;
+    char err[1024];
+    /* complete = 1 only when every item is in (an interrupted or failed run leaves complete = 0) */
+    bool all = !bn_cancelled(r->m) && !bn_sched_failed(r->sched);
+    if (r->h5 && !bn_h5_close(r->h5, all, err, sizeof err)) {
+        fprintf(stderr, "balnet: error: %s\n", err);
+        spikes_failed = true;
+    }
+    r->h5 = NULL;
     if (bn_cancelled(r->m)) {
         resume_hint(r);
         return EXIT_INTERRUPTED;
     }
-    if (bn_sched_failed(r->sched) || spikes_failed) {
+    if (bn_sched_failed(r->sched)) {
         fprintf(stderr, "balnet: error: %s\n", bn_sched_error(r->sched));
         return EXIT_MODEL;
     }
+    if (spikes_failed)
+        return EXIT_MODEL;
     return 0;
 }
 
@@ -305,6 +338,7 @@ static void run_free(struct run *r)
 {
     if (r->spikes)
         fclose(r->spikes);
+    bn_h5_close(r->h5, false, NULL, 0);   /* NULL after outcome */
     running = NULL;
     bn_unlock(r->lock);   /* NULL after close_folder */
     bn_sched_free(r->sched);

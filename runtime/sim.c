@@ -48,6 +48,7 @@ struct rt_run {
     const struct stat_row *rows;
     int nrows;
     struct rt_timing timing;
+    struct rt_tables tables;       /* the recordings, with opt->keep_traces */
 };
 
 struct popstate {
@@ -663,7 +664,8 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = (s.in[i] = rt_input_create(&m->inputs[i], i, m->dt, s.nsteps, seed, err, errlen)) != NULL;
     if (ok && !(s.stats = stats_create(m, s.nsteps, s.burn)))
         ok = rt_errf(err, errlen, "out of memory for the statistics");
-    if (ok && opt->trace_dir && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
+    const bool record = opt->trace_dir || opt->keep_traces;
+    if (ok && record && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
         ok = rt_errf(err, errlen, "out of memory for the recordings");
     /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
     for (int j = 0; ok && s.nt > 1 && j < m->nprojs; j++) {
@@ -686,7 +688,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
             run->timing.bytes_synapses += (size_t)((double)c->nsyn * (rt_plastic_bytes_per_synapse(m->projs[j].plastic) - 8));
     }
     run->timing.bytes_total = need;
-    if (ok && opt->trace_dir && m->nwrecs > 0 && !(s.wrecs = wrec_create(m, s.nsteps)))
+    if (ok && record && m->nwrecs > 0 && !(s.wrecs = wrec_create(m, s.nsteps)))
         ok = rt_errf(err, errlen, "out of memory for the recordings");
     if (s.wrecs)
         wrec_sample(s.wrecs, 0, s.conn, s.plastic);
@@ -698,11 +700,16 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     for (int j = 0; ok && opt->on_weights && j < m->nprojs; j++)
         if (m->projs[j].plastic)
             opt->on_weights(opt->on_weights_ctx, j, s.conn[j].npre, s.conn[j].row, s.conn[j].t32, s.conn[j].w);
-    if (ok && s.traces)
-        ok = trace_write(s.traces, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
+    /* The recordings as tables: written as files (trace_dir), kept for the client (keep_traces), or both. */
+    if (ok && (s.traces || s.wrecs)) {
+        ok = (trace_tables(s.traces, &run->tables) && (!s.wrecs || wrec_tables(s.wrecs, s.conn, &run->tables))) ||
+             rt_errf(err, errlen, "out of memory for the recordings");
+        if (ok && opt->trace_dir)
+            ok = trace_write_tables(&run->tables, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
+        if (!opt->keep_traces)
+            table_free_all(&run->tables);
+    }
     trace_free(s.traces);
-    if (ok && s.wrecs)
-        ok = wrec_write(s.wrecs, s.conn, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
     wrec_free(s.wrecs);
     if (ok) {
         run->stats = s.stats;
@@ -730,11 +737,18 @@ const struct rt_timing *rt_run_timing(const struct rt_run *r)
     return &r->timing;
 }
 
+void rt_run_take_tables(struct rt_run *r, struct rt_tables *out)
+{
+    *out = r->tables;
+    memset(&r->tables, 0, sizeof r->tables);
+}
+
 void rt_run_free(struct rt_run *r)
 {
     if (!r)
         return;
     if (r->stats)
         stats_free(r->stats);
+    table_free_all(&r->tables);
     free(r);
 }

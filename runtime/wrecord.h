@@ -20,6 +20,7 @@
 #include "compiler/ir/ir.h"
 #include "runtime/net.h"
 #include "runtime/plastic.h"
+#include "runtime/table.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,9 +32,9 @@ struct wrecs;
 struct wrecs *wrec_create(const struct ir_model *m, int64_t nsteps);
 /* Samples after `done` steps (0: the initial state) for every recording due then. */
 void wrec_sample(struct wrecs *w, int64_t done, const struct rt_conn *conns, const struct rt_plastic *pl);
-/* Writes every file; the final weights are read now.  False with a message in err. */
-bool wrec_write(struct wrecs *w, const struct rt_conn *conns, const char *dir, int point, int trial, char *err,
-                size_t errlen);
+/* Every recording as a table (runtime/table.h) appended to out; the final weights are read now.  False when
+ * out of memory.  The tables are written as files by trace_write_tables. */
+bool wrec_tables(const struct wrecs *w, const struct rt_conn *conns, struct rt_tables *out);
 void wrec_free(struct wrecs *w);
 
 #endif
