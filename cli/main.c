@@ -41,7 +41,10 @@ static const char usage_text[] =
     "  --quiet             no summary table\n"
     "  -v, --verbose       more detail\n"
     "  -h, --help          this text\n"
-    "  --version           print the version (and whether MPI is built in)\n";
+    "  --version           print the version (and whether MPI is built in)\n"
+    "\n"
+    "Under mpirun or srun, `run` spreads the sweep's items over the ranks; rank 0 writes the\n"
+    "results folder (docs/cluster.md).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
