@@ -5,6 +5,7 @@
  * stops after any stage (bn_dump), and `run` (run.c) loads, expands, schedules and reports.
  */
 #include "cli/cli.h"
+#include "cli/mpi.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -42,7 +43,10 @@ static const char usage_text[] =
     "  --quiet             no summary table\n"
     "  -v, --verbose       more detail\n"
     "  -h, --help          this text\n"
-    "  --version           print the version\n";
+    "  --version           print the version (and whether MPI is built in)\n"
+    "\n"
+    "Under mpirun or srun, `run` spreads the sweep's items over the ranks; rank 0 writes the\n"
+    "results folder (docs/cluster.md).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -225,7 +229,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("balnet %s\n", bn_version());
+#ifdef BN_HAVE_MPI
+        printf("balnet %s (MPI: %s)\n", bn_version(), cli_mpi_version());
+#else
+        printf("balnet %s (MPI: not built in)\n", bn_version());
+#endif
         return 0;
     }
     struct cli_options o;
