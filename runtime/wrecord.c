@@ -189,7 +189,8 @@ static bool item_table(const struct wrecs *w, const struct witem *it, const stru
 {
     static const char *const f_weights[] = {"%.0f", "%.0f", "%.9g"}, *const f_stats[] = {"%.12g", "%.17g", "%.17g"},
                              *const f_hist[] = {"%.12g", "%.9g", "%.9g", "%.0f"}, *const f_state[] = {"%.12g", "%.17g"},
-                             *const f_syn[] = {"%.12g", "%.0f", "%.0f", "%.9g"};
+                             *const f_syn[] = {"%.12g", "%.0f", "%.0f", "%.17g"},
+                             *const f_syn_w[] = {"%.12g", "%.0f", "%.0f", "%.9g"};   /* state 0: float32 w */
     static const char *const kinds[] = {[IR_WREC_WEIGHTS] = "weights", [IR_WREC_STATS] = "weight_stats",
                                         [IR_WREC_HIST] = "weight_hist", [IR_WREC_STATE] = "state_trace",
                                         [IR_WREC_SYN] = "synapse_trace"};
@@ -227,7 +228,8 @@ static bool item_table(const struct wrecs *w, const struct witem *it, const stru
     } else if (r->kind == IR_WREC_SYN) {
         snprintf(c1, sizeof c1, "%s_%s", w->m->projs[r->proj].plastic->states[r->state].name, u);
         const char *cols[] = {"time_ms", "pre", "post", c1}, *units[] = {"ms", "1", "1", u};
-        tb = table_add(out, r->who, r->name, kinds[r->kind], it->n * nfollowed(r, c), 4, cols, units, f_syn);
+        tb = table_add(out, r->who, r->name, kinds[r->kind], it->n * nfollowed(r, c), 4, cols, units,
+                       r->state == 0 ? f_syn_w : f_syn);
     } else {
         snprintf(c1, sizeof c1, "mean_%s", u);
         const char *cols[] = {"time_ms", c1}, *units[] = {"ms", u};
