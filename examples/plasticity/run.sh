@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # examples/plasticity/run.sh NAME|all - runs one plasticity example and draws its figure (gnuplot, PNG):
 #   song2000      Song, Miller & Abbott (2000): STDP makes the weights bimodal, the output rate falls
-#   vogels2011    Vogels et al. (2011): inhibitory STDP restores the E rate to its target
+#   vogels2011    Vogels et al. (2011): inhibitory STDP in a balanced network lowers the E rate (to 10 Hz)
+#   vogels2011_neuron  the same rule on neurons with independent Poisson inputs: the rate converges to 5 Hz
 #   tm_rate_vs_U  Tsodyks-Markram depression on E->E: network rate against the release probability U
 # Results go to examples/plasticity/results/NAME/, figures to examples/plasticity/figures/NAME.png.
 set -eu
@@ -55,6 +56,24 @@ unset multiplot
 GP
 }
 
+vogels2011_neuron() {
+    run vogels2011_neuron
+    local T=$HERE/results/vogels2011_neuron/traces
+    gnuplot <<GP
+set terminal pngcairo size 1100,420 font ",10" noenhanced
+set output "$HERE/figures/vogels2011_neuron.png"
+set datafile separator ","
+set multiplot layout 1,2 title "Vogels et al. (2011): inhibitory STDP, 200 neurons with 800 E and 800 I Poisson inputs (target 5 Hz)"
+set title "output rate (1 s bins)"; set xlabel "time (s)"; set ylabel "rate (Hz)"; set logscale y
+plot "$T/p0-t1-E-rate_trace.csv" every ::1 using (\$1/1000):2 with steps lw 2 title "E", 5 dt 2 title "rho0"
+unset logscale y
+set title "inhibitory weights Y -> E"; set xlabel "time (s)"; set ylabel "w (nS)"
+plot "$T/p0-t1-Y-E-weight_stats.csv" every ::1 using (\$1/1000):2 with lines lw 2 title "mean", \
+     "" every ::1 using (\$1/1000):(sqrt(\$3)) with lines lw 2 title "sd"
+unset multiplot
+GP
+}
+
 tm_rate_vs_U() {
     run tm_rate_vs_U
     local P=$HERE/results/tm_rate_vs_U/points.csv
@@ -72,7 +91,8 @@ GP
 case "${1:-all}" in
     song2000) song2000 ;;
     vogels2011) vogels2011 ;;
+    vogels2011_neuron) vogels2011_neuron ;;
     tm_rate_vs_U) tm_rate_vs_U ;;
-    all) song2000; vogels2011; tm_rate_vs_U ;;
-    *) echo "usage: run.sh song2000|vogels2011|tm_rate_vs_U|all" >&2; exit 2 ;;
+    all) song2000; vogels2011; vogels2011_neuron; tm_rate_vs_U ;;
+    *) echo "usage: run.sh song2000|vogels2011|vogels2011_neuron|tm_rate_vs_U|all" >&2; exit 2 ;;
 esac
