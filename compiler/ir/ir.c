@@ -459,6 +459,17 @@ static const char *var_kind_name(enum ir_var_kind k)
     return "?";
 }
 
+/* the one variable of an input's rate_t: t, in ms */
+static const struct ir_var time_var = {.name = "t"};
+static const struct ir_pop time_pop = {.nvars = 1, .vars = (struct ir_var *)&time_var};
+
+void ir_input_rate_print(FILE *out, const struct ir_input *in)
+{
+    fprintf(out, "  %s = poisson[%" PRId64 "] rate ", in->name, in->size);
+    ir_expr_print(out, in->rate_t, &time_pop);
+    fprintf(out, " 1/ms (t in ms, once per step), correlation %g, jitter %g ms\n", in->corr, in->jitter);
+}
+
 static const char *var_name(const struct ir_pop *p, int k)
 {
     return k >= 0 && k < p->nvars && p->vars[k].name ? p->vars[k].name : "?";
@@ -788,7 +799,10 @@ void ir_dump(FILE *out, const struct ir_model *m)
             continue;
         }
         fprintf(out, "input %s = poisson[%" PRId64 "](rate ", in->name, in->size);
-        print_double(out, in->rate);
+        if (in->rate_t)
+            ir_expr_print(out, in->rate_t, &time_pop);
+        else
+            print_double(out, in->rate);
         fputs(" 1/ms, correlation ", out);
         print_double(out, in->corr);
         fputs(", jitter ", out);

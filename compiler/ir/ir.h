@@ -225,7 +225,9 @@ struct ir_input {
     const char *name;
     enum ir_input_kind kind;
     int64_t size;
-    double rate;           /* 1/ms */
+    double rate;           /* 1/ms; with rate_t: its value at t = 0 (memory estimates) */
+    struct ir_expr *rate_t;/* a rate that varies in time: an expression of IR_VAR 0 = t (ms), in 1/ms, evaluated
+                            * by the runtime once per step at the step's time (runtime/input.c); NULL: constant */
     double corr;           /* pairwise count correlation c in [0, 1]; 0: independent (no mother process) */
     double jitter;         /* ms, sd of the Gaussian jitter of each kept mother spike */
     const char *path;      /* IR_INPUT_FILE, resolved relative to the model file */
@@ -562,5 +564,7 @@ bool ir_dim_unit(struct ir_dim d, char *buf, size_t n);
 /* Textual dump, `balnet dump --emit=ir`. */
 void ir_dump(FILE *out, const struct ir_model *m);
 void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p);
+/* "  X = poisson[N] rate <rate_t> 1/ms ..." for an input whose rate varies in time (check -v). */
+void ir_input_rate_print(FILE *out, const struct ir_input *in);
 
 #endif

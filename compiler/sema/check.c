@@ -55,7 +55,8 @@ bool check_dim(struct lctx *L, struct val v, struct ir_dim want, struct span at,
 bool check_norand(struct lctx *L, struct val v, struct span at, const char *what)
 {
     if (v.ir && fold_has_rand(v.ir)) {
-        diag_error(L->d, at, "%s cannot use a random draw (only state initial values, weights and delays can)",
+        diag_error(L->d, at,
+                   "%s cannot use a random draw (only state initial values, neuron params, weights and delays can)",
                    what);
         return false;
     }
