@@ -96,6 +96,7 @@ struct ir_dim {
     X(SIN, "sin", 1)                                                                               \
     X(COS, "cos", 1)                                                                               \
     X(ISFINITE, "isfinite", 1)                                                                     \
+    X(TABLE, "timed", 1)      /* table->v at time a, held (ir_table_at); timed("f.csv", "col") */  \
     /* Random draws: only in initialisers, weights and delays (evaluated by the runtime, never in a \
      * kernel).  The draw uses the Philox stream of the entity being initialised (rt_rng.h). */    \
     X(RAND_UNIFORM, "uniform", 2) /* low, high */                                                  \
@@ -113,10 +114,23 @@ enum ir_op {
 extern const char *const ir_op_name[IR_OP_COUNT];
 extern const int ir_op_arity[IR_OP_COUNT];
 
+/* A signal sampled at times t0 + k h, k = 0 .. n - 1, read from a CSV file by timed() (issue 13 item 4):
+ * its value at time t is v[k] with k = floor((t - t0)/h + 1e-6) clamped to [0, n - 1] (held from each
+ * sample time; the 1e-6 absorbs the rounding of t accumulated in steps of dt; before t0 the first value,
+ * after the last sample the last). */
+struct ir_table {
+    const char *name;      /* "file.csv:column", for dumps and as the kernel's global */
+    double t0, h;          /* ms */
+    int64_t n;
+    const double *v;       /* internal units */
+};
+double ir_table_at(const struct ir_table *t, double time);
+
 struct ir_expr {
     enum ir_op op;
     int index;             /* IR_VAR */
     double value;          /* IR_CONST */
+    const struct ir_table *table;   /* IR_TABLE */
     struct ir_expr *a, *b, *c;
 };
 

@@ -342,6 +342,8 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
                    "argument (write the unit in the file: 10.5 nS)");
         return val_bad();
     }
+    if (!strcmp(f, "timed"))    /* a tabulated signal of t (table.c) */
+        return table_timed(L, s, e);
     if (!strcmp(f, "syn"))      /* a receptor state of one synapse into this neuron (lower_plastic.c) */
         return plastic_syn_call(L, s, e);
     int nargs = e->call.args.n;

@@ -52,4 +52,29 @@ in_range "correlated sinusoidal input: count_corr (c = 0.2)" "$(value "$P" popul
 in_range "independent sinusoidal input: count_corr (c = 0)" "$(value "$P" population=C0 statistic=count_corr)" -0.005 0.005
 rel_close "correlated sinusoidal input: mean rate (Hz)" "$(value "$P" population=C statistic=rate)" 20 0.094
 rel_close "independent sinusoidal input: mean rate (Hz)" "$(value "$P" population=C0 statistic=rate)" 20 0.016
+# ---- 4. timed("input_timed.csv", ...): a tabulated current and a tabulated rate (tests/models/input_timed.bn) --
+# The current I is 0, 100, 200, 50 pA from 0, 100, 200, 300 ms, held.  With C = 200 pF, g = 10 nS (tau 20 ms)
+# the exact propagator gives V(t) = 10 mV (1 - exp(-(t - 100 ms)/tau)) on (100, 200] ms (the sample after the
+# step at t covers [t - dt, t)); tolerance 1e-12 relative (rounding over <= 1000 steps).  JIT and interpreter:
+# identical traces (cmp).  The rate r is 5, 50, 100, 0 Hz: a relay bin holds the input's last step of the
+# previous bin and not its own last (a one-step lag), so it expects 0.999 r + 0.001 r_previous; tolerance
+# 4 Poisson sd (2000 trains x 100 ms) + 0.2 % (two input spikes in one step make one relay spike).
+for e in jit interp; do
+    "$BALNET" run tests/models/input_timed.bn --engine $e --threads 1 --out "$TMP/tm-$e" --quiet || fail "input_timed.bn --engine $e exit $?"
+done
+if cmp "$TMP/tm-jit/traces/p0-t1-D-trace_V.csv" "$TMP/tm-interp/traces/p0-t1-D-trace_V.csv" &&
+   cmp "$TMP/tm-jit/traces/p0-t1-R-rate_trace.csv" "$TMP/tm-interp/traces/p0-t1-R-rate_trace.csv"; then
+    pass "timed(): identical traces, jit vs interp"
+else
+    fail "timed(): jit and interp traces differ"
+fi
+err=$(awk -F, 'NR > 1 && $1 > 100.05 && $1 < 200.05 { e = 10 * (1 - exp(-($1 - 100) / 20)); d = ($3 - e) / e
+    if (d < 0) d = -d; if (d > mx) mx = d; n++ } END { if (n < 99) print "missing"; else printf "%.3g\n", mx }' \
+    "$TMP/tm-jit/traces/p0-t1-D-trace_V.csv")
+in_range "timed() current: max relative error of V against 10 mV (1 - exp(-(t - 100 ms)/20 ms))" "$err" 0 1e-12
+bad=$(awk -F, 'NR > 1 { split("5 50 100 0", r, " "); k = $1 / 100 + 1; prev = k > 1 ? r[k - 1] : 0
+        e = 0.999 * r[k] + 0.001 * prev; tol = 4 * sqrt(e * 2000 * 0.1) / (2000 * 0.1) + 0.002 * e + 1e-9
+        d = $2 - e; if (d < 0) d = -d; if (d / tol > worst) { worst = d / tol; what = sprintf("bin %d: %.3f Hz against %g Hz", k, $2, e) } n++ }
+    END { if (n != 4) print "missing"; else printf "%.3f %s\n", worst, what }' "$TMP/tm-jit/traces/p0-t1-R-rate_trace.csv")
+in_range "timed() rate, worst of 4 bins (|error| / tolerance; ${bad#* })" "${bad%% *}" 0 1
 finish
