@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all setup build run test bench bench-plastic bench-peers bench-peers-stdp clean
+.PHONY: all setup build run test bench bench-noise bench-plastic bench-peers bench-peers-stdp clean
 
 all: build
 
@@ -24,6 +24,10 @@ test: build
 
 bench: build
 	@bash bench/run.sh $(BUILD)
+	@bash bench/noise.sh $(BUILD)
+
+bench-noise: build
+	@bash bench/noise.sh $(BUILD)
 
 bench-plastic: build
 	@bash bench/plastic.sh $(BUILD)

@@ -12,6 +12,16 @@
  * Thinning draws come from a key per mother spike (RT_STREAM_THIN, spike number), so they do not
  * depend on how the other mother spikes were thinned.
  *
+ * A rate that varies in time (ir_input.rate_t, issue 13 item 4) is integrated by time rescaling (Brown et
+ * al., Neural Comput 14:325, 2002): a process of rate r(t) is a unit-rate process in Lambda(t) = int r.
+ * Each neuron (or the mother) keeps its next event as a unit-rate exponential sum in Lambda; step k adds
+ * r(k dt) dt to Lambda (the midpoint rule over the step's rounding interval [(k - 1/2) dt, (k + 1/2) dt)),
+ * and every event that Lambda passes is a spike of step k.  So the count in a step is Poisson with mean
+ * r(k dt) dt, whatever r dt is (no Bernoulli saturation); the only approximation is the midpoint rule,
+ * relative error dt^2 r''/(24 r) per step.  Mother spikes get continuous times by inverting the piecewise-
+ * linear Lambda inside their step, and are then jittered and thinned as above, so c is kept: two
+ * daughters share c^2 int R = c int r mother spikes against a variance int r.  Negative rates count as 0.
+ *
  * Owns: the generators and the CSV spike reader.  Must not: print or exit.
  */
 #include "runtime/input.h"
@@ -42,6 +52,12 @@ struct rt_input {
     struct rt_rng *rng;    /* one per neuron */
     double *tnext;         /* next spike time per neuron (ms), continuous */
     double mean_isi_x;     /* 1/rate (ms) */
+    /* a rate that varies in time: Lambda, and for the mother its step, Lambda at that step's left edge,
+     * the step's increment R dt, and the next mother event's Lambda */
+    const struct ir_expr *rate_t;
+    double lam;
+    int64_t ms;
+    double lam_lo, inc, um;
     /* correlated */
     struct rt_rng mother;
     double tm, mean_isi, c, lqc, jitter;
@@ -143,6 +159,26 @@ bool rt_input_read_csv(const char *path, int64_t size, double dt, int64_t nsteps
 
 /* ---- generators -------------------------------------------------------------------------------------- */
 
+/* r(k dt) dt / scale (scale: c for the mother), clamped at 0 (a NaN counts as 0 too) */
+static double rate_inc(const struct rt_input *g, int64_t k, double scale)
+{
+    double t = (double)k * g->dt, r = ir_eval(g->rate_t, &t, NULL, NULL);
+    return r > 0 ? r * g->dt / scale : 0;
+}
+
+/* The time of the mother event at Lambda = um: the step whose Lambda interval holds it, then linear inside
+ * the step.  INFINITY once the mother has passed the last step any daughter can reach. */
+static double mother_time(struct rt_input *g)
+{
+    while (g->um >= g->lam_lo + g->inc) {
+        g->lam_lo += g->inc;
+        if (++g->ms > g->nsteps + g->H + 1)
+            return INFINITY;
+        g->inc = rate_inc(g, g->ms, g->c);
+    }
+    return ((double)g->ms - 0.5 + (g->um - g->lam_lo) / g->inc) * g->dt;
+}
+
 struct rt_input *rt_input_create(const struct ir_input *in, int index, double dt, int64_t nsteps,
                                  uint64_t seed, char *err, size_t errlen)
 {
@@ -184,6 +220,13 @@ struct rt_input *rt_input_create(const struct ir_input *in, int index, double dt
         if (!g->buckets)
             goto oom;
         rt_rng_init(&g->mother, seed, RT_STREAM(RT_STREAM_MOTHER, index), 0);
+        if ((g->rate_t = in->rate_t)) {   /* from the step holding t = -8 jitter, as the constant rate */
+            g->ms = (int64_t)floor(-8 * g->jitter / dt + 0.5);
+            g->inc = rate_inc(g, g->ms, g->c);
+            g->um = rt_rng_exponential(&g->mother);
+            g->tm = mother_time(g);
+            return g;
+        }
         g->tm = -8 * g->jitter + g->mean_isi * rt_rng_exponential(&g->mother);
         return g;
     }
@@ -196,8 +239,13 @@ struct rt_input *rt_input_create(const struct ir_input *in, int index, double dt
     g->tnext = malloc((size_t)(in->size ? in->size : 1) * sizeof *g->tnext);
     if (!g->rng || !g->tnext)
         goto oom;
+    g->rate_t = in->rate_t;   /* then tnext is in Lambda, from 0 at the left edge of step 0 */
     for (int64_t i = 0; i < in->size; i++) {
         rt_rng_init(&g->rng[i], seed, RT_STREAM(RT_STREAM_POISSON, index), (uint64_t)i);
+        if (g->rate_t) {
+            g->tnext[i] = rt_rng_exponential(&g->rng[i]);
+            continue;
+        }
         /* Stationary from t = -dt/2, the left edge of step 0's rounding interval. */
         g->tnext[i] = -0.5 * dt + g->mean_isi_x * rt_rng_exponential(&g->rng[i]);
     }
@@ -227,7 +275,12 @@ static bool corr_fill(struct rt_input *g, int64_t step)
                 return false;
         }
         g->km++;
-        g->tm += g->mean_isi * rt_rng_exponential(&g->mother);
+        if (g->rate_t) {
+            g->um += rt_rng_exponential(&g->mother);
+            g->tm = mother_time(g);
+        } else {
+            g->tm += g->mean_isi * rt_rng_exponential(&g->mother);
+        }
     }
     return true;
 }
@@ -251,12 +304,18 @@ int64_t rt_input_step(struct rt_input *g, int64_t step, const uint32_t **idx)
     switch (g->kind) {
     case GEN_POISSON: {
         double edge = ((double)step + 0.5) * g->dt;   /* spikes before it round to this step or earlier */
+        double isi = g->mean_isi_x;
+        if (g->rate_t) {   /* the same loop in Lambda: unit-rate intervals up to Lambda at the step's edge */
+            g->lam += rate_inc(g, step, 1);
+            edge = g->lam;
+            isi = 1;
+        }
         for (int64_t i = 0; i < g->size; i++) {
             while (g->tnext[i] < edge) {
                 if (n == g->outcap && !grow_out(g, idx))
                     return -1;
                 g->out[n++] = (uint32_t)i;
-                g->tnext[i] += g->mean_isi_x * rt_rng_exponential(&g->rng[i]);
+                g->tnext[i] += isi * rt_rng_exponential(&g->rng[i]);
             }
         }
         return n;

@@ -1,6 +1,7 @@
 /*
  * lif_noise.c - hand-written floor of bench/lif_noise.bn: 100 000 uncoupled LIF neurons driven by white noise
- * (the diffusion limit of Brunel 2000), to measure what balnet's inline noise costs (bench/noise.sh).
+ * (the diffusion limit of Brunel 2000), to measure what balnet's inline noise costs (bench/noise.sh, which
+ * builds it with -fno-math-errno so that gcc vectorises the loop: sqrt's argument is never negative).
  *
  *   tau dV/dt = mu - V + sigma sqrt(tau) xi,  tau = 20 ms, mu = 18 mV, sigma = 5 mV,
  *   V >= 20 mV -> V = 10 mV, refractory 2 ms (V clamped), dt = 0.1 ms, 1 s; initial V ~ U(10, 20) mV.

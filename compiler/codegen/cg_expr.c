@@ -8,6 +8,8 @@
 #include "codegen/cg_internal.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 LLVMValueRef cg_intrinsic(struct cg_emitter *em, const char *name, LLVMValueRef *args, unsigned n)
@@ -190,6 +192,36 @@ LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMVa
     case IR_TANH: return libm_call(em, CG_LIBM_tanh, args, 1);
     case IR_SIN: return libm_call(em, CG_LIBM_sin, args, 1);
     case IR_COS: return libm_call(em, CG_LIBM_cos, args, 1);
+    case IR_TABLE: {
+        /* ir_table_at: k = min(max(floor((t - t0)/h + 1e-6), 0), n - 1), the samples a constant global */
+        const struct ir_table *t = e->table;
+        LLVMTypeRef at = LLVMArrayType(em->f64, (unsigned)t->n);
+        char name[300];
+        snprintf(name, sizeof name, "timed:%s", t->name);
+        LLVMValueRef g = LLVMGetNamedGlobal(em->mod, name);
+        if (!g) {
+            LLVMValueRef *vals = malloc(sizeof *vals * (size_t)t->n);
+            if (!vals) {
+                diag_error(em->d, SPAN_NONE, "out of memory in code generation");
+                return NULL;
+            }
+            for (int64_t i = 0; i < t->n; i++)
+                vals[i] = LLVMConstReal(em->f64, t->v[i]);
+            g = LLVMAddGlobal(em->mod, at, name);
+            LLVMSetInitializer(g, LLVMConstArray(em->f64, vals, (unsigned)t->n));
+            LLVMSetGlobalConstant(g, 1);
+            LLVMSetLinkage(g, LLVMPrivateLinkage);
+            free(vals);
+        }
+        LLVMValueRef x = LLVMBuildFAdd(B, LLVMBuildFDiv(B, LLVMBuildFSub(B, a, LLVMConstReal(em->f64, t->t0), ""),
+                                                        LLVMConstReal(em->f64, t->h), ""),
+                                       LLVMConstReal(em->f64, 1e-6), "");
+        LLVMValueRef k = cg_intrinsic(em, "llvm.floor", &x, 1);
+        k = cg_fminmax(em, cg_fminmax(em, k, LLVMConstReal(em->f64, 0), true),
+                       LLVMConstReal(em->f64, (double)(t->n - 1)), false);
+        LLVMValueRef idx[2] = {LLVMConstInt(em->i64, 0, false), LLVMBuildFPToSI(B, k, em->i64, "")};
+        return LLVMBuildLoad2(B, em->f64, LLVMBuildInBoundsGEP2(B, at, g, idx, 2, ""), "");
+    }
     case IR_ISFINITE: {
         /* isfinite(x) == |x| < inf (ordered: false for NaN). */
         LLVMValueRef mag = cg_intrinsic(em, "llvm.fabs", args, 1);

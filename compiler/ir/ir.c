@@ -152,6 +152,13 @@ double ir_fmax(double a, double b)
     return (a > b || b != b) ? a : b;
 }
 
+/* The operations cg_expr.c emits for IR_TABLE, in the same order. */
+double ir_table_at(const struct ir_table *t, double time)
+{
+    double k = ir_fmin(ir_fmax(floor((time - t->t0) / t->h + 1e-6), 0), (double)(t->n - 1));
+    return t->v[(int64_t)k];
+}
+
 /*
  * Every case is one IEEE operation or one libm call, so compiler/codegen can mirror it node by node
  * (cg_expr.c has the same switch).  Operands are evaluated a, b, c in that order with explicit sequencing:
@@ -204,6 +211,7 @@ double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, voi
     case IR_SIN: return sin(a);
     case IR_COS: return cos(a);
     case IR_ISFINITE: return truth(isfinite(a));
+    case IR_TABLE: return ir_table_at(e->table, a);
     case IR_RAND_UNIFORM:
     case IR_RAND_NORMAL:
     case IR_RAND_LOGNORMAL:
@@ -332,8 +340,10 @@ void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p)
         print_sub(out, e->b, p, rp);
         return;
     }
-    /* Function-call form: exp(x), min(a, b), uniform(lo, hi). */
+    /* Function-call form: exp(x), min(a, b), uniform(lo, hi), timed("f.csv:col", t). */
     fprintf(out, "%s(", ir_op_name[e->op]);
+    if (e->op == IR_TABLE)
+        fprintf(out, "\"%s\", ", e->table->name);
     const struct ir_expr *args[3] = {e->a, e->b, e->c};
     for (int i = 0; i < ir_op_arity[e->op]; i++) {
         if (i)
@@ -457,6 +467,17 @@ static const char *var_kind_name(enum ir_var_kind k)
     case IR_VAR_PARAM: return "per-neuron constant";
     }
     return "?";
+}
+
+/* the one variable of an input's rate_t: t, in ms */
+static const struct ir_var time_var = {.name = "t"};
+static const struct ir_pop time_pop = {.nvars = 1, .vars = (struct ir_var *)&time_var};
+
+void ir_input_rate_print(FILE *out, const struct ir_input *in)
+{
+    fprintf(out, "  %s = poisson[%" PRId64 "] rate ", in->name, in->size);
+    ir_expr_print(out, in->rate_t, &time_pop);
+    fprintf(out, " 1/ms (t in ms, once per step), correlation %g, jitter %g ms\n", in->corr, in->jitter);
 }
 
 static const char *var_name(const struct ir_pop *p, int k)
@@ -689,6 +710,11 @@ static uint64_t hash_expr(uint64_t h, const struct ir_expr *e)
         h = hash_bytes(h, &e->value, sizeof e->value);
     if (e->op == IR_VAR)
         h = hash_bytes(h, &e->index, sizeof e->index);
+    if (e->op == IR_TABLE) {   /* the samples are constants of the kernel */
+        h = hash_bytes(h, &e->table->t0, sizeof e->table->t0);
+        h = hash_bytes(h, &e->table->h, sizeof e->table->h);
+        h = hash_bytes(h, e->table->v, sizeof *e->table->v * (size_t)e->table->n);
+    }
     for (int i = 0; i < ir_op_arity[e->op]; i++)
         h = hash_expr(h, i == 0 ? e->a : i == 1 ? e->b : e->c);
     return h;
@@ -788,7 +814,10 @@ void ir_dump(FILE *out, const struct ir_model *m)
             continue;
         }
         fprintf(out, "input %s = poisson[%" PRId64 "](rate ", in->name, in->size);
-        print_double(out, in->rate);
+        if (in->rate_t)
+            ir_expr_print(out, in->rate_t, &time_pop);
+        else
+            print_double(out, in->rate);
         fputs(" 1/ms, correlation ", out);
         print_double(out, in->corr);
         fputs(", jitter ", out);

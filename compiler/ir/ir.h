@@ -96,6 +96,7 @@ struct ir_dim {
     X(SIN, "sin", 1)                                                                               \
     X(COS, "cos", 1)                                                                               \
     X(ISFINITE, "isfinite", 1)                                                                     \
+    X(TABLE, "timed", 1)      /* table->v at time a, held (ir_table_at); timed("f.csv", "col") */  \
     /* Random draws: only in initialisers, weights and delays (evaluated by the runtime, never in a \
      * kernel).  The draw uses the Philox stream of the entity being initialised (rt_rng.h). */    \
     X(RAND_UNIFORM, "uniform", 2) /* low, high */                                                  \
@@ -113,10 +114,23 @@ enum ir_op {
 extern const char *const ir_op_name[IR_OP_COUNT];
 extern const int ir_op_arity[IR_OP_COUNT];
 
+/* A signal sampled at times t0 + k h, k = 0 .. n - 1, read from a CSV file by timed() (issue 13 item 4):
+ * its value at time t is v[k] with k = floor((t - t0)/h + 1e-6) clamped to [0, n - 1] (held from each
+ * sample time; the 1e-6 absorbs the rounding of t accumulated in steps of dt; before t0 the first value,
+ * after the last sample the last). */
+struct ir_table {
+    const char *name;      /* "file.csv:column", for dumps and as the kernel's global */
+    double t0, h;          /* ms */
+    int64_t n;
+    const double *v;       /* internal units */
+};
+double ir_table_at(const struct ir_table *t, double time);
+
 struct ir_expr {
     enum ir_op op;
     int index;             /* IR_VAR */
     double value;          /* IR_CONST */
+    const struct ir_table *table;   /* IR_TABLE */
     struct ir_expr *a, *b, *c;
 };
 
@@ -225,7 +239,9 @@ struct ir_input {
     const char *name;
     enum ir_input_kind kind;
     int64_t size;
-    double rate;           /* 1/ms */
+    double rate;           /* 1/ms; with rate_t: its value at t = 0 (memory estimates) */
+    struct ir_expr *rate_t;/* a rate that varies in time: an expression of IR_VAR 0 = t (ms), in 1/ms, evaluated
+                            * by the runtime once per step at the step's time (runtime/input.c); NULL: constant */
     double corr;           /* pairwise count correlation c in [0, 1]; 0: independent (no mother process) */
     double jitter;         /* ms, sd of the Gaussian jitter of each kept mother spike */
     const char *path;      /* IR_INPUT_FILE, resolved relative to the model file */
@@ -577,5 +593,7 @@ bool ir_dim_unit(struct ir_dim d, char *buf, size_t n);
 /* Textual dump, `balnet dump --emit=ir`. */
 void ir_dump(FILE *out, const struct ir_model *m);
 void ir_expr_print(FILE *out, const struct ir_expr *e, const struct ir_pop *p);
+/* "  X = poisson[N] rate <rate_t> 1/ms ..." for an input whose rate varies in time (check -v). */
+void ir_input_rate_print(FILE *out, const struct ir_input *in);
 
 #endif

@@ -55,7 +55,8 @@ bool check_dim(struct lctx *L, struct val v, struct ir_dim want, struct span at,
 bool check_norand(struct lctx *L, struct val v, struct span at, const char *what)
 {
     if (v.ir && fold_has_rand(v.ir)) {
-        diag_error(L->d, at, "%s cannot use a random draw (only state initial values, weights and delays can)",
+        diag_error(L->d, at,
+                   "%s cannot use a random draw (only state initial values, neuron params, weights and delays can)",
                    what);
         return false;
     }
@@ -341,6 +342,8 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
                    "argument (write the unit in the file: 10.5 nS)");
         return val_bad();
     }
+    if (!strcmp(f, "timed"))    /* a tabulated signal of t (table.c) */
+        return table_timed(L, s, e);
     if (!strcmp(f, "syn"))      /* a receptor state of one synapse into this neuron (lower_plastic.c) */
         return plastic_syn_call(L, s, e);
     int nargs = e->call.args.n;

@@ -41,7 +41,7 @@ struct ir_expr *fold_node(struct arena *a, enum ir_op op, struct ir_expr *x, str
     int n = ir_op_arity[op];
     double vx = 0, vy = 0, vz = 0;
     bool cx = fold_is_const(x, &vx), cy = n < 2 || fold_is_const(y, &vy), cz = n < 3 || fold_is_const(z, &vz);
-    if (!is_rand(op) && cx && cy && cz)
+    if (!is_rand(op) && op != IR_TABLE && cx && cy && cz)
         return fold_const(a, fold_eval_op(op, vx, vy, vz));
     /* A constant condition picks its branch; the other one is never evaluated by the kernel anyway. */
     if (op == IR_SELECT && cx)
@@ -110,6 +110,12 @@ struct ir_expr *fold_subst(struct arena *a, struct ir_expr *e, int var, struct i
         return e->index == var ? r : e;
     if (e->op == IR_CONST)
         return e;
+    if (e->op == IR_TABLE) {   /* keeps its table, which fold_node does not know */
+        struct ir_expr *c = arena_alloc(a, sizeof *c);
+        *c = *e;
+        c->a = fold_subst(a, e->a, var, r);
+        return c;
+    }
     return fold_node(a, e->op, fold_subst(a, e->a, var, r), fold_subst(a, e->b, var, r),
                      fold_subst(a, e->c, var, r));
 }

@@ -329,6 +329,9 @@ struct table_col {
 /* False with "shown:LINE: what is wrong" in err.  path is opened; shown names it in messages. */
 bool table_column(struct arena *a, const char *path, const char *shown, const char *column, struct table_col *out,
                   char *err, size_t errlen);
+/* timed("signal.csv", "column"): the column's value at the time t of scope s, held between the evenly spaced
+ * times of the file's column `time` (an IR_TABLE node). */
+struct val table_timed(struct lctx *L, struct scope *s, struct ast_node *e);
 /* e, an initial value, reads no variable but per-neuron constants of p (the runtime sets those first). */
 bool hetero_init(const struct ir_expr *e, struct lpop *p);
 

@@ -1142,6 +1142,27 @@ static bool named_arg_const(struct lctx *L, struct ast_node *arg, struct ir_dim 
     return check_dim(L, v, want, arg->bind.value->span, what) && check_const(L, v, arg->bind.value->span, what, out);
 }
 
+/* rate = expr of params and the time t (issue 13 item 4): a constant, or in->rate_t, an expression of
+ * IR_VAR 0 = t that the runtime evaluates once per step. */
+static void lower_input_rate(struct lctx *L, struct ast_node *arg, struct ir_input *in)
+{
+    struct scope ts = {.parent = &L->global, .L = L};
+    struct binding *t = scope_add(L, &ts, "t", BK_VALUE, BD_BUILTIN, SPAN_NONE);
+    t->val = (struct val){fold_var(L->a, 0), unit_dim_time(), VK_NUM, NULL};
+    struct span at = arg->bind.value->span;
+    struct val v = check_expr(L, &ts, arg->bind.value);
+    if (!check_dim(L, v, unit_dim_frequency(), at, "rate") || !check_norand(L, v, at, "a rate"))
+        return;
+    if (fold_is_const(v.ir, &in->rate)) {
+        if (in->rate < 0)
+            diag_error(L->d, at, "a rate cannot be negative");
+        return;
+    }
+    in->rate_t = v.ir;   /* negative values count as 0 (docs/language.md, Inputs) */
+    double zero = 0;
+    in->rate = fmax(0, ir_eval(v.ir, &zero, NULL, NULL));
+}
+
 /* Number of trains in a spikes("file") input: rows "neuron,time"; the size is the largest index + 1. */
 static int64_t spike_file_size(struct lctx *L, const char *path, struct span at)
 {
@@ -1175,8 +1196,7 @@ static void lower_input(struct lctx *L, struct ast_node *d, struct ir_input *in)
         const char *n = arg->bind.name ? arg->bind.name : "";
         if (!strcmp(n, "rate")) {
             has_rate = true;
-            if (named_arg_const(L, arg, unit_dim_frequency(), "rate", &in->rate) && in->rate < 0)
-                diag_error(L->d, arg->bind.value->span, "a rate cannot be negative");
+            lower_input_rate(L, arg, in);
         } else if (!strcmp(n, "correlation")) {
             if (named_arg_const(L, arg, unit_dimless(), "correlation", &in->corr) && !(in->corr >= 0 && in->corr <= 1))
                 diag_error(L->d, arg->bind.value->span, "correlation must be in [0, 1] (it is %g)", in->corr);

@@ -98,6 +98,8 @@ void sema_print(FILE *out, const struct sema_model *mc)
         struct ir_input *in = &ir->inputs[i];
         if (in->kind == IR_INPUT_FILE)
             fprintf(out, "  %s = spikes(\"%s\") [%lld]\n", in->name, in->path, (long long)in->size);
+        else if (in->rate_t)
+            ir_input_rate_print(out, in);
         else
             fprintf(out, "  %s = poisson[%lld] rate %g Hz, correlation %g, jitter %g ms\n", in->name,
                     (long long)in->size, in->rate * 1000, in->corr, in->jitter);

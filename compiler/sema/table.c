@@ -1,6 +1,6 @@
 /*
  * table.c - one column of numbers from a CSV file, for `per_neuron("cells.csv", "g_L")` (hetero.c; issue 13
- * item 5) (`table_` prefix).
+ * item 5) and `timed("signal.csv", "I")` (`table_` prefix).
  *
  * Format (docs/language.md, Heterogeneous parameters): blank lines and lines starting with '#' are skipped;
  * the first other line is a header of comma-separated column names; every later line has as many fields,
@@ -8,12 +8,15 @@
  * `2e-3 s`, `1.5`: dimensionless).  Every value of the column has one dimension.
  *
  * Owns: reading and checking the file, with "cells.csv:LINE: what is wrong" messages, values converted to the
- * internal units (units.h).  Must not: report diagnostics (the caller locates the message at the call).
+ * internal units (units.h) (table_column, which reports nothing: the caller locates its message); and the
+ * call timed("signal.csv", "column") (issue 13 item 4), a signal sampled at evenly spaced times in the
+ * file's column `time`, held between samples, usable in any expression that sees t (an IR_TABLE node).
  */
 #include "sema/internal.h"
 #include "support/util.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -146,4 +149,71 @@ bool table_column(struct arena *a, const char *path, const char *shown, const ch
     if (!ok)
         *out = (struct table_col){0};
     return ok;
+}
+
+/* ---- timed("signal.csv", "column"): a signal of time (issue 13 item 4) ------------------------------- */
+
+/* The string argument k of timed(), or NULL after an error at it. */
+static const char *timed_arg(struct lctx *L, const struct ast_node *e, int k)
+{
+    const struct ast_node *arg = e->call.args.items[k];
+    if (arg->bind.name || arg->bind.value->kind != AST_STRING) {
+        diag_error(L->d, arg->span, "the %s argument of timed() must be a string, the %s", k ? "second" : "first",
+                   k ? "column's name" : "CSV file's name");
+        return NULL;
+    }
+    return arg->bind.value->string;
+}
+
+struct val table_timed(struct lctx *L, struct scope *s, struct ast_node *e)
+{
+    if (e->call.args.n != 2) {
+        diag_error(L->d, e->span, "timed() takes 2 arguments (a file name and a column name), not %d", e->call.args.n);
+        return val_bad();
+    }
+    const char *file = timed_arg(L, e, 0), *column = timed_arg(L, e, 1);
+    if (!file || !column)
+        return val_bad();
+    struct binding *tb = scope_lookup(s, "t");
+    if (!tb) {
+        diag_error(L->d, e->span, "timed() needs the time t, which is not defined here (it is in neurons, synapses "
+                   "and input rates)");
+        return val_bad();
+    }
+    struct val t = check_binding(L, tb, e->span);
+    if (!t.ir)
+        return val_bad();
+    const char *path = arena_path_join(L->a, L->m->dir, file);
+    struct table_col tc, vc;
+    char err[512], dimbuf[64];
+    struct span at = e->call.args.items[0]->span;
+    if (!table_column(L->a, path, file, "time", &tc, err, sizeof err) ||
+        !table_column(L->a, path, file, column, &vc, err, sizeof err)) {
+        diag_error(L->d, at, "%s", err);
+        return val_bad();
+    }
+    if (!unit_dim_eq(tc.dim, unit_dim_time())) {
+        diag_error(L->d, at, "%s: the column 'time' must hold times (10 ms, 0.5 s), not %s", file,
+                   unit_dim_name(tc.dim, dimbuf, sizeof dimbuf));
+        return val_bad();
+    }
+    /* uniform sampling: t_k = t_0 + k h, each within 1e-6 h (a table written with rounded decimals passes) */
+    double h = tc.n >= 2 ? tc.v[1] - tc.v[0] : 0;
+    if (!(h > 0)) {
+        diag_error(L->d, at, "%s: timed() needs at least two rows with increasing times", file);
+        return val_bad();
+    }
+    for (int64_t k = 2; k < tc.n; k++)
+        if (fabs(tc.v[k] - (tc.v[0] + (double)k * h)) > 1e-6 * h) {
+            diag_error(L->d, at, "%s: the times must be evenly spaced (every %g ms from %g ms), but row %" PRId64
+                       " is at %g ms", file, h, tc.v[0], k + 1, tc.v[k]);
+            return val_bad();
+        }
+    struct ir_table *tab = arena_alloc(L->a, sizeof *tab);
+    *tab = (struct ir_table){arena_printf(L->a, "%s:%s", file, column), tc.v[0], h, vc.n, vc.v};
+    struct ir_expr *x = arena_alloc(L->a, sizeof *x);
+    x->op = IR_TABLE;
+    x->a = t.ir;
+    x->table = tab;
+    return (struct val){x, vc.dim, VK_NUM, NULL};
 }
