@@ -73,6 +73,63 @@ static bool axis_varies(const struct res_table *t, int a)
     return false;
 }
 
+/* The distinct numeric values of axis a in increasing order, into out (t->nrows of room); their number. */
+static int axis_values(const struct res_table *t, int a, double *out)
+{
+    int n = 0;
+    for (int64_t i = 0; i < t->nrows; i++)
+        out[n++] = strtod(t->rows[i].axis[a], NULL);
+    qsort(out, (size_t)n, sizeof *out, util_cmp_double);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (k == 0 || out[i] != out[k - 1])
+            out[k++] = out[i];
+    return k;
+}
+
+/* Tick labels for a log axis holding fewer than two powers of ten, where gnuplot labels only the powers of
+ * ten (g in {4, 5, 6} got no label, N from 1000 to 15000 one).  The ticks: the given values (the sweep's
+ * own, when 2 to 12 of them); else, over half a decade or more, m * 10^e within [lo, hi] for m = 1..9
+ * (1, 2, 5 when that gives more than 10), which spread evenly on a log axis; else round values 1, 2 or 5
+ * * 10^e apart (on a short log axis nearly even too).  The range is then the data's (yfix/xfix), not
+ * widened to whole decades. */
+static void log_tics(FILE *gp, char axis, double lo, double hi, const double *vals, int nvals)
+{
+    if (!(lo > 0 && hi >= lo) || floor(log10(hi)) - ceil(log10(lo)) + 1 >= 2)
+        return;
+    double tic[16];
+    int n = 0;
+    if (vals && nvals >= 2 && nvals <= 12) {
+        for (n = 0; n < nvals; n++)
+            tic[n] = vals[n];
+    }
+    static const int m9[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, m3[] = {1, 2, 5};
+    for (int pass = 0; hi >= 3 * lo && pass < 2 && (n < 2 || n > 10); pass++) {
+        const int *ms = pass ? m3 : m9;
+        int nm = pass ? 3 : 9;
+        n = 0;
+        for (double e = pow(10, floor(log10(lo))); e <= hi; e *= 10)
+            for (int k = 0; k < nm; k++)
+                if (ms[k] * e >= lo * (1 - 1e-9) && ms[k] * e <= hi * (1 + 1e-9) && n < 16)
+                    tic[n++] = ms[k] * e;
+    }
+    if (n < 2) {   /* e.g. 4.1 .. 4.6: a linear 1-2-5 step near a fifth of the range */
+        double raw = (hi - lo) / 5, p10 = pow(10, floor(log10(raw > 0 ? raw : hi)));
+        double r = raw / p10, step = p10 * (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10);
+        n = 0;
+        for (double v = ceil(lo / step) * step; v <= hi * (1 + 1e-12) && n < 16; v += step)
+            tic[n++] = v;
+    }
+    if (n < 1)
+        return;
+    fprintf(gp, "set %ctics (", axis);
+    for (int k = 0; k < n; k++)
+        fprintf(gp, "%s%.6g", k ? ", " : "", tic[k]);
+    fprintf(gp, ")\nset autoscale %cfix\n", axis);
+    if (axis == 'y')   /* x has its margins already (one_plot) */
+        fprintf(gp, "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
+}
+
 /* One plot: statistic/population of row `pr`, against axis a.  Returns false on I/O errors. */
 static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char *err, size_t errlen)
 {
@@ -90,6 +147,7 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
         return rt_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
     bool logscale = true;
     int ncurves = 0;
+    double ylo = INFINITY, yhi = -INFINITY;   /* of the means and error bars, for log_tics */
     fprintf(dat, "# %s of %s vs %s: x mean stderr trials; one block per combination of the other axes\n",
             pr->statistic, pr->population, t->axes[a]);
     for (int64_t g = 0; g < nlead; g++) {
@@ -130,6 +188,8 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
             double se = cnt > 1 ? sqrt(ss / (cnt - 1)) / sqrt((double)cnt) : 0;
             if (!(c->xs[k] > 0 && mean > 0))
                 logscale = false;
+            ylo = fmin(ylo, mean - se > 0 ? mean - se : mean);
+            yhi = fmax(yhi, mean + se);
             fprintf(dat, "%.17g %.17g %.17g %d\n", c->xs[k], mean, se, cnt);
         }
         ncurves++;
@@ -164,8 +224,12 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
                 "    set terminal pngcairo size 900,600\n} else {\n    set terminal png size 900,600\n}\n"
                 "set output \"%s.png\"\n",
             base);
-    if (logscale)
+    if (logscale) {
         fprintf(gp, "set logscale xy\n");
+        int nx = axis_values(t, a, c->xs);
+        log_tics(gp, 'x', c->xs[0], c->xs[nx - 1], c->xs, nx);
+        log_tics(gp, 'y', ylo, yhi, NULL, 0);
+    }
     fprintf(gp, "plot \\\n");
     int curve = 0;
     for (int64_t g = 0; g < nlead; g++) {
@@ -192,6 +256,38 @@ static bool one_plot(struct plot_ctx *c, const struct res_trow *pr, int a, char 
         return rt_errf(err, errlen, "cannot write %s", path);
     fprintf(c->all, "load \"%s.gp\"\n", base);
     return true;
+}
+
+void plot_gnuplot(const char *pdir, char *note, size_t notelen)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(note, notelen, "cannot start gnuplot: %s", strerror(errno));
+        return;
+    }
+    if (pid == 0) {
+        /* child: only async-signal-safe calls until exec */
+        if (chdir(pdir) != 0)
+            _exit(126);
+        int fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        int nul = open("/dev/null", O_RDONLY);
+        if (nul >= 0) {
+            dup2(nul, 0);
+            close(nul);
+        }
+        execlp("gnuplot", "gnuplot", "all.gp", (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        snprintf(note, notelen, "gnuplot failed: see %s/gnuplot.log", pdir);
 }
 
 int plot_all(const char *dir, const struct res_table *t, char *note, size_t notelen, char *err, size_t errlen)
@@ -243,34 +339,7 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
         snprintf(note, notelen, "gnuplot not found on PATH: wrote the scripts only (%s/all.gp)", pdir);
         return nplots;
     }
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(note, notelen, "cannot start gnuplot: %s", strerror(errno));
-        return nplots;
-    }
-    if (pid == 0) {
-        /* child: only async-signal-safe calls until exec */
-        if (chdir(pdir) != 0)
-            _exit(126);
-        int fd = open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        int nul = open("/dev/null", O_RDONLY);
-        if (nul >= 0) {
-            dup2(nul, 0);
-            close(nul);
-        }
-        execlp("gnuplot", "gnuplot", "all.gp", (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        snprintf(note, notelen, "gnuplot failed: see %s/gnuplot.log", pdir);
+    plot_gnuplot(pdir, note, notelen);
     return nplots;
 }
 
@@ -284,9 +353,12 @@ bool plot_results(const char *dir, char *err, size_t errlen)
     free(in);
     if (!ok)
         return false;
-    char note[512] = "";
-    ok = plot_all(dir, &t, note, sizeof note, err, errlen) >= 0;
+    char note[512] = "", tnote[512] = "";
+    ok = plot_all(dir, &t, note, sizeof note, err, errlen) >= 0 &&
+         plot_traces(dir, tnote, sizeof tnote, err, errlen) >= 0;
     res_table_free(&t);
+    if (tnote[0])   /* a note about the recordings' plots matters more than "nothing to plot" */
+        snprintf(note, sizeof note, "%s", tnote);
     if (ok && note[0] && err && errlen)
         snprintf(err, errlen, "%s", note);   /* e.g. "gnuplot not found": informational, ok stays true */
     return ok;
