@@ -87,24 +87,24 @@ static int axis_values(const struct res_table *t, int a, double *out)
     return k;
 }
 
-/* Tick labels for a log axis holding fewer than two powers of ten, where gnuplot labels only the powers of
- * ten (g in {4, 5, 6} got no label, N from 1000 to 15000 one).  The ticks: the given values (the sweep's
+/* Tick labels for a log axis holding fewer than three powers of ten, where gnuplot labels only the powers
+ * of ten (g in {4, 5, 6} got no label, N from 1000 to 15000 one or two).  The ticks: the given values (the sweep's
  * own, when 2 to 12 of them); else, over half a decade or more, m * 10^e within [lo, hi] for m = 1..9
- * (1, 2, 5 when that gives more than 10), which spread evenly on a log axis; else round values 1, 2 or 5
+ * (1, 2, 5 when that gives more than 10) when that gives 4 or more, which spread evenly on a log axis; else
+ * round values 1, 2 or 5
  * * 10^e apart (on a short log axis nearly even too).  The range is then the data's (yfix/xfix), not
  * widened to whole decades. */
 static void log_tics(FILE *gp, char axis, double lo, double hi, const double *vals, int nvals)
 {
-    if (!(lo > 0 && hi >= lo) || floor(log10(hi)) - ceil(log10(lo)) + 1 >= 2)
+    if (!(lo > 0 && hi >= lo) || floor(log10(hi)) - ceil(log10(lo)) + 1 >= 3)
         return;
     double tic[16];
     int n = 0;
-    if (vals && nvals >= 2 && nvals <= 12) {
-        for (n = 0; n < nvals; n++)
-            tic[n] = vals[n];
-    }
+    bool given = vals && nvals >= 2 && nvals <= 12;
+    for (; given && n < nvals; n++)
+        tic[n] = vals[n];
     static const int m9[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, m3[] = {1, 2, 5};
-    for (int pass = 0; hi >= 3 * lo && pass < 2 && (n < 2 || n > 10); pass++) {
+    for (int pass = 0; !given && hi >= 3 * lo && pass < 2 && (n < 4 || n > 10); pass++) {
         const int *ms = pass ? m3 : m9;
         int nm = pass ? 3 : 9;
         n = 0;
@@ -113,7 +113,7 @@ static void log_tics(FILE *gp, char axis, double lo, double hi, const double *va
                 if (ms[k] * e >= lo * (1 - 1e-9) && ms[k] * e <= hi * (1 + 1e-9) && n < 16)
                     tic[n++] = ms[k] * e;
     }
-    if (n < 2) {   /* e.g. 4.1 .. 4.6: a linear 1-2-5 step near a fifth of the range */
+    if (!given && n < 4) {   /* e.g. 4.1 .. 4.6: a linear 1-2-5 step near a fifth of the range */
         double raw = (hi - lo) / 5, p10 = pow(10, floor(log10(raw > 0 ? raw : hi)));
         double r = raw / p10, step = p10 * (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10);
         n = 0;
