@@ -199,7 +199,8 @@ struct sema_model {
     int meas_depth;         /* nesting of those lowerings */
     const char *meas_cycle; /* a loop of stat() calls found in a nested lowering, for the outermost */
     struct span meas_cycle_at;
-    struct ptrvec unchecked;    /* "synapse psc: ..." bodies of the root file no check could reach (check -v) */
+    struct ptrvec unchecked;    /* "synapse psc: with 'tau' as ms ...": unconnected synapses checked with the
+                                   inferred dimensions of their parameters without a default (check -v) */
 };
 
 /* point: one value index per axis, -1 = axis not applied (the param keeps its declared value); NULL:
