@@ -178,6 +178,7 @@ struct linst {
     struct scope scope;
     struct lpop *pop;
     struct span connect;    /* the first connect using it, for notes */
+    struct ast_node *call;  /* its synapse as written there (CALL or NAME), for notes at an argument */
     int id;
     struct ir_expr *cur;    /* its current (after lower_isyn), NULL when it injects none */
     struct span cur_span;

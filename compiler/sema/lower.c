@@ -702,10 +702,51 @@ int lower_input_find(struct lctx *L, const char *name)
 
 /* ---- I_syn, g_syn, t --------------------------------------------------------------------------- */
 
-/* The note after an error inside a synapse body: where it is connected, or (check_unused) that it was
- * checked on its own. */
+/* Notes at the connect's arguments that differ in kind from the synapse's defaults: a dimension other than
+ * the default's, or a random draw for a constant default (the synapse may use it where only a constant can
+ * be).  Like pop_arg_notes for populations; the defaults are evaluated with scratch diagnostics. */
+static bool inst_arg_notes(struct lctx *L, struct linst *in)
+{
+    if (!in->call || in->call->kind != AST_CALL)
+        return false;
+    struct ast_node *sd = in->syn;
+    bool any = false;
+    for (int i = 0, pos = 0; i < in->call->call.args.n; i++) {
+        struct ast_node *arg = in->call->call.args.items[i];
+        int k = arg->bind.name ? -1 : pos++;
+        for (int j = 0; arg->bind.name && j < sd->model.params.n; j++)
+            if (!strcmp(sd->model.params.items[j]->bind.name, arg->bind.name))
+                k = j;
+        if (k < 0 || k >= sd->model.params.n || !in->args[k].ir || !sd->model.params.items[k]->bind.value)
+            continue;
+        struct ast_node *sp = sd->model.params.items[k];
+        struct diags scratch, *real = L->d;
+        diags_init(&scratch, L->a);
+        L->d = &scratch;
+        struct val own = check_expr(L, &in->scope, sp->bind.value);
+        L->d = real;
+        struct val got = in->args[k];
+        if (!own.ir || own.kind != VK_NUM || got.kind != VK_NUM)
+            continue;
+        if (!unit_dim_eq(own.dim, got.dim)) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is %s here, but synapse '%s' declares it as %s",
+                      sp->bind.name, dimname(L, got.dim), sd->model.name, dimname(L, own.dim));
+            any = true;
+        } else if (fold_has_rand(got.ir) && !fold_has_rand(own.ir)) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; synapse '%s' may use it where only "
+                      "a constant can be", sp->bind.name, sd->model.name);
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* The note after an error inside a synapse body: at the connect's arguments that explain it, else where it
+ * is connected, or (check_unused) that it was checked on its own. */
 static void inst_note(struct lctx *L, struct linst *in, struct span cspan)
 {
+    if (cspan.file >= 0 && inst_arg_notes(L, in))
+        return;
     if (cspan.file >= 0)
         diag_note(L->d, cspan, "in synapse '%s' as connected here", in->syn->model.name);
     else
@@ -884,6 +925,7 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
     in->args = args;
     in->pop = post;
     in->connect = cspan;
+    in->call = call;
     in->scope.L = L;
     in->scope.parent = &post->scope;
     in->scope.pop = post;
