@@ -14,6 +14,7 @@
 #include "runtime/rt.h"
 #include "support/util.h"
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,14 @@ static bool add_row(struct api_item *it, const struct bn_row *row)
     if (!r)
         return false;
     it->rows = r;
-    it->rows[it->nrows++] = (struct bn_row){strdup(row->population), strdup(row->statistic), row->value,
-                                            strdup(row->unit ? row->unit : "")};
+    char *pop = strdup(row->population), *stat = strdup(row->statistic), *unit = strdup(row->unit ? row->unit : "");
+    if (!pop || !stat || !unit) {
+        free(pop);
+        free(stat);
+        free(unit);
+        return false;
+    }
+    it->rows[it->nrows++] = (struct bn_row){pop, stat, row->value, unit};
     return true;
 }
 
@@ -117,7 +124,20 @@ static struct ir_model *item_ir(bn_model *m, int item, char *err, size_t errlen)
     arena_init(&a);
     diags_init(&d, &a);
     pthread_mutex_lock(&m->sema_lock);
-    struct ir_model *ir = sema_lower_measured(m->sema, p->idx, lookup_stat, &l, &d);
+    /* Out of memory in the model's arena (lowering) or in a (the messages) comes back here, in this thread;
+     * the arenas are only touched under sema_lock. */
+    jmp_buf oom;
+    struct ir_model *volatile ir = NULL;
+    if (setjmp(oom)) {
+        m->arena.on_oom = a.on_oom = NULL;
+        pthread_mutex_unlock(&m->sema_lock);
+        arena_free(&a);
+        rt_errf(err, errlen, "point %d, trial %d: out of memory", point, trial);
+        return NULL;
+    }
+    m->arena.on_oom = a.on_oom = &oom;
+    ir = sema_lower_measured(m->sema, p->idx, lookup_stat, &l, &d);
+    m->arena.on_oom = a.on_oom = NULL;
     pthread_mutex_unlock(&m->sema_lock);
     if (!ir)
         rt_errf(err, errlen, "point %d, trial %d: %s", point, trial, d.head ? d.head->msg : "lowering failed");
@@ -163,16 +183,28 @@ static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_mo
                           char *err, size_t errlen)
 {
     e->kernels = calloc((size_t)ir_kernel_count(ir) + 1, sizeof *e->kernels);
+    if (!e->kernels) {
+        rt_errf(err, errlen, "out of memory");
+        return;
+    }
+    jmp_buf oom;   /* out of memory in an arena below: a failed compile, in this thread */
     if (m->opt.engine == BN_ENGINE_INTERP) {
         /* The interpreter's context is the struct ir_pop; models with the same hash have the same kernel
          * content, so the first one's pops serve every later one. */
         arena_init(&e->arena);
         e->has_arena = true;
+        if (setjmp(oom)) {
+            e->arena.on_oom = NULL;
+            rt_errf(err, errlen, "out of memory");
+            return;
+        }
+        e->arena.on_oom = &oom;
         for (int i = 0; i < ir->npops; i++)
             e->kernels[i] = interp_kernel(&e->arena, &ir->pops[i], ir->dt);
         for (int j = 0; j < ir->nprojs; j++)   /* plastic projections' events (ir.h: entry npops + j) */
             if (ir->projs[j].plastic)
                 e->kernels[ir->npops + j] = interp_events(ir->projs[j].plastic);
+        e->arena.on_oom = NULL;
         e->ready = true;
         return;
     }
@@ -180,8 +212,16 @@ static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_mo
     struct diags d;
     arena_init(&a);
     diags_init(&d, &a);
-    struct jit_stats js;
+    struct jit_stats js = {0};
+    if (setjmp(oom)) {
+        a.on_oom = NULL;
+        arena_free(&a);
+        rt_errf(err, errlen, "out of memory");
+        return;
+    }
+    a.on_oom = &oom;
     e->ready = jit_compile_model_stats(ir, e->kernels, &e->jit, &js, &d);
+    a.on_oom = NULL;
     *compile_ms = js.compile_ms;
     if (e->ready)
         log_line(m, "kernels: %s (%.0f ms)", js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms);
@@ -332,10 +372,11 @@ static bn_result *result_new(const struct ir_model *ir, const struct bn_run_opti
     r->dt_ms = ir->dt;
     r->npops = ir->npops + ir->ninputs;
     r->pop_names = calloc((size_t)r->npops + 1, sizeof *r->pop_names);
-    for (int i = 0; r->pop_names && i < r->npops; i++)
-        r->pop_names[i] = strdup(i < ir->npops ? ir->pops[i].name : ir->inputs[i - ir->npops].name);
-    if (!r->pop_names) {
-        free(r);
+    bool ok = r->pop_names != NULL;
+    for (int i = 0; ok && i < r->npops; i++)
+        ok = (r->pop_names[i] = strdup(i < ir->npops ? ir->pops[i].name : ir->inputs[i - ir->npops].name)) != NULL;
+    if (!ok) {
+        bn_result_free(r);
         return NULL;
     }
     return r;
@@ -431,7 +472,7 @@ void bn_result_free(bn_result *r)
         free((char *)r->rows[i].statistic);
         free((char *)r->rows[i].unit);
     }
-    for (int i = 0; i < r->npops; i++)
+    for (int i = 0; r->pop_names && i < r->npops; i++)
         free(r->pop_names[i]);
     free(r->pop_names);
     free(r->rows);

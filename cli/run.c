@@ -150,13 +150,18 @@ static char *default_out(const char *model)
     char stamp[32];
     strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
     char *out = malloc(PATH_MAX);
-    snprintf(out, PATH_MAX, "results/%s-%s", model, stamp);
+    if (out)
+        snprintf(out, PATH_MAX, "results/%s-%s", model, stamp);
     return out;
 }
 
 static int open_folder(struct run *r)
 {
     r->out = r->o.out ? strdup(r->o.out) : default_out(bn_model_name(r->m));
+    if (!r->out) {
+        fprintf(stderr, "balnet: error: out of memory\n");
+        return EXIT_MODEL;
+    }
     char err[1024];
     r->folder = bn_folder_open(r->out, r->m, r->o.resume, err, sizeof err);
     if (!r->folder) {
@@ -228,10 +233,14 @@ static void progress(void *ctx, int done, int total)
         fputc('\n', stderr);
 }
 
-/* The items the folder does not hold yet, on threads; a single item splits its network over them. */
-static void schedule(struct run *r)
+/* The items the folder does not hold yet, on threads; a single item splits its network over them.  False
+ * (with the error printed) when there is no memory for the scheduler. */
+static bool schedule(struct run *r)
 {
-    r->sched = bn_sched_new(r->m);
+    if (!(r->sched = bn_sched_new(r->m))) {
+        fprintf(stderr, "balnet: error: out of memory\n");
+        return false;
+    }
     int n = bn_nitems(r->m);
     for (int i = 0; i < n; i++)
         if (bn_folder_has(r->folder, i))
@@ -267,6 +276,7 @@ static void schedule(struct run *r)
 #endif
     bn_sched_run(r->sched, w, run_item, r);
     r->wall = bn_sched_elapsed(r->sched);
+    return true;
 }
 
 /* ---- report -------------------------------------------------------------------------------------------- */
@@ -483,8 +493,7 @@ int cli_run(const struct cli_options *in)
         ranks_end(&r, rc);
         return rc;
     }
-    schedule(&r);
-    rc = outcome(&r);
+    rc = schedule(&r) ? outcome(&r) : EXIT_MODEL;
     double peak_rss_mb;
     rc = close_folder(&r, rc, &peak_rss_mb);
     if (rc == 0)

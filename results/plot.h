@@ -4,7 +4,7 @@
  * Owns: DIR/plots/: per (statistic, population, axis) a data file NAME.dat (one gnuplot data block per
  * combination of the other axes: x, mean over trials, standard error, trials), a self-contained script
  * NAME.gp (PNG then SVG; log-log when every x and mean is positive), the images, all.gp that loads every
- * script, and gnuplot.log.  Must not: print (gnuplot's own output goes to gnuplot.log) or exit.
+ * script, and gnuplot.log; and the plots of the recordings in DIR/traces/ (plot_traces.c).  Must not: print (gnuplot's own output goes to gnuplot.log) or exit.
  */
 #ifndef BN_RESULTS_PLOT_H
 #define BN_RESULTS_PLOT_H
@@ -22,5 +22,11 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
 bool plot_results(const char *dir, char *err, size_t errlen);
 /* True when an executable `gnuplot` is on PATH. */
 bool plot_have_gnuplot(void);
+/* Runs `gnuplot all.gp` in folder pdir, its output to pdir/gnuplot.log; a failure goes to note. */
+void plot_gnuplot(const char *pdir, char *note, size_t notelen);
+/* The recordings (plot_traces.c): for every DIR/traces/NAME.csv (rate trace, raster, trace of an
+ * observable) a script NAME.gp drawing NAME.png and NAME.svg beside it, and one gnuplot run over them.
+ * Returns the number of plots (0: no recordings), or -1 with err on I/O errors; note as for plot_all. */
+int plot_traces(const char *dir, char *note, size_t notelen, char *err, size_t errlen);
 
 #endif

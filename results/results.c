@@ -268,7 +268,7 @@ static void res_free(struct res *r)
         close(r->fd);
     if (!r->lock_kept)
         lock_release(r->dirlock);
-    for (int a = 0; a < r->naxes; a++)
+    for (int a = 0; r->axes && a < r->naxes; a++)
         free(r->axes[a]);
     free(r->axes);
     free(r->done);
@@ -338,7 +338,7 @@ struct res *res_open(const char *dir, const char *model_hash, const char *const 
     } else {
         struct strbuf h = {0};
         header_line(&h, axes, naxes);
-        bool ok = !h.oom && write_atomic(dir, "points.csv", h.p, h.n, err, errlen);
+        bool ok = h.oom ? rt_errf(err, errlen, "out of memory") : write_atomic(dir, "points.csv", h.p, h.n, err, errlen);
         free(h.p);
         struct res_run_info info = {.complete = false};
         if (!ok || !res_write_json(dir, r->hash, axes, naxes, &info, err, errlen))
@@ -571,7 +571,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
     char *text = path ? util_read_file(path, 0, &len) : NULL;
     free(path);
     if (!text)
-        return rt_errf(err, errlen, "cannot read %s/points.csv", r->dir);
+        return rt_errf(err, errlen, "cannot read %s/points.csv: %s", r->dir, strerror(errno));
     size_t nlines = 0;
     for (size_t i = 0; i < len; i++)
         nlines += text[i] == '\n';
@@ -580,7 +580,7 @@ static bool sort_points(struct res *r, char *err, size_t errlen)
     if (!lines || !hdr_end) {
         free(lines);
         free(text);
-        return rt_errf(err, errlen, "cannot sort %s/points.csv", r->dir);
+        return rt_errf(err, errlen, "cannot sort %s/points.csv: %s", r->dir, !lines ? "out of memory" : "no header");
     }
     size_t n = 0, hdr = (size_t)(hdr_end - text) + 1;
     for (size_t i = hdr; i < len;) {

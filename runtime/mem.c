@@ -59,7 +59,8 @@ size_t rt_estimate_bytes(const struct ir_model *m)
         total += (double)rt_conn_bytes(m, j);
         int dmax = rt_conn_dmax_estimate(m, j);
         int len = (p->delay_const ? dmax : 1) + 1;
-        int *q = p->pre.is_input ? &qlen_in[p->pre.index] : &qlen_pop[p->pre.index];
+        int *q = p->pre.is_input ? (qlen_in ? &qlen_in[p->pre.index] : NULL)
+                                 : (qlen_pop ? &qlen_pop[p->pre.index] : NULL);   /* NULL: out of memory */
         if (q && len > *q)
             *q = len;
         if (!p->delay_const)   /* one ring per increment at most (rings are shared per receptor var) */

@@ -37,9 +37,12 @@ static void run_threads(const struct bn_workers *w, bn_sched *s, bn_item_fn fn, 
         worker(&a);   /* no memory for threads: this one does the work */
         return;
     }
-    for (int i = 0; i < n; i++)
-        pthread_create(&tids[i], NULL, worker, &a);
-    for (int i = 0; i < n; i++)
+    int started = 0;   /* a thread that cannot be created (no memory for its stack) leaves its work to the rest */
+    while (started < n && pthread_create(&tids[started], NULL, worker, &a) == 0)
+        started++;
+    if (started == 0)
+        worker(&a);
+    for (int i = 0; i < started; i++)
         pthread_join(tids[i], NULL);
     free(tids);
 }

@@ -188,6 +188,7 @@ struct linst {
     struct scope scope;
     struct lpop *pop;
     struct span connect;    /* the first connect using it, for notes */
+    struct ast_node *call;  /* its synapse as written there (CALL or NAME), for notes at an argument */
     int id;
     struct ir_expr *cur;    /* its current (after lower_isyn), NULL when it injects none */
     struct span cur_span;
@@ -209,7 +210,8 @@ struct sema_model {
     int meas_depth;         /* nesting of those lowerings */
     const char *meas_cycle; /* a loop of stat() calls found in a nested lowering, for the outermost */
     struct span meas_cycle_at;
-    struct ptrvec unchecked;    /* "synapse psc: ..." bodies of the root file no check could reach (check -v) */
+    struct ptrvec unchecked;    /* "synapse psc: with 'tau' as ms ...": unconnected synapses checked with the
+                                   inferred dimensions of their parameters without a default (check -v) */
 };
 
 /* point: one value index per axis, -1 = axis not applied (the param keeps its declared value); NULL:

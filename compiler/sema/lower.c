@@ -14,6 +14,7 @@
 #include "sema/internal.h"
 #include "runtime/spike_file.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -703,10 +704,51 @@ int lower_input_find(struct lctx *L, const char *name)
 
 /* ---- I_syn, g_syn, t --------------------------------------------------------------------------- */
 
-/* The note after an error inside a synapse body: where it is connected, or (check_unused) that it was
- * checked on its own. */
+/* Notes at the connect's arguments that differ in kind from the synapse's defaults: a dimension other than
+ * the default's, or a random draw for a constant default (the synapse may use it where only a constant can
+ * be).  Like pop_arg_notes for populations; the defaults are evaluated with scratch diagnostics. */
+static bool inst_arg_notes(struct lctx *L, struct linst *in)
+{
+    if (!in->call || in->call->kind != AST_CALL)
+        return false;
+    struct ast_node *sd = in->syn;
+    bool any = false;
+    for (int i = 0, pos = 0; i < in->call->call.args.n; i++) {
+        struct ast_node *arg = in->call->call.args.items[i];
+        int k = arg->bind.name ? -1 : pos++;
+        for (int j = 0; arg->bind.name && j < sd->model.params.n; j++)
+            if (!strcmp(sd->model.params.items[j]->bind.name, arg->bind.name))
+                k = j;
+        if (k < 0 || k >= sd->model.params.n || !in->args[k].ir || !sd->model.params.items[k]->bind.value)
+            continue;
+        struct ast_node *sp = sd->model.params.items[k];
+        struct diags scratch, *real = L->d;
+        diags_init(&scratch, L->a);
+        L->d = &scratch;
+        struct val own = check_expr(L, &in->scope, sp->bind.value);
+        L->d = real;
+        struct val got = in->args[k];
+        if (!own.ir || own.kind != VK_NUM || got.kind != VK_NUM)
+            continue;
+        if (!unit_dim_eq(own.dim, got.dim)) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is %s here, but synapse '%s' declares it as %s",
+                      sp->bind.name, dimname(L, got.dim), sd->model.name, dimname(L, own.dim));
+            any = true;
+        } else if (fold_has_rand(got.ir) && !fold_has_rand(own.ir)) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; synapse '%s' may use it where only "
+                      "a constant can be", sp->bind.name, sd->model.name);
+            any = true;
+        }
+    }
+    return any;
+}
+
+/* The note after an error inside a synapse body: at the connect's arguments that explain it, else where it
+ * is connected, or (check_unused) that it was checked on its own. */
 static void inst_note(struct lctx *L, struct linst *in, struct span cspan)
 {
+    if (cspan.file >= 0 && inst_arg_notes(L, in))
+        return;
     if (cspan.file >= 0)
         diag_note(L->d, cspan, "in synapse '%s' as connected here", in->syn->model.name);
     else
@@ -885,6 +927,7 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
     in->args = args;
     in->pop = post;
     in->connect = cspan;
+    in->call = call;
     in->scope.L = L;
     in->scope.parent = &post->scope;
     in->scope.pop = post;
@@ -1565,10 +1608,117 @@ static struct lpop *host_pop(struct lctx *L)
     return lone_pop(L, nd);
 }
 
+/* Checks synapse sd as instantiated by `call` on host: bodies, increments with the weight dimension its
+ * on-spike block implies, its current.  The number of errors it added. */
+static int check_synapse(struct lctx *L, struct lpop *host, struct ast_node *sd, struct ast_node *call)
+{
+    int errors0 = L->d->errors;
+    struct linst *in = instance_get(L, host, call, SPAN_NONE);   /* no connect: inst_note says so */
+    if (!in)
+        return L->d->errors - errors0 + 1;
+    lower_inits(L, host, &in->scope, sd, in);
+    lower_odes(L, host, &in->scope, sd, false, in);
+    int before = L->d->errors;
+    check_body_names(L, &in->scope);
+    if (L->d->errors > before)
+        inst_note(L, in, SPAN_NONE);
+    /* the minimum delay, a constant, as a connect without `delay` has (plastic events need one) */
+    struct ir_proj pr = {.span = sd->span, .delay = fold_const(L->a, L->dt), .delay_const = true};
+    if (infer_weight_dim(L, in, &pr.weight_dim))
+        lower_increments(L, in, &pr, SPAN_NONE);
+    host->isyn_memo = 0;    /* the host's I_syn now includes this instance's current */
+    lower_isyn(L, host, sd->model.name_span);
+    return L->d->errors - errors0;
+}
+
+/* The dimensions a synapse parameter without a default is tried with (NULL: a number), in this order:
+ * what synapse parameters are (time constants, potentials, conductances, currents, rates, concentrations,
+ * Mg-block slopes).  Values of 1 in these units: checking looks at dimensions, not values. */
+static const char *const probe_units[] = {"ms", "mV", "nS", "pA", "pF", "Mohm", "Hz", "mM", "fC", "nS*ms", "mV^-1",
+                                          "mM^-1", NULL};
+enum { NPROBE = sizeof probe_units / sizeof probe_units[0] };
+
+/* `sd(p = 1 UNIT, ...)` for the parameters without a default, UNIT = probe_units[pick[k]] for the k-th. */
+static struct ast_node *probe_call(struct lctx *L, struct ast_node *sd, const int *pick)
+{
+    struct ast_list args = {0};
+    for (int j = 0, k = 0; j < sd->model.params.n; j++) {
+        struct ast_node *sp = sd->model.params.items[j];
+        if (sp->bind.value)
+            continue;
+        struct ast_node *v = ast_number(L->a, sp->bind.name_span, 1, "1", probe_units[pick[k++]], sp->bind.name_span);
+        ast_list_push(L->a, &args, ast_binding(L->a, AST_ARG, sp->bind.name_span, sp->bind.name, sp->bind.name_span, v));
+    }
+    return ast_call(L->a, sd->model.name_span, sd->model.name, sd->model.name_span, args);
+}
+
+/* How much of the blame for the errors in d falls on parameter `name`: the errors whose span contains a
+ * use of it, the narrower the span the more (an error at `E_rev - V` blames E_rev more than one at the
+ * whole current).  Scaled so that one whole error outweighs any span. */
+static double blame(struct lctx *L, const struct diags *d, const char *name)
+{
+    double b = 0;
+    size_t n = strlen(name);
+    for (const struct diag *g = d->head; g; g = g->next) {
+        if (g->level != DIAG_ERROR || g->span.file < 0)
+            continue;
+        const char *t = L->m->sm->files[g->span.file].text;
+        for (uint32_t i = g->span.begin; i + n <= g->span.end; i++)
+            if (!strncmp(t + i, name, n) && (i == 0 || !(isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_')) &&
+                !(isalnum((unsigned char)t[i + n]) || t[i + n] == '_')) {
+                b += 1.0 / (1.0 + g->span.end - g->span.begin);
+                break;
+            }
+    }
+    return b;
+}
+
+/* Infers the dimensions of sd's parameters without a default from their use: each in turn takes the probe
+ * dimension under which the body checks with the fewest errors (on a tie, the least blame on it; then the
+ * first in probe_units), the others fixed, twice round (enough for parameters that meet in one expression,
+ * tau and E_rev in g*(E_rev - V)/tau).  Every trial is checked on a host of its own with scratch
+ * diagnostics; the caller checks the result for real. */
+static int *infer_param_dims(struct lctx *L, struct ast_node *sd)
+{
+    int n = 0;
+    for (int j = 0; j < sd->model.params.n; j++)
+        n += !sd->model.params.items[j]->bind.value;
+    int *pick = arena_alloc(L->a, sizeof *pick * (size_t)(n + 1));
+    const char **names = arena_alloc(L->a, sizeof *names * (size_t)(n + 1));
+    for (int j = 0, k = 0; j < sd->model.params.n; j++)
+        if (!sd->model.params.items[j]->bind.value)
+            names[k++] = sd->model.params.items[j]->bind.name;
+    int best_errors = -1;
+    for (int round = 0; round < 2 && best_errors != 0; round++)
+        for (int k = 0; k < n && best_errors != 0; k++) {
+            int best = pick[k];
+            double best_blame = 0;
+            best_errors = -1;
+            for (int c = 0; c < NPROBE; c++) {
+                pick[k] = c;
+                struct diags scratch, *real = L->d;
+                diags_init(&scratch, L->a);
+                L->d = &scratch;
+                int e = check_synapse(L, host_pop(L), sd, probe_call(L, sd, pick));
+                L->d = real;
+                double bl = blame(L, &scratch, names[k]);
+                if (best_errors < 0 || e < best_errors || (e == best_errors && bl < best_blame)) {
+                    best_errors = e;
+                    best_blame = bl;
+                    best = c;
+                }
+                if (e == 0)
+                    break;
+            }
+            pick[k] = best;
+        }
+    return pick;
+}
+
 /* Checking a file checks every neuron and synapse in it, not only those a population or connection uses:
  * a neuron as a lone population with its defaults, a synapse with its defaults on a host neuron (host_pop)
- * with the weight dimension its on-spike block implies.  A
- * synapse with a param that has no default cannot be checked without a connection: check -v lists it. */
+ * with the weight dimension its on-spike block implies, and its parameters without a default taking the
+ * dimensions their use implies (infer_param_dims; check -v lists them). */
 static void check_unused(struct lctx *L, int root_file)
 {
     struct sema_model *m = L->m;
@@ -1588,40 +1738,31 @@ static void check_unused(struct lctx *L, int root_file)
         struct ast_node *sd = g->synapses.items[i];
         if (sd->span.file != root_file || model_used(L, sd))
             continue;
-        const char *missing = NULL;
-        for (int j = 0; j < sd->model.params.n && !missing; j++)
-            if (!sd->model.params.items[j]->bind.value)
-                missing = sd->model.params.items[j]->bind.name;
-        if (!missing && !host)
-            host = host_pop(L);
-        if (missing && connect_names(m->prog->decls.items, m->prog->decls.n, sd->model.name))
-            continue;
-        if (missing) {
-            const char *why = arena_printf(L->a, "synapse %s: its param '%s' has no default (give it one, or "
-                                           "connect the synapse)", sd->model.name, missing);
-            bool have = false;
-            for (int j = 0; j < m->unchecked.len; j++)
-                have |= !strcmp(m->unchecked.items[j], why);
-            if (!have)
-                ptrvec_push(m->a, &m->unchecked, (void *)why);
+        int nmiss = 0;
+        for (int j = 0; j < sd->model.params.n; j++)
+            nmiss += !sd->model.params.items[j]->bind.value;
+        if (nmiss && connect_names(m->prog->decls.items, m->prog->decls.n, sd->model.name))
+            continue;   /* checked where a sweep point connects it */
+        if (!nmiss) {
+            if (!host)
+                host = host_pop(L);
+            check_synapse(L, host, sd, ast_name(L->a, sd->model.name_span, sd->model.name));
             continue;
         }
-        struct ast_node *call = ast_name(L->a, sd->model.name_span, sd->model.name);
-        struct linst *in = instance_get(L, host, call, SPAN_NONE);   /* no connect: inst_note says so */
-        if (!in)
-            continue;
-        lower_inits(L, host, &in->scope, sd, in);
-        lower_odes(L, host, &in->scope, sd, false, in);
-        int before = L->d->errors;
-        check_body_names(L, &in->scope);
-        if (L->d->errors > before)
-            inst_note(L, in, SPAN_NONE);
-        /* the minimum delay, a constant, as a connect without `delay` has (plastic events need one) */
-        struct ir_proj pr = {.span = sd->span, .delay = fold_const(L->a, L->dt), .delay_const = true};
-        if (infer_weight_dim(L, in, &pr.weight_dim))
-            lower_increments(L, in, &pr, SPAN_NONE);
-        host->isyn_memo = 0;    /* the host's I_syn now includes this instance's current */
-        lower_isyn(L, host, sd->model.name_span);
+        int *pick = infer_param_dims(L, sd);
+        const char *how = "";
+        for (int j = 0, k = 0; j < sd->model.params.n; j++) {
+            struct ast_node *sp = sd->model.params.items[j];
+            if (sp->bind.value)
+                continue;
+            const char *u = probe_units[pick[k++]];
+            how = arena_printf(L->a, "%s%s'%s' in %s", how, how[0] ? ", " : "", sp->bind.name, u ? u : "no unit");
+        }
+        if (check_synapse(L, host_pop(L), sd, probe_call(L, sd, pick)) > 0)
+            diag_note(L->d, sd->model.name_span, "checked with %s, as near as their use implies (no default); give "
+                      "them defaults to check it with other values", how);
+        ptrvec_push(m->a, &m->unchecked, (void *)arena_printf(L->a, "synapse %s: with %s (no default: the "
+                                                              "dimension its use implies)", sd->model.name, how));
     }
 }
 

@@ -168,7 +168,7 @@ void sema_print(FILE *out, const struct sema_model *mc)
         fprintf(out, "%s%s", k ? ", " : " ", ir_phase_name[ir->order[k]]);
     fputc('\n', out);
     if (m->unchecked.len)
-        fprintf(out, "not checked (nothing uses them):\n");
+        fprintf(out, "checked without a connection, parameters without a default inferred:\n");
     for (int i = 0; i < m->unchecked.len; i++)
         fprintf(out, "  %s\n", (const char *)m->unchecked.items[i]);
     if (m->axes.len)

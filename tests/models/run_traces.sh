@@ -66,8 +66,22 @@ done
 # ---- nothing in points.csv, nothing half-written -----------------------------------------------------
 if grep -qE 'rate_trace|trace_V|vfine|raster' "$TMP/r/points.csv"; then fail "recordings leaked into points.csv"
 else pass "points.csv has no recording rows"; fi
-[ -z "$(ls "$T" | grep -v '\.csv$')" ] && pass "only .csv files in traces/" || fail "left over: $(ls "$T")"
-[ "$(ls "$T" | wc -l)" -eq 7 ] && pass "7 recording files" || fail "files: $(ls "$T" | tr '\n' ' ')"
+# Beside each recording its plot script, and with gnuplot its PNG and SVG (issue 11 item 13); nothing else.
+left=$(ls "$T" | grep -vE '\.(csv|gp|png|svg)$' | grep -vxE 'all\.gp|gnuplot\.log')
+[ -z "$left" ] && pass "only recordings and their plots in traces/" || fail "left over: $left"
+for f in "$T"/*.csv; do
+    b=${f%.csv}
+    [ -s "$b.gp" ] || fail "no plot script for $(basename "$f")"
+    if command -v gnuplot > /dev/null; then
+        [ -s "$b.png" ] && [ -s "$b.svg" ] && pass "$(basename "$b").png and .svg" || fail "no PNG/SVG for $(basename "$f")"
+    fi
+done
+grep -q 'every 3::(1+j) using 1:3' "$T/p0-t1-E-trace_V.gp" && pass "V trace: one line per neuron (3)" ||
+    fail "V trace script does not split the 3 neurons"
+if command -v gnuplot > /dev/null; then
+    [ -s "$T/gnuplot.log" ] && fail "gnuplot warned: $(head -3 "$T/gnuplot.log")" || pass "gnuplot ran without warnings"
+fi
+[ "$(ls "$T"/*.csv | wc -l)" -eq 7 ] && pass "7 recording files" || fail "files: $(ls "$T" | tr '\n' ' ')"
 
 # ---- the cap: 5.01 s of vfine is 50100 x 2 rows > 100000 ---------------------------------------------
 "$BALNET" run $model --out "$TMP/cap" -q --set duration=5.01s 2>/dev/null || fail "run of 5.01 s"

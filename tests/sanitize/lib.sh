@@ -14,7 +14,12 @@ trap 'rm -rf "$TMP"' EXIT
 sanitizer_build() {
     local dir=$BUILD/$1 type=$2 cflags=$3 ldflags=$4
     shift 4
-    if [ ! -f "$dir/CMakeCache.txt" ]; then
+    # A directory configured before an option was added gets it now (a -DNAME=VALUE missing from its cache).
+    local missing=0 a
+    for a in "$@"; do
+        case $a in -D*=*) a=${a#-D}; grep -q "^${a%%=*}:[A-Z]*=${a#*=}\$" "$dir/CMakeCache.txt" 2>/dev/null || missing=1 ;; esac
+    done
+    if [ ! -f "$dir/CMakeCache.txt" ] || [ $missing = 1 ]; then
         cmake -S "$SRC" -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DCMAKE_C_FLAGS="$cflags" \
             -DCMAKE_EXE_LINKER_FLAGS="$ldflags" "$@" > "$TMP/configure.log" 2>&1 ||
             { cat "$TMP/configure.log"; echo "FAIL: configure $dir"; exit 1; }

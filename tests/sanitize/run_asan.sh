@@ -7,12 +7,13 @@
 #   - `balnet check` over tests/golden/*.bn (many are deliberately invalid: error paths must be clean too),
 #     models/**/*.bn and the fuzz seed corpus tests/fuzz/corpus/*; the exit code of check is not judged
 #     (invalid input must fail), only that no sanitizer fired (ASan/UBSan exit with a report on stderr);
-#   - `balnet run` of COBA for 50 ms with --engine interp and --engine jit.
+#   - `balnet run` of COBA for 50 ms with --engine interp and --engine jit;
+#   - runs of tests/sanitize/oom.bn with allocations failing (below).
 # Any sanitizer report ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer") or an exit by
 # signal (>= 128: abort_on_error makes a report an abort) fails the test.  No tolerance: one report is a bug.
 source "$(dirname "$0")/lib.sh"
 sanitizer_build asan Debug "-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-    "-fsanitize=address,undefined"
+    "-fsanitize=address,undefined" -DBN_FAULT_INJECTION=ON
 
 # LLVM's own allocations in the JIT are not instrumented, but leaks are still reported through malloc;
 # a leak in balnet or in LLVM use (a missing dispose) is a bug either way.
@@ -61,6 +62,43 @@ done
 # An error path of the runtime (guard stop, results folder marked incomplete) must be clean as well.
 sanitized "run diverge.bn (guard)" "$BN" run tests/models/diverge.bn --out "$TMP/diverge" --quiet &&
     echo "ok:   runtime error path"
+
+# Out of memory anywhere (issue 11 item 11): this build fails every Nth allocation of balnet's own code on
+# request (tests/sanitize/fail_alloc.c, BALNET_FAIL_ALLOC=N).  tests/sanitize/oom.bn is run with N walking
+# from 1 to the run's allocation count, geometrically (x1.5; OOM_WALK=all walks every N): each run must end
+# with exit 0, or exit 1..127 and an error message, no sanitizer report (no leak, no bad access, in any
+# thread), and a points.csv, if there is one, whose every line is whole.  The interpreter engine: LLVM
+# aborts on a failed allocation of its own, by design.
+oom_run() {
+    BALNET_FAIL_ALLOC=$1 "$BN" run tests/sanitize/oom.bn --engine interp --threads 2 --out "$TMP/oom" --quiet
+}
+rm -rf "$TMP/oom"
+total=$(oom_run 0 2>&1 | sed -n 's/^balnet: allocations: //p')
+if [ -z "$total" ] || [ "$total" -lt 50 ]; then
+    echo "FAIL: allocation count of the oom.bn run: '${total}' (is this build configured with BN_FAULT_INJECTION?)"
+    FAILS=$((FAILS + 1))
+    total=0
+fi
+nwalk=0
+n=1
+while [ "$n" -le "$total" ]; do
+    rm -rf "$TMP/oom"
+    nwalk=$((nwalk + 1))
+    oom_run "$n" > "$TMP/out.txt" 2>&1
+    rc=$?
+    what="out of memory at every ${n}th allocation"
+    if [ "$rc" -ge 128 ] || grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|UndefinedBehavior)Sanitizer" "$TMP/out.txt"; then
+        echo "FAIL: $what (exit $rc)"; sed 's/^/    | /' "$TMP/out.txt" | head -40; FAILS=$((FAILS + 1))
+    elif [ "$rc" -ne 0 ] && ! grep -q "error" "$TMP/out.txt"; then
+        echo "FAIL: $what: exit $rc without an error message"; sed 's/^/    | /' "$TMP/out.txt" | head; FAILS=$((FAILS + 1))
+    fi
+    if [ -f "$TMP/oom/points.csv" ] && { ! awk -F, 'NR == 1 { n = NF } NF != n { bad = 1 } END { exit bad }' "$TMP/oom/points.csv" ||
+                                         [ -n "$(tail -c 1 "$TMP/oom/points.csv")" ]; }; then
+        echo "FAIL: $what: points.csv has a broken line"; FAILS=$((FAILS + 1))
+    fi
+    if [ "${OOM_WALK:-}" = all ]; then n=$((n + 1)); else n=$((n * 3 / 2 > n ? n * 3 / 2 : n + 1)); fi
+done
+echo "ok:   $nwalk out-of-memory runs over $total allocations: no crash, leak or broken points.csv"
 
 if [ "$FAILS" -ne 0 ]; then echo "$FAILS sanitizer failure(s)"; exit 1; fi
 echo "no sanitizer reports"

@@ -312,6 +312,13 @@ static void test_scaling_summary_plots(void **state)
     free(dat);
     char *gp = slurp(dir, "plots/rate_E_vs_N.gp");
     assert_non_null(strstr(gp, "set logscale xy"));
+    /* N and the rate each hold fewer than two powers of ten: labelled ticks (the sweep's N; the rate,
+     * 63.2 .. 178.9, in steps of 20), not gnuplot's single power-of-ten label */
+    assert_non_null(strstr(gp, "set xtics (1000, 2000, 4000, 8000)\nset autoscale xfix\n"));
+    assert_non_null(strstr(gp, "set ytics (80, 100, 120, 140, 160)\nset autoscale yfix\n"));
+    free(gp);
+    gp = slurp(dir, "plots/v_var_all_vs_N.gp");   /* 0.0125 .. 0.1, most of a decade: 0.02 .. 0.1 */
+    assert_non_null(strstr(gp, "set ytics (0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.09, 0.1)\n"));
     free(gp);
     if (plot_have_gnuplot()) {
         char *log = slurp(dir, "plots/gnuplot.log");
