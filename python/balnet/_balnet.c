@@ -89,13 +89,17 @@ static PyObject *results_resumed(py_results *self, PyObject *args)
     return PyBool_FromLong(item >= 0 && item < self->nitems && self->resumed[item]);
 }
 
+/* The result of the item an (item,) argument tuple names; NULL with the Python error. */
+static const bn_result *results_arg(py_results *self, PyObject *args)
+{
+    int item;
+    return PyArg_ParseTuple(args, "i", &item) ? results_item(self, item) : NULL;
+}
+
 /* rows(item) -> [(population, statistic, value, unit), ...] */
 static PyObject *results_rows(py_results *self, PyObject *args)
 {
-    int item;
-    if (!PyArg_ParseTuple(args, "i", &item))
-        return NULL;
-    const bn_result *it = results_item(self, item);
+    const bn_result *it = results_arg(self, args);
     if (!it)
         return NULL;
     int n = bn_nrows(it);
@@ -128,10 +132,7 @@ static PyObject *spike_populations(const bn_result *it)
 /* info(item) -> dict: dt_ms, populations (spike population names), timing fields. */
 static PyObject *results_info(py_results *self, PyObject *args)
 {
-    int item;
-    if (!PyArg_ParseTuple(args, "i", &item))
-        return NULL;
-    const bn_result *it = results_item(self, item);
+    const bn_result *it = results_arg(self, args);
     PyObject *pops = it ? spike_populations(it) : NULL;
     if (!pops)
         return NULL;
@@ -191,10 +192,7 @@ static PyObject *results_spikes(py_results *self, PyObject *args)
 /* traces(item) -> [{population, name, kind, columns, units, data: [bytes of float64 per column], note}] */
 static PyObject *results_traces(py_results *self, PyObject *args)
 {
-    int item;
-    if (!PyArg_ParseTuple(args, "i", &item))
-        return NULL;
-    const bn_result *it = results_item(self, item);
+    const bn_result *it = results_arg(self, args);
     if (!it)
         return NULL;
     int n = bn_ntraces(it);
