@@ -188,6 +188,8 @@ const struct bn_timing *bn_timing(const bn_result *r);
 int64_t bn_nspikes(const bn_result *r);
 void bn_spikes(const bn_result *r, const int32_t **population, const int64_t **step, const uint32_t **neuron);
 const char *bn_spike_population(const bn_result *r, int i);
+/* Frees the kept spikes (once written elsewhere, say with bn_h5_write); bn_nspikes is 0 afterwards. */
+void bn_result_drop_spikes(bn_result *r);
 /* Recordings kept with keep_traces, one per (recording, population): the columns of its CSV file as
  * arrays of doubles in display units (times in ms, neuron indices as whole numbers). */
 struct bn_trace {
