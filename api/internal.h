@@ -3,7 +3,8 @@
  *
  * api/ is the pipeline as a library: model.c loads and checks (front end, diagnostics as data), sweep.c
  * expands the sweep into items and their dependencies, item.c compiles and runs one item, folder.c wraps
- * the results folder (results/).  The scheduler is sched/.  Must not: print, exit, or keep global state.
+ * the results folder (results/), hdf5.c the HDF5 writer (results/h5.h).  The scheduler is sched/.  Must
+ * not: print, exit, or keep global state (libhdf5's lock in results/h5.c is the one exception).
  */
 #ifndef BN_API_INTERNAL_H
 #define BN_API_INTERNAL_H

@@ -457,6 +457,17 @@ const char *bn_spike_population(const bn_result *r, int i)
     return i >= 0 && i < r->npops ? r->pop_names[i] : NULL;
 }
 
+void bn_result_drop_spikes(bn_result *r)
+{
+    free(r->spop);
+    free(r->sstep);
+    free(r->sneuron);
+    r->spop = NULL;
+    r->sstep = NULL;
+    r->sneuron = NULL;
+    r->nspikes = r->cap = 0;
+}
+
 double bn_result_dt(const bn_result *r) { return r->dt_ms; }
 int bn_result_item(const bn_result *r) { return r->item; }
 int bn_ntraces(const bn_result *r) { return r->tables.n; }

@@ -1,9 +1,9 @@
 /*
  * balnet.h - the whole pipeline as a library: load and check a model (from a file or a string, with
- * overrides), expand its sweep into items, compile and run one item, read its rows and spikes, write a
- * results folder, and schedule a sweep's items over workers.  Prefix `bn_`.  This is the only header a
- * client includes: the `balnet` command (cli/) is one such client; a Python extension and an MPI driver
- * are meant to be others.
+ * overrides), expand its sweep into items, compile and run one item, read its rows, spikes and recordings,
+ * write a results folder and an HDF5 file of spikes and recordings, and schedule a sweep's items over
+ * workers.  Prefix `bn_`.  This is the only header a client includes: the `balnet` command (cli/) and the
+ * Python extension (python/) are two such clients; an MPI driver is meant to be another.
  *
  * Contract, for every function below:
  *   - No global state.  Everything lives in a handle (bn_model, bn_result, bn_folder, bn_sched); two handles
@@ -192,6 +192,8 @@ const struct bn_timing *bn_timing(const bn_result *r);
 int64_t bn_nspikes(const bn_result *r);
 void bn_spikes(const bn_result *r, const int32_t **population, const int64_t **step, const uint32_t **neuron);
 const char *bn_spike_population(const bn_result *r, int i);
+/* Frees the kept spikes (once written elsewhere, say with bn_h5_write); bn_nspikes is 0 afterwards. */
+void bn_result_drop_spikes(bn_result *r);
 /* Recordings kept with keep_traces, one per (recording, population): the columns of its CSV file as
  * arrays of doubles in display units (times in ms, neuron indices as whole numbers). */
 struct bn_trace {

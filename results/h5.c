@@ -29,27 +29,27 @@ static void h5_quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* no error stacks on stderr: err says what failed */
 }
 
-static bool attr_int(hid_t obj, const char *name, long long v)
+/* A scalar attribute of file type ft from *v of memory type mt, created or overwritten. */
+static bool attr_scalar(hid_t obj, const char *name, hid_t ft, hid_t mt, const void *v)
 {
     hid_t sp = H5Screate(H5S_SCALAR);
     hid_t a = H5Aexists(obj, name) > 0 ? H5Aopen(obj, name, H5P_DEFAULT)
-                                       : H5Acreate2(obj, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    bool ok = a >= 0 && H5Awrite(a, H5T_NATIVE_LLONG, &v) >= 0;
+                                       : H5Acreate2(obj, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT);
+    bool ok = a >= 0 && H5Awrite(a, mt, v) >= 0;
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(sp);
     return ok;
 }
 
+static bool attr_int(hid_t obj, const char *name, long long v)
+{
+    return attr_scalar(obj, name, H5T_STD_I64LE, H5T_NATIVE_LLONG, &v);
+}
+
 static bool attr_double(hid_t obj, const char *name, double v)
 {
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    bool ok = a >= 0 && H5Awrite(a, H5T_NATIVE_DOUBLE, &v) >= 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return ok;
+    return attr_scalar(obj, name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, &v);
 }
 
 /* A variable-length UTF-8 string attribute (h5py reads it as str, not bytes). */

@@ -171,7 +171,8 @@ class Model:
         cm = self._load(self.sets + _format_sets(set), self.seed)
         return json.loads(cm.info()["params"])
 
-    def run(self, set=None, seed=None, threads=None, out=None, spikes=True, progress=None, resume=False):
+    def run(self, set=None, seed=None, threads=None, out=None, spikes=True, progress=None, resume=False,
+            hdf5=None):
         """Runs the sweep (with the overrides `set`, applied after the model's own) and returns a Result.
 
         seed: the master seed (None: the model's simulate seed).  threads: items run on this many threads,
@@ -183,7 +184,10 @@ class Model:
         resume: finish the interrupted run whose folder is `out` (`balnet run --resume`): the same model,
         `set` and seed, or the folder refuses; only its missing items run, and the folder ends as an
         uninterrupted run's.  The Result's points are then the folder's; spikes and recordings are in memory
-        for the items this call ran."""
+        for the items this call ran.  hdf5: a file to write every item's spikes and recordings to as it
+        finishes, as `balnet run --spikes FILE.h5` (docs/hdf5.md); with spikes=False they are then not kept
+        in memory, so a sweep's spikes are capped by the disk only.  The file is marked complete when every
+        item ran (hdf5_complete)."""
         sets = self.sets + _format_sets(set)
         seed = self.seed if seed is None else _check_seed(seed)
         if threads is None:
@@ -198,15 +202,19 @@ class Model:
             raise TypeError("progress must be a callable (done, total), None or False")
         if resume and out is None:
             raise ValueError("resume=True needs out: the folder of the run to finish")
+        if hdf5 is not None:
+            _need_hdf5()
+            hdf5 = os.fspath(hdf5)
         cm = self._load(sets, seed)
         model_file = self.path or self._name
         if out is None:
             # No results folder: rows, spikes and recordings stay in memory (no files, no fsync per item).
-            results = cm.run(threads=int(threads), spikes=bool(spikes), progress=progress, model_file=model_file)
+            results = cm.run(threads=int(threads), spikes=bool(spikes), progress=progress, model_file=model_file,
+                             hdf5=hdf5)
             return Result(cm, results, None, model_file, bool(spikes))
         folder = os.path.abspath(os.fspath(out))
         results = cm.run(out=folder, threads=int(threads), spikes=bool(spikes), progress=progress,
-                         model_file=model_file, resume=bool(resume))
+                         model_file=model_file, resume=bool(resume), hdf5=hdf5)
         return Result(cm, results, folder, model_file, bool(spikes))
 
     def __repr__(self):

@@ -89,13 +89,17 @@ static PyObject *results_resumed(py_results *self, PyObject *args)
     return PyBool_FromLong(item >= 0 && item < self->nitems && self->resumed[item]);
 }
 
+/* The result of the item an (item,) argument tuple names; NULL with the Python error. */
+static const bn_result *results_arg(py_results *self, PyObject *args)
+{
+    int item;
+    return PyArg_ParseTuple(args, "i", &item) ? results_item(self, item) : NULL;
+}
+
 /* rows(item) -> [(population, statistic, value, unit), ...] */
 static PyObject *results_rows(py_results *self, PyObject *args)
 {
-    int item;
-    if (!PyArg_ParseTuple(args, "i", &item))
-        return NULL;
-    const bn_result *it = results_item(self, item);
+    const bn_result *it = results_arg(self, args);
     if (!it)
         return NULL;
     int n = bn_nrows(it);
@@ -128,10 +132,7 @@ static PyObject *spike_populations(const bn_result *it)
 /* info(item) -> dict: dt_ms, populations (spike population names), timing fields. */
 static PyObject *results_info(py_results *self, PyObject *args)
 {
-    int item;
-    if (!PyArg_ParseTuple(args, "i", &item))
-        return NULL;
-    const bn_result *it = results_item(self, item);
+    const bn_result *it = results_arg(self, args);
     PyObject *pops = it ? spike_populations(it) : NULL;
     if (!pops)
         return NULL;
@@ -191,10 +192,7 @@ static PyObject *results_spikes(py_results *self, PyObject *args)
 /* traces(item) -> [{population, name, kind, columns, units, data: [bytes of float64 per column], note}] */
 static PyObject *results_traces(py_results *self, PyObject *args)
 {
-    int item;
-    if (!PyArg_ParseTuple(args, "i", &item))
-        return NULL;
-    const bn_result *it = results_item(self, item);
+    const bn_result *it = results_arg(self, args);
     if (!it)
         return NULL;
     int n = bn_ntraces(it);
@@ -426,6 +424,8 @@ struct py_sweep {
     bn_model *m;
     bn_sched *sched;
     bn_folder *folder;            /* NULL: no results folder */
+    bn_h5 *h5;                    /* NULL: no HDF5 file written as items finish */
+    bool keep_spikes;             /* in memory, after the HDF5 file has them */
     struct bn_run_options ro;
     struct bn_workers workers;
     bn_result **items;            /* each worker stores its item's result */
@@ -436,14 +436,18 @@ struct py_sweep {
     bool finished;                /* under lock: bn_sched_run returned */
 };
 
-/* bn_item_fn: run the item, keep its result, append its rows to the folder. */
+/* bn_item_fn: run the item, write its spikes and recordings to the HDF5 file, append its rows to the folder,
+ * keep its result (without its spikes unless they are wanted in memory). */
 static bool sweep_item(void *ctx, int item, char *err, size_t errlen)
 {
     struct py_sweep *s = ctx;
     bn_result *r = bn_run_item(s->m, item, &s->ro, err, errlen);
     if (!r)
         return false;
-    bool ok = !s->folder || bn_folder_append(s->folder, item, r, err, errlen);
+    bool ok = (!s->h5 || bn_h5_write(s->h5, r, err, errlen)) &&
+              (!s->folder || bn_folder_append(s->folder, item, r, err, errlen));
+    if (!s->keep_spikes)
+        bn_result_drop_spikes(r);
     if (ok)
         s->items[item] = r;
     else
@@ -513,22 +517,28 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-/* run(out=None, threads=1, spikes=True, progress=None, model_file="", resume=False) -> Results.  The model
- * must be expanded.  out: a results folder to create (points.csv, run.json, timings, traces/), closed and
- * fitted at the end; None: no folder (the rows stay in memory).  resume: out is the folder of an
+/* run(out=None, threads=1, spikes=True, progress=None, model_file="", resume=False, hdf5=None) -> Results.
+ * The model must be expanded.  out: a results folder to create (points.csv, run.json, timings, traces/),
+ * closed and fitted at the end; None: no folder (the rows stay in memory).  resume: out is the folder of an
  * interrupted run of the same model and overrides, whose missing items are run (`balnet run --resume`).
- * The recordings are kept in memory either way. */
+ * hdf5: a file to write every item's spikes and recordings to as it finishes (`--spikes FILE.h5`), marked
+ * complete when every item ran.  The recordings are kept in memory either way. */
 static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"out", "threads", "spikes", "progress", "model_file", "resume", NULL};
-    const char *out = NULL, *model_file = "";
+    static char *kwlist[] = {"out", "threads", "spikes", "progress", "model_file", "resume", "hdf5", NULL};
+    const char *out = NULL, *model_file = "", *hdf5 = NULL;
     int threads = 1, spikes = 1, resume = 0;
     PyObject *progress = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zipOsp", kwlist, &out, &threads, &spikes, &progress, &model_file,
-                                     &resume))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zipOspz", kwlist, &out, &threads, &spikes, &progress, &model_file,
+                                     &resume, &hdf5))
         return NULL;
     if (resume && !out) {
         PyErr_SetString(PyExc_ValueError, "resume needs the folder of the run to resume (out)");
+        return NULL;
+    }
+    if (resume && hdf5) {   /* the items the earlier run did would be missing from the file, as in the CLI */
+        PyErr_SetString(PyExc_ValueError, "an HDF5 file cannot be resumed (the items already done are not run "
+                                          "again); resume without hdf5");
         return NULL;
     }
     if (!need_expanded(self))
@@ -556,9 +566,16 @@ static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
         Py_DECREF(res);
         return PyErr_NoMemory();
     }
-    struct py_sweep s = {.m = self->m, .items = res->items};
+    struct py_sweep s = {.m = self->m, .items = res->items, .keep_spikes = spikes};
     char err[1024] = "";
+    /* As `balnet run`: the HDF5 file first (a folder that cannot be opened leaves it empty, complete = 0). */
+    if (hdf5 && !(s.h5 = bn_h5_create(hdf5, self->m, err, sizeof err))) {
+        Py_DECREF(res);
+        PyErr_SetString(PyExc_OSError, err);
+        return NULL;
+    }
     if (out && !(s.folder = bn_folder_open(out, self->m, resume, err, sizeof err))) {
+        bn_h5_close(s.h5, false, NULL, 0);
         Py_DECREF(res);
         PyErr_SetString(py_run_error, err);
         return NULL;
@@ -573,8 +590,8 @@ static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
     /* As `balnet run`: the items left on threads, a lone item splits its network over them. */
     int todo = n - s.skipped, workers = threads < todo ? threads : todo;
     s.workers = bn_threads(workers < 1 ? 1 : workers);
-    s.ro = (struct bn_run_options){.threads = todo <= 1 ? threads : 1, .trace_dir = out, .keep_spikes = spikes,
-                                   .keep_traces = true};
+    s.ro = (struct bn_run_options){.threads = todo <= 1 ? threads : 1, .trace_dir = out,
+                                   .keep_spikes = spikes || s.h5, .keep_traces = true};
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
     pthread_t th;
@@ -599,6 +616,16 @@ static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
     if (rc == 0 && failed) {
         PyErr_SetString(py_run_error, bn_sched_error(s.sched));
         rc = -1;
+    }
+    if (s.h5) {   /* complete only when every item is in */
+        bool ok;
+        Py_BEGIN_ALLOW_THREADS
+        ok = bn_h5_close(s.h5, rc == 0 && s.sched && !bn_sched_failed(s.sched), err, sizeof err);
+        Py_END_ALLOW_THREADS
+        if (!ok && rc == 0) {
+            PyErr_SetString(PyExc_OSError, err);
+            rc = -1;
+        }
     }
     if (s.folder) {
         /* Closed either way: an interrupted run leaves points.csv with its finished items and run.json

@@ -72,6 +72,18 @@ def test_cli_hdf5_every_item(tmp_path):
                     steps, ids = r.spike_steps(pop, point=point, trial=trial)
                     assert np.array_equal(g[f"spikes/{pop}/step"][:], steps), (point, trial, pop)
                     assert np.array_equal(g[f"spikes/{pop}/neuron"][:], ids), (point, trial, pop)
+    # Python writing the file as items finish (run(hdf5=...)), without keeping the spikes: the same datasets
+    streamed = balnet.load(MODEL).run(set={**sweep, "N": [400, 500], "trial": range(1, 3)}, seed=7, threads=2,
+                                      spikes=False, hdf5=tmp_path / "py.h5", progress=False)
+    assert balnet.hdf5_complete(tmp_path / "py.h5")
+    with h5py.File(tmp_path / "all.h5", "r") as a, h5py.File(tmp_path / "py.h5", "r") as b:
+        for item in ("p0/t1", "p0/t2", "p1/t1", "p1/t2"):
+            for pop in ("E", "I", "X"):
+                for d in ("step", "neuron"):
+                    assert np.array_equal(a[f"{item}/spikes/{pop}/{d}"][:], b[f"{item}/spikes/{pop}/{d}"][:])
+    assert streamed.timing(1, 2)["nspikes"] == 0      # not kept in memory
+    with pytest.raises(ValueError, match="did not keep its spikes"):
+        streamed.spikes("E")
     p = subprocess.run([BIN, "run", MODEL, *sets(sweep), "--seed", "7", "--out", str(tmp_path / "o"), "--resume",
                         "--spikes", str(tmp_path / "again.h5")], cwd=SRC, capture_output=True, text=True)
     assert p.returncode == 2 and "cannot be resumed" in p.stderr and not os.path.exists(tmp_path / "again.h5")
@@ -131,6 +143,23 @@ def test_killed_and_interrupted_runs_are_incomplete(tmp_path):
                         assert f[f"{point}/{trial}/spikes/E/step"].shape[0] >= 0
         except OSError:
             assert sig == signal.SIGKILL        # only a killed writer may leave a file HDF5 cannot open
+
+
+def test_python_interrupted_hdf5_is_incomplete(tmp_path):
+    """run(hdf5=...) stopped by Ctrl-C (here the progress callback's KeyboardInterrupt) leaves complete = 0
+    with the finished items readable."""
+    def stop(done, total):
+        if done >= 1:
+            raise KeyboardInterrupt
+    from conftest import SMALL
+    path = tmp_path / "cut.h5"
+    with pytest.raises(KeyboardInterrupt):
+        balnet.compile(SMALL).run(set={"trial": range(1, 7), "duration": "500 ms"}, threads=1, hdf5=path,
+                                  progress=stop)
+    assert not balnet.hdf5_complete(path)
+    with h5py.File(path, "r") as f:
+        assert f.attrs["complete"] == 0 and 1 <= len(f["p0"]) < 6
+        assert all(f[f"p0/{t}/spikes/E/step"].shape[0] > 0 for t in f["p0"])
 
 
 def test_truncated_file_is_incomplete(tmp_path):

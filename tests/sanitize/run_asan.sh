@@ -7,7 +7,8 @@
 #   - `balnet check` over tests/golden/*.bn (many are deliberately invalid: error paths must be clean too),
 #     models/**/*.bn and the fuzz seed corpus tests/fuzz/corpus/*; the exit code of check is not judged
 #     (invalid input must fail), only that no sanitizer fired (ASan/UBSan exit with a report on stderr);
-#   - `balnet run` of COBA for 50 ms with --engine interp and --engine jit;
+#   - `balnet run` of COBA for 50 ms with --engine interp and --engine jit, of plastic.bn, and of traces.bn
+#     with its spikes and recordings written as HDF5;
 #   - runs of tests/sanitize/oom.bn with allocations failing (below).
 # Any sanitizer report ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer") or an exit by
 # signal (>= 128: abort_on_error makes a report an abort) fails the test.  No tolerance: one report is a bug.
@@ -59,6 +60,9 @@ for e in interp jit; do
         --set duration=50ms --engine $e --threads 2 --out "$TMP/plastic-$e" --quiet &&
         echo "ok:   run plastic.bn --engine $e"
 done
+# Spikes and recordings kept in memory and written as HDF5 (results/h5.c, runtime/table.c), items on 2 threads.
+sanitized "run traces.bn --spikes FILE.h5" "$BN" run tests/models/traces.bn --set "trial=1..2" --set duration=100ms \
+    --threads 2 --out "$TMP/traces" --spikes "$TMP/traces.h5" --quiet && echo "ok:   run traces.bn --spikes FILE.h5"
 # An error path of the runtime (guard stop, results folder marked incomplete) must be clean as well.
 sanitized "run diverge.bn (guard)" "$BN" run tests/models/diverge.bn --out "$TMP/diverge" --quiet &&
     echo "ok:   runtime error path"
