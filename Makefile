@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all setup build run test bench bench-plastic bench-peers clean
+.PHONY: all setup build run test bench bench-plastic bench-peers bench-mpi clean
 
 all: build
 
@@ -30,6 +30,9 @@ bench-plastic: build
 
 bench-peers: build
 	@bash bench/peers.sh $(BUILD)
+
+bench-mpi: build
+	@bash bench/mpi.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
