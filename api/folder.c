@@ -14,8 +14,6 @@
 #include "support/util.h"
 
 #include <errno.h>
-
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,10 +36,11 @@ static void record_done(bn_folder *f, const char *dir)
             bn_record_rows(m, i, NULL, 0);
     if (!res_ndone(f->res))
         return;
-    char path[PATH_MAX + 16], err[256];
-    snprintf(path, sizeof path, "%s/points.csv", dir);
+    char *path = util_path_join(dir, "points.csv"), err[256];
     struct res_table t;
-    if (!res_table_read(path, &t, err, sizeof err))
+    bool ok = path && res_table_read(path, &t, err, sizeof err);
+    free(path);
+    if (!ok)
         return;
     for (int64_t r = 0; r < t.nrows; r++) {
         const struct res_trow *row = &t.rows[r];
