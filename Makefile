@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=Release
 
-.PHONY: all setup build run test bench bench-noise bench-plastic bench-peers bench-peers-stdp clean
+.PHONY: all setup build run test bench bench-noise bench-plastic bench-peers bench-peers-stdp bench-mpi clean
 
 all: build
 
@@ -37,6 +37,9 @@ bench-peers: build
 
 bench-peers-stdp: build
 	@bash bench/peers_stdp.sh $(BUILD)
+
+bench-mpi: build
+	@bash bench/mpi.sh $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -466,20 +466,27 @@ static void on_done(struct cli_mpi_workers *w, int rank, struct rd *r)
         return;
     }
     w->holder[item] = -1;
+    /* Recordings first, then the rows, as an item run here does (bn_run_item writes its recordings before
+     * the rows are appended): a folder that lists an item has its recordings. */
     char err[1024] = "";
-    bool ok = bn_folder_append_rows(w->folder, item, rows, n, &t, err, sizeof err);
-    int64_t ntraces = ok ? get_i64(r) : 0;
+    bool ok = true;
+    int64_t ntraces = get_i64(r);
     for (int64_t i = 0; ok && i < ntraces && !r->bad; i++) {
         const char *name = get_str(r);
         size_t len;
         const char *data = get_bytes(r, &len);
         ok = r->bad || bn_folder_add_trace(w->folder, name, data, len, err, sizeof err);
     }
-    if (ok && r->bad)
-        ok = snprintf(err, sizeof err, "point %d, trial %d: a damaged result message", bn_item_point(w->m, item),
-                      bn_item_trial(w->m, item)) < 0;
-    if (ok && !bn_record_rows(w->m, item, rows, n))
-        ok = snprintf(err, sizeof err, "out of memory") < 0;
+    if (ok && r->bad) {
+        snprintf(err, sizeof err, "point %d, trial %d: a damaged result message", bn_item_point(w->m, item),
+                 bn_item_trial(w->m, item));
+        ok = false;
+    }
+    ok = ok && bn_folder_append_rows(w->folder, item, rows, n, &t, err, sizeof err);
+    if (ok && !bn_record_rows(w->m, item, rows, n)) {
+        snprintf(err, sizeof err, "out of memory");
+        ok = false;
+    }
     if (ok && w->verbose)
         fprintf(stderr, "balnet: point %d, trial %d: ran on rank %d (%.2f s)\n", bn_item_point(w->m, item),
                 bn_item_trial(w->m, item), rank, t.wall_s);
@@ -550,8 +557,12 @@ static void run0(const struct bn_workers *bw, bn_sched *s, bn_item_fn fn, void *
     struct cli_mpi_workers *w = (struct cli_mpi_workers *)bw;
     w->s = s;
     int zero = 0, *slots = calloc((size_t)w->mp->size, sizeof *slots);
+    if (!slots) {   /* the other ranks wait in MPI_Gather: nothing can go on */
+        fprintf(stderr, "balnet: error: out of memory\n");
+        MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+    }
     MPI_Gather(&zero, 1, MPI_INT, slots, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    for (int k = 1; slots && k < w->mp->size; k++)
+    for (int k = 1; k < w->mp->size; k++)
         w->live += slots[k];
     free(slots);
     struct local_args la = {s, fn, ctx, w->threads};

@@ -422,8 +422,8 @@ static int ranks_agree(struct run *r, int rc)
         }
         if (!worst && !same) {
             if (r->mpi.rank == 0)
-                fprintf(stderr, "balnet: error: the ranks loaded different models: every node must see the same "
-                                "model file and standard library (%s)\n", bn_source_dir());
+                fprintf(stderr, "balnet: error: the ranks loaded different models: every rank needs the same "
+                                "command line, model file and standard library (%s/models/lib)\n", bn_source_dir());
             worst = EXIT_MODEL;
         }
         return worst;

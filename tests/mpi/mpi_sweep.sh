@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # mpi_sweep.sh - a sweep over MPI ranks gives the results of one process (cli/mpi.c, docs/cluster.md):
 # the paper's conductance and eff_tau arms (eff_tau's leak, rest and weights are measured in the
-# conductance arm: a dependency across ranks), 2 sizes x 2 arms x 2 trials on 3 ranks; an interrupted
-# 2-rank run resumed on 3 ranks; and recordings (traces/) written by other ranks.
+# conductance arm: a dependency across ranks), 2 sizes x 2 arms x 2 trials on 3 ranks; a 2-rank run
+# stopped by SIGTERM and resumed on 3 ranks; a 3-rank run with one rank killed, resumed on 2; and
+# recordings (traces/) written by another rank.
 # Args: balnet-binary source-dir build-dir; BALNET_MPIEXEC names mpirun (registered only when CMake found MPI).
 #
 # Tolerance: none (cmp): an item's seed depends only on the model, its point and its trial (balnet.h), and
@@ -31,36 +32,64 @@ eff=$(value "$TMP/three/points.csv" point=3 trial=2 population=E statistic=v_var
 in_range "3 ranks: eff_tau arm (measured params) v_var(E) at N = 1200, trial 2, mV^2" "$eff" 0.01 1000
 grep -q '"ranks": 3' "$TMP/three/run.json" && pass "run.json: ranks 3" || fail "run.json lacks \"ranks\": 3"
 
+# start NP OUT ERRFILE ARGS...: mpirun in the background into OUT; returns once an item more than OUT held
+# at the start is in OUT/points.csv (pid in $pid).
+start() {
+    local np=$1 out=$2 errfile=$3 before
+    shift 3
+    before=$(wc -l 2>/dev/null < "$out/points.csv" || echo 1)
+    "${MPIRUN[@]}" -np "$np" "$BALNET" run "${ARGS[@]}" --threads 1 --out "$out" "$@" 2> "$errfile" &
+    pid=$!
+    for _ in $(seq 1 1000); do
+        [ "$(wc -l 2>/dev/null < "$out/points.csv" || echo 0)" -gt "$before" ] && break
+        sleep 0.01
+    done
+}
+# intact WHAT OUT: OUT holds whole items of the reference only, and no lock.
+intact() {
+    [ ! -e "$2/.balnet-lock" ] && pass "$1: lock released" || fail "$1: lock left"
+    local stray torn
+    stray=$(comm -23 <(sort "$2/points.csv") <(sort "$TMP/one/points.csv") | wc -l)
+    [ "$stray" -eq 0 ] && pass "$1: every kept row is the reference's" || fail "$1: $stray rows not in the reference"
+    torn=$(awk -F, 'NR == FNR { if (FNR > 1) ref[$1 "," $5]++; next }
+                    FNR > 1 { part[$1 "," $5]++ }
+                    END { for (k in part) if (part[k] != ref[k]) n++; print n + 0 }' "$TMP/one/points.csv" "$2/points.csv")
+    [ "$torn" -eq 0 ] && pass "$1: whole items only" || fail "$1: $torn items partly kept"
+}
+
 # SIGTERM to every rank once the first item's rows are in, as Slurm does at a job's time limit (mpirun
 # forwards its own SIGTERM only after ~1 s here, by which time this sweep may have finished): rank 0 keeps
 # what finished and writes an incomplete run.json; --resume on 3 ranks completes the sweep identically.
-"${MPIRUN[@]}" -np 2 "$BALNET" run "${ARGS[@]}" --threads 1 --out "$TMP/part" 2> "$TMP/part.err" &
-pid=$!
-for _ in $(seq 1 1000); do
-    [ "$(wc -l 2>/dev/null < "$TMP/part/points.csv" || echo 0)" -gt 1 ] && break
-    sleep 0.01
-done
-ranks=$(pgrep -P "$pid")
-kill -TERM $ranks
+start 2 "$TMP/part" "$TMP/part.err"
+kill -TERM $(pgrep -P "$pid")
 wait "$pid"
 cat "$TMP/part.err"
 if grep -q "interrupted after [1-7] of 8 items" "$TMP/part.err"; then pass "2 ranks, SIGTERM: interrupted, k of 8 items"
 else fail "2 ranks, SIGTERM: no 'interrupted after k of 8 items' (1 <= k <= 7)"; fi
 grep -q '"complete": false' "$TMP/part/run.json" && pass "2 ranks, SIGTERM: run.json incomplete" \
     || fail "2 ranks, SIGTERM: run.json not marked incomplete"
-[ ! -e "$TMP/part/.balnet-lock" ] && pass "2 ranks, SIGTERM: lock released" || fail "2 ranks, SIGTERM: lock left"
-# Whole items only, each line one of the reference's.
-stray=$(comm -23 <(sort "$TMP/part/points.csv") <(sort "$TMP/one/points.csv") | wc -l)
-[ "$stray" -eq 0 ] && pass "2 ranks, SIGTERM: every kept row is the reference's" || fail "$stray rows not in the reference"
-torn=$(awk -F, 'NR == FNR { if (FNR > 1) ref[$1 "," $5]++; next }
-                FNR > 1 { part[$1 "," $5]++ }
-                END { for (k in part) if (part[k] != ref[k]) n++; print n + 0 }' "$TMP/one/points.csv" "$TMP/part/points.csv")
-[ "$torn" -eq 0 ] && pass "2 ranks, SIGTERM: whole items only" || fail "2 ranks, SIGTERM: $torn items partly kept"
-
+intact "2 ranks, SIGTERM" "$TMP/part"
 "${MPIRUN[@]}" -np 3 "$BALNET" run "${ARGS[@]}" --threads 1 --out "$TMP/part" --resume || fail "resume on 3 ranks: exit $?"
 if cmp "$TMP/part/points.csv" "$TMP/one/points.csv"; then pass "resumed on 3 ranks: points.csv == 1 process"
 else fail "resumed on 3 ranks: points.csv differs"; fi
 grep -q '"complete": true' "$TMP/part/run.json" && pass "resumed: run.json complete" || fail "resumed: run.json incomplete"
+
+# 3 ranks, rank 2 killed (SIGKILL) once the first item is in (7 items to go): the job fails naming rank 2
+# (mpirun does; rank 0 too when rank 2 held an item), the folder keeps what arrived, --resume on 2 ranks
+# completes it identically.
+start 3 "$TMP/kill" "$TMP/kill.err"
+for p in $(pgrep -P "$pid"); do
+    [ "$(tr '\0' '\n' < "/proc/$p/environ" | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')" = 2 ] && kill -KILL "$p"
+done
+wait "$pid"
+rc=$?
+cat "$TMP/kill.err"
+[ "$rc" -ne 0 ] && pass "rank 2 killed: exit $rc" || fail "rank 2 killed: exit 0"
+grep -q "rank 2" "$TMP/kill.err" && pass "rank 2 killed: the error names rank 2" || fail "rank 2 killed: rank 2 not named"
+intact "rank 2 killed" "$TMP/kill"
+"${MPIRUN[@]}" -np 2 "$BALNET" run "${ARGS[@]}" --threads 1 --out "$TMP/kill" --resume || fail "resume on 2 ranks: exit $?"
+if cmp "$TMP/kill/points.csv" "$TMP/one/points.csv"; then pass "resumed on 2 ranks: points.csv == 1 process"
+else fail "resumed on 2 ranks: points.csv differs"; fi
 
 # Recordings of items run by another rank reach rank 0's folder (2 trials, 7 files each).
 TR=(tests/models/traces.bn --set trial=1..2 --set duration=200ms --threads 1 --quiet)
