@@ -73,7 +73,8 @@ simulate { duration = 10 ms }
 EOF2
 expect "warning in run" 0 "negw.bn:3:70: warning" "negative conductance for 15.9% of synapses" -- \
     "$BALNET" run "$TMP/negw.bn" --out "$TMP/negw" --quiet
-# A synapse that nothing connects and whose param has no default cannot be checked: check -v says so.
+# A synapse that nothing connects and whose param has no default is checked with the param's dimension
+# inferred from its use: check -v says which.
 cat > "$TMP/nodefault.bn" <<'EOF2'
 synapse psc(tau) {
     state I = 0 pA
@@ -82,7 +83,7 @@ synapse psc(tau) {
     current I
 }
 EOF2
-expect "check -v lists an unchecked body" 0 "not checked" "synapse psc: its param 'tau' has no default" -- \
+expect "check -v lists an inferred dimension" 0 "parameters without a default inferred" "synapse psc: with 'tau' in ms" -- \
     "$BALNET" check -v "$TMP/nodefault.bn"
 
 # ---- --set -----------------------------------------------------------------------------------------------
