@@ -52,11 +52,14 @@ for e in interp jit; do
         else echo "FAIL: run coba --engine $e wrote no points.csv"; FAILS=$((FAILS + 1)); fi
     fi
 done
-# Plastic projections: both engines' events, the target-major index, the recordings, on 2 threads.
+# Plastic projections: both engines' events, the target-major index, the recordings, on 2 threads; and
+# plastic_more.bn: per-synapse delays, random initial states, followed synapses.
 for e in interp jit; do
-    BALNET_NEURONS_PER_THREAD=32 sanitized "run plastic.bn --engine $e" "$BN" run tests/models/plastic.bn \
-        --set duration=50ms --engine $e --threads 2 --out "$TMP/plastic-$e" --quiet &&
-        echo "ok:   run plastic.bn --engine $e"
+    for f in plastic plastic_more; do
+        BALNET_NEURONS_PER_THREAD=32 sanitized "run $f.bn --engine $e" "$BN" run tests/models/$f.bn \
+            --set duration=50ms --engine $e --threads 2 --out "$TMP/$f-$e" --quiet &&
+            echo "ok:   run $f.bn --engine $e"
+    done
 done
 # An error path of the runtime (guard stop, results folder marked incomplete) must be clean as well.
 sanitized "run diverge.bn (guard)" "$BN" run tests/models/diverge.bn --out "$TMP/diverge" --quiet &&
