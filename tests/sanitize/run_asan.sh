@@ -54,11 +54,14 @@ for e in interp jit; do
         else echo "FAIL: run coba --engine $e wrote no points.csv"; FAILS=$((FAILS + 1)); fi
     fi
 done
-# Plastic projections: both engines' events, the target-major index, the recordings, on 2 threads.
+# Plastic projections: both engines' events, the target-major index, the recordings, on 2 threads; and
+# plastic_more.bn: per-synapse delays, random initial states, followed synapses.
 for e in interp jit; do
-    BALNET_NEURONS_PER_THREAD=32 sanitized "run plastic.bn --engine $e" "$BN" run tests/models/plastic.bn \
-        --set duration=50ms --engine $e --threads 2 --out "$TMP/plastic-$e" --quiet &&
-        echo "ok:   run plastic.bn --engine $e"
+    for f in plastic plastic_more; do
+        BALNET_NEURONS_PER_THREAD=32 sanitized "run $f.bn --engine $e" "$BN" run tests/models/$f.bn \
+            --set duration=50ms --engine $e --threads 2 --out "$TMP/$f-$e" --quiet &&
+            echo "ok:   run $f.bn --engine $e"
+    done
 done
 # Spikes and recordings kept in memory and written as HDF5 (results/h5.c, runtime/table.c), items on 2 threads.
 sanitized "run traces.bn --spikes FILE.h5" "$BN" run tests/models/traces.bn --set "trial=1..2" --set duration=100ms \

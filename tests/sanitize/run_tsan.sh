@@ -44,6 +44,7 @@ tsan "paper N = 2800, inputs, spike file, parallel build" 3 0 models/paper/cance
     --set c=0.2 --set syn=conductance --set trial=1 --set duration=200ms --set burn_in=50ms --spikes "$TMP/s.csv"
 tsan "per-synapse delays" 2 0 tests/models/random_delays.bn
 BALNET_NEURONS_PER_THREAD=32 tsan "plastic projections (pre and post events, recordings)" 2 0 tests/models/plastic.bn --set duration=200ms
+BALNET_NEURONS_PER_THREAD=32 tsan "plastic, per-synapse delays and random initial states" 2 0 tests/models/plastic_more.bn --set duration=50ms
 tsan "non-finite state stops every thread" 2 1 tests/models/diverge.bn
 tsan "runaway rate stops every thread" 2 1 tests/models/runaway.bn
 
