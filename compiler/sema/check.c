@@ -135,7 +135,7 @@ struct val check_binding(struct lctx *L, struct binding *b, struct span use)
             if (b->owner && v.ir && v.kind == VK_NUM && fold_has_rand(v.ir))
                 v = hetero_param(L, b, v);   /* a distribution: one value per neuron (hetero.c) */
             if (b->memo == 1)
-                b->val = v;
+                b->val = b->outside ? lower_outside(L, b, v) : v;
             b->memo = 2;
         }
         if (b->kind == BK_STATE)

@@ -83,6 +83,7 @@ static inline struct val val_bad(void)
 }
 
 struct scope;
+struct dotted;
 struct binding {
     const char *name;
     enum bind_kind kind;
@@ -91,6 +92,7 @@ struct binding {
     struct span span;       /* the declaration */
     struct ast_node *expr;  /* BK_EXPR: value; BK_STATE: initial value */
     struct ast_node *decl;  /* the declared value when a --set override replaced expr */
+    struct dotted *outside; /* a value from --set POP.NAME / SYNAPSE.NAME or a sweep axis (lower.c) */
     struct scope *at;       /* where expr is evaluated */
     struct lpop *owner;     /* a neuron's param: the population whose per-neuron column it becomes when its
                              * value is a distribution (hetero.c) */
@@ -252,6 +254,15 @@ struct gdecls {
 struct lpop *lower_pop_find(struct lctx *L, const char *name);
 int lower_input_find(struct lctx *L, const char *name);
 void lower_unknown_in(struct lctx *L, struct span at, const char *what, const char *name, struct ptrvec *v);
+/* A dotted --set or sweep name (POP.NAME: a param or state of population POP's neuron; SYNAPSE.NAME: a
+ * header parameter of every instance of SYNAPSE): true when it names one, else a located error saying
+ * what can be named.  ctx starts the message ("--set", "sweep axis"). */
+bool lower_dotted_check(struct lctx *L, const char *name, struct span at, const char *ctx);
+/* "E.tau, E.I_e, ..., ampa.tau": the dotted names of the model, for "what can be set" notes. */
+const char *lower_dotted_names(struct lctx *L, int max);
+/* check_binding's hook: the value from outside in place of the declared one, when their dimensions agree
+ * (else a located error, and the declared value). */
+struct val lower_outside(struct lctx *L, struct binding *b, struct val declared);
 void lower_record(struct lctx *L, struct ast_node *d, struct ir_record *rec);   /* lower_record.c */
 /* rate_trace, trace, raster: recordings, which are not values (lower_record.c). */
 bool lower_is_recording_name(const char *name);
@@ -269,7 +280,7 @@ int plastic_state_var(const struct plinst *pl, const char *name);
 /* The states and events of projection pr through plastic instance in (sets pr->plastic). */
 void plastic_lower_proj(struct lctx *L, struct linst *in, struct ir_proj *pr, struct span cspan);
 /* Moves pr's event IR to frame indices once the target population has its nvars variables. */
-void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars);
+void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars, bool single);
 /* `record PRE -> POST: weights, weight_stats(every), weight_hist(bins, max, every), state_trace(x, every)`:
  * appends struct ir_wrec* to out. */
 void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out);

@@ -452,6 +452,155 @@ static void add_special(struct lctx *L, struct lpop *p, const char *name, enum b
     b->at = &p->scope;
 }
 
+/* ---- dotted names: POP.NAME and SYNAPSE.NAME from --set and sweep axes ----------------------------- */
+
+/* A value given from outside the file to a population's param or state, or to a synapse's parameter. */
+struct dotted {
+    const char *full;           /* "E.I_e" */
+    struct span at;             /* the --set value or the sweep axis name */
+    struct ir_dim dim;          /* of the value (of every value of an axis) */
+    struct val value;           /* ir NULL: none at this point (the checking pass lowers declared values) */
+};
+
+/* The header parameter or body param/state `name` of a neuron or synapse, or NULL. */
+static struct ast_node *body_item(struct ast_node *model, const char *name)
+{
+    if (model->kind == AST_SYNAPSE) {
+        for (int i = 0; i < model->model.params.n; i++)
+            if (!strcmp(model->model.params.items[i]->bind.name, name))
+                return model->model.params.items[i];
+        return NULL;
+    }
+    for (int i = 0; i < model->model.items.n; i++) {
+        struct ast_node *it = model->model.items.items[i];
+        if ((it->kind == AST_PARAM || it->kind == AST_STATE) && !strcmp(it->bind.name, name))
+            return it;
+    }
+    return NULL;
+}
+
+/* The neuron of population `owner`, else the synapse named `owner`, else NULL. */
+static struct ast_node *dotted_model(struct lctx *L, const char *owner)
+{
+    for (int i = 0; i < L->g->pops.len; i++) {
+        struct ast_node *d = L->g->pops.items[i];
+        if (!strcmp(d->population.name, owner))
+            return find_model(L, &L->g->neurons, d->population.model);
+    }
+    return find_model(L, &L->g->synapses, owner);
+}
+
+/* Offers the settable names of a body to sg, or appends "owner.name" to *list (at most max of them). */
+static void dotted_items(struct lctx *L, struct ast_node *model, const char *owner, struct diag_suggest *sg,
+                         char **list, int *n, int max)
+{
+    bool syn = model->kind == AST_SYNAPSE;
+    int len = syn ? model->model.params.n : model->model.items.n;
+    for (int i = 0; i < len; i++) {
+        struct ast_node *it = syn ? model->model.params.items[i] : model->model.items.items[i];
+        if (!syn && it->kind != AST_PARAM && it->kind != AST_STATE)
+            continue;
+        if (sg)
+            diag_suggest(sg, it->bind.name);
+        if (list && (*n)++ < max)
+            *list = arena_printf(L->a, "%s%s%s.%s", *list, **list ? ", " : "", owner, it->bind.name);
+    }
+}
+
+const char *lower_dotted_names(struct lctx *L, int max)
+{
+    char *list = "";
+    int n = 0;
+    for (int i = 0; i < L->g->pops.len; i++) {
+        struct ast_node *d = L->g->pops.items[i];
+        struct ast_node *nd = find_model(L, &L->g->neurons, d->population.model);
+        if (nd)
+            dotted_items(L, nd, d->population.name, NULL, &list, &n, max);
+    }
+    for (int i = 0; i < L->g->synapses.len; i++) {
+        struct ast_node *sd = L->g->synapses.items[i];
+        dotted_items(L, sd, sd->model.name, NULL, &list, &n, max);
+    }
+    return n > max ? arena_printf(L->a, "%s, ... (%d in all)", list, n) : list;
+}
+
+bool lower_dotted_check(struct lctx *L, const char *name, struct span at, const char *ctx)
+{
+    const char *dot = strchr(name, '.');
+    const char *owner = arena_strndup(L->a, name, (size_t)(dot - name)), *item = dot + 1;
+    struct ast_node *model = dotted_model(L, owner);
+    if (!model) {
+        struct diag_suggest sg = {.name = owner};
+        for (int i = 0; i < L->g->pops.len; i++)
+            diag_suggest(&sg, ((struct ast_node *)L->g->pops.items[i])->population.name);
+        for (int i = 0; i < L->g->synapses.len; i++)
+            diag_suggest(&sg, ((struct ast_node *)L->g->synapses.items[i])->model.name);
+        diag_error(L->d, at, "%s '%s': '%s' is not a population or a synapse%s", ctx, name, owner,
+                   diag_suggestion(L->d, &sg, ""));
+        return false;
+    }
+    if (body_item(model, item))
+        return true;
+    struct diag_suggest sg = {.name = item};
+    dotted_items(L, model, owner, &sg, NULL, NULL, 0);
+    if (model->kind == AST_SYNAPSE)
+        diag_error(L->d, at, "%s '%s': synapse '%s' has no parameter '%s'%s", ctx, name, owner, item,
+                   diag_suggestion(L->d, &sg, ""));
+    else
+        diag_error(L->d, at, "%s '%s': neuron '%s' of population '%s' has no param or state '%s'%s", ctx, name,
+                   model->model.name, owner, item, diag_suggestion(L->d, &sg, ""));
+    return false;
+}
+
+/* Binds b of `owner` to its value from outside, if there is one: a sweep axis value at this point, else a
+ * single --set value (a --set list became an axis), evaluated in the global scope like a population
+ * argument.  An axis is recorded even where no value applies, so that the checking pass compares every
+ * axis value's dimension with the declaration. */
+static void dotted_apply(struct lctx *L, const char *owner, struct binding *b)
+{
+    const char *full = arena_printf(L->a, "%s.%s", owner, b->name);
+    int i = sema_axis_find(L->m, full);
+    const struct sema_override *ov = i < 0 ? sema_override_find(L->m, full) : NULL;
+    if (i < 0 && (!ov || ov->value->kind == AST_LIST || ov->value->kind == AST_RANGE))
+        return;
+    struct dotted *t = NEW(L, struct dotted);
+    t->full = full;
+    if (i >= 0) {
+        const struct sema_axis *ax = L->m->axes.items[i];
+        const struct sema_value *v = axis_value(L, full);
+        t->at = ax->span;
+        t->dim = ax->values[0].dim;
+        if (v)
+            t->value = vnum(L, v->num, v->dim);
+    } else {
+        t->value = check_expr(L, &L->global, ov->value);
+        t->at = ov->value->span;
+        t->dim = t->value.dim;
+        if (!t->value.ir)
+            return;
+    }
+    b->outside = t;
+    if (b->kind == BK_VALUE)   /* a synapse argument as written: compare now */
+        b->val = lower_outside(L, b, b->val);
+}
+
+/* Called when b's declared value has been evaluated (check_binding), so the comparison costs nothing and
+ * evaluates nothing early; once per message, not once per synapse instance. */
+struct val lower_outside(struct lctx *L, struct binding *b, struct val declared)
+{
+    struct dotted *t = b->outside;
+    if (!declared.ir || declared.kind != VK_NUM || unit_dim_eq(declared.dim, t->dim))
+        return t->value.ir ? t->value : declared;
+    const char *msg = arena_printf(L->a, "'%s' is given %s, but it is %s", t->full, dimname(L, t->dim),
+                                   dimname(L, declared.dim));
+    for (struct diag *g = L->d->head; g; g = g->next)
+        if (g->level == DIAG_ERROR && g->span.file == t->at.file && g->span.begin == t->at.begin && !strcmp(g->msg, msg))
+            return declared;
+    diag_error(L->d, t->at, "%s", msg);
+    diag_note(L->d, b->span, "'%s' declared here", b->name);
+    return declared;
+}
+
 static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
 {
     struct ast_node *nd = find_model(L, &L->g->neurons, d->population.model);
@@ -500,6 +649,12 @@ static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
         b->decl = b->expr;      /* the neuron's own value, for pop_arg_notes */
         b->expr = arg->bind.value;
         b->at = &L->global;
+    }
+    /* --set E.I_e=... and sweep axes named E.I_e replace the argument (or the neuron's own value) */
+    for (int i = 0; i < p->scope.binds.len; i++) {
+        struct binding *b = p->scope.binds.items[i];
+        if (b->decl_kind == BD_PARAM || b->decl_kind == BD_STATE)
+            dotted_apply(L, d->population.name, b);
     }
     p->ip = NEW(L, struct ir_pop);
     p->ip->name = d->population.name;
@@ -746,6 +901,9 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         b->expr = sp->bind.value;
         b->at = &in->scope;   /* defaults may use earlier parameters */
     }
+    /* --set ampa.tau=... and sweep axes named ampa.tau: every instance of the synapse takes that value */
+    for (int j = 0; j < np; j++)
+        dotted_apply(L, name, in->scope.binds.items[j]);
     /* Instances are equal when their arguments are, defaults filled in (docs/language.md: `ampa()` and
      * `ampa(2 ms, 0 mV)` share one receptor state); a random argument makes an instance of its own. */
     in->full = arena_alloc(L->a, sizeof *in->full * (size_t)(np + 1));
@@ -1624,7 +1782,8 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         order_apply(L);
     for (int j = 0; j < ir->nprojs; j++)
         if (ir->projs[j].post.index < ir->npops)
-            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars);
+            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars,
+                           ir->pops[ir->projs[j].post.index].single);
     /* The statistics' sums the kernels add themselves (kernel step 8, ir/ir.h). */
     if (d->errors == errors0)
         ir_plan_accums(ir, L->a);

@@ -134,6 +134,8 @@ void sema_print(FILE *out, const struct sema_model *mc)
             const struct ir_pl_state *st = &pr->plastic->states[s];
             fprintf(out, "    %-24s %-11s %s", st->name, ir_pl_where_name[st->where],
                     st->where == IR_PL_SYN ? "(float) " : "");
+            if (st->init_draw)
+                fprintf(out, "random initial value, ");
             if (!st->decays)
                 fprintf(out, "constant between events");
             else if (st->a == 0)
