@@ -49,6 +49,17 @@ bool bn_record_rows(bn_model *m, int item, const struct bn_row *rows, int nrows)
     return ok;
 }
 
+int bn_item_rows(bn_model *m, int item, const struct bn_row **rows)
+{
+    if (item < 0 || item >= m->nitems)
+        return 0;
+    pthread_mutex_lock(&m->lock);
+    *rows = m->items[item].rows;
+    int n = m->items[item].nrows;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
 /* Caller holds m->lock. */
 static bool ready_locked(const bn_model *m, int item)
 {

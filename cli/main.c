@@ -5,6 +5,7 @@
  * stops after any stage (bn_dump), and `run` (run.c) loads, expands, schedules and reports.
  */
 #include "cli/cli.h"
+#include "cli/mpi.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -25,8 +26,9 @@ static const char usage_text[] =
     "  plot DIR            redraw the plots and refit scaling.csv of a results folder\n"
     "\n"
     "options:\n"
-    "  --set NAME=VALUE    override a param, a simulate setting (dt, duration, burn_in, seed, method)\n"
-    "                      or a sweep axis: one value, a list [a, b] or a range a..b, with units\n"
+    "  --set NAME=VALUE    override a param, a simulate setting (dt, duration, burn_in, seed, method),\n"
+    "                      an argument (POP.NAME, SYNAPSE.NAME) or a sweep axis: one value, a list\n"
+    "                      [a, b] or a range a..b, with units\n"
     "  --out DIR           results folder (default results/<model>-<timestamp>)\n"
     "  --resume            finish an interrupted sweep in --out DIR, skipping completed points\n"
     "  --engine jit|interp kernels from the LLVM JIT (default) or the reference interpreter\n"
@@ -41,7 +43,10 @@ static const char usage_text[] =
     "  --quiet             no summary table\n"
     "  -v, --verbose       more detail\n"
     "  -h, --help          this text\n"
-    "  --version           print the version\n";
+    "  --version           print the version (and whether MPI is built in)\n"
+    "\n"
+    "Under mpirun or srun, `run` spreads the sweep's items over the ranks; rank 0 writes the\n"
+    "results folder (docs/cluster.md).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -224,7 +229,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("balnet %s\n", bn_version());
+#ifdef BN_HAVE_MPI
+        printf("balnet %s (MPI: %s)\n", bn_version(), cli_mpi_version());
+#else
+        printf("balnet %s (MPI: not built in)\n", bn_version());
+#endif
         return 0;
     }
     struct cli_options o;

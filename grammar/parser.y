@@ -112,7 +112,7 @@ static struct ast_node *deep(struct lex_ctx *ctx, struct ast_node *n);
 %type <node> axis_value list range set_value synref if_decl binding named_arg
 %type <list> decls decl imports bindings alts items item assigns syn_params syn_header
 %type <list> opt_args args named_args opt_named_args pops stats settings axes exprs else_part
-%type <str> name
+%type <str> name dotted
 %type <op> assign_op
 %type <opts> conn_opts
 %type <rule> rule
@@ -321,6 +321,11 @@ axes:
   ;
 axis:
     name KW_IN axis_value           { $$ = ast_binding(A, AST_AXIS, @$, $1, @1, $3); }
+  | dotted KW_IN axis_value         { $$ = ast_binding(A, AST_AXIS, @$, $1, @1, $3); }
+  ;
+/* POP.NAME or SYNAPSE.NAME: an argument of a population or synapse, swept (sema checks what it names). */
+dotted:
+    NAME '.' name                   { $$ = arena_printf(A, "%s.%s", $1, $3); }
   ;
 axis_value:
     list                            { $$ = $1; }
@@ -381,6 +386,7 @@ primary:
     NUMBER                          { $$ = ast_number(A, $1.span, $1.value, $1.text, $1.unit, $1.unit_span); }
   | name                            { $$ = ast_name(A, @$, $1); }
   | name '(' opt_args ')'           { $$ = deep(ctx, ast_call(A, @$, $1, @1, $3)); }
+  | STRING                          { $$ = ast_string(A, @$, $1); }
   | '(' expr ')'                    { $$ = $2; }
   | KW_TRUE                         { $$ = ast_bool(A, @$, true); }
   | KW_FALSE                        { $$ = ast_bool(A, @$, false); }
@@ -459,7 +465,7 @@ static bool starts_expr(yysymbol_kind_t s)
 {
     return s == YYSYMBOL_NUMBER || s == YYSYMBOL_NAME || s == YYSYMBOL_KW_CURRENT || s == YYSYMBOL_KW_METHOD ||
            s == YYSYMBOL_KW_TRUE || s == YYSYMBOL_KW_FALSE || s == YYTRANSLATE('(') || s == YYTRANSLATE('-') ||
-           s == YYTRANSLATE('+') || s == YYTRANSLATE('!');
+           s == YYTRANSLATE('+') || s == YYTRANSLATE('!') || s == YYSYMBOL_STRING;
 }
 
 static bool unclosed_brace(const struct lex_ctx *ctx, yysymbol_kind_t tok, const yysymbol_kind_t *exp, int n)
@@ -479,7 +485,24 @@ static bool unclosed_brace(const struct lex_ctx *ctx, yysymbol_kind_t tok, const
     }
 }
 
-/* "unexpected X, expected A, B or C" (the expected list only when it is short enough to help). */
+/* "; did you mean 'population'?" when the unexpected token is a name within two edits of a keyword that
+ * could stand there (a misspelt keyword lexes as a name).  Only the expected keywords are offered, so a
+ * name is never "corrected" to a keyword the grammar would refuse at that point. */
+static const char *keyword_suggestion(struct lex_ctx *ctx, yysymbol_kind_t tok, const YYLTYPE *loc,
+                                      const yysymbol_kind_t *exp, int n)
+{
+    if (tok != YYSYMBOL_NAME)
+        return "";
+    const char *written = arena_printf(A, "%.*s", (int)(loc->end - loc->begin), ctx->text + loc->begin);
+    struct diag_suggest sg = {.name = written, .max = strlen(written) < 4 ? 1 : 2};
+    for (int i = 0; i < n; i++)
+        if (exp[i] >= YYSYMBOL_KW_IMPORT && exp[i] <= YYSYMBOL_KW_FALSE)
+            diag_suggest(&sg, yysymbol_name(exp[i]));
+    return diag_suggestion(ctx->diags, &sg, "");
+}
+
+/* "unexpected X, expected A, B or C" (the expected list only when it is short enough to help), with a
+ * keyword suggestion unless the list already names the only keyword. */
 static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, struct lex_ctx *ctx)
 {
     (void)scanner;
@@ -501,6 +524,8 @@ static int yyreport_syntax_error(const yypcontext_t *yyctx, yyscan_t scanner, st
     for (int i = 0; i < n; i++)
         if (!(has_expr && starts_expr(exp[i])))
             names[k++] = describe(ctx, exp[i], NULL);
+    if (k != 1)
+        msg = arena_printf(A, "%s%s", msg, keyword_suggestion(ctx, tok, loc, exp, n));
     if (k > 0 && k <= 5) {
         msg = arena_printf(A, "%s, expected %s", msg, names[0]);
         for (int i = 1; i < k; i++)

@@ -142,6 +142,10 @@ struct bn_row {                  /* one statistic of one population (docs/statis
 /* Rows of an item that ran elsewhere (another rank, or a previous run being resumed): measured params
  * of dependent points read them.  An item with recorded rows counts as finished for bn_item_ready. */
 bool bn_record_rows(bn_model *m, int item, const struct bn_row *rows, int nrows);
+/* The rows recorded for an item so far (by its bn_run_item, bn_record_rows or a resumed folder), in
+ * *rows; valid until the item's next bn_record_rows.  What MPI's rank 0 sends, with a dependent item, to
+ * the rank that runs it (that rank records them with bn_record_rows). */
+int bn_item_rows(bn_model *m, int item, const struct bn_row **rows);
 /* True when every point this item's point depends on has its rows (same trial) recorded. */
 bool bn_item_ready(const bn_model *m, int item);
 
@@ -239,12 +243,17 @@ bool bn_folder_append(bn_folder *f, int item, const bn_result *r, char *err, siz
 /* The same for rows that arrived without a result handle (from another MPI rank, say). */
 bool bn_folder_append_rows(bn_folder *f, int item, const struct bn_row *rows, int nrows, const struct bn_timing *t,
                            char *err, size_t errlen);
+/* A recording of an item that ran elsewhere (another MPI rank wrote it into its own trace_dir): `data`
+ * becomes DIR/traces/NAME, atomically (complete or absent).  NAME is the file name the runtime gave it
+ * (p<point>-t<trial>-<population>-<name>.csv); a name with a '/' or starting with '.' is refused. */
+bool bn_folder_add_trace(bn_folder *f, const char *name, const void *data, size_t n, char *err, size_t errlen);
 
 struct bn_run_info {             /* what run.json records besides the rows */
     const char *model_file;
     double wall_s;               /* the whole sweep */
-    double peak_rss_mb;
-    int threads;
+    double peak_rss_mb;          /* of the process that writes the folder (MPI: rank 0) */
+    int threads;                 /* per process */
+    int ranks;                   /* MPI processes that ran items (<= 1: this process alone) */
     bool complete;               /* every item done */
     bool kernel_cache;           /* record bn_kernel_cache(m) (JIT runs) */
 };
@@ -292,6 +301,10 @@ int bn_sched_ndone(const bn_sched *s);        /* finished in this run */
 /* The next item to run, waiting while only items that others depend on are running; -1 when none is left,
  * or after a failure or bn_cancel.  Thread-safe, like the two calls below. */
 int bn_sched_next(bn_sched *s);
+/* The same without waiting: BN_SCHED_WAIT instead of blocking while the items left wait on running ones
+ * (for a loop that serves several workers, such as MPI's rank 0, and must not block on one). */
+enum { BN_SCHED_WAIT = -2 };
+int bn_sched_try_next(bn_sched *s);
 void bn_sched_done(bn_sched *s, int item);
 /* The item failed: nothing more is handed out; the first message is kept (not after bn_cancel). */
 void bn_sched_fail(bn_sched *s, int item, const char *msg);

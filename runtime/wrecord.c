@@ -42,9 +42,12 @@ struct wrecs *wrec_create(const struct ir_model *m, int64_t nsteps)
         if (it->r->kind == IR_WREC_WEIGHTS)
             continue;
         it->esteps = ir_steps_of(it->r->every, m->dt);
-        it->width = it->r->kind == IR_WREC_STATS ? 2 : it->r->kind == IR_WREC_HIST ? it->r->bins : 1;
+        it->width = it->r->kind == IR_WREC_STATS  ? 2
+                    : it->r->kind == IR_WREC_HIST ? it->r->bins
+                    : it->r->kind == IR_WREC_SYN  ? it->r->nsample
+                                                  : 1;
         int64_t want = nsteps / it->esteps + 1;
-        int64_t rows_per = it->r->kind == IR_WREC_HIST ? it->r->bins : 1;
+        int64_t rows_per = it->r->kind == IR_WREC_HIST || it->r->kind == IR_WREC_SYN ? it->width : 1;
         it->cap = want * rows_per <= TRACE_MAX_ROWS ? want : TRACE_MAX_ROWS / rows_per;
         it->cap = it->cap < 1 ? 1 : it->cap;
         it->buf = calloc((size_t)(it->cap * it->width), sizeof *it->buf);
@@ -78,6 +81,44 @@ static double brought(const struct ir_pl_state *st, double x, double last, doubl
     return st->a == 0 ? x + st->b * D : x * exp(st->a * D) + st->b / st->a * expm1(st->a * D);
 }
 
+/* The synapses a weight_trace / state_trace(synapses = K) follows: min(K, nsyn) of them, evenly spaced in
+ * CSR order (k_m = floor(m nsyn / K)), so the choice depends only on the built network, not on threads. */
+static int64_t nfollowed(const struct ir_wrec *r, const struct rt_conn *c)
+{
+    return c->nsyn < r->nsample ? c->nsyn : r->nsample;
+}
+
+static int64_t followed(const struct ir_wrec *r, const struct rt_conn *c, int64_t m)
+{
+    return (int64_t)((double)m * (double)c->nsyn / (double)nfollowed(r, c));
+}
+
+/* The source of synapse k: the row whose range holds k. */
+static int64_t source_of(const struct rt_conn *c, int64_t k)
+{
+    int64_t b = 0, e = c->npre;   /* row[b] <= k < row[e] */
+    while (e - b > 1) {
+        int64_t mid = b + (e - b) / 2;
+        if (c->row[mid] <= k)
+            b = mid;
+        else
+            e = mid;
+    }
+    return b;
+}
+
+/* Event state s as synapse k (source i, target j) sees it at step `now`, brought forward from its last event. */
+static double seen_by(const struct rt_plastic *pl, int s, int64_t k, int64_t i, int64_t j, double now, double dt)
+{
+    const struct ir_pl_state *st = &pl->ir->states[s];
+    if (st->where == IR_PL_PRE)
+        return brought(st, pl->pre[0][s][i], pl->pre_last[0][i], now, dt);
+    if (st->where == IR_PL_POST)
+        return brought(st, pl->post[s][j], pl->post_last[j], now, dt);
+    double pre_last = pl->syn_last ? pl->syn_last[k] : pl->pre_last[0][i];   /* per-synapse delays: per synapse */
+    return brought(st, pl->syn[s][k], fmax(pre_last, pl->post_last[j]), now, dt);
+}
+
 static void sample_item(struct witem *it, int64_t done, const struct rt_conn *c, const struct rt_plastic *pl, double dt)
 {
     double *out = it->buf + it->n * it->width;
@@ -102,24 +143,27 @@ static void sample_item(struct witem *it, int64_t done, const struct rt_conn *c,
             b = b < 0 ? 0 : b >= nb ? nb - 1 : b;   /* the bounds (w = max) fall in the outer bins */
             out[b] += 1;
         }
+    } else if (it->r->kind == IR_WREC_SYN) {
+        for (int64_t m = 0; m < nfollowed(it->r, c); m++) {
+            int64_t k = followed(it->r, c, m);
+            out[m] = seen_by(pl, it->r->state, k, source_of(c, k), c->t32[k], (double)done, dt);
+        }
     } else {
+        /* the mean over the state's storage: sources, targets or synapses */
         const int s = it->r->state;
-        const struct ir_pl_state *st = &pl->ir->states[s];
+        const enum ir_pl_where where = pl->ir->states[s].where;
         double sum = 0, now = (double)done;
         int64_t cnt = 0;
-        if (st->where == IR_PL_PRE) {
+        if (where == IR_PL_PRE)
             for (int64_t i = 0; i < pl->npre; i++, cnt++)
-                sum += brought(st, pl->pre[0][s][i], pl->pre_last[0][i], now, dt);
-        } else if (st->where == IR_PL_POST) {
+                sum += seen_by(pl, s, 0, i, 0, now, dt);
+        else if (where == IR_PL_POST)
             for (int64_t j = 0; j < pl->npost; j++, cnt++)
-                sum += brought(st, pl->post[s][j], pl->post_last[j], now, dt);
-        } else {
+                sum += seen_by(pl, s, 0, 0, j, now, dt);
+        else
             for (int64_t i = 0; i < pl->npre; i++)
-                for (int64_t k = c->row[i]; k < c->row[i + 1]; k++, cnt++) {
-                    double last = fmax(pl->pre_last[0][i], pl->post_last[c->t32[k]]);
-                    sum += brought(st, pl->syn[s][k], last, now, dt);
-                }
-        }
+                for (int64_t k = c->row[i]; k < c->row[i + 1]; k++, cnt++)
+                    sum += seen_by(pl, s, k, i, c->t32[k], now, dt);
         out[0] = cnt ? sum / (double)cnt : NAN;
     }
     it->at[it->n++] = done;
@@ -144,16 +188,19 @@ static bool item_table(const struct wrecs *w, const struct witem *it, const stru
                        struct rt_tables *out)
 {
     static const char *const f_weights[] = {"%.0f", "%.0f", "%.9g"}, *const f_stats[] = {"%.12g", "%.17g", "%.17g"},
-                             *const f_hist[] = {"%.12g", "%.9g", "%.9g", "%.0f"}, *const f_state[] = {"%.12g", "%.17g"};
+                             *const f_hist[] = {"%.12g", "%.9g", "%.9g", "%.0f"}, *const f_state[] = {"%.12g", "%.17g"},
+                             *const f_syn[] = {"%.12g", "%.0f", "%.0f", "%.17g"},
+                             *const f_syn_w[] = {"%.12g", "%.0f", "%.0f", "%.9g"};   /* state 0: float32 w */
     static const char *const kinds[] = {[IR_WREC_WEIGHTS] = "weights", [IR_WREC_STATS] = "weight_stats",
-                                        [IR_WREC_HIST] = "weight_hist", [IR_WREC_STATE] = "state_trace"};
+                                        [IR_WREC_HIST] = "weight_hist", [IR_WREC_STATE] = "state_trace",
+                                        [IR_WREC_SYN] = "synapse_trace"};
     const struct ir_wrec *r = it->r;
     const double dt = w->m->dt, sc = r->unit_scale != 0 ? r->unit_scale : 1.0;
     const char *u = r->unit ? r->unit : "1";
     char c1[96], c2[96], u2[64];
     struct rt_table *tb;
+    const struct rt_conn *c = &conns[r->proj];
     if (r->kind == IR_WREC_WEIGHTS) {
-        const struct rt_conn *c = &conns[r->proj];
         snprintf(c1, sizeof c1, "w_%s", u);
         const char *cols[] = {"pre", "post", c1}, *units[] = {"1", "1", u};
         if (!(tb = table_add(out, r->who, r->name, kinds[r->kind], c->nsyn, 3, cols, units, f_weights)))
@@ -178,6 +225,11 @@ static bool item_table(const struct wrecs *w, const struct witem *it, const stru
         snprintf(c2, sizeof c2, "bin_hi_%s", u);
         const char *cols[] = {"time_ms", c1, c2, "count"}, *units[] = {"ms", u, u, "1"};
         tb = table_add(out, r->who, r->name, kinds[r->kind], it->n * r->bins, 4, cols, units, f_hist);
+    } else if (r->kind == IR_WREC_SYN) {
+        snprintf(c1, sizeof c1, "%s_%s", w->m->projs[r->proj].plastic->states[r->state].name, u);
+        const char *cols[] = {"time_ms", "pre", "post", c1}, *units[] = {"ms", "1", "1", u};
+        tb = table_add(out, r->who, r->name, kinds[r->kind], it->n * nfollowed(r, c), 4, cols, units,
+                       r->state == 0 ? f_syn_w : f_syn);
     } else {
         snprintf(c1, sizeof c1, "mean_%s", u);
         const char *cols[] = {"time_ms", c1}, *units[] = {"ms", u};
@@ -188,6 +240,16 @@ static bool item_table(const struct wrecs *w, const struct witem *it, const stru
     for (int64_t s = 0, row = 0; s < it->n; s++) {
         const double *v = it->buf + s * it->width;
         double t = (double)it->at[s] * dt;
+        if (r->kind == IR_WREC_SYN) {
+            for (int64_t m = 0; m < nfollowed(r, c); m++, row++) {
+                int64_t k = followed(r, c, m);
+                tb->v[0][row] = t;
+                tb->v[1][row] = (double)source_of(c, k);
+                tb->v[2][row] = c->t32[k];
+                tb->v[3][row] = v[m] * sc;
+            }
+            continue;
+        }
         if (r->kind == IR_WREC_HIST) {
             for (int b = 0; b < r->bins; b++, row++) {
                 tb->v[0][row] = t;

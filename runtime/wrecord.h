@@ -1,7 +1,9 @@
 /*
  * wrecord.h - recordings of plastic projections (`record PRE -> POST: ...`, ir_wrec in ir/ir.h): the final
  * weights (one row per synapse), the mean and variance of the weights over time, their histogram over
- * time, and the mean of an event state over time, written as CSV files next to the other recordings
+ * time, the mean of an event state over time, and the weight or an event state of K followed synapses over
+ * time (min(K, nsyn) synapses evenly spaced in CSR order: synapse floor(m nsyn / K) for m < K, a choice that
+ * depends only on the network, so not on the thread count), written as CSV files next to the other recordings
  * (DIR/traces/p<point>-t<trial>-<PRE>-<POST>-<name>.csv, runtime/trace.h's writer).
  *
  * Sampling: at t = 0 and after every `every` (rounded to whole steps, at least one) of the run, burn-in

@@ -414,6 +414,8 @@ static void add_items(struct lctx *L, struct scope *s, struct ast_node *model, s
                                           it->bind.name_span);
             b->expr = it->bind.value;
             b->at = s;
+            if (neuron && it->kind == AST_PARAM)
+                b->owner = p;
             if (it->kind == AST_STATE && s->inst && plastic_state_var(s->inst->pl, it->bind.name) >= 0)
                 b->var = plastic_state_var(s->inst->pl, it->bind.name);   /* an event state (lower_plastic.c) */
             else if (it->kind == AST_STATE)
@@ -448,6 +450,155 @@ static void add_special(struct lctx *L, struct lpop *p, const char *name, enum b
         return;   /* a user declaration of the same name wins */
     struct binding *b = scope_add(L, &p->scope, name, k, BD_BUILTIN, SPAN_NONE);
     b->at = &p->scope;
+}
+
+/* ---- dotted names: POP.NAME and SYNAPSE.NAME from --set and sweep axes ----------------------------- */
+
+/* A value given from outside the file to a population's param or state, or to a synapse's parameter. */
+struct dotted {
+    const char *full;           /* "E.I_e" */
+    struct span at;             /* the --set value or the sweep axis name */
+    struct ir_dim dim;          /* of the value (of every value of an axis) */
+    struct val value;           /* ir NULL: none at this point (the checking pass lowers declared values) */
+};
+
+/* The header parameter or body param/state `name` of a neuron or synapse, or NULL. */
+static struct ast_node *body_item(struct ast_node *model, const char *name)
+{
+    if (model->kind == AST_SYNAPSE) {
+        for (int i = 0; i < model->model.params.n; i++)
+            if (!strcmp(model->model.params.items[i]->bind.name, name))
+                return model->model.params.items[i];
+        return NULL;
+    }
+    for (int i = 0; i < model->model.items.n; i++) {
+        struct ast_node *it = model->model.items.items[i];
+        if ((it->kind == AST_PARAM || it->kind == AST_STATE) && !strcmp(it->bind.name, name))
+            return it;
+    }
+    return NULL;
+}
+
+/* The neuron of population `owner`, else the synapse named `owner`, else NULL. */
+static struct ast_node *dotted_model(struct lctx *L, const char *owner)
+{
+    for (int i = 0; i < L->g->pops.len; i++) {
+        struct ast_node *d = L->g->pops.items[i];
+        if (!strcmp(d->population.name, owner))
+            return find_model(L, &L->g->neurons, d->population.model);
+    }
+    return find_model(L, &L->g->synapses, owner);
+}
+
+/* Offers the settable names of a body to sg, or appends "owner.name" to *list (at most max of them). */
+static void dotted_items(struct lctx *L, struct ast_node *model, const char *owner, struct diag_suggest *sg,
+                         char **list, int *n, int max)
+{
+    bool syn = model->kind == AST_SYNAPSE;
+    int len = syn ? model->model.params.n : model->model.items.n;
+    for (int i = 0; i < len; i++) {
+        struct ast_node *it = syn ? model->model.params.items[i] : model->model.items.items[i];
+        if (!syn && it->kind != AST_PARAM && it->kind != AST_STATE)
+            continue;
+        if (sg)
+            diag_suggest(sg, it->bind.name);
+        if (list && (*n)++ < max)
+            *list = arena_printf(L->a, "%s%s%s.%s", *list, **list ? ", " : "", owner, it->bind.name);
+    }
+}
+
+const char *lower_dotted_names(struct lctx *L, int max)
+{
+    char *list = "";
+    int n = 0;
+    for (int i = 0; i < L->g->pops.len; i++) {
+        struct ast_node *d = L->g->pops.items[i];
+        struct ast_node *nd = find_model(L, &L->g->neurons, d->population.model);
+        if (nd)
+            dotted_items(L, nd, d->population.name, NULL, &list, &n, max);
+    }
+    for (int i = 0; i < L->g->synapses.len; i++) {
+        struct ast_node *sd = L->g->synapses.items[i];
+        dotted_items(L, sd, sd->model.name, NULL, &list, &n, max);
+    }
+    return n > max ? arena_printf(L->a, "%s, ... (%d in all)", list, n) : list;
+}
+
+bool lower_dotted_check(struct lctx *L, const char *name, struct span at, const char *ctx)
+{
+    const char *dot = strchr(name, '.');
+    const char *owner = arena_strndup(L->a, name, (size_t)(dot - name)), *item = dot + 1;
+    struct ast_node *model = dotted_model(L, owner);
+    if (!model) {
+        struct diag_suggest sg = {.name = owner};
+        for (int i = 0; i < L->g->pops.len; i++)
+            diag_suggest(&sg, ((struct ast_node *)L->g->pops.items[i])->population.name);
+        for (int i = 0; i < L->g->synapses.len; i++)
+            diag_suggest(&sg, ((struct ast_node *)L->g->synapses.items[i])->model.name);
+        diag_error(L->d, at, "%s '%s': '%s' is not a population or a synapse%s", ctx, name, owner,
+                   diag_suggestion(L->d, &sg, ""));
+        return false;
+    }
+    if (body_item(model, item))
+        return true;
+    struct diag_suggest sg = {.name = item};
+    dotted_items(L, model, owner, &sg, NULL, NULL, 0);
+    if (model->kind == AST_SYNAPSE)
+        diag_error(L->d, at, "%s '%s': synapse '%s' has no parameter '%s'%s", ctx, name, owner, item,
+                   diag_suggestion(L->d, &sg, ""));
+    else
+        diag_error(L->d, at, "%s '%s': neuron '%s' of population '%s' has no param or state '%s'%s", ctx, name,
+                   model->model.name, owner, item, diag_suggestion(L->d, &sg, ""));
+    return false;
+}
+
+/* Binds b of `owner` to its value from outside, if there is one: a sweep axis value at this point, else a
+ * single --set value (a --set list became an axis), evaluated in the global scope like a population
+ * argument.  An axis is recorded even where no value applies, so that the checking pass compares every
+ * axis value's dimension with the declaration. */
+static void dotted_apply(struct lctx *L, const char *owner, struct binding *b)
+{
+    const char *full = arena_printf(L->a, "%s.%s", owner, b->name);
+    int i = sema_axis_find(L->m, full);
+    const struct sema_override *ov = i < 0 ? sema_override_find(L->m, full) : NULL;
+    if (i < 0 && (!ov || ov->value->kind == AST_LIST || ov->value->kind == AST_RANGE))
+        return;
+    struct dotted *t = NEW(L, struct dotted);
+    t->full = full;
+    if (i >= 0) {
+        const struct sema_axis *ax = L->m->axes.items[i];
+        const struct sema_value *v = axis_value(L, full);
+        t->at = ax->span;
+        t->dim = ax->values[0].dim;
+        if (v)
+            t->value = vnum(L, v->num, v->dim);
+    } else {
+        t->value = check_expr(L, &L->global, ov->value);
+        t->at = ov->value->span;
+        t->dim = t->value.dim;
+        if (!t->value.ir)
+            return;
+    }
+    b->outside = t;
+    if (b->kind == BK_VALUE)   /* a synapse argument as written: compare now */
+        b->val = lower_outside(L, b, b->val);
+}
+
+/* Called when b's declared value has been evaluated (check_binding), so the comparison costs nothing and
+ * evaluates nothing early; once per message, not once per synapse instance. */
+struct val lower_outside(struct lctx *L, struct binding *b, struct val declared)
+{
+    struct dotted *t = b->outside;
+    if (!declared.ir || declared.kind != VK_NUM || unit_dim_eq(declared.dim, t->dim))
+        return t->value.ir ? t->value : declared;
+    const char *msg = arena_printf(L->a, "'%s' is given %s, but it is %s", t->full, dimname(L, t->dim),
+                                   dimname(L, declared.dim));
+    for (struct diag *g = L->d->head; g; g = g->next)
+        if (g->level == DIAG_ERROR && g->span.file == t->at.file && g->span.begin == t->at.begin && !strcmp(g->msg, msg))
+            return declared;
+    diag_error(L->d, t->at, "%s", msg);
+    diag_note(L->d, b->span, "'%s' declared here", b->name);
+    return declared;
 }
 
 static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
@@ -498,6 +649,12 @@ static struct lpop *pop_begin(struct lctx *L, struct ast_node *d, int index)
         b->decl = b->expr;      /* the neuron's own value, for pop_arg_notes */
         b->expr = arg->bind.value;
         b->at = &L->global;
+    }
+    /* --set E.I_e=... and sweep axes named E.I_e replace the argument (or the neuron's own value) */
+    for (int i = 0; i < p->scope.binds.len; i++) {
+        struct binding *b = p->scope.binds.items[i];
+        if (b->decl_kind == BD_PARAM || b->decl_kind == BD_STATE)
+            dotted_apply(L, d->population.name, b);
     }
     p->ip = NEW(L, struct ir_pop);
     p->ip->name = d->population.name;
@@ -744,6 +901,9 @@ static struct linst *instance_get(struct lctx *L, struct lpop *post, struct ast_
         b->expr = sp->bind.value;
         b->at = &in->scope;   /* defaults may use earlier parameters */
     }
+    /* --set ampa.tau=... and sweep axes named ampa.tau: every instance of the synapse takes that value */
+    for (int j = 0; j < np; j++)
+        dotted_apply(L, name, in->scope.binds.items[j]);
     /* Instances are equal when their arguments are, defaults filled in (docs/language.md: `ampa()` and
      * `ampa(2 ms, 0 mV)` share one receptor state); a random argument makes an instance of its own. */
     in->full = arena_alloc(L->a, sizeof *in->full * (size_t)(np + 1));
@@ -828,13 +988,14 @@ static void lower_odes(struct lctx *L, struct lpop *p, struct scope *s, struct a
         u->rhs = r.ir;
         u->span = it->span;
         const char *why = NULL;
+        struct solver_cols cols = hetero_cols(L, p, b->var);
         if (noise_in(r.ir, (struct ir_var *const *)p->vars.items, p->vars.len)) {
             if (!noise_discretise(L->a, r.ir, b->var, (struct ir_var *const *)p->vars.items, p->vars.len, L->dt, m,
-                                  &u->solver, &u->next, &why)) {
+                                  &cols, &u->solver, &u->next, &why)) {
                 diag_error(L->d, it->ode.rhs->span, "%s", why);
                 goto done;
             }
-        } else if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &u->solver, &u->next)) {
+        } else if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &cols, &u->solver, &u->next)) {
             diag_error(L->d, it->ode.method_span, "method %s needs an ODE linear in %s%s", it->ode.method, it->ode.var,
                        m == SEMA_METHOD_EXACT ? " with constant coefficients" : "");
             goto done;
@@ -875,8 +1036,14 @@ static void lower_spike(struct lctx *L, struct lpop *p)
         if (it->kind == AST_REFRACTORY) {
             struct val v = check_expr(L, &p->scope, it->item.value);
             double T;
-            if (!check_dim(L, v, unit_dim_time(), it->item.value->span, "a refractory period") ||
-                !check_const(L, v, it->item.value->span, "a refractory period", &T))
+            if (!check_dim(L, v, unit_dim_time(), it->item.value->span, "a refractory period"))
+                continue;
+            if (hetero_only(v.ir, p)) {   /* the counter's reset value is one constant of the kernel (ir.h) */
+                diag_error(L->d, it->item.value->span, "a refractory period must be the same for every neuron, "
+                           "but this one reads a parameter drawn per neuron");
+                continue;
+            }
+            if (!check_const(L, v, it->item.value->span, "a refractory period", &T))
                 continue;
             if (T < 0) {
                 diag_error(L->d, it->item.value->span, "a refractory period cannot be negative");
@@ -958,7 +1125,7 @@ static void lower_inits(struct lctx *L, struct lpop *p, struct scope *s, struct 
             v->init = b->val.ir;
             if (b->val.kind != VK_NUM) {
                 diag_error(L->d, b->expr->span, "the initial value of '%s' must be a number", b->name);
-            } else if (fold_uses_any_var(b->val.ir)) {
+            } else if (!hetero_init(b->val.ir, p)) {
                 diag_error(L->d, b->expr->span, "the initial value of '%s' cannot depend on state variables", b->name);
             }
         }
@@ -1244,9 +1411,10 @@ static void pop_arg_notes(struct lctx *L, struct lpop *p, struct diag *from)
             diag_note(L->d, arg->bind.value->span, "'%s' is %s here, but neuron '%s' declares it as %s", b->name,
                       dimname(L, b->val.dim), p->neuron->model.name, dimname(L, own.dim));
             any = true;
-        } else if (fold_has_rand(b->val.ir) && !fold_has_rand(own.ir) && b->kind != BK_STATE) {
-            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; neuron '%s' uses it where only a "
-                      "constant can be", b->name, p->neuron->model.name);
+        } else if ((fold_has_rand(b->val.ir) || (b->owner && fold_uses_any_var(b->val.ir))) &&
+                   !fold_has_rand(own.ir) && b->kind != BK_STATE) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is drawn per neuron here; neuron '%s' uses it where it "
+                      "must be one constant", b->name, p->neuron->model.name);
             any = true;
         }
     }
@@ -1594,7 +1762,8 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         order_apply(L);
     for (int j = 0; j < ir->nprojs; j++)
         if (ir->projs[j].post.index < ir->npops)
-            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars);
+            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars,
+                           ir->pops[ir->projs[j].post.index].single);
     /* The statistics' sums the kernels add themselves (kernel step 8, ir/ir.h). */
     if (d->errors == errors0)
         ir_plan_accums(ir, L->a);

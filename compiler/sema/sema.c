@@ -150,11 +150,13 @@ static bool axis_values(struct lctx *L, struct sema_axis *ax, struct ast_node *v
         if (!dv.ir)
             return false;
         want = dv.dim;
+    } else if (ax->kind == SEMA_AXIS_ARG) {
+        want = ax->values[0].dim;   /* one dimension for all; lower.c checks it against the declaration */
     } else if (ax->kind == SEMA_AXIS_SIM && strcmp(ax->name, "seed") && strcmp(ax->name, "method")) {
         want = unit_dim_time();
     }
-    if (ax->kind == SEMA_AXIS_PARAM || (ax->kind == SEMA_AXIS_SIM && strcmp(ax->name, "method")) ||
-        ax->kind == SEMA_AXIS_TRIAL)
+    if (ax->kind == SEMA_AXIS_PARAM || ax->kind == SEMA_AXIS_ARG ||
+        (ax->kind == SEMA_AXIS_SIM && strcmp(ax->name, "method")) || ax->kind == SEMA_AXIS_TRIAL)
         for (int i = 0; i < ax->nvalues; i++)
             if (!unit_dim_eq(ax->values[i].dim, want)) {
                 diag_error(L->d, v->span, "values of '%s' must be %s, but one is %s", ax->name, dimname(L, want),
@@ -177,6 +179,26 @@ static bool axis_values(struct lctx *L, struct sema_axis *ax, struct ast_node *v
     return true;
 }
 
+/* What --set and sweep axes can name, as a note after an unknown name. */
+static void settable_note(struct lctx *L, struct span at)
+{
+    char *params = "", *variants = "";
+    for (int i = 0; i < L->global.binds.len; i++) {
+        struct binding *c = L->global.binds.items[i];
+        char **to = c->decl_kind == BD_PARAM ? &params : c->decl_kind == BD_VARIANT ? &variants : NULL;
+        if (to)
+            *to = arena_printf(L->a, "%s%s%s", *to, **to ? ", " : "", c->name);
+    }
+    char *sims = "";
+    for (int k = 0; k < SEMA_SIM_COUNT; k++)
+        if (k != SEMA_SIM_ORDER)
+            sims = arena_printf(L->a, "%s%s, ", sims, sema_sim_names[k]);
+    const char *dotted = lower_dotted_names(L, 8);
+    diag_note(L->d, at, "what can be set: %s%s%s%s%strial (settings)%s%s", params, *params ? " (params); " : "",
+              variants, *variants ? " (variants); " : "", sims, *dotted ? "; population and synapse arguments: " : "",
+              dotted);
+}
+
 /* Classifies name as an axis kind; false (with an error) when it names nothing sweepable. */
 static bool axis_kind(struct lctx *L, struct sema_model *m, const char *name, struct span at,
                       enum sema_axis_kind *k, struct ast_node **variant, const char *ctx)
@@ -194,6 +216,10 @@ static bool axis_kind(struct lctx *L, struct sema_model *m, const char *name, st
     if (sema_sim_find(name) < SEMA_SIM_COUNT) {
         *k = SEMA_AXIS_SIM;
         return true;
+    }
+    if (strchr(name, '.')) {
+        *k = SEMA_AXIS_ARG;
+        return lower_dotted_check(L, name, at, ctx);
     }
     struct binding *b = scope_find_local(&L->global, name);
     if (b && b->decl_kind == BD_PARAM) {
@@ -213,6 +239,7 @@ static bool axis_kind(struct lctx *L, struct sema_model *m, const char *name, st
     }
     diag_error(L->d, at, "%s '%s' is not a param, variant, simulate setting or trial%s", ctx, name,
                diag_suggestion(L->d, &sg, ""));
+    settable_note(L, at);
     return false;
 }
 

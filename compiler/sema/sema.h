@@ -22,7 +22,8 @@
 #include <stdio.h>
 
 struct sema_model;                      /* checked model, independent of the sweep point */
-enum sema_axis_kind { SEMA_AXIS_PARAM, SEMA_AXIS_VARIANT, SEMA_AXIS_SIM, SEMA_AXIS_TRIAL };
+/* ARG: a population's param or state (POP.NAME) or a synapse's parameter (SYNAPSE.NAME). */
+enum sema_axis_kind { SEMA_AXIS_PARAM, SEMA_AXIS_VARIANT, SEMA_AXIS_SIM, SEMA_AXIS_TRIAL, SEMA_AXIS_ARG };
 struct sema_value {
     double num;                         /* internal units; method: enum sema_method as a number */
     struct ir_dim dim;

@@ -88,6 +88,15 @@ expect "check -v lists an unchecked body" 0 "not checked" "synapse psc: its para
 # ---- --set -----------------------------------------------------------------------------------------------
 expect "--set unknown name" 1 "<command line>:1:1: error" "'Nn' is not a param" "did you mean 'N'?" -- \
     "$BALNET" check $COBA --set Nn=100
+expect "--set unknown name lists what can be set" 1 "note: what can be set: N, " "(params)" "duration" \
+    "population and synapse arguments: E.C_m" -- "$BALNET" check $COBA --set bogus=1
+expect "--set dotted name, misspelt" 1 "--set 'E.I_ee': neuron 'lif' of population 'E' has no param or state 'I_ee'; did you mean 'I_e'?" -- \
+    "$BALNET" check $COBA --set "E.I_ee=1 pA"
+expect "--set dotted name, unknown owner" 1 "'Q' is not a population or a synapse" -- "$BALNET" check $COBA --set "Q.I_e=1 pA"
+expect "--set dotted value of the wrong dimension" 1 "<command line>:1:7: error: 'E.I_e' is given voltage (mV), but it is current (pA)" \
+    "note: 'I_e' declared here" -- "$BALNET" check $COBA --set "E.I_e=1 mV"
+expect "--set synapse parameter of the wrong dimension" 1 "'exp_conductance.tau' is given voltage (mV), but it is time (ms)" -- \
+    "$BALNET" check $COBA --set "exp_conductance.tau=1 mV"
 expect "--set variant list with a bad alternative" 1 "<command line>:1:15: error: 'bogus' is not an alternative of variant 'syn'" -- \
     "$BALNET" check models/paper/cancellation.bn --set "syn=[current, bogus]"
 n=$("$BALNET" check models/paper/cancellation.bn --set "syn=[current, bogus]" 2>&1 | grep -c "is not an alternative")
