@@ -11,14 +11,16 @@
 #include "results/scaling.h"
 #include "results/verdict.h"
 #include "runtime/errf.h"
+#include "support/util.h"
 
-#include <limits.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct bn_folder {
     struct res *res;
     bn_model *m;
+    char *dir;
 };
 
 struct bn_lock {
@@ -34,10 +36,11 @@ static void record_done(bn_folder *f, const char *dir)
             bn_record_rows(m, i, NULL, 0);
     if (!res_ndone(f->res))
         return;
-    char path[PATH_MAX + 16], err[256];
-    snprintf(path, sizeof path, "%s/points.csv", dir);
+    char *path = util_path_join(dir, "points.csv"), err[256];
     struct res_table t;
-    if (!res_table_read(path, &t, err, sizeof err))
+    bool ok = path && res_table_read(path, &t, err, sizeof err);
+    free(path);
+    if (!ok)
         return;
     for (int64_t r = 0; r < t.nrows; r++) {
         const struct res_trow *row = &t.rows[r];
@@ -57,8 +60,14 @@ bn_folder *bn_folder_open(const char *dir, bn_model *m, bool resume, char *err, 
         return NULL;
     }
     f->m = m;
+    if (!(f->dir = strdup(dir))) {
+        free(f);
+        rt_errf(err, errlen, "out of memory");
+        return NULL;
+    }
     f->res = res_open(dir, bn_model_identity(m), m->axis_names, m->ncols, resume, err, errlen);
     if (!f->res) {
+        free(f->dir);
         free(f);
         return NULL;
     }
@@ -126,6 +135,21 @@ bool bn_folder_append_rows(bn_folder *f, int item, const struct bn_row *in, int 
     return ok;
 }
 
+bool bn_folder_add_trace(bn_folder *f, const char *name, const void *data, size_t n, char *err, size_t errlen)
+{
+    if (!*name || *name == '.' || strchr(name, '/'))
+        return rt_errf(err, errlen, "refused trace file name '%s'", name);
+    char *tdir = util_path_join(f->dir, "traces"), *path = tdir ? util_path_join(tdir, name) : NULL;
+    bool ok = path != NULL;
+    if (!ok)
+        rt_errf(err, errlen, "out of memory");
+    else if (!util_mkdirs(tdir, 0777) || !util_write_atomic(path, data, n))
+        ok = rt_errf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+    free(tdir);
+    free(path);
+    return ok;
+}
+
 bool bn_folder_close(bn_folder *f, const struct bn_run_info *in, char *err, size_t errlen)
 {
     bn_model *m = f->m;
@@ -134,8 +158,9 @@ bool bn_folder_close(bn_folder *f, const struct bn_run_info *in, char *err, size
         .seed = bn_seed(m), .wall_s = in->wall_s, .compile_ms = bn_compile_ms(m),
         .kernel_cache = in->kernel_cache ? bn_kernel_cache(m) : NULL,
         .engine = m->opt.engine == BN_ENGINE_JIT ? "jit" : "interp", .threads = in->threads,
-        .complete = in->complete, .params_json = bn_params_json(m)};
+        .ranks = in->ranks > 1 ? in->ranks : 1, .complete = in->complete, .params_json = bn_params_json(m)};
     bool ok = res_close(f->res, &info, err, errlen);
+    free(f->dir);
     free(f);
     return ok;
 }

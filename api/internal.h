@@ -75,6 +75,10 @@ struct bn_model {
     const char *params_json;
 };
 
+/* A result's recordings as the runtime's tables (what api/hdf5.c hands to results/h5.c). */
+struct rt_tables;
+const struct rt_tables *api_result_tables(const bn_result *r);
+
 /* Rebuilds m->dv from m->diags (every diagnostic rendered on its own). */
 void api_export_diags(bn_model *m);
 void api_sweep_free(bn_model *m);

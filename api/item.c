@@ -56,6 +56,17 @@ bool bn_record_rows(bn_model *m, int item, const struct bn_row *rows, int nrows)
     return ok;
 }
 
+int bn_item_rows(bn_model *m, int item, const struct bn_row **rows)
+{
+    if (item < 0 || item >= m->nitems)
+        return 0;
+    pthread_mutex_lock(&m->lock);
+    *rows = m->items[item].rows;
+    int n = m->items[item].nrows;
+    pthread_mutex_unlock(&m->lock);
+    return n;
+}
+
 /* Caller holds m->lock. */
 static bool ready_locked(const bn_model *m, int item)
 {
@@ -285,9 +296,10 @@ bool bn_cancelled(const bn_model *m) { return m->cancel != 0; }
 
 /* ---- running one item ---------------------------------------------------------------------------------- */
 
+/* Self-contained: the rows are copied out of the run's statistics, which are freed with the network when
+ * bn_run_item returns, so a client may keep every item's result of a sweep (the Python package does). */
 struct bn_result {
-    struct rt_run *run;
-    struct bn_row *rows;
+    struct bn_row *rows;         /* strings malloc'ed */
     int nrows;
     struct bn_timing timing;
     double dt_ms;            /* the item's time step */
@@ -299,7 +311,26 @@ struct bn_result {
     int64_t nspikes, cap;
     const struct bn_run_options *opt;
     bool oom;
+    int item;                /* which item of its model */
+    struct rt_tables tables; /* recordings, with keep_traces */
+    struct bn_trace *traces; /* views of the tables */
 };
+
+/* The run's recordings moved into the result, with their balnet.h views. */
+static bool take_traces(bn_result *res, struct rt_run *run)
+{
+    rt_run_take_tables(run, &res->tables);
+    res->traces = calloc((size_t)res->tables.n + 1, sizeof *res->traces);
+    if (!res->traces)
+        return false;
+    for (int i = 0; i < res->tables.n; i++) {
+        const struct rt_table *t = &res->tables.t[i];
+        res->traces[i] = (struct bn_trace){t->who, t->name, t->kind, t->ncols, (const char *const *)t->col,
+                                           (const char *const *)t->unit, (const double *const *)t->v, t->nrows,
+                                           t->note};
+    }
+    return true;
+}
 
 /* rt_options.on_spikes: keep them, and/or hand them on with the population's name. */
 static void on_spikes(void *ctx, int pop, int64_t step, const uint32_t *idx, int64_t n)
@@ -351,17 +382,23 @@ static bn_result *result_new(const struct ir_model *ir, const struct bn_run_opti
     return r;
 }
 
-/* The run's rows as the result's rows (pointing into the run's statistics), recorded in m. */
-static bool take_rows(bn_model *m, int item, bn_result *res)
+/* The run's rows copied into the result, and recorded in m. */
+static bool take_rows(bn_model *m, int item, bn_result *res, struct rt_run *run)
 {
     const struct stat_row *rows;
-    int n = rt_run_rows(res->run, &rows);
+    int n = rt_run_rows(run, &rows);
     res->rows = calloc((size_t)n + 1, sizeof *res->rows);
     if (!res->rows)
         return false;
-    for (int i = 0; i < n; i++)
-        res->rows[i] = (struct bn_row){rows[i].population, rows[i].statistic, rows[i].value, rows[i].unit};
-    res->nrows = n;
+    for (; res->nrows < n; res->nrows++) {
+        const struct stat_row *r = &rows[res->nrows];
+        struct bn_row *o = &res->rows[res->nrows];
+        *o = (struct bn_row){strdup(r->population), strdup(r->statistic), r->value, strdup(r->unit ? r->unit : "")};
+        if (!o->population || !o->statistic || !o->unit) {
+            res->nrows++;   /* freed with the result */
+            return false;
+        }
+    }
     return bn_record_rows(m, item, res->rows, n);
 }
 
@@ -380,21 +417,25 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
         return NULL;
     uint64_t seed = api_mix64(api_mix64(ir->seed ^ m->points[point].key) ^ (uint64_t)trial);
     struct rt_options ro = {.threads = opt->threads, .cancel = &m->cancel, .neurons_per_thread = opt->neurons_per_thread,
-                            .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial};
+                            .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial,
+                            .keep_traces = opt->keep_traces};
     if (opt->on_spikes || opt->keep_spikes) {
         ro.on_spikes = on_spikes;
         ro.on_spikes_ctx = res;
     }
     char rerr[1024] = "";
-    res->run = rt_run(ir, k->kernels, seed, &ro, rerr, sizeof rerr);
-    if (!res->run || res->oom || !take_rows(m, item, res)) {
-        rt_errf(err, errlen, "point %d, trial %d: %.990s", point, trial, res->run ? "out of memory" : rerr);
+    struct rt_run *run = rt_run(ir, k->kernels, seed, &ro, rerr, sizeof rerr);
+    if (!run || res->oom || !take_rows(m, item, res, run) || !take_traces(res, run)) {
+        rt_errf(err, errlen, "point %d, trial %d: %.990s", point, trial, run ? "out of memory" : rerr);
+        rt_run_free(run);
         bn_result_free(res);
         return NULL;
     }
-    const struct rt_timing *tm = rt_run_timing(res->run);
+    const struct rt_timing *tm = rt_run_timing(run);
     res->timing = (struct bn_timing){1e-9 * (double)util_now_ns() - t0, compile_ms, tm->build_ms, tm->sim_ms,
                                      tm->synapses, tm->threads};
+    rt_run_free(run);
+    res->item = item;
     res->opt = NULL;   /* the options were the call's */
     return res;
 }
@@ -417,13 +458,20 @@ const char *bn_spike_population(const bn_result *r, int i)
 }
 
 double bn_result_dt(const bn_result *r) { return r->dt_ms; }
+int bn_result_item(const bn_result *r) { return r->item; }
+int bn_ntraces(const bn_result *r) { return r->tables.n; }
+const struct rt_tables *api_result_tables(const bn_result *r) { return &r->tables; }
+const struct bn_trace *bn_trace(const bn_result *r, int i) { return i >= 0 && i < r->tables.n ? &r->traces[i] : NULL; }
 
 void bn_result_free(bn_result *r)
 {
     if (!r)
         return;
-    if (r->run)
-        rt_run_free(r->run);
+    for (int i = 0; i < r->nrows; i++) {
+        free((char *)r->rows[i].population);
+        free((char *)r->rows[i].statistic);
+        free((char *)r->rows[i].unit);
+    }
     for (int i = 0; r->pop_names && i < r->npops; i++)
         free(r->pop_names[i]);
     free(r->pop_names);
@@ -431,5 +479,7 @@ void bn_result_free(bn_result *r)
     free(r->spop);
     free(r->sstep);
     free(r->sneuron);
+    table_free_all(&r->tables);
+    free(r->traces);
     free(r);
 }

@@ -21,7 +21,8 @@ struct cli_options {
     const char *file;
     const char *emit;      /* dump: tokens, ast, ir, llvm */
     const char *out;
-    const char *spikes;    /* --spikes FILE: every spike of a one-item run, as CSV */
+    const char *spikes;    /* --spikes FILE: every spike of a one-item run as CSV, or of every item as HDF5
+                              (FILE.h5, FILE.hdf5) */
     enum bn_engine engine;
     bool has_seed;
     uint64_t seed;

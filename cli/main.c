@@ -5,6 +5,7 @@
  * stops after any stage (bn_dump), and `run` (run.c) loads, expands, schedules and reports.
  */
 #include "cli/cli.h"
+#include "cli/mpi.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -37,11 +38,15 @@ static const char usage_text[] =
     "  --no-cache          neither read nor store compiled kernels (the cache: $BALNET_CACHE_DIR,\n"
     "                      else ~/.cache/balnet; an empty BALNET_CACHE_DIR also turns it off)\n"
     "  --spikes FILE       write every spike of a single-point, single-trial run to FILE\n"
-    "                      (CSV: population,step,neuron)\n"
+    "                      (CSV: population,step,neuron); FILE.h5 or FILE.hdf5: every spike of\n"
+    "                      every point and trial as HDF5, with no cap (docs/hdf5.md)\n"
     "  --quiet             no summary table\n"
     "  -v, --verbose       more detail\n"
     "  -h, --help          this text\n"
-    "  --version           print the version\n";
+    "  --version           print the version (and whether MPI is built in)\n"
+    "\n"
+    "Under mpirun or srun, `run` spreads the sweep's items over the ranks; rank 0 writes the\n"
+    "results folder (docs/cluster.md).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -224,7 +229,11 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
-        printf("balnet %s\n", bn_version());
+#ifdef BN_HAVE_MPI
+        printf("balnet %s (MPI: %s)\n", bn_version(), cli_mpi_version());
+#else
+        printf("balnet %s (MPI: not built in)\n", bn_version());
+#endif
         return 0;
     }
     struct cli_options o;

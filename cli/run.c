@@ -6,8 +6,12 @@
  * Reproducibility is the library's (an item's seed depends only on the model, its point and its trial);
  * rows are appended as items complete (an interrupted run keeps what it finished) and points.csv is
  * rewritten in (point, trial) order at the end, so the files are identical whatever the thread count.
+ *
+ * Under mpirun or srun (cli/mpi.h, docs/cluster.md) every rank loads and expands the model; rank 0 opens
+ * the folder and schedules the items on its threads and the other ranks', which only run items.
  */
 #include "cli/cli.h"
+#include "cli/mpi.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -28,11 +32,16 @@ struct run {
     bn_sched *sched;
     char *out;                 /* the results folder */
     bn_lock *lock;             /* its lock, from open_folder to the end of close_folder */
-    FILE *spikes;              /* --spikes */
+    FILE *spikes;              /* --spikes FILE.csv */
+    bn_h5 *h5;                 /* --spikes FILE.h5 */
     struct bn_run_options ro;
     int threads;
     double wall;               /* the sweep's, from the scheduler */
     int shown;                 /* diagnostics already printed (the model's warnings, before the run) */
+    struct cli_mpi mpi;        /* this process's rank; size 1 without mpirun */
+#ifdef BN_HAVE_MPI
+    struct cli_mpi_workers *mw;   /* rank 0's workers when size > 1 */
+#endif
 };
 
 /* ---- options ------------------------------------------------------------------------------------ */
@@ -65,8 +74,10 @@ static void default_experiment(struct run *r, char *file, size_t filelen, struct
 
 /* ---- load and expand ------------------------------------------------------------------------------ */
 
+/* Only rank 0 prints (another rank's load error is printed by ranks_agree, when rank 0 had none). */
 static int load(struct run *r)
 {
+    bool speak = r->mpi.rank == 0;
     struct bn_load_options lo = cli_load_options(&r->o);
     r->m = bn_load_file(r->o.file, &lo);
     if (!r->m) {
@@ -74,15 +85,16 @@ static int load(struct run *r)
         return EXIT_MODEL;
     }
     if (!bn_ok(r->m)) {
-        cli_print_diags(r->m, 0);
+        if (speak)
+            cli_print_diags(r->m, 0);
         return EXIT_MODEL;
     }
-    r->shown = cli_print_diags(r->m, 0);   /* warnings, once, before the run */
+    r->shown = speak ? cli_print_diags(r->m, 0) : bn_ndiags(r->m);   /* warnings, once, before the run */
     char err[1024];
     if (!bn_expand(r->m, err, sizeof err)) {
-        if (err[0])
+        if (speak && err[0])
             fprintf(stderr, "balnet: error: %s\n", err);
-        else
+        else if (speak)
             cli_print_diags(r->m, r->shown);
         return EXIT_MODEL;
     }
@@ -91,10 +103,31 @@ static int load(struct run *r)
 
 /* ---- where the results go ----------------------------------------------------------------------------- */
 
+/* --spikes FILE.h5 / FILE.hdf5: HDF5, by the extension. */
+static bool is_hdf5(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (strcmp(dot, ".h5") == 0 || strcmp(dot, ".hdf5") == 0);
+}
+
 static int open_spikes(struct run *r)
 {
     if (!r->o.spikes)
         return 0;
+    if (is_hdf5(r->o.spikes)) {
+        /* A resumed run would lack the spikes of the items it skips; the first run's file has them. */
+        if (r->o.resume) {
+            fprintf(stderr, "balnet: error: --spikes %s cannot be resumed (the items already done are not run "
+                            "again); resume without --spikes\n", r->o.spikes);
+            return EXIT_USAGE;
+        }
+        char err[1024];
+        if (!(r->h5 = bn_h5_create(r->o.spikes, r->m, err, sizeof err))) {
+            fprintf(stderr, "balnet: error: %s\n", err);
+            return EXIT_USAGE;
+        }
+        return 0;
+    }
     int n = bn_nitems(r->m);
     if (n != 1) {
         fprintf(stderr, "balnet: error: --spikes needs a run of one point and one trial (this one has %d); "
@@ -151,9 +184,19 @@ static void on_signal(int sig)
         bn_cancel(running);
 }
 
-static int ncores(void)
+/* SIGINT/SIGTERM (Ctrl-C; mpirun's and Slurm's stop of a job) cancel m's items. */
+static void watch_signals(bn_model *m)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    running = m;
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --threads' default: the cores of this node, shared by the ranks on it. */
+static int default_threads(const struct run *r)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN) / (r->mpi.local_size > 1 ? r->mpi.local_size : 1);
     return n < 1 ? 1 : (int)n;
 }
 
@@ -164,14 +207,14 @@ static void write_spikes(void *ctx, const char *population, int64_t step, const 
         fprintf(ctx, "%s,%lld,%u\n", population, (long long)step, neurons[i]);
 }
 
-/* bn_item_fn: run the item, append its rows to the folder. */
+/* bn_item_fn: run the item, write its spikes (--spikes FILE.h5), append its rows to the folder. */
 static bool run_item(void *ctx, int item, char *err, size_t errlen)
 {
     struct run *r = ctx;
     bn_result *res = bn_run_item(r->m, item, &r->ro, err, errlen);
     if (!res)
         return false;
-    bool ok = bn_folder_append(r->folder, item, res, err, errlen);
+    bool ok = (!r->h5 || bn_h5_write(r->h5, res, err, errlen)) && bn_folder_append(r->folder, item, res, err, errlen);
     bn_result_free(res);
     return ok;
 }
@@ -205,7 +248,7 @@ static bool schedule(struct run *r)
     int skipped = bn_sched_nskipped(r->sched);
     if (skipped && !r->o.quiet)
         fprintf(stderr, "balnet: resuming %s: %d of %d items already done\n", r->out, skipped, n);
-    r->threads = r->o.threads ? r->o.threads : ncores();
+    r->threads = r->o.threads ? r->o.threads : default_threads(r);
     int todo = n - skipped;
     int workers = r->threads < todo ? r->threads : todo;
     const char *npt = getenv("BALNET_NEURONS_PER_THREAD");
@@ -215,13 +258,23 @@ static bool schedule(struct run *r)
         r->ro.on_spikes = write_spikes;
         r->ro.spikes_ctx = r->spikes;
     }
+    r->ro.keep_spikes = r->ro.keep_traces = r->h5 != NULL;   /* each item's, until run_item writes them */
     bn_sched_on_progress(r->sched, progress, r);
-    running = r->m;
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    struct bn_workers w = bn_threads(workers < 1 ? 1 : workers);
-    bn_sched_run(r->sched, &w, run_item, r);
+    watch_signals(r->m);
+    struct bn_workers tw = bn_threads(workers < 1 ? 1 : workers);
+    const struct bn_workers *w = &tw;
+#ifdef BN_HAVE_MPI
+    /* Other ranks take items too; a sweep of one item stays here (with every thread, as above). */
+    if (r->mpi.size > 1) {
+        if (!(r->mw = cli_mpi_workers(&r->mpi, r->m, r->folder, workers < 1 ? 1 : workers, todo > 1,
+                                      r->o.verbose))) {
+            fprintf(stderr, "balnet: error: out of memory\n");
+            cli_mpi_end(&r->mpi, EXIT_MODEL, true);
+        }
+        w = cli_mpi_as_workers(r->mw);
+    }
+#endif
+    bn_sched_run(r->sched, w, run_item, r);
     r->wall = bn_sched_elapsed(r->sched);
     return true;
 }
@@ -261,14 +314,24 @@ static int outcome(struct run *r)
         spikes_failed = true;
     }
     r->spikes = NULL;
+    char err[1024];
+    /* complete = 1 only when every item is in (an interrupted or failed run leaves complete = 0) */
+    bool all = !bn_cancelled(r->m) && !bn_sched_failed(r->sched);
+    if (r->h5 && !bn_h5_close(r->h5, all, err, sizeof err)) {
+        fprintf(stderr, "balnet: error: %s\n", err);
+        spikes_failed = true;
+    }
+    r->h5 = NULL;
     if (bn_cancelled(r->m)) {
         resume_hint(r);
         return EXIT_INTERRUPTED;
     }
-    if (bn_sched_failed(r->sched) || spikes_failed) {
+    if (bn_sched_failed(r->sched)) {
         fprintf(stderr, "balnet: error: %s\n", bn_sched_error(r->sched));
         return EXIT_MODEL;
     }
+    if (spikes_failed)
+        return EXIT_MODEL;
     return 0;
 }
 
@@ -281,7 +344,7 @@ static int close_folder(struct run *r, int rc, double *peak_rss_mb)
     getrusage(RUSAGE_SELF, &ru);
     *peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
     struct bn_run_info info = {.model_file = r->o.file, .wall_s = r->wall, .peak_rss_mb = *peak_rss_mb,
-                               .threads = r->threads, .complete = rc == 0,
+                               .threads = r->threads, .ranks = r->mpi.size, .complete = rc == 0,
                                .kernel_cache = r->o.engine == BN_ENGINE_JIT};
     char err[1024];
     bool ok = bn_folder_close(r->folder, &info, err, sizeof err);
@@ -307,14 +370,18 @@ static void report(struct run *r, double peak_rss_mb)
     if (!r->o.quiet && !r->in->file)
         bn_folder_verdict(stdout, r->out, "N", "v_var");
     fflush(stdout);   /* the closing line below goes to stderr: keep the two in order on a terminal */
-    fprintf(stderr, "balnet: %d items in %.1f s (compile %.0f ms, peak memory %.0f MB); results in %s\n",
-            bn_sched_ndone(r->sched), r->wall, bn_compile_ms(r->m), peak_rss_mb, r->out);
+    char ranks[32] = "";
+    if (r->mpi.size > 1)
+        snprintf(ranks, sizeof ranks, " on %d ranks", r->mpi.size);
+    fprintf(stderr, "balnet: %d items%s in %.1f s (compile %.0f ms, peak memory %.0f MB); results in %s\n",
+            bn_sched_ndone(r->sched), ranks, r->wall, bn_compile_ms(r->m), peak_rss_mb, r->out);
 }
 
 static void run_free(struct run *r)
 {
     if (r->spikes)
         fclose(r->spikes);
+    bn_h5_close(r->h5, false, NULL, 0);   /* NULL after outcome */
     running = NULL;
     bn_unlock(r->lock);   /* NULL after close_folder */
     bn_sched_free(r->sched);
@@ -322,18 +389,108 @@ static void run_free(struct run *r)
     free(r->out);
 }
 
+/* ---- ranks (cli/mpi.h) ------------------------------------------------------------------------------- */
+
+/* MPI, when mpirun or srun started this process; only rank 0 speaks. */
+static int ranks_start(struct run *r)
+{
+    r->mpi = (struct cli_mpi){0, 1, 1};
+#ifdef BN_HAVE_MPI
+    char err[256];
+    if (!cli_mpi_start(&r->mpi, err, sizeof err)) {
+        fprintf(stderr, "balnet: error: %s\n", err);
+        return EXIT_MODEL;
+    }
+    if (r->mpi.rank != 0)
+        r->o.quiet = true;
+#endif
+    return 0;
+}
+
+/* After loading, on every rank: the run goes on only when every rank loaded the same model. */
+static int ranks_agree(struct run *r, int rc)
+{
+#ifdef BN_HAVE_MPI
+    if (r->mpi.size > 1) {
+        int rc0;
+        bool same;
+        int worst = cli_mpi_agree(&r->mpi, rc, rc ? NULL : bn_model_identity(r->m), &rc0, &same);
+        if (rc && !rc0) {
+            fprintf(stderr, "balnet: error: rank %d cannot load the model that rank 0 loaded:\n", r->mpi.rank);
+            if (r->m)
+                cli_print_diags(r->m, 0);
+        }
+        if (!worst && !same) {
+            if (r->mpi.rank == 0)
+                fprintf(stderr, "balnet: error: the ranks loaded different models: every node must see the same "
+                                "model file and standard library (%s)\n", bn_source_dir());
+            worst = EXIT_MODEL;
+        }
+        return worst;
+    }
+#endif
+    return rc;
+}
+
+/* Rank 0's verdict on the results folder, for every rank. */
+static int ranks_go(struct run *r, int rc)
+{
+#ifdef BN_HAVE_MPI
+    if (r->mpi.size > 1)
+        return cli_mpi_go(&r->mpi, rc);
+#endif
+    return rc;
+}
+
+/* Last: MPI_Finalize, or MPI_Abort when rank 0 gave up on a rank that stopped answering. */
+static void ranks_end(struct run *r, int rc)
+{
+#ifdef BN_HAVE_MPI
+    bool abandoned = r->mw && cli_mpi_abandoned(r->mw);
+    cli_mpi_workers_free(r->mw);
+    r->mw = NULL;
+    cli_mpi_end(&r->mpi, rc, abandoned);
+#endif
+}
+
+/* A rank other than 0: it runs the items rank 0 sends, on its threads, one thread each (as in one process
+ * with more items than threads), and writes nothing. */
+static int worker_rank(struct run *r, int rc)
+{
+#ifdef BN_HAVE_MPI
+    if (!rc && ranks_go(r, 0) == 0) {
+        watch_signals(r->m);
+        const char *npt = getenv("BALNET_NEURONS_PER_THREAD");
+        struct bn_run_options ro = {.threads = 1, .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0};
+        rc = cli_mpi_serve(&r->mpi, r->m, r->o.threads ? r->o.threads : default_threads(r), &ro);
+    }
+#endif
+    run_free(r);
+    ranks_end(r, rc);
+    return rc;
+}
+
 int cli_run(const struct cli_options *in)
 {
     struct run r = {.o = *in, .in = in};
     char deffile[PATH_MAX];
     struct bn_set sets[260];
+    int rc = ranks_start(&r);
+    if (rc)
+        return rc;
     if (!in->file)
         default_experiment(&r, deffile, sizeof deffile, sets);
-    int rc = load(&r);
-    rc = rc ? rc : open_spikes(&r);
-    rc = rc ? rc : open_folder(&r);
+    rc = ranks_agree(&r, load(&r));
+    if (r.mpi.rank != 0)
+        return worker_rank(&r, rc);
+    if (!rc) {
+        rc = open_spikes(&r);
+        rc = rc ? rc : open_folder(&r);
+        rc = ranks_go(&r, rc);
+    }
     if (rc) {
         run_free(&r);
+        ranks_end(&r, rc);
         return rc;
     }
     rc = schedule(&r) ? outcome(&r) : EXIT_MODEL;
@@ -342,6 +499,7 @@ int cli_run(const struct cli_options *in)
     if (rc == 0)
         report(&r, peak_rss_mb);
     run_free(&r);
+    ranks_end(&r, rc);
     return rc;
 }
 

@@ -386,6 +386,7 @@ primary:
     NUMBER                          { $$ = ast_number(A, $1.span, $1.value, $1.text, $1.unit, $1.unit_span); }
   | name                            { $$ = ast_name(A, @$, $1); }
   | name '(' opt_args ')'           { $$ = deep(ctx, ast_call(A, @$, $1, @1, $3)); }
+  | STRING                          { $$ = ast_string(A, @$, $1); }
   | '(' expr ')'                    { $$ = $2; }
   | KW_TRUE                         { $$ = ast_bool(A, @$, true); }
   | KW_FALSE                        { $$ = ast_bool(A, @$, false); }
@@ -464,7 +465,7 @@ static bool starts_expr(yysymbol_kind_t s)
 {
     return s == YYSYMBOL_NUMBER || s == YYSYMBOL_NAME || s == YYSYMBOL_KW_CURRENT || s == YYSYMBOL_KW_METHOD ||
            s == YYSYMBOL_KW_TRUE || s == YYSYMBOL_KW_FALSE || s == YYTRANSLATE('(') || s == YYTRANSLATE('-') ||
-           s == YYTRANSLATE('+') || s == YYTRANSLATE('!');
+           s == YYTRANSLATE('+') || s == YYTRANSLATE('!') || s == YYSYMBOL_STRING;
 }
 
 static bool unclosed_brace(const struct lex_ctx *ctx, yysymbol_kind_t tok, const yysymbol_kind_t *exp, int n)

@@ -40,6 +40,7 @@ typedef struct bn_result bn_result;   /* rows, spikes and timing of one finished
 typedef struct bn_folder bn_folder;   /* an open results folder (points.csv, run.json, ...) */
 typedef struct bn_sched bn_sched;     /* the state of a sweep: which items are done, running, waiting */
 typedef struct bn_lock bn_lock;       /* a results folder's lock, held by this process */
+typedef struct bn_h5 bn_h5;           /* an HDF5 file of spikes being written (docs/hdf5.md) */
 
 const char *bn_version(void);
 
@@ -141,6 +142,10 @@ struct bn_row {                  /* one statistic of one population (docs/statis
 /* Rows of an item that ran elsewhere (another rank, or a previous run being resumed): measured params
  * of dependent points read them.  An item with recorded rows counts as finished for bn_item_ready. */
 bool bn_record_rows(bn_model *m, int item, const struct bn_row *rows, int nrows);
+/* The rows recorded for an item so far (by its bn_run_item, bn_record_rows or a resumed folder), in
+ * *rows; valid until the item's next bn_record_rows.  What MPI's rank 0 sends, with a dependent item, to
+ * the rank that runs it (that rank records them with bn_record_rows). */
+int bn_item_rows(bn_model *m, int item, const struct bn_row **rows);
 /* True when every point this item's point depends on has its rows (same trial) recorded. */
 bool bn_item_ready(const bn_model *m, int item);
 
@@ -156,10 +161,11 @@ const char *bn_kernel_cache(const bn_model *m);
 struct bn_run_options {
     int threads;                 /* threads one network is split over (<= 1: one) */
     int64_t neurons_per_thread;  /* split only from this many neurons per thread; 0: the runtime's 3000 */
-    /* Recordings (`rate_trace`, `trace`, `raster` in a `record`) are written at the end of the item to
-     * trace_dir/traces/p<point>-t<trial>-<population>-<name>.csv (CSV, format in runtime/trace.h); read
-     * them there.  NULL: not recorded.  (In memory, like the spikes, is for the Python issue.) */
+    /* Recordings (`rate_trace`, `trace`, `raster` in a `record`, and those of plastic projections) are
+     * written at the end of the item to trace_dir/traces/p<point>-t<trial>-<population>-<name>.csv (CSV,
+     * format in runtime/trace.h).  NULL: no files. */
     const char *trace_dir;
+    bool keep_traces;            /* keep the recordings in the result (bn_trace), with or without files */
     bool keep_spikes;            /* keep every spike in the result (bn_spikes) */
     /* Streams every spike as it happens: after each step, per population, the neurons that spiked, in
      * increasing order.  Called from the thread running the item. */
@@ -186,8 +192,26 @@ const struct bn_timing *bn_timing(const bn_result *r);
 int64_t bn_nspikes(const bn_result *r);
 void bn_spikes(const bn_result *r, const int32_t **population, const int64_t **step, const uint32_t **neuron);
 const char *bn_spike_population(const bn_result *r, int i);
+/* Recordings kept with keep_traces, one per (recording, population): the columns of its CSV file as
+ * arrays of doubles in display units (times in ms, neuron indices as whole numbers). */
+struct bn_trace {
+    const char *population;      /* the population, "all", or "PRE-POST" for a plastic projection */
+    const char *name;            /* the recording's name: "rate_trace", "trace_V", "raster", "weights", ... */
+    const char *kind;            /* rate_trace, trace, raster, weights, weight_stats, weight_hist, state_trace */
+    int ncols;
+    const char *const *columns;  /* names: the CSV file's header ("time_ms", "neuron", "V") */
+    const char *const *units;    /* display unit of each column ("ms", "1", "mV") */
+    const double *const *data;   /* data[c][row], nrows each */
+    int64_t nrows;
+    const char *note;            /* NULL, or why it stops early ("truncated: at most 100000 rows ...") */
+};
+int bn_ntraces(const bn_result *r);
+const struct bn_trace *bn_trace(const bn_result *r, int i);
 /* The item's time step in milliseconds: a spike at step k happened at k * dt (what turns steps into times). */
 double bn_result_dt(const bn_result *r);
+int bn_result_item(const bn_result *r);        /* the item it is the result of */
+/* A result holds its rows, spikes, recordings and timing only (the network and its statistics are freed when
+ * bn_run_item returns), so a client may keep one per item of a sweep. */
 void bn_result_free(bn_result *r);
 
 /* Stops every running and future bn_run_item of m (they fail with "interrupted"), and makes the scheduler
@@ -217,12 +241,17 @@ bool bn_folder_append(bn_folder *f, int item, const bn_result *r, char *err, siz
 /* The same for rows that arrived without a result handle (from another MPI rank, say). */
 bool bn_folder_append_rows(bn_folder *f, int item, const struct bn_row *rows, int nrows, const struct bn_timing *t,
                            char *err, size_t errlen);
+/* A recording of an item that ran elsewhere (another MPI rank wrote it into its own trace_dir): `data`
+ * becomes DIR/traces/NAME, atomically (complete or absent).  NAME is the file name the runtime gave it
+ * (p<point>-t<trial>-<population>-<name>.csv); a name with a '/' or starting with '.' is refused. */
+bool bn_folder_add_trace(bn_folder *f, const char *name, const void *data, size_t n, char *err, size_t errlen);
 
 struct bn_run_info {             /* what run.json records besides the rows */
     const char *model_file;
     double wall_s;               /* the whole sweep */
-    double peak_rss_mb;
-    int threads;
+    double peak_rss_mb;          /* of the process that writes the folder (MPI: rank 0) */
+    int threads;                 /* per process */
+    int ranks;                   /* MPI processes that ran items (<= 1: this process alone) */
     bool complete;               /* every item done */
     bool kernel_cache;           /* record bn_kernel_cache(m) (JIT runs) */
 };
@@ -235,6 +264,25 @@ bool bn_folder_fit(const char *dir, char *err, size_t errlen);
 bool bn_folder_plot(const char *dir, char *err, size_t errlen);
 bool bn_folder_summary(FILE *out, const char *dir);
 bool bn_folder_verdict(FILE *out, const char *dir, const char *size_axis, const char *stat);
+
+/* ---- spikes and recordings as HDF5 (docs/hdf5.md) ------------------------------------------------------------------- */
+
+/* Every item's spikes (run with keep_spikes) in one HDF5 file, /p<point>/t<trial>/spikes/<population>/
+ * {step, neuron}, and its recordings (keep_traces) with their units, /p<point>/t<trial>/traces/<population>/
+ * <name>/<column>, chunked and compressed, with no cap but the disk: `balnet run --spikes FILE.h5`, and the
+ * Python package's save_hdf5.  The file says complete = 1 only once bn_h5_close(complete = true) finished
+ * it; a killed run leaves complete = 0 (its finished items readable) or a file HDF5 cannot open.
+ * Without libhdf5 at build time bn_h5_available is false and bn_h5_create fails saying so. */
+bool bn_h5_available(void);
+/* Creates (truncates) path for m's sweep (expanded).  NULL with err. */
+bn_h5 *bn_h5_create(const char *path, const bn_model *m, char *err, size_t errlen);
+/* Writes the result's item (replacing it if written before) and flushes the file.  Thread-safe. */
+bool bn_h5_write(bn_h5 *f, const bn_result *r, char *err, size_t errlen);
+/* Marks the file complete when `complete`, closes it and frees f (either way). */
+bool bn_h5_close(bn_h5 *f, bool complete, char *err, size_t errlen);
+/* True for a balnet HDF5 file marked complete; false for one whose writer was killed or did not finish,
+ * a truncated or unreadable file, or a file that is not ours (and without libhdf5). */
+bool bn_h5_complete(const char *path);
 
 /* ---- the scheduler ----------------------------------------------------------------------------------- */
 
@@ -251,6 +299,10 @@ int bn_sched_ndone(const bn_sched *s);        /* finished in this run */
 /* The next item to run, waiting while only items that others depend on are running; -1 when none is left,
  * or after a failure or bn_cancel.  Thread-safe, like the two calls below. */
 int bn_sched_next(bn_sched *s);
+/* The same without waiting: BN_SCHED_WAIT instead of blocking while the items left wait on running ones
+ * (for a loop that serves several workers, such as MPI's rank 0, and must not block on one). */
+enum { BN_SCHED_WAIT = -2 };
+int bn_sched_try_next(bn_sched *s);
 void bn_sched_done(bn_sched *s, int item);
 /* The item failed: nothing more is handed out; the first message is kept (not after bn_cancel). */
 void bn_sched_fail(bn_sched *s, int item, const char *msg);

@@ -518,8 +518,8 @@ bool res_write_json(const char *dir, const char *model_hash, const char *const *
     sb_json_str(&b, info->model_file ? info->model_file : "");
     sb_printf(&b, ",\n  \"complete\": %s,\n  \"engine\": ", info->complete ? "true" : "false");
     sb_json_str(&b, info->engine ? info->engine : "");
-    sb_printf(&b, ",\n  \"threads\": %d,\n  \"seed\": %llu,\n  \"wall_s\": ", info->threads,
-              (unsigned long long)info->seed);
+    sb_printf(&b, ",\n  \"threads\": %d,\n  \"ranks\": %d,\n  \"seed\": %llu,\n  \"wall_s\": ", info->threads,
+              info->ranks > 1 ? info->ranks : 1, (unsigned long long)info->seed);
     sb_json_num(&b, info->wall_s);
     sb_puts(&b, ",\n  \"compile_ms\": ");
     sb_json_num(&b, info->compile_ms);

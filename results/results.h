@@ -49,7 +49,8 @@ struct res_run_info {
     const char *kernel_cache;  /* "hit" (every kernel from the cache), "miss", "off"; NULL: not written */
     double peak_rss_mb;        /* peak resident memory of the process (getrusage), MB */
     const char *engine;        /* "jit" or "interp" */
-    int threads;
+    int threads;               /* per process */
+    int ranks;                 /* MPI processes that ran items (0: written as 1) */
     bool complete;             /* every item done */
     /* Every parameter with its value and unit, as a JSON object text made by sema_params_json()
      * (e.g. {"N": {"value": 1000, "unit": "1"}, ...}); inserted verbatim.  NULL: {}. */

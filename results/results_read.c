@@ -217,6 +217,101 @@ static int find_str(char **list, int n, const char *s)
     return -1;
 }
 
+/* The summary's layout: columns are statistics in order of first appearance, lines (point, population). */
+struct summary {
+    const struct res_table *t;
+    char **stats, **units;
+    int nstats;
+    struct key {
+        int point;
+        const char *pop;
+        int64_t first;
+    } *keys;
+    int nkeys;
+    double *sum;               /* [key * nstats + stat]: finite values and their count */
+    int *cnt;
+};
+
+static bool same_key(const struct key *k, const struct res_trow *r)
+{
+    return k->point == r->point && strcmp(k->pop, r->population) == 0;
+}
+
+static void summary_layout(struct summary *S)
+{
+    const struct res_table *t = S->t;
+    for (int64_t i = 0; i < t->nrows; i++) {
+        const struct res_trow *r = &t->rows[i];
+        if (find_str(S->stats, S->nstats, r->statistic) < 0) {
+            S->units[S->nstats] = r->unit;
+            S->stats[S->nstats++] = r->statistic;
+        }
+        bool seen = false;
+        for (int k = S->nkeys - 1; k >= 0 && !seen; k--)
+            seen = same_key(&S->keys[k], r);
+        if (!seen)
+            S->keys[S->nkeys++] = (struct key){r->point, r->population, i};
+    }
+}
+
+static void summary_sums(struct summary *S)
+{
+    const struct res_table *t = S->t;
+    int k = 0;
+    for (int64_t i = 0; i < t->nrows; i++) {
+        const struct res_trow *r = &t->rows[i];
+        /* rows of one key are mostly consecutive: try the last key first */
+        if (!same_key(&S->keys[k], r))
+            for (k = 0; k < S->nkeys; k++)
+                if (same_key(&S->keys[k], r))
+                    break;
+        int s = find_str(S->stats, S->nstats, r->statistic);
+        if (isfinite(r->value)) {
+            S->sum[k * S->nstats + s] += r->value;
+            S->cnt[k * S->nstats + s]++;
+        }
+    }
+}
+
+static void summary_print(FILE *out, const struct summary *S, const char *dir)
+{
+    const struct res_table *t = S->t;
+    int w = 11;
+    fprintf(out, "%5s", "point");
+    for (int a = 0; a < t->naxes; a++)
+        fprintf(out, " %10.10s", t->axes[a]);
+    fprintf(out, " %-6.6s", "pop");
+    for (int s = 0; s < S->nstats; s++)
+        fprintf(out, " %*.*s", w, w, S->stats[s]);
+    fputc('\n', out);
+    fprintf(out, "%5s", "");
+    for (int a = 0; a < t->naxes; a++)
+        fprintf(out, " %10s", "");
+    fprintf(out, " %-6s", "");
+    for (int s = 0; s < S->nstats; s++) {
+        char u[32];
+        snprintf(u, sizeof u, "[%s]", S->units[s]);
+        fprintf(out, " %*.*s", w, w, u);
+    }
+    fputc('\n', out);
+    for (int k = 0; k < S->nkeys; k++) {
+        const struct res_trow *r = &t->rows[S->keys[k].first];
+        fprintf(out, "%5d", r->point);
+        for (int a = 0; a < t->naxes; a++)
+            fprintf(out, " %10.10s", r->axis[a]);
+        fprintf(out, " %-6.6s", r->population);
+        for (int s = 0; s < S->nstats; s++) {
+            int c = S->cnt[k * S->nstats + s];
+            if (c)
+                fprintf(out, " %*.4g", w, S->sum[k * S->nstats + s] / c);
+            else
+                fprintf(out, " %*s", w, "-");
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "(values: mean over trials; full data in %s/points.csv, exponents in %s/scaling.csv)\n", dir, dir);
+}
+
 bool res_summary(FILE *out, const char *dir)
 {
     char *in = util_path_join(dir, "points.csv");
@@ -228,95 +323,25 @@ bool res_summary(FILE *out, const char *dir)
     free(in);
     if (!ok)
         return false;
-    int64_t n = t.nrows;
-    /* columns: statistics in order of first appearance; lines: (point, population) */
-    char **stats = malloc(sizeof(char *) * (size_t)(n + 1));
-    char **units = malloc(sizeof(char *) * (size_t)(n + 1));
-    int nstats = 0;
-    struct key {
-        int point;
-        const char *pop;
-        int64_t first;
-    } *keys = malloc(sizeof *keys * (size_t)(n + 1));
-    int nkeys = 0;
-    if (!stats || !units || !keys) {
-        free(stats);
-        free(units);
-        free(keys);
-        res_table_free(&t);
-        return false;
+    size_t n = (size_t)t.nrows + 1;
+    struct summary S = {.t = &t, .stats = malloc(sizeof(char *) * n), .units = malloc(sizeof(char *) * n),
+                        .keys = malloc(sizeof *S.keys * n)};
+    if (S.stats && S.units && S.keys) {
+        summary_layout(&S);
+        size_t cells = (size_t)S.nkeys * (size_t)(S.nstats ? S.nstats : 1);
+        S.sum = calloc(cells, sizeof *S.sum);
+        S.cnt = calloc(cells, sizeof *S.cnt);
+        if (S.sum && S.cnt) {
+            summary_sums(&S);
+            summary_print(out, &S, dir);
+        }
     }
-    for (int64_t i = 0; i < n; i++) {
-        const struct res_trow *r = &t.rows[i];
-        if (find_str(stats, nstats, r->statistic) < 0) {
-            units[nstats] = r->unit;
-            stats[nstats++] = r->statistic;
-        }
-        bool seen = false;
-        for (int k = nkeys - 1; k >= 0 && !seen; k--)
-            seen = keys[k].point == r->point && strcmp(keys[k].pop, r->population) == 0;
-        if (!seen)
-            keys[nkeys++] = (struct key){r->point, r->population, i};
-    }
-    double *sum = calloc((size_t)nkeys * (size_t)(nstats ? nstats : 1), sizeof *sum);
-    int *cnt = calloc((size_t)nkeys * (size_t)(nstats ? nstats : 1), sizeof *cnt);
-    if (sum && cnt) {
-        int k = 0;
-        for (int64_t i = 0; i < n; i++) {
-            const struct res_trow *r = &t.rows[i];
-            /* rows of one key are mostly consecutive: try the last key first */
-            if (!(keys[k].point == r->point && strcmp(keys[k].pop, r->population) == 0))
-                for (k = 0; k < nkeys; k++)
-                    if (keys[k].point == r->point && strcmp(keys[k].pop, r->population) == 0)
-                        break;
-            int s = find_str(stats, nstats, r->statistic);
-            if (isfinite(r->value)) {
-                sum[k * nstats + s] += r->value;
-                cnt[k * nstats + s]++;
-            }
-        }
-        /* header */
-        int w = 11;
-        fprintf(out, "%5s", "point");
-        for (int a = 0; a < t.naxes; a++)
-            fprintf(out, " %10.10s", t.axes[a]);
-        fprintf(out, " %-6.6s", "pop");
-        for (int s = 0; s < nstats; s++)
-            fprintf(out, " %*.*s", w, w, stats[s]);
-        fputc('\n', out);
-        fprintf(out, "%5s", "");
-        for (int a = 0; a < t.naxes; a++)
-            fprintf(out, " %10s", "");
-        fprintf(out, " %-6s", "");
-        for (int s = 0; s < nstats; s++) {
-            char u[32];
-            snprintf(u, sizeof u, "[%s]", units[s]);
-            fprintf(out, " %*.*s", w, w, u);
-        }
-        fputc('\n', out);
-        for (int k2 = 0; k2 < nkeys; k2++) {
-            const struct res_trow *r = &t.rows[keys[k2].first];
-            fprintf(out, "%5d", r->point);
-            for (int a = 0; a < t.naxes; a++)
-                fprintf(out, " %10.10s", r->axis[a]);
-            fprintf(out, " %-6.6s", r->population);
-            for (int s = 0; s < nstats; s++) {
-                int c = cnt[k2 * nstats + s];
-                if (c)
-                    fprintf(out, " %*.4g", w, sum[k2 * nstats + s] / c);
-                else
-                    fprintf(out, " %*s", w, "-");
-            }
-            fputc('\n', out);
-        }
-        fprintf(out, "(values: mean over trials; full data in %s/points.csv, exponents in %s/scaling.csv)\n", dir,
-                dir);
-    }
-    free(sum);
-    free(cnt);
-    free(stats);
-    free(units);
-    free(keys);
+    ok = S.stats && S.units && S.keys;
+    free(S.sum);
+    free(S.cnt);
+    free(S.stats);
+    free(S.units);
+    free(S.keys);
     res_table_free(&t);
-    return true;
+    return ok;
 }

@@ -11,6 +11,7 @@
 #include "results/verdict.h"
 #include "results/results.h"
 #include "results/scaling.h"
+#include "compiler/support/util.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -38,9 +39,10 @@ static int axis_index(const struct res_table *t, const char *name)
 bool res_verdict(FILE *out, const char *dir, const char *size_axis, const char *stat)
 {
     struct res_table t;
-    char err[256], path[4096];
-    snprintf(path, sizeof path, "%s/points.csv", dir);
-    if (!res_table_read(path, &t, err, sizeof err))
+    char err[256], *path = util_path_join(dir, "points.csv");
+    bool ok = path && res_table_read(path, &t, err, sizeof err);
+    free(path);
+    if (!ok)
         return false;
     int ax_n = axis_index(&t, size_axis);
     if (ax_n < 0) {

@@ -85,7 +85,7 @@ size_t rt_conn_bytes(const struct ir_model *m, int j)
     for (int s = 1; p->plastic && s < p->plastic->nstates; s++)   /* index entry + other per-synapse states */
         per += p->plastic->states[s].where == IR_PL_SYN ? 4 : 0;
     if (p->plastic)
-        per += 4;
+        per += p->plastic->syn_last ? 4 + 8 : 4;   /* index entry; per-synapse delays: last pre event (double) */
     if (!p->delay_const)
         per += sizeof(uint16_t);
     return (size_t)(rt_conn_expected(m, j) * per) + sizeof(int64_t) * (size_t)(rt_ref_size(m, p->pre) + 1);

@@ -6,7 +6,9 @@
 #include "runtime/plastic.h"
 
 #include "runtime/errf.h"
+#include "runtime/rng.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,17 @@ static double *dcolumn(int64_t n, double v)
     for (int64_t i = 0; c && i < n; i++)
         c[i] = v;
     return c;
+}
+
+/* The initial value of per-synapse state s at synapse k: the constant, or a draw keyed by (seed, projection,
+ * state, synapse) (plastic.h; sema stores every state with a random initial value per synapse). */
+static double initial(const struct ir_pl_state *st, int s, int j, int64_t k, uint64_t seed)
+{
+    if (!st->init_draw)
+        return st->init;
+    struct rt_rng r;
+    rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_PLINIT, j), ((uint64_t)s << 40) | (uint64_t)k);
+    return ir_eval(st->init_draw, NULL, rt_rng_draw, &r);
 }
 
 void rt_plastic_free(struct rt_plastic *pl)
@@ -47,12 +60,14 @@ void rt_plastic_free(struct rt_plastic *pl)
     free(pl->scratch);
     free(pl->in_row);
     free(pl->in_syn);
+    free(pl->syn_last);
     memset(pl, 0, sizeof *pl);
 }
 
-bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, struct rt_conn *c, int nt, char *err,
-                     size_t errlen)
+bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, int j, struct rt_conn *c, int nt, uint64_t seed,
+                     char *err, size_t errlen)
 {
+    bool bad = false;   /* a random initial value that is not finite */
     const struct ir_plastic *ir = p->plastic;
     memset(pl, 0, sizeof *pl);
     pl->ir = ir;
@@ -83,11 +98,15 @@ bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, struct rt_c
             pl->syn[0] = c->w;
         else if (st->where == IR_PL_SYN) {
             ok = (pl->syn[s] = malloc(sizeof(float) * (size_t)(c->nsyn ? c->nsyn : 1))) != NULL;
-            for (int64_t k = 0; ok && k < c->nsyn; k++)
-                pl->syn[s][k] = (float)st->init;
+            for (int64_t k = 0; ok && k < c->nsyn; k++) {
+                pl->syn[s][k] = (float)initial(st, s, j, k, seed);
+                bad |= !isfinite(pl->syn[s][k]);
+            }
         } else if (st->where == IR_PL_POST)
             ok = (pl->post[s] = dcolumn(c->npost, st->init)) != NULL;
     }
+    if (ok && ir->syn_last)
+        ok = (pl->syn_last = dcolumn(c->nsyn, 0.0)) != NULL;
     /* the target-major index: counts, offsets, then the synapses in row (= source) order */
     int64_t maxin = 0;
     for (int64_t k = 0; ok && k < c->nsyn; k++)
@@ -111,6 +130,11 @@ bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, struct rt_c
             if (ir->states[s].where == IR_PL_PRE)
                 ok = (pl->pre[g][s] = dcolumn(c->npre, ir->states[s].init)) != NULL;
     }
+    if (ok && bad) {
+        rt_plastic_free(pl);
+        return rt_errf(err, errlen, "plastic projection %s: a random initial event state is not finite",
+                       p->synapse ? p->synapse : "?");
+    }
     if (!ok) {
         rt_plastic_free(pl);
         return rt_errf(err, errlen, "out of memory for the plastic state of %s", p->synapse ? p->synapse : "?");
@@ -131,23 +155,50 @@ static int64_t lower(const uint32_t *tg, int64_t b, int64_t e, int64_t x)
     return b;
 }
 
+/* The thread's part [*b, *e) of row src (targets [lo, hi)). */
+static void row_part(const struct rt_conn *c, int64_t src, int64_t lo, int64_t hi, int tid, int64_t *b, int64_t *e)
+{
+    *b = c->row[src];
+    *e = c->row[src + 1];
+    if (lo <= 0 && hi >= c->npost)
+        return;
+    if (c->cut) {
+        const int64_t *cut = c->cut + src * (c->cut_nt + 1) + tid;
+        *b = cut[0];
+        *e = cut[1];
+    } else {
+        *b = lower(c->t32, *b, *e, lo);
+        *e = lower(c->t32, *b, *e, hi);
+    }
+}
+
 void rt_plastic_pre(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
                     double *const *post_vars, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid,
                     int64_t t)
 {
-    bool whole = lo <= 0 && hi >= c->npost;
     for (int64_t s = 0; s < n; s++) {
-        int64_t src = idx[s], b = c->row[src], e = c->row[src + 1];
-        if (!whole && c->cut) {
-            const int64_t *cut = c->cut + src * (c->cut_nt + 1) + tid;
-            b = cut[0];
-            e = cut[1];
-        } else if (!whole) {
-            b = lower(c->t32, b, e, lo);
-            e = lower(c->t32, b, e, hi);
-        }
+        int64_t src = idx[s], b, e;
+        row_part(c, src, lo, hi, tid, &b, &e);
         ev->pre(ev->ctx, post_vars, pl->syn, pl->pre[tid], pl->post, pl->pre_last[tid], pl->post_last, c->t32, NULL,
                 src, b, e, (double)t);
+    }
+}
+
+/* Per-synapse delays: a scan of the thread's part of each row for the synapses of delay d, for every d of
+ * 1..dmax (sim.c): O(dmax x row) comparisons of 2-byte delays per spike, but no lists to fill or allocate,
+ * and each target meets its arrivals in one order (by delay, then spike list, then row) whatever the
+ * number of threads. */
+void rt_plastic_pre_delayed(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
+                            double *const *post_vars, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid,
+                            int64_t t, int d)
+{
+    for (int64_t s = 0; s < n; s++) {
+        int64_t src = idx[s], b, e;
+        row_part(c, src, lo, hi, tid, &b, &e);
+        for (int64_t k = b; k < e; k++)
+            if (c->d[k] == d)
+                ev->pre(ev->ctx, post_vars, pl->syn, pl->pre[tid], pl->post, pl->syn_last, pl->post_last, c->t32,
+                        NULL, src, k, k + 1, (double)t);
     }
 }
 
@@ -173,7 +224,8 @@ void rt_plastic_post(struct rt_plastic *pl, const struct ir_kernel *ev, const st
         int64_t j = idx[s], b = pl->in_row[j], e = pl->in_row[j + 1];
         for (int64_t m = b; m < e; m++)
             src[m - b] = source_of(c, pl->in_syn[m]);
-        ev->post(ev->ctx, post_vars, pl->syn, pl->pre[tid], pl->post, pl->pre_last[tid], pl->post_last,
+        ev->post(ev->ctx, post_vars, pl->syn, pl->pre[tid], pl->post, pl->syn_last ? pl->syn_last : pl->pre_last[tid],
+                 pl->post_last,
                  pl->in_syn + b, src, j, 0, e - b, (double)(t + 1));
     }
 }
@@ -181,6 +233,7 @@ void rt_plastic_post(struct rt_plastic *pl, const struct ir_kernel *ev, const st
 double rt_plastic_bytes_per_synapse(const struct ir_plastic *p)
 {
     double b = 4 + 4 + 4;   /* 32-bit target, float weight, index entry */
+    b += p->syn_last ? 8 : 0;   /* per-synapse delays: the last pre event per synapse */
     for (int s = 1; s < p->nstates; s++)
         b += p->states[s].where == IR_PL_SYN ? 4 : 0;
     return b;

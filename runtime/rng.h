@@ -29,6 +29,8 @@ enum rt_stream_kind {
     RT_STREAM_MOTHER,      /* mother process of correlated input i: entity 0 */
     RT_STREAM_THIN,        /* thinning and jitter of mother spike k of input i: entity = k */
     RT_STREAM_ESTIMATE,    /* sampling a random delay's range for the memory estimate: entity = proj */
+    RT_STREAM_PLINIT,      /* random initial event states of plastic projection j: entity = (state << 40) |
+                            * synapse */
     RT_STREAM_NOISE = IR_NOISE_STREAM, /* white noise in the kernels (ir.h ir_noise_normal; its own counter
                                         * layout: step, neuron, term) */
 };

@@ -10,6 +10,7 @@
 
 #include "compiler/ir/ir.h"
 #include "runtime/stats.h"
+#include "runtime/table.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,6 +32,8 @@ struct rt_options {
      * trace_dir/traces/p<trace_point>-t<trace_trial>-<population>-<name>.csv.  NULL: not recorded. */
     const char *trace_dir;
     int trace_point, trace_trial;
+    /* Keep the recordings in memory as tables (rt_run_take_tables), with or without trace_dir. */
+    bool keep_traces;
     /* Called after a successful run for every plastic projection j with its final weights: synapse k of
      * source i (row[i] <= k < row[i + 1]) reaches target tg[k] with weight w[k] (internal units). */
     void (*on_weights)(void *ctx, int proj, int64_t npre, const int64_t *row, const uint32_t *tg, const float *w);
@@ -61,6 +64,8 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
                       const struct rt_options *opt, char *err, size_t errlen);
 int rt_run_rows(struct rt_run *r, const struct stat_row **rows);
 const struct rt_timing *rt_run_timing(const struct rt_run *r);
+/* Moves the run's recordings (kept with keep_traces; none otherwise) to out, which then owns them. */
+void rt_run_take_tables(struct rt_run *r, struct rt_tables *out);
 void rt_run_free(struct rt_run *r);
 
 /* Memory estimate of the network (connectivity, state, queues, statistics) without building it. */

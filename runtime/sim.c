@@ -48,6 +48,7 @@ struct rt_run {
     const struct stat_row *rows;
     int nrows;
     struct rt_timing timing;
+    struct rt_tables tables;       /* the recordings, with opt->keep_traces */
 };
 
 struct popstate {
@@ -203,22 +204,47 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
         for (int k = 0; k < p->nobs; k++)
             if (!(ps->obs[k] = alloc_column(p->size)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
-        for (int k = 0; k < p->nvars; k++) {
-            double *col = ps->vars[k] = alloc_column(p->size);
-            if (!col)
+        for (int k = 0; k < p->nvars; k++)
+            if (!(ps->vars[k] = alloc_column(p->size)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
+        /* An initial value may read per-neuron constants (IR_VAR_PARAM: a parameter drawn per neuron, a
+         * propagator computed from one; ir.h), so variables are initialised after the ones they read: each
+         * pass takes those whose inputs are done (the reads form no cycle, so nvars passes suffice). */
+        bool done[p->nvars + 1];
+        for (int k = 0; k < p->nvars; k++)
+            done[k] = false;
+        for (int pass = 0; pass < p->nvars; pass++)
+        for (int k = 0; k < p->nvars; k++) {
+            double *col = ps->vars[k];
             const struct ir_expr *init = p->vars[k].init;
             double v;
-            if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || !init)
+            if (done[k])
+                continue;
+            bool ready = true;
+            for (int j = 0; j < p->nvars && init; j++)
+                ready = ready && (done[j] || j == k || !ir_expr_uses_var(init, j));
+            if (!ready)
+                continue;
+            done[k] = true;
+            if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || (!init && !p->vars[k].table))
                 continue;      /* columns start zeroed */
-            if (ir_eval_const(init, &v)) {
+            if (p->vars[k].table) {   /* per_neuron("file.csv", ...): read by the compiler, one per neuron */
+                for (int64_t n = 0; n < p->size; n++)
+                    col[n] = p->vars[k].table[n];
+            } else if (ir_eval_const(init, &v)) {
                 for (int64_t n = 0; n < p->size; n++)
                     col[n] = v;
             } else {
+                double row[p->nvars + 1];   /* the neuron's values read by init (columns already set) */
+                for (int j = 0; j < p->nvars; j++)
+                    row[j] = 0;
                 for (int64_t n = 0; n < p->size; n++) {
                     struct rt_rng r;
+                    for (int j = 0; j < p->nvars; j++)
+                        if (done[j] && j != k)
+                            row[j] = p->single ? (double)((const float *)ps->vars[j])[n] : ps->vars[j][n];
                     rt_rng_init(&r, s->seed, RT_STREAM(RT_STREAM_INIT, i), RT_ENTITY_INIT(k, n));
-                    col[n] = ir_eval(init, NULL, rt_rng_draw, &r);
+                    col[n] = ir_eval(init, row, rt_rng_draw, &r);
                 }
             }
             for (int64_t n = 0; n < p->size; n++)
@@ -253,10 +279,13 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
             ok = false;
             break;
         }
-        int len = (c->d ? 1 : c->dconst) + 1;
+        /* the source's spike lists kept: a constant delay reads step t - dconst; per-synapse delays read
+         * step t - 1 into the rings, or, for a plastic projection, every step t - d, d <= dmax (its events
+         * run at each synapse's arrival: rt_plastic_pre_delayed) */
+        int len = (c->d ? (p->plastic ? c->dmax : 1) : c->dconst) + 1;
         int *q = p->pre.is_input ? &qlen_in[p->pre.index] : &qlen_pop[p->pre.index];
         *q = len > *q ? len : *q;
-        if (!c->d)
+        if (!c->d || p->plastic)
             continue;
         /* Per-synapse delays: one ring per receptor variable of the target, long enough for every
          * projection into it (rings of a variable are made once, sized by the first projection; a later
@@ -388,6 +417,17 @@ static void step_work(struct sim *s, int tid, int64_t t)
         chunk_of(m->pops[p->post.index].size, tid, nt, &lo, &hi);
         if (lo >= hi)
             continue;
+        if (p->plastic && c->d) {   /* per-synapse delays: the spikes of every step t - d arrive now */
+            for (int d = 1; d <= c->dmax; d++)
+                for (int g = 0; g < q->nseg; g++) {
+                    int64_t n;
+                    const uint32_t *idx = rt_spikeq_seg(q, t - d, g, &n);
+                    if (n > 0)
+                        rt_plastic_pre_delayed(&s->plastic[j], &s->kernels[m->npops + j], c, s->ps[p->post.index].vars,
+                                               idx, n, lo, hi, tid, t, d);
+                }
+            continue;
+        }
         /* The source's list, segment by segment (deliver.h): the order of a single thread's list. */
         int64_t from = c->d ? t - 1 : t - c->dconst;
         for (int g = 0; g < q->nseg; g++) {
@@ -624,7 +664,8 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = (s.in[i] = rt_input_create(&m->inputs[i], i, m->dt, s.nsteps, seed, err, errlen)) != NULL;
     if (ok && !(s.stats = stats_create(m, s.nsteps, s.burn)))
         ok = rt_errf(err, errlen, "out of memory for the statistics");
-    if (ok && opt->trace_dir && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
+    const bool record = opt->trace_dir || opt->keep_traces;
+    if (ok && record && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
         ok = rt_errf(err, errlen, "out of memory for the recordings");
     /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
     for (int j = 0; ok && s.nt > 1 && j < m->nprojs; j++) {
@@ -637,7 +678,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = rt_errf(err, errlen, "out of memory");
     for (int j = 0; ok && j < m->nprojs; j++)
         if (m->projs[j].plastic)
-            ok = rt_plastic_init(&s.plastic[j], &m->projs[j], &s.conn[j], s.nt, err, errlen);
+            ok = rt_plastic_init(&s.plastic[j], &m->projs[j], j, &s.conn[j], s.nt, s.seed, err, errlen);
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct rt_conn *c = &s.conn[j];
         run->timing.synapses += c->nsyn;
@@ -647,7 +688,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
             run->timing.bytes_synapses += (size_t)((double)c->nsyn * (rt_plastic_bytes_per_synapse(m->projs[j].plastic) - 8));
     }
     run->timing.bytes_total = need;
-    if (ok && opt->trace_dir && m->nwrecs > 0 && !(s.wrecs = wrec_create(m, s.nsteps)))
+    if (ok && record && m->nwrecs > 0 && !(s.wrecs = wrec_create(m, s.nsteps)))
         ok = rt_errf(err, errlen, "out of memory for the recordings");
     if (s.wrecs)
         wrec_sample(s.wrecs, 0, s.conn, s.plastic);
@@ -659,11 +700,16 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     for (int j = 0; ok && opt->on_weights && j < m->nprojs; j++)
         if (m->projs[j].plastic)
             opt->on_weights(opt->on_weights_ctx, j, s.conn[j].npre, s.conn[j].row, s.conn[j].t32, s.conn[j].w);
-    if (ok && s.traces)
-        ok = trace_write(s.traces, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
+    /* The recordings as tables: written as files (trace_dir), kept for the client (keep_traces), or both. */
+    if (ok && (s.traces || s.wrecs)) {
+        ok = (trace_tables(s.traces, &run->tables) && (!s.wrecs || wrec_tables(s.wrecs, s.conn, &run->tables))) ||
+             rt_errf(err, errlen, "out of memory for the recordings");
+        if (ok && opt->trace_dir)
+            ok = trace_write_tables(&run->tables, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
+        if (!opt->keep_traces)
+            table_free_all(&run->tables);
+    }
     trace_free(s.traces);
-    if (ok && s.wrecs)
-        ok = wrec_write(s.wrecs, s.conn, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);
     wrec_free(s.wrecs);
     if (ok) {
         run->stats = s.stats;
@@ -691,11 +737,18 @@ const struct rt_timing *rt_run_timing(const struct rt_run *r)
     return &r->timing;
 }
 
+void rt_run_take_tables(struct rt_run *r, struct rt_tables *out)
+{
+    *out = r->tables;
+    memset(&r->tables, 0, sizeof r->tables);
+}
+
 void rt_run_free(struct rt_run *r)
 {
     if (!r)
         return;
     if (r->stats)
         stats_free(r->stats);
+    table_free_all(&r->tables);
     free(r);
 }

@@ -5,6 +5,9 @@
  * Owns: one `struct titem` per (recording, population) and its buffer.  Must not: print, exit, or know
  * how spikes are produced (it only sees the compacted spike lists and the observable columns).
  *
+ * At the end of the run the buffers become tables (runtime/table.h: trace_tables), which are written as the
+ * CSV files, kept in memory for a library client, or both.
+ *
  * Memory: rate_trace and trace buffers have a size known at creation (complete bins or samples, capped
  * at max_rows), so they are allocated once; a raster grows by doubling up to max_spikes.  Nothing grows
  * with the duration beyond the caps, so a long run cannot fill the memory or the disk with recordings.
@@ -257,46 +260,70 @@ static double scale_of(const struct ir_stat *st)
     return st->unit_scale != 0 ? st->unit_scale : 1.0;
 }
 
-static void write_body(FILE *f, const struct traces *t, const struct titem *it)
+/* One recording as a table: the rows its CSV file has always had, values in display units. */
+static bool item_table(const struct traces *t, const struct titem *it, struct rt_tables *out)
 {
+    static const char *const fmt_rate[] = {"%.12g", "%.17g"}, *const fmt_trace[] = {"%.12g", "%.0f", "%.17g"},
+                             *const fmt_raster[] = {"%.12g", "%.0f"};
     const double dt = t->m->dt;
     const double sc = scale_of(it->st);
+    const char *kind = ir_stat_names[it->st->kind];
+    struct rt_table *tb;
     switch (it->st->kind) {
     case IR_STAT_RATE_TRACE: {
-        fputs("time_ms,rate_hz\n", f);
+        const char *cols[] = {"time_ms", "rate_hz"}, *units[] = {"ms", "Hz"};
+        if (!(tb = table_add(out, it->popname, it->st->name, kind, it->nkept, 2, cols, units, fmt_rate)))
+            return false;
         /* rate in 1/ms = spikes / (N b dt); the display scale turns it into Hz */
         double denom = (double)it->n * (double)it->bsteps * dt;
-        for (int64_t b = 0; b < it->nkept; b++)
-            fprintf(f, "%.12g,%.17g\n", (double)(t->burn + b * it->bsteps) * dt,
-                    it->n > 0 ? (double)it->counts[b] / denom * sc : NAN);
+        for (int64_t b = 0; b < it->nkept; b++) {
+            tb->v[0][b] = (double)(t->burn + b * it->bsteps) * dt;
+            tb->v[1][b] = it->n > 0 ? (double)it->counts[b] / denom * sc : NAN;
+        }
         if (it->nkept < it->nbins)
-            fprintf(f, "# truncated: at most %lld rows per file; bins from t = %.12g ms on are not recorded\n",
-                    (long long)t->lim.max_rows, (double)(t->burn + it->nkept * it->bsteps) * dt);
-        break;
+            return table_note(tb, "truncated: at most %lld rows per file; bins from t = %.12g ms on are not recorded",
+                              (long long)t->lim.max_rows, (double)(t->burn + it->nkept * it->bsteps) * dt);
+        return true;
     }
     case IR_STAT_TRACE: {
-        fprintf(f, "time_ms,neuron,%s\n", it->obsname);
+        const char *cols[] = {"time_ms", "neuron", it->obsname}, *units[] = {"ms", "1", it->st->unit};
+        if (!(tb = table_add(out, it->popname, it->st->name, kind, it->rkept, 3, cols, units, fmt_trace)))
+            return false;
         for (int64_t r = 0; r < it->rkept; r++) {
             int64_t s = r / it->k, j = r % it->k;
-            fprintf(f, "%.12g,%lld,%.17g\n", (double)(t->burn + s * it->esteps + 1) * dt, (long long)j,
-                    it->values[r] * sc);
+            tb->v[0][r] = (double)(t->burn + s * it->esteps + 1) * dt;
+            tb->v[1][r] = (double)j;
+            tb->v[2][r] = it->values[r] * sc;
         }
         if (it->rkept < it->rows)
-            fprintf(f, "# truncated: at most %lld rows per file; samples from t = %.12g ms on are not recorded\n",
-                    (long long)t->lim.max_rows, (double)(t->burn + it->rkept / it->k * it->esteps + 1) * dt);
-        break;
+            return table_note(tb, "truncated: at most %lld rows per file; samples from t = %.12g ms on are not recorded",
+                              (long long)t->lim.max_rows, (double)(t->burn + it->rkept / it->k * it->esteps + 1) * dt);
+        return true;
     }
-    case IR_STAT_RASTER:
-        fputs("time_ms,neuron\n", f);
-        for (int64_t s = 0; s < it->nspk; s++)
-            fprintf(f, "%.12g,%u\n", (double)(it->sstep[s] + 1) * dt, it->sidx[s]);
+    case IR_STAT_RASTER: {
+        const char *cols[] = {"time_ms", "neuron"}, *units[] = {"ms", "1"};
+        if (!(tb = table_add(out, it->popname, it->st->name, kind, it->nspk, 2, cols, units, fmt_raster)))
+            return false;
+        for (int64_t s = 0; s < it->nspk; s++) {
+            tb->v[0][s] = (double)(it->sstep[s] + 1) * dt;
+            tb->v[1][s] = it->sidx[s];
+        }
         if (it->trunc_step >= 0)
-            fprintf(f, "# truncated: at most %lld spikes per file; spikes from t = %.12g ms on are not recorded\n",
-                    (long long)it->maxspk, (double)(it->trunc_step + 1) * dt);
-        break;
-    default:
-        break;
+            return table_note(tb, "truncated: at most %lld spikes per file; spikes from t = %.12g ms on are not recorded",
+                              (long long)it->maxspk, (double)(it->trunc_step + 1) * dt);
+        return true;
     }
+    default:
+        return true;
+    }
+}
+
+bool trace_tables(const struct traces *t, struct rt_tables *out)
+{
+    for (int i = 0; t && i < t->nitems; i++)
+        if (!item_table(t, &t->items[i], out))
+            return false;
+    return true;
 }
 
 bool trace_file_write(const char *dir, int point, int trial, const char *who, const char *name,
@@ -323,25 +350,24 @@ bool trace_file_write(const char *dir, int point, int trial, const char *who, co
     return ok;
 }
 
-struct item_body {
-    const struct traces *t;
-    const struct titem *it;
-};
-
-static void item_body(FILE *f, const void *ctx)
+static void table_body(FILE *f, const void *ctx)
 {
-    const struct item_body *b = ctx;
-    write_body(f, b->t, b->it);
+    table_write_csv(f, ctx);
 }
 
-bool trace_write(struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen)
+bool trace_write_tables(const struct rt_tables *ts, const char *dir, int point, int trial, char *err, size_t errlen)
 {
-    if (!t || t->nitems == 0)
-        return true;
     bool ok = true;
-    for (int i = 0; ok && i < t->nitems; i++) {
-        struct item_body b = {t, &t->items[i]};
-        ok = trace_file_write(dir, point, trial, t->items[i].popname, t->items[i].st->name, item_body, &b, err, errlen);
-    }
+    for (int i = 0; ok && i < ts->n; i++)
+        ok = trace_file_write(dir, point, trial, ts->t[i].who, ts->t[i].name, table_body, &ts->t[i], err, errlen);
+    return ok;
+}
+
+bool trace_write(const struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen)
+{
+    struct rt_tables ts = {0};
+    bool ok = trace_tables(t, &ts) || rt_errf(err, errlen, "out of memory writing the traces");
+    ok = ok && trace_write_tables(&ts, dir, point, trial, err, errlen);
+    table_free_all(&ts);
     return ok;
 }

@@ -29,6 +29,7 @@
 #define BN_RT_TRACE_H
 
 #include "compiler/ir/ir.h"
+#include "runtime/table.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,14 +55,19 @@ struct traces *trace_create(const struct ir_model *m, int64_t nsteps, int64_t bu
  * spiked in increasing order and the observable columns.  Single-threaded. */
 void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
                 double *const *obs);
-/* Writes every recording of the run; point and trial name the files.  False with a message in err. */
-bool trace_write(struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen);
+/* Every recording of the run as a table (runtime/table.h), appended to out.  False when out of memory. */
+bool trace_tables(const struct traces *t, struct rt_tables *out);
+/* trace_tables, then trace_write_tables: every recording of the run as its CSV file. */
+bool trace_write(const struct traces *t, const char *dir, int point, int trial, char *err, size_t errlen);
+/* Writes each table as DIR/traces/p<point>-t<trial>-<who>-<name>.csv.  False with a message in err. */
+bool trace_write_tables(const struct rt_tables *ts, const char *dir, int point, int trial, char *err,
+                        size_t errlen);
 /* Writes DIR/traces/p<point>-t<trial>-<who>-<name>.csv (names made file-safe) with body(f, ctx), under a
  * temporary name renamed when complete; creates the folders.  False with a message in err.  The one writer
- * of recording files (trace_write and runtime/wrecord.c use it). */
+ * of recording files (trace_write_tables uses it). */
 bool trace_file_write(const char *dir, int point, int trial, const char *who, const char *name,
                       void (*body)(FILE *f, const void *ctx), const void *ctx, char *err, size_t errlen);
-/* Number of recording files trace_write writes (for tests and messages). */
+/* Number of recording tables trace_tables makes (for tests and messages). */
 int trace_count(const struct traces *t);
 void trace_free(struct traces *t);
 

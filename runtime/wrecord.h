@@ -1,7 +1,9 @@
 /*
  * wrecord.h - recordings of plastic projections (`record PRE -> POST: ...`, ir_wrec in ir/ir.h): the final
  * weights (one row per synapse), the mean and variance of the weights over time, their histogram over
- * time, and the mean of an event state over time, written as CSV files next to the other recordings
+ * time, the mean of an event state over time, and the weight or an event state of K followed synapses over
+ * time (min(K, nsyn) synapses evenly spaced in CSR order: synapse floor(m nsyn / K) for m < K, a choice that
+ * depends only on the network, so not on the thread count), written as CSV files next to the other recordings
  * (DIR/traces/p<point>-t<trial>-<PRE>-<POST>-<name>.csv, runtime/trace.h's writer).
  *
  * Sampling: at t = 0 and after every `every` (rounded to whole steps, at least one) of the run, burn-in
@@ -18,6 +20,7 @@
 #include "compiler/ir/ir.h"
 #include "runtime/net.h"
 #include "runtime/plastic.h"
+#include "runtime/table.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -29,9 +32,9 @@ struct wrecs;
 struct wrecs *wrec_create(const struct ir_model *m, int64_t nsteps);
 /* Samples after `done` steps (0: the initial state) for every recording due then. */
 void wrec_sample(struct wrecs *w, int64_t done, const struct rt_conn *conns, const struct rt_plastic *pl);
-/* Writes every file; the final weights are read now.  False with a message in err. */
-bool wrec_write(struct wrecs *w, const struct rt_conn *conns, const char *dir, int point, int trial, char *err,
-                size_t errlen);
+/* Every recording as a table (runtime/table.h) appended to out; the final weights are read now.  False when
+ * out of memory.  The tables are written as files by trace_write_tables. */
+bool wrec_tables(const struct wrecs *w, const struct rt_conn *conns, struct rt_tables *out);
 void wrec_free(struct wrecs *w);
 
 #endif

@@ -84,30 +84,41 @@ static bool deps_done(const bn_sched *s, int item)
     return true;
 }
 
+/* The first ready item, now marked running; -1 when none is left (or after a failure or bn_cancel),
+ * BN_SCHED_WAIT when the items left wait on running ones.  Caller holds s->lock. */
+static int pick_locked(bn_sched *s)
+{
+    if (s->failed || bn_cancelled(s->m))
+        return -1;
+    bool todo = false, running = false;
+    for (int i = 0; i < s->nitems; i++) {
+        running |= s->state[i] == ITEM_RUNNING;
+        if (s->state[i] != ITEM_TODO)
+            continue;
+        todo = true;
+        if (deps_done(s, i)) {
+            s->state[i] = ITEM_RUNNING;
+            return i;
+        }
+    }
+    /* all taken, or waiting on nothing (cannot happen with acyclic deps) */
+    return todo && running ? BN_SCHED_WAIT : -1;
+}
+
 int bn_sched_next(bn_sched *s)
 {
     pthread_mutex_lock(&s->lock);
-    int next = -1;
-    for (;;) {
-        if (s->failed || bn_cancelled(s->m))
-            break;
-        bool todo = false, running = false;
-        for (int i = 0; i < s->nitems && next < 0; i++) {
-            running |= s->state[i] == ITEM_RUNNING;
-            if (s->state[i] != ITEM_TODO)
-                continue;
-            todo = true;
-            if (deps_done(s, i))
-                next = i;
-        }
-        if (next >= 0) {
-            s->state[next] = ITEM_RUNNING;
-            break;
-        }
-        if (!todo || !running)
-            break;   /* all taken, or waiting on nothing (cannot happen with acyclic deps) */
+    int next;
+    while ((next = pick_locked(s)) == BN_SCHED_WAIT)
         pthread_cond_wait(&s->cv, &s->lock);
-    }
+    pthread_mutex_unlock(&s->lock);
+    return next;
+}
+
+int bn_sched_try_next(bn_sched *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int next = pick_locked(s);
     pthread_mutex_unlock(&s->lock);
     return next;
 }

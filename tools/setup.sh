@@ -6,7 +6,8 @@ set -euo pipefail
 need=()
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 for pkg in cmake make gcc flex bison llvm-19-dev libcmocka-dev librandom123-dev gnuplot-nox clang-19 libclang-rt-19-dev \
-           python3-dev python3-numpy python3-pandas python3-pytest libhdf5-dev python3-h5py python3-matplotlib; do
+           python3-dev python3-numpy python3-pandas python3-pytest libhdf5-dev python3-h5py python3-matplotlib \
+           libopenmpi-dev openmpi-bin; do
   have_pkg "$pkg" || need+=("$pkg")
 done
 # An already installed LLVM between 15 and 18 is accepted (CMakeLists.txt looks for 19 first).
@@ -20,6 +21,7 @@ fi
 # clang-19 and its runtime only serve the fuzz harness; the build itself uses the system C compiler.
 # python3-*, libhdf5-dev: the Python package (python/), its HDF5 spike files, its tests and
 # examples/python, for Debian's /usr/bin/python3 (no PyPI).
+# libopenmpi-dev, openmpi-bin: sweeps over MPI ranks (docs/cluster.md); CMake builds without MPI when absent.
 need=($(printf '%s\n' "${need[@]-}" | grep -v '^$' || true))
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -57,15 +57,20 @@ static bool bring_except(struct cg_emitter *em, const struct ir_plastic *pl, LLV
     return true;
 }
 
-/* The statements in order; post_inc ones also store into the target's column (pvcols[dst], row j). */
-static bool exec(struct cg_emitter *em, const struct ir_pl_stmt *st, int n, LLVMValueRef *f, LLVMValueRef *pvcols,
-                 LLVMValueRef j)
+/* The statements in order; post_inc ones also store into the target's column (pvcols[dst], row j): a
+ * single-precision column gets the sum rounded to float, and the frame keeps that rounded value. */
+static bool exec(struct cg_emitter *em, const struct ir_plastic *pl, const struct ir_pl_stmt *st, int n,
+                 LLVMValueRef *f, LLVMValueRef *pvcols, LLVMValueRef j)
 {
     for (int i = 0; i < n; i++) {
         LLVMValueRef v = cg_emit_expr(em, st[i].value, f);
         if (!v)
             return false;
-        if (st[i].post_inc) {
+        if (st[i].post_inc && pl->single) {
+            LLVMValueRef r = LLVMBuildFPTrunc(em->b, LLVMBuildFAdd(em->b, f[st[i].dst], v, ""), em->f32, "");
+            LLVMBuildStore(em->b, r, at(em, em->f32, pvcols[st[i].dst], j));
+            f[st[i].dst] = LLVMBuildFPExt(em->b, r, em->f64, "");
+        } else if (st[i].post_inc) {
             f[st[i].dst] = LLVMBuildFAdd(em->b, f[st[i].dst], v, "");
             LLVMBuildStore(em->b, f[st[i].dst], at(em, em->f64, pvcols[st[i].dst], j));
         } else {
@@ -124,8 +129,9 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
         if (pl->states[s].where == side)
             hoisted[base + s] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, scols[s], who), "");
     hoisted[t0 + IR_PL_NOW] = now;
-    hoisted[t0 + IR_PL_TPRE] = hoisted[t0 + IR_PL_TPOST] =
-        LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_ev ? pre_last : post_last, who), "");
+    if (!(pre_ev && pl->syn_last))   /* syn_last: pre_last is per synapse and there are no per-source states */
+        hoisted[t0 + IR_PL_TPRE] = hoisted[t0 + IR_PL_TPOST] =
+            LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_ev ? pre_last : post_last, who), "");
     bool hoist_ok = bring(em, pl, hoisted, false, side);
     if (!hoist_ok) {
         free(hoisted);
@@ -140,7 +146,8 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
     LLVMValueRef i = pre_ev ? who : load_index(em, kb, m);
     LLVMValueRef j = pre_ev ? load_index(em, ka, m) : who;
     for (int v = 0; v < base; v++)
-        f[v] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, pvcols[v], j), "");
+        f[v] = pl->single ? LLVMBuildFPExt(B, LLVMBuildLoad2(B, em->f32, at(em, em->f32, pvcols[v], j), ""), em->f64, "")
+                          : LLVMBuildLoad2(B, em->f64, at(em, em->f64, pvcols[v], j), "");
     for (int s = 0; s < ns; s++) {
         enum ir_pl_where w = pl->states[s].where;
         if (w == side)
@@ -152,14 +159,16 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
     }
     free(hoisted);
     f[t0 + IR_PL_NOW] = now;
-    f[t0 + IR_PL_TPRE] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_last, i), "");
+    f[t0 + IR_PL_TPRE] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, pre_last, pl->syn_last ? k : i), "");
     f[t0 + IR_PL_TPOST] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, post_last, j), "");
     if (!bring_except(em, pl, f, side) ||
-        !exec(em, pre_ev ? pl->pre : pl->post, pre_ev ? pl->npre : pl->npost, f, pvcols, j))
+        !exec(em, pl, pre_ev ? pl->pre : pl->post, pre_ev ? pl->npre : pl->npost, f, pvcols, j))
         goto out;
     for (int s = 0; s < ns; s++)
         if (pl->states[s].where == IR_PL_SYN)
             LLVMBuildStore(B, LLVMBuildFPTrunc(B, f[base + s], em->f32, ""), at(em, em->f32, scols[s], k));
+    if (pre_ev && pl->syn_last)
+        LLVMBuildStore(B, now, at(em, em->f64, pre_last, k));
     LLVMValueRef mnext = LLVMBuildNSWAdd(B, m, LLVMConstInt(em->i64, 1, false), "");
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(B);
     LLVMBuildCondBr(B, LLVMBuildICmp(B, LLVMIntSLT, mnext, e, ""), loop, own);
@@ -178,14 +187,16 @@ static bool emit_event(struct cg_emitter *em, const struct ir_plastic *pl, const
         if (pl->states[s].where == ow)
             f[base + s] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, scols[s], who), "");
     f[t0 + IR_PL_NOW] = now;
-    f[t0 + IR_PL_TPRE] = f[t0 + IR_PL_TPOST] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, last, who), "");
+    if (!(pre_ev && pl->syn_last))
+        f[t0 + IR_PL_TPRE] = f[t0 + IR_PL_TPOST] = LLVMBuildLoad2(B, em->f64, at(em, em->f64, last, who), "");
     if (!bring(em, pl, f, false, ow) ||
-        !exec(em, pre_ev ? pl->pre_own : pl->post_own, pre_ev ? pl->npre_own : pl->npost_own, f, pvcols, zero))
+        !exec(em, pl, pre_ev ? pl->pre_own : pl->post_own, pre_ev ? pl->npre_own : pl->npost_own, f, pvcols, zero))
         goto out;
     for (int s = 0; s < ns; s++)
         if (pl->states[s].where == ow)
             LLVMBuildStore(B, f[base + s], at(em, em->f64, scols[s], who));
-    LLVMBuildStore(B, now, at(em, em->f64, last, who));
+    if (!(pre_ev && pl->syn_last))
+        LLVMBuildStore(B, now, at(em, em->f64, last, who));
     LLVMBuildRetVoid(B);
     ok = true;
 out:

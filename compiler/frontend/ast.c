@@ -116,6 +116,13 @@ struct ast_node *ast_bool(struct arena *a, struct span s, bool v)
     return n;
 }
 
+struct ast_node *ast_string(struct arena *a, struct span s, const char *text)
+{
+    struct ast_node *n = ast_new(a, AST_STRING, s);
+    n->string = text;
+    return n;
+}
+
 struct ast_node *ast_unary(struct arena *a, struct span s, enum ast_unop op, struct ast_node *x)
 {
     struct ast_node *n = ast_new(a, AST_UNARY, span_join(s, x->span));

@@ -255,6 +255,7 @@ struct ast_node *ast_number(struct arena *a, struct span s, double v, const char
                             struct span unit_span);
 struct ast_node *ast_name(struct arena *a, struct span s, const char *id);
 struct ast_node *ast_bool(struct arena *a, struct span s, bool v);
+struct ast_node *ast_string(struct arena *a, struct span s, const char *text);
 /* s: the operator's span (the node spans operator and operand) */
 struct ast_node *ast_unary(struct arena *a, struct span s, enum ast_unop op, struct ast_node *x);
 /* the node spans lhs .. rhs; op_span is kept for messages about the operator */

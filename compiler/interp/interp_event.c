@@ -18,11 +18,16 @@ static void bring(const struct ir_plastic *pl, double *f, bool all, enum ir_pl_w
             f[pl->base + s] = ir_eval(pl->bring[s], f, NULL, NULL);
 }
 
-static void exec(const struct ir_pl_stmt *st, int n, double *f, double *const *post_vars, int64_t j)
+static void exec(const struct ir_plastic *pl, const struct ir_pl_stmt *st, int n, double *f, double *const *post_vars,
+                 int64_t j)
 {
     for (int i = 0; i < n; i++) {
         double v = ir_eval(st[i].value, f, NULL, NULL);
-        if (st[i].post_inc) {
+        if (st[i].post_inc && pl->single) {   /* float column: round, and keep the rounded value */
+            float r = (float)(f[st[i].dst] + v);
+            ((float *)post_vars[st[i].dst])[j] = r;
+            f[st[i].dst] = (double)r;
+        } else if (st[i].post_inc) {
             f[st[i].dst] += v;
             post_vars[st[i].dst][j] = f[st[i].dst];
         } else {
@@ -42,20 +47,23 @@ static void run_event(const struct ir_plastic *pl, bool pre_ev, double *const *p
     for (int64_t m = b; m < e; m++) {
         int64_t k = pre_ev ? m : ka[m], i = pre_ev ? who : kb[m], j = pre_ev ? ka[m] : who;
         for (int v = 0; v < base; v++)
-            f[v] = post_vars[v][j];
+            f[v] = pl->single ? (double)((const float *)post_vars[v])[j] : post_vars[v][j];
         for (int s = 0; s < ns; s++) {
             enum ir_pl_where w = pl->states[s].where;
             f[base + s] = w == IR_PL_SYN ? (double)syn[s][k] : w == IR_PL_PRE ? pre[s][i] : post[s][j];
         }
         f[t0 + IR_PL_NOW] = now;
-        f[t0 + IR_PL_TPRE] = pre_last[i];
+        f[t0 + IR_PL_TPRE] = pre_last[pl->syn_last ? k : i];
         f[t0 + IR_PL_TPOST] = post_last[j];
         bring(pl, f, true, IR_PL_SYN);
-        exec(pre_ev ? pl->pre : pl->post, pre_ev ? pl->npre : pl->npost, f, post_vars, j);
+        exec(pl, pre_ev ? pl->pre : pl->post, pre_ev ? pl->npre : pl->npost, f, post_vars, j);
         for (int s = 0; s < ns; s++)
             if (pl->states[s].where == IR_PL_SYN)
                 syn[s][k] = (float)f[base + s];
+        if (pre_ev && pl->syn_last)
+            pre_last[k] = now;
     }
+    const bool own_last = !(pre_ev && pl->syn_last);   /* syn_last: no per-source states, last set above */
     /* once per call: the event's own side (per-source states on pre, per-target on post) */
     enum ir_pl_where own = pre_ev ? IR_PL_PRE : IR_PL_POST;
     double *const *col = pre_ev ? pre : post;
@@ -64,13 +72,14 @@ static void run_event(const struct ir_plastic *pl, bool pre_ev, double *const *p
         if (pl->states[s].where == own)
             f[base + s] = col[s][who];
     f[t0 + IR_PL_NOW] = now;
-    f[t0 + IR_PL_TPRE] = f[t0 + IR_PL_TPOST] = last[who];
+    f[t0 + IR_PL_TPRE] = f[t0 + IR_PL_TPOST] = own_last ? last[who] : 0.0;
     bring(pl, f, false, own);
-    exec(pre_ev ? pl->pre_own : pl->post_own, pre_ev ? pl->npre_own : pl->npost_own, f, post_vars, 0);
+    exec(pl, pre_ev ? pl->pre_own : pl->post_own, pre_ev ? pl->npre_own : pl->npost_own, f, post_vars, 0);
     for (int s = 0; s < ns; s++)
         if (pl->states[s].where == own)
             col[s][who] = f[base + s];
-    last[who] = now;
+    if (own_last)
+        last[who] = now;
 }
 
 static void interp_pre(void *ctx, double *const *post_vars, float *const *syn, double *const *pre, double *const *post,

@@ -454,6 +454,7 @@ static const char *var_kind_name(enum ir_var_kind k)
     case IR_VAR_RECEPTOR: return "receptor";
     case IR_VAR_REFRACTORY: return "refractory";
     case IR_VAR_NOISE: return "white noise";
+    case IR_VAR_PARAM: return "per-neuron constant";
     }
     return "?";
 }
@@ -472,7 +473,10 @@ static void dump_pop(FILE *out, const struct ir_pop *p, int index)
         fprintf(out, "  var %d %s: %s [", k, var_name(p, k), var_kind_name(v->kind));
         print_dim(out, v->dim);
         fputs("] init ", out);
-        ir_expr_print(out, v->init, p);
+        if (v->table)
+            fprintf(out, "per_neuron(\"%s\")", v->table_file ? v->table_file : "?");
+        else
+            ir_expr_print(out, v->init, p);
         fputc('\n', out);
     }
     for (int u = 0; u < p->nupdates; u++) {

@@ -140,6 +140,8 @@ enum ir_var_kind {
     IR_VAR_RECEPTOR,       /* state of a synapse instance, summed over every projection into it */
     IR_VAR_REFRACTORY,     /* remaining refractory steps (a double holding an integer) */
     IR_VAR_NOISE,          /* white noise: a fresh standard normal each step (kernel step 1), never stored */
+    IR_VAR_PARAM,          /* a per-neuron constant: a parameter given as a distribution, or a propagator
+                            * computed from such parameters; set at build time, no update, never changes */
 };
 
 struct ir_var {
@@ -147,7 +149,10 @@ struct ir_var {
     enum ir_var_kind kind;
     int noise_term;        /* IR_VAR_NOISE: the term's number within the population (the Philox key) */
     struct ir_dim dim;
-    struct ir_expr *init;  /* may contain RAND_* and IR_CONST only (no IR_VAR) */
+    struct ir_expr *init;  /* RAND_* and IR_CONST, and IR_VAR of IR_VAR_PARAM variables only (the runtime
+                            * initialises a variable after the per-neuron constants its value reads) */
+    const double *table;   /* IR_VAR_PARAM read from a file (per_neuron()): one value per neuron; init NULL */
+    const char *table_file;/* that file's name as written, for dumps */
     struct span span;
 };
 
@@ -262,12 +267,14 @@ struct ir_increment {
  *   (per synapse from syn[s][k], per source from pre[s][i], per target from post[s][j]);
  *   f[base + nstates + IR_PL_NOW], [.. + IR_PL_TPRE], [.. + IR_PL_TPOST]: now, last[i], last[j] in steps.
  *   per synapse (k, i, j):  load f;  f[base + s] = bring[s](f) for every s with bring[s] (Jacobi: each
- *     reads only its own state and the times);  each statement in order: post_inc ? (post_vars[dst][j] +=
- *     v, f[dst] += v) : f[dst] = v, with v = value(f);  store the per-synapse states (rounded to float).
+ *     reads only its own state and the times);  each statement in order: post_inc ? (f[dst] += v,
+ *     post_vars[dst][j] = f[dst]) : f[dst] = v, with v = value(f);  store the per-synapse states (rounded
+ *     to float).  A single-precision target (`single`): its columns are widened on load, and a post_inc
+ *     rounds f[dst] to float before it stores it (so the frame holds what the column holds).
  *   after the synapses, once per call: the same with only the event's own-side states (pre event: the
  *     per-source states, statements `pre_own`; post event: per-target, `post_own`), which read nothing
  *     else, so every synapse saw the same values;  store them;  last[i] (or last[j]) = now.
- * A pre event at step t (the spike's arrival, after its constant delay) has now = t; a post event (the
+ * A pre event at step t (the spike's arrival, after its delay) has now = t; a post event (the
  * target spiked in step t) has now = t + 1, the time the spike is stamped with (docs/language.md). */
 enum ir_pl_where { IR_PL_SYN, IR_PL_PRE, IR_PL_POST };
 extern const char *const ir_pl_where_name[];
@@ -278,6 +285,8 @@ struct ir_pl_state {
     enum ir_pl_where where;
     struct ir_dim dim;
     double init;           /* initial value (state 0, the weight, takes the connection's weight instead) */
+    struct ir_expr *init_draw; /* non-NULL: the initial value is random (uniform(...), ...), drawn per synapse
+                                * (such a state is always per synapse; runtime/plastic.c); init is unused */
     bool decays;           /* has dX/dt = a X + b (else constant between events) */
     double a, b;           /* 1/ms and dim/ms */
     struct span span;
@@ -291,6 +300,14 @@ struct ir_pl_stmt {
 struct ir_plastic {
     struct ir_pl_state *states; int nstates;
     int base;              /* frame index of state 0: the target population's nvars */
+    bool syn_last;         /* per-synapse delays: each synapse sees its source's train at its own delay, so
+                            * there are no per-source states (sema stores them per synapse), and the time
+                            * of the last pre event is kept per synapse: pre_last[k], set in the per-synapse
+                            * loop, instead of pre_last[i] set once per call; a pre event is then called for
+                            * one synapse at a time (b = k, e = k + 1), at its arrival */
+    bool single;           /* the target population is `precision = single`: post_vars columns hold floats,
+                            * widened on load; a post_inc store rounds to float and the frame keeps the
+                            * rounded value (as the neuron kernels and the static delivery do) */
     struct ir_expr **bring;    /* nstates: state s at `now` from its stored value; NULL when it does not decay */
     struct ir_pl_stmt *pre; int npre;             /* on pre, per synapse, in source order */
     struct ir_pl_stmt *pre_own; int npre_own;     /* its statements of per-source states */
@@ -389,13 +406,16 @@ enum ir_wrec_kind {
     IR_WREC_STATS,         /* `weight_stats(every)`: mean and variance over synapses, sampled in time */
     IR_WREC_HIST,          /* `weight_hist(bins, max, every)`: histogram of the weights in [min, max] */
     IR_WREC_STATE,         /* `state_trace(x, every)`: mean over its storage of event state x, in time */
+    IR_WREC_SYN,           /* `weight_trace(every, synapses)`, `state_trace(x, every, synapses)`: the weight
+                            * or state x as seen by each of `synapses` sampled synapses, in time */
 };
 struct ir_wrec {
     const char *name;      /* file name part: "weights", "weight_stats", ... or the user's name */
     const char *who;       /* "PRE-POST", for file names */
     enum ir_wrec_kind kind;
     int proj;
-    int state;             /* IR_WREC_STATE: the state slot */
+    int state;             /* IR_WREC_STATE, IR_WREC_SYN: the state slot (0: the weight) */
+    int nsample;           /* IR_WREC_SYN: how many synapses (evenly spaced in CSR order, wrecord.h) */
     double every;          /* ms between samples (STATS, HIST, STATE); the first sample is at t = 0 */
     int bins;
     double lo, hi;         /* HIST range, internal units */

@@ -130,13 +130,20 @@ struct val check_binding(struct lctx *L, struct binding *b, struct span use)
             b->val = val_bad();
         } else if (b->memo == 0) {
             b->memo = 1;
-            struct val v = check_expr(L, b->at, b->expr);
+            struct val v = b->owner && hetero_is_file(b->expr) ? hetero_file(L, b) : check_expr(L, b->at, b->expr);
+            if (b->owner && v.ir && v.kind == VK_NUM && fold_has_rand(v.ir))
+                v = hetero_param(L, b, v);   /* a distribution: one value per neuron (hetero.c) */
             if (b->memo == 1)
                 b->val = b->outside ? lower_outside(L, b, v) : v;
             b->memo = 2;
         }
         if (b->kind == BK_STATE)
             return b->val.ir ? num(fold_var(L->a, b->var), b->val.dim) : val_bad();
+        if (L->derived && b->owner && b->val.ir && fold_uses_any_var(b->val.ir)) {
+            diag_error(L->d, use, "'%s' differs between neurons (it is drawn per neuron): a derived statistic can "
+                       "use it only inside a statistic such as mean(%s)", b->name, b->name);
+            return val_bad();
+        }
         return b->val;
     }
     diag_error(L->d, use, "'%s' varies in time: a derived statistic can use it only inside a statistic such as "
@@ -329,6 +336,11 @@ static struct val call(struct lctx *L, struct scope *s, struct ast_node *e)
         return lower_stat_call(L, s, e);
     if (!strcmp(f, "stat"))     /* a statistic measured at another sweep point (measured.c) */
         return measured_call(L, s, e);
+    if (!strcmp(f, "per_neuron")) {   /* hetero.c reads it where a neuron's param is bound */
+        diag_error(L->d, e->span, "per_neuron() is only the whole value of a neuron's param or of a population "
+                   "argument (write the unit in the file: 10.5 nS)");
+        return val_bad();
+    }
     if (!strcmp(f, "syn"))      /* a receptor state of one synapse into this neuron (lower_plastic.c) */
         return plastic_syn_call(L, s, e);
     int nargs = e->call.args.n;

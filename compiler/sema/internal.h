@@ -43,8 +43,16 @@ extern const char *const solver_name[];        /* by enum ir_solver */
 bool solver_linear(struct arena *ar, struct ir_expr *rhs, int x, struct ir_expr **a, struct ir_expr **b);
 /* Chooses and builds the discrete update of dx/dt = rhs.  A forced method EXACT on a rhs that is not
  * linear with constant coefficients returns false (the caller reports it). */
+/* Per-neuron constants (hetero.c): lets the solver keep a propagator exact when its coefficient reads
+ * heterogeneous parameters, by computing it once per neuron at build time. */
+struct solver_cols {
+    bool (*time_const)(void *ctx, const struct ir_expr *e);   /* e reads only per-neuron constants */
+    /* a new per-neuron constant initialised with value, of dimension dim, named what@VARIABLE */
+    struct ir_expr *(*column)(void *ctx, struct ir_expr *value, const char *what, struct ir_dim dim);
+    void *ctx;
+};
 bool solver_discretise(struct arena *ar, struct ir_expr *rhs, int x, double dt, enum sema_method m,
-                       enum ir_solver *solver, struct ir_expr **next);
+                       const struct solver_cols *cols, enum ir_solver *solver, struct ir_expr **next);
 
 /* ---- values, bindings, scopes (resolve.c) ----------------------------------------------------- */
 
@@ -86,6 +94,8 @@ struct binding {
     struct ast_node *decl;  /* the declared value when a --set override replaced expr */
     struct dotted *outside; /* a value from --set POP.NAME / SYNAPSE.NAME or a sweep axis (lower.c) */
     struct scope *at;       /* where expr is evaluated */
+    struct lpop *owner;     /* a neuron's param: the population whose per-neuron column it becomes when its
+                             * value is a distribution (hetero.c) */
     int var;                /* BK_STATE */
     int memo;               /* 0 not evaluated, 1 in progress, 2 done */
     struct val val;
@@ -272,7 +282,7 @@ int plastic_state_var(const struct plinst *pl, const char *name);
 /* The states and events of projection pr through plastic instance in (sets pr->plastic). */
 void plastic_lower_proj(struct lctx *L, struct linst *in, struct ir_proj *pr, struct span cspan);
 /* Moves pr's event IR to frame indices once the target population has its nvars variables. */
-void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars);
+void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars, bool single);
 /* `record PRE -> POST: weights, weight_stats(every), weight_hist(bins, max, every), state_trace(x, every)`:
  * appends struct ir_wrec* to out. */
 void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out);
@@ -295,7 +305,34 @@ bool noise_in(const struct ir_expr *e, struct ir_var *const *vars, int nvars);
 /* The discrete update of dx/dt = rhs when rhs contains white noise (the schemes of noise.c); false with
  * *why set when the equation or the forced method does not allow one. */
 bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_var *const *vars, int nvars, double dt,
-                      enum sema_method m, enum ir_solver *solver, struct ir_expr **next, const char **why);
+                      enum sema_method m, const struct solver_cols *cols, enum ir_solver *solver,
+                      struct ir_expr **next, const char **why);
+
+/* ---- hetero.c: parameters given as distributions (issue 13) ----------------------------------- */
+
+/* The value of neuron param b of population p when it contains a draw: a per-neuron column (IR_VAR_PARAM)
+ * initialised with that draw, so each neuron keeps its own value for the whole run. */
+struct val hetero_param(struct lctx *L, struct binding *b, struct val v);
+/* The solver_cols of population p (its IR_VAR_PARAM variables), named after variable `var`. */
+struct solver_cols hetero_cols(struct lctx *L, struct lpop *p, int var);
+/* e reads variables, and only per-neuron constants of p, and draws nothing: a coefficient that is constant in
+ * time but not across neurons. */
+bool hetero_only(const struct ir_expr *e, struct lpop *p);
+/* The value of neuron param b whose expression is per_neuron("file.csv", "column") (hetero_is_file): a
+ * per-neuron column read from the file now, one row per neuron. */
+bool hetero_is_file(const struct ast_node *e);
+struct val hetero_file(struct lctx *L, struct binding *b);
+/* ---- table.c: one column of a CSV file, values in internal units ------------------------------- */
+struct table_col {
+    int64_t n;
+    double *v;             /* arena-owned */
+    struct ir_dim dim;
+};
+/* False with "shown:LINE: what is wrong" in err.  path is opened; shown names it in messages. */
+bool table_column(struct arena *a, const char *path, const char *shown, const char *column, struct table_col *out,
+                  char *err, size_t errlen);
+/* e, an initial value, reads no variable but per-neuron constants of p (the runtime sets those first). */
+bool hetero_init(const struct ir_expr *e, struct lpop *p);
 
 /* ---- measured.c: stat(POP, STAT [, AXIS = VALUE]...) ------------------------------------------ */
 

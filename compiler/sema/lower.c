@@ -415,6 +415,8 @@ static void add_items(struct lctx *L, struct scope *s, struct ast_node *model, s
                                           it->bind.name_span);
             b->expr = it->bind.value;
             b->at = s;
+            if (neuron && it->kind == AST_PARAM)
+                b->owner = p;
             if (it->kind == AST_STATE && s->inst && plastic_state_var(s->inst->pl, it->bind.name) >= 0)
                 b->var = plastic_state_var(s->inst->pl, it->bind.name);   /* an event state (lower_plastic.c) */
             else if (it->kind == AST_STATE)
@@ -733,8 +735,8 @@ static bool inst_arg_notes(struct lctx *L, struct linst *in)
                       sp->bind.name, dimname(L, got.dim), sd->model.name, dimname(L, own.dim));
             any = true;
         } else if (fold_has_rand(got.ir) && !fold_has_rand(own.ir)) {
-            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; synapse '%s' may use it where only "
-                      "a constant can be", sp->bind.name, sd->model.name);
+            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; synapse '%s' uses it where it must "
+                      "be one constant", sp->bind.name, sd->model.name);
             any = true;
         }
     }
@@ -1029,13 +1031,14 @@ static void lower_odes(struct lctx *L, struct lpop *p, struct scope *s, struct a
         u->rhs = r.ir;
         u->span = it->span;
         const char *why = NULL;
+        struct solver_cols cols = hetero_cols(L, p, b->var);
         if (noise_in(r.ir, (struct ir_var *const *)p->vars.items, p->vars.len)) {
             if (!noise_discretise(L->a, r.ir, b->var, (struct ir_var *const *)p->vars.items, p->vars.len, L->dt, m,
-                                  &u->solver, &u->next, &why)) {
+                                  &cols, &u->solver, &u->next, &why)) {
                 diag_error(L->d, it->ode.rhs->span, "%s", why);
                 goto done;
             }
-        } else if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &u->solver, &u->next)) {
+        } else if (!solver_discretise(L->a, r.ir, b->var, L->dt, m, &cols, &u->solver, &u->next)) {
             diag_error(L->d, it->ode.method_span, "method %s needs an ODE linear in %s%s", it->ode.method, it->ode.var,
                        m == SEMA_METHOD_EXACT ? " with constant coefficients" : "");
             goto done;
@@ -1076,8 +1079,14 @@ static void lower_spike(struct lctx *L, struct lpop *p)
         if (it->kind == AST_REFRACTORY) {
             struct val v = check_expr(L, &p->scope, it->item.value);
             double T;
-            if (!check_dim(L, v, unit_dim_time(), it->item.value->span, "a refractory period") ||
-                !check_const(L, v, it->item.value->span, "a refractory period", &T))
+            if (!check_dim(L, v, unit_dim_time(), it->item.value->span, "a refractory period"))
+                continue;
+            if (hetero_only(v.ir, p)) {   /* the counter's reset value is one constant of the kernel (ir.h) */
+                diag_error(L->d, it->item.value->span, "a refractory period must be the same for every neuron, "
+                           "but this one reads a parameter drawn per neuron");
+                continue;
+            }
+            if (!check_const(L, v, it->item.value->span, "a refractory period", &T))
                 continue;
             if (T < 0) {
                 diag_error(L->d, it->item.value->span, "a refractory period cannot be negative");
@@ -1159,7 +1168,7 @@ static void lower_inits(struct lctx *L, struct lpop *p, struct scope *s, struct 
             v->init = b->val.ir;
             if (b->val.kind != VK_NUM) {
                 diag_error(L->d, b->expr->span, "the initial value of '%s' must be a number", b->name);
-            } else if (fold_uses_any_var(b->val.ir)) {
+            } else if (!hetero_init(b->val.ir, p)) {
                 diag_error(L->d, b->expr->span, "the initial value of '%s' cannot depend on state variables", b->name);
             }
         }
@@ -1445,9 +1454,10 @@ static void pop_arg_notes(struct lctx *L, struct lpop *p, struct diag *from)
             diag_note(L->d, arg->bind.value->span, "'%s' is %s here, but neuron '%s' declares it as %s", b->name,
                       dimname(L, b->val.dim), p->neuron->model.name, dimname(L, own.dim));
             any = true;
-        } else if (fold_has_rand(b->val.ir) && !fold_has_rand(own.ir) && b->kind != BK_STATE) {
-            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; neuron '%s' uses it where only a "
-                      "constant can be", b->name, p->neuron->model.name);
+        } else if ((fold_has_rand(b->val.ir) || (b->owner && fold_uses_any_var(b->val.ir))) &&
+                   !fold_has_rand(own.ir) && b->kind != BK_STATE) {
+            diag_note(L->d, arg->bind.value->span, "'%s' is drawn per neuron here; neuron '%s' uses it where it "
+                      "must be one constant", b->name, p->neuron->model.name);
             any = true;
         }
     }
@@ -1893,7 +1903,8 @@ struct ir_model *lower_model_ex(struct sema_model *m, const int *point, struct m
         order_apply(L);
     for (int j = 0; j < ir->nprojs; j++)
         if (ir->projs[j].post.index < ir->npops)
-            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars);
+            plastic_finish(L, &ir->projs[j], ir->pops[ir->projs[j].post.index].nvars,
+                           ir->pops[ir->projs[j].post.index].single);
     /* The statistics' sums the kernels add themselves (kernel step 8, ir/ir.h). */
     if (d->errors == errors0)
         ir_plan_accums(ir, L->a);

@@ -13,7 +13,9 @@
  *               (Tsodyks-Markram u and x with homogeneous parameters, a presynaptic STDP trace), so one copy
  *               per source neuron serves all its synapses;
  *   per target  the mirror image with `on post` (a postsynaptic trace);
- *   per synapse everything else, and the weight.
+ *   per synapse everything else (a state with a random initial value among them: each synapse draws its
+ *               own; and on a connection with per-synapse delays, every would-be per-source state: each
+ *               synapse sees the train at its own delay), and the weight.
  * Per-source and per-target are found as a fixpoint: a candidate that reads a state that is not one is
  * demoted to per synapse, which may demote others.
  * Event states are integrated event-driven: exactly, in closed form, when an event touches them, so their
@@ -128,6 +130,44 @@ static bool is_neuron_dynamic(struct linst *in, const struct plinst *pl, const c
     return b && (b->kind == BK_STATE || b->kind == BK_ISYN || b->kind == BK_GSYN || b->kind == BK_TIME);
 }
 
+/* True when a state's initial value e draws a random number: a distribution, a parameter whose (folded)
+ * argument draws, or a let or body parameter that does.  Such a state differs between the synapses of one
+ * source (each draws its own), so it cannot be shared per source or per target: it lives per synapse. */
+static bool draws(struct linst *in, const struct ast_node *e, int depth)
+{
+    if (!e || depth > 64)
+        return false;
+    const struct ast_node *syn = in->syn;
+    switch (e->kind) {
+    case AST_NAME:
+        for (int j = 0; j < syn->model.params.n; j++)
+            if (!strcmp(syn->model.params.items[j]->bind.name, e->name.id))
+                return in->full && in->full[j].ir && fold_has_rand(in->full[j].ir);
+        for (int i = 0; i < syn->model.items.n; i++) {
+            const struct ast_node *it = syn->model.items.items[i];
+            if ((it->kind == AST_LET || it->kind == AST_PARAM) && !strcmp(it->bind.name, e->name.id))
+                return draws(in, it->bind.value, depth + 1);
+        }
+        return false;
+    case AST_UNARY: return draws(in, e->unary.operand, depth + 1);
+    case AST_BINARY: return draws(in, e->binary.lhs, depth + 1) || draws(in, e->binary.rhs, depth + 1);
+    case AST_COND:
+        return draws(in, e->cond.cond, depth + 1) || draws(in, e->cond.then, depth + 1) ||
+               draws(in, e->cond.els, depth + 1);
+    case AST_CALL: {
+        static const char *const dist[] = {"uniform", "normal", "lognormal", "exponential", NULL};
+        for (int k = 0; dist[k]; k++)
+            if (!strcmp(e->call.name, dist[k]))
+                return true;
+        for (int i = 0; i < e->call.args.n; i++)
+            if (draws(in, e->call.args.items[i]->bind.value, depth + 1))
+                return true;
+        return false;
+    }
+    default: return false;
+    }
+}
+
 /* True when every name of `names` is a constant or a state of class `side` (cls[] by AST state index). */
 static bool reads_only(struct linst *in, const struct plinst *pl, const int *cls, int side, const struct ptrvec *names,
                        const char *const *weights, int nweights)
@@ -212,6 +252,12 @@ struct plinst *plastic_begin(struct lctx *L, struct linst *in)
     }
     for (int s = 0; s < pl->nall; s++)
         cls[s] = pl->receptor[s] ? -1 : wpre[s] && wpost[s] ? IR_PL_SYN : wpost[s] ? IR_PL_POST : IR_PL_PRE;
+    for (int i = 0; i < syn->model.items.n; i++) {   /* a random initial value: one per synapse */
+        const struct ast_node *it = syn->model.items.items[i];
+        int si = it->kind == AST_STATE ? state_index(pl, it->bind.name) : -1;
+        if (si >= 0 && cls[si] >= 0 && draws(in, it->bind.value, 0))
+            cls[si] = IR_PL_SYN;
+    }
     for (bool changed = true; changed;) {
         changed = false;
         for (int s = 0; s < pl->nall; s++) {
@@ -316,6 +362,10 @@ static bool lower_states(struct lctx *L, struct linst *in, const struct plinst *
         struct ir_pl_state *st = &ip->states[s];
         st->name = pl->names[s];
         st->where = pl->where[s];
+        /* Per-synapse delays: the synapses of one source see its train at different delays, so a state that
+         * sees only that train still differs between them (until all have seen a spike): per synapse. */
+        if (ip->syn_last && st->where == IR_PL_PRE)
+            st->where = IR_PL_SYN;
         struct binding *b = scope_find_local(&in->scope, st->name);
         if (!b || b->kind != BK_STATE)
             continue;
@@ -326,9 +376,13 @@ static bool lower_states(struct lctx *L, struct linst *in, const struct plinst *
             continue;
         }
         st->dim = b->val.dim;
-        if (b->val.kind != VK_NUM || !fold_is_const(b->val.ir, &st->init)) {
-            diag_error(L->d, b->expr->span, "the initial value of '%s' (stored %s) must be a constant", st->name,
-                       where_words(st->where));
+        if (b->val.kind == VK_NUM && !fold_is_const(b->val.ir, &st->init) && fold_has_rand(b->val.ir) &&
+            !fold_uses_any_var(b->val.ir)) {
+            st->init_draw = b->val.ir;   /* drawn per synapse (or source, or target) when the network is built */
+        } else if (b->val.kind != VK_NUM || !fold_is_const(b->val.ir, &st->init)) {
+            diag_error(L->d, b->expr->span, "the initial value of '%s' (stored %s) must be a constant or a random "
+                       "draw of constants (uniform(...), normal(...), ...); it cannot read other variables",
+                       st->name, where_words(st->where));
             ok = false;
             continue;
         }
@@ -466,11 +520,7 @@ void plastic_lower_proj(struct lctx *L, struct linst *in, struct ir_proj *pr, st
     struct ir_plastic *ip = NEW(L, struct ir_plastic);
     memset(ip, 0, sizeof *ip);
     int before = L->d->errors;
-    if (!pr->delay_const)
-        diag_error(L->d, cspan, "a plastic synapse ('%s') needs a constant delay: its events run when the spike "
-                   "arrives at every synapse of the source at once", in->syn->model.name);
-    if (L->ir->precision == IR_SINGLE)
-        diag_error(L->d, cspan, "plastic synapses ('%s') need precision = double", in->syn->model.name);
+    ip->syn_last = !pr->delay_const;
     lower_states(L, in, pl, ip, pr->weight_dim);
     bool seen[2] = {false, false};
     for (int i = 0; i < in->syn->model.items.n; i++) {
@@ -527,12 +577,13 @@ static void remap_stmts(struct lctx *L, struct ir_pl_stmt *st, int n, int base, 
     }
 }
 
-void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars)
+void plastic_finish(struct lctx *L, struct ir_proj *pr, int nvars, bool single)
 {
     struct ir_plastic *ip = pr->plastic;
     if (!ip)
         return;
     ip->base = nvars;
+    ip->single = single;
     for (int s = 0; s < ip->nstates; s++)
         ip->bring[s] = remap(L, ip->bring[s], nvars, ip->nstates);
     remap_stmts(L, ip->pre, ip->npre, nvars, ip->nstates);
@@ -559,6 +610,33 @@ static bool wrec_arg(struct lctx *L, struct ast_node *call, const char *name, st
         return check_dim(L, v, want, a->bind.value->span, name) && check_const(L, v, a->bind.value->span, name, out);
     }
     return false;
+}
+
+static bool wrec_has_arg(const struct ast_node *call, const char *name)
+{
+    for (int i = 0; i < call->call.args.n; i++)
+        if (call->call.args.items[i]->bind.name && !strcmp(call->call.args.items[i]->bind.name, name))
+            return true;
+    return false;
+}
+
+/* `synapses = K` of weight_trace / state_trace: how many synapses to follow (required, 1 to 10000: one
+ * column of a sample per synapse, so a file of at most TRACE_MAX_ROWS rows still holds 10 samples). */
+static bool wrec_nsample(struct lctx *L, struct ast_node *call, struct ir_wrec *w)
+{
+    double k = 0;
+    if (!wrec_has_arg(call, "synapses")) {
+        diag_error(L->d, call->span, "%s() needs the number of synapses to follow: synapses = K", call->call.name);
+        return false;
+    }
+    if (!wrec_arg(L, call, "synapses", unit_dimless(), &k))
+        return false;
+    if (!(k >= 1 && k <= 10000) || k != nearbyint(k)) {
+        diag_error(L->d, call->span, "%s() follows 1 to 10000 synapses (a whole number), not %g", call->call.name, k);
+        return false;
+    }
+    w->nsample = (int)k;
+    return true;
 }
 
 static bool wrec_args_known(struct lctx *L, struct ast_node *call, const char *const *names)
@@ -638,12 +716,22 @@ void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out
                 continue;
             }
             w->bins = (int)nearbyint(bins);
+        } else if (e->kind == AST_CALL && !strcmp(fn, "weight_trace")) {
+            w->kind = IR_WREC_SYN;
+            static const char *const known[] = {"every", "synapses", NULL};
+            if (!wrec_args_known(L, e, known) || !wrec_nsample(L, e, w))
+                continue;
         } else if (e->kind == AST_CALL && !strcmp(fn, "state_trace") && e->call.args.n >= 1 &&
                    !e->call.args.items[0]->bind.name && e->call.args.items[0]->bind.value->kind == AST_NAME) {
             w->kind = IR_WREC_STATE;
-            static const char *const known[] = {"every", NULL};
+            static const char *const known[] = {"every", "synapses", NULL};
             if (!wrec_args_known(L, e, known))
                 continue;
+            if (wrec_has_arg(e, "synapses")) {   /* the state as each of K sampled synapses sees it */
+                w->kind = IR_WREC_SYN;
+                if (!wrec_nsample(L, e, w))
+                    continue;
+            }
             struct ast_node *x = e->call.args.items[0]->bind.value;
             w->state = -1;
             for (int s = 1; s < pl->nstates; s++)
@@ -658,10 +746,11 @@ void plastic_lower_record(struct lctx *L, struct ast_node *d, struct ptrvec *out
             }
             dim = pl->states[w->state].dim;
             if (!sn->bind.name)
-                w->name = arena_printf(L->a, "state_%s", x->name.id);
+                w->name = arena_printf(L->a, w->kind == IR_WREC_SYN ? "synapses_%s" : "state_%s", x->name.id);
         } else {
             diag_error(L->d, e->span, "a record of a connection takes weights, weight_stats(every), "
-                       "weight_hist(bins, max, every) and state_trace(x, every)");
+                       "weight_hist(bins, max, every), weight_trace(every, synapses) and "
+                       "state_trace(x, every [, synapses])");
             continue;
         }
         w->every = L->dt;

@@ -94,7 +94,8 @@ static struct ir_expr *k_(struct arena *ar, double v)
 }
 
 bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_var *const *vars, int nvars, double dt,
-                      enum sema_method m, enum ir_solver *solver, struct ir_expr **next, const char **why)
+                      enum sema_method m, const struct solver_cols *cols, enum ir_solver *solver,
+                      struct ir_expr **next, const char **why)
 {
     /* split rhs = drift + sum_k g_k xi_k */
     struct ir_expr *drift = rhs;
@@ -104,7 +105,7 @@ bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_va
         if (vars[k]->kind != IR_VAR_NOISE || !fold_uses_var(rhs, k))
             continue;
         struct ir_expr *gk, *rest;
-        if (!solver_linear(ar, rhs, k, &gk, &rest) || !gk) {
+        if (!solver_linear(ar, drift, k, &gk, &rest) || !gk) {
             *why = "white noise must enter linearly, as a term g*xi (xi inside a function, a product of two noises "
                    "or xi/xi is not white noise times a coefficient)";
             return false;
@@ -120,7 +121,7 @@ bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_va
         }
         g[ng] = gk;
         term[ng++] = k;
-        drift = fold_subst(ar, drift, k, k_(ar, 0));
+        drift = rest ? rest : k_(ar, 0);   /* not g*0, which stays an expression when g reads a column */
     }
     bool multiplicative = false;
     for (int i = 0; i < ng; i++)
@@ -141,9 +142,34 @@ bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_va
     bool aconst = !a || fold_is_const(a, &av), bconst = !b || fold_is_const(b, &bv);
     struct ir_expr *X = fold_var(ar, x);
     struct ir_expr *det, *sd;   /* x' = det + sum_k g_k sd N_k */
+    bool sd_col = false;        /* sd reads per-neuron constants: a column unless folded into the amplitudes */
 
     bool em = m == SEMA_METHOD_EULER || multiplicative || !lin || (m == SEMA_METHOD_AUTO && !a && !bconst);
-    if (!em && aconst && (a || bconst) && m != SEMA_METHOD_EXP_EULER) {
+    bool acol = cols && a && !aconst && cols->time_const(cols->ctx, a);   /* heterogeneous params (hetero.c) */
+    if (!em && acol && m != SEMA_METHOD_EXP_EULER) {
+        /* the exact OU step with per-neuron propagator columns computed at build time */
+        *solver = IR_SOLVER_EXACT_OU;
+        struct ir_expr *adt = node(ar, IR_MUL, a, k_(ar, dt));
+        struct ir_expr *two_a = node(ar, IR_MUL, k_(ar, 2), a);
+        struct ir_expr *P = cols->column(cols->ctx, fold_node(ar, IR_EXP, adt, NULL, NULL), "P", unit_dimless());
+        /* sd = sqrt((e^{2 a dt} - 1)/(2a)) (sqrt(dt) where a == 0): folded below into each term's amplitude
+         * column, or a column of its own (sd_col) when an amplitude varies in time */
+        sd = fold_node(ar, IR_SQRT,
+                       fold_node(ar, IR_SELECT, node(ar, IR_NE, a, k_(ar, 0)),
+                                 node(ar, IR_DIV, fold_node(ar, IR_EXPM1, node(ar, IR_MUL, two_a, k_(ar, dt)), NULL, NULL),
+                                      two_a),
+                                 k_(ar, dt)),
+                       NULL, NULL);
+        sd_col = true;
+        det = node(ar, IR_MUL, X, P);
+        if (b && !(fold_is_const(b, &bv) && bv == 0)) {   /* phi = (e^{a dt} - 1)/a, a time (dt where a == 0) */
+            struct ir_expr *phi = cols->column(
+                cols->ctx, fold_node(ar, IR_SELECT, node(ar, IR_NE, a, k_(ar, 0)),
+                                     node(ar, IR_DIV, fold_node(ar, IR_EXPM1, adt, NULL, NULL), a), k_(ar, dt)),
+                "phi", unit_dim_time());
+            det = node(ar, IR_ADD, det, node(ar, IR_MUL, b, phi));
+        }
+    } else if (!em && aconst && (a || bconst) && m != SEMA_METHOD_EXP_EULER) {
         *solver = IR_SOLVER_EXACT_OU;
         if (av == 0) {
             det = node(ar, IR_ADD, X, node(ar, IR_MUL, b ? b : k_(ar, 0), k_(ar, dt)));
@@ -186,8 +212,19 @@ bool noise_discretise(struct arena *ar, struct ir_expr *rhs, int x, struct ir_va
         det = node(ar, IR_ADD, X, node(ar, IR_MUL, k_(ar, dt), drift));
         sd = k_(ar, sqrt(dt));
     }
-    for (int i = 0; i < ng; i++)
-        det = node(ar, IR_ADD, det, node(ar, IR_MUL, node(ar, IR_MUL, g[i], sd), fold_var(ar, term[i])));
+    for (int i = 0; i < ng; i++) {
+        struct ir_expr *amp = node(ar, IR_MUL, g[i], sd);
+        if (cols && cols->time_const(cols->ctx, amp)) {   /* per-neuron amplitude: one column, no sqrt per step */
+            amp = cols->column(cols->ctx, amp, ng == 1 ? "amp" : arena_printf(ar, "amp%d", i + 1), vars[x]->dim);
+        } else if (sd_col) {
+            struct ir_dim half;
+            unit_dim_sqrt(unit_dim_time(), &half);
+            sd = cols->column(cols->ctx, sd, "sd", half);
+            sd_col = false;
+            amp = node(ar, IR_MUL, g[i], sd);
+        }
+        det = node(ar, IR_ADD, det, node(ar, IR_MUL, amp, fold_var(ar, term[i])));
+    }
     *next = det;
     return true;
 }

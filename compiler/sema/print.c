@@ -83,9 +83,11 @@ void sema_print(FILE *out, const struct sema_model *mc)
             char buf[96];
             if (v->kind == IR_VAR_NOISE)   /* a fresh normal each step, from the Philox noise stream */
                 solver = "philox normal";
+            if (v->kind == IR_VAR_PARAM)   /* drawn, or computed from drawn params, once at build time */
+                solver = "per neuron";
             fprintf(out, "    %-24s %-12s %s%s\n", v->name,
                     v->kind == IR_VAR_RECEPTOR ? "receptor" : v->kind == IR_VAR_REFRACTORY ? "refractory"
-                    : v->kind == IR_VAR_NOISE ? "white noise" : "state",
+                    : v->kind == IR_VAR_NOISE ? "white noise" : v->kind == IR_VAR_PARAM ? "param" : "state",
                     v->kind == IR_VAR_REFRACTORY ? "counter" : solver,
                     v->kind == IR_VAR_REFRACTORY ? "" : arena_printf(m->a, " [%s]", unit_dim_name(v->dim, buf, sizeof buf)));
         }
@@ -130,6 +132,8 @@ void sema_print(FILE *out, const struct sema_model *mc)
             const struct ir_pl_state *st = &pr->plastic->states[s];
             fprintf(out, "    %-24s %-11s %s", st->name, ir_pl_where_name[st->where],
                     st->where == IR_PL_SYN ? "(float) " : "");
+            if (st->init_draw)
+                fprintf(out, "random initial value, ");
             if (!st->decays)
                 fprintf(out, "constant between events");
             else if (st->a == 0)

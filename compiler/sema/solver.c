@@ -122,8 +122,22 @@ static struct ir_expr *euler(struct arena *ar, struct ir_expr *rhs, int x, doubl
     return fold_node(ar, IR_ADD, fold_var(ar, x), fold_node(ar, IR_MUL, fold_const(ar, dt), rhs, NULL), NULL);
 }
 
+/* a per-neuron constant coefficient (hetero.c): the propagator e^{a dt} and phi = (e^{a dt} - 1)/a (dt at
+ * a == 0) as per-neuron columns computed at build time, so the update stays exact and costs what the
+ * homogeneous one does plus two loads. */
+static bool percol(const struct solver_cols *cols, struct ir_expr *e)
+{
+    return cols && e && cols->time_const(cols->ctx, e);
+}
+
+static struct ir_expr *phi_of(struct arena *ar, struct ir_expr *a, struct ir_expr *adt, double dt)
+{
+    return fold_node(ar, IR_SELECT, fold_node(ar, IR_NE, a, fold_const(ar, 0), NULL),
+                     fold_node(ar, IR_DIV, fold_node(ar, IR_EXPM1, adt, NULL, NULL), a, NULL), fold_const(ar, dt));
+}
+
 bool solver_discretise(struct arena *ar, struct ir_expr *rhs, int x, double dt, enum sema_method m,
-                       enum ir_solver *solver, struct ir_expr **next)
+                       const struct solver_cols *cols, enum ir_solver *solver, struct ir_expr **next)
 {
     struct ir_expr *a = NULL, *b = NULL;
     bool lin = solver_linear(ar, rhs, x, &a, &b);
@@ -160,6 +174,18 @@ bool solver_discretise(struct arena *ar, struct ir_expr *rhs, int x, double dt, 
         *next = b ? fold_node(ar, IR_ADD, nx, fold_node(ar, IR_MUL, b, fold_const(ar, phi), NULL), NULL) : nx;
         return true;
     }
+    if (percol(cols, a) && m != SEMA_METHOD_EXP_EULER) {
+        struct ir_expr *adt = fold_node(ar, IR_MUL, a, fold_const(ar, dt), NULL);
+        struct ir_expr *P = cols->column(cols->ctx, fold_node(ar, IR_EXP, adt, NULL, NULL), "P", unit_dimless());
+        *solver = IR_SOLVER_EXACT;
+        struct ir_expr *nx = fold_node(ar, IR_MUL, X, P, NULL);
+        if (b)   /* phi has the dimension of 1/a, a time */
+            nx = fold_node(ar, IR_ADD, nx,
+                           fold_node(ar, IR_MUL, b, cols->column(cols->ctx, phi_of(ar, a, adt, dt), "phi",
+                                                                 unit_dim_time()), NULL), NULL);
+        *next = nx;
+        return true;
+    }
     if (m == SEMA_METHOD_EXACT)
         return false;
     /* exponential Euler: x e^{a dt} + b phi, phi = expm1(a dt)/a, or dt where a == 0 */
@@ -168,9 +194,7 @@ bool solver_discretise(struct arena *ar, struct ir_expr *rhs, int x, double dt, 
     if (!b)
         b = fold_const(ar, 0);
     struct ir_expr *adt = fold_node(ar, IR_MUL, a, fold_const(ar, dt), NULL);
-    struct ir_expr *phi = fold_node(ar, IR_SELECT, fold_node(ar, IR_NE, a, fold_const(ar, 0), NULL),
-                                    fold_node(ar, IR_DIV, fold_node(ar, IR_EXPM1, adt, NULL, NULL), a, NULL),
-                                    fold_const(ar, dt));
+    struct ir_expr *phi = phi_of(ar, a, adt, dt);
     *solver = IR_SOLVER_EXP_EULER;
     *next = fold_node(ar, IR_ADD, fold_node(ar, IR_MUL, X, fold_node(ar, IR_EXP, adt, NULL, NULL), NULL),
                       fold_node(ar, IR_MUL, b, phi, NULL), NULL);

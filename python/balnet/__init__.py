@@ -7,9 +7,9 @@
     r.scaling                      # pandas DataFrame, the columns of scaling.csv
     t, ids = r.spikes("E", point=0, trial=1)   # numpy arrays: spike times (ms) and neuron indices
 
-The work is done by libbalnet.so (include/balnet.h) through the _balnet extension, in this process: rows
-and spikes come back from memory.  Only the fits (scaling.csv) and the recordings (traces/) are files the
-library writes; without `out` they go to a temporary folder, removed with the Result.
+The work is done by libbalnet.so (include/balnet.h) through the _balnet extension, in this process: rows,
+spikes and recordings come back from memory.  Only the fits (scaling.csv) are files the library writes
+(to a temporary folder without `out`, removed once read).
 """
 import json
 import numbers
@@ -17,7 +17,6 @@ import os
 import shutil
 import sys
 import tempfile
-import weakref
 from typing import NamedTuple, Optional
 
 from . import _balnet
@@ -27,11 +26,10 @@ __all__ = ["load", "compile", "Model", "Result", "ModelError", "RunError", "Diag
            "hdf5_complete"]
 
 RunError = _balnet.RunError
-HDF5Error = getattr(_balnet, "HDF5Error", OSError)
 
 
 def _need_hdf5():
-    if not hasattr(_balnet, "H5File"):
+    if not _balnet.hdf5_available():
         raise RuntimeError("this balnet was built without libhdf5 (apt-get install libhdf5-dev, then rebuild)")
 
 
@@ -39,7 +37,7 @@ def hdf5_complete(path):
     """True when `path` is a finished balnet HDF5 file (docs/hdf5.md); False for a file whose writer was
     killed (complete = 0, or metadata HDF5 cannot read), a truncated file, or not one of ours."""
     _need_hdf5()
-    return _balnet.h5_complete(os.fspath(path))
+    return _balnet.hdf5_complete(os.fspath(path))
 
 
 def version():
@@ -120,6 +118,10 @@ def _check_seed(seed):
     return int(seed)
 
 
+# The columns of the recordings (runtime/table.h) that hold whole numbers: DataFrame columns of int64.
+_INT_COLUMNS = frozenset({"neuron", "pre", "post", "count"})
+
+
 def _diagnostics(cm):
     return [Diagnostic(*d) for d in cm.diagnostics()]
 
@@ -169,7 +171,7 @@ class Model:
         cm = self._load(self.sets + _format_sets(set), self.seed)
         return json.loads(cm.info()["params"])
 
-    def run(self, set=None, seed=None, threads=None, out=None, spikes=True, progress=None):
+    def run(self, set=None, seed=None, threads=None, out=None, spikes=True, progress=None, resume=False):
         """Runs the sweep (with the overrides `set`, applied after the model's own) and returns a Result.
 
         seed: the master seed (None: the model's simulate seed).  threads: items run on this many threads,
@@ -177,7 +179,11 @@ class Model:
         to create, as `balnet run --out` (None: no folder, the rows stay in memory; Result.save writes one).  spikes: keep every
         spike in memory for Result.spikes().  progress: a callable (done, total) called as items finish;
         None: a progress bar when stderr is a terminal; False: nothing.  Ctrl-C stops the run (the
-        KeyboardInterrupt propagates; `out` then holds the finished items and run.json says incomplete)."""
+        KeyboardInterrupt propagates; `out` then holds the finished items and run.json says incomplete).
+        resume: finish the interrupted run whose folder is `out` (`balnet run --resume`): the same model,
+        `set` and seed, or the folder refuses; only its missing items run, and the folder ends as an
+        uninterrupted run's.  The Result's points are then the folder's; spikes and recordings are in memory
+        for the items this call ran."""
         sets = self.sets + _format_sets(set)
         seed = self.seed if seed is None else _check_seed(seed)
         if threads is None:
@@ -190,23 +196,18 @@ class Model:
             progress = None
         elif not callable(progress):
             raise TypeError("progress must be a callable (done, total), None or False")
+        if resume and out is None:
+            raise ValueError("resume=True needs out: the folder of the run to finish")
         cm = self._load(sets, seed)
         model_file = self.path or self._name
         if out is None:
-            # No results folder: the rows stay in memory (no files, no fsync per item); the recordings,
-            # which the library writes as files, go to a temporary folder removed with the Result.
-            traces = tempfile.mkdtemp(prefix="balnet-")
-            try:
-                results = cm.run(threads=int(threads), spikes=bool(spikes), progress=progress,
-                                 model_file=model_file, trace_dir=traces)
-            except BaseException:
-                shutil.rmtree(traces, ignore_errors=True)
-                raise
-            return Result(cm, results, None, traces, model_file, bool(spikes))
+            # No results folder: rows, spikes and recordings stay in memory (no files, no fsync per item).
+            results = cm.run(threads=int(threads), spikes=bool(spikes), progress=progress, model_file=model_file)
+            return Result(cm, results, None, model_file, bool(spikes))
         folder = os.path.abspath(os.fspath(out))
         results = cm.run(out=folder, threads=int(threads), spikes=bool(spikes), progress=progress,
-                         model_file=model_file)
-        return Result(cm, results, folder, folder, model_file, bool(spikes))
+                         model_file=model_file, resume=bool(resume))
+        return Result(cm, results, folder, model_file, bool(spikes))
 
     def __repr__(self):
         return f"<balnet.Model {self.name!r} from {self.path or self._name!r}>"
@@ -223,9 +224,9 @@ def compile(text, name="<string>", set=None, seed=None, engine="jit"):
 
 
 class Result:
-    """A finished sweep: its rows (points), fits (scaling), spikes (in memory) and traces (files)."""
+    """A finished sweep: its rows (points), fits (scaling), spikes and recordings (traces), in memory."""
 
-    def __init__(self, cm, results, folder, traces, model_file, spikes):
+    def __init__(self, cm, results, folder, model_file, spikes):
         sweep = cm.sweep()
         self.axes = sweep["axes"]
         self.ntrials = sweep["ntrials"]
@@ -236,11 +237,8 @@ class Result:
         self._results = results
         self._model_file = model_file
         self.folder = folder          # the results folder (run with out=...), else None
-        self._traces = traces
         self._spikes = spikes
         self._points = self._scaling = None
-        if folder is None:
-            self._cleanup = weakref.finalize(self, shutil.rmtree, traces, True)
 
     def save(self, out):
         """Writes the results folder `balnet run --out` would have written (points.csv, timings.csv,
@@ -262,6 +260,11 @@ class Result:
     @property
     def points(self):
         """Every row as points.csv has it: point, <each sweep axis>, trial, population, statistic, value, unit."""
+        if self._points is None and self.folder is not None and any(
+                self._results.resumed(i) for i in range(len(self._items))):
+            import pandas as pd   # a resumed run: the earlier items' rows are the folder's
+            self._points = pd.read_csv(os.path.join(self.folder, "points.csv"), float_precision="round_trip",
+                                       keep_default_na=False, na_values=["nan"])
         if self._points is None:
             import pandas as pd
             cols = {k: [] for k in ["point", *self.axes, "trial", "population", "statistic", "value", "unit"]}
@@ -334,38 +337,46 @@ class Result:
 
     def save_hdf5(self, path):
         """Writes every item's spikes (populations and inputs) to one HDF5 file, chunked and compressed, with
-        no cap (layout: docs/hdf5.md): /p<point>/t<trial>/<population>/{step, neuron}.  The file says
-        complete = 1 only once it is fully written (hdf5_complete)."""
+        no cap, by the library's writer (that of `balnet run --spikes FILE.h5`; layout: docs/hdf5.md):
+        /p<point>/t<trial>/spikes/<population>/{step, neuron}.  The file says complete = 1 only once it is
+        fully written and every item of the sweep ran (hdf5_complete)."""
         _need_hdf5()
         self._need_spikes()
-        info = self._cm.info()
-        f = _balnet.H5File(os.fspath(path), {"model": info["name"], "identity": info["identity"],
-                                              "axes": ",".join(self.axes)})
-        for item, (point, trial) in enumerate(self._items):
-            if not self._results.done(item):
-                continue
-            it = self._results.info(item)
-            group = f"p{point}/t{trial}"
-            f.group(group, {"point": point, "trial": trial, "dt_ms": it["dt_ms"],
-                            **{f"axis_{a}": v for a, v in zip(self.axes, self._values[point])}})
-            for pop in it["populations"]:
-                steps, ids = self._results.spikes(item, pop)
-                f.spikes(f"{group}/{pop}", steps, ids)
-        f.close()
+        self._cm.save_hdf5(self._results, os.fspath(path))
         return os.fspath(path)
 
+    def traces(self, point=0, trial=1):
+        """The recordings of one item as (population, name) pairs: what trace() takes."""
+        return [(t["population"], t["name"]) for t in self._results.traces(self._item(point, trial))]
+
     def trace(self, population, name, point=0, trial=1):
-        """A recording (`rate_trace`, `trace`, `raster` in a `record`) of one item, as a DataFrame of the
-        file the library wrote, traces/p<point>-t<trial>-<population>-<name>.csv (runtime/trace.h)."""
+        """A recording (`rate_trace`, `trace`, `raster` in a `record`, or a plastic projection's `weights`,
+        `weight_stats`, ...) of one item, as a DataFrame straight from memory: the columns of the CSV file
+        `balnet run` writes, traces/p<point>-t<trial>-<population>-<name>.csv (runtime/trace.h), values as
+        numpy float64 in display units (indices and counts as int64).  df.attrs["units"] maps each column to
+        its unit; df.attrs["note"] says why a capped recording stops early (None when complete).  population
+        is the population, "all", or "PRE-POST" for a plastic projection."""
+        import numpy as np
         import pandas as pd
-        self._item(point, trial)
-        path = os.path.join(self._traces, "traces", f"p{point}-t{trial}-{population}-{name}.csv")
-        if not os.path.isfile(path):
-            tdir = os.path.join(self._traces, "traces")
-            have = sorted(os.listdir(tdir)) if os.path.isdir(tdir) else []
+        item = self._item(point, trial)
+        traces = self._results.traces(item)
+        for t in traces:
+            if t["population"] == population and t["name"] == name:
+                break
+        else:
+            have = ", ".join(f"{t['population']}/{t['name']}" for t in traces) or "none"
             raise KeyError(f"no recording {name!r} of {population!r} at point {point}, trial {trial} "
-                           f"(recorded: {', '.join(have) or 'none'})")
-        return pd.read_csv(path, comment="#", float_precision="round_trip")
+                           f"(recorded: {have})")
+        cols = {}
+        for c, data in zip(t["columns"], t["data"]):
+            v = np.frombuffer(data, dtype=np.float64)
+            # neuron and synapse indices and histogram counts are whole numbers (the CSV's %.0f columns)
+            cols[c] = v.astype(np.int64) if c in _INT_COLUMNS else v
+        df = pd.DataFrame(cols)
+        df.attrs["units"] = dict(zip(t["columns"], t["units"]))
+        df.attrs["kind"] = t["kind"]
+        df.attrs["note"] = t["note"]
+        return df
 
     def __repr__(self):
         where = f" in {self.folder}" if self.folder else ""

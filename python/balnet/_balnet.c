@@ -10,16 +10,13 @@
  * for the workers to stop) and to call the progress callback.  Python code therefore only ever runs on the
  * thread that called run(), and the interpreter never sees a worker thread.
  *
- * What an item produced is copied out of its bn_result (rows with their strings, spikes) and the result is
- * freed at once: a bn_result keeps its network's memory, which a sweep must not hold for every item.
+ * What an item produced is its bn_result, kept as it is (rows, spikes, timing: the library frees the network
+ * and its statistics when the item ends), so nothing is copied on the way to numpy.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include "balnet.h"
-#ifdef BN_HAVE_HDF5
-#include "_h5.h"
-#endif
 
 #include <errno.h>
 #include <pthread.h>
@@ -29,84 +26,6 @@
 #include <time.h>
 
 static PyObject *py_run_error;   /* balnet.RunError: a run that failed (not a model error) */
-
-/* ---- what one item produced, owned by this module ----------------------------------------------------- */
-
-struct py_item {
-    bool done;
-    int nrows;
-    struct bn_row *rows;          /* strings strdup'ed */
-    struct bn_timing timing;
-    double dt_ms;
-    int npops;
-    char **pops;                  /* spike population names, by index */
-    int64_t nspikes;
-    int32_t *spop;
-    int64_t *sstep;
-    uint32_t *sneuron;
-};
-
-static void item_clear(struct py_item *it)
-{
-    for (int i = 0; i < it->nrows; i++) {
-        free((char *)it->rows[i].population);
-        free((char *)it->rows[i].statistic);
-        free((char *)it->rows[i].unit);
-    }
-    free(it->rows);
-    for (int i = 0; i < it->npops; i++)
-        free(it->pops[i]);
-    free(it->pops);
-    free(it->spop);
-    free(it->sstep);
-    free(it->sneuron);
-    memset(it, 0, sizeof *it);
-}
-
-static char *dup_or_empty(const char *s) { return strdup(s ? s : ""); }
-
-/* Copies r into it; false when out of memory (it is then cleared). */
-static bool item_take(struct py_item *it, const bn_result *r, bool spikes)
-{
-    it->nrows = bn_nrows(r);
-    it->rows = calloc((size_t)it->nrows + 1, sizeof *it->rows);
-    bool ok = it->rows != NULL;
-    for (int i = 0; ok && i < it->nrows; i++) {
-        const struct bn_row *row = bn_row(r, i);
-        it->rows[i] = (struct bn_row){dup_or_empty(row->population), dup_or_empty(row->statistic), row->value,
-                                      dup_or_empty(row->unit)};
-        ok = it->rows[i].population && it->rows[i].statistic && it->rows[i].unit;
-    }
-    it->timing = *bn_timing(r);
-    it->dt_ms = bn_result_dt(r);
-    while (ok && bn_spike_population(r, it->npops))
-        it->npops++;
-    it->pops = calloc((size_t)it->npops + 1, sizeof *it->pops);
-    ok = ok && it->pops;
-    for (int i = 0; ok && i < it->npops; i++)
-        ok = (it->pops[i] = strdup(bn_spike_population(r, i))) != NULL;
-    if (ok && spikes) {
-        const int32_t *p;
-        const int64_t *s;
-        const uint32_t *n;
-        bn_spikes(r, &p, &s, &n);
-        size_t k = (size_t)bn_nspikes(r);
-        it->spop = malloc(sizeof *p * (k + 1));
-        it->sstep = malloc(sizeof *s * (k + 1));
-        it->sneuron = malloc(sizeof *n * (k + 1));
-        ok = it->spop && it->sstep && it->sneuron;
-        if (ok && k) {
-            memcpy(it->spop, p, sizeof *p * k);
-            memcpy(it->sstep, s, sizeof *s * k);
-            memcpy(it->sneuron, n, sizeof *n * k);
-        }
-        it->nspikes = (int64_t)k;
-    }
-    if (!ok)
-        item_clear(it);
-    it->done = ok;
-    return ok;
-}
 
 /* ---- Model ------------------------------------------------------------------------------------------- */
 
@@ -122,28 +41,35 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     int nitems;
-    struct py_item *items;
+    bn_result **items;            /* NULL: the item did not run (in this process) */
+    bool *resumed;                /* the item was done in the folder before this run (run(resume=True)) */
 } py_results;
 
 static void results_dealloc(py_results *self)
 {
     for (int i = 0; i < self->nitems; i++)
-        item_clear(&self->items[i]);
+        bn_result_free(self->items[i]);
     free(self->items);
+    free(self->resumed);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static struct py_item *results_item(py_results *self, int item)
+static const bn_result *results_item(py_results *self, int item)
 {
     if (item < 0 || item >= self->nitems) {
         PyErr_Format(PyExc_IndexError, "item %d out of range (the sweep has %d items)", item, self->nitems);
         return NULL;
     }
-    if (!self->items[item].done) {
+    if (!self->items[item] && self->resumed[item]) {
+        PyErr_Format(PyExc_LookupError, "item %d was done by the run this one resumed: its rows are in the "
+                                        "folder's points.csv, its spikes and recordings were not kept", item);
+        return NULL;
+    }
+    if (!self->items[item]) {
         PyErr_Format(PyExc_LookupError, "item %d did not run (the sweep was stopped before it)", item);
         return NULL;
     }
-    return &self->items[item];
+    return self->items[item];
 }
 
 static PyObject *results_done(py_results *self, PyObject *args)
@@ -151,7 +77,16 @@ static PyObject *results_done(py_results *self, PyObject *args)
     int item;
     if (!PyArg_ParseTuple(args, "i", &item))
         return NULL;
-    return PyBool_FromLong(item >= 0 && item < self->nitems && self->items[item].done);
+    return PyBool_FromLong(item >= 0 && item < self->nitems && self->items[item]);
+}
+
+/* resumed(item): the item was done before, by the run this one resumed */
+static PyObject *results_resumed(py_results *self, PyObject *args)
+{
+    int item;
+    if (!PyArg_ParseTuple(args, "i", &item))
+        return NULL;
+    return PyBool_FromLong(item >= 0 && item < self->nitems && self->resumed[item]);
 }
 
 /* rows(item) -> [(population, statistic, value, unit), ...] */
@@ -160,12 +95,13 @@ static PyObject *results_rows(py_results *self, PyObject *args)
     int item;
     if (!PyArg_ParseTuple(args, "i", &item))
         return NULL;
-    struct py_item *it = results_item(self, item);
+    const bn_result *it = results_item(self, item);
     if (!it)
         return NULL;
-    PyObject *list = PyList_New(it->nrows);
-    for (int i = 0; list && i < it->nrows; i++) {
-        const struct bn_row *r = &it->rows[i];
+    int n = bn_nrows(it);
+    PyObject *list = PyList_New(n);
+    for (int i = 0; list && i < n; i++) {
+        const struct bn_row *r = bn_row(it, i);
         PyObject *t = Py_BuildValue("(ssds)", r->population, r->statistic, r->value, r->unit);
         if (!t) {
             Py_DECREF(list);
@@ -176,25 +112,34 @@ static PyObject *results_rows(py_results *self, PyObject *args)
     return list;
 }
 
+/* The spike populations' names (populations, then inputs), as a list. */
+static PyObject *spike_populations(const bn_result *it)
+{
+    PyObject *pops = PyList_New(0);
+    for (int i = 0; pops && bn_spike_population(it, i); i++) {
+        PyObject *s = PyUnicode_FromString(bn_spike_population(it, i));
+        if (!s || PyList_Append(pops, s) < 0)
+            Py_CLEAR(pops);
+        Py_XDECREF(s);
+    }
+    return pops;
+}
+
 /* info(item) -> dict: dt_ms, populations (spike population names), timing fields. */
 static PyObject *results_info(py_results *self, PyObject *args)
 {
     int item;
     if (!PyArg_ParseTuple(args, "i", &item))
         return NULL;
-    struct py_item *it = results_item(self, item);
-    if (!it)
-        return NULL;
-    PyObject *pops = PyList_New(it->npops);
-    for (int i = 0; pops && i < it->npops; i++)
-        PyList_SET_ITEM(pops, i, PyUnicode_FromString(it->pops[i]));
+    const bn_result *it = results_item(self, item);
+    PyObject *pops = it ? spike_populations(it) : NULL;
     if (!pops)
         return NULL;
-    const struct bn_timing *t = &it->timing;
-    return Py_BuildValue("{s:d,s:N,s:d,s:d,s:d,s:d,s:L,s:i,s:L}", "dt_ms", it->dt_ms, "populations", pops,
+    const struct bn_timing *t = bn_timing(it);
+    return Py_BuildValue("{s:d,s:N,s:d,s:d,s:d,s:d,s:L,s:i,s:L}", "dt_ms", bn_result_dt(it), "populations", pops,
                          "wall_s", t->wall_s, "compile_ms", t->compile_ms, "build_ms", t->build_ms, "sim_ms",
                          t->sim_ms, "synapses", (long long)t->synapses, "threads", t->threads, "nspikes",
-                         (long long)it->nspikes);
+                         (long long)bn_nspikes(it));
 }
 
 /* spikes(item, population) -> (steps: bytes of int64, neurons: bytes of uint32), in step then neuron order;
@@ -205,29 +150,27 @@ static PyObject *results_spikes(py_results *self, PyObject *args)
     const char *pop;
     if (!PyArg_ParseTuple(args, "is", &item, &pop))
         return NULL;
-    struct py_item *it = results_item(self, item);
+    const bn_result *it = results_item(self, item);
     if (!it)
         return NULL;
     int p = -1;
-    for (int i = 0; i < it->npops; i++)
-        if (strcmp(it->pops[i], pop) == 0)
+    for (int i = 0; bn_spike_population(it, i); i++)
+        if (strcmp(bn_spike_population(it, i), pop) == 0)
             p = i;
     if (p < 0) {
-        PyObject *names = PyList_New(0);
-        for (int i = 0; names && i < it->npops; i++) {
-            PyObject *s = PyUnicode_FromString(it->pops[i]);
-            if (s)
-                PyList_Append(names, s);
-            Py_XDECREF(s);
-        }
+        PyObject *names = spike_populations(it);
         if (names)
             PyErr_Format(PyExc_KeyError, "no population '%s' in this model (it has %R)", pop, names);
         Py_XDECREF(names);
         return NULL;
     }
-    int64_t n = 0;
-    for (int64_t i = 0; i < it->nspikes; i++)
-        n += it->spop[i] == p;
+    const int32_t *spop;
+    const int64_t *sstep;
+    const uint32_t *sneuron;
+    bn_spikes(it, &spop, &sstep, &sneuron);
+    int64_t n = 0, total = bn_nspikes(it);
+    for (int64_t i = 0; i < total; i++)
+        n += spop[i] == p;
     PyObject *steps = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * (int64_t)sizeof(int64_t)));
     PyObject *ids = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(n * (int64_t)sizeof(uint32_t)));
     if (!steps || !ids) {
@@ -237,16 +180,59 @@ static PyObject *results_spikes(py_results *self, PyObject *args)
     }
     int64_t *s = (int64_t *)PyBytes_AS_STRING(steps);
     uint32_t *d = (uint32_t *)PyBytes_AS_STRING(ids);
-    for (int64_t i = 0, k = 0; i < it->nspikes; i++)
-        if (it->spop[i] == p) {
-            s[k] = it->sstep[i];
-            d[k++] = it->sneuron[i];
+    for (int64_t i = 0, k = 0; i < total; i++)
+        if (spop[i] == p) {
+            s[k] = sstep[i];
+            d[k++] = sneuron[i];
         }
     return Py_BuildValue("(NN)", steps, ids);
 }
 
+/* traces(item) -> [{population, name, kind, columns, units, data: [bytes of float64 per column], note}] */
+static PyObject *results_traces(py_results *self, PyObject *args)
+{
+    int item;
+    if (!PyArg_ParseTuple(args, "i", &item))
+        return NULL;
+    const bn_result *it = results_item(self, item);
+    if (!it)
+        return NULL;
+    int n = bn_ntraces(it);
+    PyObject *list = PyList_New(n);
+    for (int i = 0; list && i < n; i++) {
+        const struct bn_trace *t = bn_trace(it, i);
+        PyObject *cols = PyList_New(t->ncols), *units = PyList_New(t->ncols), *data = PyList_New(t->ncols);
+        bool ok = cols && units && data;
+        for (int c = 0; ok && c < t->ncols; c++) {
+            PyObject *name = PyUnicode_FromString(t->columns[c]), *unit = PyUnicode_FromString(t->units[c]);
+            PyObject *v = PyBytes_FromStringAndSize((const char *)t->data[c], (Py_ssize_t)(t->nrows * (int64_t)sizeof(double)));
+            ok = name && unit && v;
+            if (name)
+                PyList_SET_ITEM(cols, c, name);
+            if (unit)
+                PyList_SET_ITEM(units, c, unit);
+            if (v)
+                PyList_SET_ITEM(data, c, v);
+        }
+        PyObject *d = ok ? Py_BuildValue("{s:s,s:s,s:s,s:O,s:O,s:O,s:z}", "population", t->population, "name", t->name,
+                                         "kind", t->kind, "columns", cols, "units", units, "data", data, "note", t->note)
+                         : NULL;
+        Py_XDECREF(cols);
+        Py_XDECREF(units);
+        Py_XDECREF(data);
+        if (!d) {
+            Py_DECREF(list);
+            return NULL;
+        }
+        PyList_SET_ITEM(list, i, d);
+    }
+    return list;
+}
+
 static PyMethodDef results_methods[] = {
+    {"traces", (PyCFunction)results_traces, METH_VARARGS, "traces(item) -> the recordings as dicts of columns"},
     {"done", (PyCFunction)results_done, METH_VARARGS, "done(item): whether the item ran"},
+    {"resumed", (PyCFunction)results_resumed, METH_VARARGS, "resumed(item): done by the run this one resumed"},
     {"rows", (PyCFunction)results_rows, METH_VARARGS, "rows(item) -> [(population, statistic, value, unit)]"},
     {"info", (PyCFunction)results_info, METH_VARARGS, "info(item) -> dict of dt_ms, populations, timing"},
     {"spikes", (PyCFunction)results_spikes, METH_VARARGS, "spikes(item, population) -> (steps, neurons) bytes"},
@@ -442,15 +428,15 @@ struct py_sweep {
     bn_folder *folder;            /* NULL: no results folder */
     struct bn_run_options ro;
     struct bn_workers workers;
-    bool keep_spikes;
-    struct py_item *items;
+    bn_result **items;            /* each worker stores its item's result */
+    int skipped;                  /* items the folder held already (resume) */
     pthread_mutex_t lock;
     pthread_cond_t cond;
     int ndone;                    /* under lock */
     bool finished;                /* under lock: bn_sched_run returned */
 };
 
-/* bn_item_fn: run the item, copy what it produced, append its rows to the folder. */
+/* bn_item_fn: run the item, keep its result, append its rows to the folder. */
 static bool sweep_item(void *ctx, int item, char *err, size_t errlen)
 {
     struct py_sweep *s = ctx;
@@ -458,11 +444,10 @@ static bool sweep_item(void *ctx, int item, char *err, size_t errlen)
     if (!r)
         return false;
     bool ok = !s->folder || bn_folder_append(s->folder, item, r, err, errlen);
-    if (ok && !item_take(&s->items[item], r, s->keep_spikes)) {
-        snprintf(err, errlen, "out of memory keeping the results of item %d", item);
-        ok = false;
-    }
-    bn_result_free(r);
+    if (ok)
+        s->items[item] = r;
+    else
+        bn_result_free(r);
     pthread_mutex_lock(&s->lock);
     s->ndone += ok;
     pthread_cond_signal(&s->cond);
@@ -507,7 +492,7 @@ static int sweep_wait(struct py_sweep *s, int total, PyObject *progress)
         pthread_mutex_unlock(&s->lock);
         Py_END_ALLOW_THREADS
         if (rc == 0 && done != reported && progress != Py_None) {
-            PyObject *res = PyObject_CallFunction(progress, "ii", done, total);
+            PyObject *res = PyObject_CallFunction(progress, "ii", s->skipped + done, total);
             Py_XDECREF(res);
             rc = res ? 0 : -1;
         }
@@ -528,18 +513,24 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0;
 }
 
-/* run(out=None, threads=1, spikes=True, progress=None, model_file="", trace_dir=None) -> Results.  The model
+/* run(out=None, threads=1, spikes=True, progress=None, model_file="", resume=False) -> Results.  The model
  * must be expanded.  out: a results folder to create (points.csv, run.json, timings, traces/), closed and
- * fitted at the end; None: no folder (the rows stay in memory), and the recordings go to trace_dir. */
+ * fitted at the end; None: no folder (the rows stay in memory).  resume: out is the folder of an
+ * interrupted run of the same model and overrides, whose missing items are run (`balnet run --resume`).
+ * The recordings are kept in memory either way. */
 static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
 {
-    static char *kwlist[] = {"out", "threads", "spikes", "progress", "model_file", "trace_dir", NULL};
-    const char *out = NULL, *model_file = "", *trace_dir = NULL;
-    int threads = 1, spikes = 1;
+    static char *kwlist[] = {"out", "threads", "spikes", "progress", "model_file", "resume", NULL};
+    const char *out = NULL, *model_file = "";
+    int threads = 1, spikes = 1, resume = 0;
     PyObject *progress = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zipOsz", kwlist, &out, &threads, &spikes, &progress, &model_file,
-                                     &trace_dir))
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|zipOsp", kwlist, &out, &threads, &spikes, &progress, &model_file,
+                                     &resume))
         return NULL;
+    if (resume && !out) {
+        PyErr_SetString(PyExc_ValueError, "resume needs the folder of the run to resume (out)");
+        return NULL;
+    }
     if (!need_expanded(self))
         return NULL;
     if (threads < 1) {
@@ -560,23 +551,30 @@ static PyObject *model_run(py_model *self, PyObject *args, PyObject *kw)
         return NULL;
     res->nitems = n;
     res->items = calloc((size_t)n + 1, sizeof *res->items);
-    if (!res->items) {
+    res->resumed = calloc((size_t)n + 1, sizeof *res->resumed);
+    if (!res->items || !res->resumed) {
         Py_DECREF(res);
         return PyErr_NoMemory();
     }
-    struct py_sweep s = {.m = self->m, .keep_spikes = spikes, .items = res->items};
+    struct py_sweep s = {.m = self->m, .items = res->items};
     char err[1024] = "";
-    if (out && !(s.folder = bn_folder_open(out, self->m, false, err, sizeof err))) {
+    if (out && !(s.folder = bn_folder_open(out, self->m, resume, err, sizeof err))) {
         Py_DECREF(res);
         PyErr_SetString(py_run_error, err);
         return NULL;
     }
-    /* As `balnet run`: items on threads, a lone item splits its network over them. */
-    int workers = threads < n ? threads : n;
-    s.workers = bn_threads(workers < 1 ? 1 : workers);
-    s.ro = (struct bn_run_options){.threads = n <= 1 ? threads : 1, .trace_dir = out ? out : trace_dir,
-                                   .keep_spikes = spikes};
     s.sched = bn_sched_new(self->m);
+    for (int i = 0; s.sched && s.folder && i < n; i++)
+        if (bn_folder_has(s.folder, i)) {   /* resume: done by the run this one finishes */
+            bn_sched_skip(s.sched, i);
+            res->resumed[i] = true;
+            s.skipped++;
+        }
+    /* As `balnet run`: the items left on threads, a lone item splits its network over them. */
+    int todo = n - s.skipped, workers = threads < todo ? threads : todo;
+    s.workers = bn_threads(workers < 1 ? 1 : workers);
+    s.ro = (struct bn_run_options){.threads = todo <= 1 ? threads : 1, .trace_dir = out, .keep_spikes = spikes,
+                                   .keep_traces = true};
     pthread_mutex_init(&s.lock, NULL);
     pthread_cond_init(&s.cond, NULL);
     pthread_t th;
@@ -651,11 +649,11 @@ static PyObject *model_save(py_model *self, PyObject *args, PyObject *kw)
     bool ok = f != NULL, complete = true;
     double wall = 0;
     for (int i = 0; ok && i < res->nitems; i++) {
-        struct py_item *it = &res->items[i];
-        complete &= it->done;
-        wall += it->done ? it->timing.wall_s : 0;
-        if (it->done)
-            ok = bn_folder_append_rows(f, i, it->rows, it->nrows, &it->timing, err, sizeof err);
+        const bn_result *it = res->items[i];
+        complete &= it != NULL;
+        wall += it ? bn_timing(it)->wall_s : 0;
+        if (it)
+            ok = bn_folder_append(f, i, it, err, sizeof err);
     }
     if (f) {
         struct bn_run_info info = {.model_file = model_file, .wall_s = wall, .peak_rss_mb = peak_rss_mb(),
@@ -670,6 +668,41 @@ static PyObject *model_save(py_model *self, PyObject *args, PyObject *kw)
     }
     if (!ok) {
         PyErr_SetString(py_run_error, err);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* save_hdf5(results, path) -> None: every finished item's spikes in one HDF5 file (include/balnet.h's
+ * bn_h5_*, the writer of `balnet run --spikes FILE.h5`); complete = 1 when every item ran. */
+static PyObject *model_save_hdf5(py_model *self, PyObject *args)
+{
+    py_results *res;
+    const char *path;
+    if (!PyArg_ParseTuple(args, "O!s", &py_results_type, &res, &path) || !need_expanded(self))
+        return NULL;
+    if (res->nitems != bn_nitems(self->m)) {
+        PyErr_SetString(PyExc_ValueError, "these results are not this model's");
+        return NULL;
+    }
+    char err[1024] = "";
+    bool ok, complete = true;
+    Py_BEGIN_ALLOW_THREADS   /* compressing 10^7 spikes takes seconds; the results are not freed meanwhile */
+    bn_h5 *f = bn_h5_create(path, self->m, err, sizeof err);
+    ok = f != NULL;
+    for (int i = 0; ok && i < res->nitems; i++) {
+        complete &= res->items[i] != NULL;
+        if (res->items[i])
+            ok = bn_h5_write(f, res->items[i], err, sizeof err);
+    }
+    char cerr[1024] = "";
+    if (f && !bn_h5_close(f, ok && complete, cerr, sizeof cerr) && ok) {
+        snprintf(err, sizeof err, "%s", cerr);
+        ok = false;
+    }
+    Py_END_ALLOW_THREADS
+    if (!ok) {
+        PyErr_SetString(PyExc_OSError, err);
         return NULL;
     }
     Py_RETURN_NONE;
@@ -693,6 +726,8 @@ static PyMethodDef model_methods[] = {
      "run(out=None, threads=1, spikes=True, progress=None, model_file='') -> Results"},
     {"save", (PyCFunction)(void (*)(void))model_save, METH_VARARGS | METH_KEYWORDS,
      "save(results, out, model_file='') -> None: the results folder of an in-memory run"},
+    {"save_hdf5", (PyCFunction)model_save_hdf5, METH_VARARGS,
+     "save_hdf5(results, path) -> None: the spikes of an in-memory run as HDF5"},
     {"cancel", (PyCFunction)model_cancel, METH_NOARGS, "cancel(): stop the running sweep (from any thread)"},
     {NULL, NULL, 0, NULL}};
 
@@ -712,8 +747,23 @@ static PyTypeObject py_model_type = {
 static PyObject *py_version(PyObject *self, PyObject *unused) { return PyUnicode_FromString(bn_version()); }
 static PyObject *py_source_dir(PyObject *self, PyObject *unused) { return PyUnicode_FromString(bn_source_dir()); }
 
+static PyObject *py_hdf5_available(PyObject *self, PyObject *unused) { return PyBool_FromLong(bn_h5_available()); }
+static PyObject *py_hdf5_complete(PyObject *self, PyObject *args)
+{
+    const char *path;
+    if (!PyArg_ParseTuple(args, "s", &path))
+        return NULL;
+    bool ok;
+    Py_BEGIN_ALLOW_THREADS
+    ok = bn_h5_complete(path);
+    Py_END_ALLOW_THREADS
+    return PyBool_FromLong(ok);
+}
+
 static PyMethodDef module_methods[] = {
     {"version", py_version, METH_NOARGS, "the library's version"},
+    {"hdf5_available", py_hdf5_available, METH_NOARGS, "whether the library was built with libhdf5"},
+    {"hdf5_complete", py_hdf5_complete, METH_VARARGS, "hdf5_complete(path): a finished balnet HDF5 file"},
     {"source_dir", py_source_dir, METH_NOARGS, "$BALNET_HOME, else the source tree (models/lib is there)"},
     {NULL, NULL, 0, NULL}};
 
@@ -739,11 +789,5 @@ PyMODINIT_FUNC PyInit__balnet(void)
         return NULL;
     }
     Py_INCREF(py_run_error);
-#ifdef BN_HAVE_HDF5
-    if (h5_register(mod) < 0) {
-        Py_DECREF(mod);
-        return NULL;
-    }
-#endif
     return mod;
 }

@@ -14,6 +14,7 @@
 
 #include "balnet.h"
 #include "compiler/support/util.h"
+#include "eff_tau_model.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -179,32 +180,9 @@ static void test_scheduler_threads(void **state)
     bn_free(m);
 }
 
-/* The effective-time-constant arm (SCIENCE.md §2) on one population, as in test_sema_measured.c: the eff_tau
- * points take their leak, rest and weight from the conductance point of the same N and trial. */
+/* EFF_TAU_MODEL (SCIENCE.md §2) with a short simulate and a sweep of its three arms. */
 static const char eff_model[] =
-    "variant syn = current | conductance | eff_tau\n"
-    "param N = 100\n"
-    "param E_e = 0 mV, E_match = -72 mV, j = 17.5 pA*ms\n"
-    "neuron n {\n"
-    "    param C_m = 1 pF, g_L = 1 nS/15, E_L = -72 mV\n"
-    "    state V = E_L\n"
-    "    dV/dt = (g_L*(E_L - V) + I_syn)/C_m\n"
-    "    spike when V >= -50 mV { V = -75 mV }\n"
-    "}\n"
-    "synapse psc(tau) {\n state I = 0 pA\n dI/dt = -I/tau\n on spike(w) { I += w/tau }\n current I\n}\n"
-    "synapse psg(tau, E_rev) {\n state g = 0 nS\n dg/dt = -g/tau\n on spike(w) { g += w/tau }\n"
-    " current g*(E_rev - V)\n}\n"
-    "if syn == eff_tau {\n"
-    "    population E = n[N](g_L = 1 nS/15 + stat(E, g_syn, syn = conductance),\n"
-    "                        E_L = stat(E, v_mean, syn = conductance))\n"
-    "    connect E -> E via psc(8 ms) bernoulli(0.2)\n"
-    "        weight j/(E_e - E_match)*(E_e - stat(E, v_mean, syn = conductance))/sqrt(N)\n"
-    "} else {\n"
-    "    population E = n[N]\n"
-    "    connect E -> E via (syn == current ? psc(8 ms) : psg(8 ms, E_e)) bernoulli(0.2)\n"
-    "        weight syn == current ? j/sqrt(N) : j/(E_e - E_match)/sqrt(N)\n"
-    "}\n"
-    "record E, all: rate, v_mean = mean(V), g_syn = mean(g_syn)\n"
+    EFF_TAU_MODEL
     "simulate { dt = 0.1 ms  duration = 100 ms }\n"
     "sweep { N in [100, 400], syn in [current, conductance, eff_tau], trial in 1..2 }\n";
 
@@ -233,13 +211,26 @@ static void test_measured_dependencies(void **state)
         order[n++] = bn_sched_next(s);   /* items 0..3: current and conductance at N = 100, running */
     assert_int_equal(order[3], 3);
     assert_int_equal(bn_sched_next(s), 6);   /* not 4 (eff_tau, N = 100): its conductance item is running */
+    /* without waiting (MPI's rank 0): 7, 8, 9 are free; then only eff_tau items are left, and they wait
+     * on running conductance items: BN_SCHED_WAIT where bn_sched_next would block */
+    for (int i = 7; i <= 9; i++)
+        assert_int_equal(bn_sched_try_next(s), i);
+    assert_int_equal(bn_sched_try_next(s), BN_SCHED_WAIT);
     bn_sched_done(s, cond);
     assert_int_equal(bn_sched_next(s), 4);   /* trial 1's dependency is done, trial 2's (item 3) is not */
     bn_sched_free(s);
     /* run in order, the eff_tau item runs, with the conductance item's measured values */
+    const struct bn_row *rec;
+    assert_int_equal(bn_item_rows(m, cond, &rec), 0);
     bn_result *c = bn_run_item(m, cond, NULL, err, sizeof err);
     assert_non_null(c);
     assert_true(bn_item_ready(m, eff));
+    /* the rows recorded for the item are its result's (what rank 0 sends with a dependent item) */
+    assert_int_equal(bn_item_rows(m, cond, &rec), bn_nrows(c));
+    for (int i = 0; i < bn_nrows(c); i++) {
+        assert_string_equal(rec[i].statistic, bn_row(c, i)->statistic);
+        assert_memory_equal(&rec[i].value, &bn_row(c, i)->value, sizeof(double));
+    }
     bn_result *e = bn_run_item(m, eff, NULL, err, sizeof err);
     assert_non_null(e);
     assert_true(bn_nrows(e) > 0);
@@ -306,6 +297,20 @@ static void test_folder_lock(void **state)
     assert_non_null(l);
     assert_string_equal(note, "");
     bn_unlock(l);
+    /* a recording from another rank: written under traces/, a name that would leave it refused */
+    f = bn_folder_open(dir, m, true, err, sizeof err);
+    assert_non_null(f);
+    assert_true(bn_folder_add_trace(f, "p0-t1-E-raster.csv", "time_ms,neuron\n", 15, err, sizeof err));
+    assert_false(bn_folder_add_trace(f, "../escape.csv", "x", 1, err, sizeof err));
+    assert_false(bn_folder_add_trace(f, ".hidden", "x", 1, err, sizeof err));
+    assert_true(bn_folder_close(f, &info, err, sizeof err));
+    char path[128];
+    size_t len;
+    snprintf(path, sizeof path, "%s/traces/p0-t1-E-raster.csv", dir);
+    char *text = util_read_file(path, 0, &len);
+    assert_non_null(text);
+    assert_string_equal(text, "time_ms,neuron\n");
+    free(text);
     char cmd[64];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);

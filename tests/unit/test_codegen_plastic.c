@@ -488,14 +488,13 @@ static void test_errors(void **state)
                  "population E = n[10]\ninput X = poisson[10](rate = 1 Hz)\n"
                  "connect X -> E via stdp_add() bernoulli(0.5) weight 0.5 nS\n",
                  "undefined name 'x_pre'");
-    /* on post cannot change the target neuron; plastic synapses need a constant delay */
+    /* on post cannot change the target neuron; an event state's initial value cannot read a variable */
     expect_plastic_error("synapse s() { state g = 0 nS\n dg/dt = -g/(5 ms)\n current g*(0 mV - V)\n"
                          "  on pre(w) { g += w }\n on post(w) { g += w } }",
                          con, "'on post' updates the synapse; it cannot change 'g'");
-    expect_plastic_error("synapse s() { state g = 0 nS\n dg/dt = -g/(5 ms)\n current g*(0 mV - V)\n"
-                         "  on pre(w) { g += w } }",
-                         "connect X -> E via s() bernoulli(0.5) weight 1 nS delay uniform(1 ms, 2 ms)",
-                         "needs a constant delay");
+    expect_plastic_error("synapse s() { state g = 0 nS, a = V/(1 mV)\n dg/dt = -g/(5 ms)\n current g*(0 mV - V)\n"
+                         "  on pre(w) { g += w*a } }",
+                         con, "must be a constant or a random draw of constants");
     expect_plastic_error("synapse s() { state g = 0 nS\n dg/dt = -g/(5 ms)\n current g*(0 mV - V)\n"
                          "  on spike(w) { g += w }\n on pre(w) { g += w } }",
                          con, "not 'on spike'");
