@@ -58,10 +58,10 @@ static void gp_str(FILE *f, const char *s)
 struct plot_ctx {
     const struct res_table *t;
     const char *pdir;
-    double ylo, yhi;   /* of the current plot's means and error bars, for log_tics */
     FILE *all;
     int64_t *lead, *idx;
     double *xs;
+    double ylo, yhi;   /* of the means and error bars of the plot being written, for log_tics */
 };
 
 /* True when axis a takes two or more values (an axis fixed by --set, or a lone trial, is a single point:
@@ -72,63 +72,6 @@ static bool axis_varies(const struct res_table *t, int a)
         if (strcmp(t->rows[i].axis[a], t->rows[0].axis[a]) != 0)
             return true;
     return false;
-}
-
-/* The distinct numeric values of axis a in increasing order, into out (t->nrows of room); their number. */
-static int axis_values(const struct res_table *t, int a, double *out)
-{
-    int n = 0;
-    for (int64_t i = 0; i < t->nrows; i++)
-        out[n++] = strtod(t->rows[i].axis[a], NULL);
-    qsort(out, (size_t)n, sizeof *out, util_cmp_double);
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (k == 0 || out[i] != out[k - 1])
-            out[k++] = out[i];
-    return k;
-}
-
-/* Tick labels for a log axis holding fewer than three powers of ten, where gnuplot labels only the powers
- * of ten (g in {4, 5, 6} got no label, N from 1000 to 15000 one or two).  The ticks: the given values (the sweep's
- * own, when 2 to 12 of them); else, over half a decade or more, m * 10^e within [lo, hi] for m = 1..9
- * (1, 2, 5 when that gives more than 10) when that gives 4 or more, which spread evenly on a log axis; else
- * round values 1, 2 or 5
- * * 10^e apart (on a short log axis nearly even too).  The range is then the data's (yfix/xfix), not
- * widened to whole decades. */
-static void log_tics(FILE *gp, char axis, double lo, double hi, const double *vals, int nvals)
-{
-    if (!(lo > 0 && hi >= lo) || floor(log10(hi)) - ceil(log10(lo)) + 1 >= 3)
-        return;
-    double tic[16];
-    int n = 0;
-    bool given = vals && nvals >= 2 && nvals <= 12;
-    for (; given && n < nvals; n++)
-        tic[n] = vals[n];
-    static const int m9[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, m3[] = {1, 2, 5};
-    for (int pass = 0; !given && hi >= 3 * lo && pass < 2 && (n < 4 || n > 10); pass++) {
-        const int *ms = pass ? m3 : m9;
-        int nm = pass ? 3 : 9;
-        n = 0;
-        for (double e = pow(10, floor(log10(lo))); e <= hi; e *= 10)
-            for (int k = 0; k < nm; k++)
-                if (ms[k] * e >= lo * (1 - 1e-9) && ms[k] * e <= hi * (1 + 1e-9) && n < 16)
-                    tic[n++] = ms[k] * e;
-    }
-    if (!given && n < 4) {   /* e.g. 4.1 .. 4.6: a linear 1-2-5 step near a fifth of the range */
-        double raw = (hi - lo) / 5, p10 = pow(10, floor(log10(raw > 0 ? raw : hi)));
-        double r = raw / p10, step = p10 * (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10);
-        n = 0;
-        for (double v = ceil(lo / step) * step; v <= hi * (1 + 1e-12) && n < 16; v += step)
-            tic[n++] = v;
-    }
-    if (n < 1)
-        return;
-    fprintf(gp, "set %ctics (", axis);
-    for (int k = 0; k < n; k++)
-        fprintf(gp, "%s%.6g", k ? ", " : "", tic[k]);
-    fprintf(gp, ")\nset autoscale %cfix\n", axis);
-    if (axis == 'y')   /* x has its margins already (one_plot) */
-        fprintf(gp, "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
 }
 
 /* One curve's points: the finite rows of lead row L's group (every axis but a equal), their x values in
@@ -209,6 +152,62 @@ static int write_dat(struct plot_ctx *c, const struct res_trow *pr, int a, int64
     if (fclose(dat) != 0)
         return (rt_errf(err, errlen, "cannot write %s", path), -1);
     return ncurves;
+}
+
+/* The distinct numeric values of axis a in increasing order, into out (t->nrows of room); their number. */
+static int axis_values(const struct res_table *t, int a, double *out)
+{
+    int n = 0;
+    for (int64_t i = 0; i < t->nrows; i++)
+        out[n++] = strtod(t->rows[i].axis[a], NULL);
+    qsort(out, (size_t)n, sizeof *out, util_cmp_double);
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (k == 0 || out[i] != out[k - 1])
+            out[k++] = out[i];
+    return k;
+}
+
+/* Tick labels for a log axis holding fewer than three powers of ten, where gnuplot labels only the powers
+ * of ten (g in {4, 5, 6} got no label, N from 1000 to 15000 one or two).  The ticks: the given values (the
+ * sweep's own, when 2 to 12 of them); else, over half a decade or more, m * 10^e within [lo, hi] for
+ * m = 1..9 (1, 2, 5 when that gives more than 10) when that gives 4 or more, which spread evenly on a log
+ * axis; else round values 1, 2 or 5 * 10^e apart (on a short log axis nearly even too).  The range is
+ * then the data's (yfix/xfix), not widened to whole decades. */
+static void log_tics(FILE *gp, char axis, double lo, double hi, const double *vals, int nvals)
+{
+    if (!(lo > 0 && hi >= lo) || floor(log10(hi)) - ceil(log10(lo)) + 1 >= 3)
+        return;
+    double tic[16];
+    int n = 0;
+    bool given = vals && nvals >= 2 && nvals <= 12;
+    for (; given && n < nvals; n++)
+        tic[n] = vals[n];
+    static const int m9[] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, m3[] = {1, 2, 5};
+    for (int pass = 0; !given && hi >= 3 * lo && pass < 2 && (n < 4 || n > 10); pass++) {
+        const int *ms = pass ? m3 : m9;
+        int nm = pass ? 3 : 9;
+        n = 0;
+        for (double e = pow(10, floor(log10(lo))); e <= hi; e *= 10)
+            for (int k = 0; k < nm; k++)
+                if (ms[k] * e >= lo * (1 - 1e-9) && ms[k] * e <= hi * (1 + 1e-9) && n < 16)
+                    tic[n++] = ms[k] * e;
+    }
+    if (!given && n < 4) {   /* e.g. 4.1 .. 4.6: a linear 1-2-5 step near a fifth of the range */
+        double raw = (hi - lo) / 5, p10 = pow(10, floor(log10(raw > 0 ? raw : hi)));
+        double r = raw / p10, step = p10 * (r < 1.5 ? 1 : r < 3.5 ? 2 : r < 7.5 ? 5 : 10);
+        n = 0;
+        for (double v = ceil(lo / step) * step; v <= hi * (1 + 1e-12) && n < 16; v += step)
+            tic[n++] = v;
+    }
+    if (n < 1)
+        return;
+    fprintf(gp, "set %ctics (", axis);
+    for (int k = 0; k < n; k++)
+        fprintf(gp, "%s%.6g", k ? ", " : "", tic[k]);
+    fprintf(gp, ")\nset autoscale %cfix\n", axis);
+    if (axis == 'y')   /* x has its margins already (write_gp) */
+        fprintf(gp, "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n");
 }
 
 /* BASE.gp: labels, the PNG terminal, one `plot` clause per curve of BASE.dat, then the SVG. */
@@ -341,9 +340,12 @@ static int write_scripts(const char *pdir, const struct res_table *t, char *err,
     return ok ? nplots : -1;
 }
 
-/* A failing gnuplot is a note, not an error: the scripts are written and can be drawn later. */
 void plot_gnuplot(const char *pdir, char *note, size_t notelen)
 {
+    if (!plot_have_gnuplot()) {
+        snprintf(note, notelen, "gnuplot not found on PATH: wrote the scripts only (%s/all.gp)", pdir);
+        return;
+    }
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(note, notelen, "cannot start gnuplot: %s", strerror(errno));
@@ -388,8 +390,6 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
         nplots = write_scripts(pdir, t, err, errlen);
     if (nplots == 0)
         snprintf(note, notelen, "no numeric sweep axis with two or more values: nothing to plot");
-    else if (nplots > 0 && !plot_have_gnuplot())
-        snprintf(note, notelen, "gnuplot not found on PATH: wrote the scripts only (%s/all.gp)", pdir);
     else if (nplots > 0)
         plot_gnuplot(pdir, note, notelen);
     free(pdir);

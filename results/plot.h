@@ -22,7 +22,8 @@ int plot_all(const char *dir, const struct res_table *t, char *note, size_t note
 bool plot_results(const char *dir, char *err, size_t errlen);
 /* True when an executable `gnuplot` is on PATH. */
 bool plot_have_gnuplot(void);
-/* Runs `gnuplot all.gp` in folder pdir, its output to pdir/gnuplot.log; a failure goes to note. */
+/* Runs `gnuplot all.gp` inside pdir, its output in gnuplot.log there.  A missing or failing gnuplot is a
+ * note, not an error: the scripts are written and can be drawn later. */
 void plot_gnuplot(const char *pdir, char *note, size_t notelen);
 /* The recordings (plot_traces.c): for every DIR/traces/NAME.csv (rate trace, raster, trace of an
  * observable) a script NAME.gp drawing NAME.png and NAME.svg beside it, and one gnuplot run over them.

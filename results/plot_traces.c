@@ -171,12 +171,7 @@ int plot_traces(const char *dir, char *note, size_t notelen, char *err, size_t e
         ok = rt_errf(err, errlen, "cannot write %s", allpath);
     if (!ok)
         return -1;
-    if (nplots == 0)
-        return 0;
-    if (!plot_have_gnuplot()) {
-        snprintf(note, notelen, "gnuplot not found on PATH: wrote the scripts only (%s/all.gp)", tdir);
-        return nplots;
-    }
-    plot_gnuplot(tdir, note, notelen);
+    if (nplots > 0)
+        plot_gnuplot(tdir, note, notelen);
     return nplots;
 }

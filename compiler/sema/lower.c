@@ -735,8 +735,8 @@ static bool inst_arg_notes(struct lctx *L, struct linst *in)
                       sp->bind.name, dimname(L, got.dim), sd->model.name, dimname(L, own.dim));
             any = true;
         } else if (fold_has_rand(got.ir) && !fold_has_rand(own.ir)) {
-            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; synapse '%s' may use it where only "
-                      "a constant can be", sp->bind.name, sd->model.name);
+            diag_note(L->d, arg->bind.value->span, "'%s' is a random draw here; synapse '%s' uses it where it must "
+                      "be one constant", sp->bind.name, sd->model.name);
             any = true;
         }
     }
