@@ -2,7 +2,8 @@
  * net.c - building one projection's CSR connectivity from its rule (net.h).
  *
  * Rules and their algorithms (none is O(Npre * Npost) unless the result is):
- *   bernoulli(p)   per source row, geometric skipping over targets (skip ~ Geom(p)): O(synapses).
+ *   bernoulli(p)   per source row and block of targets, geometric skipping over the block's targets
+ *                  (skip ~ Geom(p)): O(synapses + rows x blocks).
  *   in_degree(K)   per target, K distinct sources by Floyd's algorithm (Bentley & Floyd, CACM 30(9), 1987)
  *                  with a bitmap for membership, then a counting-sort transpose into rows by source.
  *   out_degree(K)  per source, K distinct targets by Floyd's algorithm, row sorted.
@@ -147,37 +148,58 @@ static inline void tvec_set(struct tvec *a, int64_t k, uint32_t x)
 
 /* ---- the rules ------------------------------------------------------------------------------------ */
 
+/* Targets per Bernoulli block: a power of two >= 4096 holding >= 64 expected synapses, so the Philox
+ * start of a block (~15 ns) stays small against its draws.  It depends on the projection only (p and the
+ * target population's size), never on how the targets are split, so every split draws the same network. */
+int64_t rt_conn_block(const struct ir_model *m, int j)
+{
+    const struct ir_proj *p = &m->projs[j];
+    int64_t n = rt_ref_size(m, p->post), b = 4096;
+    while (b < n && (double)b * p->p < 64.0)
+        b *= 2;
+    return b;
+}
+
 /* Draws rows [r0, r1) of a Bernoulli projection into tg->v from position `at`, at most `room` targets;
- * sets c->row[i] for those rows and returns the number written, or -1 when they did not fit. */
+ * sets c->row[i] for those rows and returns the number written, or -1 when they did not fit.
+ * Partition independence: the synapses of source i onto target block b (targets [b B, (b + 1) B)) draw
+ * from their own key (RT_STREAM_CONN of j, entity b << 32 | i), so a range of targets [post0, post0 +
+ * npost) is drawn by the blocks that meet it alone, with the same synapses as a whole build (issue 15:
+ * a rank builds only the synapses onto its own neurons).  Only blocks cut by the range's ends are drawn
+ * in part for nothing. */
 static int64_t bernoulli_rows(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct tvec *tg,
                               int64_t r0, int64_t r1, int64_t at, int64_t room)
 {
     const bool ex = excludes_autapses(p);
     const double q = p->p, lq = q < 1.0 ? log1p(-q) : 0.0;
+    const int64_t B = c->block, lo = c->post0, hi = c->post0 + c->npost;
     int64_t n = at;
     for (int64_t i = r0; i < r1; i++) {
         c->row[i] = n;
         if (!(q > 0.0))
             continue;
-        struct rt_rng r;
-        rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)i);
-        struct rt_fast f;
-        rt_fast_init(&f, &r);
-        for (int64_t t = -1;;) {
-            /* Geometric skip by inversion: floor(log U / log(1 - p)) failures before the next synapse. */
-            if (q < 1.0) {
-                double g = floor(log(rt_fast_uniform(&f)) / lq);
-                t += 1 + (g < 0x1p62 ? (int64_t)g : INT64_MAX / 2);
-            } else {
-                t += 1;
+        for (int64_t b = lo / B; b * B < hi; b++) {
+            struct rt_rng r;
+            rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)b << 32 | (uint64_t)i);
+            struct rt_fast f;
+            rt_fast_init(&f, &r);
+            const int64_t end = (b + 1) * B < hi ? (b + 1) * B : hi;
+            for (int64_t t = b * B - 1;;) {
+                /* Geometric skip by inversion: floor(log U / log(1 - p)) failures before the next synapse. */
+                if (q < 1.0) {
+                    double g = floor(log(rt_fast_uniform(&f)) / lq);
+                    t += 1 + (g < 0x1p62 ? (int64_t)g : INT64_MAX / 2);
+                } else {
+                    t += 1;
+                }
+                if (t >= end)
+                    break;
+                if ((ex && t == i) || t < lo)
+                    continue;
+                if (n - at == room)
+                    return -1;
+                tvec_set(tg, n++, (uint32_t)(t - lo));
             }
-            if (t >= c->npost)
-                break;
-            if (ex && t == i)
-                continue;
-            if (n - at == room)
-                return -1;
-            tvec_set(tg, n++, (uint32_t)t);
         }
     }
     return n - at;
@@ -284,7 +306,7 @@ static bool build_in_degree(struct rt_conn *c, const struct ir_proj *p, int j, u
 {
     bool ex = excludes_autapses(p);
     uint32_t k = (uint32_t)p->k, n = (uint32_t)(c->npre - (ex ? 1 : 0));
-    int64_t total = c->npost * (int64_t)k;
+    int64_t total = c->npost * (int64_t)k;   /* targets [post0, post0 + npost), each drawn from its own key */
     uint32_t *src = malloc((size_t)(total ? total : 1) * sizeof *src);
     uint64_t *bits = calloc((size_t)(c->npre / 64 + 1), sizeof *bits);
     int64_t *pos = calloc((size_t)c->npre + 1, sizeof *pos);
@@ -292,11 +314,11 @@ static bool build_in_degree(struct rt_conn *c, const struct ir_proj *p, int j, u
     if (ok) {
         for (int64_t t = 0; t < c->npost; t++) {
             struct rt_rng r;
-            rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)t);
+            rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)(c->post0 + t));
             uint32_t *s = src + t * (int64_t)k;
             floyd(&r, n, k, bits, s);
             for (uint32_t i = 0; ex && i < k; i++)
-                s[i] += s[i] >= (uint32_t)t;   /* skip the target itself */
+                s[i] += s[i] >= (uint32_t)(c->post0 + t);   /* skip the target itself */
         }
         /* Transpose: count per source, prefix sums, then fill in target order (rows come out sorted). */
         for (int64_t i = 0; i < total; i++)
@@ -315,27 +337,31 @@ static bool build_in_degree(struct rt_conn *c, const struct ir_proj *p, int j, u
     return ok;
 }
 
+/* Each source draws its K targets among the whole population (the key is the source), so a range of
+ * targets keeps the ones inside it: a split build draws every row in full (out_degree's build work does
+ * not fall with the number of ranks; its memory does). */
 static bool build_out_degree(struct rt_conn *c, const struct ir_proj *p, int j, uint64_t seed, struct tvec *tg)
 {
     bool ex = excludes_autapses(p);
-    uint32_t k = (uint32_t)p->k, n = (uint32_t)(c->npost - (ex ? 1 : 0));
-    int64_t total = c->npre * (int64_t)k;
-    uint64_t *bits = calloc((size_t)(c->npost / 64 + 1), sizeof *bits);
+    uint32_t k = (uint32_t)p->k, n = (uint32_t)(c->npost_all - (ex ? 1 : 0));
+    const int64_t lo = c->post0, hi = c->post0 + c->npost;
+    uint64_t *bits = calloc((size_t)(c->npost_all / 64 + 1), sizeof *bits);
     uint32_t *s = malloc((size_t)(k ? k : 1) * sizeof *s);
-    bool ok = bits && s && tvec_reserve(tg, total ? total : 1);
+    bool ok = bits && s && tvec_reserve(tg, c->npost == c->npost_all ? c->npre * (int64_t)k + 1 : 1024);
     for (int64_t i = 0; ok && i < c->npre; i++) {
         struct rt_rng r;
         rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_CONN, j), (uint64_t)i);
-        c->row[i] = i * (int64_t)k;
+        c->row[i] = tg->n;
         floyd(&r, n, k, bits, s);
         for (uint32_t q = 0; ex && q < k; q++)
             s[q] += s[q] >= (uint32_t)i;
         qsort(s, k, sizeof *s, util_cmp_u32);
-        for (uint32_t q = 0; q < k; q++)
-            tvec_set(tg, c->row[i] + q, s[q]);
+        ok = tvec_reserve(tg, tg->n + k);
+        for (uint32_t q = 0; ok && q < k; q++)
+            if (s[q] >= lo && s[q] < hi)
+                tvec_set(tg, tg->n++, (uint32_t)(s[q] - lo));
     }
-    c->row[c->npre] = total;
-    tg->n = total;
+    c->row[c->npre] = tg->n;
     free(bits);
     free(s);
     return ok;
@@ -345,25 +371,39 @@ static bool build_dense(struct rt_conn *c, const struct ir_proj *p, struct tvec 
 {
     bool ex = excludes_autapses(p);
     bool one = p->rule == IR_RULE_ONE_TO_ONE;
-    int64_t per = one ? (ex ? 0 : 1) : c->npost - (ex ? 1 : 0);
-    if (!tvec_reserve(tg, c->npre * per + 1))
+    const int64_t lo = c->post0, hi = c->post0 + c->npost;
+    if (!tvec_reserve(tg, one ? c->npost + 1 : c->npre * c->npost + 1))
         return false;
     for (int64_t i = 0; i < c->npre; i++) {
         c->row[i] = tg->n;
         if (one) {
-            if (!ex)
-                tvec_set(tg, tg->n++, (uint32_t)i);
+            if (!ex && i >= lo && i < hi)
+                tvec_set(tg, tg->n++, (uint32_t)(i - lo));
             continue;
         }
-        for (int64_t t = 0; t < c->npost; t++)
+        for (int64_t t = lo; t < hi; t++)
             if (!(ex && t == i))
-                tvec_set(tg, tg->n++, (uint32_t)t);
+                tvec_set(tg, tg->n++, (uint32_t)(t - lo));
     }
     c->row[c->npre] = tg->n;
     return true;
 }
 
 /* ---- weights and delays ---------------------------------------------------------------------------- */
+
+/* Target (in the whole population) of synapse k. */
+static int64_t target_of(const struct rt_conn *c, int64_t k)
+{
+    return c->post0 + (c->t16 ? c->t16[k] : c->t32[k]);
+}
+
+/* Every synapse i -> t draws its weight and delay from its own key (entity i * Npost + t), so they do not
+ * depend on the rule's draw order, on which other synapses exist, or on the split of the targets. */
+static void syn_rng(struct rt_rng *r, const struct rt_conn *c, uint64_t seed, enum rt_stream_kind kind, int j,
+                    int64_t i, int64_t k)
+{
+    rt_rng_init(r, seed, RT_STREAM(kind, j), (uint64_t)i * (uint64_t)c->npost_all + (uint64_t)target_of(c, k));
+}
 
 static bool draw_weights(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, char *err, size_t errlen)
 {
@@ -374,13 +414,13 @@ static bool draw_weights(struct rt_conn *c, const struct ir_model *m, int j, uin
         return false;
     }
     for (int64_t i = 0; i < c->npre; i++) {
-        struct rt_rng r;
-        rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_WEIGHT, j), (uint64_t)i);
         for (int64_t k = c->row[i]; k < c->row[i + 1]; k++) {
+            struct rt_rng r;
+            syn_rng(&r, c, seed, RT_STREAM_WEIGHT, j, i, k);
             double w = ir_eval(p->weight, NULL, rt_rng_draw, &r);
             if (!isfinite(w)) {
                 fail(err, errlen, m, p, "weight of synapse %lld -> %lld is %g", (long long)i,
-                     (long long)(c->t16 ? c->t16[k] : c->t32[k]), w);
+                     (long long)target_of(c, k), w);
                 return false;
             }
             c->w[k] = (float)w;
@@ -399,14 +439,14 @@ static bool draw_delays(struct rt_conn *c, const struct ir_model *m, int j, uint
     }
     c->dmax = 1;
     for (int64_t i = 0; i < c->npre; i++) {
-        struct rt_rng r;
-        rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_DELAY, j), (uint64_t)i);
         for (int64_t k = c->row[i]; k < c->row[i + 1]; k++) {
+            struct rt_rng r;
+            syn_rng(&r, c, seed, RT_STREAM_DELAY, j, i, k);
             double d = ir_eval(p->delay, NULL, rt_rng_draw, &r);
             int s = rt_delay_steps(d, m->dt);
             if (!isfinite(d) || s > 65535) {
                 fail(err, errlen, m, p, "delay %g ms of synapse %lld -> %lld is %s", d, (long long)i,
-                     (long long)(c->t16 ? c->t16[k] : c->t32[k]),
+                     (long long)target_of(c, k),
                      isfinite(d) ? "longer than 65535 steps" : "not a number");
                 return false;
             }
@@ -427,22 +467,33 @@ bool rt_conn_build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t 
 bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
                        char *err, size_t errlen)
 {
+    return rt_conn_build_range(c, m, j, seed, pool, 0, rt_ref_size(m, m->projs[j].post), err, errlen);
+}
+
+bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
+                         int64_t post0, int64_t post1, char *err, size_t errlen)
+{
     const struct ir_proj *p = &m->projs[j];
     memset(c, 0, sizeof *c);
     c->npre = rt_ref_size(m, p->pre);
-    c->npost = rt_ref_size(m, p->post);
+    c->npost_all = rt_ref_size(m, p->post);
+    post0 = post0 < 0 ? 0 : post0 > c->npost_all ? c->npost_all : post0;
+    post1 = post1 < post0 ? post0 : post1 > c->npost_all ? c->npost_all : post1;
+    c->post0 = post0;
+    c->npost = post1 - post0;
+    c->block = rt_conn_block(m, j);
     c->dconst = c->dmax = 1;
     if (p->post.is_input) {
         fail(err, errlen, m, p, "the target must be a neuron population");
         return false;
     }
-    if (c->npost > (int64_t)UINT32_MAX || c->npre > (int64_t)UINT32_MAX) {
+    if (c->npost_all > (int64_t)UINT32_MAX || c->npre > (int64_t)UINT32_MAX) {
         fail(err, errlen, m, p, "populations above 2^32 neurons are not supported");
         return false;
     }
     bool ex = excludes_autapses(p);
     if (p->rule == IR_RULE_IN_DEGREE || p->rule == IR_RULE_OUT_DEGREE) {
-        int64_t avail = (p->rule == IR_RULE_IN_DEGREE ? c->npre : c->npost) - (ex ? 1 : 0);
+        int64_t avail = (p->rule == IR_RULE_IN_DEGREE ? c->npre : c->npost_all) - (ex ? 1 : 0);
         if (p->k < 0 || p->k > avail) {
             fail(err, errlen, m, p, "%s(%lld) needs %lld distinct %s but only %lld are available",
                  ir_rule_name[p->rule], (long long)p->k, (long long)p->k,
@@ -450,9 +501,9 @@ bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint6
             return false;
         }
     }
-    if (p->rule == IR_RULE_ONE_TO_ONE && c->npre != c->npost) {
+    if (p->rule == IR_RULE_ONE_TO_ONE && c->npre != c->npost_all) {
         fail(err, errlen, m, p, "one_to_one needs equal sizes, not %lld and %lld", (long long)c->npre,
-             (long long)c->npost);
+             (long long)c->npost_all);
         return false;
     }
 

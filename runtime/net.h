@@ -9,8 +9,12 @@
  * Targets are written in their final width as they are drawn (in_degree also holds 4 bytes per synapse
  * of sources while it transposes).
  *
- * Randomness: each row draws from its own Philox key (seed, RT_STREAM_CONN/WEIGHT/DELAY of projection j,
- * row), so the network is the same whichever order or thread builds the rows.
+ * Randomness, partition-independent (issue 15): the network does not depend on which thread or rank builds
+ * which part.  Bernoulli: source i's synapses onto target block b (rt_conn_block targets) draw from key
+ * (seed, RT_STREAM_CONN of j, b << 32 | i); in_degree: target t's sources from (.., t); out_degree: source
+ * i's targets from (.., i); the weight and delay of synapse i -> t from (seed, RT_STREAM_WEIGHT/DELAY of j,
+ * i * Npost + t).  So the synapses onto a range of targets can be built alone (rt_conn_build_range), and
+ * are those a whole build has there.
  *
  * Owns: building, sizing and freeing one projection's synapses.  Must not: deliver spikes or print.
  */
@@ -25,6 +29,10 @@
 
 struct rt_conn {
     int64_t npre, npost, nsyn;
+    int64_t post0;         /* the targets built are [post0, post0 + npost) of the target population's
+                            * npost_all neurons; stored target indices are relative to post0 */
+    int64_t npost_all;
+    int64_t block;         /* bernoulli: targets per keyed block (rt_conn_block) */
     int64_t *row;          /* npre + 1 offsets */
     uint16_t *t16;         /* targets when npost < 65536 (t32 NULL), else t32 (t16 NULL) */
     uint32_t *t32;
@@ -51,6 +59,14 @@ bool rt_conn_build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t 
 struct rt_pool;
 bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
                        char *err, size_t errlen);
+/* Builds only the synapses of projection j onto targets [post0, post1) (clamped to the population), the
+ * same synapses, weights and delays a whole build has there, with targets stored relative to post0: what
+ * one rank of a network split over ranks holds.  Build work falls with the range for every rule but
+ * out_degree (each source draws among all targets). */
+bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
+                         int64_t post0, int64_t post1, char *err, size_t errlen);
+/* Targets per keyed block of a Bernoulli projection (a function of the projection only). */
+int64_t rt_conn_block(const struct ir_model *m, int j);
 void rt_conn_free(struct rt_conn *c);
 
 /* Expected number of synapses of projection j (exact for the degree, one-to-one and all-to-all rules). */

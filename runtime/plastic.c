@@ -20,14 +20,19 @@ static double *dcolumn(int64_t n, double v)
     return c;
 }
 
-/* The initial value of per-synapse state s at synapse k: the constant, or a draw keyed by (seed, projection,
- * state, synapse) (plastic.h; sema stores every state with a random initial value per synapse). */
-static double initial(const struct ir_pl_state *st, int s, int j, int64_t k, uint64_t seed)
+/* The initial value of per-synapse state s of synapse i -> t: the constant, or a draw keyed by (seed,
+ * projection, source * Npost + target) from counter block s << 20 on (rng.h), so it does not depend on
+ * where the synapse is stored, i.e. on how the targets are split (issue 15; sema stores every state with
+ * a random initial value per synapse). */
+static double initial(const struct ir_pl_state *st, int s, int j, const struct rt_conn *c, int64_t i, int64_t k,
+                      uint64_t seed)
 {
     if (!st->init_draw)
         return st->init;
     struct rt_rng r;
-    rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_PLINIT, j), ((uint64_t)s << 40) | (uint64_t)k);
+    rt_rng_init(&r, seed, RT_STREAM(RT_STREAM_PLINIT, j),
+                (uint64_t)i * (uint64_t)c->npost_all + (uint64_t)(c->post0 + c->t32[k]));
+    r.c.v[0] = (uint32_t)s << 20;
     return ir_eval(st->init_draw, NULL, rt_rng_draw, &r);
 }
 
@@ -98,10 +103,11 @@ bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, int j, stru
             pl->syn[0] = c->w;
         else if (st->where == IR_PL_SYN) {
             ok = (pl->syn[s] = malloc(sizeof(float) * (size_t)(c->nsyn ? c->nsyn : 1))) != NULL;
-            for (int64_t k = 0; ok && k < c->nsyn; k++) {
-                pl->syn[s][k] = (float)initial(st, s, j, k, seed);
-                bad |= !isfinite(pl->syn[s][k]);
-            }
+            for (int64_t i = 0; ok && i < c->npre; i++)
+                for (int64_t k = c->row[i]; k < c->row[i + 1]; k++) {
+                    pl->syn[s][k] = (float)initial(st, s, j, c, i, k, seed);
+                    bad |= !isfinite(pl->syn[s][k]);
+                }
         } else if (st->where == IR_PL_POST)
             ok = (pl->post[s] = dcolumn(c->npost, st->init)) != NULL;
     }

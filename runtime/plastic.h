@@ -45,8 +45,8 @@ struct rt_plastic {
 };
 
 /* Builds the storage of plastic projection p (projection j of the model) over its built CSR c for nt
- * threads.  A random initial value (always of a per-synapse state) is drawn per synapse k from (seed,
- * RT_STREAM_PLINIT j, (state << 40) | k), so it does not depend on nt.  False with a message (and pl freed) when out of
+ * threads.  A random initial value (always of a per-synapse state) is drawn per synapse i -> t from (seed,
+ * RT_STREAM_PLINIT j, i * Npost + t; rng.h), so it depends neither on nt nor on a split of the targets.  False with a message (and pl freed) when out of
  * memory, a drawn value is not finite, or the projection is too large for 32-bit synapse ids. */
 bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, int j, struct rt_conn *c, int nt, uint64_t seed,
                      char *err, size_t errlen);

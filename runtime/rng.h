@@ -21,16 +21,18 @@
 #include <stdint.h>
 
 enum rt_stream_kind {
-    RT_STREAM_CONN = 1,    /* connectivity of projection j: entity = row (source; target for in_degree) */
-    RT_STREAM_WEIGHT,      /* per-synapse weights of projection j: entity = source row */
-    RT_STREAM_DELAY,       /* per-synapse delays of projection j: entity = source row */
+    RT_STREAM_CONN = 1,    /* connectivity of projection j: entity = (target block << 32) | source for
+                            * bernoulli, the target for in_degree, the source for out_degree (net.h) */
+    RT_STREAM_WEIGHT,      /* per-synapse weights of projection j: entity = source * Npost + target */
+    RT_STREAM_DELAY,       /* per-synapse delays of projection j: entity = source * Npost + target */
     RT_STREAM_INIT,        /* initial state of population i: entity = (var << 40) | neuron */
     RT_STREAM_POISSON,     /* independent Poisson input i: entity = input neuron */
     RT_STREAM_MOTHER,      /* mother process of correlated input i: entity 0 */
     RT_STREAM_THIN,        /* thinning and jitter of mother spike k of input i: entity = k */
     RT_STREAM_ESTIMATE,    /* sampling a random delay's range for the memory estimate: entity = proj */
-    RT_STREAM_PLINIT,      /* random initial event states of plastic projection j: entity = (state << 40) |
-                            * synapse */
+    RT_STREAM_PLINIT,      /* random initial event states of plastic projection j: entity = source * Npost +
+                            * target, state s from counter block s << 20 (draws of one value use far
+                            * fewer than 2^20 blocks) */
     RT_STREAM_NOISE = IR_NOISE_STREAM, /* white noise in the kernels (ir.h ir_noise_normal; its own counter
                                         * layout: step, neuron, term) */
 };

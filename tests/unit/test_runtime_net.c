@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "runtime/net.h"
+#include "runtime/plastic.h"
 #include "runtime/pool.h"
 
 static struct arena A;
@@ -314,6 +315,95 @@ static void test_random_weights_delays(void **state)
     assert_non_null(strstr(err, "projection E -> I: weight of synapse 0 -> "));
 }
 
+/* Partition independence (issue 15): the synapses onto three ranges of targets with uneven ends (one
+ * range cutting a Bernoulli block in two, another starting inside one), built alone, are row by row the
+ * whole build's synapses there, with the same weights and delays.  Every rule, a projection onto its own
+ * population (autapses excluded) and per-synapse random weights and delays. */
+static void test_range_split(void **state)
+{
+    (void)state;
+    char err[256];
+    const enum ir_rule rules[] = {IR_RULE_BERNOULLI, IR_RULE_BERNOULLI, IR_RULE_IN_DEGREE, IR_RULE_OUT_DEGREE,
+                                  IR_RULE_ALL_TO_ALL, IR_RULE_ONE_TO_ONE};
+    for (int ri = 0; ri < 6; ri++) {
+        int64_t n = ri == 1 ? 20000 : ri == 4 ? 1500 : 9000;
+        struct ir_model *m = model(n, n, POP(0), POP(0), rules[ri]);
+        struct ir_proj *p = m->projs;
+        p->p = ri == 1 ? 0.004 : 0.02;   /* blocks of 16384 and 4096 targets */
+        p->k = 100;
+        p->autapses = ri == 5;
+        p->weight = ir_node(&A, IR_RAND_NORMAL, ir_const(&A, 2.0), ir_const(&A, 0.5), NULL);
+        p->weight_const = false;
+        p->delay = ir_node(&A, IR_RAND_UNIFORM, ir_const(&A, 0.1), ir_const(&A, 2.0), NULL);
+        p->delay_const = false;
+        struct rt_conn whole, part[3];
+        int64_t cut[4] = {0, n * 5 / 9, n * 8191 / 9000, n};   /* inside blocks, not on their ends */
+        assert_true(rt_conn_build(&whole, m, 0, 21, err, sizeof err));
+        for (int r = 0; r < 3; r++) {
+            assert_true(rt_conn_build_range(&part[r], m, 0, 21, NULL, cut[r], cut[r + 1], err, sizeof err));
+            assert_int_equal(part[r].npost, cut[r + 1] - cut[r]);
+            check_rows(&part[r]);
+        }
+        assert_int_equal(part[0].nsyn + part[1].nsyn + part[2].nsyn, whole.nsyn);
+        for (int64_t i = 0; i < n; i++) {
+            int64_t k = whole.row[i];
+            for (int r = 0; r < 3; r++)
+                for (int64_t q = part[r].row[i]; q < part[r].row[i + 1]; q++, k++) {
+                    assert_int_equal(tgt(&part[r], q) + cut[r], tgt(&whole, k));
+                    assert_true(part[r].w[q] == whole.w[k]);
+                    assert_int_equal(part[r].d[q], whole.d[k]);
+                }
+            assert_int_equal(k, whole.row[i + 1]);
+        }
+        print_message("%s: %lld synapses, identical when built in 3 ranges\n", ir_rule_name[rules[ri]],
+                      (long long)whole.nsyn);
+        rt_conn_free(&whole);
+        for (int r = 0; r < 3; r++)
+            rt_conn_free(&part[r]);
+    }
+}
+
+/* The same for a plastic projection's random initial per-synapse state (runtime/plastic.c): drawn per
+ * synapse i -> t, not per storage position, so three ranges of targets hold the whole build's values. */
+static void test_range_split_plastic(void **state)
+{
+    (void)state;
+    char err[256];
+    struct ir_model *m = model(3000, 5000, POP(0), POP(1), IR_RULE_BERNOULLI);
+    struct ir_proj *p = m->projs;
+    p->p = 0.05;
+    struct ir_pl_state st[2] = {{.name = "w", .where = IR_PL_SYN},
+                                {.name = "x", .where = IR_PL_SYN,
+                                 .init_draw = ir_node(&A, IR_RAND_UNIFORM, ir_const(&A, 0.0), ir_const(&A, 1.0), NULL)}};
+    struct ir_plastic pl_ir = {.states = st, .nstates = 2};
+    p->plastic = &pl_ir;
+    struct rt_conn whole, part[3];
+    struct rt_plastic pw, pp[3];
+    const int64_t cut[4] = {0, 1234, 4100, 5000};
+    assert_true(rt_conn_build(&whole, m, 0, 4, err, sizeof err));
+    assert_true(rt_plastic_init(&pw, p, 0, &whole, 1, 4, err, sizeof err));
+    for (int r = 0; r < 3; r++) {
+        assert_true(rt_conn_build_range(&part[r], m, 0, 4, NULL, cut[r], cut[r + 1], err, sizeof err));
+        assert_true(rt_plastic_init(&pp[r], p, 0, &part[r], 1, 4, err, sizeof err));
+    }
+    for (int64_t i = 0; i < whole.npre; i++) {
+        int64_t k = whole.row[i];
+        for (int r = 0; r < 3; r++)
+            for (int64_t q = part[r].row[i]; q < part[r].row[i + 1]; q++, k++) {
+                assert_int_equal(part[r].t32[q] + cut[r], whole.t32[k]);
+                assert_true(pp[r].syn[1][q] == pw.syn[1][k]);
+                assert_true(pp[r].syn[0][q] == pw.syn[0][k]);
+            }
+        assert_int_equal(k, whole.row[i + 1]);
+    }
+    rt_plastic_free(&pw);
+    rt_conn_free(&whole);
+    for (int r = 0; r < 3; r++) {
+        rt_plastic_free(&pp[r]);
+        rt_conn_free(&part[r]);
+    }
+}
+
 int main(void)
 {
     arena_init(&A);
@@ -322,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_bernoulli_threads),
         cmocka_unit_test(test_in_degree),       cmocka_unit_test(test_out_degree_wide),
         cmocka_unit_test(test_one_and_all),     cmocka_unit_test(test_random_weights_delays),
+        cmocka_unit_test(test_range_split),     cmocka_unit_test(test_range_split_plastic),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     arena_free(&A);
