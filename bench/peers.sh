@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench/peers.sh BUILD - Brian2's C++ standalone mode on the COBA and CUBA benchmarks (`make bench-peers`).
+# bench/peers.sh BUILD - Brian2's C++ standalone mode on the COBA and CUBA benchmarks and on the white-noise
+# LIF population of bench/noise.sh (`make bench-peers`).
 # Runs bench/peers/brian2_bench.py once per model (each run spends tens of seconds in g++) and prints
 # build and loop time next to balnet's.  Brian2 comes from Debian (python3-brian); the script looks for
 # it in python3 on PATH, then in the system /usr/bin/python3.  Measurements are printed, never asserted.
@@ -19,7 +20,7 @@ fi
 mkdir -p "$OUT"
 echo "Brian2 $("$PY" -c 'import brian2; print(brian2.__version__)') C++ standalone, 1 thread, 1 s simulated ($(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-6s %10s %12s %12s %12s\n' model rate_Hz build_s loop_ms total_s
-for m in coba cuba; do
+for m in coba cuba noise; do
     rm -rf "$OUT/$m"
     line=$(cd "$OUT" && "$PY" "$ROOT/bench/peers/brian2_bench.py" $m "$OUT/$m" 2>"$OUT/$m.err" | grep '^model=')
     if [ -z "$line" ]; then
