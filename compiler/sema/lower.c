@@ -1600,6 +1600,9 @@ static bool connect_names(struct ast_node *const *decls, int n, const char *name
  * current is checked against a membrane potential in mV whatever the file declares. */
 static struct lpop *host_pop(struct lctx *L)
 {
+    struct ast_node *made = find_model(L, &L->g->neurons, "(host)");
+    if (made)   /* one declaration serves every host (infer_param_dims makes many) */
+        return lone_pop(L, made);
     struct ast_list items = {0};
     ast_list_push(L->a, &items, ast_binding(L->a, AST_STATE, SPAN_NONE, "V", SPAN_NONE,
                                             ast_number(L->a, SPAN_NONE, -65, "-65", "mV", SPAN_NONE)));
