@@ -8,7 +8,8 @@
 # opt (the pass pipeline), codegen (instruction selection to object file), link (a new LLJIT, the object
 # linked, kernels looked up).  Prints the median and the minimum of each over the runs.  CPU time is what
 # to compare on a shared machine: other processes inflate the wall time, not the CPU time.  The simulated
-# duration is cut to 10 ms: only the compile is of interest here.  Prints, never asserts.
+# duration is cut to 10 ms: only the compile is of interest here.  BENCH_COMPILE_ONLY=REGEX keeps the
+# models whose name matches.  Prints, never asserts.
 set -u
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,6 +32,7 @@ echo "# cold compile (--no-cache), $REPS runs each, load $(cut -d' ' -f1-3 /proc
 printf '%-26s %18s %18s %12s %12s %12s %12s\n' model "wall ms med/min" "CPU ms med/min" build opt codegen link
 for entry in "${MODELS[@]}"; do
     IFS='|' read -r name file sets <<<"$entry"
+    [[ $name =~ ${BENCH_COMPILE_ONLY:-.} ]] || continue
     : >"$OUT/lines"
     for ((r = 0; r < REPS; r++)); do
         # shellcheck disable=SC2086

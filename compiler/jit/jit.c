@@ -2,9 +2,9 @@
  * jit.c - ORC LLJIT wrapper, and the whole way from an IR model to callable kernels.
  *
  * jit_compile_model: build the unoptimised module; with the cache on, hash its text and look the object up
- * (jit_cache.h); on a hit add that object to a new LLJIT, on a miss run O3, emit an object file with the
- * host target machine (cg_host_machine, the same settings the LLJIT's own compiler would use), store it,
- * and add that same object.  So hit, miss and cache off all run one kind of machine code.
+ * (jit_cache.h); on a hit add that object to a new LLJIT, on a miss run the pass pipeline, emit an object
+ * file with the host target machine (cg_host_machine, the same settings the LLJIT's own compiler would
+ * use), store it, and add that same object.  So hit, miss and cache off all run one kind of machine code.
  *
  * Ownership and dispose order:
  *   - cg_build creates a ThreadSafeContext (owning an LLVMContext) and a module in it (cg_module.c).

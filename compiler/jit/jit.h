@@ -30,7 +30,7 @@ void jit_free(struct jit *j);
 enum jit_cache_state {
     JIT_CACHE_OFF,    /* cache disabled (BALNET_CACHE_DIR="", --no-cache) or no location: compiled */
     JIT_CACHE_MISS,   /* not in the cache (or a damaged entry): compiled, and stored if possible */
-    JIT_CACHE_HIT,    /* machine code read from the cache: no O3, no code generation */
+    JIT_CACHE_HIT,    /* machine code read from the cache: no pass pipeline, no code generation */
 };
 /* "off", "miss", "hit" (the values of run.json's kernel_cache). */
 const char *jit_cache_state_name(enum jit_cache_state s);
