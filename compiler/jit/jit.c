@@ -219,12 +219,6 @@ static void phase_end(struct jit_stats *st, enum jit_phase p, struct clocks *sin
     *since = t;
 }
 
-const char *jit_phase_name(enum jit_phase p)
-{
-    static const char *const names[JIT_NPHASES] = {"build", "key", "opt", "codegen", "link"};
-    return p < JIT_NPHASES ? names[p] : "?";
-}
-
 /* The pass pipeline and machine code for the host: an object file in memory.  Consumes cm.  Times the
  * optimiser and the code generator into st. */
 static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachineRef tm, struct jit_stats *st,
@@ -326,9 +320,9 @@ bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels
     if (use_cache) {
         key = module_key(text, tm);
         free(text);
-        phase_end(st, JIT_PHASE_KEY, &t);
         size_t len;
         void *payload = jit_cache_load(dir, key, &len);
+        phase_end(st, JIT_PHASE_KEY, &t);
         st->cache = JIT_CACHE_MISS;
         if (payload) {
             /* A verified entry; should LLVM still refuse it (it cannot, short of a key collision), the

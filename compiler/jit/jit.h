@@ -35,17 +35,16 @@ enum jit_cache_state {
 /* "off", "miss", "hit" (the values of run.json's kernel_cache). */
 const char *jit_cache_state_name(enum jit_cache_state s);
 
-/* The phases of jit_compile_model, in order (docs/performance.md, "Where a cold compile goes"). */
+/* The phases of jit_compile_model, in order (docs/performance.md, "Where a cold compile goes"); balnet run -v
+ * prints them as build, key, opt, codegen, link. */
 enum jit_phase {
     JIT_PHASE_BUILD,     /* LLVM IR construction and verification (cg_build_with), target machine included */
-    JIT_PHASE_KEY,       /* the module's text and its cache key (0 with the cache off) */
+    JIT_PHASE_KEY,       /* the module's text, its cache key, the entry's read or write (0 with the cache off) */
     JIT_PHASE_OPT,       /* the pass pipeline (0 on a hit) */
     JIT_PHASE_CODEGEN,   /* instruction selection, register allocation, object emission (0 on a hit) */
     JIT_PHASE_LINK,      /* a new LLJIT, the object added, linked and every kernel looked up */
     JIT_NPHASES
 };
-/* "build", "key", "opt", "codegen", "link". */
-const char *jit_phase_name(enum jit_phase p);
 
 struct jit_stats {
     double compile_ms;           /* wall time of all of jit_compile_model */
