@@ -224,7 +224,10 @@ static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_mo
     a.on_oom = NULL;
     *compile_ms = js.compile_ms;
     if (e->ready)
-        log_line(m, "kernels: %s (%.0f ms)", js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms);
+        log_line(m, "kernels: %s in %.1f ms (thread CPU %.1f ms: build %.1f, key %.1f, opt %.1f, codegen %.1f, "
+                 "link %.1f)", js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms,
+                 js.compile_cpu_ms, js.phase_cpu_ms[JIT_PHASE_BUILD], js.phase_cpu_ms[JIT_PHASE_KEY],
+                 js.phase_cpu_ms[JIT_PHASE_OPT], js.phase_cpu_ms[JIT_PHASE_CODEGEN], js.phase_cpu_ms[JIT_PHASE_LINK]);
     pthread_mutex_lock(&m->lock);
     m->kernel_cache[js.cache]++;
     pthread_mutex_unlock(&m->lock);

@@ -217,8 +217,10 @@ void bn_print_model(FILE *out, const bn_model *m)
         sema_print(out, m->sema);
 }
 
-/* dump --emit=ir|llvm: the first sweep point (or the one fixed with --set). */
-static bool dump_lowered(FILE *out, bn_model *m, bool llvm)
+/* dump --emit=ir|llvm|llvm-unopt: the first sweep point (or the one fixed with --set).  llvm-unopt is the
+ * module before the pass pipeline: what the kernel cache's key hashes, and the input for timing the
+ * pipeline pass by pass (opt -time-passes, docs/performance.md). */
+static bool dump_lowered(FILE *out, bn_model *m, bool llvm, bool optimise)
 {
     int *idx = arena_alloc(&m->arena, sizeof(int) * (size_t)(sema_naxes(m->sema) + 1));
     struct ir_model *ir = sema_lower(m->sema, idx, &m->diags);
@@ -228,10 +230,9 @@ static bool dump_lowered(FILE *out, bn_model *m, bool llvm)
         ir_dump(out, ir);
         return true;
     }
-    struct cg_module *cm = cg_build(ir, &m->diags);
+    struct cg_module *cm = optimise ? cg_build(ir, &m->diags) : cg_build_with(ir, NULL, &m->diags);
     if (!cm)
         return false;
-    cg_optimise(cm);
     cg_print(out, cm);
     cg_free(cm);
     return true;
@@ -254,7 +255,7 @@ bn_model *bn_dump(FILE *out, const char *path, const char *stage, const struct b
     if (ast)
         ast_dump(out, m->prog);
     else
-        m->failed = !dump_lowered(out, m, strcmp(stage, "llvm") == 0);
+        m->failed = !dump_lowered(out, m, strncmp(stage, "llvm", 4) == 0, strcmp(stage, "llvm-unopt") != 0);
     api_export_diags(m);
     return m;
 }

@@ -22,7 +22,8 @@ static const char usage_text[] =
     "                      version of the paper's figure)\n"
     "  check FILE          check a model; -v prints the resolved model and the solver of each ODE\n"
     "  dump --emit=STAGE FILE\n"
-    "                      print a pipeline stage: tokens, ast, ir or llvm\n"
+    "                      print a pipeline stage: tokens, ast, ir, llvm or llvm-unopt (before the\n"
+    "                      LLVM pass pipeline)\n"
     "  plot DIR            redraw the plots and refit scaling.csv of a results folder\n"
     "\n"
     "options:\n"
@@ -212,8 +213,9 @@ static int cmd_dump(const struct cli_options *o)
     if (!o->file)
         return usage_error("%s: missing model file", "dump");
     const char *emit = o->emit ? o->emit : "ast";
-    if (strcmp(emit, "tokens") && strcmp(emit, "ast") && strcmp(emit, "ir") && strcmp(emit, "llvm"))
-        return usage_error("unknown stage '%s' (expected tokens, ast, ir or llvm)", emit);
+    if (strcmp(emit, "tokens") && strcmp(emit, "ast") && strcmp(emit, "ir") && strcmp(emit, "llvm") &&
+        strcmp(emit, "llvm-unopt"))
+        return usage_error("unknown stage '%s' (expected tokens, ast, ir, llvm or llvm-unopt)", emit);
     struct bn_load_options lo = cli_load_options(o);
     return finish(bn_dump(stdout, o->file, emit, &lo), 0);
 }

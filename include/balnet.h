@@ -105,7 +105,8 @@ const char *bn_model_identity(const bn_model *m);
 const char *bn_params_json(bn_model *m);
 /* The resolved model, with units and the solver of each ODE (`balnet check -v`). */
 void bn_print_model(FILE *out, const bn_model *m);
-/* A pipeline stage of the model file: "tokens", "ast", "ir" (the first sweep point) or "llvm".  Returns the
+/* A pipeline stage of the model file: "tokens", "ast", "ir" (the first sweep point), "llvm" or "llvm-unopt"
+ * (the LLVM module before the pass pipeline).  Returns the
  * handle holding the diagnostics (bn_ok false on errors); NULL when out of memory. */
 bn_model *bn_dump(FILE *out, const char *path, const char *stage, const struct bn_load_options *opt);
 

@@ -1,6 +1,6 @@
 /*
- * cg_module.c - one LLVM module per IR model: context, host target, kernels, verification, the O3
- * pipeline, printing, and hand-over to the JIT.
+ * cg_module.c - one LLVM module per IR model: context, host target, kernels, verification, the kernel
+ * pass pipeline (CG_PIPELINE), printing, and hand-over to the JIT.
  *
  * Owns: LLVM process initialisation (once, pthread_once) and the cg_module lifecycle.
  * Ownership and dispose order: a cg_module owns a ThreadSafeContext (which owns the LLVMContext) and the
@@ -115,12 +115,39 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diag
     return ok;
 }
 
-/* Keep in step with run_pipeline's options and cg_host_machine's settings: cached kernels are looked up by
- * it (codegen.h), so an unchanged id after a change here would hand out code built the old way. */
+/*
+ * The pass pipeline of every kernel module, chosen by measurement (docs/performance.md, "Choosing the
+ * pipeline"): default<O3> ran ~80 passes, most of which find nothing in a branch-free loop over columns,
+ * and took 40 % of a cold compile.  What the kernels need, in order:
+ *   always-inline   the exported bn_pop_<i> wrapper calls its alwaysinline body, whose noalias column
+ *                   arguments become alias scopes on inlining (so the vectoriser needs no runtime
+ *                   overlap checks); the inliner also deletes the body;
+ *   early-cse       the builder emits a subexpression once per use (a conductance's decay in two
+ *                   equations); these copies go before vectorisation;
+ *   instcombine, simplifycfg   the canonical form the loop vectoriser expects (i1 round trips through
+ *                   double, `or x, false`, selects folded);
+ *   loop(indvars)   one canonical induction variable: without it the accumulating kernels' vector loops
+ *                   kept three more values in general registers and reloaded them from the stack in
+ *                   every iteration (COBA: 52 instructions with 4 stack loads instead of 49 with none);
+ *   loop-vectorize  the loop over neurons, at the host's vector width (8 doubles on AVX-512);
+ *   instcombine, simplifycfg   the vector loop's clean-up (splats, the remainder loop's guard).
+ * On COBA, CUBA, the paper model and COBA + STDP this gives the same instructions as default<O3>, up to
+ * exact sign-symmetric rewrites (x / -5 for -(x / 5)) and register names: every vector loop has the same
+ * instructions and stack accesses (llc -O3 of both); the SLP vectoriser, loop unrolling, LICM and GVN
+ * changed nothing there.  No fast-math: every pass only makes exact rewrites, so the kernels stay
+ * bit-identical to the interpreter (tests/unit/test_codegen_engines.c).
+ */
+#define CG_PIPELINE \
+    "always-inline,function(early-cse,instcombine,simplifycfg,loop(indvars),loop-vectorize,instcombine," \
+    "simplifycfg)"
+
+/* Keep in step with CG_PIPELINE, run_pipeline's options and cg_host_machine's settings: cached kernels are
+ * looked up by it (codegen.h), so an unchanged id after a change here would hand out code built the old
+ * way. */
 const char *cg_pipeline_id(void)
 {
-    return "default<O3> loop-vectorize slp-vectorize unroll interleave; codegen=aggressive reloc=pic "
-           "code-model=jit-default";
+    return CG_PIPELINE "; loop-vectorize slp-vectorize unroll interleave; codegen=aggressive reloc=pic "
+                       "code-model=jit-default";
 }
 
 /* The new pass manager on the host target.  No fast-math anywhere: the passes only see the flags we set,
@@ -153,7 +180,7 @@ bool cg_optimise(struct cg_module *cm)
 {
     if (!cm || !cm->mod)
         return false;
-    return cm->optimised || run_pipeline(cm, "default<O3>", NULL, NULL);
+    return cm->optimised || run_pipeline(cm, CG_PIPELINE, NULL, NULL);
 }
 
 struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d)
@@ -214,7 +241,7 @@ struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, 
 
 struct cg_module *cg_build(const struct ir_model *m, struct diags *d)
 {
-    return cg_build_with(m, "default<O3>", d);
+    return cg_build_with(m, CG_PIPELINE, d);
 }
 
 void cg_print(FILE *out, const struct cg_module *cm)

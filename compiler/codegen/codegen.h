@@ -25,17 +25,18 @@
 
 struct cg_module;
 
-/* Builds, verifies (LLVMVerifyModule) and optimises (new pass manager, "default<O3>", host CPU) the module
- * for `m`.  Returns NULL with errors in `d` on failure.  Thread-safe: each call has its own LLVMContext. */
+/* Builds, verifies (LLVMVerifyModule) and optimises (new pass manager, the kernel pipeline CG_PIPELINE of
+ * cg_module.c, host CPU) the module for `m`.  Returns NULL with errors in `d` on failure.  Thread-safe:
+ * each call has its own LLVMContext. */
 struct cg_module *cg_build(const struct ir_model *m, struct diags *d);
 
 /* Like cg_build but with a pass pipeline of the caller's choice ("default<O0>", "default<O2>", ...);
  * NULL or "" skips optimisation (for dumps of the unoptimised code and for tests). */
 struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d);
 
-/* Runs "default<O3>" on a module built unoptimised (cg_build_with(m, NULL, d)); a no-op on a module that is
- * already optimised (cg_build's), so callers may always call it before cg_print.  False if the pipeline
- * failed (cannot happen for the fixed O3 pipeline short of an LLVM bug; the module is then unoptimised). */
+/* Runs the kernel pipeline on a module built unoptimised (cg_build_with(m, NULL, d)); a no-op on a module
+ * that is already optimised (cg_build's), so callers may always call it before cg_print.  False if the pipeline
+ * failed (cannot happen for the fixed pipeline short of an LLVM bug; the module is then unoptimised). */
 bool cg_optimise(struct cg_module *cm);
 
 /* Everything after the LLVM IR that decides the machine code: the pass pipeline with its options and the

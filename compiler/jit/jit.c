@@ -2,9 +2,9 @@
  * jit.c - ORC LLJIT wrapper, and the whole way from an IR model to callable kernels.
  *
  * jit_compile_model: build the unoptimised module; with the cache on, hash its text and look the object up
- * (jit_cache.h); on a hit add that object to a new LLJIT, on a miss run O3, emit an object file with the
- * host target machine (cg_host_machine, the same settings the LLJIT's own compiler would use), store it,
- * and add that same object.  So hit, miss and cache off all run one kind of machine code.
+ * (jit_cache.h); on a hit add that object to a new LLJIT, on a miss run the pass pipeline, emit an object
+ * file with the host target machine (cg_host_machine, the same settings the LLJIT's own compiler would
+ * use), store it, and add that same object.  So hit, miss and cache off all run one kind of machine code.
  *
  * Ownership and dispose order:
  *   - cg_build creates a ThreadSafeContext (owning an LLVMContext) and a module in it (cg_module.c).
@@ -200,15 +200,33 @@ static char *module_text(const struct cg_module *cm)
     return text;
 }
 
-/* O3 and machine code for the host: an object file in memory.  Consumes cm.  *opt_ms, *codegen_ms get the
- * two parts' wall times. */
-static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachineRef tm, double *opt_ms,
-                                          double *codegen_ms, struct diags *d)
+/* Wall and thread-CPU clocks read together, for the phase timings of jit_stats. */
+struct clocks {
+    int64_t wall, cpu;
+};
+
+static struct clocks clocks_now(void)
 {
-    double t0 = 1e-6 * (double)util_now_ns();
+    return (struct clocks){util_now_ns(), util_thread_cpu_ns()};
+}
+
+/* Adds the time since *since to phase p and restarts *since. */
+static void phase_end(struct jit_stats *st, enum jit_phase p, struct clocks *since)
+{
+    struct clocks t = clocks_now();
+    st->phase_ms[p] += 1e-6 * (double)(t.wall - since->wall);
+    st->phase_cpu_ms[p] += 1e-6 * (double)(t.cpu - since->cpu);
+    *since = t;
+}
+
+/* The pass pipeline and machine code for the host: an object file in memory.  Consumes cm.  Times the
+ * optimiser and the code generator into st. */
+static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachineRef tm, struct jit_stats *st,
+                                          struct diags *d)
+{
+    struct clocks t = clocks_now();
     bool ok = cg_optimise(cm);
-    double t1 = 1e-6 * (double)util_now_ns();
-    *opt_ms = t1 - t0;
+    phase_end(st, JIT_PHASE_OPT, &t);
     LLVMOrcThreadSafeContextRef tsc;
     LLVMModuleRef mod = cg_take_module(cm, &tsc);
     cg_free(cm);
@@ -221,9 +239,9 @@ static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachin
         obj = NULL;
     }
     LLVMDisposeMessage(msg);
-    *codegen_ms = 1e-6 * (double)util_now_ns() - t1;
     LLVMDisposeModule(mod);               /* the module before the context that owns its types */
     LLVMOrcDisposeThreadSafeContext(tsc);
+    phase_end(st, JIT_PHASE_CODEGEN, &t);
     return obj;
 }
 
@@ -280,7 +298,7 @@ static struct jit *load_object(LLVMMemoryBufferRef obj, const struct ir_model *m
 bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out,
                              struct jit_stats *st, struct diags *d)
 {
-    double t0 = 1e-6 * (double)util_now_ns();
+    struct clocks t0 = clocks_now(), t = t0;
     struct jit_stats local;
     st = st ? st : &local;
     memset(st, 0, sizeof *st);
@@ -288,12 +306,12 @@ bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels
     struct cg_module *cm = cg_build_with(m, NULL, d);   /* unoptimised: its text is the key */
     if (!cm)
         return false;
-    st->build_ms = cg_build_ms(cm);
     LLVMTargetMachineRef tm = cg_host_machine(d);
     if (!tm) {
         cg_free(cm);
         return false;
     }
+    phase_end(st, JIT_PHASE_BUILD, &t);
     char dir[4096];
     bool use_cache = jit_cache_dir(dir, sizeof dir);
     struct jit_hash key = {0, 0};
@@ -304,6 +322,7 @@ bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels
         free(text);
         size_t len;
         void *payload = jit_cache_load(dir, key, &len);
+        phase_end(st, JIT_PHASE_KEY, &t);
         st->cache = JIT_CACHE_MISS;
         if (payload) {
             /* A verified entry; should LLVM still refuse it (it cannot, short of a key collision), the
@@ -320,17 +339,23 @@ bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels
                 st->cache = JIT_CACHE_HIT;
                 cg_free(cm);
             }
+            phase_end(st, JIT_PHASE_LINK, &t);
         }
     }
     if (!*out) {
-        LLVMMemoryBufferRef obj = compile_object(cm, tm, &st->opt_ms, &st->codegen_ms, d);
+        LLVMMemoryBufferRef obj = compile_object(cm, tm, st, d);
+        t = clocks_now();
         if (obj && use_cache)
             st->stored = jit_cache_store(dir, key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
+        phase_end(st, JIT_PHASE_KEY, &t);   /* the store: the cache's other cost */
         if (obj)
             *out = load_object(obj, m, kernels_out, d);
+        phase_end(st, JIT_PHASE_LINK, &t);
     }
     LLVMDisposeTargetMachine(tm);
-    st->compile_ms = 1e-6 * (double)util_now_ns() - t0;
+    struct clocks t1 = clocks_now();
+    st->compile_ms = 1e-6 * (double)(t1.wall - t0.wall);
+    st->compile_cpu_ms = 1e-6 * (double)(t1.cpu - t0.cpu);
     return *out != NULL;
 }
 

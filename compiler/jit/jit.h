@@ -30,15 +30,28 @@ void jit_free(struct jit *j);
 enum jit_cache_state {
     JIT_CACHE_OFF,    /* cache disabled (BALNET_CACHE_DIR="", --no-cache) or no location: compiled */
     JIT_CACHE_MISS,   /* not in the cache (or a damaged entry): compiled, and stored if possible */
-    JIT_CACHE_HIT,    /* machine code read from the cache: no O3, no code generation */
+    JIT_CACHE_HIT,    /* machine code read from the cache: no pass pipeline, no code generation */
 };
 /* "off", "miss", "hit" (the values of run.json's kernel_cache). */
 const char *jit_cache_state_name(enum jit_cache_state s);
 
+/* The phases of jit_compile_model, in order (docs/performance.md, "Where a cold compile goes"); balnet run -v
+ * prints them as build, key, opt, codegen, link. */
+enum jit_phase {
+    JIT_PHASE_BUILD,     /* LLVM IR construction and verification (cg_build_with), target machine included */
+    JIT_PHASE_KEY,       /* the module's text, its cache key, the entry's read or write (0 with the cache off) */
+    JIT_PHASE_OPT,       /* the pass pipeline (0 on a hit) */
+    JIT_PHASE_CODEGEN,   /* instruction selection, register allocation, object emission (0 on a hit) */
+    JIT_PHASE_LINK,      /* a new LLJIT, the object added, linked and every kernel looked up */
+    JIT_NPHASES
+};
+
 struct jit_stats {
     double compile_ms;           /* wall time of all of jit_compile_model */
-    double build_ms, opt_ms;     /* LLVM IR construction; the O3 pipeline (0 on a hit) */
-    double codegen_ms;           /* machine code generation (0 on a hit) */
+    double compile_cpu_ms;       /* the calling thread's CPU time for all of it */
+    /* Each phase's wall time and the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a loaded
+     * machine the wall times grow with the load, the CPU times do not. */
+    double phase_ms[JIT_NPHASES], phase_cpu_ms[JIT_NPHASES];
     enum jit_cache_state cache;
     bool stored;                 /* a miss whose object was written to the cache */
 };

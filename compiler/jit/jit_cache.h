@@ -1,6 +1,6 @@
 /*
  * jit_cache.h - the persistent cache of compiled kernels: one object file per distinct generated module,
- * kept across runs so a repeated run skips the O3 pipeline and machine code generation (COBA: compile ~45 ms -> ~5 ms, most of a short run's start).
+ * kept across runs so a repeated run skips the pass pipeline and machine code generation (COBA: compile ~45 ms -> ~5 ms, most of a short run's start).
  *
  * Owns: the cache directory's location, its file format, the 128-bit key hash (SipHash-2-4-128) and the
  * payload checksum.  jit.c decides what goes into a key and what to do with a hit or a miss.

@@ -74,5 +74,8 @@ int util_cmp_double(const void *a, const void *b);
 int util_cmp_u32(const void *a, const void *b);
 /* CLOCK_MONOTONIC in nanoseconds: for intervals (wall times, timeouts), never for dates. */
 int64_t util_now_ns(void);
+/* CLOCK_THREAD_CPUTIME_ID in nanoseconds: the calling thread's CPU time, for phase timings that must not
+ * count time other processes took from this one (a loaded machine inflates wall times, not this). */
+int64_t util_thread_cpu_ns(void);
 
 #endif

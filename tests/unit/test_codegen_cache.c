@@ -258,18 +258,18 @@ static void test_miss_then_hit_identical(void **st)
     struct jit *j1 = compile(&m, &k[0], &s1);
     assert_int_equal(s1.cache, JIT_CACHE_MISS);
     assert_true(s1.stored);
-    assert_true(s1.opt_ms > 0 && s1.codegen_ms > 0);
+    assert_true(s1.phase_ms[JIT_PHASE_OPT] > 0 && s1.phase_ms[JIT_PHASE_CODEGEN] > 0);
     assert_int_equal(count_files(tmpdir, ".bnobj"), 1);
     struct jit *j2 = compile(&m, &k[1], &s2);
     assert_int_equal(s2.cache, JIT_CACHE_HIT);
     assert_false(s2.stored);
-    assert_true(s2.opt_ms == 0 && s2.codegen_ms == 0);
+    assert_true(s2.phase_ms[JIT_PHASE_OPT] == 0 && s2.phase_ms[JIT_PHASE_CODEGEN] == 0);
     assert_int_equal(count_files(tmpdir, ".bnobj"), 1);
     assert_int_equal(count_files(tmpdir, ".tmp"), 0);
     assert_string_equal(jit_cache_state_name(s1.cache), "miss");
     assert_string_equal(jit_cache_state_name(s2.cache), "hit");
-    printf("# compile: miss %.1f ms (O3 %.1f, machine code %.1f), hit %.1f ms\n", s1.compile_ms, s1.opt_ms,
-           s1.codegen_ms, s2.compile_ms);
+    printf("# compile: miss %.1f ms (O3 %.1f, machine code %.1f), hit %.1f ms\n", s1.compile_ms,
+           s1.phase_ms[JIT_PHASE_OPT], s1.phase_ms[JIT_PHASE_CODEGEN], s2.compile_ms);
     k[2] = interp_kernel(&A, &pop, STEP);
     long spikes = run_engines(k, 3);
     printf("# %ld spikes, miss = hit = interpreter bit for bit\n", spikes);
