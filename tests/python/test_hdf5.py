@@ -122,8 +122,10 @@ def wait_for(path, timeout=60):
 def test_killed_and_interrupted_runs_are_incomplete(tmp_path):
     """SIGKILL while a sweep writes its HDF5 file, and SIGINT (the run stops cleanly): neither file is
     complete; the interrupted one's finished items are readable."""
-    sweep = sets({"N": "[400, 500, 600, 700]", "syn": "conductance", "c": 0, "trial": "1..3",
-                  "duration": "400 ms", "burn_in": "50 ms"})
+    # 80 items of 4 s (about 10 s of CPU on an idle machine): the signal 0.5 s after the file appears always
+    # finds the sweep running, however fast the machine (12 items of 400 ms finished first on an idle one).
+    sweep = sets({"N": "[400, 500, 600, 700]", "syn": "conductance", "c": 0, "trial": "1..20",
+                  "duration": "4 s", "burn_in": "50 ms"})
     for sig in (signal.SIGKILL, signal.SIGINT):
         path = str(tmp_path / f"s{int(sig)}.h5")
         p = subprocess.Popen([BIN, "run", MODEL, *sweep, "--quiet", "--threads", "1", "--out",
@@ -131,6 +133,7 @@ def test_killed_and_interrupted_runs_are_incomplete(tmp_path):
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert wait_for(path)
         time.sleep(0.5)
+        assert p.poll() is None, "the sweep ended before the signal: make it longer"
         p.send_signal(sig)
         rc = p.wait(timeout=60)
         assert rc == (-9 if sig == signal.SIGKILL else 130), rc
