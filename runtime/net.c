@@ -572,6 +572,19 @@ bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uin
     return true;
 }
 
+int64_t rt_conn_source(const struct rt_conn *c, int64_t k)
+{
+    int64_t b = 0, e = c->npre;   /* row[b] <= k < row[e] */
+    while (e - b > 1) {
+        int64_t mid = b + (e - b) / 2;
+        if (c->row[mid] <= k)
+            b = mid;
+        else
+            e = mid;
+    }
+    return b;
+}
+
 void rt_conn_free(struct rt_conn *c)
 {
     free(c->row);

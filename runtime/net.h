@@ -68,6 +68,8 @@ bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uin
 /* Targets per keyed block of a Bernoulli projection (a function of the projection only). */
 int64_t rt_conn_block(const struct ir_model *m, int j);
 void rt_conn_free(struct rt_conn *c);
+/* The source of synapse k: the row whose range of the CSR holds k (binary search, O(log npre)). */
+int64_t rt_conn_source(const struct rt_conn *c, int64_t k);
 
 /* Expected number of synapses of projection j (exact for the degree, one-to-one and all-to-all rules). */
 double rt_conn_expected(const struct ir_model *m, int j);

@@ -208,20 +208,6 @@ void rt_plastic_pre_delayed(struct rt_plastic *pl, const struct ir_kernel *ev, c
     }
 }
 
-/* The source of synapse k: the row whose range holds k. */
-static uint32_t source_of(const struct rt_conn *c, int64_t k)
-{
-    int64_t b = 0, e = c->npre;   /* row[b] <= k < row[e] */
-    while (e - b > 1) {
-        int64_t mid = b + (e - b) / 2;
-        if (c->row[mid] <= k)
-            b = mid;
-        else
-            e = mid;
-    }
-    return (uint32_t)b;
-}
-
 void rt_plastic_post(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
                      double *const *post_vars, const uint32_t *idx, int64_t n, int tid, int64_t t)
 {
@@ -229,7 +215,7 @@ void rt_plastic_post(struct rt_plastic *pl, const struct ir_kernel *ev, const st
     for (int64_t s = 0; s < n; s++) {
         int64_t j = idx[s], b = pl->in_row[j], e = pl->in_row[j + 1];
         for (int64_t m = b; m < e; m++)
-            src[m - b] = source_of(c, pl->in_syn[m]);
+            src[m - b] = (uint32_t)rt_conn_source(c, pl->in_syn[m]);
         ev->post(ev->ctx, post_vars, pl->syn, pl->pre[tid], pl->post, pl->syn_last ? pl->syn_last : pl->pre_last[tid],
                  pl->post_last,
                  pl->in_syn + b, src, j, 0, e - b, (double)(t + 1));

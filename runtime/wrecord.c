@@ -93,20 +93,6 @@ static int64_t followed(const struct ir_wrec *r, const struct rt_conn *c, int64_
     return (int64_t)((double)m * (double)c->nsyn / (double)nfollowed(r, c));
 }
 
-/* The source of synapse k: the row whose range holds k. */
-static int64_t source_of(const struct rt_conn *c, int64_t k)
-{
-    int64_t b = 0, e = c->npre;   /* row[b] <= k < row[e] */
-    while (e - b > 1) {
-        int64_t mid = b + (e - b) / 2;
-        if (c->row[mid] <= k)
-            b = mid;
-        else
-            e = mid;
-    }
-    return b;
-}
-
 /* Event state s as synapse k (source i, target j) sees it at step `now`, brought forward from its last event. */
 static double seen_by(const struct rt_plastic *pl, int s, int64_t k, int64_t i, int64_t j, double now, double dt)
 {
@@ -146,7 +132,7 @@ static void sample_item(struct witem *it, int64_t done, const struct rt_conn *c,
     } else if (it->r->kind == IR_WREC_SYN) {
         for (int64_t m = 0; m < nfollowed(it->r, c); m++) {
             int64_t k = followed(it->r, c, m);
-            out[m] = seen_by(pl, it->r->state, k, source_of(c, k), c->t32[k], (double)done, dt);
+            out[m] = seen_by(pl, it->r->state, k, rt_conn_source(c, k), c->t32[k], (double)done, dt);
         }
     } else {
         /* the mean over the state's storage: sources, targets or synapses */
@@ -244,7 +230,7 @@ static bool item_table(const struct wrecs *w, const struct witem *it, const stru
             for (int64_t m = 0; m < nfollowed(r, c); m++, row++) {
                 int64_t k = followed(r, c, m);
                 tb->v[0][row] = t;
-                tb->v[1][row] = (double)source_of(c, k);
+                tb->v[1][row] = (double)rt_conn_source(c, k);
                 tb->v[2][row] = c->t32[k];
                 tb->v[3][row] = v[m] * sc;
             }

@@ -28,50 +28,40 @@ set_device('cpp_standalone', directory=workdir, build_on_run=False)
 prefs.devices.cpp_standalone.openmp_threads = 0   # one thread, as balnet --threads 1 and the floor
 defaultclock.dt = 0.1 * ms
 
-if model == 'noise':
+if model == 'noise':   # bench/lif_noise.bn: 100 000 uncoupled LIF neurons with white noise
     N = 100000
     mu, sigma, tau, theta, V_r = 18 * mV, 5 * mV, 20 * ms, 20 * mV, 10 * mV
     P = NeuronGroup(N, 'dv/dt = (mu - v)/tau + sigma*xi/sqrt(tau) : volt (unless refractory)',
                     threshold='v >= theta', reset='v = V_r', refractory=2 * ms, method='euler')
     P.v = 'V_r + rand()*(theta - V_r)'
     M = SpikeMonitor(P, record=False)   # counts only: the 1.9 million spikes are not stored
-    run(1 * second)
-    t0 = time.time()
-    device.build(directory=workdir, compile=True, run=False)
-    t1 = time.time()
-    device.run(directory=workdir, with_output=False, run_args=[])
-    t2 = time.time()
-    print('model=%s rate_hz=%.4f build_s=%.3f run_s=%.4f process_s=%.3f total_s=%.3f' %
-          (model, M.num_spikes / N / 1.0, t1 - t0, getattr(device, '_last_run_time', float('nan')), t2 - t1,
-           t2 - t_start))
-    sys.exit(0)
-
-N, NE = 4000, 3200
-C, gl, taue, taui = 200 * pF, 10 * nS, 5 * ms, 10 * ms
-Vt, Vr = -50 * mV, -60 * mV
-if model == 'coba':
-    El, Ee, Ei, Ie = -60 * mV, 0 * mV, -80 * mV, 200 * pA
-    eqs = '''dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v) + Ie)/C : volt (unless refractory)
-             dge/dt = -ge/taue : siemens
-             dgi/dt = -gi/taui : siemens'''
-    P = NeuronGroup(N, eqs, threshold='v > Vt', reset='v = Vr', refractory=5 * ms, method='euler')
-    P.v = '-55*mV + 5*mV*randn()'
-    P.ge = '(40 + 15*randn())*nS'
-    P.gi = '(200 + 120*randn())*nS'
-    we, wi = 'ge += 6*nS', 'gi += 67*nS'
-else:
-    El, taum = -49 * mV, 20 * ms
-    eqs = '''dv/dt = (ge + gi - (v - El))/taum : volt (unless refractory)
-             dge/dt = -ge/taue : volt
-             dgi/dt = -gi/taui : volt'''
-    P = NeuronGroup(N, eqs, threshold='v > Vt', reset='v = Vr', refractory=5 * ms, method='exact')
-    P.v = 'Vr + rand()*(Vt - Vr)'
-    we, wi = 'ge += 1.62*mV', 'gi += -9*mV'
-Ce = Synapses(P[:NE], P, on_pre=we)
-Ci = Synapses(P[NE:], P, on_pre=wi)
-Ce.connect(p=0.02)
-Ci.connect(p=0.02)
-M = SpikeMonitor(P)
+else:                  # models/benchmarks/coba.bn or cuba.bn
+    N, NE = 4000, 3200
+    C, gl, taue, taui = 200 * pF, 10 * nS, 5 * ms, 10 * ms
+    Vt, Vr = -50 * mV, -60 * mV
+    if model == 'coba':
+        El, Ee, Ei, Ie = -60 * mV, 0 * mV, -80 * mV, 200 * pA
+        eqs = '''dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v) + Ie)/C : volt (unless refractory)
+                 dge/dt = -ge/taue : siemens
+                 dgi/dt = -gi/taui : siemens'''
+        P = NeuronGroup(N, eqs, threshold='v > Vt', reset='v = Vr', refractory=5 * ms, method='euler')
+        P.v = '-55*mV + 5*mV*randn()'
+        P.ge = '(40 + 15*randn())*nS'
+        P.gi = '(200 + 120*randn())*nS'
+        we, wi = 'ge += 6*nS', 'gi += 67*nS'
+    else:
+        El, taum = -49 * mV, 20 * ms
+        eqs = '''dv/dt = (ge + gi - (v - El))/taum : volt (unless refractory)
+                 dge/dt = -ge/taue : volt
+                 dgi/dt = -gi/taui : volt'''
+        P = NeuronGroup(N, eqs, threshold='v > Vt', reset='v = Vr', refractory=5 * ms, method='exact')
+        P.v = 'Vr + rand()*(Vt - Vr)'
+        we, wi = 'ge += 1.62*mV', 'gi += -9*mV'
+    Ce = Synapses(P[:NE], P, on_pre=we)
+    Ci = Synapses(P[NE:], P, on_pre=wi)
+    Ce.connect(p=0.02)
+    Ci.connect(p=0.02)
+    M = SpikeMonitor(P)
 run(1 * second)
 t0 = time.time()
 device.build(directory=workdir, compile=True, run=False)
