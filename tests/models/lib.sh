@@ -55,6 +55,23 @@ greater() {
     fi
 }
 
+# same_on_threads LABEL REF MODEL [ARGS...]: runs MODEL (with ARGS) on 2 and 3 threads (64 neurons per thread, so the split is
+# real even for a small network) and passes when each run's --spikes file and points.csv equal REF.csv and
+# REF/points.csv, the 1-thread run's: results must not depend on the thread count (bit for bit).
+same_on_threads() {
+    local label=$1 ref=$2 t tag=${1// /_}
+    shift 2
+    for t in 2 3; do
+        BALNET_NEURONS_PER_THREAD=64 "$BALNET" run "$@" --threads $t --spikes "$TMP/$tag-t$t.csv" \
+            --out "$TMP/$tag-t$t" --quiet || fail "$label --threads $t exit $?"
+        if cmp "$ref.csv" "$TMP/$tag-t$t.csv" && cmp "$ref/points.csv" "$TMP/$tag-t$t/points.csv"; then
+            pass "$label: $t threads give the spikes and points of 1"
+        else
+            fail "$label: $t threads differ from 1"
+        fi
+    done
+}
+
 finish() {
     if [ "$FAILS" -ne 0 ]; then
         echo "$FAILS check(s) failed"

@@ -105,13 +105,5 @@ if cmp "$TMP/net-jit.csv" "$TMP/net-interp.csv" && cmp "$TMP/net-jit/points.csv"
 else
     fail "heterogeneous network: jit and interp differ"
 fi
-for t in 2 3; do
-    BALNET_NEURONS_PER_THREAD=64 "$BALNET" run $NET --threads $t --spikes "$TMP/net-t$t.csv" --out "$TMP/net-t$t" \
-        --quiet || fail "hetero_net --threads $t exit $?"
-    if cmp "$TMP/net-jit.csv" "$TMP/net-t$t.csv" && cmp "$TMP/net-jit/points.csv" "$TMP/net-t$t/points.csv"; then
-        pass "heterogeneous network: $t threads give the spikes and points of 1"
-    else
-        fail "heterogeneous network: $t threads differ from 1"
-    fi
-done
+same_on_threads "heterogeneous network" "$TMP/net-jit" $NET
 finish

@@ -86,15 +86,7 @@ if cmp "$TMP/net-jit.csv" "$TMP/net-interp.csv"; then pass "noisy network: ident
 else fail "noisy network: spike files differ (jit vs interp)"; fi
 if cmp "$TMP/net-jit/points.csv" "$TMP/net-interp/points.csv"; then pass "noisy network: identical points.csv"
 else fail "noisy network: points.csv differ (jit vs interp)"; fi
-for t in 2 3; do
-    BALNET_NEURONS_PER_THREAD=64 "$BALNET" run $NET --threads $t --spikes "$TMP/net-t$t.csv" --out "$TMP/net-t$t" \
-        --quiet || fail "noise_net --threads $t exit $?"
-    if cmp "$TMP/net-jit.csv" "$TMP/net-t$t.csv" && cmp "$TMP/net-jit/points.csv" "$TMP/net-t$t/points.csv"; then
-        pass "noisy network: $t threads give the spikes and points of 1"
-    else
-        fail "noisy network: $t threads differ from 1"
-    fi
-done
+same_on_threads "noisy network" "$TMP/net-jit" $NET
 # another seed gives other noise (the seed is part of the key)
 "$BALNET" run $NET --set seed=2 --spikes "$TMP/net-s2.csv" --out "$TMP/net-s2" --quiet || fail "seed 2 exit $?"
 if cmp -s "$TMP/net-jit.csv" "$TMP/net-s2.csv"; then fail "noisy network: seed 2 gives the spikes of seed 1"
