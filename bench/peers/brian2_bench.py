@@ -2,7 +2,8 @@
 bench/lif_noise.bn, for bench/peers.sh.  usage: python3 brian2_bench.py coba|cuba|noise WORKDIR
 
 Same model as balnet's benchmark files and bench/floor/*.c (Brette et al. 2007, benchmarks 1 and 2;
-Brian2's own examples/COBAHH-free versions): 3200 E + 800 I LIF, p = 0.02, dt = 0.1 ms, 1 s,
+Brian2's own examples/COBAHH-free versions; COBA's neurons are brian2_coba.py's): 3200 E + 800 I LIF,
+p = 0.02, dt = 0.1 ms, 1 s,
 refractory 5 ms with V clamped, Euler for COBA, exact (Brian2 picks it) for CUBA.  Differences: Brian2
 allows autapses (about 0.02 synapses per neuron, negligible) and uses its own RNG.
 
@@ -21,7 +22,8 @@ import time
 
 t_start = time.time()
 from brian2 import (NeuronGroup, Synapses, SpikeMonitor, set_device, device, defaultclock, prefs, run,
-                    ms, mV, nS, pA, pF, second)
+                    ms, mV, nS, second)
+from brian2_coba import N, NE, WE, WI, coba_neurons
 
 model, workdir = sys.argv[1], sys.argv[2]
 set_device('cpp_standalone', directory=workdir, build_on_run=False)
@@ -36,19 +38,11 @@ if model == 'noise':   # bench/lif_noise.bn: 100 000 uncoupled LIF neurons with 
     P.v = 'V_r + rand()*(theta - V_r)'
     M = SpikeMonitor(P, record=False)   # counts only: the 1.9 million spikes are not stored
 else:                  # models/benchmarks/coba.bn or cuba.bn
-    N, NE = 4000, 3200
-    C, gl, taue, taui = 200 * pF, 10 * nS, 5 * ms, 10 * ms
+    taue, taui = 5 * ms, 10 * ms
     Vt, Vr = -50 * mV, -60 * mV
-    if model == 'coba':
-        El, Ee, Ei, Ie = -60 * mV, 0 * mV, -80 * mV, 200 * pA
-        eqs = '''dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v) + Ie)/C : volt (unless refractory)
-                 dge/dt = -ge/taue : siemens
-                 dgi/dt = -gi/taui : siemens'''
-        P = NeuronGroup(N, eqs, threshold='v > Vt', reset='v = Vr', refractory=5 * ms, method='euler')
-        P.v = '-55*mV + 5*mV*randn()'
-        P.ge = '(40 + 15*randn())*nS'
-        P.gi = '(200 + 120*randn())*nS'
-        we, wi = 'ge += 6*nS', 'gi += 67*nS'
+    if model == 'coba':   # the neurons shared with brian2_stdp.py
+        P, _, _ = coba_neurons()
+        we, wi = 'ge += %r*nS' % float(WE / nS), 'gi += %r*nS' % float(WI / nS)
     else:
         El, taum = -49 * mV, 20 * ms
         eqs = '''dv/dt = (ge + gi - (v - El))/taum : volt (unless refractory)

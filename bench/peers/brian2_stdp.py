@@ -2,10 +2,8 @@
 usage: [BRIAN2_STDP_ORDER=pre|post] /usr/bin/python3 brian2_stdp.py WORKDIR DURATION_S TRIALS
 
 The model (written here from coba_stdp.bn and models/lib/stdp.bn, not from Brian2's examples): COBA (Brette et
-al. 2007; 3200 E + 800 I LIF, C = 200 pF, g_L = 10 nS, E_L = V_r = -60 mV, V_th = -50 mV, refractory 5 ms with V
-clamped, I_e = 200 pA, p = 0.02 without autapses, Euler at dt = 0.1 ms, V(0) ~ N(-55, 5) mV,
-g_e(0) ~ N(40, 15) nS, g_i(0) ~ N(200, 120) nS) with additive all-to-all pair STDP on E -> E (Song, Miller &
-Abbott 2000): w(0) = 6 nS, w_max = 12 nS, A+ = 0.005, A- = 0.00525, tau+ = tau- = 20 ms, traces integrated
+al. 2007; the neurons of brian2_coba.py, p = 0.02 without autapses, dt = 0.1 ms) with additive all-to-all
+pair STDP on E -> E (Song, Miller & Abbott 2000): w(0) = 6 nS, w_max = 12 nS, A+ = 0.005, A- = 0.00525, tau+ = tau- = 20 ms, traces integrated
 event-driven (Brian2's `(event-driven)`, per synapse; balnet keeps them per source and per target, which is
 the same numbers for this rule since they depend on one spike train each).  Statement order as balnet's
 stdp_add: on a pre spike g_e += w, then x_pre += 1, then w = clip(w - A- w_max x_post, 0, w_max); on a post
@@ -28,27 +26,18 @@ import time
 
 import numpy as np
 
-from brian2 import (NeuronGroup, Synapses, SpikeMonitor, StateMonitor, set_device, device, defaultclock, prefs,
-                    run, ms, mV, nS, pA, pF, second)
+from brian2 import (Synapses, SpikeMonitor, StateMonitor, set_device, device, defaultclock, prefs, run, ms, nS,
+                    second)
+from brian2_coba import N, NE, WE, WI, coba_neurons
 
 workdir, duration, trials = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 set_device('cpp_standalone', directory=workdir, build_on_run=False)
 prefs.devices.cpp_standalone.openmp_threads = 0   # one thread, as balnet --threads 1
 defaultclock.dt = 0.1 * ms
 
-N, NE = 4000, 3200
-C, gl, El, Vt, Vr, Ie = 200 * pF, 10 * nS, -60 * mV, -50 * mV, -60 * mV, 200 * pA
-taue, taui, Ee, Ei, we, wi = 5 * ms, 10 * ms, 0 * mV, -80 * mV, 6 * nS, 67 * nS
 taupre = taupost = 20 * ms
 Ap, Am, wmax = 0.005, 0.00525, 12 * nS
-eqs = '''dv/dt = (gl*(El - v) + ge*(Ee - v) + gi*(Ei - v) + Ie)/C : volt (unless refractory)
-         dge/dt = -ge/taue : siemens
-         dgi/dt = -gi/taui : siemens'''
-P = NeuronGroup(N, eqs, threshold='v > Vt', reset='v = Vr', refractory=5 * ms, method='euler')
-P.v = '-55*mV + 5*mV*randn()'
-P.ge = '(40 + 15*randn())*nS'
-P.gi = '(200 + 120*randn())*nS'
-E, I = P[:NE], P[NE:]
+P, E, I = coba_neurons()
 See = Synapses(E, E, '''w : siemens
                         dapre/dt = -apre/taupre : 1 (event-driven)
                         dapost/dt = -apost/taupost : 1 (event-driven)''',
@@ -58,16 +47,16 @@ See = Synapses(E, E, '''w : siemens
                on_post='''apost += 1
                           w = clip(w + Ap*wmax*apre, 0*nS, wmax)''')
 See.connect(condition='i != j', p=0.02)
-See.w = we
+See.w = WE
 # BRIAN2_STDP_ORDER=post: a post spike's on_post runs before the on_pre of a spike with the same time stamp,
 # balnet's order (Brian2's own, `pre`, runs on_pre first: its pathway order -1 against on_post's 1)
 if os.environ.get('BRIAN2_STDP_ORDER', 'pre') == 'post':
     See.post.order = -2
-Sei = Synapses(E, I, on_pre='ge_post += we')
+Sei = Synapses(E, I, on_pre='ge_post += WE')
 Sei.connect(p=0.02)
-Sie = Synapses(I, E, on_pre='gi_post += wi')
+Sie = Synapses(I, E, on_pre='gi_post += WI')
 Sie.connect(p=0.02)
-Sii = Synapses(I, I, on_pre='gi_post += wi')
+Sii = Synapses(I, I, on_pre='gi_post += WI')
 Sii.connect(condition='i != j', p=0.02)
 ME, MI = SpikeMonitor(E), SpikeMonitor(I)
 # standalone mode cannot record=True a synaptic variable (the synapses do not exist before the binary runs):
