@@ -7,7 +7,8 @@
  * change a CSV file.
  *
  * The kind of a recording is read from its header (runtime/trace.h): "time_ms,rate_hz" a rate trace (a
- * line), "time_ms,neuron" a raster (a dot per spike), "time_ms,neuron,X" a trace of X (a line per neuron).
+ * line), "time_ms,neuron" a raster (a dot per spike), "time_ms,neuron,X_UNIT" a trace of X in UNIT (a line per
+ * neuron; runtime/trace.c appends the unit, which has no '_', so the last '_' splits the two).
  * A trace's rows are time-major with the k recorded neurons in order at every sample, so gnuplot's
  * `every k::j` picks neuron j's rows without a copy of the data.
  */
@@ -99,12 +100,17 @@ static bool write_script(const char *tdir, const char *base, enum rec_kind kind,
         fprintf(gp, "set ylabel \"neuron\"\nset yrange [-0.5:*]\n"
                     "plot \"%s.csv\" every ::1 using 1:2 with points pt 7 ps 0.4 notitle\n", base);
         break;
-    case REC_TRACE:
-        fprintf(gp, "set ylabel \"%s\" noenhanced\n"
+    case REC_TRACE: {
+        /* "V_mV" -> "V [mV]", like "rate [Hz]"; a dimensionless "x_1" -> "x" */
+        const char *us = strrchr(column, '_');
+        int namelen = us ? (int)(us - column) : (int)strlen(column);
+        const char *unit = us && strcmp(us + 1, "1") != 0 ? us + 1 : NULL;
+        fprintf(gp, "set ylabel \"%.*s%s%s%s\" noenhanced\n"
                     "plot for [j=0:%d] \"%s.csv\" every %d::(1+j) using 1:3 with lines lw 1.5 "
                     "title sprintf(\"neuron %%d\", j)\n",
-                column, k - 1, base, k);
+                namelen, column, unit ? " [" : "", unit ? unit : "", unit ? "]" : "", k - 1, base, k);
         break;
+    }
     }
     fprintf(gp, "set terminal svg size 900,500 dynamic\nset output \"%s.svg\"\nreplot\nunset output\n", base);
     if (fclose(gp) != 0)

@@ -286,7 +286,11 @@ static bool item_table(const struct traces *t, const struct titem *it, struct rt
         return true;
     }
     case IR_STAT_TRACE: {
-        const char *cols[] = {"time_ms", "neuron", it->obsname}, *units[] = {"ms", "1", it->st->unit};
+        /* the value column says its unit, as the weight tables do (runtime/wrecord.c: w_nS): V_mV */
+        const char *u = it->st->unit ? it->st->unit : "1";
+        char c2[320];
+        snprintf(c2, sizeof c2, "%s_%s", it->obsname, u);
+        const char *cols[] = {"time_ms", "neuron", c2}, *units[] = {"ms", "1", u};
         if (!(tb = table_add(out, it->popname, it->st->name, kind, it->rkept, 3, cols, units, fmt_trace)))
             return false;
         for (int64_t r = 0; r < it->rkept; r++) {

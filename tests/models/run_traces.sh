@@ -31,7 +31,7 @@ in_range "E: rate (Hz), so the traces have spikes to show" "$(value "$TMP/r/poin
 
 # ---- V trace of neuron 0 against its spikes ------------------------------------------------------------
 vf=$T/p0-t1-E-vfine.csv
-[ "$(head -1 "$vf")" = "time_ms,neuron,V" ] && pass "trace header" || fail "trace header: $(head -1 "$vf")"
+[ "$(head -1 "$vf")" = "time_ms,neuron,V_mV" ] && pass "trace header (the value column with its unit)" || fail "trace header: $(head -1 "$vf")"
 rows=$(awk 'NR > 1' "$vf" | wc -l)
 [ "$rows" -eq 20000 ] && pass "vfine: 10000 samples x 2 neurons" || fail "vfine: $rows rows, want 20000"
 rows=$(awk 'NR > 1' "$T/p0-t1-E-trace_V.csv" | wc -l)
@@ -78,6 +78,8 @@ for f in "$T"/*.csv; do
 done
 grep -q 'every 3::(1+j) using 1:3' "$T/p0-t1-E-trace_V.gp" && pass "V trace: one line per neuron (3)" ||
     fail "V trace script does not split the 3 neurons"
+grep -q '^set ylabel "V \[mV\]"' "$T/p0-t1-E-trace_V.gp" && pass "V trace: y label with the unit" ||
+    fail "V trace y label: $(grep ylabel "$T/p0-t1-E-trace_V.gp")"
 if command -v gnuplot > /dev/null; then
     [ -s "$T/gnuplot.log" ] && fail "gnuplot warned: $(head -3 "$T/gnuplot.log")" || pass "gnuplot ran without warnings"
 fi

@@ -55,7 +55,7 @@ def test_traces_from_memory_equal_files(tmp_path, model, sets):
     r = balnet.load(model).run(set=sets, progress=False, threads=1)      # no folder: from memory
     equal_to_files(r, tmp_path / "cli")
     units = r.trace("E", "trace_V").attrs["units"] if "traces" in model else r.trace("X-E", "weights").attrs["units"]
-    assert units == ({"time_ms": "ms", "neuron": "1", "V": "mV"} if "traces" in model
+    assert units == ({"time_ms": "ms", "neuron": "1", "V_mV": "mV"} if "traces" in model
                      else {"pre": "1", "post": "1", "w_nS": "nS"})
 
 
@@ -99,4 +99,4 @@ def test_traces_in_hdf5(tmp_path):
                 for c in want.columns:
                     assert t[c].dtype == np.float64 and t[c].attrs["unit"] == want.attrs["units"][c]
                     assert np.array_equal(t[c][:], want[c].to_numpy(dtype=np.float64), equal_nan=True)
-            assert g["E/trace_V/V"].attrs["unit"] == "mV" and g["all/rate_trace/rate_hz"].attrs["unit"] == "Hz"
+            assert g["E/trace_V/V_mV"].attrs["unit"] == "mV" and g["all/rate_trace/rate_hz"].attrs["unit"] == "Hz"

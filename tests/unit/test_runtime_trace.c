@@ -230,7 +230,7 @@ static void test_trace_and_raster(void **state)
      * stamped at the end of the step, (t + 1) dt */
     struct lines L;
     read_lines(&L, tmpdir, "p0-t1-E-trace_x.csv");
-    assert_string_equal(L.line[0], "time_ms,neuron,x");
+    assert_string_equal(L.line[0], "time_ms,neuron,x_1");   /* dimensionless x */
     assert_int_equal(L.n, 1 + 6 * 3);
     for (int s = 0; s < 6; s++)
         for (int j = 0; j < 3; j++) {
