@@ -38,16 +38,32 @@ bool lower_is_stat_name(const char *name)
     return stat_kind(name) < IR_STAT_DERIVED;
 }
 
-/* The source text of a span without blanks ("g_syn", "V*g_syn"), for statistic and observable names. */
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* The source text of a span without blanks ("g_syn", "V*g_syn"), for statistic and observable names.  A
+ * parenthesized operand keeps its inner span in the AST (its diagnostics point inside the parentheses), so
+ * the span of "a*(b - c)" ends before the last ')' and that of "(a + b)*c" starts after the first '(': the
+ * parentheses the span cut off are taken back from the source, so that the name is the expression as
+ * written. */
 static const char *src_text(struct lctx *L, struct span s)
 {
     if (s.file < 0 || !L->m->sm || s.file >= L->m->sm->n)
         return "x";
     const char *t = L->m->sm->files[s.file].text;
+    const uint32_t len = (uint32_t)L->m->sm->files[s.file].len;
+    int depth = 0, lowest = 0;
+    for (uint32_t i = s.begin; i < s.end; i++) {
+        depth += (t[i] == '(') - (t[i] == ')');
+        lowest = depth < lowest ? depth : lowest;
+    }
+    for (int open = -lowest; open > 0 && s.begin > 0 && (t[s.begin - 1] == '(' || is_blank(t[s.begin - 1]));)
+        open -= t[--s.begin] == '(';
+    for (int close = depth - lowest; close > 0 && s.end < len && (t[s.end] == ')' || is_blank(t[s.end]));)
+        close -= t[s.end++] == ')';
     char *out = arena_alloc(L->a, s.end - s.begin + 1);
     size_t n = 0;
     for (uint32_t i = s.begin; i < s.end; i++)
-        if (t[i] != ' ' && t[i] != '\t' && t[i] != '\n')
+        if (!is_blank(t[i]))
             out[n++] = t[i];
     out[n] = 0;
     return out;

@@ -235,10 +235,11 @@ static void test_records(void **st)
         "connect E -> I via exp_conductance() bernoulli(0.1) weight 1 nS\n"
         "connect E -> E via exp_conductance() bernoulli(0.1) weight 1 nS\n"
         "record E, all: rate, v_var = var(V, clip = V_th, bin = 1 ms), count_corr(window = 100 ms)\n"
-        "record E: tau = C_m/(g_L + mean(g_syn)), cov(V, g_syn)\n",
+        "record E: tau = C_m/(g_L + mean(g_syn)), cov(V, g_syn)\n"
+        "record E: mean(g_syn*(E_L - V)), mean( ( (E_L) - V)*g_syn)\n",
         NULL, 0);
     struct ir_model *m = lower_default(f);
-    assert_int_equal(m->nrecords, 2);
+    assert_int_equal(m->nrecords, 3);
     const struct ir_record *r = &m->records[0];
     assert_true(r->pooled);
     assert_int_equal(r->npops, 1);
@@ -265,6 +266,11 @@ static void test_records(void **st)
     for (int i = 0; i < r2->nstats; i++)
         vals[i] = r2->stats[i].kind == IR_STAT_MEAN ? 10 : 0;   /* <g_syn> = 10 nS */
     assert_true(fabs(ir_eval(r2->stats[k].derived, vals, NULL, NULL) - 200.0 / 20) < 1e-12);
+    /* observable names are the expression as written, parentheses included where a parenthesized operand
+     * begins or ends it (its AST span stops inside them) */
+    const struct ir_record *r3 = &m->records[2];
+    assert_string_equal(m->pops[0].obs[r3->stats[0].obs].name, "g_syn*(E_L-V)");
+    assert_string_equal(m->pops[0].obs[r3->stats[1].obs].name, "((E_L)-V)*g_syn");
     fixture_free(f);
 }
 
