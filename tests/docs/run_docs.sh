@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run_docs.sh - every model example in the documentation is a valid model: each ```bn block of
 # docs/language.md and README.md is extracted to its own file and must pass `balnet check` (exit 0, no
-# "error:" in the output).  Blocks fenced ```bn-fragment are parts of larger examples and are skipped; so
+# "error:" in the output), and so must every model file of examples/ (they run for minutes, outside the
+# tests: this keeps them in step with the language).  Blocks fenced ```bn-fragment are parts of larger examples and are skipped; so
 # are blocks without a language tag (grammar, shell, pipeline sketches).  Imports resolve through
 # models/lib, which is on balnet's search path.  Args: balnet-binary source-dir build-dir.
 #
@@ -50,5 +51,18 @@ check_doc() {
 
 check_doc docs/language.md 1
 check_doc README.md 2
+n=0
+for f in examples/*/*.bn; do
+    [ -e "$f" ] || continue
+    n=$((n + 1))
+    if "$BALNET" check "$f" > "$TMP/out.txt" 2>&1 && ! grep -q "error:" "$TMP/out.txt"; then
+        echo "ok:   $f"
+    else
+        echo "FAIL: $f:"
+        sed 's/^/    | /' "$TMP/out.txt" | head -30
+        FAILS=$((FAILS + 1))
+    fi
+done
+[ "$n" -ge 4 ] || { echo "FAIL: $n model files in examples/, expected at least 4"; FAILS=$((FAILS + 1)); }
 if [ "$FAILS" -ne 0 ]; then echo "$FAILS failure(s)"; exit 1; fi
 echo "all documentation examples check"
