@@ -178,9 +178,10 @@ static void log_line(const bn_model *m, const char *fmt, ...)
     m->opt.on_log(m->opt.log_ctx, line);
 }
 
-/* Compiles e's kernels for ir with the engine of m; caller holds e->lock. */
-static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_model *ir, double *compile_ms,
-                          char *err, size_t errlen)
+/* Compiles e's kernels for ir with the engine of m, the JIT's parts on up to `threads` threads; caller holds
+ * e->lock. */
+static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_model *ir, int threads,
+                          double *compile_ms, char *err, size_t errlen)
 {
     e->kernels = calloc((size_t)ir_kernel_count(ir) + 1, sizeof *e->kernels);
     if (!e->kernels) {
@@ -220,14 +221,15 @@ static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_mo
         return;
     }
     a.on_oom = &oom;
-    e->ready = jit_compile_model_stats(ir, e->kernels, &e->jit, &js, &d);
+    e->ready = jit_compile_model_stats(ir, threads, e->kernels, &e->jit, &js, &d);
     a.on_oom = NULL;
     *compile_ms = js.compile_ms;
     if (e->ready)
-        log_line(m, "kernels: %s in %.1f ms (thread CPU %.1f ms: build %.1f, key %.1f, opt %.1f, codegen %.1f, "
-                 "link %.1f)", js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms,
-                 js.compile_cpu_ms, js.phase_cpu_ms[JIT_PHASE_BUILD], js.phase_cpu_ms[JIT_PHASE_KEY],
-                 js.phase_cpu_ms[JIT_PHASE_OPT], js.phase_cpu_ms[JIT_PHASE_CODEGEN], js.phase_cpu_ms[JIT_PHASE_LINK]);
+        log_line(m, "kernels: %s in %.1f ms (%d parts on %d threads; thread CPU %.1f ms: build %.1f, key %.1f, "
+                 "opt %.1f, codegen %.1f, link %.1f)", js.cache == JIT_CACHE_HIT ? "from cache" : "compiled",
+                 js.compile_ms, js.parts, js.threads, js.compile_cpu_ms, js.phase_cpu_ms[JIT_PHASE_BUILD],
+                 js.phase_cpu_ms[JIT_PHASE_KEY], js.phase_cpu_ms[JIT_PHASE_OPT], js.phase_cpu_ms[JIT_PHASE_CODEGEN],
+                 js.phase_cpu_ms[JIT_PHASE_LINK]);
     pthread_mutex_lock(&m->lock);
     m->kernel_cache[js.cache]++;
     pthread_mutex_unlock(&m->lock);
@@ -236,9 +238,9 @@ static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_mo
     arena_free(&a);
 }
 
-/* Kernels for ir, compiling them on first use.  NULL with a message on failure. */
-static struct api_kernels *kernels_for(bn_model *m, const struct ir_model *ir, double *compile_ms, char *err,
-                                       size_t errlen)
+/* Kernels for ir, compiling them on first use (on up to `threads` threads).  NULL with a message on failure. */
+static struct api_kernels *kernels_for(bn_model *m, const struct ir_model *ir, int threads, double *compile_ms,
+                                       char *err, size_t errlen)
 {
     struct api_kernels *e = kernel_entry(m, ir_kernels_hash(ir));
     if (!e) {
@@ -247,7 +249,7 @@ static struct api_kernels *kernels_for(bn_model *m, const struct ir_model *ir, d
     }
     pthread_mutex_lock(&e->lock);
     if (!e->ready && !e->failed) {
-        compile_entry(m, e, ir, compile_ms, err, errlen);
+        compile_entry(m, e, ir, threads, compile_ms, err, errlen);
         e->failed = !e->ready;
         pthread_mutex_lock(&m->lock);
         m->compile_ms += *compile_ms;
@@ -263,7 +265,7 @@ bool bn_compile_item(bn_model *m, int item, double *compile_ms, char *err, size_
 {
     double ms = 0;
     struct ir_model *ir = item_ir(m, item, err, errlen);
-    bool ok = ir && kernels_for(m, ir, &ms, err, errlen);
+    bool ok = ir && kernels_for(m, ir, 1, &ms, err, errlen);
     if (compile_ms)
         *compile_ms = ms;
     return ok;
@@ -412,7 +414,7 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     int point = bn_item_point(m, item), trial = bn_item_trial(m, item);
     double t0 = 1e-9 * (double)util_now_ns(), compile_ms = 0;
     struct ir_model *ir = item_ir(m, item, err, errlen);
-    struct api_kernels *k = ir ? kernels_for(m, ir, &compile_ms, err, errlen) : NULL;
+    struct api_kernels *k = ir ? kernels_for(m, ir, opt->threads, &compile_ms, err, errlen) : NULL;
     bn_result *res = k ? result_new(ir, opt) : NULL;
     if (k && !res)
         rt_errf(err, errlen, "out of memory");
