@@ -313,7 +313,7 @@ struct jit_compile {
         double cpu_ms;                 /* its thread CPU time, read after pthread_join */
     } helper[JIT_MAX_HELPERS];
     int nhelpers;
-    struct clocks t0;                  /* jit_compile_start */
+    _Atomic int64_t first_ns;          /* wall clock when the first part was started */
     _Atomic int64_t done_ns;           /* wall clock when the last part was finished */
 };
 
@@ -386,12 +386,16 @@ static void work(struct jit_compile *c, double *cpu_ms)
 {
     int64_t cpu0 = util_thread_cpu_ns();
     LLVMTargetMachineRef tm = NULL;
+    int64_t start = util_now_ns();
     bool any = false;
     for (int p; (p = atomic_fetch_add(&c->next, 1)) < c->nparts; any = true)
         compile_part(c, p, &tm, false);
     if (tm)
         LLVMDisposeTargetMachine(tm);
-    int64_t now = util_now_ns(), seen = atomic_load(&c->done_ns);
+    int64_t now = util_now_ns(), seen = atomic_load(&c->first_ns);
+    while (any && start < seen && !atomic_compare_exchange_weak(&c->first_ns, &seen, start))
+        ;
+    seen = atomic_load(&c->done_ns);
     while (any && now > seen && !atomic_compare_exchange_weak(&c->done_ns, &seen, now))
         ;
     *cpu_ms = 1e-6 * (double)(util_thread_cpu_ns() - cpu0);
@@ -409,7 +413,6 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
     struct jit_compile *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->t0 = clocks_now();
     c->m = m;
     c->nparts = cg_part_count(m);
     if (!(c->parts = calloc((size_t)c->nparts + 1, sizeof *c->parts))) {
@@ -417,7 +420,8 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
         return NULL;
     }
     atomic_init(&c->next, 0);
-    atomic_init(&c->done_ns, c->t0.wall);
+    atomic_init(&c->first_ns, INT64_MAX);
+    atomic_init(&c->done_ns, 0);
     c->use_cache = jit_cache_dir(c->dir, sizeof c->dir);
     cg_llvm_init();   /* once per process, before any helper needs it */
     /* The caller takes parts too (in jit_compile_finish), so threads - 1 helpers, and no more than parts. */
@@ -530,9 +534,10 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
     phase_end(st, JIT_PHASE_LINK, &t1);
     st->cache = !c->use_cache ? JIT_CACHE_OFF : misses == 0 ? JIT_CACHE_HIT : JIT_CACHE_MISS;
     st->stored = c->use_cache && misses > 0 && stored == misses;
-    /* From the start to the last part's object, plus the link: what the compile itself took, whether or not
-     * the caller was busy elsewhere meanwhile (jit.h). */
-    st->compile_ms = 1e-6 * (double)(atomic_load(&c->done_ns) - c->t0.wall) + 1e-6 * (double)(t1.wall - t.wall);
+    /* From the first part's start to the last part's object, plus the link: what the compile itself took,
+     * whether or not the caller was busy elsewhere before it took its share (jit.h). */
+    int64_t first = atomic_load(&c->first_ns), done = atomic_load(&c->done_ns);
+    st->compile_ms = 1e-6 * (double)(done > first ? done - first : 0) + 1e-6 * (double)(t1.wall - t.wall);
     st->compile_cpu_ms = cpu_ms + 1e-6 * (double)(t1.cpu - t.cpu);
     compile_free(c);
     return *out != NULL;
