@@ -7,10 +7,11 @@
 # wall time and, per phase, the compiling threads' CPU time summed over the model's parts
 # (CLOCK_THREAD_CPUTIME_ID, compiler/jit/jit.c): build (LLVM IR and its verification), opt (the pass
 # pipeline), codegen (instruction selection to object file), link (a new LLJIT, the objects linked, kernels
-# looked up); "run.json" is the compile_ms the results folder records (the same wall time).  Prints the
+# looked up); "run.json" is the compile_ms the results folder records (the same wall time); "waited" is how
+# long the run waited for its kernels after building its network (they compile meanwhile).  Prints the
 # median and the minimum of each over the runs.  CPU time is what to compare on a shared machine: other
-# processes inflate the wall time, not the CPU time.  The simulated
-# duration is cut to 10 ms: only the compile is of interest here.  BENCH_COMPILE_ONLY=REGEX keeps the
+# processes inflate the wall time, not the CPU time.  The simulated duration is cut to 10 ms: only the
+# compile is of interest here.  BENCH_COMPILE_ONLY=REGEX keeps the
 # models whose name matches.  Prints, never asserts.
 set -u
 BUILD=${1:-build}
@@ -32,8 +33,8 @@ MODELS=(
 )
 
 echo "# cold compile (--no-cache, --threads $THREADS), $REPS runs each, load $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-26s %18s %18s %18s %12s %12s %12s %12s\n' model "wall ms med/min" "run.json med/min" "CPU ms med/min" build \
-    opt codegen link
+printf '%-26s %16s %16s %16s %16s %10s %10s %10s %10s\n' model "wall ms med/min" "run.json" "waited" \
+    "CPU ms med/min" build opt codegen link
 for entry in "${MODELS[@]}"; do
     IFS='|' read -r name file sets <<<"$entry"
     [[ $name =~ ${BENCH_COMPILE_ONLY:-.} ]] || continue
@@ -46,15 +47,16 @@ for entry in "${MODELS[@]}"; do
         echo "$line run.json ${json:-nan}" >>"$OUT/lines"
         rm -rf "$OUT/run$r"
     done
-    # "kernels: compiled in W ms (P parts on T threads; thread CPU C ms: build B, key K, opt O, codegen G, link L)"
+    # "kernels: compiled in W ms (P parts on T threads; thread CPU C ms: build B, key K, opt O, codegen G,
+    # link L); waited A ms for them"
     /usr/bin/python3 - "$name" "$OUT/lines" <<'EOF'
 import re, statistics, sys
 name, path = sys.argv[1], sys.argv[2]
 rows = []
 for line in open(path):
     m = re.search(r"compiled in ([\d.]+) ms \(\d+ parts on \d+ threads; thread CPU ([\d.]+) ms: "
-                  r"build ([\d.]+), key ([\d.]+), opt ([\d.]+), codegen ([\d.]+), link ([\d.]+)\) "
-                  r"run.json ([\d.na]+)", line)
+                  r"build ([\d.]+), key ([\d.]+), opt ([\d.]+), codegen ([\d.]+), link ([\d.]+)\); "
+                  r"waited ([\d.]+) ms for them run.json ([\d.na]+)", line)
     if m:
         rows.append([float(x) for x in m.groups()])
 if not rows:
@@ -62,6 +64,7 @@ if not rows:
     sys.exit(0)
 col = lambda i: [r[i] for r in rows]
 mm = lambda i: f"{statistics.median(col(i)):.1f}/{min(col(i)):.1f}"
-print(f"{name:26s} {mm(0):>18s} {mm(7):>18s} {mm(1):>18s} {mm(2):>12s} {mm(4):>12s} {mm(5):>12s} {mm(6):>12s}")
+print(f"{name:26s} {mm(0):>16s} {mm(8):>16s} {mm(7):>16s} {mm(1):>16s} {mm(2):>10s} {mm(4):>10s} {mm(5):>10s} "
+      f"{mm(6):>10s}")
 EOF
 done
