@@ -308,13 +308,13 @@ struct jit_compile {
     bool use_cache;
     char dir[4096];
     pthread_t helpers[JIT_MAX_HELPERS];
-    struct helper {
+    /* What each thread did, read after pthread_join: [0, nhelpers) the helpers, [nhelpers] the caller. */
+    struct worker {
         struct jit_compile *c;
-        double cpu_ms;                 /* its thread CPU time, read after pthread_join */
-    } helper[JIT_MAX_HELPERS];
+        double cpu_ms;                 /* its thread CPU time */
+        int64_t from_ns, to_ns;        /* wall clock around its parts (equal: it compiled none) */
+    } worker[JIT_MAX_HELPERS + 1];
     int nhelpers;
-    _Atomic int64_t first_ns;          /* wall clock when the first part was started */
-    _Atomic int64_t done_ns;           /* wall clock when the last part was finished */
 };
 
 /* Builds part p, then takes its object from the cache or compiles (and stores) it.  *tm is the thread's
@@ -381,31 +381,52 @@ static void compile_part(struct jit_compile *c, int p, LLVMTargetMachineRef *tm,
     arena_free(&a);
 }
 
-/* Takes parts until none is left; *cpu_ms receives the thread's CPU time for them. */
-static void work(struct jit_compile *c, double *cpu_ms)
+/* Takes parts until none is left, recording its CPU time and when it compiled in *w. */
+static void work(struct jit_compile *c, struct worker *w)
 {
     int64_t cpu0 = util_thread_cpu_ns();
     LLVMTargetMachineRef tm = NULL;
-    int64_t start = util_now_ns();
-    bool any = false;
-    for (int p; (p = atomic_fetch_add(&c->next, 1)) < c->nparts; any = true)
+    w->from_ns = w->to_ns = util_now_ns();
+    for (int p; (p = atomic_fetch_add(&c->next, 1)) < c->nparts;) {
         compile_part(c, p, &tm, false);
+        w->to_ns = util_now_ns();
+    }
     if (tm)
         LLVMDisposeTargetMachine(tm);
-    int64_t now = util_now_ns(), seen = atomic_load(&c->first_ns);
-    while (any && start < seen && !atomic_compare_exchange_weak(&c->first_ns, &seen, start))
-        ;
-    seen = atomic_load(&c->done_ns);
-    while (any && now > seen && !atomic_compare_exchange_weak(&c->done_ns, &seen, now))
-        ;
-    *cpu_ms = 1e-6 * (double)(util_thread_cpu_ns() - cpu0);
+    w->cpu_ms = 1e-6 * (double)(util_thread_cpu_ns() - cpu0);
 }
 
 static void *helper_main(void *arg)
 {
-    struct helper *h = arg;
-    work(h->c, &h->cpu_ms);
+    struct worker *w = arg;
+    work(w->c, w);
     return NULL;
+}
+
+/* The wall time during which at least one thread was compiling: the union of the workers' intervals (a
+ * caller that builds the network before it takes its share leaves a gap that is not compile time). */
+static double busy_ms(struct worker *w, int n)
+{
+    for (int i = 1; i < n; i++)   /* insertion sort by start: n is the thread count */
+        for (int k = i; k > 0 && w[k].from_ns < w[k - 1].from_ns; k--) {
+            struct worker t = w[k];
+            w[k] = w[k - 1];
+            w[k - 1] = t;
+        }
+    int64_t total = 0, from = 0, to = INT64_MIN;
+    for (int i = 0; i < n; i++) {
+        if (w[i].to_ns <= w[i].from_ns)
+            continue;
+        if (w[i].from_ns > to) {   /* a gap: close the interval so far */
+            total += to > from ? to - from : 0;
+            from = w[i].from_ns;
+            to = w[i].to_ns;
+        } else if (w[i].to_ns > to) {
+            to = w[i].to_ns;
+        }
+    }
+    total += to > from ? to - from : 0;
+    return 1e-6 * (double)total;
 }
 
 struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
@@ -420,16 +441,14 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
         return NULL;
     }
     atomic_init(&c->next, 0);
-    atomic_init(&c->first_ns, INT64_MAX);
-    atomic_init(&c->done_ns, 0);
     c->use_cache = jit_cache_dir(c->dir, sizeof c->dir);
     cg_llvm_init();   /* once per process, before any helper needs it */
     /* The caller takes parts too (in jit_compile_finish), so threads - 1 helpers, and no more than parts. */
     int want = threads - 1 < c->nparts - 1 ? threads - 1 : c->nparts - 1;
     want = want > JIT_MAX_HELPERS ? JIT_MAX_HELPERS : want;
     for (int h = 0; h < want; h++) {
-        c->helper[h].c = c;
-        if (pthread_create(&c->helpers[h], NULL, helper_main, &c->helper[h]) != 0)
+        c->worker[h].c = c;
+        if (pthread_create(&c->helpers[h], NULL, helper_main, &c->worker[h]) != 0)
             break;   /* a thread that cannot start leaves its parts to the others */
         c->nhelpers = h + 1;
     }
@@ -478,11 +497,11 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
         return false;
     }
     struct clocks arrive = clocks_now();
-    double cpu_ms = 0;
-    work(c, &cpu_ms);   /* the parts no helper has taken yet */
+    work(c, &c->worker[c->nhelpers]);   /* the parts no helper has taken yet */
+    double cpu_ms = c->worker[c->nhelpers].cpu_ms;
     for (int h = 0; h < c->nhelpers; h++) {
         pthread_join(c->helpers[h], NULL);
-        cpu_ms += c->helper[h].cpu_ms;
+        cpu_ms += c->worker[h].cpu_ms;
     }
     struct clocks t = clocks_now();
     st->wait_ms = 1e-6 * (double)(t.wall - arrive.wall);
@@ -534,10 +553,9 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
     phase_end(st, JIT_PHASE_LINK, &t1);
     st->cache = !c->use_cache ? JIT_CACHE_OFF : misses == 0 ? JIT_CACHE_HIT : JIT_CACHE_MISS;
     st->stored = c->use_cache && misses > 0 && stored == misses;
-    /* From the first part's start to the last part's object, plus the link: what the compile itself took,
-     * whether or not the caller was busy elsewhere before it took its share (jit.h). */
-    int64_t first = atomic_load(&c->first_ns), done = atomic_load(&c->done_ns);
-    st->compile_ms = 1e-6 * (double)(done > first ? done - first : 0) + 1e-6 * (double)(t1.wall - t.wall);
+    /* While any thread compiled, plus the link: what the compile itself took, not the caller's network
+     * build before it took its share (jit.h). */
+    st->compile_ms = busy_ms(c->worker, c->nhelpers + 1) + 1e-6 * (double)(t1.wall - t.wall);
     st->compile_cpu_ms = cpu_ms + 1e-6 * (double)(t1.cpu - t.cpu);
     compile_free(c);
     return *out != NULL;

@@ -47,7 +47,7 @@ enum jit_phase {
 };
 
 struct jit_stats {
-    double compile_ms;           /* wall time from the first part's start to the last one's end, plus the link */
+    double compile_ms;           /* wall time during which any thread compiled a part, plus the link */
     double compile_cpu_ms;       /* CPU time of every thread that compiled (CLOCK_THREAD_CPUTIME_ID) */
     double wait_ms;              /* the caller's time in jit_compile_finish before the link: its parts, the wait */
     /* Each phase's wall time and thread CPU time, summed over the parts (so with several threads the
