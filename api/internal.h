@@ -25,8 +25,10 @@ struct jit;
 /* Compiled kernels, shared by every point whose model has the same ir_kernels_hash. */
 struct api_kernels {
     uint64_t hash;
-    pthread_mutex_t lock;  /* held while compiling */
+    pthread_mutex_t lock;  /* held while starting or finishing a compile */
     bool ready, failed;
+    bool compiling;        /* a JIT compile started (item.c, kernels_start) and not finished */
+    struct jit_compile *compile;
     struct ir_kernel *kernels;
     struct jit *jit;
     struct arena arena;    /* interpreter contexts */

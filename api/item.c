@@ -178,67 +178,91 @@ static void log_line(const bn_model *m, const char *fmt, ...)
     m->opt.on_log(m->opt.log_ctx, line);
 }
 
-/* Compiles e's kernels for ir with the engine of m; caller holds e->lock. */
-static void compile_entry(bn_model *m, struct api_kernels *e, const struct ir_model *ir, double *compile_ms,
-                          char *err, size_t errlen)
+/* Starts e's kernels for ir with the engine of m: the interpreter's at once, the JIT's parts on up to
+ * `threads` threads, finished by compile_finish; caller holds e->lock. */
+static void compile_start(bn_model *m, struct api_kernels *e, const struct ir_model *ir, int threads, char *err,
+                          size_t errlen)
 {
     e->kernels = calloc((size_t)ir_kernel_count(ir) + 1, sizeof *e->kernels);
     if (!e->kernels) {
         rt_errf(err, errlen, "out of memory");
+        e->failed = true;
         return;
     }
-    jmp_buf oom;   /* out of memory in an arena below: a failed compile, in this thread */
-    if (m->opt.engine == BN_ENGINE_INTERP) {
-        /* The interpreter's context is the struct ir_pop; models with the same hash have the same kernel
-         * content, so the first one's pops serve every later one. */
-        arena_init(&e->arena);
-        e->has_arena = true;
-        if (setjmp(oom)) {
-            e->arena.on_oom = NULL;
-            rt_errf(err, errlen, "out of memory");
-            return;
-        }
-        e->arena.on_oom = &oom;
-        for (int i = 0; i < ir->npops; i++)
-            e->kernels[i] = interp_kernel(&e->arena, &ir->pops[i], ir->dt);
-        for (int j = 0; j < ir->nprojs; j++)   /* plastic projections' events (ir.h: entry npops + j) */
-            if (ir->projs[j].plastic)
-                e->kernels[ir->npops + j] = interp_events(ir->projs[j].plastic);
+    if (m->opt.engine != BN_ENGINE_INTERP) {
+        e->compile = jit_compile_start(ir, threads);   /* NULL (out of memory): compile_finish reports it */
+        e->compiling = true;
+        return;
+    }
+    /* The interpreter's context is the struct ir_pop; models with the same hash have the same kernel
+     * content, so the first one's pops serve every later one. */
+    jmp_buf oom;   /* out of memory in the arena: a failed compile, in this thread */
+    arena_init(&e->arena);
+    e->has_arena = true;
+    if (setjmp(oom)) {
         e->arena.on_oom = NULL;
-        e->ready = true;
+        rt_errf(err, errlen, "out of memory");
+        e->failed = true;
         return;
     }
+    e->arena.on_oom = &oom;
+    for (int i = 0; i < ir->npops; i++)
+        e->kernels[i] = interp_kernel(&e->arena, &ir->pops[i], ir->dt);
+    for (int j = 0; j < ir->nprojs; j++)   /* plastic projections' events (ir.h: entry npops + j) */
+        if (ir->projs[j].plastic)
+            e->kernels[ir->npops + j] = interp_events(ir->projs[j].plastic);
+    e->arena.on_oom = NULL;
+    e->ready = true;
+}
+
+/* Finishes the JIT compile compile_start began (the calling thread compiles the parts left, then links);
+ * caller holds e->lock. */
+static void compile_finish(bn_model *m, struct api_kernels *e, double *compile_ms, char *err, size_t errlen)
+{
     struct arena a;
     struct diags d;
     arena_init(&a);
     diags_init(&d, &a);
     struct jit_stats js = {0};
+    struct jit_compile *c = e->compile;
+    e->compile = NULL;
+    e->compiling = false;
+    jmp_buf oom;   /* out of memory in the messages' arena: a failed compile, in this thread */
     if (setjmp(oom)) {
         a.on_oom = NULL;
         arena_free(&a);
         rt_errf(err, errlen, "out of memory");
+        e->failed = true;
         return;
     }
     a.on_oom = &oom;
-    e->ready = jit_compile_model_stats(ir, e->kernels, &e->jit, &js, &d);
+    int64_t t0 = util_now_ns();
+    e->ready = jit_compile_finish(c, e->kernels, &e->jit, &js, &d);
+    double waited = 1e-6 * (double)(util_now_ns() - t0);
     a.on_oom = NULL;
+    e->failed = !e->ready;
     *compile_ms = js.compile_ms;
     if (e->ready)
-        log_line(m, "kernels: %s in %.1f ms (thread CPU %.1f ms: build %.1f, key %.1f, opt %.1f, codegen %.1f, "
-                 "link %.1f)", js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms,
+        log_line(m, "kernels: %s in %.1f ms (%d parts on %d threads; thread CPU %.1f ms: build %.1f, key %.1f, "
+                 "opt %.1f, codegen %.1f, link %.1f); waited %.1f ms for them",
+                 js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms, js.parts, js.threads,
                  js.compile_cpu_ms, js.phase_cpu_ms[JIT_PHASE_BUILD], js.phase_cpu_ms[JIT_PHASE_KEY],
-                 js.phase_cpu_ms[JIT_PHASE_OPT], js.phase_cpu_ms[JIT_PHASE_CODEGEN], js.phase_cpu_ms[JIT_PHASE_LINK]);
+                 js.phase_cpu_ms[JIT_PHASE_OPT], js.phase_cpu_ms[JIT_PHASE_CODEGEN], js.phase_cpu_ms[JIT_PHASE_LINK],
+                 waited);
     pthread_mutex_lock(&m->lock);
     m->kernel_cache[js.cache]++;
+    m->compile_ms += js.compile_ms;
     pthread_mutex_unlock(&m->lock);
     if (!e->ready)
         rt_errf(err, errlen, "JIT compilation failed: %s", d.head ? d.head->msg : "unknown error");
     arena_free(&a);
 }
 
-/* Kernels for ir, compiling them on first use.  NULL with a message on failure. */
-static struct api_kernels *kernels_for(bn_model *m, const struct ir_model *ir, double *compile_ms, char *err,
-                                       size_t errlen)
+/* The kernel entry for ir, its compile started if it is the first use (on up to `threads` threads): the
+ * caller may build the network meanwhile, and must call kernels_finish.  NULL with a message when out of
+ * memory. */
+static struct api_kernels *kernels_start(bn_model *m, const struct ir_model *ir, int threads, char *err,
+                                         size_t errlen)
 {
     struct api_kernels *e = kernel_entry(m, ir_kernels_hash(ir));
     if (!e) {
@@ -246,24 +270,37 @@ static struct api_kernels *kernels_for(bn_model *m, const struct ir_model *ir, d
         return NULL;
     }
     pthread_mutex_lock(&e->lock);
-    if (!e->ready && !e->failed) {
-        compile_entry(m, e, ir, compile_ms, err, errlen);
-        e->failed = !e->ready;
-        pthread_mutex_lock(&m->lock);
-        m->compile_ms += *compile_ms;
-        pthread_mutex_unlock(&m->lock);
-    } else if (e->failed) {
+    bool failed = e->failed;
+    if (failed)
         rt_errf(err, errlen, "JIT compilation failed (see the first error)");
-    }
+    else if (!e->ready && !e->compiling)
+        compile_start(m, e, ir, threads, err, errlen);   /* its failure has a message of its own */
+    failed = failed || e->failed;
     pthread_mutex_unlock(&e->lock);
-    return e->ready ? e : NULL;
+    return failed ? NULL : e;
+}
+
+/* e's kernels, once compiled: the first caller after kernels_start finishes the compile (and gets its wall
+ * time in *compile_ms), later ones wait on e->lock.  NULL with a message on failure. */
+static const struct ir_kernel *kernels_finish(bn_model *m, struct api_kernels *e, double *compile_ms, char *err,
+                                              size_t errlen)
+{
+    pthread_mutex_lock(&e->lock);
+    if (e->compiling)
+        compile_finish(m, e, compile_ms, err, errlen);
+    else if (e->failed)   /* another item's compile of the same kernels failed */
+        rt_errf(err, errlen, "JIT compilation failed (see the first error)");
+    const struct ir_kernel *k = e->ready ? e->kernels : NULL;
+    pthread_mutex_unlock(&e->lock);
+    return k;
 }
 
 bool bn_compile_item(bn_model *m, int item, double *compile_ms, char *err, size_t errlen)
 {
     double ms = 0;
     struct ir_model *ir = item_ir(m, item, err, errlen);
-    bool ok = ir && kernels_for(m, ir, &ms, err, errlen);
+    struct api_kernels *e = ir ? kernels_start(m, ir, 1, err, errlen) : NULL;
+    bool ok = e && kernels_finish(m, e, &ms, err, errlen);
     if (compile_ms)
         *compile_ms = ms;
     return ok;
@@ -283,6 +320,11 @@ void api_kernels_free(bn_model *m)
 {
     for (struct api_kernels *e = m->kernels, *next; e; e = next) {
         next = e->next;
+        if (e->compiling) {   /* started and never finished (cannot happen: bn_run_item always finishes) */
+            char err[256];
+            double ms;
+            compile_finish(m, e, &ms, err, sizeof err);
+        }
         if (e->jit)
             jit_free(e->jit);
         if (e->has_arena)
@@ -405,6 +447,21 @@ static bool take_rows(bn_model *m, int item, bn_result *res, struct rt_run *run)
     return bn_record_rows(m, item, res->rows, n);
 }
 
+/* rt_options.kernels_ready: the item's kernels, compiled while its network was built. */
+struct kernel_wait {
+    bn_model *m;
+    struct api_kernels *k;
+    double *compile_ms;
+    bool asked;
+};
+
+static const struct ir_kernel *kernels_ready(void *ctx, char *err, size_t errlen)
+{
+    struct kernel_wait *w = ctx;
+    w->asked = true;
+    return kernels_finish(w->m, w->k, w->compile_ms, err, errlen);
+}
+
 bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, char *err, size_t errlen)
 {
     static const struct bn_run_options none;
@@ -412,22 +469,30 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     int point = bn_item_point(m, item), trial = bn_item_trial(m, item);
     double t0 = 1e-9 * (double)util_now_ns(), compile_ms = 0;
     struct ir_model *ir = item_ir(m, item, err, errlen);
-    struct api_kernels *k = ir ? kernels_for(m, ir, &compile_ms, err, errlen) : NULL;
+    struct api_kernels *k = ir ? kernels_start(m, ir, opt->threads, err, errlen) : NULL;
     bn_result *res = k ? result_new(ir, opt) : NULL;
-    if (k && !res)
+    char rerr[1024] = "";
+    if (k && !res) {
         rt_errf(err, errlen, "out of memory");
+        kernels_finish(m, k, &compile_ms, rerr, sizeof rerr);   /* a compile under way still ends */
+    }
     if (!res)
         return NULL;
     uint64_t seed = api_mix64(api_mix64(ir->seed ^ m->points[point].key) ^ (uint64_t)trial);
+    /* The network is built while the kernels compile; the run asks for them before its first step. */
+    struct kernel_wait w = {m, k, &compile_ms, false};
     struct rt_options ro = {.threads = opt->threads, .cancel = &m->cancel, .neurons_per_thread = opt->neurons_per_thread,
                             .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial,
-                            .keep_traces = opt->keep_traces};
+                            .keep_traces = opt->keep_traces, .kernels_ready = kernels_ready, .kernels_ctx = &w};
     if (opt->on_spikes || opt->keep_spikes) {
         ro.on_spikes = on_spikes;
         ro.on_spikes_ctx = res;
     }
-    char rerr[1024] = "";
-    struct rt_run *run = rt_run(ir, k->kernels, seed, &ro, rerr, sizeof rerr);
+    struct rt_run *run = rt_run(ir, NULL, seed, &ro, rerr, sizeof rerr);
+    if (!w.asked) {   /* the run failed before its first step: the compile still ends here */
+        char cerr[512] = "";
+        kernels_finish(m, k, &compile_ms, cerr, sizeof cerr);
+    }
     if (!run || res->oom || !take_rows(m, item, res, run) || !take_traces(res, run)) {
         rt_errf(err, errlen, "point %d, trial %d: %.990s", point, trial, run ? "out of memory" : rerr);
         rt_run_free(run);

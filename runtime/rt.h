@@ -38,6 +38,12 @@ struct rt_options {
      * source i (row[i] <= k < row[i + 1]) reaches target tg[k] with weight w[k] (internal units). */
     void (*on_weights)(void *ctx, int proj, int64_t npre, const int64_t *row, const uint32_t *tg, const float *w);
     void *on_weights_ctx;
+    /* Kernels that are still being compiled (api/item.c: the JIT compiles while the network is built): when
+     * set, rt_run's kernels may be NULL, and this is called once the network is built, before the first
+     * step; it returns the kernels, or NULL with a message in err to fail the run.  The wait counts in
+     * neither build_ms nor sim_ms. */
+    const struct ir_kernel *(*kernels_ready)(void *ctx, char *err, size_t errlen);
+    void *kernels_ctx;
 };
 
 /* Below this many neurons per thread a second thread costs more than it saves (docs/performance.md, "Two
@@ -57,7 +63,7 @@ struct rt_timing {
 struct rt_run;               /* results of one run; owns the stats */
 
 /* Runs the model.  kernels[i] updates model->pops[i]; kernels[npops + j] holds plastic projection j's event
- * functions (ir_kernel_count(m) entries).  Returns NULL on failure with a message in err
+ * functions (ir_kernel_count(m) entries); NULL with opt->kernels_ready.  Returns NULL on failure with a message in err
  * (guards: "population E: V of neuron 17 is NaN at t = 12.3 ms"; memory: "network needs 30.1 GB, 21.0 GB
  * available"; missing spike file...). */
 struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels, uint64_t seed,

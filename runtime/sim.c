@@ -159,7 +159,7 @@ static bool check_model(const struct ir_model *m, const struct ir_kernel *kernel
 {
     if (!(m->dt > 0) || !(m->duration >= 0) || !isfinite(m->duration))
         return rt_errf(err, errlen, "dt = %g ms and duration = %g ms must be positive", m->dt, m->duration);
-    for (int i = 0; i < m->npops; i++)
+    for (int i = 0; kernels && i < m->npops; i++)   /* NULL: checked when rt_options.kernels_ready gives them */
         if (m->pops[i].size > 0 && !kernels[i].fn)
             return rt_errf(err, errlen, "population %s has no kernel", m->pops[i].name);
     for (int j = 0; j < m->nprojs; j++) {
@@ -171,7 +171,7 @@ static bool check_model(const struct ir_model *m, const struct ir_kernel *kernel
         for (int i = 0; i < p->nincs; i++)
             if (p->incs[i].var < 0 || p->incs[i].var >= m->pops[p->post.index].nvars)
                 return rt_errf(err, errlen, "projection %d: increment of variable %d out of range", j, p->incs[i].var);
-        if (p->plastic && (!kernels[m->npops + j].pre || !kernels[m->npops + j].post))
+        if (kernels && p->plastic && (!kernels[m->npops + j].pre || !kernels[m->npops + j].post))
             return rt_errf(err, errlen, "plastic projection %d has no event functions", j);
         if (p->plastic && p->plastic->base != m->pops[p->post.index].nvars)
             return rt_errf(err, errlen, "plastic projection %d: event frame does not match its target", j);
@@ -694,6 +694,10 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         wrec_sample(s.wrecs, 0, s.conn, s.plastic);
     double t1 = 1e-6 * (double)util_now_ns();
     run->timing.build_ms = t1 - t0;
+    if (ok && opt->kernels_ready) {   /* compiled while the network was built */
+        ok = (s.kernels = opt->kernels_ready(opt->kernels_ctx, err, errlen)) && check_model(m, s.kernels, err, errlen);
+        t1 = 1e-6 * (double)util_now_ns();
+    }
 
     ok = ok && simulate(&s, err, errlen);
     run->timing.sim_ms = 1e-6 * (double)util_now_ns() - t1;

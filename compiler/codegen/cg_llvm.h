@@ -43,6 +43,14 @@ void cg_llvm_init(void);
  * LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine, which takes ownership). */
 LLVMTargetMachineRef cg_host_machine(struct diags *d);
 
+/* Part `part` (0 <= part < cg_part_count(m), codegen.h) built and verified, unoptimised, for the host target
+ * machine tm (the caller's; a thread compiling several parts makes one).  Its module is named after the
+ * part, not the model, so equal parts of different models have equal text (and cache keys). */
+struct cg_module *cg_build_part(const struct ir_model *m, int part, LLVMTargetMachineRef tm, struct diags *d);
+
+/* cg_optimise with the caller's host target machine instead of a new one. */
+bool cg_optimise_on(struct cg_module *cm, LLVMTargetMachineRef tm);
+
 /* Hands the module and its context over (for jit_add): after this, cm holds neither and cg_free only frees
  * the bookkeeping.  The caller owns one reference to the returned ThreadSafeContext and the module. */
 LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *tsc);

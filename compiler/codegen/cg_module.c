@@ -1,6 +1,6 @@
 /*
- * cg_module.c - one LLVM module per IR model: context, host target, kernels, verification, the kernel
- * pass pipeline (CG_PIPELINE), printing, and hand-over to the JIT.
+ * cg_module.c - one LLVM module per IR model, or per part of one (cg_part_count): context, host target,
+ * kernels, verification, the kernel pass pipeline (CG_PIPELINE), printing, and hand-over to the JIT.
  *
  * Owns: LLVM process initialisation (once, pthread_once) and the cg_module lifecycle.
  * Ownership and dispose order: a cg_module owns a ThreadSafeContext (which owns the LLVMContext) and the
@@ -94,7 +94,45 @@ LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *
     return m;
 }
 
-static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diags *d)
+/*
+ * The parts of a model's code that compile on their own (codegen.h): the accumulating kernels first (the
+ * largest functions), then the plain kernels, then the plastic projections' event pairs, so that threads
+ * taking parts in order start with the longest compiles.  Part p is (*kind, *index); false past the last.
+ */
+enum cg_part_kind { CG_PART_ACC, CG_PART_KERNEL, CG_PART_EVENTS };
+
+static bool part_of(const struct ir_model *m, int part, enum cg_part_kind *kind, int *index)
+{
+    for (int i = 0; i < m->npops; i++)
+        if (m->pops[i].naccums > 0 && part-- == 0) {
+            *kind = CG_PART_ACC, *index = i;
+            return true;
+        }
+    for (int i = 0; i < m->npops; i++)
+        if (part-- == 0) {
+            *kind = CG_PART_KERNEL, *index = i;
+            return true;
+        }
+    for (int j = 0; j < m->nprojs; j++)
+        if (m->projs[j].plastic && part-- == 0) {
+            *kind = CG_PART_EVENTS, *index = j;
+            return true;
+        }
+    return false;
+}
+
+int cg_part_count(const struct ir_model *m)
+{
+    int n = 0;
+    enum cg_part_kind kind;
+    int index;
+    while (part_of(m, n, &kind, &index))
+        n++;
+    return n;
+}
+
+/* Emits the whole model (part < 0) or one part of it. */
+static bool emit_all(struct cg_module *cm, const struct ir_model *m, int part, struct diags *d)
 {
     struct cg_emitter em = {.ctx = cm->ctx, .mod = cm->mod, .d = d};
     em.b = LLVMCreateBuilderInContext(cm->ctx);
@@ -105,12 +143,35 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diag
     em.i64 = LLVMInt64TypeInContext(cm->ctx);
     em.ptr = LLVMPointerTypeInContext(cm->ctx, 0);
     bool ok = true;
-    /* `precision = single` is per population (ir_pop.single): float columns, arithmetic in double. */
-    for (int i = 0; i < m->npops && ok; i++)
+    enum cg_part_kind kind;
+    int i;
+    if (part < 0) {
+        /* `precision = single` is per population (ir_pop.single): float columns, arithmetic in double. */
+        for (i = 0; i < m->npops && ok; i++)
+            ok = cg_emit_kernel(&em, &m->pops[i], i, cm->names[i]);
+        for (int j = 0; j < m->nprojs && ok; j++)
+            if (m->projs[j].plastic)
+                ok = cg_emit_events(&em, m->projs[j].plastic, j);
+    } else if (!part_of(m, part, &kind, &i)) {
+        diag_error(d, SPAN_NONE, "internal: model has no code part %d", part);
+        ok = false;
+    } else if (kind == CG_PART_KERNEL) {
+        struct ir_pop plain = m->pops[i];   /* without accums cg_emit_kernel emits only bn_pop_<i> */
+        plain.naccums = 0;
+        ok = cg_emit_kernel(&em, &plain, i, cm->names[i]);
+    } else if (kind == CG_PART_ACC) {
+        /* both entry points, then the plain one and its body deleted: bn_pop_<i>.acc alone is left */
         ok = cg_emit_kernel(&em, &m->pops[i], i, cm->names[i]);
-    for (int j = 0; j < m->nprojs && ok; j++)
-        if (m->projs[j].plastic)
-            ok = cg_emit_events(&em, m->projs[j].plastic, j);
+        char body[48];
+        snprintf(body, sizeof body, "%s.body", cm->names[i]);
+        LLVMValueRef fn = LLVMGetNamedFunction(cm->mod, cm->names[i]), fb = LLVMGetNamedFunction(cm->mod, body);
+        if (fn)
+            LLVMDeleteFunction(fn);
+        if (fb)
+            LLVMDeleteFunction(fb);
+    } else {
+        ok = cg_emit_events(&em, m->projs[i].plastic, i);
+    }
     LLVMDisposeBuilder(em.b);
     return ok;
 }
@@ -183,7 +244,15 @@ bool cg_optimise(struct cg_module *cm)
     return cm->optimised || run_pipeline(cm, CG_PIPELINE, NULL, NULL);
 }
 
-struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d)
+bool cg_optimise_on(struct cg_module *cm, LLVMTargetMachineRef tm)
+{
+    return cm && cm->mod && (cm->optimised || run_pipeline(cm, CG_PIPELINE, tm, NULL));
+}
+
+/* The module of the whole model (part < 0) or of one part, named after it (a part's module text, and so its
+ * cache key, does not depend on the model's name or other parts). */
+static struct cg_module *build(const struct ir_model *m, int part, const char *pipeline, LLVMTargetMachineRef host,
+                               struct diags *d)
 {
     double t0 = 1e-6 * (double)util_now_ns();
     cg_llvm_init();
@@ -205,9 +274,20 @@ struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, 
     }
     cm->tsc = LLVMOrcCreateNewThreadSafeContext();
     cm->ctx = LLVMOrcThreadSafeContextGetContext(cm->tsc);
-    cm->mod = LLVMModuleCreateWithNameInContext(m->name ? m->name : "balnet", cm->ctx);
+    char part_name[48];
+    const char *mod_name = m->name ? m->name : "balnet";
+    enum cg_part_kind kind;
+    int index;
+    if (part >= 0 && part_of(m, part, &kind, &index)) {
+        if (kind == CG_PART_EVENTS)
+            snprintf(part_name, sizeof part_name, "bn_proj_%d", index);
+        else
+            snprintf(part_name, sizeof part_name, "bn_pop_%d%s", index, kind == CG_PART_ACC ? ".acc" : "");
+        mod_name = part_name;
+    }
+    cm->mod = LLVMModuleCreateWithNameInContext(mod_name, cm->ctx);
 
-    LLVMTargetMachineRef tm = cg_host_machine(d);
+    LLVMTargetMachineRef tm = host ? host : cg_host_machine(d);
     if (!tm) {
         cg_free(cm);
         return NULL;
@@ -219,7 +299,7 @@ struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, 
     LLVMSetModuleDataLayout(cm->mod, layout);
     LLVMDisposeTargetData(layout);
 
-    bool ok = emit_all(cm, m, d);
+    bool ok = emit_all(cm, m, part, d);
     if (ok) {
         char *msg = NULL;
         if (LLVMVerifyModule(cm->mod, LLVMReturnStatusAction, &msg)) {
@@ -231,12 +311,23 @@ struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, 
     cm->build_ms = 1e-6 * (double)util_now_ns() - t0;
     if (ok && pipeline && *pipeline)
         ok = run_pipeline(cm, pipeline, tm, d);
-    LLVMDisposeTargetMachine(tm);
+    if (!host)
+        LLVMDisposeTargetMachine(tm);
     if (!ok) {
         cg_free(cm);
         return NULL;
     }
     return cm;
+}
+
+struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d)
+{
+    return build(m, -1, pipeline, NULL, d);
+}
+
+struct cg_module *cg_build_part(const struct ir_model *m, int part, LLVMTargetMachineRef tm, struct diags *d)
+{
+    return build(m, part, NULL, tm, d);
 }
 
 struct cg_module *cg_build(const struct ir_model *m, struct diags *d)

@@ -34,6 +34,12 @@ struct cg_module *cg_build(const struct ir_model *m, struct diags *d);
  * NULL or "" skips optimisation (for dumps of the unoptimised code and for tests). */
 struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, struct diags *d);
 
+/* The parts of m's code that compile independently, each in a module (and LLVMContext) of its own, so that
+ * threads can compile them at once and the kernel cache can keep each on its own (jit/jit.h): a population's
+ * accumulating kernel bn_pop_<i>.acc, its plain kernel bn_pop_<i>, a plastic projection's bn_proj_<j>_pre and
+ * _post.  Accumulating kernels come first: they are the largest. */
+int cg_part_count(const struct ir_model *m);
+
 /* Runs the kernel pipeline on a module built unoptimised (cg_build_with(m, NULL, d)); a no-op on a module
  * that is already optimised (cg_build's), so callers may always call it before cg_print.  False if the pipeline
  * failed (cannot happen for the fixed pipeline short of an LLVM bug; the module is then unoptimised). */

@@ -1,10 +1,15 @@
 /*
  * jit.c - ORC LLJIT wrapper, and the whole way from an IR model to callable kernels.
  *
- * jit_compile_model: build the unoptimised module; with the cache on, hash its text and look the object up
- * (jit_cache.h); on a hit add that object to a new LLJIT, on a miss run the pass pipeline, emit an object
- * file with the host target machine (cg_host_machine, the same settings the LLJIT's own compiler would
- * use), store it, and add that same object.  So hit, miss and cache off all run one kind of machine code.
+ * A compile (jit_compile_start/finish) splits the model into its parts (cg_part_count: a population's
+ * kernel, its accumulating kernel, a plastic projection's events), each built in an LLVMContext and module of
+ * its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start, and the caller
+ * in jit_compile_finish), each thread with its own target machine.  Per part: build the unoptimised
+ * module; with the cache on, hash its text and look the object up (jit_cache.h); on a miss run the pass
+ * pipeline, emit an object file with the host target machine (cg_host_machine, the same settings the
+ * LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to one new
+ * LLJIT and looks the kernels up.  So hit, miss and cache off all run one kind of machine code, and the
+ * code of a part does not depend on the thread count or on which thread compiled it.
  *
  * Ownership and dispose order:
  *   - cg_build creates a ThreadSafeContext (owning an LLVMContext) and a module in it (cg_module.c).
@@ -31,6 +36,9 @@
 #include <llvm/Config/llvm-config.h>   /* LLVM_VERSION_STRING, for the cache key */
 
 #include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,7 +233,7 @@ static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachin
                                           struct diags *d)
 {
     struct clocks t = clocks_now();
-    bool ok = cg_optimise(cm);
+    bool ok = cg_optimise_on(cm, tm);
     phase_end(st, JIT_PHASE_OPT, &t);
     LLVMOrcThreadSafeContextRef tsc;
     LLVMModuleRef mod = cg_take_module(cm, &tsc);
@@ -245,22 +253,10 @@ static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachin
     return obj;
 }
 
-/* A new LLJIT holding `obj` (consumed), with every population's kernel (and accumulating kernel, when it
- * has accums) looked up into kernels_out. */
-static struct jit *load_object(LLVMMemoryBufferRef obj, const struct ir_model *m, struct ir_kernel *kernels_out,
-                               struct diags *d)
+/* Every population's kernel (and accumulating kernel, when it has accums) and every plastic projection's
+ * event pair looked up in j into kernels_out. */
+static bool lookup_all(struct jit *j, const struct ir_model *m, struct ir_kernel *kernels_out, struct diags *d)
 {
-    struct jit *j = jit_create(d);
-    if (!j) {
-        LLVMDisposeMemoryBuffer(obj);
-        return NULL;
-    }
-    LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
-    if (err) {
-        cg_report_error(d, err, "cannot add the kernels to the JIT");
-        jit_free(j);
-        return NULL;
-    }
     for (int i = 0; i < m->npops; i++) {
         char name[40];
         snprintf(name, sizeof name, "bn_pop_%d", i);
@@ -271,10 +267,8 @@ static struct jit *load_object(LLVMMemoryBufferRef obj, const struct ir_model *m
             snprintf(name, sizeof name, "bn_pop_%d.acc", i);
             kernels_out[i].fn_acc = (ir_kernel_acc_fn)(uintptr_t)lookup(j, name, d);
         }
-        if (!kernels_out[i].fn || (m->pops[i].naccums > 0 && !kernels_out[i].fn_acc)) {
-            jit_free(j);
-            return NULL;
-        }
+        if (!kernels_out[i].fn || (m->pops[i].naccums > 0 && !kernels_out[i].fn_acc))
+            return false;
     }
     /* plastic projections' events: entry npops + p (ir.h) */
     for (int p = 0; p < m->nprojs; p++) {
@@ -287,83 +281,297 @@ static struct jit *load_object(LLVMMemoryBufferRef obj, const struct ir_model *m
         k->pre = (ir_event_fn)(uintptr_t)lookup(j, name, d);
         snprintf(name, sizeof name, "bn_proj_%d_post", p);
         k->post = (ir_event_fn)(uintptr_t)lookup(j, name, d);
-        if (!k->pre || !k->post) {
-            jit_free(j);
-            return NULL;
+        if (!k->pre || !k->post)
+            return false;
+    }
+    return true;
+}
+
+/* ---- a compile: parts on threads, then one LLJIT -------------------------------------------------------- */
+
+/* One part of the model's code (cg_part_count): its object file, whether it came from the cache, and the
+ * phases it took (in the thread that compiled it). */
+struct part {
+    LLVMMemoryBufferRef obj;
+    bool hit, stored;
+    struct jit_stats st;   /* phase_ms, phase_cpu_ms */
+    char err[512];         /* why it failed; "" when obj is set */
+};
+
+#define JIT_MAX_HELPERS 63
+
+struct jit_compile {
+    const struct ir_model *m;
+    int nparts;
+    struct part *parts;
+    atomic_int next;                   /* the next part a thread takes */
+    bool use_cache;
+    char dir[4096];
+    pthread_t helpers[JIT_MAX_HELPERS];
+    /* What each thread did, read after pthread_join: [0, nhelpers) the helpers, [nhelpers] the caller. */
+    struct worker {
+        struct jit_compile *c;
+        double cpu_ms;                 /* its thread CPU time */
+        int64_t from_ns, to_ns;        /* wall clock around its parts (equal: it compiled none) */
+    } worker[JIT_MAX_HELPERS + 1];
+    int nhelpers;
+};
+
+/* Builds part p, then takes its object from the cache or compiles (and stores) it.  *tm is the thread's
+ * target machine, created at its first part (and counted in that part's build phase).  force: ignore the
+ * cache (a cached object that LLVM refused).  Errors go to pt->err. */
+static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force, struct diags *d)
+{
+    struct part *pt = &c->parts[p];
+    if (pt->obj)   /* recompiling (force): an object that was not added */
+        LLVMDisposeMemoryBuffer(pt->obj);
+    pt->obj = NULL;
+    pt->hit = pt->stored = false;
+    struct clocks t = clocks_now();
+    if (!*tm)
+        *tm = cg_host_machine(d);
+    struct cg_module *cm = *tm ? cg_build_part(c->m, p, *tm, d) : NULL;   /* unoptimised: its text is the key */
+    phase_end(&pt->st, JIT_PHASE_BUILD, &t);
+    if (!cm)
+        return;
+    struct jit_hash key = {0, 0};
+    char *text = c->use_cache ? module_text(cm) : NULL;
+    bool keyed = text != NULL;   /* out of memory for the text: compiled as with the cache off */
+    if (keyed) {
+        key = module_key(text, *tm);
+        free(text);
+        size_t len;
+        void *payload = force ? NULL : jit_cache_load(c->dir, key, &len);
+        if (payload) {
+            pt->obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, len, "balnet-kernels");
+            pt->hit = true;
+            free(payload);
+            cg_free(cm);
         }
+        phase_end(&pt->st, JIT_PHASE_KEY, &t);
+        if (pt->hit)
+            return;
+    }
+    pt->obj = compile_object(cm, *tm, &pt->st, d);
+    t = clocks_now();
+    if (pt->obj && keyed)
+        pt->stored = jit_cache_store(c->dir, key, LLVMGetBufferStart(pt->obj), LLVMGetBufferSize(pt->obj));
+    phase_end(&pt->st, JIT_PHASE_KEY, &t);   /* the store: the cache's other cost */
+}
+
+/* compile_part_in with the part's own diagnostics, in the calling thread; out of memory in them fails the
+ * part (the LLVM objects it held leak, as anywhere LLVM itself runs out). */
+static void compile_part(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force)
+{
+    struct part *pt = &c->parts[p];
+    struct arena a;
+    struct diags d;
+    arena_init(&a);
+    diags_init(&d, &a);
+    jmp_buf oom;
+    if (setjmp(oom)) {
+        snprintf(pt->err, sizeof pt->err, "out of memory in code generation");
+    } else {
+        a.on_oom = &oom;
+        compile_part_in(c, p, tm, force, &d);
+        if (!pt->obj)
+            snprintf(pt->err, sizeof pt->err, "%s", d.head ? d.head->msg : "code generation failed");
+    }
+    a.on_oom = NULL;
+    arena_free(&a);
+}
+
+/* Takes parts until none is left, recording its CPU time and when it compiled in *w. */
+static void work(struct jit_compile *c, struct worker *w)
+{
+    int64_t cpu0 = util_thread_cpu_ns();
+    LLVMTargetMachineRef tm = NULL;
+    w->from_ns = w->to_ns = util_now_ns();
+    for (int p; (p = atomic_fetch_add(&c->next, 1)) < c->nparts;) {
+        compile_part(c, p, &tm, false);
+        w->to_ns = util_now_ns();
+    }
+    if (tm)
+        LLVMDisposeTargetMachine(tm);
+    w->cpu_ms = 1e-6 * (double)(util_thread_cpu_ns() - cpu0);
+}
+
+static void *helper_main(void *arg)
+{
+    struct worker *w = arg;
+    work(w->c, w);
+    return NULL;
+}
+
+/* The wall time during which at least one thread was compiling: the union of the workers' intervals (a
+ * caller that builds the network before it takes its share leaves a gap that is not compile time). */
+static double busy_ms(struct worker *w, int n)
+{
+    for (int i = 1; i < n; i++)   /* insertion sort by start: n is the thread count */
+        for (int k = i; k > 0 && w[k].from_ns < w[k - 1].from_ns; k--) {
+            struct worker t = w[k];
+            w[k] = w[k - 1];
+            w[k - 1] = t;
+        }
+    int64_t total = 0, from = 0, to = INT64_MIN;
+    for (int i = 0; i < n; i++) {
+        if (w[i].to_ns <= w[i].from_ns)
+            continue;
+        if (w[i].from_ns > to) {   /* a gap: close the interval so far */
+            total += to > from ? to - from : 0;
+            from = w[i].from_ns;
+            to = w[i].to_ns;
+        } else if (w[i].to_ns > to) {
+            to = w[i].to_ns;
+        }
+    }
+    total += to > from ? to - from : 0;
+    return 1e-6 * (double)total;
+}
+
+struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
+{
+    struct jit_compile *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->m = m;
+    c->nparts = cg_part_count(m);
+    if (!(c->parts = calloc((size_t)c->nparts + 1, sizeof *c->parts))) {
+        free(c);
+        return NULL;
+    }
+    atomic_init(&c->next, 0);
+    c->use_cache = jit_cache_dir(c->dir, sizeof c->dir);
+    cg_llvm_init();   /* once per process, before any helper needs it */
+    /* The caller takes parts too (in jit_compile_finish), so threads - 1 helpers, and no more than parts. */
+    int want = threads - 1 < c->nparts - 1 ? threads - 1 : c->nparts - 1;
+    want = want > JIT_MAX_HELPERS ? JIT_MAX_HELPERS : want;
+    for (int h = 0; h < want; h++) {
+        c->worker[h].c = c;
+        if (pthread_create(&c->helpers[h], NULL, helper_main, &c->worker[h]) != 0)
+            break;   /* a thread that cannot start leaves its parts to the others */
+        c->nhelpers = h + 1;
+    }
+    return c;
+}
+
+/* A new LLJIT holding every part's object (each consumed), with every kernel looked up. */
+static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_out, struct diags *d)
+{
+    struct jit *j = jit_create(d);
+    for (int p = 0; p < c->nparts && j; p++) {
+        LLVMMemoryBufferRef obj = c->parts[p].obj;
+        c->parts[p].obj = NULL;
+        LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
+        if (err) {
+            cg_report_error(d, err, "cannot add the kernels to the JIT");
+            jit_free(j);
+            j = NULL;
+        }
+    }
+    if (j && !lookup_all(j, c->m, kernels_out, d)) {
+        jit_free(j);
+        j = NULL;
     }
     return j;
 }
 
-bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out,
-                             struct jit_stats *st, struct diags *d)
+static void compile_free(struct jit_compile *c)
 {
-    struct clocks t0 = clocks_now(), t = t0;
+    for (int p = 0; p < c->nparts; p++)
+        if (c->parts[p].obj)
+            LLVMDisposeMemoryBuffer(c->parts[p].obj);
+    free(c->parts);
+    free(c);
+}
+
+bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, struct jit **out, struct jit_stats *st,
+                        struct diags *d)
+{
     struct jit_stats local;
     st = st ? st : &local;
     memset(st, 0, sizeof *st);
     *out = NULL;
-    struct cg_module *cm = cg_build_with(m, NULL, d);   /* unoptimised: its text is the key */
-    if (!cm)
-        return false;
-    LLVMTargetMachineRef tm = cg_host_machine(d);
-    if (!tm) {
-        cg_free(cm);
+    if (!c) {
+        diag_error(d, SPAN_NONE, "out of memory starting the JIT compile");
         return false;
     }
-    phase_end(st, JIT_PHASE_BUILD, &t);
-    char dir[4096];
-    bool use_cache = jit_cache_dir(dir, sizeof dir);
-    struct jit_hash key = {0, 0};
-    char *text = use_cache ? module_text(cm) : NULL;
-    use_cache = text != NULL;
-    if (use_cache) {
-        key = module_key(text, tm);
-        free(text);
-        size_t len;
-        void *payload = jit_cache_load(dir, key, &len);
-        phase_end(st, JIT_PHASE_KEY, &t);
-        st->cache = JIT_CACHE_MISS;
-        if (payload) {
-            /* A verified entry; should LLVM still refuse it (it cannot, short of a key collision), the
-             * kernels are compiled below as on a miss and the entry is overwritten. */
-            struct arena a;
-            struct diags quiet;   /* such a failure is not the user's error */
-            arena_init(&a);
-            diags_init(&quiet, &a);
-            LLVMMemoryBufferRef obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, len, "balnet-kernels");
-            free(payload);
-            *out = load_object(obj, m, kernels_out, &quiet);
-            arena_free(&a);
-            if (*out) {
-                st->cache = JIT_CACHE_HIT;
-                cg_free(cm);
+    struct clocks arrive = clocks_now();
+    work(c, &c->worker[c->nhelpers]);   /* the parts no helper has taken yet */
+    double cpu_ms = c->worker[c->nhelpers].cpu_ms;
+    for (int h = 0; h < c->nhelpers; h++) {
+        pthread_join(c->helpers[h], NULL);
+        cpu_ms += c->worker[h].cpu_ms;
+    }
+    struct clocks t = clocks_now();
+    st->wait_ms = 1e-6 * (double)(t.wall - arrive.wall);
+    bool ok = true;
+    int misses = 0, stored = 0;
+    for (int p = 0; p < c->nparts; p++) {
+        const struct part *pt = &c->parts[p];
+        for (int k = 0; k < JIT_NPHASES; k++) {
+            st->phase_ms[k] += pt->st.phase_ms[k];
+            st->phase_cpu_ms[k] += pt->st.phase_cpu_ms[k];
+        }
+        if (!pt->obj && ok) {
+            diag_error(d, SPAN_NONE, "%s", pt->err);
+            ok = false;
+        }
+        misses += !pt->hit;
+        stored += pt->stored;
+    }
+    st->parts = c->nparts;
+    st->threads = 1 + c->nhelpers;
+    if (ok && misses < c->nparts) {
+        /* Should LLVM refuse a verified cache entry (it cannot, short of a key collision), every part is
+         * compiled here as on a miss, and the entries are overwritten. */
+        struct arena a;
+        struct diags quiet;   /* such a failure is not the user's error */
+        arena_init(&a);
+        diags_init(&quiet, &a);
+        *out = link_parts(c, kernels_out, &quiet);
+        arena_free(&a);
+        if (!*out) {
+            LLVMTargetMachineRef tm = NULL;
+            misses = c->nparts;
+            stored = 0;
+            for (int p = 0; p < c->nparts && ok; p++) {
+                compile_part(c, p, &tm, true);
+                stored += c->parts[p].stored;
+                if (!c->parts[p].obj) {
+                    diag_error(d, SPAN_NONE, "%s", c->parts[p].err);
+                    ok = false;
+                }
             }
-            phase_end(st, JIT_PHASE_LINK, &t);
+            if (tm)
+                LLVMDisposeTargetMachine(tm);
         }
     }
-    if (!*out) {
-        LLVMMemoryBufferRef obj = compile_object(cm, tm, st, d);
-        t = clocks_now();
-        if (obj && use_cache)
-            st->stored = jit_cache_store(dir, key, LLVMGetBufferStart(obj), LLVMGetBufferSize(obj));
-        phase_end(st, JIT_PHASE_KEY, &t);   /* the store: the cache's other cost */
-        if (obj)
-            *out = load_object(obj, m, kernels_out, d);
-        phase_end(st, JIT_PHASE_LINK, &t);
-    }
-    LLVMDisposeTargetMachine(tm);
-    struct clocks t1 = clocks_now();
-    st->compile_ms = 1e-6 * (double)(t1.wall - t0.wall);
-    st->compile_cpu_ms = 1e-6 * (double)(t1.cpu - t0.cpu);
+    if (ok && !*out)
+        *out = link_parts(c, kernels_out, d);
+    struct clocks t1 = t;
+    phase_end(st, JIT_PHASE_LINK, &t1);
+    st->cache = !c->use_cache ? JIT_CACHE_OFF : misses == 0 ? JIT_CACHE_HIT : JIT_CACHE_MISS;
+    st->stored = c->use_cache && misses > 0 && stored == misses;
+    /* While any thread compiled, plus the link: what the compile itself took, not the caller's network
+     * build before it took its share (jit.h). */
+    st->compile_ms = busy_ms(c->worker, c->nhelpers + 1) + 1e-6 * (double)(t1.wall - t.wall);
+    st->compile_cpu_ms = cpu_ms + 1e-6 * (double)(t1.cpu - t.cpu);
+    compile_free(c);
     return *out != NULL;
+}
+
+bool jit_compile_model_stats(const struct ir_model *m, int threads, struct ir_kernel *kernels_out, struct jit **out,
+                             struct jit_stats *st, struct diags *d)
+{
+    return jit_compile_finish(jit_compile_start(m, threads), kernels_out, out, st, d);
 }
 
 bool jit_compile_model(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out, double *compile_ms,
                        struct diags *d)
 {
     struct jit_stats st;
-    bool ok = jit_compile_model_stats(m, kernels_out, out, &st, d);
+    bool ok = jit_compile_model_stats(m, 1, kernels_out, out, &st, d);
     if (compile_ms)
         *compile_ms = st.compile_ms;
     return ok;

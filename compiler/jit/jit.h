@@ -35,7 +35,7 @@ enum jit_cache_state {
 /* "off", "miss", "hit" (the values of run.json's kernel_cache). */
 const char *jit_cache_state_name(enum jit_cache_state s);
 
-/* The phases of jit_compile_model, in order (docs/performance.md, "Where a cold compile goes"); balnet run -v
+/* The phases of a compile, per part, in order (docs/performance.md, "Where a cold compile goes"); balnet run -v
  * prints them as build, key, opt, codegen, link. */
 enum jit_phase {
     JIT_PHASE_BUILD,     /* LLVM IR construction and verification (cg_build_with), target machine included */
@@ -47,24 +47,40 @@ enum jit_phase {
 };
 
 struct jit_stats {
-    double compile_ms;           /* wall time of all of jit_compile_model */
-    double compile_cpu_ms;       /* the calling thread's CPU time for all of it */
-    /* Each phase's wall time and the calling thread's CPU time (CLOCK_THREAD_CPUTIME_ID): on a loaded
-     * machine the wall times grow with the load, the CPU times do not. */
+    double compile_ms;           /* wall time during which any thread compiled a part, plus the link */
+    double compile_cpu_ms;       /* CPU time of every thread that compiled (CLOCK_THREAD_CPUTIME_ID) */
+    double wait_ms;              /* the caller's time in jit_compile_finish before the link: its parts, the wait */
+    /* Each phase's wall time and thread CPU time, summed over the parts (so with several threads the
+     * wall times add up to more than compile_ms): on a loaded machine the wall times grow with the load,
+     * the CPU times do not. */
     double phase_ms[JIT_NPHASES], phase_cpu_ms[JIT_NPHASES];
-    enum jit_cache_state cache;
-    bool stored;                 /* a miss whose object was written to the cache */
+    int parts, threads;          /* parts compiled (cg_part_count), threads that compiled them */
+    enum jit_cache_state cache;  /* hit: every part from the cache; miss: any part compiled */
+    bool stored;                 /* a miss whose every compiled part was written to the cache */
 };
 
-/* Build + (cache lookup | optimise + machine code + cache store) + add + look up every population's
- * kernel: kernels_out[i] (m->npops entries, ctx NULL) for population i.  *out receives the jit that owns
- * the code (jit_free it after the run).  *st (may be NULL) receives timings and the cache outcome.
- * The kernels are the same machine code on a hit and a miss: a miss emits an object file and adds that
- * very object to the LLJIT.  The cache never makes this fail (jit_cache.h).  Thread-safe. */
-bool jit_compile_model_stats(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out,
+/* A compile under way. */
+struct jit_compile;
+
+/* Starts compiling m's kernels: min(threads, parts) - 1 helper threads start on the model's parts now, and
+ * the caller's thread takes the parts left in jit_compile_finish, so the caller may do other work (build
+ * the network) in between.  m must stay unchanged until jit_compile_finish.  NULL when out of memory
+ * (jit_compile_finish then reports it). */
+struct jit_compile *jit_compile_start(const struct ir_model *m, int threads);
+
+/* Compiles the parts no helper has taken, waits for the helpers, then: one new LLJIT with every part's
+ * object, and every population's kernel looked up: kernels_out[i] (ir_kernel_count(m) entries, ctx NULL;
+ * plastic projection j's events at npops + j).  *out receives the jit that owns the code (jit_free it after
+ * the run).  *st (may be NULL) receives timings and the cache outcome.  Frees c.  The cache never makes
+ * this fail (jit_cache.h). */
+bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, struct jit **out, struct jit_stats *st,
+                        struct diags *d);
+
+/* jit_compile_finish(jit_compile_start(m, threads), ...).  Thread-safe. */
+bool jit_compile_model_stats(const struct ir_model *m, int threads, struct ir_kernel *kernels_out, struct jit **out,
                              struct jit_stats *st, struct diags *d);
 
-/* jit_compile_model_stats with only the total wall time in *compile_ms (may be NULL). */
+/* jit_compile_model_stats on one thread with only the total wall time in *compile_ms (may be NULL). */
 bool jit_compile_model(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out, double *compile_ms,
                        struct diags *d);
 

@@ -1,6 +1,8 @@
 /*
- * jit_cache.h - the persistent cache of compiled kernels: one object file per distinct generated module,
- * kept across runs so a repeated run skips the pass pipeline and machine code generation (COBA: compile ~45 ms -> ~5 ms, most of a short run's start).
+ * jit_cache.h - the persistent cache of compiled kernels: one object file per distinct generated module (a
+ * part of a model: one population's kernel, its accumulating kernel, a plastic projection's events), kept
+ * across runs so a repeated run skips the pass pipeline and machine code generation (COBA: compile ~45 ms
+ * -> ~5 ms, most of a short run's start).
  *
  * Owns: the cache directory's location, its file format, the 128-bit key hash (SipHash-2-4-128) and the
  * payload checksum.  jit.c decides what goes into a key and what to do with a hit or a miss.
@@ -14,8 +16,8 @@
  * reader sees either no file or a whole one (rename is atomic on POSIX file systems).  The file is
  *     "BNOBJ1\0\0"  u64 payload length  u64 checksum of the payload  u64 key.lo  u64 key.hi  payload
  * (integers little-endian; 40-byte header).  A reader checks all five before it hands out a byte.
- * Size: objects over JIT_CACHE_MAX_OBJECT are not stored.  There is no eviction: one entry is a few tens of
- * KB per distinct model/sweep point and CPU; delete the directory to reclaim it.
+ * Size: objects over JIT_CACHE_MAX_OBJECT are not stored.  There is no eviction: one entry is a few KB per
+ * distinct part and CPU; delete the directory to reclaim it.
  */
 #ifndef BN_JIT_CACHE_H
 #define BN_JIT_CACHE_H

@@ -2,7 +2,8 @@
  * test_api_pipeline.c - the public header (include/balnet.h) through libbalnet.so, as a client sees it:
  * a model loaded from a string with overrides, a located diagnostic returned as data, the sweep's items,
  * one item run with its rows and spikes (the kept spikes must reproduce the `rate` row exactly), the same
- * item run twice giving the same rows, the scheduler running every item on two threads, measured params
+ * item run twice giving the same rows, kernels compiled while the network is built (and a build failure
+ * that still ends the compile), the scheduler running every item on two threads, measured params
  * (an item waits for the point it is measured from, and cannot run before it), a long run cancelled from
  * another thread, and the results folder's lock (an open folder refuses a second opener and `balnet plot`'s
  * lock; a kept lock outlives bn_folder_close until bn_unlock).
@@ -150,6 +151,61 @@ static void test_run_one_item(void **state)
     bn_result_free(other);
     bn_result_free(again);
     bn_result_free(r);
+    bn_free(m);
+}
+
+/* The JIT compiles an item's kernels while its network is built (api/item.c, rt_options.kernels_ready).
+ * On two threads the rows are the interpreter's bit for bit (the kernels the run asked for are the right
+ * ones).  A run whose build fails after the compile started (its spike file removed after loading, so the
+ * runtime cannot read it) fails with that error and still ends the compile: bn_compile_ms counts it. */
+static void test_compile_while_building(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/balnet-api-spikes.XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "0,1\n1,2\n", 8), 8);
+    close(fd);
+    char src[1024];
+    snprintf(src, sizeof src,
+             "import lif, exp_synapses\n"
+             "param R_m = 100 Mohm\n"
+             "population E = lif[300](V = uniform(-60 mV, -50 mV), E_L = -49 mV, V_th = -50 mV, V_re = -60 mV, "
+             "t_ref = 5 ms)\n"
+             "input S = spikes(\"%s\")\n"
+             "connect S -> E via exp_current(5 ms) bernoulli(0.5) weight 5 mV / R_m\n"
+             "connect E -> E via exp_current(5 ms) bernoulli(0.1) weight 1.62 mV / R_m\n"
+             "record E: rate, mean(V)\n"
+             "simulate { dt = 0.1 ms  duration = 100 ms  seed = 3 }\n",
+             path);
+    double rate[2], v[2];
+    for (int engine = 0; engine < 2; engine++) {
+        struct bn_load_options o = {.engine = engine ? BN_ENGINE_INTERP : BN_ENGINE_JIT};
+        bn_model *m = bn_load_string("spikes.bn", src, &o);
+        char err[512] = "";
+        assert_true(bn_ok(m) && bn_expand(m, err, sizeof err));
+        struct bn_run_options ro = {.threads = 2};
+        bn_result *r = bn_run_item(m, 0, &ro, err, sizeof err);
+        if (!r)
+            fail_msg("engine %d: %s", engine, err);
+        rate[engine] = row_value(r, "E", "rate");
+        v[engine] = row_value(r, "E", "mean_V");
+        if (engine == 0)
+            assert_true(bn_timing(r)->compile_ms > 0 && bn_compile_ms(m) == bn_timing(r)->compile_ms);
+        bn_result_free(r);
+        bn_free(m);
+    }
+    assert_true(rate[0] > 0);
+    assert_true(rate[0] == rate[1] && v[0] == v[1]);   /* tolerance 0: JIT = interpreter (codegen.h) */
+
+    bn_model *m = bn_load_string("spikes.bn", src, NULL);
+    char err[512] = "";
+    assert_true(bn_ok(m) && bn_expand(m, err, sizeof err));
+    assert_int_equal(unlink(path), 0);
+    struct bn_run_options ro = {.threads = 2};
+    assert_null(bn_run_item(m, 0, &ro, err, sizeof err));
+    assert_non_null(strstr(err, "cannot open"));
+    assert_true(bn_compile_ms(m) > 0);
     bn_free(m);
 }
 
@@ -323,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_load_string_and_items),
         cmocka_unit_test(test_diagnostic_as_data),
         cmocka_unit_test(test_run_one_item),
+        cmocka_unit_test(test_compile_while_building),
         cmocka_unit_test(test_scheduler_threads),
         cmocka_unit_test(test_measured_dependencies),
         cmocka_unit_test(test_cancel_from_another_thread),

@@ -4,7 +4,8 @@
  * machine code) to the miss's and to the interpreter's; a model differing in one constant gets another key;
  * damaged entries (truncated, one flipped payload byte, garbage, empty, another key's file) are rejected,
  * recompiled and repaired; BALNET_CACHE_DIR="" disables the cache and an impossible directory only loses
- * the store.  Also: SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.
+ * the store; a model's parts (populations) are compiled on several threads and cached apart.  Also:
+ * SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.
  *
  * Every test uses its own mkdtemp directory through BALNET_CACHE_DIR, never the user's ~/.cache.
  */
@@ -156,15 +157,20 @@ static void only_entry(const char *dir, char *path, size_t n)
     assert_true(path[0] != 0);
 }
 
-static struct jit *compile(struct ir_model *m, struct ir_kernel *k, struct jit_stats *st)
+static struct jit *compile_on(struct ir_model *m, int threads, struct ir_kernel *k, struct jit_stats *st)
 {
     struct diags d;
     diags_init(&d, &A);
     struct jit *j = NULL;
-    if (!jit_compile_model_stats(m, k, &j, st, &d))
+    if (!jit_compile_model_stats(m, threads, k, &j, st, &d))
         fail_msg("jit_compile_model_stats failed: %s", d.head ? d.head->msg : "?");
     assert_int_equal(d.errors, 0);
     return j;
+}
+
+static struct jit *compile(struct ir_model *m, struct ir_kernel *k, struct jit_stats *st)
+{
+    return compile_on(m, 1, k, st);
 }
 
 static void rm_tree(const char *dir)
@@ -292,6 +298,47 @@ static void test_constant_changes_key(void **st)
     k[1] = interp_kernel(&A, &p2, STEP);
     assert_true(run_engines(k, 2) > 0);   /* the kernels are m2's, not a stale m1 */
     jit_free(j2);
+}
+
+/* A model's parts (here three populations) compile on several threads and are cached apart: three entries;
+ * a change in one population compiles and stores only that part, the others hit; a compile on 1, 2 or 3
+ * threads gives every population kernels bit-identical to the interpreter's (the same object per part,
+ * whichever thread built it). */
+static void test_parts_cached_apart_on_threads(void **st)
+{
+    struct ir_pop pops[3] = {leaky_pop(22), leaky_pop(23), leaky_pop(24)};
+    struct ir_model m = model_with(pops);
+    m.npops = 3;
+    struct ir_kernel k[3], pair[2];
+    struct jit_stats s;
+    struct jit *j = compile_on(&m, 3, k, &s);
+    assert_int_equal(s.cache, JIT_CACHE_MISS);
+    assert_true(s.stored);
+    assert_int_equal(s.parts, 3);
+    assert_int_equal(s.threads, 3);
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 3);
+    for (int i = 0; i < 3; i++) {
+        pair[0] = k[i];
+        pair[1] = interp_kernel(&A, &pops[i], STEP);
+        assert_true(run_engines(pair, 2) > 0);
+    }
+    jit_free(j);
+
+    pops[1] = leaky_pop(23.5);
+    for (int threads = 1; threads <= 2; threads++) {
+        j = compile_on(&m, threads, k, &s);
+        /* first pass: pop 1 is new (a miss that stores one entry); second: all three hit */
+        assert_int_equal(s.cache, threads == 1 ? JIT_CACHE_MISS : JIT_CACHE_HIT);
+        assert_true((s.phase_ms[JIT_PHASE_CODEGEN] > 0) == (threads == 1));
+        assert_int_equal(s.threads, threads);
+        assert_int_equal(count_files(tmpdir, ".bnobj"), 4);
+        for (int i = 0; i < 3; i++) {
+            pair[0] = k[i];
+            pair[1] = interp_kernel(&A, &pops[i], STEP);
+            assert_true(run_engines(pair, 2) > 0);   /* pop 1's kernel is the new one, not a stale entry */
+        }
+        jit_free(j);
+    }
 }
 
 enum damage { TRUNCATE_PAYLOAD, TRUNCATE_HEADER, FLIP_PAYLOAD_BYTE, FLIP_KEY_BYTE, GARBAGE, EMPTY };
@@ -450,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_siphash_vectors),
         cmocka_unit_test_setup_teardown(test_miss_then_hit_identical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constant_changes_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_parts_cached_apart_on_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_entries_rejected_and_repaired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_under_wrong_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disabled_and_unwritable, setup, teardown),
