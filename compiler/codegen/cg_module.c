@@ -104,8 +104,10 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, struct diag
     em.i8 = LLVMInt8TypeInContext(cm->ctx);
     em.i64 = LLVMInt64TypeInContext(cm->ctx);
     em.ptr = LLVMPointerTypeInContext(cm->ctx, 0);
+    em.fp = em.f64;
     bool ok = true;
-    /* `precision = single` is per population (ir_pop.single): float columns, arithmetic in double. */
+    /* `precision = single` is per population (ir_pop.single): float columns and float arithmetic in its
+     * kernels (cg_kernel.c sets em.fp); plastic projections' event functions compute in double. */
     for (int i = 0; i < m->npops && ok; i++)
         ok = cg_emit_kernel(&em, &m->pops[i], i, cm->names[i]);
     for (int j = 0; j < m->nprojs && ok; j++)
