@@ -7,6 +7,8 @@
 #   - balnet and the floor on COBA and CUBA (1 s simulated, --threads 1): median of BENCH_REPS runs, balnet
 #     both with its kernel cache warm (the compiled kernels of an earlier run reused, compiler/jit/jit_cache.c;
 #     the bench keeps its own cache in BENCH_OUT/kernel-cache) and cold (--no-cache: compiled in the run);
+#     and in single precision: balnet with --set precision=single against the floor compiled with
+#     -DFL_SINGLE (the same program with float state and arithmetic), each ratio against its own floor;
 #   - the paper network (models/paper/cancellation.bn, syn = conductance, c = 0.2, 5 s, one trial,
 #     --threads 1) at N = 4000 (median of BENCH_PAPER_REPS runs) and N = 15000 (once);
 #   - 1 vs 2 threads on one network (paper, N = 15000, 1 s; BENCH_THREAD_REPS interleaved pairs, 3) and on
@@ -44,6 +46,7 @@ TREPS=${BENCH_THREAD_REPS:-3}
 CC=${CC:-cc}
 for f in coba cuba; do
     $CC -O3 -march=native -fno-trapping-math -std=c11 -o "$OUT/floor-$f" "$ROOT/bench/floor/$f.c" -lm || exit 1
+    $CC -O3 -march=native -fno-trapping-math -std=c11 -DFL_SINGLE -o "$OUT/floor-${f}f" "$ROOT/bench/floor/$f.c" -lm || exit 1
 done
 $CC -O2 -std=c11 -o "$OUT/runstat" "$ROOT/bench/runstat.c" || exit 1
 $CC -O2 -march=native -std=gnu11 -I"$ROOT" -I"$ROOT/compiler" -o "$OUT/threadprobe" "$ROOT/bench/threadprobe.c" \
@@ -103,6 +106,7 @@ for m in coba cuba; do sed '/^record/d' "models/benchmarks/$m.bn" >"$OUT/${m}_no
 rm -rf "$BALNET_CACHE_DIR"
 for m in coba cuba; do   # fills the kernel cache for the warm runs
     bal "warmup$m" "models/benchmarks/$m.bn" --threads 1
+    bal "warmupsingle$m" "models/benchmarks/$m.bn" --threads 1 --set precision=single
 done
 for r in $(seq "$REPS"); do
     echo "bench: COBA/CUBA round $r of $REPS" >&2
@@ -110,8 +114,11 @@ for r in $(seq "$REPS"); do
         bal "$m-$r" "models/benchmarks/$m.bn" --threads 1
         bal "cold$m-$r" "models/benchmarks/$m.bn" --threads 1 --no-cache
         bal "norec$m-$r" "$OUT/${m}_norec.bn" --threads 1
+        bal "single$m-$r" "models/benchmarks/$m.bn" --threads 1 --set precision=single
+        bal "norecsingle$m-$r" "$OUT/${m}_norec.bn" --threads 1 --set precision=single
         flo "$m" "$r"
         flo "$m" "$r" -s
+        flo "${m}f" "$r"
     done
 done
 for r in $(seq "$PREPS"); do
@@ -172,7 +179,7 @@ ev_paper() { calc "($1 * $2 + 10 * 0.3 * $2) * 0.2 * $2 * $3" 0; }
 echo
 echo "== raw medians (threads 1; wall/CPU of the whole process; ms from timings.csv) =="
 printf '%-22s %8s %8s %9s %9s %9s %9s %9s %10s\n' case wall_s cpu_s rss_MB compile_ms build_ms sim_ms rate_Hz synapses
-for c in coba cuba coldcoba coldcuba noreccoba noreccuba p4000 big1 big2; do
+for c in coba cuba coldcoba coldcuba noreccoba noreccuba singlecoba singlecuba norecsinglecoba norecsinglecuba p4000 big1 big2; do
     [ -n "$(med $c 2)" ] && [ "$(med $c 2)" != nan ] || continue
     printf '%-22s %8.3f %8.3f %9.1f %9.1f %9.1f %9.1f %9.3f %10.0f\n' "balnet $c" "$(med $c 2)" "$(med $c 3)" \
         "$(calc "$(med $c 4)/1024" 1)" "$(med $c 5)" "$(med $c 6)" "$(med $c 7)" "$(med $c 8)" "$(med $c 9)"
@@ -183,7 +190,7 @@ for c in p15000 sweep-t1 sweep-t2 p100k; do
         "$(calc "$(one $c 4)/1024" 1)" "$(one $c 5)" "$(one $c 6)" "$(one $c 7)" "$(one $c 8)" "$(one $c 9)"
 done
 printf '%-22s %8s %8s %9s %9s %9s %9s %9s %10s\n' "" wall_s cpu_s rss_MB loop_cpu build_ms loop_ms rate_Hz synapses
-for m in coba cuba cobas cubas; do
+for m in coba cuba cobas cubas cobaf cubaf; do
     printf '%-22s %8.3f %8.3f %9.1f %9.1f %9.1f %9.1f %9.3f %10.0f\n' "floor $m" "$(med floor-$m 2)" "$(med floor-$m 3)" \
         "$(calc "$(med floor-$m 4)/1024" 1)" "$(med floor-$m 7)" "$(med floor-$m 5)" "$(med floor-$m 6)" "$(med floor-$m 8)" "$(med floor-$m 9)"
 done
@@ -223,6 +230,13 @@ for m in coba cuba; do
     row "$m sim loop / floor with V stats (min)" "$(calc "$(mn $m 7)" 1) / $(calc "$(mn floor-${m}s 6)" 1) ms = ${rs}x" "(diagnostic)" ""
     rn=$(calc "$(med norec$m 7) / $(med floor-$m 6)" 2)
     row "$m loop, no records / floor loop" "$(calc "$(med norec$m 7)" 1) / $(calc "$(med floor-$m 6)" 1) ms = ${rn}x" "<= 1.3x" "$(yes "$rn <= 1.3")"
+    # single precision, against the float floor (-DFL_SINGLE)
+    rw=$(calc "$(med single$m 3) / $(med floor-${m}f 3)" 2)
+    row "$m single whole run / single floor (CPU)" "$(calc "$(med single$m 3)" 3) s / $(calc "$(med floor-${m}f 3)" 3) s = ${rw}x" "<= 1.2x" "$(yes "$rw <= 1.2")"
+    rn=$(calc "$(med norecsingle$m 7) / $(med floor-${m}f 6)" 2)
+    row "$m single loop, no records / single floor" "$(calc "$(med norecsingle$m 7)" 1) / $(calc "$(med floor-${m}f 6)" 1) ms = ${rn}x" "(diagnostic)" ""
+    rd=$(calc "$(med floor-$m 6) / $(med floor-${m}f 6)" 2)
+    row "$m double floor loop / single floor loop" "${rd}x" "(diagnostic)" ""
 done
 if [ -n "$(one p15000 2)" ]; then
     row "paper N=15000 5 s cond c=0.2, 1 thread (wall)" "$(one p15000 2) s (CPU $(one p15000 3) s)" "< 10 s" "$(yes "$(one p15000 2) < 10")"
@@ -247,4 +261,5 @@ echo "== how two threads of one process share this machine (bench/threadprobe.c;
 "$OUT/threadprobe"
 echo
 echo "Rates: balnet COBA $(calc "$(med coba 8)" 2) Hz vs floor $(calc "$(med floor-coba 8)" 2) Hz; CUBA $(calc "$(med cuba 8)" 2) Hz vs floor $(calc "$(med floor-cuba 8)" 2) Hz (medians over seeds 1..$REPS for the floor; balnet's seed is fixed by the model file)."
+echo "Single precision: balnet COBA $(calc "$(med singlecoba 8)" 2) Hz vs float floor $(calc "$(med floor-cobaf 8)" 2) Hz; CUBA $(calc "$(med singlecuba 8)" 2) Hz vs $(calc "$(med floor-cubaf 8)" 2) Hz."
 } | tee "$OUT/table.txt"

@@ -1,11 +1,13 @@
 /*
- * h5.c - the HDF5 writer of spikes and recordings (h5.h): one file per sweep, one group per item.
+ * h5.c - the HDF5 writer of spikes and recordings (h5.h): one file per sweep, one group per item.  libhdf5
+ * is loaded by the first h5_create or h5_complete of the process (results/h5_lib.h).
  */
 #include "results/h5.h"
 #include "runtime/errf.h"
 #include "runtime/table.h"
 
 #include <hdf5.h>
+#include "results/h5_lib.h"   /* after <hdf5.h>: its names become calls through the loaded table */
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -128,6 +130,11 @@ struct h5_file *h5_create(const char *path, const struct h5_head *head, char *er
         if (f)
             head_free(f);
         rt_errf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!h5_lib_load(err, errlen)) {
+        head_free(f);
+        free(joined);
         return NULL;
     }
     pthread_mutex_lock(&h5_lock);
@@ -272,6 +279,8 @@ bool h5_close(struct h5_file *f, bool complete, char *err, size_t errlen)
 int h5_complete(const char *path)
 {
     long long complete = 0;
+    if (!h5_lib_load(NULL, 0))
+        return 0;
     pthread_mutex_lock(&h5_lock);
     h5_quiet();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -27,16 +27,18 @@ int main(int argc, char **argv)
     uint64_t seed = 1;
     int stats = 0;
     fl_args(argc, argv, &duration, &seed, &stats);
-    const double dt = 0.1, C_m = 200, g_L = 10, E_L = -60, I_e = 200, V_th = -50, V_re = -60;
-    const double tau_e = 5, E_e = 0, w_e = 6, tau_i = 10, E_i = -80, w_i = 67, p = 0.02;
+    /* the update's constants in the state's type (fl_real; dt = 0.1 rounded to float under FL_SINGLE) */
+    const fl_real dt = 0.1, C_m = 200, g_L = 10, E_L = -60, I_e = 200, V_th = -50, V_re = -60;
+    const fl_real E_e = 0, w_e = 6, E_i = -80, w_i = 67;
+    const double tau_e = 5, tau_i = 10, p = 0.02;
     const int refr_steps = 50;
-    const int64_t nsteps = (int64_t)nearbyint(duration / dt);
+    const int64_t nsteps = (int64_t)nearbyint(duration / 0.1);
 
     double t0 = fl_ms();
     struct fl_rng r;
     fl_seed(&r, seed);
-    double *V = aligned_alloc(64, N * sizeof(double)), *ge = aligned_alloc(64, N * sizeof(double));
-    double *gi = aligned_alloc(64, N * sizeof(double));
+    fl_real *V = aligned_alloc(64, N * sizeof(fl_real)), *ge = aligned_alloc(64, N * sizeof(fl_real));
+    fl_real *gi = aligned_alloc(64, N * sizeof(fl_real));
     double *sv = calloc(N, sizeof(double)), *svv = calloc(N, sizeof(double));
     int32_t *refr = aligned_alloc(64, N * sizeof(int32_t));
     uint8_t *flag = aligned_alloc(64, N + 64);
@@ -56,17 +58,17 @@ int main(int argc, char **argv)
     double t1 = fl_ms(), c1 = fl_cpu_ms();
 
     int64_t nspk = 0, total = 0;
-    const double de = 1 - dt / tau_e, di = 1 - dt / tau_i;   /* Euler: g + dt (-g/tau) */
+    const fl_real de = 1 - 0.1 / tau_e, di = 1 - 0.1 / tau_i;   /* Euler: g + dt (-g/tau), in double, rounded */
     for (int64_t t = 0; t < nsteps; t++) {
         /* (a) delivery of step t-1's spikes */
         fl_deliver(&ce, &ci, NE, spk, nspk, ge, w_e, gi, w_i);
         /* (b) fused, branch-free update (vectorised by the compiler) */
         for (int i = 0; i < N; i++) {
-            double v = V[i], e = ge[i], g = gi[i];
+            fl_real v = V[i], e = ge[i], g = gi[i];
             int32_t c = refr[i];
-            double vn = v + dt * ((g_L * (E_L - v) + I_e + e * (E_e - v) + g * (E_i - v)) / C_m);
+            fl_real vn = v + dt * ((g_L * (E_L - v) + I_e + e * (E_e - v) + g * (E_i - v)) / C_m);
             vn = c > 0 ? v : vn;
-            int fire = (c <= 0) & ((vn >= V_th) | !(fabs(vn) < INFINITY));
+            int fire = (c <= 0) & ((vn >= V_th) | !(fl_abs(vn) < INFINITY));
             V[i] = fire ? V_re : vn;
             ge[i] = e * de;
             gi[i] = g * di;

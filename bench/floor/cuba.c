@@ -26,18 +26,19 @@ int main(int argc, char **argv)
     uint64_t seed = 1;
     int stats = 0;
     fl_args(argc, argv, &duration, &seed, &stats);
-    const double dt = 0.1, C_m = 200, g_L = 10, E_L = -49, V_th = -50, V_re = -60;
-    const double tau_m = C_m / g_L, tau_e = 5, w_e = 16.2, tau_i = 10, w_i = -90, p = 0.02;
+    /* the update's constants in the state's type (fl_real); the propagators computed in double, rounded */
+    const double dt = 0.1, tau_m = 20, tau_e = 5, tau_i = 10, p = 0.02;
+    const fl_real C_m = 200, g_L = 10, E_L = -49, V_th = -50, V_re = -60, w_e = 16.2, w_i = -90;
     const int refr_steps = 50;
     const int64_t nsteps = (int64_t)nearbyint(duration / dt);
-    const double P = exp(-dt / tau_m), Q = tau_m * -expm1(-dt / tau_m);
-    const double de = exp(-dt / tau_e), di = exp(-dt / tau_i);
+    const fl_real P = exp(-dt / tau_m), Q = tau_m * -expm1(-dt / tau_m);
+    const fl_real de = exp(-dt / tau_e), di = exp(-dt / tau_i);
 
     double t0 = fl_ms();
     struct fl_rng r;
     fl_seed(&r, seed);
-    double *V = aligned_alloc(64, N * sizeof(double)), *ie = aligned_alloc(64, N * sizeof(double));
-    double *ii = aligned_alloc(64, N * sizeof(double));
+    fl_real *V = aligned_alloc(64, N * sizeof(fl_real)), *ie = aligned_alloc(64, N * sizeof(fl_real));
+    fl_real *ii = aligned_alloc(64, N * sizeof(fl_real));
     double *sv = calloc(N, sizeof(double)), *svv = calloc(N, sizeof(double));
     int32_t *refr = aligned_alloc(64, N * sizeof(int32_t));
     uint8_t *flag = aligned_alloc(64, N + 64);
@@ -59,11 +60,11 @@ int main(int argc, char **argv)
     for (int64_t t = 0; t < nsteps; t++) {
         fl_deliver(&ce, &ci, NE, spk, nspk, ie, w_e, ii, w_i);
         for (int i = 0; i < N; i++) {
-            double v = V[i], e = ie[i], g = ii[i];
+            fl_real v = V[i], e = ie[i], g = ii[i];
             int32_t c = refr[i];
-            double vn = v * P + (g_L * E_L + e + g) / C_m * Q;
+            fl_real vn = v * P + (g_L * E_L + e + g) / C_m * Q;
             vn = c > 0 ? v : vn;
-            int fire = (c <= 0) & ((vn >= V_th) | !(fabs(vn) < INFINITY));
+            int fire = (c <= 0) & ((vn >= V_th) | !(fl_abs(vn) < INFINITY));
             V[i] = fire ? V_re : vn;
             ie[i] = e * de;
             ii[i] = g * di;

@@ -11,7 +11,12 @@
  * tells gcc that floating-point exception flags are not inspected, as LLVM assumes by default, so the
  * update loop's comparisons may be executed unconditionally and the loop vectorised.
  *
- * Owns: nothing beyond the two programs.  Must not: be linked into balnet.
+ * Precision: coba.c and cuba.c compute in fl_real, double by default; compiled with -DFL_SINGLE they keep
+ * their state in float and compute in float (constants and propagators computed in double, then rounded
+ * to float, as balnet's `precision = single` does), the floor of balnet's single precision.  Statistics
+ * (-s) are summed in double in both.
+ *
+ * Owns: nothing beyond the programs.  Must not: be linked into balnet.
  */
 #ifndef BENCH_FLOOR_H
 #define BENCH_FLOOR_H
@@ -24,6 +29,16 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+
+#ifdef FL_SINGLE
+typedef float fl_real;
+#define fl_abs fabsf
+#define FL_SUFFIX "-single"
+#else
+typedef double fl_real;
+#define fl_abs fabs
+#define FL_SUFFIX ""
+#endif
 
 /* xoshiro256** (Blackman & Vigna 2018), seeded by splitmix64: fast and good enough for a benchmark
  * (balnet uses Philox; the two runs are different realisations of the same model). */
@@ -146,7 +161,7 @@ static void fl_args(int argc, char **argv, double *duration, uint64_t *seed, int
 /* Delivery of one step's spikes: sources below ne through ce into xe (weight we), the others through ci
  * into xi (weight wi). */
 static inline void fl_deliver(const struct fl_csr *ce, const struct fl_csr *ci, uint32_t ne, const uint32_t *spk,
-                              int64_t nspk, double *xe, double we, double *xi, double wi)
+                              int64_t nspk, fl_real *xe, fl_real we, fl_real *xi, fl_real wi)
 {
     for (int64_t s = 0; s < nspk; s++) {
         uint32_t src = spk[s];
@@ -161,11 +176,12 @@ static inline void fl_deliver(const struct fl_csr *ce, const struct fl_csr *ci, 
 }
 
 /* The work of balnet's v_mean / v_var: per-neuron sum V and sum V^2 */
-static inline void fl_sum_v(const double *V, double *sv, double *svv, int n)
+static inline void fl_sum_v(const fl_real *V, double *sv, double *svv, int n)
 {
     for (int i = 0; i < n; i++) {
-        sv[i] += V[i];
-        svv[i] += V[i] * V[i];
+        double v = V[i];
+        sv[i] += v;
+        svv[i] += v * v;
     }
 }
 
@@ -195,7 +211,7 @@ static inline long fl_maxrss_kb(void)
 static void fl_report(const char *model, int64_t spikes, int n, double duration, double t0, double t1, double t2,
                       double c1, double c2, int64_t synapses, int stats, const double *sv, int64_t nsteps)
 {
-    printf("model=%s rate_hz=%.4f build_ms=%.3f loop_ms=%.3f loop_cpu_ms=%.3f synapses=%lld maxrss_kb=%ld", model,
+    printf("model=%s" FL_SUFFIX " rate_hz=%.4f build_ms=%.3f loop_ms=%.3f loop_cpu_ms=%.3f synapses=%lld maxrss_kb=%ld", model,
            (double)spikes / n / (duration / 1000.0), t1 - t0, t2 - t1, c2 - c1, (long long)synapses, fl_maxrss_kb());
     if (stats) {
         double vm = 0;

@@ -15,7 +15,7 @@
 LLVMValueRef cg_intrinsic(struct cg_emitter *em, const char *name, LLVMValueRef *args, unsigned n)
 {
     unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
-    LLVMTypeRef over[1] = {em->f64};
+    LLVMTypeRef over[1] = {LLVMTypeOf(args[0])};
     LLVMValueRef fn = LLVMGetIntrinsicDeclaration(em->mod, id, over, 1);
     LLVMTypeRef ty = LLVMIntrinsicGetType(em->ctx, id, over, 1);
     return LLVMBuildCall2(em->b, ty, fn, args, n, "");
@@ -47,16 +47,22 @@ static LLVMValueRef libm_call(struct cg_emitter *em, enum cg_libm_fn f, LLVMValu
     return LLVMBuildCall2(em->b, em->libm_ty[f], em->libm[f], args, n, "");
 }
 
-/* C's (double)(bool): 1.0 or 0.0. */
+/* C's (double)(bool) (or (float)(bool) in a single-precision kernel): 1.0 or 0.0. */
 static LLVMValueRef truth(struct cg_emitter *em, LLVMValueRef bit)
 {
-    return LLVMBuildUIToFP(em->b, bit, em->f64, "");
+    return LLVMBuildUIToFP(em->b, bit, em->fp, "");
 }
 
-/* C's `x != 0` on a double: unordered-or-not-equal, so NaN counts as true, as in ir_eval. */
+/* C's `x != 0`: unordered-or-not-equal, so NaN counts as true, as in ir_eval. */
 static LLVMValueRef nonzero(struct cg_emitter *em, LLVMValueRef x)
 {
-    return LLVMBuildFCmp(em->b, LLVMRealUNE, x, LLVMConstReal(em->f64, 0.0), "");
+    return LLVMBuildFCmp(em->b, LLVMRealUNE, x, LLVMConstReal(em->fp, 0.0), "");
+}
+
+LLVMValueRef cg_const(struct cg_emitter *em, double v)
+{
+    /* (double)(float)v first: LLVMConstReal's own conversion is not documented to round to nearest. */
+    return LLVMConstReal(em->fp, em->fp == em->f32 ? (double)(float)v : v);
 }
 
 /*
@@ -128,11 +134,48 @@ static LLVMValueRef emit_exp(struct cg_emitter *em, LLVMValueRef x)
 #undef I
 }
 
+/* IR_EXP in a single-precision kernel: ir_expf (ir/ir_exp.c) instruction for instruction, in float and i32. */
+static LLVMValueRef emit_expf(struct cg_emitter *em, LLVMValueRef x)
+{
+    LLVMBuilderRef B = em->b;
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(em->ctx);
+#define F(v) LLVMConstReal(em->f32, (double)(v))
+#define I(v) LLVMConstInt(i32, (unsigned long long)(v), true)
+    LLVMValueRef xc = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGT, x, F(IR_EXPF_X_MAX), ""), F(IR_EXPF_X_MAX), x, "");
+    xc = LLVMBuildSelect(B, LLVMBuildFCmp(B, LLVMRealOGE, xc, F(IR_EXPF_X_MIN), ""), xc, F(IR_EXPF_X_MIN), "");
+    LLVMValueRef t = LLVMBuildFAdd(B, LLVMBuildFMul(B, xc, F(IR_EXPF_INV_LN2), ""), F(IR_EXPF_SHIFTER), "");
+    LLVMValueRef kd = LLVMBuildFSub(B, t, F(IR_EXPF_SHIFTER), "");
+    float shifter = IR_EXPF_SHIFTER;
+    uint32_t shifter_bits;
+    memcpy(&shifter_bits, &shifter, sizeof shifter_bits);
+    LLVMValueRef k = LLVMBuildSub(B, LLVMBuildBitCast(B, t, i32, ""), I(shifter_bits), "");
+    LLVMValueRef hi = LLVMBuildFSub(B, xc, LLVMBuildFMul(B, kd, F(IR_EXPF_LN2_HI), ""), "");
+    LLVMValueRef lo = LLVMBuildFMul(B, kd, F(IR_EXPF_LN2_LO), "");
+    LLVMValueRef r = LLVMBuildFSub(B, hi, lo, "");
+    LLVMValueRef q = F(ir_expf_poly[0]);
+    for (int i = 1; i < IR_EXPF_NPOLY; i++)
+        q = LLVMBuildFAdd(B, F(ir_expf_poly[i]), LLVMBuildFMul(B, r, q, ""), "");
+    LLVMValueRef r2q = LLVMBuildFMul(B, LLVMBuildFMul(B, r, r, ""), q, "");
+    LLVMValueRef p = LLVMBuildFAdd(B, F(1.0f), LLVMBuildFAdd(B, r, r2q, ""), "");
+    LLVMValueRef k1 = LLVMBuildSDiv(B, k, I(2), "");
+    LLVMValueRef k2 = LLVMBuildSub(B, k, k1, "");
+    LLVMValueRef s1 = LLVMBuildBitCast(B, LLVMBuildShl(B, LLVMBuildAdd(B, k1, I(127), ""), I(23), ""), em->f32, "");
+    LLVMValueRef s2 = LLVMBuildBitCast(B, LLVMBuildShl(B, LLVMBuildAdd(B, k2, I(127), ""), I(23), ""), em->f32, "");
+    LLVMValueRef y = LLVMBuildFMul(B, LLVMBuildFMul(B, p, s1, ""), s2, "");
+    LLVMValueRef nan = LLVMBuildFCmp(B, LLVMRealUNO, x, x, "");
+    return LLVMBuildSelect(B, nan, LLVMBuildFAdd(B, x, x, ""), y, "");
+#undef F
+#undef I
+}
+
+static LLVMValueRef emit_op(struct cg_emitter *em, const struct ir_expr *e, LLVMValueRef a, LLVMValueRef b,
+                            LLVMValueRef c);
+
 LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMValueRef *vals)
 {
     switch (e->op) {
     case IR_CONST:
-        return LLVMConstReal(em->f64, e->value);
+        return cg_const(em, e->value);
     case IR_VAR:
         /* Lowering guarantees the index; checked anyway because a bad one would be a wild load in the
          * generated code rather than a message. */
@@ -162,6 +205,22 @@ LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMVa
         return NULL;
     if (arity >= 3 && !(c = cg_emit_expr(em, e->c, vals)))
         return NULL;
+    if (em->fp == em->f64 || !ir_op_single_in_double(e->op))
+        return emit_op(em, e, a, b, c);
+    /* a single-precision kernel's pow, expm1, log, tanh, sin, cos, timed(): in double, rounded (ir_evalf) */
+    a = LLVMBuildFPExt(em->b, a, em->f64, "");
+    if (b)
+        b = LLVMBuildFPExt(em->b, b, em->f64, "");
+    em->fp = em->f64;
+    LLVMValueRef r = emit_op(em, e, a, b, NULL);
+    em->fp = em->f32;
+    return r ? LLVMBuildFPTrunc(em->b, r, em->f32, "") : NULL;
+}
+
+/* One operation of ir_eval (em->fp double) or ir_evalf (em->fp float) on its evaluated operands. */
+static LLVMValueRef emit_op(struct cg_emitter *em, const struct ir_expr *e, LLVMValueRef a, LLVMValueRef b,
+                            LLVMValueRef c)
+{
     LLVMBuilderRef B = em->b;
     LLVMValueRef args[2] = {a, b};
     switch (e->op) {
@@ -182,9 +241,9 @@ LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMVa
     case IR_NE: return truth(em, LLVMBuildFCmp(B, LLVMRealUNE, a, b, ""));
     case IR_AND: return truth(em, LLVMBuildAnd(B, nonzero(em, a), nonzero(em, b), ""));
     case IR_OR: return truth(em, LLVMBuildOr(B, nonzero(em, a), nonzero(em, b), ""));
-    case IR_NOT: return truth(em, LLVMBuildFCmp(B, LLVMRealOEQ, a, LLVMConstReal(em->f64, 0.0), ""));
+    case IR_NOT: return truth(em, LLVMBuildFCmp(B, LLVMRealOEQ, a, LLVMConstReal(em->fp, 0.0), ""));
     case IR_SELECT: return LLVMBuildSelect(B, nonzero(em, a), b, c, "");
-    case IR_EXP: return emit_exp(em, a);
+    case IR_EXP: return em->fp == em->f32 ? emit_expf(em, a) : emit_exp(em, a);
     case IR_LOG: return cg_intrinsic(em, "llvm.log", args, 1);
     case IR_SQRT: return cg_intrinsic(em, "llvm.sqrt", args, 1);
     case IR_ABS: return cg_intrinsic(em, "llvm.fabs", args, 1);
@@ -225,7 +284,7 @@ LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMVa
     case IR_ISFINITE: {
         /* isfinite(x) == |x| < inf (ordered: false for NaN). */
         LLVMValueRef mag = cg_intrinsic(em, "llvm.fabs", args, 1);
-        return truth(em, LLVMBuildFCmp(B, LLVMRealOLT, mag, LLVMConstReal(em->f64, INFINITY), ""));
+        return truth(em, LLVMBuildFCmp(B, LLVMRealOLT, mag, LLVMConstReal(em->fp, INFINITY), ""));
     }
     default:
         break;

@@ -32,6 +32,8 @@ struct cg_emitter {
     LLVMModuleRef mod;
     LLVMBuilderRef b;
     LLVMTypeRef f64, f32, i1, i8, i64, ptr;
+    LLVMTypeRef fp;                    /* the arithmetic type of the expressions being emitted: f64, or f32
+                                        * in a `precision = single` population's kernel (ir_evalf) */
     LLVMValueRef libm[CG_LIBM_COUNT];  /* declared lazily */
     LLVMTypeRef libm_ty[CG_LIBM_COUNT];
     struct diags *d;
@@ -41,7 +43,9 @@ struct cg_emitter {
 /* Emits e (semantics of ir_eval) with IR_VAR k read from vals[k]; NULL (with an error) on an op that cannot
  * appear in a kernel (RAND_*). */
 LLVMValueRef cg_emit_expr(struct cg_emitter *em, const struct ir_expr *e, LLVMValueRef *vals);
-/* Calls an LLVM intrinsic overloaded on double ("llvm.exp", "llvm.fabs", ...). */
+/* The IR constant v in em->fp (rounded to float in a single-precision kernel, as ir_evalf does). */
+LLVMValueRef cg_const(struct cg_emitter *em, double v);
+/* Calls an LLVM intrinsic overloaded on its first argument's type ("llvm.fabs", "llvm.sqrt", ...). */
 LLVMValueRef cg_intrinsic(struct cg_emitter *em, const char *name, LLVMValueRef *args, unsigned n);
 /* ir_fmin (max false) or ir_fmax (max true), bit for bit. */
 LLVMValueRef cg_fminmax(struct cg_emitter *em, LLVMValueRef a, LLVMValueRef b, bool max);

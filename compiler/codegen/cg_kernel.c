@@ -82,19 +82,19 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
         diag_error(em->d, SPAN_NONE, "out of memory in code generation");
         goto out;
     }
-    LLVMValueRef zero = LLVMConstReal(em->f64, 0.0);
+    LLVMValueRef zero = LLVMConstReal(em->fp, 0.0);
 
-    /* 1. load (precision single: float columns, widened exactly to double) */
-    LLVMTypeRef elt = p->single ? em->f32 : em->f64;
+    /* 1. load (precision single: float columns, computed in float; em->fp is the element type) */
+    LLVMTypeRef elt = em->fp;
     for (int k = 0; k < nv; k++) {
-        if (p->vars[k].kind == IR_VAR_NOISE) {   /* a fresh normal, never loaded or stored */
+        if (p->vars[k].kind == IR_VAR_NOISE) {   /* a fresh normal (double), never loaded or stored */
             s[k] = n[k] = cg_emit_noise(em, noise, i, p->index, p->vars[k].noise_term);
+            if (p->single)
+                s[k] = n[k] = LLVMBuildFPTrunc(B, s[k], em->f32, "");
             continue;
         }
         addr[k] = LLVMBuildInBoundsGEP2(B, elt, cols[k], &i, 1, "");
         s[k] = n[k] = LLVMBuildLoad2(B, elt, addr[k], p->vars[k].name ? p->vars[k].name : "");
-        if (p->single)
-            s[k] = n[k] = LLVMBuildFPExt(B, s[k], em->f64, "");
     }
 
     /* 2. updates from the old values; frozen ones hold while s[refr] > 0 */
@@ -122,7 +122,7 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
         if (p->spike_var >= 0) {
             /* !isfinite(x) == !(|x| < inf) == (|x| >= inf or unordered) */
             LLVMValueRef mag = cg_intrinsic(em, "llvm.fabs", &n[p->spike_var], 1);
-            LLVMValueRef ovf = LLVMBuildFCmp(B, LLVMRealUGE, mag, LLVMConstReal(em->f64, INFINITY), "overflow");
+            LLVMValueRef ovf = LLVMBuildFCmp(B, LLVMRealUGE, mag, LLVMConstReal(em->fp, INFINITY), "overflow");
             fire = LLVMBuildOr(B, fire, ovf, "");
         }
         if (p->refr_var >= 0) {
@@ -143,23 +143,26 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
 
     /* 5. refractory counter: spike ? refr_steps : ir_fmax(s - 1, 0), as interp.c */
     if (p->refr_var >= 0) {
-        LLVMValueRef dec = LLVMBuildFSub(B, s[p->refr_var], LLVMConstReal(em->f64, 1.0), "");
+        LLVMValueRef dec = LLVMBuildFSub(B, s[p->refr_var], LLVMConstReal(em->fp, 1.0), "");
         LLVMValueRef down = cg_fminmax(em, dec, zero, true);
-        n[p->refr_var] = LLVMBuildSelect(B, spike, LLVMConstReal(em->f64, p->refr_steps), down, "");
+        n[p->refr_var] = LLVMBuildSelect(B, spike, cg_const(em, p->refr_steps), down, "");
     }
 
     /* 6. store what may have changed, and the spike flag */
     for (int k = 0; k < nv; k++)
         if (n[k] != s[k] && addr[k])   /* noise variables have no column access */
-            LLVMBuildStore(B, p->single ? LLVMBuildFPTrunc(B, n[k], em->f32, "") : n[k], addr[k]);
+            LLVMBuildStore(B, n[k], addr[k]);
     LLVMValueRef flag = LLVMBuildInBoundsGEP2(B, em->i8, spiked, &i, 1, "");
     LLVMBuildStore(B, LLVMBuildZExt(B, spike, em->i8, ""), flag);
 
-    /* 7. observables from the final values */
+    /* 7. observables from the final values (double columns: a single kernel's are widened, exactly) */
     for (int j = 0; j < p->nobs; j++) {
-        LLVMValueRef v = ov[j] = cg_emit_expr(em, p->obs[j].expr, n);
+        LLVMValueRef v = cg_emit_expr(em, p->obs[j].expr, n);
         if (!v)
             goto out;
+        if (p->single)
+            v = LLVMBuildFPExt(B, v, em->f64, "");
+        ov[j] = v;
         LLVMBuildStore(B, v, LLVMBuildInBoundsGEP2(B, em->f64, ocols[j], &i, 1, ""));
     }
 
@@ -297,18 +300,20 @@ bool cg_emit_kernel(struct cg_emitter *em, const struct ir_pop *p, int index, co
 {
     em->pop = p;
     (void)index;
-    if (!emit_entry(em, p, name, false))
-        return false;
-    if (p->naccums == 0)
-        return true;
-    char *acc_name = malloc(strlen(name) + 5);
-    if (!acc_name) {
-        diag_error(em->d, SPAN_NONE, "out of memory in code generation");
-        return false;
+    em->fp = p->single ? em->f32 : em->f64;
+    bool ok = emit_entry(em, p, name, false);
+    if (ok && p->naccums > 0) {
+        char *acc_name = malloc(strlen(name) + 5);
+        if (!acc_name) {
+            diag_error(em->d, SPAN_NONE, "out of memory in code generation");
+            ok = false;
+        } else {
+            strcpy(acc_name, name);
+            strcat(acc_name, ".acc");
+            ok = emit_entry(em, p, acc_name, true);
+            free(acc_name);
+        }
     }
-    strcpy(acc_name, name);
-    strcat(acc_name, ".acc");
-    bool ok = emit_entry(em, p, acc_name, true);
-    free(acc_name);
+    em->fp = em->f64;
     return ok;
 }

@@ -142,11 +142,13 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, int part, s
     em.i8 = LLVMInt8TypeInContext(cm->ctx);
     em.i64 = LLVMInt64TypeInContext(cm->ctx);
     em.ptr = LLVMPointerTypeInContext(cm->ctx, 0);
+    em.fp = em.f64;
     bool ok = true;
     enum cg_part_kind kind;
     int i;
     if (part < 0) {
-        /* `precision = single` is per population (ir_pop.single): float columns, arithmetic in double. */
+        /* `precision = single` is per population (ir_pop.single): float columns and float arithmetic in its
+         * kernels (cg_kernel.c sets em.fp); plastic projections' event functions compute in double. */
         for (i = 0; i < m->npops && ok; i++)
             ok = cg_emit_kernel(&em, &m->pops[i], i, cm->names[i]);
         for (int j = 0; j < m->nprojs && ok; j++)

@@ -1,6 +1,6 @@
 /*
  * interp.h - the reference interpreter: runs a population's kernel (semantics in ir/ir.h) by walking the
- * IR expression trees with ir_eval, one neuron at a time.
+ * IR expression trees with ir_eval (ir_evalf for a `precision = single` population), one neuron at a time.
  *
  * Owns: nothing but a small context in the caller's arena.  It is the oracle the JIT is tested against
  * (bit for bit) and the baseline its speed-up is measured against, so it stays simple and obviously

@@ -225,6 +225,93 @@ double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, voi
     return NAN;
 }
 
+/* ---- the single-precision evaluator ------------------------------------------------------------ */
+
+bool ir_op_single_in_double(enum ir_op op)
+{
+    switch (op) {
+    case IR_POW: case IR_EXPM1: case IR_LOG: case IR_TANH: case IR_SIN: case IR_COS: case IR_TABLE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+float ir_fminf(float a, float b)
+{
+    return (a < b || b != b) ? a : b;
+}
+
+float ir_fmaxf(float a, float b)
+{
+    return (a > b || b != b) ? a : b;
+}
+
+static float truthf(bool b)
+{
+    return b ? 1.0f : 0.0f;
+}
+
+/*
+ * ir_eval's cases in float: constants rounded to the nearest float, every +, -, *, /, compare and select a
+ * float operation (C evaluates float expressions in float on every target balnet builds for: FLT_EVAL_METHOD
+ * 0 with SSE or NEON, and the build has -ffp-contract=off), exp by ir_expf, sqrt and fabs in float (both
+ * exact or correctly rounded, so sqrtf equals llvm.sqrt.f32); the calls of ir_op_single_in_double in
+ * double on the widened operands, rounded once to float.
+ */
+float ir_evalf(const struct ir_expr *e, const float *vars)
+{
+    switch (e->op) {
+    case IR_CONST:
+        return (float)e->value;
+    case IR_VAR:
+        return vars ? vars[e->index] : NAN;
+    default:
+        break;
+    }
+    int arity = ir_op_arity[e->op];
+    float a = 0, b = 0, c = 0;
+    if (arity >= 1)
+        a = ir_evalf(e->a, vars);
+    if (arity >= 2)
+        b = ir_evalf(e->b, vars);
+    if (arity >= 3)
+        c = ir_evalf(e->c, vars);
+    switch (e->op) {
+    case IR_NEG: return -a;
+    case IR_ADD: return a + b;
+    case IR_SUB: return a - b;
+    case IR_MUL: return a * b;
+    case IR_DIV: return a / b;
+    case IR_POW: return (float)pow(a, b);
+    case IR_MIN: return ir_fminf(a, b);
+    case IR_MAX: return ir_fmaxf(a, b);
+    case IR_LT: return truthf(a < b);
+    case IR_LE: return truthf(a <= b);
+    case IR_GT: return truthf(a > b);
+    case IR_GE: return truthf(a >= b);
+    case IR_EQ: return truthf(a == b);
+    case IR_NE: return truthf(a != b);
+    case IR_AND: return truthf((a != 0) & (b != 0));
+    case IR_OR: return truthf((a != 0) | (b != 0));
+    case IR_NOT: return truthf(a == 0);
+    case IR_SELECT: return a != 0 ? b : c;
+    case IR_EXP: return ir_expf(a);
+    case IR_EXPM1: return (float)expm1(a);
+    case IR_LOG: return (float)log(a);
+    case IR_SQRT: return sqrtf(a);
+    case IR_ABS: return fabsf(a);
+    case IR_TANH: return (float)tanh(a);
+    case IR_SIN: return (float)sin(a);
+    case IR_COS: return (float)cos(a);
+    case IR_ISFINITE: return truthf(isfinite(a));
+    case IR_TABLE: return (float)ir_table_at(e->table, a);
+    default:
+        break;   /* RAND_*: never in a kernel (sema and the code generator reject them) */
+    }
+    return NAN;
+}
+
 /* ---- printing --------------------------------------------------------------------------------- */
 
 /* Shortest "%.*g" that reads back as the same double, so dumps are both readable and exact. */

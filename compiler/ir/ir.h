@@ -14,8 +14,8 @@
  *
  * Kernel semantics (identical in JIT and interpreter, and the reason this IR is so small):
  *   for each neuron i in [begin, end), one time step:
- *     1. load  s[k] = vars[k][i]                      for every variable k (float columns widened when
- *                                                     pop.single; step 6 then rounds to float), except
+ *     1. load  s[k] = vars[k][i]                      for every variable k (float columns when pop.single:
+ *                                                     steps 1-7 then compute in float, see below), except
  *              s[k] = ir_noise_normal(env.seed, pop.index, i, env.step, vars[k].noise_term)
  *                                                     for a white-noise variable (IR_VAR_NOISE): a fresh
  *                                                     standard normal per neuron, step and term, never
@@ -45,6 +45,10 @@
  *   it means the (partially updated) n[k].  No fast-math: both engines perform the same IEEE operations
  *   in the same order, so their spike trains are bit-identical, which lets the tests use the
  *   interpreter as the JIT's oracle with tolerance 0.
+ *   A `precision = single` population (pop.single) runs steps 1-7 in float: s, n, every constant (rounded
+ *   to the nearest float: the propagators too), refr_steps and the noise draw (rounded) are floats and
+ *   expressions are evaluated by ir_evalf (exp by ir_expf); observables are widened to double when stored,
+ *   and step 8 is the same double arithmetic as in double precision.
  */
 #ifndef BN_IR_H
 #define BN_IR_H
@@ -222,9 +226,9 @@ struct ir_pop {
     struct ir_accum *accums; int naccums;
     int nacc_cols;         /* columns of all accums */
     int v_var;             /* the membrane potential (for guards and V statistics); -1: none */
-    bool single;           /* `precision = single`: the variable columns hold floats; each step loads them
-                            * into doubles, computes in double and rounds the stored results to float
-                            * (both engines identically); observables and statistics stay double */
+    bool single;           /* `precision = single`: the variable columns hold floats and the kernel computes
+                            * in float (ir_evalf; both engines identically); observables and statistics
+                            * stay double */
     struct span span;
 };
 
@@ -526,6 +530,15 @@ double ir_eval(const struct ir_expr *e, const double *vars, ir_draw_fn draw, voi
  * as fmin(+0, -0) (C leaves that sign unspecified; the JIT must match bit for bit). */
 double ir_fmin(double a, double b);
 double ir_fmax(double a, double b);
+/* The evaluator of a `precision = single` population's kernel expressions (no draws): ir_eval's semantics
+ * in float arithmetic, constants rounded to float, exp by ir_expf; the operations for which
+ * ir_op_single_in_double holds (pow, expm1, log, tanh, sin, cos, timed) are computed in double on the
+ * widened operands and rounded to float, so a float vector loop calls the same libm as a double one and a
+ * timed() lookup keeps a double time.  cg_expr.c emits the same operations. */
+float ir_evalf(const struct ir_expr *e, const float *vars);
+bool ir_op_single_in_double(enum ir_op op);
+float ir_fminf(float a, float b);
+float ir_fmaxf(float a, float b);
 /* IR_EXP as ir_eval computes it (ir_exp.c): straight-line IEEE +, -, * with integer ops and bit casts, no
  * libm call, max error 0.53 ulp (0.75 for subnormal results).  The code generator emits the same sequence
  * (cg_expr.c) from the same constants, so JIT and interpreter agree bit for bit and the JIT's copy
@@ -540,6 +553,17 @@ double ir_exp(double x);
 #define IR_EXP_SPLIT 134217729.0        /* 2^27 + 1: Veltkamp's splitter */
 #define IR_EXP_NPOLY 12
 extern const double ir_exp_poly[IR_EXP_NPOLY]; /* 1/14!, 1/13!, ..., 1/3!: Horner order */
+/* The exp of single-precision kernels (ir_exp.c): the same method in float arithmetic (float vector lanes),
+ * max error 0.94 ulp of a float; cg_expr.c emits the same sequence from the same constants. */
+float ir_expf(float x);
+#define IR_EXPF_X_MAX 89.0f
+#define IR_EXPF_X_MIN (-104.0f)
+#define IR_EXPF_INV_LN2 0x1.715476p0f       /* 1/ln 2 rounded to float */
+#define IR_EXPF_SHIFTER 0x1.8p23f           /* 1.5 * 2^23 */
+#define IR_EXPF_LN2_HI 0x1.62e4p-1f         /* ln 2, first 15 bits (fdlibm e_expf.c ln2HI) */
+#define IR_EXPF_LN2_LO 0x1.7f7d1cp-20f      /* ln 2 - IR_EXPF_LN2_HI, rounded to float */
+#define IR_EXPF_NPOLY 7
+extern const float ir_expf_poly[IR_EXPF_NPOLY]; /* 1/8!, 1/7!, ..., 1/2!: Horner order */
 /* ---- white noise (ir_noise.c) ----------------------------------------------------------------- */
 
 /* The standard normal of white-noise term `term` of neuron `neuron` of population `pop` at step `step`:

@@ -105,3 +105,59 @@ double ir_exp(double x)
     /* 6. NaN */
     return x != x ? x + x : y;
 }
+
+/*
+ * ir_expf: the exp of single-precision kernels (`precision = single`, ir.h), the same method in float
+ * arithmetic so that a vector of floats holds twice the lanes of doubles.  cg_expr.c emits it operation
+ * for operation (emit_expf).
+ *   1. Clamp x to [-104, 89]: expf overflows to +inf above 88.73 and underflows to +0 below -103.98.
+ *   2. k = round(x / ln2) by the shifter 1.5 * 2^23 (|x / ln2| <= 151, so t stays in [2^23, 2^24), where
+ *      the float spacing is 1).
+ *   3. Cody-Waite with IR_EXPF_LN2_HI = 0x1.62e4p-1, 15 significant bits (fdlibm's e_expf.c ln2HI):
+ *      k * LN2_HI is exact for |k| <= 151 (8 bits), so hi = x - k LN2_HI is exact; r = hi - k LN2_LO.
+ *   4. exp(r) = 1 + (r + r^2 P(r)), P the Taylor series 1/2! + r/3! + ... + r^6/8! by Horner's scheme
+ *      (truncation r^9/9! < 3e-10 on |r| <= 0.35, 0.005 ulp).  The rounding of r + r^2 P costs at most
+ *      1/4 ulp of the result and the final addition 1/2 ulp.
+ *   5. Scale by 2^k as (p * 2^k1) * 2^k2, k1 = k / 2: both factors normal floats for k in [-151, 129].
+ *   6. NaN: x + x.
+ * Measured against exp in double rounded to float: max 0.94 ulp for normal results (tests/unit/test_ir_exp.c).
+ */
+const float ir_expf_poly[IR_EXPF_NPOLY] = {
+    1.0f / 40320.0f, 1.0f / 5040.0f, 1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 1.0f / 2.0f,
+};
+
+static uint32_t bits_of_float(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static float float_of(uint32_t u)
+{
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+float ir_expf(float x)
+{
+    float xc = x > IR_EXPF_X_MAX ? IR_EXPF_X_MAX : x;
+    xc = xc >= IR_EXPF_X_MIN ? xc : IR_EXPF_X_MIN;
+    float t = xc * IR_EXPF_INV_LN2 + IR_EXPF_SHIFTER;
+    float kd = t - IR_EXPF_SHIFTER;
+    int32_t k = (int32_t)(bits_of_float(t) - bits_of_float(IR_EXPF_SHIFTER));
+    float hi = xc - kd * IR_EXPF_LN2_HI;
+    float lo = kd * IR_EXPF_LN2_LO;
+    float r = hi - lo;
+    float q = ir_expf_poly[0];
+    for (int i = 1; i < IR_EXPF_NPOLY; i++)
+        q = ir_expf_poly[i] + r * q;
+    float p = 1.0f + (r + (r * r) * q);
+    int32_t k1 = k / 2;
+    int32_t k2 = k - k1;
+    float s1 = float_of((uint32_t)(k1 + 127) << 23);
+    float s2 = float_of((uint32_t)(k2 + 127) << 23);
+    float y = p * s1 * s2;
+    return x != x ? x + x : y;
+}

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# precision = single: state columns in float, arithmetic and statistics in double.
-#   1. The JIT and the interpreter stay bit-identical (same widening, same rounding on store).
+# precision = single: state columns and kernel arithmetic in float, statistics in double.
+#   1. The JIT and the interpreter stay bit-identical (the same float operations, ir_evalf and ir_expf):
+#      COBA (Euler, conductances), CUBA (exact propagators, float constants) and the paper's EIF network
+#      (float exp, correlated input, the statistics' sums of float observables).
 #   2. Against double precision: the network is chaotic, so spike trains part after a few hundred ms;
 #      the statistics must agree within the run-to-run spread of a 1 s COBA run (rates of different seeds
 #      spread by ~5 %, var(V) by a few %): tolerance 6 % on the rate and 5 % on v_var, v_mean within
@@ -17,6 +19,24 @@ if cmp -s "$TMP/s-jit.csv" "$TMP/s-interp.csv" && [ "$(wc -l < "$TMP/s-jit.csv")
 else
     fail "single precision: JIT and interpreter spike trains differ"
 fi
+# CUBA and the paper model: spike files and points.csv identical between the engines
+jit_interp() {   # NAME MIN_LINES MODEL ARGS...
+    local name=$1 min=$2 model=$3; shift 3
+    for e in jit interp; do
+        "$BALNET" run "$model" --set precision=single "$@" --engine $e --threads 1 -q \
+            --out "$TMP/$name-$e" --spikes "$TMP/$name-$e.csv" 2>/dev/null || fail "single precision $name ($e)"
+    done
+    if cmp -s "$TMP/$name-jit.csv" "$TMP/$name-interp.csv" && cmp -s "$TMP/$name-jit/points.csv" "$TMP/$name-interp/points.csv" &&
+        [ "$(wc -l < "$TMP/$name-jit.csv")" -gt "$min" ]; then
+        pass "single precision $name: JIT and interpreter identical ($(wc -l < "$TMP/$name-jit.csv") spike lines)"
+    else
+        fail "single precision $name: JIT and interpreter differ"
+    fi
+}
+jit_interp cuba 1000 models/benchmarks/cuba.bn --set duration=200ms
+jit_interp paper 300 models/paper/cancellation.bn --set N=1000 --set c=0.2 --set syn=conductance --set trial=1 \
+    --set duration=200ms --set burn_in=50ms
+
 # per-synapse delays: spikes go through the ring buffers, drained into float columns
 for e in jit interp; do
     "$BALNET" run tests/models/random_delays.bn --engine $e --threads 1 -q --out "$TMP/r-$e" \

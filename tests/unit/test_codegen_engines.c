@@ -237,6 +237,17 @@ static void cols_copy(struct cols *dst, const struct cols *src)
         memcpy(dst->vars[k], src->vars[k], sizeof(double) * (size_t)src->n);
 }
 
+/* precision single: each variable column becomes a float array in its own first half (as runtime/sim.c
+ * converts it; front to back in place, since float i overlaps only doubles <= i). */
+static void cols_narrow(struct cols *c)
+{
+    for (int k = 0; k < c->nvars; k++) {
+        float *f = (float *)c->vars[k];
+        for (int64_t i = 0; i < c->n; i++)
+            f[i] = (float)c->vars[k][i];
+    }
+}
+
 static void cols_free(struct cols *c)
 {
     for (int k = 0; k < c->nvars; k++)
@@ -347,10 +358,13 @@ static int teardown(void **st)
 
 /* ---- tests ----------------------------------------------------------------------------------- */
 
-/* The contract: 4 populations x 1000 neurons x 1000 steps, memcmp equal at every step. */
-static void test_bit_identity(void **st)
+/* The contract: 4 populations x 1000 neurons x 1000 steps, memcmp equal at every step; in double, or with
+ * `precision = single` (float columns and float arithmetic: ir_evalf against the JIT's float kernel). */
+static void bit_identity(bool single)
 {
     struct ir_pop pops[4] = {make_lif(NNEUR), make_eif(NNEUR, NULL), make_cond(NNEUR), make_ops(NNEUR)};
+    for (int i = 0; i < 4; i++)
+        pops[i].single = single;
     struct ir_model m = model_of(pops, 4);
     struct ir_kernel kernels[4];
     double ms = 0;
@@ -362,9 +376,12 @@ static void test_bit_identity(void **st)
         cols_alloc(&ci, &pops[i]);
         cols_alloc(&cj, &pops[i]);
         init_state(&pops[i], &ci);
+        if (single)
+            cols_narrow(&ci);
         cols_copy(&cj, &ci);
         long spikes = lockstep(&pops[i], kernels[i], NSTEPS, &ci, &cj);
-        printf("# %s: %ld spikes in %d steps x %d neurons, identical\n", pops[i].name, spikes, NSTEPS, NNEUR);
+        printf("# %s%s: %ld spikes in %d steps x %d neurons, identical\n", pops[i].name, single ? " (single)" : "",
+               spikes, NSTEPS, NNEUR);
         /* The test must be able to fail: the spiking models really spike (otherwise equality is vacuous). */
         assert_true(spikes >= expected_min[i] * NNEUR);
         cols_free(&ci);
@@ -373,14 +390,26 @@ static void test_bit_identity(void **st)
     jit_free(j);
 }
 
+static void test_bit_identity(void **st)
+{
+    bit_identity(false);
+}
+
+static void test_bit_identity_single(void **st)
+{
+    bit_identity(true);
+}
+
 /* Kernel step 8 (ir.h): the statistics' sums.  The conductance population with one accumulator of each
  * kind (a clipped SUM, clipped MOMENTS, COMOMENTS of clipped V with g_syn, an unclipped SUM of g_syn) runs
  * 500 steps in both engines' accumulating kernels; the 10 accumulator columns must be memcmp-equal between
  * the engines and equal to the formulas of ir.h evaluated here in C from the observables (a third,
- * independent implementation), and the state must still match the plain kernels'. */
-static void test_accumulators(void **st)
+ * independent implementation), and the state must still match the plain kernels'.  In single precision the
+ * observables are computed in float and widened, the sums still in double. */
+static void accumulators(bool single)
 {
     struct ir_pop p = make_cond(NNEUR);
+    p.single = single;
     const double clip = -52;
     struct ir_accum acc[4] = {
         {.kind = IR_ACC_SUM, .obs = 0, .obs2 = -1, .has_clip = true, .clip = clip, .col = 0},
@@ -401,6 +430,8 @@ static void test_accumulators(void **st)
     cols_alloc(&ci, &p);
     cols_alloc(&cj, &p);
     init_state(&p, &ci);
+    if (single)
+        cols_narrow(&ci);
     cols_copy(&cj, &ci);
     double *ai[10], *aj[10], *ref[10];
     for (int c = 0; c < 10; c++) {
@@ -460,6 +491,16 @@ static void test_accumulators(void **st)
     cols_free(&ci);
     cols_free(&cj);
     jit_free(j);
+}
+
+static void test_accumulators(void **st)
+{
+    accumulators(false);
+}
+
+static void test_accumulators_single(void **st)
+{
+    accumulators(true);
 }
 
 /* LIF under constant suprathreshold input, from V_re: free time to threshold T = tau ln((V_inf - V_re) /
@@ -687,7 +728,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bit_identity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bit_identity_single, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accumulators, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_accumulators_single, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lif_isi_closed_form, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overflow_is_spike, setup, teardown),
         cmocka_unit_test_setup_teardown(test_llvm_dump_and_vectorised, setup, teardown),
