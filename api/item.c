@@ -402,7 +402,8 @@ static bool take_rows(bn_model *m, int item, bn_result *res, struct rt_run *run)
             return false;
         }
     }
-    return bn_record_rows(m, item, res->rows, n);
+    /* a split network's rows are part 0's (the other parts have none to record) */
+    return (res->opt->parts > 1 && res->opt->part != 0) || bn_record_rows(m, item, res->rows, n);
 }
 
 bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, char *err, size_t errlen)
@@ -421,7 +422,8 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     uint64_t seed = api_mix64(api_mix64(ir->seed ^ m->points[point].key) ^ (uint64_t)trial);
     struct rt_options ro = {.threads = opt->threads, .cancel = &m->cancel, .neurons_per_thread = opt->neurons_per_thread,
                             .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial,
-                            .keep_traces = opt->keep_traces};
+                            .keep_traces = opt->keep_traces, .part = opt->part, .parts = opt->parts,
+                            .exchange = opt->exchange, .exchange_ctx = opt->exchange_ctx, .mem_limit = opt->mem_limit};
     if (opt->on_spikes || opt->keep_spikes) {
         ro.on_spikes = on_spikes;
         ro.on_spikes_ctx = res;
@@ -436,7 +438,7 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     }
     const struct rt_timing *tm = rt_run_timing(run);
     res->timing = (struct bn_timing){1e-9 * (double)util_now_ns() - t0, compile_ms, tm->build_ms, tm->sim_ms,
-                                     tm->synapses, tm->threads};
+                                     tm->synapses, tm->threads, tm->exchange_ms, tm->exchange_bytes};
     rt_run_free(run);
     res->item = item;
     res->opt = NULL;   /* the options were the call's */
