@@ -444,7 +444,8 @@ static bool take_rows(bn_model *m, int item, bn_result *res, struct rt_run *run)
             return false;
         }
     }
-    return bn_record_rows(m, item, res->rows, n);
+    /* a split network's rows are part 0's (the other parts have none to record) */
+    return (res->opt->parts > 1 && res->opt->part != 0) || bn_record_rows(m, item, res->rows, n);
 }
 
 /* rt_options.kernels_ready: the item's kernels, compiled while its network was built. */
@@ -483,7 +484,9 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     struct kernel_wait w = {m, k, &compile_ms, false};
     struct rt_options ro = {.threads = opt->threads, .cancel = &m->cancel, .neurons_per_thread = opt->neurons_per_thread,
                             .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial,
-                            .keep_traces = opt->keep_traces, .kernels_ready = kernels_ready, .kernels_ctx = &w};
+                            .keep_traces = opt->keep_traces, .kernels_ready = kernels_ready, .kernels_ctx = &w,
+                            .part = opt->part, .parts = opt->parts,
+                            .exchange = opt->exchange, .exchange_ctx = opt->exchange_ctx, .mem_limit = opt->mem_limit};
     if (opt->on_spikes || opt->keep_spikes) {
         ro.on_spikes = on_spikes;
         ro.on_spikes_ctx = res;
@@ -501,7 +504,7 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     }
     const struct rt_timing *tm = rt_run_timing(run);
     res->timing = (struct bn_timing){1e-9 * (double)util_now_ns() - t0, compile_ms, tm->build_ms, tm->sim_ms,
-                                     tm->synapses, tm->threads};
+                                     tm->synapses, tm->threads, tm->exchange_ms, tm->exchange_bytes};
     rt_run_free(run);
     res->item = item;
     res->opt = NULL;   /* the options were the call's */

@@ -172,14 +172,32 @@ struct bn_run_options {
      * increasing order.  Called from the thread running the item. */
     void (*on_spikes)(void *ctx, const char *population, int64_t step, const uint32_t *neurons, int64_t n);
     void *spikes_ctx;
+    /* One network split over `parts` processes (docs/cluster.md, "One network over ranks"): this call runs
+     * part `part` (0-based); every part must run the same item with the same threads.  A part builds only
+     * the synapses onto its own slice of every population, and the parts swap their spikes through
+     * exchange: each part calls it at the same points with its bytes, and it returns every part's bytes
+     * concatenated in part order (sizes[r] bytes from part r; sizes has `parts` entries), valid until the
+     * next call; with to_first only part 0 needs them.  NULL: failed.  MPI_Allgatherv / MPI_Gatherv is
+     * one implementation (cli/mpi.c); threads of one process another (tests).  Only part 0's result has
+     * rows (and only part 0 records them in m); on_spikes and keep_spikes see every spike on every part.
+     * Refused: plastic projections, recordings (trace_dir or keep_traces with rate_trace, trace, raster).
+     * parts <= 1: the whole network in this call. */
+    int part, parts;
+    const void *(*exchange)(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes);
+    void *exchange_ctx;
+    /* Refuse a network whose memory estimate (per part) exceeds this many bytes; 0: 90 % of the
+     * available memory. */
+    size_t mem_limit;
 };
 
 struct bn_timing {
     double wall_s;               /* the item, its compile included */
     double compile_ms;           /* 0 when another item compiled its kernels */
     double build_ms, sim_ms;     /* network construction; simulation loop */
-    int64_t synapses;
+    int64_t synapses;            /* split over parts: this part's */
     int threads;                 /* threads its network was split over */
+    double exchange_ms;          /* split over parts: in the exchange (waiting for the others included) */
+    double exchange_bytes;       /* split over parts: bytes this part sent */
 };
 
 /* Runs one item (compiling its kernels first if needed) and records its rows in m.  NULL with err on

@@ -47,16 +47,17 @@ const char *rt_format_bytes(char *buf, size_t len, double b)
     return buf;
 }
 
-size_t rt_estimate_bytes(const struct ir_model *m)
+size_t rt_estimate_bytes(const struct ir_model *m, int parts)
 {
-    double total = 0;
+    double total = 0, split = 0;   /* split: what falls as 1/parts (synapses onto the part's targets) */
+    parts = parts > 1 ? parts : 1;
     int64_t nsteps = (int64_t)nearbyint(m->duration / m->dt);
     /* queue length per source: the longest constant delay + 1 (per-synapse delays read step t-1 only) */
     int *qlen_pop = calloc((size_t)m->npops + 1, sizeof *qlen_pop);
     int *qlen_in = calloc((size_t)m->ninputs + 1, sizeof *qlen_in);
     for (int j = 0; j < m->nprojs; j++) {
         const struct ir_proj *p = &m->projs[j];
-        total += (double)rt_conn_bytes(m, j);
+        split += (double)rt_conn_bytes(m, j);
         int dmax = rt_conn_dmax_estimate(m, j);
         int len = (p->delay_const ? dmax : 1) + 1;
         int *q = p->pre.is_input ? (qlen_in ? &qlen_in[p->pre.index] : NULL)
@@ -64,7 +65,7 @@ size_t rt_estimate_bytes(const struct ir_model *m)
         if (q && len > *q)
             *q = len;
         if (!p->delay_const)   /* one ring per increment at most (rings are shared per receptor var) */
-            total += (double)p->nincs * (dmax + 1) * (double)rt_ref_size(m, p->post) * sizeof(double);
+            split += (double)p->nincs * (dmax + 1) * (double)rt_ref_size(m, p->post) * sizeof(double);
     }
     for (int i = 0; i < m->npops; i++) {
         const struct ir_pop *p = &m->pops[i];
@@ -90,5 +91,5 @@ size_t rt_estimate_bytes(const struct ir_model *m)
     }
     free(qlen_pop);
     free(qlen_in);
-    return (size_t)total;
+    return (size_t)(total + split / parts);
 }

@@ -44,6 +44,20 @@ struct rt_options {
      * neither build_ms nor sim_ms. */
     const struct ir_kernel *(*kernels_ready)(void *ctx, char *err, size_t errlen);
     void *kernels_ctx;
+    /* One network split over `parts` processes (docs/cluster.md, "One network over ranks"); this one is
+     * part `part` (0-based) and owns the neurons of the global chunks part*T .. part*T + T - 1 of every
+     * population (T = its threads; every part must get the same threads) and the synapses onto them.
+     * parts <= 1: the whole network here, and exchange is not called.
+     * exchange: every part calls it at the same points with its own bytes; it returns the parts' buffers
+     * concatenated in part order, sizes[r] bytes each (sizes has `parts` entries), valid until the next
+     * call; with to_first only part 0 needs the result (the others may get any non-NULL pointer).  NULL:
+     * the exchange failed (the run fails).  Called by one thread of the part at a time.  Spike lists go
+     * through it every dmin steps (the smallest delay, in steps, of a projection from a population), the
+     * stop decisions with them; the per-neuron statistics once at the end (to_first): only part 0 has the
+     * run's rows.  on_spikes is called on every part with the complete lists, after each exchange. */
+    int part, parts;
+    const void *(*exchange)(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes);
+    void *exchange_ctx;
 };
 
 /* Below this many neurons per thread a second thread costs more than it saves (docs/performance.md, "Two
@@ -58,6 +72,8 @@ struct rt_timing {
     int threads;              /* threads the network's neurons were split over */
     size_t bytes_synapses;    /* memory of connectivity */
     size_t bytes_total;       /* estimate of all runtime memory */
+    double exchange_ms;       /* parts > 1: time in exchange calls (waiting for the other parts included) */
+    double exchange_bytes;    /* parts > 1: bytes this part sent, spike lists and statistics */
 };
 
 struct rt_run;               /* results of one run; owns the stats */
@@ -74,7 +90,9 @@ const struct rt_timing *rt_run_timing(const struct rt_run *r);
 void rt_run_take_tables(struct rt_run *r, struct rt_tables *out);
 void rt_run_free(struct rt_run *r);
 
-/* Memory estimate of the network (connectivity, state, queues, statistics) without building it. */
-size_t rt_estimate_bytes(const struct ir_model *m);
+/* Memory estimate of the network (connectivity, state, queues, statistics) without building it, for one
+ * part of `parts` (<= 1: the whole network): the synapses and delay rings fall as 1/parts, the rest
+ * (state columns, queues, statistics: whole-population sized on every part) does not. */
+size_t rt_estimate_bytes(const struct ir_model *m, int parts);
 
 #endif

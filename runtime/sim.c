@@ -21,6 +21,11 @@
  * Stopping is decided by every thread from the same data after the barrier: a thread records an error
  * with the step it happened in, and a stop at step t looks only at records of steps <= t, which were all
  * written before that barrier (records of step t + 1 may be being written at the same moment).
+ *
+ * Split over parts (rt.h, part.h): the same loop on the part's own chunks, without the per-step stop
+ * check; after every dmin-th step thread 0 exchanges the interval's spike lists between two barriers
+ * (part_sync), feeds on_spikes, and takes the stop decision from every part's records.  parts = 1 keeps
+ * the loop above unchanged (own_chunk is chunk_of of the nt chunks, the segment index is tid).
  */
 #include "runtime/errf.h"
 #include "runtime/rt.h"
@@ -28,6 +33,7 @@
 #include "runtime/input.h"
 #include "runtime/mem.h"
 #include "runtime/net.h"
+#include "runtime/part.h"
 #include "runtime/plastic.h"
 #include "runtime/pool.h"
 #include "runtime/rng.h"
@@ -53,6 +59,9 @@ struct rt_run {
 
 struct popstate {
     double **vars;         /* nvars columns */
+    double **pvars;        /* the columns from this part's first neuron post0 on: what the synapses'
+                            * targets index (net.h); vars itself when the network is not split */
+    int64_t post0;
     double **obs;          /* nobs columns */
     uint8_t *spiked;       /* size rounded up to 64, padding zero */
 };
@@ -91,6 +100,15 @@ struct sim {
     _Atomic int64_t cancel_step;   /* step at which thread 0 saw the cancel flag, INT64_MAX: never */
     int64_t stop_step;             /* the step the run stopped after (set by thread 0), -1: ran to the end */
     int stop_pop;                  /* rate guard: the population, -1: another reason */
+    /* One network split over parts (rt.h, part.h); part 0 of 1 and xp NULL otherwise. */
+    int part, parts;
+    int64_t dmin;                  /* steps between exchanges */
+    struct rt_part *xp;
+    int64_t *xwin;                 /* npops: every part's spikes of the current rate-guard window */
+    int64_t xrate;                 /* the spikes of the window that stopped the run */
+    struct rt_part_err xerr;       /* every part's first error */
+    bool xfail;                    /* the exchange failed */
+    bool xstop;                    /* thread 0's stop decision after an exchange */
 };
 
 static void *alloc_column(int64_t n)
@@ -111,6 +129,8 @@ static void sim_free(struct sim *s)
                 free(s->ps[i].vars[k]);
             for (int k = 0; s->ps[i].obs && k < m->pops[i].nobs; k++)
                 free(s->ps[i].obs[k]);
+            if (s->ps[i].pvars != s->ps[i].vars)
+                free(s->ps[i].pvars);
             free(s->ps[i].vars);
             free(s->ps[i].obs);
             free(s->ps[i].spiked);
@@ -151,6 +171,8 @@ static void sim_free(struct sim *s)
     for (int g = 0; s->th && g < s->nt; g++)
         free(s->th[g].wspikes);
     free(s->th);
+    rt_part_free(s->xp);
+    free(s->xwin);
 }
 
 /* ---- checks of the IR the runtime relies on ------------------------------------------------------ */
@@ -179,13 +201,52 @@ static bool check_model(const struct ir_model *m, const struct ir_kernel *kernel
     return true;
 }
 
-/* Thread tid's share [b, e) of a population of `size` neurons: contiguous chunks aligned to 64 neurons
- * (whole cache lines of every column, and whole 8-byte words of the spike flags). */
-static void chunk_of(int64_t size, int tid, int nt, int64_t *b, int64_t *e)
+/* What a network split over parts (rt.h) cannot have yet: the same answer on every part, so all refuse. */
+static bool check_split(const struct ir_model *m, const struct rt_options *opt, char *err, size_t errlen)
 {
-    int64_t chunk = ((size + nt - 1) / nt + 63) / 64 * 64;
-    *b = tid * chunk < size ? tid * chunk : size;
-    *e = *b + chunk < size ? *b + chunk : size;
+    if (!opt->exchange || opt->part < 0 || opt->part >= opt->parts)
+        return rt_errf(err, errlen, "part %d of %d: no exchange between the parts", opt->part, opt->parts);
+    for (int j = 0; j < m->nprojs; j++)
+        if (m->projs[j].plastic)
+            return rt_errf(err, errlen, "projection %s -> %s is plastic: a network split over ranks "
+                           "(--ranks-per-point > 1) cannot have plastic projections yet (docs/cluster.md)",
+                           m->projs[j].pre.is_input ? m->inputs[m->projs[j].pre.index].name : m->pops[m->projs[j].pre.index].name,
+                           m->pops[m->projs[j].post.index].name);
+    if ((opt->trace_dir || opt->keep_traces) && (trace_any(m) || m->nwrecs > 0))
+        return rt_errf(err, errlen, "the model records rate_trace, trace, raster or weights: a network split over ranks "
+                       "(--ranks-per-point > 1) cannot record them yet (docs/cluster.md)");
+    return true;
+}
+
+/* Steps between two exchanges of a split network: the smallest delay of a projection from a population
+ * (per-synapse delays reach the rings from step t - 1: one), so a spike is first delivered after the
+ * exchange of its interval; at most the rate guard's window (it is checked after exchanges); 1 when no
+ * population projects (the lists then serve on_spikes and the rate guard only). */
+static int64_t split_interval(const struct ir_model *m, int64_t window)
+{
+    int64_t d = INT64_MAX;
+    for (int j = 0; j < m->nprojs; j++) {
+        const struct ir_proj *p = &m->projs[j];
+        if (p->pre.is_input)
+            continue;
+        int64_t dj = p->delay_const ? rt_conn_dmax_estimate(m, j) : 1;   /* exact when constant (net.h) */
+        d = dj < d ? dj : d;
+    }
+    d = d == INT64_MAX || d < 1 ? 1 : d;
+    return d < window ? d : window;
+}
+
+/* Thread tid's share [b, e) of a population of `size` neurons: global chunk part * nt + tid of parts * nt
+ * (part.h; the nt chunks of today when the network is not split). */
+static inline void own_chunk(const struct sim *s, int64_t size, int tid, int64_t *b, int64_t *e)
+{
+    rt_chunk_of(size, s->part * s->nt + tid, s->parts * s->nt, b, e);
+}
+
+/* A column from neuron off on (float columns of precision single hold floats: off counts floats). */
+static double *col_from(double *col, bool single, int64_t off)
+{
+    return single ? (double *)(void *)((float *)col + off) : col + off;
 }
 
 /* ---- building ------------------------------------------------------------------------------------ */
@@ -207,6 +268,15 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
         for (int k = 0; k < p->nvars; k++)
             if (!(ps->vars[k] = alloc_column(p->size)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
+        int64_t e;
+        rt_part_range(p->size, s->part, s->parts, s->nt, &ps->post0, &e);
+        ps->pvars = ps->vars;
+        if (s->parts > 1) {
+            if (!(ps->pvars = calloc((size_t)p->nvars + 1, sizeof *ps->pvars)))
+                return rt_errf(err, errlen, "out of memory for population %s", p->name);
+            for (int k = 0; k < p->nvars; k++)   /* post0 is a multiple of 64: still aligned for doubles */
+                ps->pvars[k] = col_from(ps->vars[k], p->single, ps->post0);
+        }
         /* An initial value may read per-neuron constants (IR_VAR_PARAM: a parameter drawn per neuron, a
          * propagator computed from one; ir.h), so variables are initialised after the ones they read: each
          * pass takes those whose inputs are done (the reads form no cycle, so nvars passes suffice). */
@@ -275,7 +345,9 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct ir_proj *p = &m->projs[j];
         struct rt_conn *c = &s->conn[j];
-        if (!rt_conn_build_par(c, m, j, s->seed, s->pool, err, errlen)) {
+        int64_t post0, post1;   /* the synapses onto this part's neurons (all when not split) */
+        rt_part_range(m->pops[p->post.index].size, s->part, s->parts, s->nt, &post0, &post1);
+        if (!rt_conn_build_range(c, m, j, s->seed, s->pool, post0, post1, err, errlen)) {
             ok = false;
             break;
         }
@@ -305,7 +377,7 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
             struct rt_ring *r = &s->ring_of[post][p->incs[i].var];
             if (r->len < c->dmax + 1) {
                 rt_ring_free(r);
-                if (!rt_ring_init(r, c->dmax + 1, pp->size)) {
+                if (!rt_ring_init(r, c->dmax + 1, post1 - post0)) {   /* indexed like the targets */
                     ok = rt_errf(err, errlen, "out of memory for the delay rings of population %s", pp->name);
                     break;
                 }
@@ -317,18 +389,20 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
         s->qpop = calloc((size_t)m->npops + 1, sizeof *s->qpop);
         s->qin = calloc((size_t)m->ninputs + 1, sizeof *s->qin);
         ok = s->qpop && s->qin;
-        int64_t *seg = calloc((size_t)s->nt + 1, sizeof *seg);
+        /* one segment per global chunk (part.h); split: every list kept until its interval's exchange */
+        const int nseg = s->parts * s->nt, keep = s->parts > 1 ? (int)s->dmin : 1;
+        int64_t *seg = calloc((size_t)nseg + 1, sizeof *seg);
         ok = ok && seg;
         for (int i = 0; ok && i < m->npops; i++) {
-            for (int g = 0; g < s->nt; g++) {
+            for (int g = 0; g < nseg; g++) {
                 int64_t e;
-                chunk_of(m->pops[i].size, g, s->nt, &seg[g], &e);
+                rt_chunk_of(m->pops[i].size, g, nseg, &seg[g], &e);
             }
-            ok = rt_spikeq_init(&s->qpop[i], qlen_pop[i] > 1 ? qlen_pop[i] : 1, m->pops[i].size, s->nt, seg);
+            ok = rt_spikeq_init(&s->qpop[i], qlen_pop[i] > keep ? qlen_pop[i] : keep, m->pops[i].size, nseg, seg);
         }
         free(seg);
         for (int i = 0; ok && i < m->ninputs; i++)
-            ok = rt_spikeq_init(&s->qin[i], qlen_in[i] > 1 ? qlen_in[i] : 1, m->inputs[i].size, 1, NULL);
+            ok = rt_spikeq_init(&s->qin[i], qlen_in[i] > keep ? qlen_in[i] : keep, m->inputs[i].size, 1, NULL);
         if (!ok)
             rt_errf(err, errlen, "out of memory for the spike queues");
     }
@@ -353,7 +427,7 @@ static void inputs_step(struct sim *s, int64_t t)
             atomic_store(&th->err_step, t);
             return;
         }
-        if (s->opt->on_spikes && s->opt->on_spikes_inputs)
+        if (s->opt->on_spikes && s->opt->on_spikes_inputs && s->parts == 1)   /* split: after the exchange */
             s->opt->on_spikes(s->opt->on_spikes_ctx, m->npops + i, t, idx, n);
     }
 }
@@ -382,7 +456,7 @@ static void check_finite(struct sim *s, int tid, int64_t t)
     for (int i = 0; i < m->npops; i++) {
         const struct ir_pop *p = &m->pops[i];
         int64_t b, e;
-        chunk_of(p->size, tid, s->nt, &b, &e);
+        own_chunk(s, p->size, tid, &b, &e);
         for (int k = 0; k < p->nvars; k++) {
             const double *col = s->ps[i].vars[k];
             const float *fcol = (const float *)col;
@@ -414,9 +488,10 @@ static void step_work(struct sim *s, int tid, int64_t t)
         const struct rt_conn *c = &s->conn[j];
         const struct rt_spikeq *q = p->pre.is_input ? &s->qin[p->pre.index] : &s->qpop[p->pre.index];
         int64_t lo, hi;
-        chunk_of(m->pops[p->post.index].size, tid, nt, &lo, &hi);
+        own_chunk(s, m->pops[p->post.index].size, tid, &lo, &hi);
         if (lo >= hi)
             continue;
+        const struct popstate *post = &s->ps[p->post.index];
         if (p->plastic && c->d) {   /* per-synapse delays: the spikes of every step t - d arrive now */
             for (int d = 1; d <= c->dmax; d++)
                 for (int g = 0; g < q->nseg; g++) {
@@ -439,32 +514,34 @@ static void step_work(struct sim *s, int tid, int64_t t)
                 rt_plastic_pre(&s->plastic[j], &s->kernels[m->npops + j], c, s->ps[p->post.index].vars, idx, n, lo, hi,
                                tid, t);
             else if (!c->d)
-                rt_deliver_now(c, p, s->ps[p->post.index].vars, idx, n, lo, hi, tid, m->pops[p->post.index].single);
+                rt_deliver_now(c, p, post->pvars, idx, n, lo - post->post0, hi - post->post0, tid,
+                               m->pops[p->post.index].single);
             else
-                rt_deliver_ring(c, p, s->proj_rings[j], from, idx, n, lo, hi, tid);
+                rt_deliver_ring(c, p, s->proj_rings[j], from, idx, n, lo - post->post0, hi - post->post0, tid);
         }
     }
     int64_t *wsp = s->th[tid].wspikes + (t / s->window & 1) * m->npops;
     for (int i = 0; i < m->npops; i++) {
         int64_t b, e;
-        chunk_of(m->pops[i].size, tid, nt, &b, &e);
+        const int g = s->part * nt + tid;   /* this thread's queue segment */
+        own_chunk(s, m->pops[i].size, tid, &b, &e);
         if (b >= e) {
-            rt_spikeq_set_count(&s->qpop[i], t, tid, 0);
+            rt_spikeq_set_count(&s->qpop[i], t, g, 0);
             continue;
         }
         struct popstate *ps = &s->ps[i];
         for (int k = 0; s->ring_of[i] && k < m->pops[i].nvars; k++)
             if (s->ring_of[i][k].buf)
-                rt_ring_drain(&s->ring_of[i][k], t, ps->vars[k], b, e, m->pops[i].single);
+                rt_ring_drain(&s->ring_of[i][k], t, ps->pvars[k], b - ps->post0, e - ps->post0, m->pops[i].single);
         double *const *acc = s->kernels[i].fn_acc ? stats_kernel_acc(s->stats, i, t) : NULL;
         const struct ir_kenv env = {s->seed, t};   /* the white-noise key of this step (ir.h) */
         if (acc)
             s->kernels[i].fn_acc(s->kernels[i].ctx, ps->vars, ps->obs, acc, ps->spiked, b, e, &env);
         else
             s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e, &env);
-        uint32_t *slot = rt_spikeq_slot(&s->qpop[i], t, tid);
+        uint32_t *slot = rt_spikeq_slot(&s->qpop[i], t, g);
         int64_t n = rt_compact(ps->spiked, b, e, slot);
-        rt_spikeq_set_count(&s->qpop[i], t, tid, n);
+        rt_spikeq_set_count(&s->qpop[i], t, g, n);
         wsp[i] += n;
         /* post events of the plastic projections into i: this thread's spikes reach its own synapses */
         for (int j = 0; n > 0 && j < m->nprojs; j++)
@@ -524,9 +601,105 @@ static bool must_stop(struct sim *s, int tid, int64_t t)
     return stop;
 }
 
+/* The first error this part's threads recorded at a step <= t (sim.c's order: the earliest step; inputs,
+ * then population and variable), or step INT64_MAX. */
+static struct rt_part_err first_error(const struct sim *s, int64_t t)
+{
+    struct rt_part_err f = {.step = INT64_MAX, .input = -1};
+    for (int g = 0; g < s->nt; g++) {
+        const struct thread_state *th = &s->th[g];
+        int64_t step = atomic_load(&th->err_step);
+        if (step > t)
+            continue;
+        struct rt_part_err e = {step, th->err_kind, th->err_pop, th->err_var, -1, th->err_neuron, 0};
+        if (th->err_kind == ERR_INPUT)
+            e.input = th->err_input;
+        else {
+            const double *col = s->ps[th->err_pop].vars[th->err_var];
+            e.isnan = s->m->pops[th->err_pop].single ? isnan(((const float *)col)[th->err_neuron]) : isnan(col[th->err_neuron]);
+        }
+        bool before = e.step != f.step ? e.step < f.step
+                      : (e.input >= 0) != (f.input >= 0) ? e.input >= 0
+                      : e.pop < f.pop || (e.pop == f.pop && e.var < f.var);
+        if (before)
+            f = e;
+    }
+    return f;
+}
+
+/* Split network, thread 0 between two barriers after step t1, the last of an interval (or of the run):
+ * the exchange (part.h), then, step by step as a single process does after each step, on_spikes with the
+ * complete lists and the stop decision from every part's records (the same on every part). */
+static void part_sync(struct sim *s, int64_t t1)
+{
+    const struct ir_model *m = s->m;
+    const int64_t t0 = t1 / s->dmin * s->dmin;
+    struct rt_part_err mine = first_error(s, t1), all;
+    int64_t cancel;
+    const int64_t *counts;
+    s->xstop = false;
+    if (!rt_part_exchange(s->xp, s->qpop, t0, t1, &mine, atomic_load(&s->cancel_step), &all, &cancel, &counts)) {
+        s->xfail = s->xstop = true;
+        s->stop_step = t1;
+        return;
+    }
+    for (int64_t t = t0; t <= t1; t++) {
+        for (int i = 0; s->opt->on_spikes && s->opt->on_spikes_inputs && i < m->ninputs; i++) {
+            int64_t n;
+            const uint32_t *idx = rt_spikeq_seg(&s->qin[i], t, 0, &n);
+            s->opt->on_spikes(s->opt->on_spikes_ctx, m->npops + i, t, idx, n);
+        }
+        for (int i = 0; s->opt->on_spikes && i < m->npops; i++) {
+            int64_t n;
+            const uint32_t *idx = rt_spikeq_merge(&s->qpop[i], t, &n);
+            s->opt->on_spikes(s->opt->on_spikes_ctx, i, t, idx, n);
+        }
+        bool stop = all.step <= t || cancel <= t;
+        for (int i = 0; i < m->npops; i++)
+            s->xwin[i] += counts[(t - t0) * m->npops + i];
+        if (t % s->window == s->window - 1) {   /* must_stop's rate guard, on every part's spikes */
+            for (int i = 0; !stop && i < m->npops; i++) {
+                double hz = m->pops[i].size > 0 ? (double)s->xwin[i] / ((double)m->pops[i].size * s->window * m->dt) * 1e3 : 0;
+                if (hz > s->max_rate) {
+                    stop = true;
+                    s->stop_pop = i;
+                    s->xrate = s->xwin[i];
+                }
+            }
+            memset(s->xwin, 0, (size_t)m->npops * sizeof *s->xwin);
+        }
+        if (stop) {
+            s->xstop = true;
+            s->stop_step = t;
+            s->xerr = all;
+            return;
+        }
+    }
+}
+
 static void loop(void *arg, int tid, int nt)
 {
     struct sim *s = arg;
+    if (s->parts > 1) {   /* split over parts: no per-step stop check, an exchange every dmin steps */
+        volatile int *cancel = s->opt->cancel;
+        for (int64_t t = 0; t < s->nsteps; t++) {
+            if (tid == 0) {
+                inputs_step(s, t);
+                if (cancel && t % 1000 == 999 && *cancel)
+                    atomic_store(&s->cancel_step, t);
+            }
+            step_work(s, tid, t);
+            rt_pool_barrier(s->pool);
+            if (t % s->dmin == s->dmin - 1 || t == s->nsteps - 1) {
+                if (tid == 0)
+                    part_sync(s, t);
+                rt_pool_barrier(s->pool);
+                if (s->xstop)
+                    return;
+            }
+        }
+        return;
+    }
     const bool serial = s->opt->on_spikes || s->traces || s->wrecs;
     volatile int *cancel = s->opt->cancel;
     for (int64_t t = 0; t < s->nsteps; t++) {
@@ -548,33 +721,28 @@ static void loop(void *arg, int tid, int nt)
 }
 
 /* The message of the stop at s->stop_step: the first error by kind (inputs, state, rate, cancel), and for
- * non-finite state the first (population, variable, neuron), as a single thread would find it. */
+ * non-finite state the first (population, variable, neuron), as a single thread would find it (split:
+ * from every part's records, part.h). */
 static bool stop_message(struct sim *s, char *err, size_t errlen)
 {
     const struct ir_model *m = s->m;
     const int64_t t = s->stop_step;
-    const struct thread_state *first = NULL;
-    for (int g = 0; g < s->nt; g++) {
-        const struct thread_state *th = &s->th[g];
-        if (atomic_load(&th->err_step) != t)
-            continue;
-        if (th->err_kind == ERR_INPUT)
-            return rt_errf(err, errlen, "input %s: out of memory", m->inputs[th->err_input].name);
-        if (!first || th->err_pop < first->err_pop || (th->err_pop == first->err_pop && th->err_var < first->err_var))
-            first = th;
-    }
-    if (first) {
-        const struct ir_pop *p = &m->pops[first->err_pop];
-        const double *col = s->ps[first->err_pop].vars[first->err_var];
-        double v = p->single ? ((const float *)col)[first->err_neuron] : col[first->err_neuron];
+    if (s->xfail)
+        return rt_errf(err, errlen, "part %d of %d: the exchange with the other parts failed at t = %.1f ms", s->part,
+                       s->parts, (double)t * m->dt);
+    const struct rt_part_err f = s->parts > 1 ? s->xerr : first_error(s, t);
+    if (f.step <= t && f.kind == ERR_INPUT)
+        return rt_errf(err, errlen, "input %s: out of memory", m->inputs[f.input].name);
+    if (f.step <= t) {
+        const struct ir_pop *p = &m->pops[f.pop];
         return rt_errf(err, errlen, "population %s: variable %s of neuron %lld is %s at t = %.1f ms (step %lld)", p->name,
-                    p->vars[first->err_var].name, (long long)first->err_neuron, isnan(v) ? "NaN" : "infinite",
-                    (double)t * m->dt, (long long)t);
+                    p->vars[f.var].name, (long long)f.neuron, f.isnan ? "NaN" : "infinite",
+                    (double)f.step * m->dt, (long long)f.step);
     }
     if (s->stop_pop >= 0) {
         const int i = s->stop_pop;
-        int64_t spikes = 0;
-        for (int g = 0; g < s->nt; g++)
+        int64_t spikes = s->xrate;
+        for (int g = 0; s->parts == 1 && g < s->nt; g++)
             spikes += s->th[g].wspikes[(t / s->window & 1) * m->npops + i];
         double hz = (double)spikes / ((double)m->pops[i].size * s->window * m->dt) * 1e3;
         return rt_errf(err, errlen, "population %s: rate %.1f Hz over the %.0f ms up to t = %.1f ms exceeds the limit of %.0f Hz",
@@ -599,20 +767,27 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         opt = &defaults;
     if (errlen)
         err[0] = 0;
-    if (!check_model(m, kernels, err, errlen))
+    const int parts = opt->parts > 1 ? opt->parts : 1;
+    if (!check_model(m, kernels, err, errlen) || (parts > 1 && !check_split(m, opt, err, errlen)))
         return NULL;
 
-    size_t need = rt_estimate_bytes(m);
+    /* Split: a part that cannot run still takes part in rt_part_agree below, so that no part waits. */
+    size_t need = rt_estimate_bytes(m, parts);
     size_t limit = opt->mem_limit ? opt->mem_limit : (size_t)(0.9 * (double)rt_mem_available());
     if (limit > 0 && need > limit) {
         char a[32], b[32];
-        rt_errf(err, errlen, "network needs %s, %s available", rt_format_bytes(a, sizeof a, (double)need),
-             rt_format_bytes(b, sizeof b, (double)limit));
-        return NULL;
+        rt_format_bytes(a, sizeof a, (double)need);
+        rt_format_bytes(b, sizeof b, (double)limit);
+        if (parts > 1)
+            rt_errf(err, errlen, "network needs %s per part of %d, %s available", a, parts, b);
+        else
+            rt_errf(err, errlen, "network needs %s, %s available", a, b);
+        if (parts == 1 || !rt_part_agree(opt, false, err, errlen, &(double){0}))
+            return NULL;
     }
 
     struct rt_run *run = calloc(1, sizeof *run);
-    struct sim s = {.m = m, .kernels = kernels, .opt = opt, .seed = seed};
+    struct sim s = {.m = m, .kernels = kernels, .opt = opt, .seed = seed, .part = parts > 1 ? opt->part : 0, .parts = parts};
     if (!run) {
         rt_errf(err, errlen, "out of memory");
         return NULL;
@@ -631,7 +806,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     int64_t neurons = 0;
     for (int i = 0; i < m->npops; i++)
         neurons += m->pops[i].size;
-    int64_t useful = neurons / (opt->neurons_per_thread > 0 ? opt->neurons_per_thread : RT_NEURONS_PER_THREAD);
+    int64_t useful = neurons / parts / (opt->neurons_per_thread > 0 ? opt->neurons_per_thread : RT_NEURONS_PER_THREAD);
     int nt = opt->threads > 1 ? opt->threads : 1;
     if (nt > useful)
         nt = useful > 1 ? (int)useful : 1;
@@ -659,6 +834,10 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     s.in = calloc((size_t)m->ninputs + 1, sizeof *s.in);
     if (ok && (!s.ps || !s.in))
         ok = rt_errf(err, errlen, "out of memory");
+    s.dmin = split_interval(m, s.window);
+    if (ok && parts > 1 && (!(s.xp = rt_part_create(m, opt, s.nt, s.dmin)) ||
+                            !(s.xwin = calloc((size_t)m->npops + 1, sizeof *s.xwin))))
+        ok = rt_errf(err, errlen, "out of memory");
     ok = ok && init_state(&s, err, errlen) && build_network(&s, err, errlen);
     for (int i = 0; ok && i < m->ninputs; i++)
         ok = (s.in[i] = rt_input_create(&m->inputs[i], i, m->dt, s.nsteps, seed, err, errlen)) != NULL;
@@ -669,9 +848,12 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = rt_errf(err, errlen, "out of memory for the recordings");
     /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
     for (int j = 0; ok && s.nt > 1 && j < m->nprojs; j++) {
-        int64_t bounds[65], size = m->pops[m->projs[j].post.index].size;
-        for (int t = 0; t < s.nt; t++)
-            chunk_of(size, t, s.nt, &bounds[t], &bounds[t + 1]);
+        int64_t bounds[65], size = m->pops[m->projs[j].post.index].size, post0 = s.ps[m->projs[j].post.index].post0;
+        for (int t = 0; t < s.nt; t++) {   /* relative to the part's first neuron, like the targets */
+            own_chunk(&s, size, t, &bounds[t], &bounds[t + 1]);
+            bounds[t] -= post0;
+            bounds[t + 1] -= post0;
+        }
         rt_conn_split(&s.conn[j], s.nt, bounds);   /* out of memory: bisection instead */
     }
     if (ok && !(s.plastic = calloc((size_t)m->nprojs + 1, sizeof *s.plastic)))
@@ -699,6 +881,9 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         t1 = 1e-6 * (double)util_now_ns();
     }
 
+    double agree_ms = 0;
+    if (parts > 1)   /* every part built, or none runs */
+        ok = rt_part_agree(opt, ok, err, errlen, &agree_ms);
     ok = ok && simulate(&s, err, errlen);
     run->timing.sim_ms = 1e-6 * (double)util_now_ns() - t1;
     for (int j = 0; ok && opt->on_weights && j < m->nprojs; j++)
@@ -715,10 +900,16 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     }
     trace_free(s.traces);
     wrec_free(s.wrecs);
+    /* Split: part 0 pools every part's per-neuron accumulators; the others have no rows. */
+    if (ok && parts > 1 && !rt_part_gather_stats(s.xp, s.stats))
+        ok = rt_errf(err, errlen, "part %d of %d: gathering the statistics failed", s.part, parts);
+    run->timing.exchange_ms = rt_part_ms(s.xp) + agree_ms;
+    run->timing.exchange_bytes = rt_part_bytes(s.xp);
     if (ok) {
         run->stats = s.stats;
         s.stats = NULL;
-        run->nrows = stats_finish(run->stats, &run->rows);
+        if (s.part == 0)
+            run->nrows = stats_finish(run->stats, &run->rows);
     }
     if (s.stats)
         stats_free(s.stats);

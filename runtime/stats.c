@@ -691,6 +691,66 @@ static void emit_rows(struct stats *s, int *row, const struct ir_record *rec, co
     }
 }
 
+/* ---- one network split over parts --------------------------------------------------------------- */
+
+/* Every per-neuron block of neurons [lo, hi) of every accumulator, in one fixed order: copied into buf
+ * (pack), out of it (unpack), or only counted (buf NULL).  Returns the bytes. */
+static size_t part_walk(struct stats *s, const int64_t *lo, const int64_t *hi, unsigned char *buf, bool pack)
+{
+    size_t at = 0;
+#define PART_COPY(ptr, bytes)                                                                             \
+    do {                                                                                                  \
+        size_t b_ = (bytes);                                                                              \
+        if (buf && b_ && pack)                                                                            \
+            memcpy(buf + at, (ptr), b_);                                                                  \
+        else if (buf && b_)                                                                               \
+            memcpy((ptr), buf + at, b_);                                                                  \
+        at += b_;                                                                                         \
+    } while (0)
+    for (int r = 0; r < s->nrps; r++) {
+        const struct recpop *rp = &s->rps[r];
+        const int64_t b = lo[rp->pop], e = hi[rp->pop], n = e - b;
+        if (n <= 0)
+            continue;
+        for (int k = 0; k < rp->rec->nstats; k++) {
+            struct acc *a = &rp->accs[k];
+            if (a->counts)   /* neuron-major, nwin per neuron */
+                PART_COPY(a->counts + b * a->nwin, (size_t)(n * a->nwin) * sizeof *a->counts);
+            if (!a->f)
+                continue;
+            switch (a->st->kind) {
+            case IR_STAT_MEAN:
+            case IR_STAT_VAR:
+            case IR_STAT_STD:
+            case IR_STAT_COV:   /* field-major columns */
+                for (int fld = 0; fld < a->nf; fld++)
+                    PART_COPY(a->f + fld * a->ld + b, (size_t)n * sizeof *a->f);
+                break;
+            default:            /* neuron-major, nf per neuron */
+                PART_COPY(a->f + b * a->nf, (size_t)(n * a->nf) * sizeof *a->f);
+                break;
+            }
+        }
+    }
+#undef PART_COPY
+    return at;
+}
+
+size_t stats_part_bytes(const struct stats *s, const int64_t *lo, const int64_t *hi)
+{
+    return part_walk((struct stats *)s, lo, hi, NULL, true);
+}
+
+void stats_part_pack(const struct stats *s, const int64_t *lo, const int64_t *hi, unsigned char *buf)
+{
+    part_walk((struct stats *)s, lo, hi, buf, true);   /* pack only reads s */
+}
+
+void stats_part_unpack(struct stats *s, const int64_t *lo, const int64_t *hi, const unsigned char *buf)
+{
+    part_walk(s, lo, hi, (unsigned char *)buf, false);   /* unpack only reads buf */
+}
+
 int stats_finish(struct stats *s, const struct stat_row **rows)
 {
     int row = 0, base = 0;

@@ -51,6 +51,14 @@ double *const *stats_kernel_acc(const struct stats *s, int pop, int64_t step);
 int stats_finish(struct stats *s, const struct stat_row **rows);
 void stats_free(struct stats *s);
 
+/* One network split over parts (rt.h): a part fills the accumulators of its own neurons only, [lo[p],
+ * hi[p]) of every model population p.  stats_part_pack writes those as bytes (stats_part_bytes of them);
+ * part 0 copies every other part's into its own with stats_part_unpack (the same lo, hi), and then
+ * stats_finish pools the whole population in neuron order, as one process does. */
+size_t stats_part_bytes(const struct stats *s, const int64_t *lo, const int64_t *hi);
+void stats_part_pack(const struct stats *s, const int64_t *lo, const int64_t *hi, unsigned char *buf);
+void stats_part_unpack(struct stats *s, const int64_t *lo, const int64_t *hi, const unsigned char *buf);
+
 
 /* ---- spike-count correlation (SCIENCE.md §3), exposed for tests and for pooling --------------------
  * The count vector of neuron i is counts[i*stride + first .. i*stride + last).  Neurons with keep[i] == 0

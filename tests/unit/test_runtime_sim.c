@@ -458,7 +458,7 @@ static void test_memory_refusal(void **state)
     (void)state;
     char err[512], want[512], a[32];
     struct ir_model *m = network();
-    size_t need = rt_estimate_bytes(m);
+    size_t need = rt_estimate_bytes(m, 1);
     /* dominated by 4e4 expected synapses (~3 bytes each) and the statistics; sanity range */
     assert_true(need > 100000 && need < 10000000);
     struct ir_kernel k[2] = {{.fn = lif, .ctx = NULL}, {.fn = lif, .ctx = NULL}};
@@ -472,7 +472,7 @@ static void test_memory_refusal(void **state)
     for (int i = 0; i < 2; i++)
         m->pops[i].size *= 5000;
     m->inputs[0].size *= 5000;
-    size_t big = rt_estimate_bytes(m);
+    size_t big = rt_estimate_bytes(m, 1);
     assert_true(big > (size_t)1000 * need);
     assert_true(rt_mem_available() > 0 && big > rt_mem_available());
     opt.mem_limit = 0;

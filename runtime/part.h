@@ -1,0 +1,70 @@
+/*
+ * part.h - one network split over parts (rt.h's part, parts and exchange; docs/cluster.md, "One network
+ * over ranks"): which neurons a part owns, and what the parts exchange.
+ *
+ * Ownership: a population of n neurons is cut into parts x T chunks by rt_chunk_of (T = threads per part);
+ * part r owns the global chunks r T .. r T + T - 1, one per thread, so its neurons are one contiguous range
+ * and a single process (parts = 1) is the T chunks of today.  The spike queues (deliver.h) have one segment
+ * per global chunk: a part's threads fill their own, and the exchange writes each other part's list into its
+ * first segment, so a list read in segment order is the single-process list and every sum is the same.
+ *
+ * Exchange, every dmin steps (the interval's spikes are first delivered dmin or more steps later): each part
+ * sends one message, its first error and cancel step, then for every step of the interval and every
+ * population the count and the indices of its own neurons that spiked.  Every part then has every list
+ * and the same stop records, so all parts take the same stop decision at the same step.
+ *
+ * Owns: the message format and buffers, the statistics' gathering to part 0.  Must not: know how the
+ * exchange travels (MPI lives in cli/), print, or run kernels.
+ */
+#ifndef BN_RT_PART_H
+#define BN_RT_PART_H
+
+#include "compiler/ir/ir.h"
+#include "runtime/deliver.h"
+#include "runtime/rt.h"
+#include "runtime/stats.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Chunk g of ng of a population of `size` neurons: [b, e), contiguous, aligned to 64 neurons (whole cache
+ * lines of every column, whole 8-byte words of the spike flags); empty (b = e = size) past the end. */
+static inline void rt_chunk_of(int64_t size, int g, int ng, int64_t *b, int64_t *e)
+{
+    int64_t chunk = ((size + ng - 1) / ng + 63) / 64 * 64;
+    *b = g * chunk < size ? g * chunk : size;
+    *e = *b + chunk < size ? *b + chunk : size;
+}
+/* The neurons [b, e) part r of `parts` owns (nt threads each). */
+void rt_part_range(int64_t size, int r, int parts, int nt, int64_t *b, int64_t *e);
+
+/* The first error a part saw (step INT64_MAX: none); kinds are sim.c's. */
+struct rt_part_err {
+    int64_t step, kind, pop, var, input, neuron, isnan;
+};
+
+struct rt_part;
+/* For model m split as opt->part of opt->parts, nt threads each, exchanging every dmin steps. */
+struct rt_part *rt_part_create(const struct ir_model *m, const struct rt_options *opt, int nt, int64_t dmin);
+void rt_part_free(struct rt_part *x);
+
+/* Thread 0 of each part, at the end of the interval of steps [t0, t1]: sends its own segments of every
+ * qpop list of those steps, its first error `mine` and cancel step; writes the other parts' lists into
+ * their segments of qpop; returns the first error of all parts (min step; then inputs, population,
+ * variable, part order) in *first, the earliest cancel step in *cancel, and in *counts (valid until the
+ * next call) the total spikes of step t0 + k of population i at counts[k * npops + i].  False when the
+ * exchange failed. */
+bool rt_part_exchange(struct rt_part *x, struct rt_spikeq *qpop, int64_t t0, int64_t t1, const struct rt_part_err *mine,
+                      int64_t cancel, struct rt_part_err *first, int64_t *cancel_all, const int64_t **counts);
+/* Every part's per-neuron statistics to part 0 (stats_part_pack), which then holds the whole population's. */
+bool rt_part_gather_stats(struct rt_part *x, struct stats *st);
+/* Every part says whether it is ready to run (ok, else its message in err): false on every part, with
+ * "part r: message" of the first part that is not, when any is not.  opt alone: usable before anything
+ * else is built. */
+bool rt_part_agree(const struct rt_options *opt, bool ok, char *err, size_t errlen, double *ms);
+/* Time in exchange calls and bytes sent so far. */
+double rt_part_ms(const struct rt_part *x);
+double rt_part_bytes(const struct rt_part *x);
+
+#endif
