@@ -17,6 +17,17 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/balnet-docs.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 FAILS=0
 
+# check_model FILE SHOWN WHAT: `balnet check FILE` passes (exit 0, no "error:"); its messages name FILE as SHOWN
+check_model() {
+    if "$BALNET" check "$1" > "$TMP/out.txt" 2>&1 && ! grep -q "error:" "$TMP/out.txt"; then
+        echo "ok:   $2 ${3%% (*}"
+    else
+        echo "FAIL: $2 $3:"
+        sed "s|$1|$2|; s/^/    | /" "$TMP/out.txt" | head -30
+        FAILS=$((FAILS + 1))
+    fi
+}
+
 # check_doc FILE MIN_BLOCKS
 check_doc() {
     local doc=$1 min=$2 tag
@@ -33,15 +44,7 @@ check_doc() {
     for f in "$TMP/${tag}"_*.bn; do
         [ -e "$f" ] || continue
         n=$((n + 1))
-        local line
-        line=$(awk 'NF { print NR; exit }' "$f")
-        if "$BALNET" check "$f" > "$TMP/out.txt" 2>&1 && ! grep -q "error:" "$TMP/out.txt"; then
-            echo "ok:   $doc block at line $line"
-        else
-            echo "FAIL: $doc block at line $line (line numbers below are the document's):"
-            sed "s|$f|$doc|; s/^/    | /" "$TMP/out.txt" | head -30
-            FAILS=$((FAILS + 1))
-        fi
+        check_model "$f" "$doc" "block at line $(awk 'NF { print NR; exit }' "$f") (line numbers below are the document's)"
     done
     if [ "$n" -lt "$min" ]; then
         echo "FAIL: $doc: $n \`\`\`bn blocks, expected at least $min"
@@ -55,13 +58,7 @@ n=0
 for f in examples/*/*.bn; do
     [ -e "$f" ] || continue
     n=$((n + 1))
-    if "$BALNET" check "$f" > "$TMP/out.txt" 2>&1 && ! grep -q "error:" "$TMP/out.txt"; then
-        echo "ok:   $f"
-    else
-        echo "FAIL: $f:"
-        sed 's/^/    | /' "$TMP/out.txt" | head -30
-        FAILS=$((FAILS + 1))
-    fi
+    check_model "$f" "$f" "(model file)"
 done
 [ "$n" -ge 4 ] || { echo "FAIL: $n model files in examples/, expected at least 4"; FAILS=$((FAILS + 1)); }
 if [ "$FAILS" -ne 0 ]; then echo "$FAILS failure(s)"; exit 1; fi
