@@ -298,7 +298,7 @@ struct part {
     char err[512];         /* why it failed; "" when obj is set */
 };
 
-#define JIT_MAX_HELPERS 63
+#define JIT_MAX_HELPERS 63   /* a compile uses at most 64 threads, like one network (runtime/sim.c) */
 
 struct jit_compile {
     const struct ir_model *m;
