@@ -2,14 +2,14 @@
  * jit.c - ORC LLJIT wrapper, and the whole way from an IR model to callable kernels.
  *
  * A compile (jit_compile_start/finish) splits the model into its parts (cg_part_count: a population's
- * kernel, its accumulating kernel, a plastic projection's events), each built in an LLVMContext and module of
- * its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start, and the caller
- * in jit_compile_finish), each thread with its own target machine.  Per part: build the unoptimised
- * module; with the cache on, hash its text and look the object up (jit_cache.h); on a miss run the pass
- * pipeline, emit an object file with the host target machine (cg_host_machine, the same settings the
- * LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to one new
- * LLJIT and looks the kernels up.  So hit, miss and cache off all run one kind of machine code, and the
- * code of a part does not depend on the thread count or on which thread compiled it.
+ * kernel, its accumulating kernel, a plastic projection's events), each built in an LLVMContext and
+ * module of its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start,
+ * and the caller in jit_compile_finish), each thread with its own target machine.  Per part: build the
+ * unoptimised module; with the cache on, hash its text and look the object up (jit_cache.h); on a miss
+ * run the pass pipeline, emit an object file with the host target machine (cg_host_machine, the same
+ * settings the LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to
+ * one new LLJIT and looks the kernels up.  So hit, miss and cache off all run one kind of machine code,
+ * and the code of a part does not depend on the thread count or on which thread compiled it.
  *
  * Ownership and dispose order:
  *   - cg_build creates a ThreadSafeContext (owning an LLVMContext) and a module in it (cg_module.c).
@@ -298,7 +298,7 @@ struct part {
     char err[512];         /* why it failed; "" when obj is set */
 };
 
-#define JIT_MAX_HELPERS 63
+#define JIT_MAX_HELPERS 63   /* a compile uses at most 64 threads, like one network (runtime/sim.c) */
 
 struct jit_compile {
     const struct ir_model *m;
