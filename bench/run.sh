@@ -9,6 +9,8 @@
 #     the bench keeps its own cache in BENCH_OUT/kernel-cache) and cold (--no-cache: compiled in the run);
 #     and in single precision: balnet with --set precision=single against the floor compiled with
 #     -DFL_SINGLE (the same program with float state and arithmetic), each ratio against its own floor;
+#   - issue 19's targets: COBA and CUBA for 10 s recording only the rate, whole process CPU, in double and
+#     single precision against the floor of the same precision (BENCH_LONG_REPS interleaved rounds, 3);
 #   - the paper network (models/paper/cancellation.bn, syn = conductance, c = 0.2, 5 s, one trial,
 #     --threads 1) at N = 4000 (median of BENCH_PAPER_REPS runs) and N = 15000 (once);
 #   - 1 vs 2 threads on one network (paper, N = 15000, 1 s; BENCH_THREAD_REPS interleaved pairs, 3) and on
@@ -85,10 +87,11 @@ bal() {
     echo "$tag $w $(calc "$u + $s") $m $(csvcol "$T" compile_ms) $(csvsum "$T" build_ms) $(csvsum "$T" sim_ms) ${rate:-nan} $(csvcol "$T" synapses)" >>"$OUT/raw.txt"
 }
 # flo MODEL REP [-s]: one floor run; appends "tag wall cpu rss_kb build loop loop_cpu rate synapses"
+# (FLO_DUR: simulated ms, 1000; FLO_TAG: the tag's prefix, floor)
 flo() {
     local line w u s m rc
-    local tag=floor-$1${3:+s}-$2
-    line=$("$OUT/runstat" "$OUT/$tag.rs" "$OUT/floor-$1" 1000 "$2" ${3:-})
+    local tag=${FLO_TAG:-floor}-$1${3:+s}-$2
+    line=$("$OUT/runstat" "$OUT/$tag.rs" "$OUT/floor-$1" "${FLO_DUR:-1000}" "$2" ${3:-})
     read -r w u s m rc <"$OUT/$tag.rs"
     echo "$tag $w $(calc "$u + $s") $m $(kv "$line" build_ms) $(kv "$line" loop_ms) $(kv "$line" loop_cpu_ms) $(kv "$line" rate_hz) $(kv "$line" synapses)" >>"$OUT/raw.txt"
 }
@@ -119,6 +122,21 @@ for r in $(seq "$REPS"); do
         flo "$m" "$r"
         flo "$m" "$r" -s
         flo "${m}f" "$r"
+    done
+done
+LREPS=${BENCH_LONG_REPS:-3}
+for m in coba cuba; do sed 's/^record .*/record E, I, all: rate/' "models/benchmarks/$m.bn" >"$OUT/${m}_rate.bn"; done
+for m in coba cuba; do   # their kernels into the cache
+    bal "warmuplong$m" "$OUT/${m}_rate.bn" --threads 1 --set duration=10ms
+    bal "warmuplongsingle$m" "$OUT/${m}_rate.bn" --threads 1 --set duration=10ms --set precision=single
+done
+for r in $(seq "$LREPS"); do
+    echo "bench: COBA/CUBA 10 s, rate only, double and single, round $r of $LREPS" >&2
+    for m in coba cuba; do
+        bal "long$m-$r" "$OUT/${m}_rate.bn" --threads 1 --set duration=10s
+        bal "longsingle$m-$r" "$OUT/${m}_rate.bn" --threads 1 --set duration=10s --set precision=single
+        FLO_DUR=10000 FLO_TAG=floor-long flo "$m" "$r"
+        FLO_DUR=10000 FLO_TAG=floor-long flo "${m}f" "$r"
     done
 done
 for r in $(seq "$PREPS"); do
@@ -179,7 +197,7 @@ ev_paper() { calc "($1 * $2 + 10 * 0.3 * $2) * 0.2 * $2 * $3" 0; }
 echo
 echo "== raw medians (threads 1; wall/CPU of the whole process; ms from timings.csv) =="
 printf '%-22s %8s %8s %9s %9s %9s %9s %9s %10s\n' case wall_s cpu_s rss_MB compile_ms build_ms sim_ms rate_Hz synapses
-for c in coba cuba coldcoba coldcuba noreccoba noreccuba singlecoba singlecuba norecsinglecoba norecsinglecuba p4000 big1 big2; do
+for c in coba cuba coldcoba coldcuba noreccoba noreccuba singlecoba singlecuba norecsinglecoba norecsinglecuba longcoba longcuba longsinglecoba longsinglecuba p4000 big1 big2; do
     [ -n "$(med $c 2)" ] && [ "$(med $c 2)" != nan ] || continue
     printf '%-22s %8.3f %8.3f %9.1f %9.1f %9.1f %9.1f %9.3f %10.0f\n' "balnet $c" "$(med $c 2)" "$(med $c 3)" \
         "$(calc "$(med $c 4)/1024" 1)" "$(med $c 5)" "$(med $c 6)" "$(med $c 7)" "$(med $c 8)" "$(med $c 9)"
@@ -190,7 +208,7 @@ for c in p15000 sweep-t1 sweep-t2 p100k; do
         "$(calc "$(one $c 4)/1024" 1)" "$(one $c 5)" "$(one $c 6)" "$(one $c 7)" "$(one $c 8)" "$(one $c 9)"
 done
 printf '%-22s %8s %8s %9s %9s %9s %9s %9s %10s\n' "" wall_s cpu_s rss_MB loop_cpu build_ms loop_ms rate_Hz synapses
-for m in coba cuba cobas cubas cobaf cubaf; do
+for m in coba cuba cobas cubas cobaf cubaf long-coba long-cuba long-cobaf long-cubaf; do
     printf '%-22s %8.3f %8.3f %9.1f %9.1f %9.1f %9.1f %9.3f %10.0f\n' "floor $m" "$(med floor-$m 2)" "$(med floor-$m 3)" \
         "$(calc "$(med floor-$m 4)/1024" 1)" "$(med floor-$m 7)" "$(med floor-$m 5)" "$(med floor-$m 6)" "$(med floor-$m 8)" "$(med floor-$m 9)"
 done
@@ -237,6 +255,13 @@ for m in coba cuba; do
     row "$m single loop, no records / single floor" "$(calc "$(med norecsingle$m 7)" 1) / $(calc "$(med floor-${m}f 6)" 1) ms = ${rn}x" "(diagnostic)" ""
     rd=$(calc "$(med floor-$m 6) / $(med floor-${m}f 6)" 2)
     row "$m double floor loop / single floor loop" "${rd}x" "(diagnostic)" ""
+done
+for m in coba cuba; do
+    rd=$(calc "$(med long$m 3) / $(med floor-long-$m 3)" 2); rs=$(calc "$(med longsingle$m 3) / $(med floor-long-${m}f 3)" 2)
+    row "$m 10 s rate only, double / double floor (CPU)" "$(calc "$(med long$m 3)" 3) s / $(calc "$(med floor-long-$m 3)" 3) s = ${rd}x" "<= 1.1x" "$(yes "$rd <= 1.1")"
+    row "$m 10 s rate only, single / single floor (CPU)" "$(calc "$(med longsingle$m 3)" 3) s / $(calc "$(med floor-long-${m}f 3)" 3) s = ${rs}x" "<= 1.2x" "$(yes "$rs <= 1.2")"
+    rl=$(calc "$(med long$m 7) / $(med floor-long-$m 6)" 2); rk=$(calc "$(med longsingle$m 7) / $(med floor-long-${m}f 6)" 2)
+    row "$m 10 s loops: double, single / own floor" "${rl}x, ${rk}x (sim_ms / loop_ms)" "(diagnostic)" ""
 done
 if [ -n "$(one p15000 2)" ]; then
     row "paper N=15000 5 s cond c=0.2, 1 thread (wall)" "$(one p15000 2) s (CPU $(one p15000 3) s)" "< 10 s" "$(yes "$(one p15000 2) < 10")"

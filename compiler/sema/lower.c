@@ -1802,6 +1802,12 @@ static void finish_pop(struct lctx *L, struct lpop *p)
         ip->obs[i] = *(struct ir_observable *)p->obs.items[i];
     ip->v_var = p->v_var;
     ip->single = L->ir->precision == IR_SINGLE;
+    /* t in a float column adds dt in float each step: 0.1 ms off after 1 s at dt = 0.1 ms (docs/language.md) */
+    if (ip->single && p->t_var >= 0)
+        diag_warning(L->d, ((struct ir_var *)p->vars.items[p->t_var])->span,
+                     "population '%s' reads the time t under precision = single, where t is a float that adds dt "
+                     "each step and drifts (0.1 ms after 1 s at dt = 0.1 ms); use precision = double for "
+                     "equations of t or timed()", ip->name);
 }
 
 /* The same neuron is lowered once per population, so an error in its body would be reported once per
