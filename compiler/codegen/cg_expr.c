@@ -228,7 +228,12 @@ static LLVMValueRef emit_op(struct cg_emitter *em, const struct ir_expr *e, LLVM
     case IR_ADD: return LLVMBuildFAdd(B, a, b, "");
     case IR_SUB: return LLVMBuildFSub(B, a, b, "");
     case IR_MUL: return LLVMBuildFMul(B, a, b, "");
-    case IR_DIV: return LLVMBuildFDiv(B, a, b, "");
+    case IR_DIV: {
+        float r;   /* single precision: x * (1/c) for a constant c, as ir_evalf (ir.h) */
+        if (em->fp == em->f32 && ir_single_recip(e->b, &r))
+            return LLVMBuildFMul(B, a, LLVMConstReal(em->f32, (double)r), "");
+        return LLVMBuildFDiv(B, a, b, "");
+    }
     case IR_POW: return libm_call(em, CG_LIBM_pow, args, 2);
     case IR_MIN: return cg_fminmax(em, a, b, false);
     case IR_MAX: return cg_fminmax(em, a, b, true);

@@ -237,6 +237,17 @@ bool ir_op_single_in_double(enum ir_op op)
     }
 }
 
+bool ir_single_recip(const struct ir_expr *divisor, float *r)
+{
+    if (divisor->op != IR_CONST || !isfinite(divisor->value) || divisor->value == 0)
+        return false;
+    float q = (float)(1.0 / divisor->value);
+    if (!isfinite(q) || q == 0)
+        return false;
+    *r = q;
+    return true;
+}
+
 float ir_fminf(float a, float b)
 {
     return (a < b || b != b) ? a : b;
@@ -282,7 +293,10 @@ float ir_evalf(const struct ir_expr *e, const float *vars)
     case IR_ADD: return a + b;
     case IR_SUB: return a - b;
     case IR_MUL: return a * b;
-    case IR_DIV: return a / b;
+    case IR_DIV: {
+        float r;
+        return ir_single_recip(e->b, &r) ? a * r : a / b;
+    }
     case IR_POW: return (float)pow(a, b);
     case IR_MIN: return ir_fminf(a, b);
     case IR_MAX: return ir_fmaxf(a, b);

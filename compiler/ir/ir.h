@@ -537,6 +537,12 @@ double ir_fmax(double a, double b);
  * timed() lookup keeps a double time.  cg_expr.c emits the same operations. */
 float ir_evalf(const struct ir_expr *e, const float *vars);
 bool ir_op_single_in_double(enum ir_op op);
+/* A single-precision division by a constant, x / c, is computed as x * r with r = 1/c rounded to float
+ * (the `-g / tau` of every Euler step: one multiply instead of a divide, which costs ~10x a multiply per
+ * vector; what Brian2's -ffast-math and GeNN's float kernels do).  True, with r, when `divisor` is a
+ * constant whose float reciprocal is finite and nonzero; the result then differs from the correctly
+ * rounded quotient by at most 1.5 ulp.  ir_evalf and cg_expr.c both ask this, so the engines agree. */
+bool ir_single_recip(const struct ir_expr *divisor, float *r);
 float ir_fminf(float a, float b);
 float ir_fmaxf(float a, float b);
 /* IR_EXP as ir_eval computes it (ir_exp.c): straight-line IEEE +, -, * with integer ops and bit casts, no

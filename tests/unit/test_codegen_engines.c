@@ -400,6 +400,35 @@ static void test_bit_identity_single(void **st)
     bit_identity(true);
 }
 
+/* Single precision divides by a constant as a multiply by its float reciprocal (ir_single_recip, ir.h), in
+ * both engines (bit_identity above runs Euler steps' `/ tau`).  Here the interpreter's rule itself: x / 3
+ * is x * (float)(1/3) for every x tried, and that differs from the correctly rounded x / 3.0f for some x
+ * (else the rule would be untestable), by at most 1.5 ulp; a zero, infinite, subnormal-reciprocal or
+ * variable divisor keeps the division. */
+static void test_single_recip(void **st)
+{
+    struct ir_expr *e = DIV(V(0), C(3));
+    const float r = (float)(1.0 / 3.0);
+    long differ = 0;
+    for (float x = 1.0f; x < 4.0f; x = nextafterf(x, INFINITY) + 1e-5f) {
+        float y = ir_evalf(e, &x);
+        assert_true(y == x * r);
+        float q = x / 3.0f;
+        if (y != q) {
+            differ++;
+            assert_true(fabsf(y - q) <= 1.5f * (nextafterf(q, INFINITY) - q));
+        }
+    }
+    print_message("x / 3 in single precision: %ld of the tried x differ from the rounded quotient\n", differ);
+    assert_true(differ > 0);
+    float rr;
+    assert_false(ir_single_recip(C(0), &rr));
+    assert_false(ir_single_recip(C(INFINITY), &rr));
+    assert_false(ir_single_recip(C(1e-300), &rr));
+    assert_false(ir_single_recip(V(0), &rr));
+    assert_true(ir_single_recip(C(200), &rr) && rr == (float)(1.0 / 200));
+}
+
 /* Kernel step 8 (ir.h): the statistics' sums.  The conductance population with one accumulator of each
  * kind (a clipped SUM, clipped MOMENTS, COMOMENTS of clipped V with g_syn, an unclipped SUM of g_syn) runs
  * 500 steps in both engines' accumulating kernels; the 10 accumulator columns must be memcmp-equal between
@@ -729,6 +758,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_bit_identity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bit_identity_single, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_single_recip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accumulators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_accumulators_single, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lif_isi_closed_form, setup, teardown),
