@@ -212,7 +212,7 @@ static bool check_split(const struct ir_model *m, const struct rt_options *opt, 
                            "(--ranks-per-point > 1) cannot have plastic projections yet (docs/cluster.md)",
                            m->projs[j].pre.is_input ? m->inputs[m->projs[j].pre.index].name : m->pops[m->projs[j].pre.index].name,
                            m->pops[m->projs[j].post.index].name);
-    if ((opt->trace_dir || opt->keep_traces) && (trace_any(m) || m->nwrecs > 0))
+    if (trace_any(m) || m->nwrecs > 0)   /* whether recorded or not: every part must answer the same */
         return rt_errf(err, errlen, "the model records rate_trace, trace, raster or weights: a network split over ranks "
                        "(--ranks-per-point > 1) cannot record them yet (docs/cluster.md)");
     return true;
