@@ -228,6 +228,12 @@ static bool run_item(void *ctx, int item, char *err, size_t errlen)
     bn_result *res = bn_run_item(r->m, item, &r->ro, err, errlen);
     if (!res)
         return false;
+    const struct bn_timing *t = bn_timing(res);
+    if (r->o.verbose && r->ro.parts > 1)
+        fprintf(stderr, "balnet: point %d, trial %d: over %d ranks, rank 0: build %.0f ms, loop %.0f ms, of which "
+                        "exchange %.0f ms, %.1f MB sent, %lld synapses\n", bn_item_point(r->m, item),
+                bn_item_trial(r->m, item), r->ro.parts, t->build_ms, t->sim_ms, t->exchange_ms,
+                t->exchange_bytes / 1e6, (long long)t->synapses);
     bool ok = (!r->h5 || bn_h5_write(r->h5, res, err, errlen)) && bn_folder_append(r->folder, item, res, err, errlen);
     bn_result_free(res);
     return ok;
