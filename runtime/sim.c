@@ -618,10 +618,7 @@ static struct rt_part_err first_error(const struct sim *s, int64_t t)
             const double *col = s->ps[th->err_pop].vars[th->err_var];
             e.isnan = s->m->pops[th->err_pop].single ? isnan(((const float *)col)[th->err_neuron]) : isnan(col[th->err_neuron]);
         }
-        bool before = e.step != f.step ? e.step < f.step
-                      : (e.input >= 0) != (f.input >= 0) ? e.input >= 0
-                      : e.pop < f.pop || (e.pop == f.pop && e.var < f.var);
-        if (before)
+        if (rt_part_err_before(&e, &f))
             f = e;
     }
     return f;
