@@ -47,7 +47,7 @@ else
     fail "2 ranks x 2 threads: differ from 1 process"
 fi
 
-# The memory estimate (runtime/mem.c): 9.9 MB for the whole network, 3.6 MB per part of 4.
+# The memory estimate (runtime/mem.c): 9.9 MB for the whole network, 3.7 MB per part of 4.
 BALNET_MEM_LIMIT=6M "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m1" 2> "$TMP/m1.err"
 rc=$?
 cat "$TMP/m1.err"
