@@ -27,6 +27,7 @@ struct cli_options {
     bool has_seed;
     uint64_t seed;
     int threads;           /* 0: all cores */
+    int ranks_per_point;   /* --ranks-per-point K: every item's network split over K MPI ranks (0, 1: not) */
     bool resume, quiet, verbose;
     int argc;              /* the command line, for the resume hint */
     char **argv;

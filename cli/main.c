@@ -36,6 +36,8 @@ static const char usage_text[] =
     "  --seed S            master seed (overrides simulate's seed)\n"
     "  --threads N         worker threads (default: all cores): sweep points in parallel, or one\n"
     "                      point's neurons split over them (from 3000 neurons per thread)\n"
+    "  --ranks-per-point K under mpirun: split every point's network over K ranks (each builds the\n"
+    "                      synapses onto its slice; identical results); K = the number of ranks\n"
     "  --no-cache          neither read nor store compiled kernels (the cache: $BALNET_CACHE_DIR,\n"
     "                      else ~/.cache/balnet; an empty BALNET_CACHE_DIR also turns it off)\n"
     "  --spikes FILE       write every spike of a single-point, single-trial run to FILE\n"
@@ -149,6 +151,15 @@ static int parse_args(int argc, char **argv, struct cli_options *o)
             if (errno || end == v || *end || t < 1 || t > 1024)
                 return usage_error("--threads '%s': expected an integer from 1 to 1024", v);
             o->threads = (int)t;
+        } else if (is_opt(a, "--ranks-per-point")) {
+            if (!(v = opt_value(argc, argv, &i, "--ranks-per-point")))
+                return usage_error("%s needs a number", a);
+            char *end;
+            errno = 0;
+            long k = strtol(v, &end, 10);
+            if (errno || end == v || *end || k < 1 || k > 65536)
+                return usage_error("--ranks-per-point '%s': expected an integer from 1 to 65536", v);
+            o->ranks_per_point = (int)k;
         } else if (a[0] == '-' && a[1]) {
             return usage_error("unknown option '%s'", a);
         } else if (!o->file) {

@@ -874,3 +874,212 @@ int cli_mpi_serve(const struct cli_mpi *mp, bn_model *m, int threads, const stru
     pthread_cond_destroy(&k.cv);
     return rc;
 }
+
+/* ---- one network over every rank (--ranks-per-point = ranks) -------------------------------------------
+ * Rank 0 takes the items one at a time from the scheduler and broadcasts each (with the rows of the items
+ * it depends on, which only rank 0 may hold after --resume); every rank runs it as its part (part = rank),
+ * in the main thread, whose runtime thread 0 calls the exchange below (MPI_THREAD_FUNNELED).  After each
+ * item every rank's verdict goes to rank 0 (MPI_Gather): an item fails when any part failed. */
+
+struct cli_mpi_split {
+    struct bn_workers w;      /* first: run_split() gets &w back and casts it to this struct */
+    const struct cli_mpi *mp;
+    bn_model *m;
+    int *counts, *displs;     /* size */
+    char *buf;                /* the last exchange's result */
+    size_t cap;
+};
+
+struct cli_mpi_split *cli_mpi_split_new(const struct cli_mpi *mp, bn_model *m, int *threads)
+{
+    /* every part must run the same threads (part.h): the fewest any rank would take */
+    int mine = *threads;
+    MPI_Allreduce(&mine, threads, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    struct cli_mpi_split *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->mp = mp;
+    x->m = m;
+    x->counts = calloc((size_t)mp->size, sizeof *x->counts);
+    x->displs = calloc((size_t)mp->size, sizeof *x->displs);
+    if (!x->counts || !x->displs) {
+        cli_mpi_split_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+void cli_mpi_split_free(struct cli_mpi_split *x)
+{
+    if (!x)
+        return;
+    free(x->counts);
+    free(x->displs);
+    free(x->buf);
+    free(x);
+}
+
+/* bn_run_options.exchange: MPI_Allgatherv (to_first: MPI_Gatherv to rank 0) of every part's bytes, after
+ * an MPI_Allgather (MPI_Gather) of their sizes.  A message is at most INT_MAX bytes (MPI's count). */
+static const void *split_exchange(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes)
+{
+    struct cli_mpi_split *x = ctx;
+    const int size = x->mp->size, root = x->mp->rank == 0;
+    int n = bytes > INT_MAX ? -1 : (int)bytes;
+    if (to_first)
+        MPI_Gather(&n, 1, MPI_INT, x->counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    else
+        MPI_Allgather(&n, 1, MPI_INT, x->counts, 1, MPI_INT, MPI_COMM_WORLD);
+    size_t total = 0;
+    bool bad = n < 0;
+    for (int r = 0; (root || !to_first) && r < size; r++) {
+        bad |= x->counts[r] < 0 || total + (size_t)(x->counts[r] > 0 ? x->counts[r] : 0) > INT_MAX;
+        x->displs[r] = (int)total;
+        total += x->counts[r] > 0 ? (size_t)x->counts[r] : 0;
+    }
+    /* every rank decides `bad` from the same counts (all of them but with to_first, where only rank 0
+     * receives): the collective below runs on all or none */
+    if (bad && !to_first)
+        return NULL;
+    if (to_first) {
+        int b = bad;
+        MPI_Bcast(&b, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (b)
+            return NULL;
+    }
+    if ((root || !to_first) && total + 1 > x->cap) {
+        char *p = realloc(x->buf, total + 1);
+        if (!p)   /* cannot receive: the MPI library cannot be told; end the job (rank 0 names it) */
+            MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+        x->buf = p;
+        x->cap = total + 1;
+    }
+    if (to_first)
+        MPI_Gatherv(send, n, MPI_BYTE, x->buf, x->counts, x->displs, MPI_BYTE, 0, MPI_COMM_WORLD);
+    else
+        MPI_Allgatherv(send, n, MPI_BYTE, x->buf, x->counts, x->displs, MPI_BYTE, MPI_COMM_WORLD);
+    if (to_first && !root)
+        return send ? send : (const void *)"";
+    for (int r = 0; r < size; r++)
+        sizes[r] = (size_t)x->counts[r];
+    return x->buf;
+}
+
+void cli_mpi_split_options(struct cli_mpi_split *x, struct bn_run_options *ro)
+{
+    ro->part = x->mp->rank;
+    ro->parts = x->mp->size;
+    ro->exchange = split_exchange;
+    ro->exchange_ctx = x;
+}
+
+/* Every rank's verdict on the item (its message when it failed) to rank 0: the first failing rank's
+ * message in err (with rank 0's own first), *interrupted when any rank was cancelled. */
+static bool split_verdict(struct cli_mpi_split *x, bool ok, bool cancelled, char *err, size_t errlen, bool *interrupted)
+{
+    enum { LEN = 1024 };
+    char mine[LEN + 2];
+    mine[0] = ok;
+    mine[1] = cancelled;
+    snprintf(mine + 2, LEN, "%s", ok ? "" : err);
+    char *all = x->mp->rank == 0 ? malloc((size_t)x->mp->size * (LEN + 2)) : NULL;
+    if (x->mp->rank == 0 && !all)
+        MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+    MPI_Gather(mine, LEN + 2, MPI_CHAR, all, LEN + 2, MPI_CHAR, 0, MPI_COMM_WORLD);
+    bool all_ok = ok;
+    *interrupted = cancelled;
+    for (int r = 0; all && r < x->mp->size; r++) {
+        const char *v = all + (size_t)r * (LEN + 2);
+        *interrupted |= v[1] != 0;
+        if (!v[0] && all_ok) {
+            all_ok = false;
+            snprintf(err, errlen, "rank %d: %s", r, v + 2);
+        }
+    }
+    free(all);
+    return all_ok;
+}
+
+/* ITEM for every rank: the item (-1: no more), then its dependencies' rows (send_item's layout). */
+static int split_broadcast(struct cli_mpi_split *x, int item)
+{
+    struct msg b = {0};
+    int64_t size = 0;
+    if (x->mp->rank == 0) {
+        int point = item >= 0 ? bn_item_point(x->m, item) : 0, trial = item >= 0 ? bn_item_trial(x->m, item) : 1;
+        int nd = item >= 0 ? bn_point_ndeps(x->m, point) : 0;
+        put_i64(&b, item);
+        put_i64(&b, nd);
+        for (int d = 0; d < nd; d++) {
+            int dep = bn_point_dep(x->m, point, d) * bn_ntrials(x->m) + trial - 1;
+            const struct bn_row *rows = NULL;
+            int n = bn_item_rows(x->m, dep, &rows);
+            put_i64(&b, dep);
+            put_rows(&b, rows, n);
+        }
+        size = b.oom || b.n > INT_MAX ? -1 : (int64_t)b.n;
+    }
+    MPI_Bcast(&size, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    if (size < 0) {
+        free(b.p);
+        return -2;   /* rank 0 ran out of memory packing it: every rank stops */
+    }
+    if (x->mp->rank != 0 && !(b.p = malloc((size_t)size + 1)))
+        MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+    MPI_Bcast(b.p, (int)size, MPI_BYTE, 0, MPI_COMM_WORLD);
+    struct rd r = {b.p, (size_t)size, 0, false};
+    int it = (int)get_i64(&r);
+    int64_t nd = get_i64(&r);
+    for (int64_t d = 0; x->mp->rank != 0 && d < nd && !r.bad; d++) {
+        int dep = (int)get_i64(&r), n;
+        struct bn_row *rows = get_rows(&r, &n);
+        if (rows && dep >= 0 && dep < bn_nitems(x->m))
+            bn_record_rows(x->m, dep, rows, n);
+        free(rows);
+    }
+    free(b.p);
+    return r.bad ? -2 : it;
+}
+
+/* bn_workers.run on rank 0: every item in turn, on every rank. */
+static void run_split(const struct bn_workers *bw, bn_sched *s, bn_item_fn fn, void *ctx)
+{
+    struct cli_mpi_split *x = (struct cli_mpi_split *)bw;
+    for (;;) {
+        int item = bn_sched_next(s);
+        if (split_broadcast(x, item) < 0 || item < 0)
+            return;
+        char err[1024] = "";
+        bool interrupted;
+        bool ok = fn(ctx, item, err, sizeof err);
+        ok = split_verdict(x, ok, bn_cancelled(x->m), err, sizeof err, &interrupted);
+        if (interrupted)
+            bn_cancel(x->m);
+        if (ok)
+            bn_sched_done(s, item);
+        else
+            bn_sched_fail(s, item, err);
+    }
+}
+
+const struct bn_workers *cli_mpi_split_workers(struct cli_mpi_split *x)
+{
+    x->w = (struct bn_workers){run_split, 1};
+    return &x->w;
+}
+
+int cli_mpi_split_serve(struct cli_mpi_split *x, const struct bn_run_options *ro)
+{
+    int rc = 0;
+    for (;;) {
+        int item = split_broadcast(x, -1);
+        if (item < 0)
+            return rc;
+        char err[1024] = "";
+        bn_result *res = bn_run_item(x->m, item, ro, err, sizeof err);
+        bool interrupted;
+        if (!split_verdict(x, res != NULL, bn_cancelled(x->m), err, sizeof err, &interrupted) && !rc)
+            rc = interrupted ? EXIT_INTERRUPTED : EXIT_MODEL;
+        bn_result_free(res);
+    }
+}

@@ -57,6 +57,17 @@ void cli_mpi_workers_free(struct cli_mpi_workers *w);
  * replaced by a private temporary folder), send the results, until rank 0 says stop.  Returns the exit
  * code (0, EXIT_INTERRUPTED, or EXIT_MODEL when an item failed here). */
 int cli_mpi_serve(const struct cli_mpi *mp, bn_model *m, int threads, const struct bn_run_options *ro);
+/* --ranks-per-point = ranks (docs/cluster.md, "One network over ranks"): every item's network split over
+ * every rank, rank r running part r.  Collective: *threads becomes the fewest any rank asked for (the
+ * parts must run the same threads).  Rank 0 runs the sweep with cli_mpi_split_workers (one item at a
+ * time, on every rank); the others with cli_mpi_split_serve until rank 0 says stop (its exit code). */
+struct cli_mpi_split;
+struct cli_mpi_split *cli_mpi_split_new(const struct cli_mpi *mp, bn_model *m, int *threads);
+/* The part, parts and MPI exchange of this rank in ro. */
+void cli_mpi_split_options(struct cli_mpi_split *x, struct bn_run_options *ro);
+const struct bn_workers *cli_mpi_split_workers(struct cli_mpi_split *x);
+int cli_mpi_split_serve(struct cli_mpi_split *x, const struct bn_run_options *ro);
+void cli_mpi_split_free(struct cli_mpi_split *x);
 /* MPI_Finalize, or MPI_Abort(rc) when `abort` (a rank was lost: finalizing would wait for it). */
 void cli_mpi_end(const struct cli_mpi *mp, int rc, bool abort);
 #endif

@@ -41,8 +41,22 @@ struct run {
     struct cli_mpi mpi;        /* this process's rank; size 1 without mpirun */
 #ifdef BN_HAVE_MPI
     struct cli_mpi_workers *mw;   /* rank 0's workers when size > 1 */
+    struct cli_mpi_split *split;  /* --ranks-per-point: every item split over every rank */
 #endif
 };
+
+/* $BALNET_MEM_LIMIT: the memory a network may take per process (per rank: its part), in bytes with an
+ * optional k, M, G or T (powers of 1000, as the messages print them); 0 or unset: 90 % of the available. */
+static size_t mem_limit(void)
+{
+    const char *v = getenv("BALNET_MEM_LIMIT");
+    if (!v || !*v)
+        return 0;
+    char *end;
+    double x = strtod(v, &end);
+    double unit = *end == 'k' ? 1e3 : *end == 'M' ? 1e6 : *end == 'G' ? 1e9 : *end == 'T' ? 1e12 : 1;
+    return x > 0 ? (size_t)(x * unit) : 0;
+}
 
 /* ---- options ------------------------------------------------------------------------------------ */
 
@@ -214,6 +228,12 @@ static bool run_item(void *ctx, int item, char *err, size_t errlen)
     bn_result *res = bn_run_item(r->m, item, &r->ro, err, errlen);
     if (!res)
         return false;
+    const struct bn_timing *t = bn_timing(res);
+    if (r->o.verbose && r->ro.parts > 1)
+        fprintf(stderr, "balnet: point %d, trial %d: over %d ranks, rank 0: build %.0f ms, loop %.0f ms, of which "
+                        "exchange %.0f ms, %.1f MB sent, %lld synapses\n", bn_item_point(r->m, item),
+                bn_item_trial(r->m, item), r->ro.parts, t->build_ms, t->sim_ms, t->exchange_ms,
+                t->exchange_bytes / 1e6, (long long)t->synapses);
     bool ok = (!r->h5 || bn_h5_write(r->h5, res, err, errlen)) && bn_folder_append(r->folder, item, res, err, errlen);
     bn_result_free(res);
     return ok;
@@ -253,7 +273,7 @@ static bool schedule(struct run *r)
     int workers = r->threads < todo ? r->threads : todo;
     const char *npt = getenv("BALNET_NEURONS_PER_THREAD");
     r->ro = (struct bn_run_options){.threads = todo <= 1 ? r->threads : 1, .trace_dir = r->out,
-                                    .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0};
+                                    .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0, .mem_limit = mem_limit()};
     if (r->spikes) {
         r->ro.on_spikes = write_spikes;
         r->ro.spikes_ctx = r->spikes;
@@ -264,8 +284,17 @@ static bool schedule(struct run *r)
     struct bn_workers tw = bn_threads(workers < 1 ? 1 : workers);
     const struct bn_workers *w = &tw;
 #ifdef BN_HAVE_MPI
-    /* Other ranks take items too; a sweep of one item stays here (with every thread, as above). */
-    if (r->mpi.size > 1) {
+    /* --ranks-per-point: one item at a time, its network over every rank, each with the same threads. */
+    if (r->mpi.size > 1 && r->o.ranks_per_point > 1) {
+        if (!(r->split = cli_mpi_split_new(&r->mpi, r->m, &r->threads))) {
+            fprintf(stderr, "balnet: error: out of memory\n");
+            cli_mpi_end(&r->mpi, EXIT_MODEL, true);
+        }
+        r->ro.threads = r->threads;
+        cli_mpi_split_options(r->split, &r->ro);
+        w = cli_mpi_split_workers(r->split);
+    } else if (r->mpi.size > 1) {
+        /* Other ranks take items too; a sweep of one item stays here (with every thread, as above). */
         if (!(r->mw = cli_mpi_workers(&r->mpi, r->m, r->folder, workers < 1 ? 1 : workers, todo > 1,
                                       r->o.verbose))) {
             fprintf(stderr, "balnet: error: out of memory\n");
@@ -432,6 +461,25 @@ static int ranks_agree(struct run *r, int rc)
     return rc;
 }
 
+/* --ranks-per-point K: needs K = the ranks for now (every rank decides alike; rank 0 says why). */
+static int ranks_per_point(struct run *r)
+{
+    int k = r->o.ranks_per_point, n = r->mpi.size;
+    if (k <= 1 || k == n)
+        return 0;
+    if (r->mpi.rank == 0) {
+        if (n == 1)
+            fprintf(stderr, "balnet: error: --ranks-per-point %d needs %d MPI ranks (mpirun -np %d balnet run ...); "
+                            "this process is not under mpirun\n", k, k, k);
+        else if (n % k)
+            fprintf(stderr, "balnet: error: --ranks-per-point %d must divide the number of ranks (%d)\n", k, n);
+        else
+            fprintf(stderr, "balnet: error: --ranks-per-point %d with %d ranks (%d points at once, each over %d "
+                            "ranks) is not supported yet: use --ranks-per-point %d, or %d ranks\n", k, n, n / k, k, n, k);
+    }
+    return EXIT_USAGE;
+}
+
 /* Rank 0's verdict on the results folder, for every rank. */
 static int ranks_go(struct run *r, int rc)
 {
@@ -449,6 +497,8 @@ static void ranks_end(struct run *r, int rc)
     bool abandoned = r->mw && cli_mpi_abandoned(r->mw);
     cli_mpi_workers_free(r->mw);
     r->mw = NULL;
+    cli_mpi_split_free(r->split);
+    r->split = NULL;
     cli_mpi_end(&r->mpi, rc, abandoned);
 #endif
 }
@@ -461,8 +511,20 @@ static int worker_rank(struct run *r, int rc)
     if (!rc && ranks_go(r, 0) == 0) {
         watch_signals(r->m);
         const char *npt = getenv("BALNET_NEURONS_PER_THREAD");
-        struct bn_run_options ro = {.threads = 1, .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0};
-        rc = cli_mpi_serve(&r->mpi, r->m, r->o.threads ? r->o.threads : default_threads(r), &ro);
+        struct bn_run_options ro = {.threads = 1, .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0,
+                                    .mem_limit = mem_limit()};
+        int threads = r->o.threads ? r->o.threads : default_threads(r);
+        if (r->o.ranks_per_point > 1) {   /* every item's part r->mpi.rank (cli_mpi_split_new pairs rank 0's) */
+            if (!(r->split = cli_mpi_split_new(&r->mpi, r->m, &threads))) {
+                fprintf(stderr, "balnet: error: out of memory\n");
+                cli_mpi_end(&r->mpi, EXIT_MODEL, true);
+            }
+            ro.threads = threads;
+            cli_mpi_split_options(r->split, &ro);
+            rc = cli_mpi_split_serve(r->split, &ro);
+        } else {
+            rc = cli_mpi_serve(&r->mpi, r->m, threads, &ro);
+        }
     }
 #endif
     run_free(r);
@@ -481,6 +543,7 @@ int cli_run(const struct cli_options *in)
     if (!in->file)
         default_experiment(&r, deffile, sizeof deffile, sets);
     rc = ranks_agree(&r, load(&r));
+    rc = rc ? rc : ranks_per_point(&r);
     if (r.mpi.rank != 0)
         return worker_rank(&r, rc);
     if (!rc) {

@@ -180,7 +180,7 @@ struct bn_run_options {
      * next call; with to_first only part 0 needs them.  NULL: failed.  MPI_Allgatherv / MPI_Gatherv is
      * one implementation (cli/mpi.c); threads of one process another (tests).  Only part 0's result has
      * rows (and only part 0 records them in m); on_spikes and keep_spikes see every spike on every part.
-     * Refused: plastic projections, recordings (trace_dir or keep_traces with rate_trace, trace, raster).
+     * Refused: plastic projections, and models that record rate_trace, trace, raster or weights.
      * parts <= 1: the whole network in this call. */
     int part, parts;
     const void *(*exchange)(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes);

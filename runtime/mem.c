@@ -49,7 +49,7 @@ const char *rt_format_bytes(char *buf, size_t len, double b)
 
 size_t rt_estimate_bytes(const struct ir_model *m, int parts)
 {
-    double total = 0, split = 0;   /* split: what falls as 1/parts (synapses onto the part's targets) */
+    double total = 0, split = 0;   /* split: what falls as 1/parts (the delay rings of the part's targets) */
     parts = parts > 1 ? parts : 1;
     int64_t nsteps = (int64_t)nearbyint(m->duration / m->dt);
     /* queue length per source: the longest constant delay + 1 (per-synapse delays read step t-1 only) */
@@ -57,7 +57,7 @@ size_t rt_estimate_bytes(const struct ir_model *m, int parts)
     int *qlen_in = calloc((size_t)m->ninputs + 1, sizeof *qlen_in);
     for (int j = 0; j < m->nprojs; j++) {
         const struct ir_proj *p = &m->projs[j];
-        split += (double)rt_conn_bytes(m, j);
+        total += (double)rt_conn_bytes(m, j, parts);   /* already the part's */
         int dmax = rt_conn_dmax_estimate(m, j);
         int len = (p->delay_const ? dmax : 1) + 1;
         int *q = p->pre.is_input ? (qlen_in ? &qlen_in[p->pre.index] : NULL)

@@ -77,10 +77,14 @@ double rt_conn_expected(const struct ir_model *m, int j)
     return 0.0;
 }
 
-size_t rt_conn_bytes(const struct ir_model *m, int j)
+size_t rt_conn_bytes(const struct ir_model *m, int j, int parts)
 {
     const struct ir_proj *p = &m->projs[j];
-    double per = rt_ref_size(m, p->post) < 65536 && !p->plastic ? 2 : 4;
+    parts = parts > 1 ? parts : 1;
+    /* a part's targets are about 1/parts of the population (its chunks are rounded up to 64 neurons);
+     * their index width follows the part's range (rt_conn_build_range) */
+    int64_t npost = (rt_ref_size(m, p->post) + parts - 1) / parts + 64;
+    double per = (parts > 1 ? npost : rt_ref_size(m, p->post)) < 65536 && !p->plastic ? 2 : 4;
     if (!p->weight_const || p->plastic)
         per += sizeof(float);
     for (int s = 1; p->plastic && s < p->plastic->nstates; s++)   /* index entry + other per-synapse states */
@@ -89,7 +93,8 @@ size_t rt_conn_bytes(const struct ir_model *m, int j)
         per += p->plastic->syn_last ? 4 + 8 : 4;   /* index entry; per-synapse delays: last pre event (double) */
     if (!p->delay_const)
         per += sizeof(uint16_t);
-    return (size_t)(rt_conn_expected(m, j) * per) + sizeof(int64_t) * (size_t)(rt_ref_size(m, p->pre) + 1);
+    /* the synapses onto the part's targets; every part holds every source's row offsets */
+    return (size_t)(rt_conn_expected(m, j) / parts * per) + sizeof(int64_t) * (size_t)(rt_ref_size(m, p->pre) + 1);
 }
 
 int rt_conn_dmax_estimate(const struct ir_model *m, int j)

@@ -73,8 +73,8 @@ int64_t rt_conn_source(const struct rt_conn *c, int64_t k);
 
 /* Expected number of synapses of projection j (exact for the degree, one-to-one and all-to-all rules). */
 double rt_conn_expected(const struct ir_model *m, int j);
-/* Expected bytes of projection j's storage. */
-size_t rt_conn_bytes(const struct ir_model *m, int j);
+/* Expected bytes of projection j's storage, for one part of a network split over `parts` (rt.h). */
+size_t rt_conn_bytes(const struct ir_model *m, int j, int parts);   /* one part of `parts` (<= 1: all) */
 /* Largest delay (steps) the projection can have: exact when constant, else the maximum of 1000 sample
  * draws (for queue sizing estimates only; the built network reports its true dmax). */
 int rt_conn_dmax_estimate(const struct ir_model *m, int j);

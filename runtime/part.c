@@ -79,16 +79,6 @@ static const unsigned char *call(struct rt_part *x, const void *send, size_t byt
     return r;
 }
 
-/* a comes before b: the error a single process reports (part.h). */
-static bool err_before(const struct rt_part_err *a, const struct rt_part_err *b)
-{
-    if (a->step != b->step)
-        return a->step < b->step;
-    if ((a->input >= 0) != (b->input >= 0))
-        return a->input >= 0;
-    return a->pop < b->pop || (a->pop == b->pop && a->var < b->var);
-}
-
 bool rt_part_exchange(struct rt_part *x, struct rt_spikeq *qpop, int64_t t0, int64_t t1, const struct rt_part_err *mine,
                       int64_t cancel, struct rt_part_err *first, int64_t *cancel_all, const int64_t **counts)
 {
@@ -131,7 +121,7 @@ bool rt_part_exchange(struct rt_part *x, struct rt_spikeq *qpop, int64_t t0, int
         int64_t c;
         memcpy(&e, q, sizeof e);
         memcpy(&c, q + sizeof e, sizeof c);
-        if (err_before(&e, first))
+        if (rt_part_err_before(&e, first))
             *first = e;
         *cancel_all = c < *cancel_all ? c : *cancel_all;
         const unsigned char *rc = q + sizeof e + sizeof c;            /* counts, maybe unaligned: memcpy */

@@ -41,8 +41,18 @@ void rt_part_range(int64_t size, int r, int parts, int nt, int64_t *b, int64_t *
 
 /* The first error a part saw (step INT64_MAX: none); kinds are sim.c's. */
 struct rt_part_err {
-    int64_t step, kind, pop, var, input, neuron, isnan;
+    int64_t step, kind, pop, var, input, neuron, isnan;   /* input: -1 unless an input failed */
 };
+/* a is reported before b: the earlier step; then an input's error; then population, variable (the order
+ * of a single process's message; part order, i.e. neuron order, breaks the remaining ties). */
+static inline bool rt_part_err_before(const struct rt_part_err *a, const struct rt_part_err *b)
+{
+    if (a->step != b->step)
+        return a->step < b->step;
+    if ((a->input >= 0) != (b->input >= 0))
+        return a->input >= 0;
+    return a->pop < b->pop || (a->pop == b->pop && a->var < b->var);
+}
 
 struct rt_part;
 /* For model m split as opt->part of opt->parts, nt threads each, exchanging every dmin steps. */

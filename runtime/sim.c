@@ -212,7 +212,7 @@ static bool check_split(const struct ir_model *m, const struct rt_options *opt, 
                            "(--ranks-per-point > 1) cannot have plastic projections yet (docs/cluster.md)",
                            m->projs[j].pre.is_input ? m->inputs[m->projs[j].pre.index].name : m->pops[m->projs[j].pre.index].name,
                            m->pops[m->projs[j].post.index].name);
-    if ((opt->trace_dir || opt->keep_traces) && (trace_any(m) || m->nwrecs > 0))
+    if (trace_any(m) || m->nwrecs > 0)   /* whether recorded or not: every part must answer the same */
         return rt_errf(err, errlen, "the model records rate_trace, trace, raster or weights: a network split over ranks "
                        "(--ranks-per-point > 1) cannot record them yet (docs/cluster.md)");
     return true;
@@ -618,10 +618,7 @@ static struct rt_part_err first_error(const struct sim *s, int64_t t)
             const double *col = s->ps[th->err_pop].vars[th->err_var];
             e.isnan = s->m->pops[th->err_pop].single ? isnan(((const float *)col)[th->err_neuron]) : isnan(col[th->err_neuron]);
         }
-        bool before = e.step != f.step ? e.step < f.step
-                      : (e.input >= 0) != (f.input >= 0) ? e.input >= 0
-                      : e.pop < f.pop || (e.pop == f.pop && e.var < f.var);
-        if (before)
+        if (rt_part_err_before(&e, &f))
             f = e;
     }
     return f;

@@ -10,6 +10,7 @@
  *     of it on 2 parts x 2 threads) and one with per-synapse random delays and weights (the delay rings; 3 parts):
  *     with 3 parts one owns no I neuron;
  *   - the check can fail: an exchange that hands over one part's spikes an interval late gives other spikes;
+ *   - a runaway network stops on every part at the step and with the message of one process;
  *   - what cannot be split yet is refused with a message (a plastic projection).
  */
 #include <setjmp.h>
@@ -281,6 +282,32 @@ static void test_delays(void **state)
     bn_free(m);
 }
 
+/* A runaway network (3 kHz) stops at the rate guard's first window on every part, with the message of one
+ * process: the guard's counts travel with the spikes. */
+static void test_stop_same(void **state)
+{
+    (void)state;
+    static const char runaway[] =
+        "import lif, exp_synapses\n"
+        "population E = lif[300](C_m = 20 pF, E_L = 0 mV, t_ref = 0 ms, V = uniform(-60 mV, -50 mV))\n"
+        "connect E -> E via exp_current(5 ms) bernoulli(0.1) weight 10 pA\n"
+        "record E: rate\n"
+        "simulate { dt = 0.1 ms  duration = 300 ms  burn_in = 0 ms  seed = 1 }\n";
+    bn_model *m = load("runaway.bn", runaway, NULL, 0);
+    char err[1024] = "";
+    struct bn_run_options o = {.threads = 1};
+    bn_result *whole = bn_run_item(m, 0, &o, err, sizeof err);
+    assert_null(whole);
+    assert_non_null(strstr(err, "exceeds the limit of 1000 Hz"));
+    struct part_ctx *pc = run_split(m, 2, 1, false);
+    for (int r = 0; r < 2; r++) {
+        assert_null(pc[r].res);
+        assert_string_equal(pc[r].err, err);
+    }
+    free_split(pc);
+    bn_free(m);
+}
+
 static void test_plastic_refused(void **state)
 {
     (void)state;
@@ -317,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_paper),
         cmocka_unit_test(test_late_exchange_differs),
         cmocka_unit_test(test_delays),
+        cmocka_unit_test(test_stop_same),
         cmocka_unit_test(test_plastic_refused),
     };
     if (getenv("SPLIT_TEST"))   /* one test alone, by name pattern */

@@ -295,7 +295,7 @@ static void test_random_weights_delays(void **state)
     assert_memory_equal(c.w, c2.w, (size_t)c.nsyn * sizeof *c.w);
     assert_memory_equal(c.d, c2.d, (size_t)c.nsyn * sizeof *c.d);
     /* bytes: 2 (target) + 4 (weight) + 2 (delay) per synapse + the row offsets */
-    assert_int_equal(rt_conn_bytes(m, 0), 100000 * 8 + 1001 * 8);
+    assert_int_equal(rt_conn_bytes(m, 0, 1), 100000 * 8 + 1001 * 8);
     assert_int_equal(rt_conn_dmax_estimate(m, 0), 20);
     rt_conn_free(&c);
     rt_conn_free(&c2);
