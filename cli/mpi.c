@@ -301,6 +301,7 @@ struct cli_mpi_workers {
     bn_model *m;
     bn_folder *folder;
     int threads;              /* slots of rank 0 */
+    int lead;                 /* ranks between two that take items: 1, or K (groups' leaders, split) */
     bool remote;              /* hand items to the other ranks */
     bool verbose;             /* say which rank ran each item */
     bn_sched *s;
@@ -310,6 +311,7 @@ struct cli_mpi_workers {
     struct send *sends;
     int nsends, capsends;
     bool abandoned;           /* rank 0 stopped waiting for slots that did not answer */
+    double cancelled_at;      /* when rank 0 saw bn_cancel (0: not yet) */
 };
 
 struct cli_mpi_workers *cli_mpi_workers(const struct cli_mpi *mp, bn_model *m, bn_folder *f, int threads,
@@ -318,7 +320,7 @@ struct cli_mpi_workers *cli_mpi_workers(const struct cli_mpi *mp, bn_model *m, b
     struct cli_mpi_workers *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
-    *w = (struct cli_mpi_workers){.mp = mp, .m = m, .folder = f, .threads = threads, .remote = remote,
+    *w = (struct cli_mpi_workers){.mp = mp, .m = m, .folder = f, .threads = threads, .lead = 1, .remote = remote,
                                   .verbose = verbose};
     w->holder = malloc(sizeof *w->holder * ((size_t)bn_nitems(m) + 1));
     if (!w->holder) {
@@ -487,7 +489,10 @@ static void on_done(struct cli_mpi_workers *w, int rank, struct rd *r)
         snprintf(err, sizeof err, "out of memory");
         ok = false;
     }
-    if (ok && w->verbose)
+    if (ok && w->verbose && w->lead > 1)
+        fprintf(stderr, "balnet: point %d, trial %d: ran on ranks %d-%d (%.2f s)\n", bn_item_point(w->m, item),
+                bn_item_trial(w->m, item), rank, rank + w->lead - 1, t.wall_s);
+    else if (ok && w->verbose)
         fprintf(stderr, "balnet: point %d, trial %d: ran on rank %d (%.2f s)\n", bn_item_point(w->m, item),
                 bn_item_trial(w->m, item), rank, t.wall_s);
     if (ok)
@@ -551,6 +556,50 @@ static void *local_slots(void *arg)
     return NULL;
 }
 
+/* One round of rank 0's service to the ranks that take items: their messages, a cancel passed on to them,
+ * the asks answered, the finished sends freed.  True when a message arrived. */
+static bool serve_round(struct cli_mpi_workers *w)
+{
+    bool busy = false;
+    struct rd r;
+    int tag, rank;
+    while (poll_msg(MPI_ANY_SOURCE, &r, &tag, &rank)) {
+        on_message(w, tag, rank, &r);
+        free((void *)r.p);
+        busy = true;
+    }
+    if (!w->cancelled_at && bn_cancelled(w->m)) {
+        w->cancelled_at = now_s();
+        for (int k = w->lead; k < w->mp->size; k += w->lead) {
+            struct msg b = {0};
+            post(w, k, TAG_CANCEL, &b);
+        }
+    }
+    answer_asks(w);
+    reap_sends(w);
+    return busy;
+}
+
+/* After bn_cancel: true (the lost items named) once the ranks that still hold items had their grace. */
+static bool give_up(struct cli_mpi_workers *w)
+{
+    if (!w->cancelled_at || now_s() - w->cancelled_at <= CANCEL_GRACE_S)
+        return false;
+    name_lost(w);
+    return true;
+}
+
+/* Every send to a rank that answered has been received by now, save the STOPs and CANCELs a worker may
+ * still be reading: wait for those, unless a rank was lost (cli_mpi_end aborts then). */
+static void drain_sends(struct cli_mpi_workers *w)
+{
+    while (!w->abandoned && w->nsends) {
+        reap_sends(w);
+        if (w->nsends)
+            nap();
+    }
+}
+
 /* bn_workers.run on rank 0: local slots on a thread, the other ranks served from this one. */
 static void run0(const struct bn_workers *bw, bn_sched *s, bn_item_fn fn, void *ctx)
 {
@@ -568,41 +617,16 @@ static void run0(const struct bn_workers *bw, bn_sched *s, bn_item_fn fn, void *
     struct local_args la = {s, fn, ctx, w->threads};
     pthread_t local;
     bool have_local = w->threads > 0 && pthread_create(&local, NULL, local_slots, &la) == 0;
-    double cancelled_at = 0;
     while (w->live > 0) {
-        bool busy = false;
-        struct rd r;
-        int tag, rank;
-        while (poll_msg(MPI_ANY_SOURCE, &r, &tag, &rank)) {
-            on_message(w, tag, rank, &r);
-            free((void *)r.p);
-            busy = true;
-        }
-        if (!cancelled_at && bn_cancelled(w->m)) {
-            cancelled_at = now_s();
-            for (int k = 1; k < w->mp->size; k++) {
-                struct msg b = {0};
-                post(w, k, TAG_CANCEL, &b);
-            }
-        }
-        answer_asks(w);
-        reap_sends(w);
-        if (cancelled_at && now_s() - cancelled_at > CANCEL_GRACE_S) {
-            name_lost(w);
+        bool busy = serve_round(w);
+        if (give_up(w))
             break;
-        }
         if (!busy)
             nap();
     }
     if (have_local)
         pthread_join(local, NULL);
-    /* Every send to a rank that answered has been received by now, save the STOPs and CANCELs a worker
-     * may still be reading: wait for those, unless a rank was lost (cli_mpi_end aborts then). */
-    while (!w->abandoned && w->nsends) {
-        reap_sends(w);
-        if (w->nsends)
-            nap();
-    }
+    drain_sends(w);
 }
 
 const struct bn_workers *cli_mpi_as_workers(struct cli_mpi_workers *w)
@@ -675,22 +699,26 @@ static void enqueue(struct worker *k, int item)
     pthread_mutex_unlock(&k->lock);
 }
 
-/* ITEM: record the rows of its dependencies that this rank lacks, and return the item (-1: damaged). */
-static int on_item(struct worker *k, struct rd *r)
+/* ITEM: record the rows of its dependencies that this rank lacks (recorded: per item, or NULL: all), and
+ * return the item (-1: damaged). */
+static int get_item(bn_model *m, struct rd *r, bool *recorded)
 {
     int item = (int)get_i64(r);
     int64_t nd = get_i64(r);
     for (int64_t d = 0; d < nd && !r->bad; d++) {
         int dep = (int)get_i64(r), n;
         struct bn_row *rows = get_rows(r, &n);
-        if (rows && dep >= 0 && dep < bn_nitems(k->m) && !k->recorded[dep]) {
-            bn_record_rows(k->m, dep, rows, n);
-            k->recorded[dep] = true;
+        if (rows && dep >= 0 && dep < bn_nitems(m) && !(recorded && recorded[dep])) {
+            bn_record_rows(m, dep, rows, n);
+            if (recorded)
+                recorded[dep] = true;
         }
         free(rows);
     }
-    return !r->bad && item >= 0 && item < bn_nitems(k->m) ? item : -1;
+    return !r->bad && item >= 0 && item < bn_nitems(m) ? item : -1;
 }
+
+static int on_item(struct worker *k, struct rd *r) { return get_item(k->m, r, k->recorded); }
 
 /* The recordings the item wrote to this rank's trace_dir, moved into the message (p<point>-t<trial>-*). */
 static void put_traces(struct worker *k, struct msg *b, int item)
@@ -875,33 +903,62 @@ int cli_mpi_serve(const struct cli_mpi *mp, bn_model *m, int threads, const stru
     return rc;
 }
 
-/* ---- one network over every rank (--ranks-per-point = ranks) -------------------------------------------
- * Rank 0 takes the items one at a time from the scheduler and broadcasts each (with the rows of the items
- * it depends on, which only rank 0 may hold after --resume); every rank runs it as its part (part = rank),
- * in the main thread, whose runtime thread 0 calls the exchange below (MPI_THREAD_FUNNELED).  After each
- * item every rank's verdict goes to rank 0 (MPI_Gather): an item fails when any part failed. */
+/* ---- one network over K ranks (--ranks-per-point K) ---------------------------------------------------
+ * The R ranks form R / K groups of K consecutive ranks (MPI_Comm_split); group g's ranks g K .. g K + K - 1
+ * run parts 0 .. K - 1 of one item at a time, rank g K (the group's leader, part 0) in the main thread,
+ * whose runtime thread 0 calls the exchange below on the group's communicator (MPI_THREAD_FUNNELED).
+ * The leader broadcasts each item to its group (with the rows of the items it depends on: split_broadcast)
+ * and gathers every part's verdict after it (split_verdict: an item fails when any part failed).
+ *
+ * Rank 0 leads group 0: it takes that group's items from the scheduler itself and appends them as one
+ * process does.  With more than one group, the other leaders take items from rank 0 with the sweep's
+ * protocol above (ASK, ITEM, DONE, FAIL, STOP, CANCEL: each leader is one slot), so items are handed out
+ * dynamically and rank 0 alone writes the folder.  Rank 0 is busy in its own group's items, so it serves
+ * the other leaders from inside its exchanges (at most every SERVICE_S, `service`); a leader likewise
+ * looks for rank 0's CANCEL there.  A sweep's other groups thus wait at most one interval of rank 0's
+ * item (dmin steps) plus SERVICE_S for an answer. */
+
+/* The least time between two services from inside the exchange: an MPI_Iprobe costs about a microsecond,
+ * an exchange tens, so 1 ms keeps the cost to the exchange negligible and the latency to the others low. */
+#define SERVICE_S 0.001
 
 struct cli_mpi_split {
     struct bn_workers w;      /* first: run_split() gets &w back and casts it to this struct */
     const struct cli_mpi *mp;
     bn_model *m;
-    int *counts, *displs;     /* size */
+    MPI_Comm comm;            /* this rank's group */
+    int grank, gsize;         /* in the group: part and parts */
+    int first, groups;        /* the group's rank 0 in MPI_COMM_WORLD; the number of groups */
+    struct cli_mpi_workers *mw;   /* rank 0, more than one group: its service to the other leaders */
+    void (*service)(struct cli_mpi_split *x);   /* called from the exchange (NULL: none) */
+    double served;            /* when it was last called */
+    int *counts, *displs;     /* gsize */
     char *buf;                /* the last exchange's result */
     size_t cap;
 };
 
-struct cli_mpi_split *cli_mpi_split_new(const struct cli_mpi *mp, bn_model *m, int *threads)
+struct cli_mpi_split *cli_mpi_split_new(const struct cli_mpi *mp, bn_model *m, int k, int *threads)
 {
-    /* every part must run the same threads (part.h): the fewest any rank would take */
+    /* every part must run the same threads (part.h): the fewest any rank would take (over every group:
+     * points.csv does not depend on them, and one number keeps timings.csv's threads column uniform) */
     int mine = *threads;
     MPI_Allreduce(&mine, threads, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
     struct cli_mpi_split *x = calloc(1, sizeof *x);
-    if (!x)
+    MPI_Comm comm;
+    MPI_Comm_split(MPI_COMM_WORLD, mp->rank / k, mp->rank, &comm);   /* collective: before any return */
+    if (!x) {
+        MPI_Comm_free(&comm);
         return NULL;
+    }
     x->mp = mp;
     x->m = m;
-    x->counts = calloc((size_t)mp->size, sizeof *x->counts);
-    x->displs = calloc((size_t)mp->size, sizeof *x->displs);
+    x->comm = comm;
+    MPI_Comm_rank(comm, &x->grank);
+    MPI_Comm_size(comm, &x->gsize);
+    x->first = mp->rank - x->grank;
+    x->groups = mp->size / k;
+    x->counts = calloc((size_t)x->gsize, sizeof *x->counts);
+    x->displs = calloc((size_t)x->gsize, sizeof *x->displs);
     if (!x->counts || !x->displs) {
         cli_mpi_split_free(x);
         return NULL;
@@ -913,23 +970,34 @@ void cli_mpi_split_free(struct cli_mpi_split *x)
 {
     if (!x)
         return;
+    if (x->comm != MPI_COMM_NULL)
+        MPI_Comm_free(&x->comm);
+    cli_mpi_workers_free(x->mw);
     free(x->counts);
     free(x->displs);
     free(x->buf);
     free(x);
 }
 
-/* bn_run_options.exchange: MPI_Allgatherv (to_first: MPI_Gatherv to rank 0) of every part's bytes, after
- * an MPI_Allgather (MPI_Gather) of their sizes.  A message is at most INT_MAX bytes (MPI's count). */
+/* bn_run_options.exchange: MPI_Allgatherv (to_first: MPI_Gatherv to the group's part 0) of every part's
+ * bytes, after an MPI_Allgather (MPI_Gather) of their sizes.  A message is at most INT_MAX bytes (MPI's
+ * count).  First, at most every SERVICE_S, this rank's service to the other groups. */
 static const void *split_exchange(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes)
 {
     struct cli_mpi_split *x = ctx;
-    const int size = x->mp->size, root = x->mp->rank == 0;
+    if (x->service) {
+        double t = now_s();
+        if (t - x->served >= SERVICE_S) {
+            x->served = t;
+            x->service(x);
+        }
+    }
+    const int size = x->gsize, root = x->grank == 0;
     int n = bytes > INT_MAX ? -1 : (int)bytes;
     if (to_first)
-        MPI_Gather(&n, 1, MPI_INT, x->counts, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        MPI_Gather(&n, 1, MPI_INT, x->counts, 1, MPI_INT, 0, x->comm);
     else
-        MPI_Allgather(&n, 1, MPI_INT, x->counts, 1, MPI_INT, MPI_COMM_WORLD);
+        MPI_Allgather(&n, 1, MPI_INT, x->counts, 1, MPI_INT, x->comm);
     size_t total = 0;
     bool bad = n < 0;
     for (int r = 0; (root || !to_first) && r < size; r++) {
@@ -937,13 +1005,13 @@ static const void *split_exchange(void *ctx, const void *send, size_t bytes, boo
         x->displs[r] = (int)total;
         total += x->counts[r] > 0 ? (size_t)x->counts[r] : 0;
     }
-    /* every rank decides `bad` from the same counts (all of them but with to_first, where only rank 0
+    /* every rank decides `bad` from the same counts (all of them but with to_first, where only part 0
      * receives): the collective below runs on all or none */
     if (bad && !to_first)
         return NULL;
     if (to_first) {
         int b = bad;
-        MPI_Bcast(&b, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        MPI_Bcast(&b, 1, MPI_INT, 0, x->comm);
         if (b)
             return NULL;
     }
@@ -955,9 +1023,9 @@ static const void *split_exchange(void *ctx, const void *send, size_t bytes, boo
         x->cap = total + 1;
     }
     if (to_first)
-        MPI_Gatherv(send, n, MPI_BYTE, x->buf, x->counts, x->displs, MPI_BYTE, 0, MPI_COMM_WORLD);
+        MPI_Gatherv(send, n, MPI_BYTE, x->buf, x->counts, x->displs, MPI_BYTE, 0, x->comm);
     else
-        MPI_Allgatherv(send, n, MPI_BYTE, x->buf, x->counts, x->displs, MPI_BYTE, MPI_COMM_WORLD);
+        MPI_Allgatherv(send, n, MPI_BYTE, x->buf, x->counts, x->displs, MPI_BYTE, x->comm);
     if (to_first && !root)
         return send ? send : (const void *)"";
     for (int r = 0; r < size; r++)
@@ -967,14 +1035,14 @@ static const void *split_exchange(void *ctx, const void *send, size_t bytes, boo
 
 void cli_mpi_split_options(struct cli_mpi_split *x, struct bn_run_options *ro)
 {
-    ro->part = x->mp->rank;
-    ro->parts = x->mp->size;
+    ro->part = x->grank;
+    ro->parts = x->gsize;
     ro->exchange = split_exchange;
     ro->exchange_ctx = x;
 }
 
-/* Every rank's verdict on the item (its message when it failed) to rank 0: the first failing rank's
- * message in err (with rank 0's own first), *interrupted when any rank was cancelled. */
+/* Every part's verdict on the item (its message when it failed) to the group's part 0: the first failing
+ * rank's message in err (with part 0's own first), *interrupted when any part was cancelled. */
 static bool split_verdict(struct cli_mpi_split *x, bool ok, bool cancelled, char *err, size_t errlen, bool *interrupted)
 {
     enum { LEN = 1024 };
@@ -982,30 +1050,31 @@ static bool split_verdict(struct cli_mpi_split *x, bool ok, bool cancelled, char
     mine[0] = ok;
     mine[1] = cancelled;
     snprintf(mine + 2, LEN, "%s", ok ? "" : err);
-    char *all = x->mp->rank == 0 ? malloc((size_t)x->mp->size * (LEN + 2)) : NULL;
-    if (x->mp->rank == 0 && !all)
+    char *all = x->grank == 0 ? malloc((size_t)x->gsize * (LEN + 2)) : NULL;
+    if (x->grank == 0 && !all)
         MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
-    MPI_Gather(mine, LEN + 2, MPI_CHAR, all, LEN + 2, MPI_CHAR, 0, MPI_COMM_WORLD);
+    MPI_Gather(mine, LEN + 2, MPI_CHAR, all, LEN + 2, MPI_CHAR, 0, x->comm);
     bool all_ok = ok;
     *interrupted = cancelled;
-    for (int r = 0; all && r < x->mp->size; r++) {
+    for (int r = 0; all && r < x->gsize; r++) {
         const char *v = all + (size_t)r * (LEN + 2);
         *interrupted |= v[1] != 0;
         if (!v[0] && all_ok) {
             all_ok = false;
-            snprintf(err, errlen, "rank %d: %s", r, v + 2);
+            snprintf(err, errlen, "rank %d: %s", x->first + r, v + 2);
         }
     }
     free(all);
     return all_ok;
 }
 
-/* ITEM for every rank: the item (-1: no more), then its dependencies' rows (send_item's layout). */
+/* ITEM for every part of the group: the item (-1: no more), then its dependencies' rows (send_item's
+ * layout), from part 0, which holds them (rank 0: recorded; a leader: sent with the item by rank 0). */
 static int split_broadcast(struct cli_mpi_split *x, int item)
 {
     struct msg b = {0};
     int64_t size = 0;
-    if (x->mp->rank == 0) {
+    if (x->grank == 0) {
         int point = item >= 0 ? bn_item_point(x->m, item) : 0, trial = item >= 0 ? bn_item_trial(x->m, item) : 1;
         int nd = item >= 0 ? bn_point_ndeps(x->m, point) : 0;
         put_i64(&b, item);
@@ -1019,57 +1088,180 @@ static int split_broadcast(struct cli_mpi_split *x, int item)
         }
         size = b.oom || b.n > INT_MAX ? -1 : (int64_t)b.n;
     }
-    MPI_Bcast(&size, 1, MPI_INT64_T, 0, MPI_COMM_WORLD);
+    MPI_Bcast(&size, 1, MPI_INT64_T, 0, x->comm);
     if (size < 0) {
         free(b.p);
-        return -2;   /* rank 0 ran out of memory packing it: every rank stops */
+        return -2;   /* part 0 ran out of memory packing it: every part stops */
     }
-    if (x->mp->rank != 0 && !(b.p = malloc((size_t)size + 1)))
+    if (x->grank != 0 && !(b.p = malloc((size_t)size + 1)))
         MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
-    MPI_Bcast(b.p, (int)size, MPI_BYTE, 0, MPI_COMM_WORLD);
+    MPI_Bcast(b.p, (int)size, MPI_BYTE, 0, x->comm);
     struct rd r = {b.p, (size_t)size, 0, false};
-    int it = (int)get_i64(&r);
-    int64_t nd = get_i64(&r);
-    for (int64_t d = 0; x->mp->rank != 0 && d < nd && !r.bad; d++) {
-        int dep = (int)get_i64(&r), n;
-        struct bn_row *rows = get_rows(&r, &n);
-        if (rows && dep >= 0 && dep < bn_nitems(x->m))
-            bn_record_rows(x->m, dep, rows, n);
-        free(rows);
-    }
+    int it = x->grank != 0 ? get_item(x->m, &r, NULL) : (int)get_i64(&r);
     free(b.p);
     return r.bad ? -2 : it;
 }
 
-/* bn_workers.run on rank 0: every item in turn, on every rank. */
-static void run_split(const struct bn_workers *bw, bn_sched *s, bn_item_fn fn, void *ctx)
+/* Rank 0's service from inside its exchanges: one round for the other groups' leaders. */
+static void serve_leaders(struct cli_mpi_split *x) { serve_round(x->mw); }
+
+/* A leader's service from inside its exchanges: rank 0's CANCEL (the only message it sends a leader
+ * while the leader runs an item: ITEM and STOP answer an ask, which follows the item). */
+static void watch_cancel(struct cli_mpi_split *x)
 {
-    struct cli_mpi_split *x = (struct cli_mpi_split *)bw;
-    for (;;) {
-        int item = bn_sched_next(s);
-        if (split_broadcast(x, item) < 0 || item < 0)
-            return;
-        char err[1024] = "";
-        bool interrupted;
-        bool ok = fn(ctx, item, err, sizeof err);
-        ok = split_verdict(x, ok, bn_cancelled(x->m), err, sizeof err, &interrupted);
-        if (interrupted)
-            bn_cancel(x->m);
-        if (ok)
-            bn_sched_done(s, item);
-        else
-            bn_sched_fail(s, item, err);
+    int flag = 0;
+    MPI_Iprobe(0, TAG_CANCEL, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+    if (flag) {
+        MPI_Recv(NULL, 0, MPI_BYTE, 0, TAG_CANCEL, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        bn_cancel(x->m);
     }
 }
 
-const struct bn_workers *cli_mpi_split_workers(struct cli_mpi_split *x)
+/* bn_workers.run on rank 0: group 0's items in turn, over its ranks; with more groups, the other leaders
+ * served between and during them. */
+static void run_split(const struct bn_workers *bw, bn_sched *s, bn_item_fn fn, void *ctx)
 {
+    struct cli_mpi_split *x = (struct cli_mpi_split *)bw;
+    struct cli_mpi_workers *w = x->mw;
+    if (w) {
+        w->s = s;
+        w->live = x->groups - 1;   /* one slot per other group: its leader's ASK is on its way */
+        x->service = serve_leaders;
+    }
+    bool own = true;   /* group 0 takes items */
+    for (;;) {
+        bool busy = w && serve_round(w);
+        if (own) {
+            int item = w ? bn_sched_try_next(s) : bn_sched_next(s);
+            if (item == BN_SCHED_WAIT) {
+                nap();
+                continue;
+            }
+            if (split_broadcast(x, item) < 0 || item < 0) {
+                if (item >= 0)
+                    bn_sched_fail(s, item, "out of memory");
+                own = false;
+                continue;
+            }
+            char err[1024] = "";
+            bool interrupted;
+            bool ok = fn(ctx, item, err, sizeof err);
+            ok = split_verdict(x, ok, bn_cancelled(x->m), err, sizeof err, &interrupted);
+            if (interrupted)
+                bn_cancel(x->m);
+            if (ok)
+                bn_sched_done(s, item);
+            else
+                bn_sched_fail(s, item, err);
+            continue;
+        }
+        if (!w || w->live <= 0 || give_up(w))
+            break;
+        if (!busy)
+            nap();
+    }
+    x->service = NULL;
+    if (w)
+        drain_sends(w);
+}
+
+const struct bn_workers *cli_mpi_split_workers(struct cli_mpi_split *x, bn_folder *f, bool remote, bool verbose)
+{
+    if (x->groups > 1 && !x->mw) {
+        x->mw = cli_mpi_workers(x->mp, x->m, f, 0, remote, verbose);
+        if (!x->mw)
+            return NULL;
+        x->mw->lead = x->gsize;
+    }
     x->w = (struct bn_workers){run_split, 1};
     return &x->w;
 }
 
+bool cli_mpi_split_abandoned(const struct cli_mpi_split *x) { return x && x->mw && x->mw->abandoned; }
+
+/* A leader's FAIL for its item (the slot, its group, then ends). */
+static void lead_fail(int item, bool interrupted, const char *why)
+{
+    struct msg b = {0};
+    put_i64(&b, item);
+    put_i64(&b, interrupted);
+    put_str(&b, why);
+    MPI_Send(b.p ? b.p : "", b.oom ? 0 : (int)b.n, MPI_BYTE, 0, TAG_FAIL, MPI_COMM_WORLD);
+    free(b.p);
+}
+
+/* A leader's DONE: send_finished's layout (no recordings: a split network has none yet).  False when it
+ * cannot be packed. */
+static bool lead_done(int item, const bn_result *res)
+{
+    struct msg b = {0};
+    const struct bn_timing *t = bn_timing(res);
+    put_i64(&b, item);
+    put_f64(&b, t->wall_s);
+    put_f64(&b, t->compile_ms);
+    put_f64(&b, t->build_ms);
+    put_f64(&b, t->sim_ms);
+    put_i64(&b, t->synapses);
+    put_i64(&b, t->threads);
+    put_rows(&b, bn_row(res, 0), bn_nrows(res));
+    put_i64(&b, 0);
+    if (!b.oom)
+        MPI_Send(b.p, (int)b.n, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
+    free(b.p);
+    return !b.oom;
+}
+
+/* The leader of a group other than rank 0's: one slot of the sweep's protocol whose items run over the
+ * group.  Returns the exit code (0, EXIT_INTERRUPTED, EXIT_MODEL). */
+static int split_lead(struct cli_mpi_split *x, const struct bn_run_options *ro)
+{
+    x->service = watch_cancel;
+    MPI_Send("", 0, MPI_BYTE, 0, TAG_ASK, MPI_COMM_WORLD);
+    for (;;) {
+        struct rd r;
+        int tag, from;
+        if (!poll_msg(0, &r, &tag, &from)) {
+            nap();
+            continue;
+        }
+        int item = tag == TAG_ITEM ? get_item(x->m, &r, NULL) : -1;
+        free((void *)r.p);
+        if (tag == TAG_CANCEL) {
+            bn_cancel(x->m);
+            continue;
+        }
+        if (tag == TAG_ITEM && item < 0)   /* cannot happen between two ranks of one build: say so */
+            lead_fail(item, false, "a damaged item message");
+        if (item < 0) {
+            split_broadcast(x, -1);
+            return tag == TAG_STOP ? 0 : EXIT_MODEL;
+        }
+        if (split_broadcast(x, item) < 0) {
+            lead_fail(item, false, "out of memory");
+            return EXIT_MODEL;
+        }
+        char err[1024] = "";
+        bn_result *res = bn_run_item(x->m, item, ro, err, sizeof err);
+        bool interrupted;
+        bool ok = split_verdict(x, res != NULL, bn_cancelled(x->m), err, sizeof err, &interrupted);
+        if (ok && !lead_done(item, res)) {
+            snprintf(err, sizeof err, "point %d, trial %d: out of memory sending its result", bn_item_point(x->m, item),
+                     bn_item_trial(x->m, item));
+            ok = false;
+        }
+        bn_result_free(res);
+        if (!ok) {
+            lead_fail(item, interrupted, err);
+            split_broadcast(x, -1);
+            return interrupted ? EXIT_INTERRUPTED : EXIT_MODEL;
+        }
+    }
+}
+
 int cli_mpi_split_serve(struct cli_mpi_split *x, const struct bn_run_options *ro)
 {
+    if (x->grank == 0)
+        return split_lead(x, ro);
     int rc = 0;
     for (;;) {
         int item = split_broadcast(x, -1);

@@ -57,16 +57,22 @@ void cli_mpi_workers_free(struct cli_mpi_workers *w);
  * replaced by a private temporary folder), send the results, until rank 0 says stop.  Returns the exit
  * code (0, EXIT_INTERRUPTED, or EXIT_MODEL when an item failed here). */
 int cli_mpi_serve(const struct cli_mpi *mp, bn_model *m, int threads, const struct bn_run_options *ro);
-/* --ranks-per-point = ranks (docs/cluster.md, "One network over ranks"): every item's network split over
- * every rank, rank r running part r.  Collective: *threads becomes the fewest any rank asked for (the
- * parts must run the same threads).  Rank 0 runs the sweep with cli_mpi_split_workers (one item at a
- * time, on every rank); the others with cli_mpi_split_serve until rank 0 says stop (its exit code). */
+/* --ranks-per-point K (docs/cluster.md, "One network over ranks"): the ranks form size / K groups of K
+ * consecutive ranks, each running one item at a time with its network split over the group (group rank r
+ * runs part r).  Collective over every rank: *threads becomes the fewest any rank asked for (the parts
+ * must run the same threads).  Rank 0 (group 0's leader) runs the sweep with cli_mpi_split_workers: group
+ * 0's items, and, with more groups, the other leaders' items handed out as to a sweep's slots (appended
+ * to f; `remote` and `verbose` as for cli_mpi_workers); NULL when out of memory.  The other ranks run
+ * cli_mpi_split_serve until told to stop (their exit code): a group's leader asks rank 0 for items, the
+ * rest follow their leader. */
 struct cli_mpi_split;
-struct cli_mpi_split *cli_mpi_split_new(const struct cli_mpi *mp, bn_model *m, int *threads);
+struct cli_mpi_split *cli_mpi_split_new(const struct cli_mpi *mp, bn_model *m, int k, int *threads);
 /* The part, parts and MPI exchange of this rank in ro. */
 void cli_mpi_split_options(struct cli_mpi_split *x, struct bn_run_options *ro);
-const struct bn_workers *cli_mpi_split_workers(struct cli_mpi_split *x);
+const struct bn_workers *cli_mpi_split_workers(struct cli_mpi_split *x, bn_folder *f, bool remote, bool verbose);
 int cli_mpi_split_serve(struct cli_mpi_split *x, const struct bn_run_options *ro);
+/* As cli_mpi_abandoned, for the other groups' leaders (false for NULL or one group). */
+bool cli_mpi_split_abandoned(const struct cli_mpi_split *x);
 void cli_mpi_split_free(struct cli_mpi_split *x);
 /* MPI_Finalize, or MPI_Abort(rc) when `abort` (a rank was lost: finalizing would wait for it). */
 void cli_mpi_end(const struct cli_mpi *mp, int rc, bool abort);

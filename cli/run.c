@@ -41,7 +41,7 @@ struct run {
     struct cli_mpi mpi;        /* this process's rank; size 1 without mpirun */
 #ifdef BN_HAVE_MPI
     struct cli_mpi_workers *mw;   /* rank 0's workers when size > 1 */
-    struct cli_mpi_split *split;  /* --ranks-per-point: every item split over every rank */
+    struct cli_mpi_split *split;  /* --ranks-per-point K: every item split over a group of K ranks */
 #endif
 };
 
@@ -284,15 +284,16 @@ static bool schedule(struct run *r)
     struct bn_workers tw = bn_threads(workers < 1 ? 1 : workers);
     const struct bn_workers *w = &tw;
 #ifdef BN_HAVE_MPI
-    /* --ranks-per-point: one item at a time, its network over every rank, each with the same threads. */
+    /* --ranks-per-point K: one item at a time per group of K ranks, its network over them, each rank
+     * with the same threads; rank 0 leads group 0 and hands the other groups' leaders their items. */
     if (r->mpi.size > 1 && r->o.ranks_per_point > 1) {
-        if (!(r->split = cli_mpi_split_new(&r->mpi, r->m, &r->threads))) {
+        if (!(r->split = cli_mpi_split_new(&r->mpi, r->m, r->o.ranks_per_point, &r->threads)) ||
+            !(w = cli_mpi_split_workers(r->split, r->folder, todo > 1, r->o.verbose))) {
             fprintf(stderr, "balnet: error: out of memory\n");
             cli_mpi_end(&r->mpi, EXIT_MODEL, true);
         }
         r->ro.threads = r->threads;
         cli_mpi_split_options(r->split, &r->ro);
-        w = cli_mpi_split_workers(r->split);
     } else if (r->mpi.size > 1) {
         /* Other ranks take items too; a sweep of one item stays here (with every thread, as above). */
         if (!(r->mw = cli_mpi_workers(&r->mpi, r->m, r->folder, workers < 1 ? 1 : workers, todo > 1,
@@ -461,21 +462,18 @@ static int ranks_agree(struct run *r, int rc)
     return rc;
 }
 
-/* --ranks-per-point K: needs K = the ranks for now (every rank decides alike; rank 0 says why). */
+/* --ranks-per-point K: needs K dividing the ranks (every rank decides alike; rank 0 says why). */
 static int ranks_per_point(struct run *r)
 {
     int k = r->o.ranks_per_point, n = r->mpi.size;
-    if (k <= 1 || k == n)
+    if (k <= 1 || (n > 1 && n % k == 0))
         return 0;
     if (r->mpi.rank == 0) {
         if (n == 1)
             fprintf(stderr, "balnet: error: --ranks-per-point %d needs %d MPI ranks (mpirun -np %d balnet run ...); "
                             "this process is not under mpirun\n", k, k, k);
-        else if (n % k)
-            fprintf(stderr, "balnet: error: --ranks-per-point %d must divide the number of ranks (%d)\n", k, n);
         else
-            fprintf(stderr, "balnet: error: --ranks-per-point %d with %d ranks (%d points at once, each over %d "
-                            "ranks) is not supported yet: use --ranks-per-point %d, or %d ranks\n", k, n, n / k, k, n, k);
+            fprintf(stderr, "balnet: error: --ranks-per-point %d must divide the number of ranks (%d)\n", k, n);
     }
     return EXIT_USAGE;
 }
@@ -494,7 +492,7 @@ static int ranks_go(struct run *r, int rc)
 static void ranks_end(struct run *r, int rc)
 {
 #ifdef BN_HAVE_MPI
-    bool abandoned = r->mw && cli_mpi_abandoned(r->mw);
+    bool abandoned = (r->mw && cli_mpi_abandoned(r->mw)) || cli_mpi_split_abandoned(r->split);
     cli_mpi_workers_free(r->mw);
     r->mw = NULL;
     cli_mpi_split_free(r->split);
@@ -514,8 +512,8 @@ static int worker_rank(struct run *r, int rc)
         struct bn_run_options ro = {.threads = 1, .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0,
                                     .mem_limit = mem_limit()};
         int threads = r->o.threads ? r->o.threads : default_threads(r);
-        if (r->o.ranks_per_point > 1) {   /* every item's part r->mpi.rank (cli_mpi_split_new pairs rank 0's) */
-            if (!(r->split = cli_mpi_split_new(&r->mpi, r->m, &threads))) {
+        if (r->o.ranks_per_point > 1) {   /* a part of its group's items (cli_mpi_split_new pairs rank 0's) */
+            if (!(r->split = cli_mpi_split_new(&r->mpi, r->m, r->o.ranks_per_point, &threads))) {
                 fprintf(stderr, "balnet: error: out of memory\n");
                 cli_mpi_end(&r->mpi, EXIT_MODEL, true);
             }

@@ -4,7 +4,9 @@
 # ranks, and 20 ms of it on 2 ranks x 2 threads (4 threads with two barriers per step on this 2-core
 # machine cost milliseconds per step: the short run keeps the test's time down), each with identical
 # points.csv and spike file; a network that a memory limit refuses in one process runs split over 4 ranks,
-# identically; and --ranks-per-point values that cannot work are refused with a message.
+# identically; a sweep on 4 ranks in 2 groups of 2 (--ranks-per-point 2: two points at once, each over two
+# ranks, the eff_tau arm's measured parameters taken from an item the other group may have run) gives
+# points.csv identical to one process; and --ranks-per-point values that cannot work are refused.
 # Args: balnet-binary source-dir build-dir; BALNET_MPIEXEC names mpirun (registered only when CMake found MPI).
 #
 # Tolerance: none (cmp): every neuron receives the same additions in the same order whatever the split
@@ -57,6 +59,19 @@ cat "$TMP/m1.err"
     --out "$TMP/m4" || fail "6 MB limit, 4 ranks: exit $?"
 cmp "$TMP/s1/points.csv" "$TMP/m4/points.csv" && pass "6 MB limit: runs over 4 ranks, points.csv == 1 process" ||
     fail "6 MB limit, 4 ranks: points.csv differs"
+
+# A sweep (2 points x 2 trials; eff_tau's params are measured in the conductance point of the same trial)
+# on 4 ranks, groups {0,1} and {2,3}: rank 0 hands items to rank 2, the other group's leader.
+SWEEP=(models/paper/cancellation.bn --set N=1000 --set c=0.2 --set "syn=[conductance,eff_tau]" --set trial=1..2
+       --set duration=100ms --set burn_in=20ms --set corr_window=40ms --quiet --threads 1)
+"$BALNET" run "${SWEEP[@]}" --out "$TMP/w1" || fail "sweep, 1 process: exit $?"
+"${MPIRUN[@]}" --mca mpi_yield_when_idle 1 -np 4 "$BALNET" run "${SWEEP[@]}" --ranks-per-point 2 -v \
+    --out "$TMP/w4" 2> "$TMP/w4.err" || fail "sweep, 4 ranks in groups of 2: exit $?"
+cat "$TMP/w4.err"
+cmp "$TMP/w1/points.csv" "$TMP/w4/points.csv" && pass "sweep, 4 ranks in groups of 2: points.csv == 1 process" ||
+    fail "sweep, 4 ranks in groups of 2: points.csv differs"
+grep -q "ran on ranks 2-3" "$TMP/w4.err" && pass "sweep, 4 ranks in groups of 2: group {2,3} ran items" ||
+    fail "sweep, 4 ranks in groups of 2: no item ran on ranks 2-3"
 
 "${MPIRUN[@]}" -np 2 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --ranks-per-point 3 --out "$TMP/k3" 2> "$TMP/k3.err"
 rc=$?
