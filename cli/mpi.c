@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,7 +535,12 @@ static void name_lost(struct cli_mpi_workers *w)
 {
     w->abandoned = true;
     for (int i = 0; i < bn_nitems(w->m); i++)
-        if (w->holder[i] >= 0)
+        if (w->holder[i] >= 0 && w->lead > 1)   /* a group: its leader waits for the dead one, or is it */
+            fprintf(stderr, "balnet: error: ranks %d-%d did not answer (one of them died or was killed; mpirun "
+                            "names it) while they ran point %d, trial %d: that item is not in the folder; --resume "
+                            "runs it\n", w->holder[i], w->holder[i] + w->lead - 1, bn_item_point(w->m, i),
+                    bn_item_trial(w->m, i));
+        else if (w->holder[i] >= 0)
             fprintf(stderr, "balnet: error: rank %d did not answer (it died or was killed; mpirun names the "
                             "cause) while it ran point %d, trial %d: that item is not in the folder; --resume "
                             "runs it\n", w->holder[i], bn_item_point(w->m, i), bn_item_trial(w->m, i));
@@ -932,6 +938,13 @@ struct cli_mpi_split {
     struct cli_mpi_workers *mw;   /* rank 0, more than one group: its service to the other leaders */
     void (*service)(struct cli_mpi_split *x);   /* called from the exchange (NULL: none) */
     double served;            /* when it was last called */
+    /* Rank 0's watchdog (see watchdog()): odd while the main thread is in a collective of the group, and
+     * the item it runs; the thread and its stop flag. */
+    atomic_long xseq;
+    atomic_int item_now;
+    atomic_bool wd_stop;
+    pthread_t wd;
+    bool have_wd;
     int *counts, *displs;     /* gsize */
     char *buf;                /* the last exchange's result */
     size_t cap;
@@ -970,6 +983,10 @@ void cli_mpi_split_free(struct cli_mpi_split *x)
 {
     if (!x)
         return;
+    if (x->have_wd) {
+        atomic_store(&x->wd_stop, true);
+        pthread_join(x->wd, NULL);
+    }
     if (x->comm != MPI_COMM_NULL)
         MPI_Comm_free(&x->comm);
     cli_mpi_workers_free(x->mw);
@@ -982,16 +999,9 @@ void cli_mpi_split_free(struct cli_mpi_split *x)
 /* bn_run_options.exchange: MPI_Allgatherv (to_first: MPI_Gatherv to the group's part 0) of every part's
  * bytes, after an MPI_Allgather (MPI_Gather) of their sizes.  A message is at most INT_MAX bytes (MPI's
  * count).  First, at most every SERVICE_S, this rank's service to the other groups. */
-static const void *split_exchange(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes)
+static const void *exchange_group(struct cli_mpi_split *x, const void *send, size_t bytes, bool to_first,
+                                  size_t *sizes)
 {
-    struct cli_mpi_split *x = ctx;
-    if (x->service) {
-        double t = now_s();
-        if (t - x->served >= SERVICE_S) {
-            x->served = t;
-            x->service(x);
-        }
-    }
     const int size = x->gsize, root = x->grank == 0;
     int n = bytes > INT_MAX ? -1 : (int)bytes;
     if (to_first)
@@ -1033,6 +1043,22 @@ static const void *split_exchange(void *ctx, const void *send, size_t bytes, boo
     return x->buf;
 }
 
+static const void *split_exchange(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes)
+{
+    struct cli_mpi_split *x = ctx;
+    if (x->service) {
+        double t = now_s();
+        if (t - x->served >= SERVICE_S) {
+            x->served = t;
+            x->service(x);
+        }
+    }
+    atomic_fetch_add(&x->xseq, 1);
+    const void *all = exchange_group(x, send, bytes, to_first, sizes);
+    atomic_fetch_add(&x->xseq, 1);
+    return all;
+}
+
 void cli_mpi_split_options(struct cli_mpi_split *x, struct bn_run_options *ro)
 {
     ro->part = x->grank;
@@ -1053,7 +1079,9 @@ static bool split_verdict(struct cli_mpi_split *x, bool ok, bool cancelled, char
     char *all = x->grank == 0 ? malloc((size_t)x->gsize * (LEN + 2)) : NULL;
     if (x->grank == 0 && !all)
         MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+    atomic_fetch_add(&x->xseq, 1);
     MPI_Gather(mine, LEN + 2, MPI_CHAR, all, LEN + 2, MPI_CHAR, 0, x->comm);
+    atomic_fetch_add(&x->xseq, 1);
     bool all_ok = ok;
     *interrupted = cancelled;
     for (int r = 0; all && r < x->gsize; r++) {
@@ -1088,14 +1116,18 @@ static int split_broadcast(struct cli_mpi_split *x, int item)
         }
         size = b.oom || b.n > INT_MAX ? -1 : (int64_t)b.n;
     }
+    atomic_fetch_add(&x->xseq, 1);
     MPI_Bcast(&size, 1, MPI_INT64_T, 0, x->comm);
+    atomic_fetch_add(&x->xseq, 1);
     if (size < 0) {
         free(b.p);
         return -2;   /* part 0 ran out of memory packing it: every part stops */
     }
     if (x->grank != 0 && !(b.p = malloc((size_t)size + 1)))
         MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+    atomic_fetch_add(&x->xseq, 1);
     MPI_Bcast(b.p, (int)size, MPI_BYTE, 0, x->comm);
+    atomic_fetch_add(&x->xseq, 1);
     struct rd r = {b.p, (size_t)size, 0, false};
     int it = x->grank != 0 ? get_item(x->m, &r, NULL) : (int)get_i64(&r);
     free(b.p);
@@ -1137,6 +1169,7 @@ static void run_split(const struct bn_workers *bw, bn_sched *s, bn_item_fn fn, v
                 nap();
                 continue;
             }
+            atomic_store(&x->item_now, item);
             if (split_broadcast(x, item) < 0 || item < 0) {
                 if (item >= 0)
                     bn_sched_fail(s, item, "out of memory");
@@ -1165,8 +1198,50 @@ static void run_split(const struct bn_workers *bw, bn_sched *s, bn_item_fn fn, v
         drain_sends(w);
 }
 
+/* Rank 0's watchdog.  A rank of group 0 that dies leaves rank 0 waiting in a collective that never ends
+ * (MPI has no timeout); mpirun or srun then stops the job (SIGTERM, which is bn_cancel here, then SIGKILL:
+ * mpirun 1 s later, Slurm after KillWait), and rank 0 cannot say anything from its main thread.  This
+ * thread does: when the main thread has been in one collective for CANCEL_GRACE_S after the stop, it names
+ * the item and the ranks it waits for (a partner still building its network, which has no exchange,
+ * makes it speak too: the message says so).  It touches nothing else: the folder keeps every item appended
+ * before (results/results.c's crash model), and --resume repairs it and takes over its lock. */
+static void *watchdog(void *arg)
+{
+    struct cli_mpi_split *x = arg;
+    double since = 0;
+    long seq = 0;
+    while (!atomic_load(&x->wd_stop)) {
+        struct timespec t = {0, 50000000};   /* 50 ms: a tenth of the grace */
+        nanosleep(&t, NULL);
+        if (!bn_cancelled(x->m))
+            continue;
+        long now = atomic_load(&x->xseq);
+        if (!since || now != seq) {   /* the stop, or the main thread moved on: watch this collective */
+            since = now_s();
+            seq = now;
+            continue;
+        }
+        if ((seq & 1) && now_s() - since > CANCEL_GRACE_S) {
+            int item = atomic_load(&x->item_now);
+            char who[64], what[96] = "";
+            snprintf(who, sizeof who, x->gsize > 2 ? "ranks 1-%d, its partners" : "rank %d, its partner", x->gsize - 1);
+            if (item >= 0)
+                snprintf(what, sizeof what, " in point %d, trial %d", bn_item_point(x->m, item), bn_item_trial(x->m, item));
+            fprintf(stderr, "balnet: error: rank 0 waited %.1f s after the stop for %s%s, in vain (a rank that "
+                            "died or was killed, which mpirun names, or one still building its part): %s; the same "
+                            "command with --resume runs the rest\n",
+                    CANCEL_GRACE_S, who, what,
+                    item >= 0 ? "that item is not in the folder, every finished one is" : "every finished item is in the folder");
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
 const struct bn_workers *cli_mpi_split_workers(struct cli_mpi_split *x, bn_folder *f, bool remote, bool verbose)
 {
+    if (!x->have_wd)
+        x->have_wd = pthread_create(&x->wd, NULL, watchdog, x) == 0;   /* without it: mpirun's word only */
     if (x->groups > 1 && !x->mw) {
         x->mw = cli_mpi_workers(x->mp, x->m, f, 0, remote, verbose);
         if (!x->mw)

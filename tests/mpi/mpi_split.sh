@@ -6,7 +6,9 @@
 # points.csv and spike file; a network that a memory limit refuses in one process runs split over 4 ranks,
 # identically; a sweep on 4 ranks in 2 groups of 2 (--ranks-per-point 2: two points at once, each over two
 # ranks, the eff_tau arm's measured parameters taken from an item the other group may have run) gives
-# points.csv identical to one process; and --ranks-per-point values that cannot work are refused.
+# points.csv identical to one process; rank 1 killed (SIGKILL) during a split item of a sweep on 4 ranks
+# in groups of 2: an error naming it, whole items kept, and --resume on 2 ranks completes the sweep
+# identically; and --ranks-per-point values that cannot work are refused.
 # Args: balnet-binary source-dir build-dir; BALNET_MPIEXEC names mpirun (registered only when CMake found MPI).
 #
 # Tolerance: none (cmp): every neuron receives the same additions in the same order whatever the split
@@ -72,6 +74,42 @@ cmp "$TMP/w1/points.csv" "$TMP/w4/points.csv" && pass "sweep, 4 ranks in groups 
     fail "sweep, 4 ranks in groups of 2: points.csv differs"
 grep -q "ran on ranks 2-3" "$TMP/w4.err" && pass "sweep, 4 ranks in groups of 2: group {2,3} ran items" ||
     fail "sweep, 4 ranks in groups of 2: no item ran on ranks 2-3"
+
+# Rank 1 (rank 0's partner) killed (SIGKILL) during a split item, once an item is in: rank 0 waits in an
+# exchange that never ends; mpirun stops the job and names rank 1, rank 0's watchdog names the item; the
+# folder keeps whole items only, and --resume on 2 ranks (one group) completes it identically.
+KILL=(models/paper/cancellation.bn --set N=1000 --set c=0.2 --set syn=conductance --set trial=1..3
+      --set duration=500ms --set burn_in=20ms --quiet --threads 1)
+"$BALNET" run "${KILL[@]}" --out "$TMP/kref" || fail "kill: 1 process: exit $?"
+"${MPIRUN[@]}" --mca mpi_yield_when_idle 1 -np 4 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/kill" \
+    2> "$TMP/kill.err" &
+pid=$!
+for _ in $(seq 1 2000); do
+    [ "$(wc -l 2>/dev/null < "$TMP/kill/points.csv" || echo 0)" -gt 1 ] && break
+    sleep 0.01
+done
+for p in $(pgrep -P "$pid"); do
+    r=$(tr '\0' '\n' < "/proc/$p/environ" | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+    [ "$r" = 0 ] && rank0=$p
+    [ "$r" = 1 ] && kill -KILL "$p"
+done
+wait "$pid"
+rc=$?
+# mpirun may exit before its SIGKILL has ended rank 0, whose lock --resume takes over only once it is gone
+for _ in $(seq 1 100); do kill -0 "$rank0" 2> /dev/null || break; sleep 0.05; done
+cat "$TMP/kill.err"
+[ "$rc" -ne 0 ] && grep -q "process rank 1 .* signal 9" "$TMP/kill.err" && pass "rank 1 killed: exit $rc, rank 1 named" ||
+    fail "rank 1 killed: exit $rc, or rank 1 not named"
+grep -q "rank 0 waited .* for rank 1, its partner in point 0, trial [1-3]" "$TMP/kill.err" &&
+    pass "rank 1 killed: rank 0 names the item it waited for" || fail "rank 1 killed: rank 0 said nothing"
+kept=$(tail -n +2 "$TMP/kill/points.csv" | cut -d, -f1-5 | sort -u | wc -l)
+torn=$(comm -23 <(sort "$TMP/kill/points.csv") <(sort "$TMP/kref/points.csv") | wc -l)
+[ "$kept" -ge 1 ] && [ "$kept" -le 2 ] && [ "$torn" -eq 0 ] && pass "rank 1 killed: $kept of 3 items kept, whole" ||
+    fail "rank 1 killed: $kept items kept, $torn rows not in the reference"
+"${MPIRUN[@]}" -np 2 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/kill" --resume 2> "$TMP/kres.err" ||
+    fail "rank 1 killed: resume on 2 ranks: exit $?, $(cat "$TMP/kres.err")"
+cmp "$TMP/kref/points.csv" "$TMP/kill/points.csv" && pass "rank 1 killed: resumed on 2 ranks, points.csv == 1 process" ||
+    fail "rank 1 killed: resumed points.csv differs"
 
 "${MPIRUN[@]}" -np 2 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --ranks-per-point 3 --out "$TMP/k3" 2> "$TMP/k3.err"
 rc=$?
