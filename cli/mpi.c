@@ -726,12 +726,12 @@ static int get_item(bn_model *m, struct rd *r, bool *recorded)
 
 static int on_item(struct worker *k, struct rd *r) { return get_item(k->m, r, k->recorded); }
 
-/* The recordings the item wrote to this rank's trace_dir, moved into the message (p<point>-t<trial>-*). */
-static void put_traces(struct worker *k, struct msg *b, int item)
+/* The recordings the item wrote to this rank's trace_dir tmp, moved into the message (p<point>-t<trial>-*). */
+static void put_traces(const char *tmp, bn_model *m, struct msg *b, int item)
 {
     char dir[PATH_MAX + 8], prefix[64];
-    snprintf(dir, sizeof dir, "%s/traces", k->tmp);
-    snprintf(prefix, sizeof prefix, "p%d-t%d-", bn_item_point(k->m, item), bn_item_trial(k->m, item));
+    snprintf(dir, sizeof dir, "%s/traces", tmp);
+    snprintf(prefix, sizeof prefix, "p%d-t%d-", bn_item_point(m, item), bn_item_trial(m, item));
     size_t np = strlen(prefix);
     int64_t count = 0;
     struct msg files = {0};
@@ -779,7 +779,7 @@ static void send_finished(struct worker *k, struct slot *sl)
         put_i64(&b, t->synapses);
         put_i64(&b, t->threads);
         put_rows(&b, bn_row(sl->res, 0), bn_nrows(sl->res));
-        put_traces(k, &b, sl->item);
+        put_traces(k->tmp, k->m, &b, sl->item);
         k->recorded[sl->item] = true;
         bn_result_free(sl->res);
         sl->res = NULL;
@@ -802,17 +802,35 @@ static void send_finished(struct worker *k, struct slot *sl)
     free(b.p);
 }
 
+/* This rank's private temporary folder for its items' recordings ($TMPDIR/balnet-rank<k>-XXXXXX), into
+ * tmp; false (with a warning) when it cannot be made. */
+static bool make_tmp(const struct cli_mpi *mp, char *tmp, size_t len)
+{
+    const char *tmpdir = getenv("TMPDIR");
+    snprintf(tmp, len, "%s/balnet-rank%d-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp", mp->rank);
+    if (mkdtemp(tmp))
+        return true;
+    fprintf(stderr, "balnet: warning: rank %d runs no items: cannot create %s: %s\n", mp->rank, tmp, strerror(errno));
+    tmp[0] = 0;
+    return false;
+}
+
+/* The temporary folder, empty by now, removed. */
+static void remove_tmp(const char *tmp)
+{
+    if (!tmp[0])
+        return;
+    char traces[PATH_MAX + 8];
+    snprintf(traces, sizeof traces, "%s/traces", tmp);
+    rmdir(traces);
+    rmdir(tmp);
+}
+
 /* The slots' threads, as many as can be started (0 when the temporary folder cannot be made). */
 static int start_slots(const struct cli_mpi *mp, struct worker *k, int threads)
 {
-    const char *tmpdir = getenv("TMPDIR");
-    snprintf(k->tmp, sizeof k->tmp, "%s/balnet-rank%d-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp", mp->rank);
-    if (!mkdtemp(k->tmp)) {
-        fprintf(stderr, "balnet: warning: rank %d runs no items: cannot create %s: %s\n", mp->rank, k->tmp,
-                strerror(errno));
-        k->tmp[0] = 0;
+    if (!make_tmp(mp, k->tmp, sizeof k->tmp))
         return 0;
-    }
     k->recorded = calloc((size_t)bn_nitems(k->m) + 1, sizeof *k->recorded);
     k->queue = calloc((size_t)threads + 1, sizeof *k->queue);
     k->slots = calloc((size_t)threads + 1, sizeof *k->slots);
@@ -898,12 +916,7 @@ int cli_mpi_serve(const struct cli_mpi *mp, bn_model *m, int threads, const stru
     free(k.slots);
     free(k.queue);
     free(k.recorded);
-    if (k.tmp[0]) {
-        char traces[PATH_MAX + 8];
-        snprintf(traces, sizeof traces, "%s/traces", k.tmp);
-        rmdir(traces);
-        rmdir(k.tmp);
-    }
+    remove_tmp(k.tmp);
     pthread_mutex_destroy(&k.lock);
     pthread_cond_destroy(&k.cv);
     return rc;
@@ -1265,9 +1278,9 @@ static void lead_fail(int item, bool interrupted, const char *why)
     free(b.p);
 }
 
-/* A leader's DONE: send_finished's layout (no recordings: a split network has none yet).  False when it
+/* A leader's DONE: send_finished's layout, with the recordings the item wrote to tmp.  False when it
  * cannot be packed. */
-static bool lead_done(int item, const bn_result *res)
+static bool lead_done(bn_model *m, const char *tmp, int item, const bn_result *res)
 {
     struct msg b = {0};
     const struct bn_timing *t = bn_timing(res);
@@ -1279,7 +1292,7 @@ static bool lead_done(int item, const bn_result *res)
     put_i64(&b, t->synapses);
     put_i64(&b, t->threads);
     put_rows(&b, bn_row(res, 0), bn_nrows(res));
-    put_i64(&b, 0);
+    put_traces(tmp, m, &b, item);
     if (!b.oom)
         MPI_Send(b.p, (int)b.n, MPI_BYTE, 0, TAG_DONE, MPI_COMM_WORLD);
     free(b.p);
@@ -1288,11 +1301,21 @@ static bool lead_done(int item, const bn_result *res)
 
 /* The leader of a group other than rank 0's: one slot of the sweep's protocol whose items run over the
  * group.  Returns the exit code (0, EXIT_INTERRUPTED, EXIT_MODEL). */
-static int split_lead(struct cli_mpi_split *x, const struct bn_run_options *ro)
+static int split_lead(struct cli_mpi_split *x, const struct bn_run_options *ro_in)
 {
     x->service = watch_cancel;
+    /* the recordings go to a private folder first, then to rank 0 with the rows (as a sweep's slot) */
+    char tmp[PATH_MAX];
+    struct bn_run_options ro = *ro_in;
+    if (!make_tmp(x->mp, tmp, sizeof tmp)) {   /* this group runs nothing (FAIL of no item: its slot ends) */
+        lead_fail(-1, false, "");
+        split_broadcast(x, -1);
+        return 0;
+    }
+    ro.trace_dir = tmp;
     MPI_Send("", 0, MPI_BYTE, 0, TAG_ASK, MPI_COMM_WORLD);
-    for (;;) {
+    int rc = -1;
+    while (rc < 0) {
         struct rd r;
         int tag, from;
         if (!poll_msg(0, &r, &tag, &from)) {
@@ -1309,17 +1332,19 @@ static int split_lead(struct cli_mpi_split *x, const struct bn_run_options *ro)
             lead_fail(item, false, "a damaged item message");
         if (item < 0) {
             split_broadcast(x, -1);
-            return tag == TAG_STOP ? 0 : EXIT_MODEL;
+            rc = tag == TAG_STOP ? 0 : EXIT_MODEL;
+            break;
         }
         if (split_broadcast(x, item) < 0) {
             lead_fail(item, false, "out of memory");
-            return EXIT_MODEL;
+            rc = EXIT_MODEL;
+            break;
         }
         char err[1024] = "";
-        bn_result *res = bn_run_item(x->m, item, ro, err, sizeof err);
+        bn_result *res = bn_run_item(x->m, item, &ro, err, sizeof err);
         bool interrupted;
         bool ok = split_verdict(x, res != NULL, bn_cancelled(x->m), err, sizeof err, &interrupted);
-        if (ok && !lead_done(item, res)) {
+        if (ok && !lead_done(x->m, tmp, item, res)) {
             snprintf(err, sizeof err, "point %d, trial %d: out of memory sending its result", bn_item_point(x->m, item),
                      bn_item_trial(x->m, item));
             ok = false;
@@ -1328,9 +1353,11 @@ static int split_lead(struct cli_mpi_split *x, const struct bn_run_options *ro)
         if (!ok) {
             lead_fail(item, interrupted, err);
             split_broadcast(x, -1);
-            return interrupted ? EXIT_INTERRUPTED : EXIT_MODEL;
+            rc = interrupted ? EXIT_INTERRUPTED : EXIT_MODEL;
         }
     }
+    remove_tmp(tmp);
+    return rc;
 }
 
 int cli_mpi_split_serve(struct cli_mpi_split *x, const struct bn_run_options *ro)

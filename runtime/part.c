@@ -179,6 +179,35 @@ bool rt_part_gather_stats(struct rt_part *x, struct stats *st)
     return ok;
 }
 
+bool rt_part_gather_traces(struct rt_part *x, struct traces *t)
+{
+    const struct ir_model *m = x->m;
+    const int np = m->npops, parts = x->opt->parts;
+    int64_t *lo = calloc((size_t)np + 1, sizeof *lo), *hi = calloc((size_t)np + 1, sizeof *hi);
+    size_t bytes = trace_part_bytes(t);
+    unsigned char *buf = malloc(bytes + 1);
+    bool ok = lo && hi && buf;
+    if (ok)
+        trace_part_pack(t, buf);
+    const unsigned char *all = call(x, buf, ok ? bytes : 0, true);   /* always called: see above */
+    ok = ok && all;
+    if (ok && x->opt->part == 0) {
+        size_t at = 0;
+        for (int r = 0; ok && r < parts; r++) {
+            ok = x->sizes[r] == bytes;   /* every part has the same recordings */
+            for (int i = 0; ok && r != 0 && i < np; i++)
+                rt_part_range(m->pops[i].size, r, parts, x->nt, &lo[i], &hi[i]);
+            if (ok && r != 0)
+                trace_part_unpack(t, lo, hi, all + at);
+            at += x->sizes[r];
+        }
+    }
+    free(buf);
+    free(lo);
+    free(hi);
+    return ok;
+}
+
 bool rt_part_agree(const struct rt_options *opt, bool ok, char *err, size_t errlen, double *ms)
 {
     /* the message: one byte ok, then this part's error text */

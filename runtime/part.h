@@ -13,7 +13,7 @@
  * population the count and the indices of its own neurons that spiked.  Every part then has every list
  * and the same stop records, so all parts take the same stop decision at the same step.
  *
- * Owns: the message format and buffers, the statistics' gathering to part 0.  Must not: know how the
+ * Owns: the message format and buffers, the statistics' and traces' gathering to part 0.  Must not: know how the
  * exchange travels (MPI lives in cli/), print, or run kernels.
  */
 #ifndef BN_RT_PART_H
@@ -23,6 +23,7 @@
 #include "runtime/deliver.h"
 #include "runtime/rt.h"
 #include "runtime/stats.h"
+#include "runtime/trace.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -69,6 +70,9 @@ bool rt_part_exchange(struct rt_part *x, struct rt_spikeq *qpop, int64_t t0, int
                       int64_t cancel, struct rt_part_err *first, int64_t *cancel_all, const int64_t **counts);
 /* Every part's per-neuron statistics to part 0 (stats_part_pack), which then holds the whole population's. */
 bool rt_part_gather_stats(struct rt_part *x, struct stats *st);
+/* Every part's trace values (trace.h: its own neurons') to part 0, which then holds every recorded neuron's;
+ * rate_trace and raster need nothing (every part saw every spike). */
+bool rt_part_gather_traces(struct rt_part *x, struct traces *t);
 /* Every part says whether it is ready to run (ok, else its message in err): false on every part, with
  * "part r: message" of the first part that is not, when any is not.  opt alone: usable before anything
  * else is built. */

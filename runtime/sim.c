@@ -212,9 +212,9 @@ static bool check_split(const struct ir_model *m, const struct rt_options *opt, 
                            "(--ranks-per-point > 1) cannot have plastic projections yet (docs/cluster.md)",
                            m->projs[j].pre.is_input ? m->inputs[m->projs[j].pre.index].name : m->pops[m->projs[j].pre.index].name,
                            m->pops[m->projs[j].post.index].name);
-    if (trace_any(m) || m->nwrecs > 0)   /* whether recorded or not: every part must answer the same */
-        return rt_errf(err, errlen, "the model records rate_trace, trace, raster or weights: a network split over ranks "
-                       "(--ranks-per-point > 1) cannot record them yet (docs/cluster.md)");
+    if (m->nwrecs > 0)   /* whether recorded or not: every part must answer the same */
+        return rt_errf(err, errlen, "the model records weights: a network split over ranks (--ranks-per-point > 1) "
+                       "cannot record them yet (docs/cluster.md)");
     return true;
 }
 
@@ -646,10 +646,12 @@ static void part_sync(struct sim *s, int64_t t1)
             const uint32_t *idx = rt_spikeq_seg(&s->qin[i], t, 0, &n);
             s->opt->on_spikes(s->opt->on_spikes_ctx, m->npops + i, t, idx, n);
         }
-        for (int i = 0; s->opt->on_spikes && i < m->npops; i++) {
+        for (int i = 0; (s->opt->on_spikes || s->traces) && i < m->npops; i++) {
             int64_t n;
             const uint32_t *idx = rt_spikeq_merge(&s->qpop[i], t, &n);
-            s->opt->on_spikes(s->opt->on_spikes_ctx, i, t, idx, n);
+            if (s->opt->on_spikes)
+                s->opt->on_spikes(s->opt->on_spikes_ctx, i, t, idx, n);
+            trace_step_spikes(s->traces, i, t, idx, n);   /* rate_trace, raster: every part's spikes */
         }
         bool stop = all.step <= t || cancel <= t;
         for (int i = 0; i < m->npops; i++)
@@ -687,9 +689,16 @@ static void loop(void *arg, int tid, int nt)
             }
             step_work(s, tid, t);
             rt_pool_barrier(s->pool);
-            if (t % s->dmin == s->dmin - 1 || t == s->nsteps - 1) {
-                if (tid == 0)
-                    part_sync(s, t);
+            /* trace's observables after every step (each part has its own neurons' values: gathered to
+             * part 0 at the end), then the exchange */
+            const bool sync = t % s->dmin == s->dmin - 1 || t == s->nsteps - 1;
+            if (sync || s->traces) {
+                if (tid == 0) {
+                    for (int i = 0; s->traces && i < s->m->npops; i++)
+                        trace_step_obs(s->traces, i, t, s->ps[i].obs);
+                    if (sync)
+                        part_sync(s, t);
+                }
                 rt_pool_barrier(s->pool);
                 if (s->xstop)
                     return;
@@ -840,7 +849,8 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         ok = (s.in[i] = rt_input_create(&m->inputs[i], i, m->dt, s.nsteps, seed, err, errlen)) != NULL;
     if (ok && !(s.stats = stats_create(m, s.nsteps, s.burn)))
         ok = rt_errf(err, errlen, "out of memory for the statistics");
-    const bool record = opt->trace_dir || opt->keep_traces;
+    /* split: every part records (part 0 takes the others' trace values), only part 0 writes */
+    const bool record = opt->trace_dir || opt->keep_traces || parts > 1;
     if (ok && record && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
         ok = rt_errf(err, errlen, "out of memory for the recordings");
     /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
@@ -887,7 +897,9 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         if (m->projs[j].plastic)
             opt->on_weights(opt->on_weights_ctx, j, s.conn[j].npre, s.conn[j].row, s.conn[j].t32, s.conn[j].w);
     /* The recordings as tables: written as files (trace_dir), kept for the client (keep_traces), or both. */
-    if (ok && (s.traces || s.wrecs)) {
+    if (ok && parts > 1 && s.traces && !rt_part_gather_traces(s.xp, s.traces))
+        ok = rt_errf(err, errlen, "part %d of %d: gathering the recordings failed", s.part, parts);
+    if (ok && (s.traces || s.wrecs) && s.part == 0) {
         ok = (trace_tables(s.traces, &run->tables) && (!s.wrecs || wrec_tables(s.wrecs, s.conn, &run->tables))) ||
              rt_errf(err, errlen, "out of memory for the recordings");
         if (ok && opt->trace_dir)

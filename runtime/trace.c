@@ -218,8 +218,9 @@ static void raster_add(struct titem *it, int64_t step, const uint32_t *spikes, i
     }
 }
 
-void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
-                double *const *obs)
+/* trace_step's work: the observables (trace) when do_obs, the spikes (rate_trace, raster) when do_spikes. */
+static inline void step_kinds(struct traces *t, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
+                              double *const *obs, bool do_obs, bool do_spikes)
 {
     if (!t || step < t->burn || step >= t->nsteps)
         return;
@@ -227,6 +228,8 @@ void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes,
     for (int i = 0; i < t->nitems; i++) {
         struct titem *it = &t->items[i];
         if (it->pop != pop && !(it->pop < 0 && in_record(it->rec, pop)))
+            continue;
+        if (it->st->kind == IR_STAT_TRACE ? !do_obs : !do_spikes)
             continue;
         switch (it->st->kind) {
         case IR_STAT_RATE_TRACE: {
@@ -250,6 +253,60 @@ void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes,
         default:
             break;
         }
+    }
+}
+
+void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
+                double *const *obs)
+{
+    step_kinds(t, pop, step, spikes, nspikes, obs, true, true);
+}
+
+void trace_step_obs(struct traces *t, int pop, int64_t step, double *const *obs)
+{
+    step_kinds(t, pop, step, NULL, 0, obs, true, false);
+}
+
+void trace_step_spikes(struct traces *t, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes)
+{
+    step_kinds(t, pop, step, spikes, nspikes, NULL, false, true);
+}
+
+/* ---- a split network's traces (part.h) ----------------------------------------------------------------- */
+
+size_t trace_part_bytes(const struct traces *t)
+{
+    size_t n = 0;
+    for (int i = 0; t && i < t->nitems; i++)
+        if (t->items[i].st->kind == IR_STAT_TRACE)
+            n += sizeof(double) * (size_t)t->items[i].rkept;
+    return n;
+}
+
+void trace_part_pack(const struct traces *t, void *buf)
+{
+    char *p = buf;
+    for (int i = 0; t && i < t->nitems; i++)
+        if (t->items[i].st->kind == IR_STAT_TRACE) {
+            memcpy(p, t->items[i].values, sizeof(double) * (size_t)t->items[i].rkept);
+            p += sizeof(double) * (size_t)t->items[i].rkept;
+        }
+}
+
+void trace_part_unpack(struct traces *t, const int64_t *lo, const int64_t *hi, const void *buf)
+{
+    const char *p = buf;
+    for (int i = 0; t && i < t->nitems; i++) {
+        struct titem *it = &t->items[i];
+        if (it->st->kind != IR_STAT_TRACE)
+            continue;
+        /* row r of the values is neuron r % k of sample r / k (trace_step): take the sender's neurons */
+        for (int64_t r = 0; r < it->rkept; r++) {
+            int64_t j = r % it->k;
+            if (j >= lo[it->pop] && j < hi[it->pop])
+                memcpy(&it->values[r], p + sizeof(double) * (size_t)r, sizeof(double));
+        }
+        p += sizeof(double) * (size_t)it->rkept;
     }
 }
 

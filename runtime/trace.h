@@ -55,6 +55,17 @@ struct traces *trace_create(const struct ir_model *m, int64_t nsteps, int64_t bu
  * spiked in increasing order and the observable columns.  Single-threaded. */
 void trace_step(struct traces *t, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
                 double *const *obs);
+/* A network split over parts (part.h) takes trace_step in two halves: every part samples the observables
+ * after each step (trace: each holds its own neurons' values), and the spike lists after the exchange
+ * (rate_trace, raster: complete on every part).  Single-threaded. */
+void trace_step_obs(struct traces *t, int pop, int64_t step, double *const *obs);
+void trace_step_spikes(struct traces *t, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes);
+/* Then every part's trace values go to part 0 (rt_part_gather_traces): the bytes of one part's message,
+ * the message, and, on part 0, a sender's message unpacked: the values of the neurons [lo[i], hi[i]) of
+ * each population i, which that sender owns. */
+size_t trace_part_bytes(const struct traces *t);
+void trace_part_pack(const struct traces *t, void *buf);
+void trace_part_unpack(struct traces *t, const int64_t *lo, const int64_t *hi, const void *buf);
 /* Every recording of the run as a table (runtime/table.h), appended to out.  False when out of memory. */
 bool trace_tables(const struct traces *t, struct rt_tables *out);
 /* trace_tables, then trace_write_tables: every recording of the run as its CSV file. */

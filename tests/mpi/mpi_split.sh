@@ -8,7 +8,8 @@
 # ranks, the eff_tau arm's measured parameters taken from an item the other group may have run) gives
 # points.csv identical to one process; rank 1 killed (SIGKILL) during a split item of a sweep on 4 ranks
 # in groups of 2: an error naming it, whole items kept, and --resume on 2 ranks completes the sweep
-# identically; and --ranks-per-point values that cannot work are refused.
+# identically; recordings (traces/) of split items == 1 process; and --ranks-per-point values that cannot
+# work are refused.
 # Args: balnet-binary source-dir build-dir; BALNET_MPIEXEC names mpirun (registered only when CMake found MPI).
 #
 # Tolerance: none (cmp): every neuron receives the same additions in the same order whatever the split
@@ -74,6 +75,21 @@ cmp "$TMP/w1/points.csv" "$TMP/w4/points.csv" && pass "sweep, 4 ranks in groups 
     fail "sweep, 4 ranks in groups of 2: points.csv differs"
 grep -q "ran on ranks 2-3" "$TMP/w4.err" && pass "sweep, 4 ranks in groups of 2: group {2,3} ran items" ||
     fail "sweep, 4 ranks in groups of 2: no item ran on ranks 2-3"
+
+# Recordings (rate_trace, trace, raster: 2 trials, 7 files each) of split items, one of them run by the
+# other group, whose leader sends them to rank 0 with the rows.
+TR=(tests/models/traces.bn --set trial=1..2 --set duration=200ms --threads 1 --quiet)
+"$BALNET" run "${TR[@]}" --out "$TMP/tr1" || fail "traces, 1 process: exit $?"
+"${MPIRUN[@]}" --mca mpi_yield_when_idle 1 -np 4 "$BALNET" run "${TR[@]}" --ranks-per-point 2 -v --out "$TMP/tr4" \
+    2> "$TMP/tr4.err" || fail "traces, 4 ranks in groups of 2: exit $?"
+n=$(ls "$TMP/tr4/traces"/*.csv 2>/dev/null | wc -l)
+same=true
+for f in "$TMP/tr1/traces"/*.csv; do cmp -s "$f" "$TMP/tr4/traces/$(basename "$f")" || same=false; done
+if [ "$n" -eq 14 ] && grep -q "ran on ranks 2-3" "$TMP/tr4.err" && $same; then
+    pass "traces, 4 ranks in groups of 2: the 14 trace files == 1 process"
+else
+    fail "traces, 4 ranks in groups of 2: traces/ has $n files, no item ran on ranks 2-3, or they differ"
+fi
 
 # Rank 1 (rank 0's partner) killed (SIGKILL) during a split item, once an item is in: rank 0 waits in an
 # exchange that never ends; mpirun stops the job and names rank 1, rank 0's watchdog names the item; the

@@ -11,6 +11,8 @@
  *     with 3 parts one owns no I neuron;
  *   - the check can fail: an exchange that hands over one part's spikes an interval late gives other spikes;
  *   - a runaway network stops on every part at the step and with the message of one process;
+ *   - recordings (rate_trace, trace, raster) on 2 and 3 parts equal one process's, with traced neurons on
+ *     every part (part 0's trace values of the others' neurons come from them, rt_part_gather_traces);
  *   - what cannot be split yet is refused with a message (a plastic projection).
  */
 #include <setjmp.h>
@@ -93,7 +95,7 @@ static const void *exchange(void *ctx, const void *send, size_t bytes, bool to_f
 static void *run_part(void *arg)
 {
     struct part_ctx *pc = arg;
-    struct bn_run_options o = {.threads = pc->threads, .neurons_per_thread = pc->npt, .keep_spikes = true,
+    struct bn_run_options o = {.threads = pc->threads, .neurons_per_thread = pc->npt, .keep_spikes = true, .keep_traces = true,
                                .part = pc->part, .parts = pc->sh->parts, .exchange = exchange, .exchange_ctx = pc};
     pc->res = bn_run_item(pc->m, 0, &o, pc->err, sizeof pc->err);
     if (getenv("SPLIT_DEBUG"))
@@ -166,6 +168,23 @@ static bool same_spikes(const bn_result *a, const bn_result *b)
            !memcmp(ua, ub, sizeof *ua * (size_t)n);
 }
 
+/* The same recordings (names, columns, rows), their values compared as bytes. */
+static bool same_traces(const bn_result *a, const bn_result *b)
+{
+    if (bn_ntraces(a) != bn_ntraces(b) || bn_ntraces(a) == 0)
+        return false;
+    for (int i = 0; i < bn_ntraces(a); i++) {
+        const struct bn_trace *x = bn_trace(a, i), *y = bn_trace(b, i);
+        if (strcmp(x->population, y->population) || strcmp(x->name, y->name) || x->ncols != y->ncols ||
+            x->nrows != y->nrows || x->nrows == 0)
+            return false;
+        for (int c = 0; c < x->ncols; c++)
+            if (memcmp(x->data[c], y->data[c], sizeof(double) * (size_t)x->nrows))
+                return false;
+    }
+    return true;
+}
+
 static bn_model *load(const char *name, const char *text, const struct bn_set *sets, int nsets)
 {
     struct bn_load_options o = {.sets = sets, .nsets = nsets};
@@ -183,7 +202,7 @@ static bn_model *load(const char *name, const char *text, const struct bn_set *s
 static bn_result *run_whole(bn_model *m)
 {
     char err[1024] = "";
-    struct bn_run_options o = {.threads = 1, .keep_spikes = true};
+    struct bn_run_options o = {.threads = 1, .keep_spikes = true, .keep_traces = true};
     bn_result *r = bn_run_item(m, 0, &o, err, sizeof err);
     if (!r)
         fprintf(stderr, "%s\n", err);
@@ -308,6 +327,41 @@ static void test_stop_same(void **state)
     bn_free(m);
 }
 
+/* Recordings of a split network: E's 200 neurons are 0-127 and 128-199 on 2 parts (64-neuron chunks),
+ * 0-127, 128-199 and none on 3; the trace and raster cover 150 of them, so every part owns some. */
+static void test_recordings(void **state)
+{
+    (void)state;
+    static const char rec[] =
+        "import lif, exp_synapses\n"
+        "population E = lif[200]\n"
+        "population I = lif[50]\n"
+        "input X = poisson[400](rate = 10 Hz)\n"
+        "connect X -> E via exp_current(5 ms) bernoulli(0.2) weight 60 pA\n"
+        "connect X -> I via exp_current(5 ms) bernoulli(0.2) weight 60 pA\n"
+        "connect E -> I via exp_current(5 ms) bernoulli(0.1) weight 50 pA\n"
+        "connect I -> E via exp_current(5 ms) bernoulli(0.1) weight -50 pA\n"
+        "record E, I, all: rate, rate_trace(bin = 1 ms)\n"
+        "record E: trace(V, neurons = 150, every = 0.5 ms), raster(neurons = 150)\n"
+        "simulate { dt = 0.1 ms  duration = 200 ms  burn_in = 20 ms  seed = 3 }\n";
+    bn_model *m = load("rec.bn", rec, NULL, 0);
+    bn_result *whole = run_whole(m);
+    for (int parts = 2; parts <= 3; parts++) {
+        struct part_ctx *pc = run_split(m, parts, 1, false);
+        for (int r = 0; r < parts; r++) {
+            if (!pc[r].res)
+                fprintf(stderr, "part %d: %s\n", r, pc[r].err);
+            assert_non_null(pc[r].res);
+            assert_int_equal(bn_ntraces(pc[r].res), r == 0 ? bn_ntraces(whole) : 0);
+        }
+        assert_true(same_rows(whole, pc[0].res));
+        assert_true(same_traces(whole, pc[0].res));
+        free_split(pc);
+    }
+    bn_result_free(whole);
+    bn_free(m);
+}
+
 static void test_plastic_refused(void **state)
 {
     (void)state;
@@ -345,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_late_exchange_differs),
         cmocka_unit_test(test_delays),
         cmocka_unit_test(test_stop_same),
+        cmocka_unit_test(test_recordings),
         cmocka_unit_test(test_plastic_refused),
     };
     if (getenv("SPLIT_TEST"))   /* one test alone, by name pattern */
