@@ -24,7 +24,9 @@
  *
  * Split over parts (rt.h, part.h): the same loop on the part's own chunks, without the per-step stop
  * check; after every dmin-th step thread 0 exchanges the interval's spike lists between two barriers
- * (part_sync), feeds on_spikes, and takes the stop decision from every part's records.  parts = 1 keeps
+ * (part_sync), feeds on_spikes and the spike recordings (rate_trace, raster), and takes the stop decision
+ * from every part's records; a model with recordings also samples trace's observables after every step
+ * (between two barriers, as (e)), gathered to part 0 at the end.  parts = 1 keeps
  * the loop above unchanged (own_chunk is chunk_of of the nt chunks, the segment index is tid).
  */
 #include "runtime/errf.h"
