@@ -12,7 +12,8 @@
  *                                      the item failed (or was stopped by a signal); the slot ends
  *   0 -> worker   CANCEL               rank 0 was interrupted: bn_cancel the running items
  * Rank 0 sends with MPI_Isend and never blocks; workers send with MPI_Send (rank 0 always polls), so two
- * large messages crossing cannot deadlock.
+ * large messages crossing cannot deadlock.  With --ranks-per-point K < ranks, the leader of each group of K
+ * ranks but rank 0's speaks this protocol as a worker of one slot ("one network over K ranks" below).
  *
  * Faults: Open MPI's mpirun (and Slurm's srun) answer a rank that dies with SIGTERM to every other rank
  * and SIGKILL soon after (mpirun: 1 s, odls_base_sigkill_timeout; Slurm: KillWait, 30 s by default).
