@@ -6,7 +6,10 @@
 # conductance], c = 0.2, trials 1..2, 1 s: 8 items, kernels from a warm cache (BENCH_OUT's).  Runs
 #   1 process x 2 threads (items in parallel on the threads), 2 ranks x 1 thread, 1 process x 1 thread,
 # and prints for each the sweep's wall time (run.json), the whole command's (mpirun's start included), and
-# whether points.csv equals the first run's (it must: docs/cluster.md).
+# whether points.csv equals the first run's (it must: docs/cluster.md).  Then the same sweep on 4 ranks
+# (oversubscribed on a 2-core machine; mpi_yield_when_idle lets a waiting rank yield its core): a sweep
+# (K = 1), 2 groups of 2 ranks each splitting its items (--ranks-per-point 2: 2 items at once), 1 group
+# of 4 (--ranks-per-point 4: one item at a time over all four).
 #
 # Then one network split over ranks (--ranks-per-point, docs/cluster.md "One network over ranks"): the paper
 # network (conductance, c = 0.2, one trial, 1 s) at N = 15000 and N = 60000 on 1 process x 1 thread,
@@ -39,7 +42,7 @@ run() {
     local name=$1 threads=$2 t0 t1 sweep same
     shift 2
     t0=$(date +%s.%N)
-    if ! "$@" "$BIN" run "${ARGS[@]}" --threads "$threads" --out "$OUT/$name" 2> "$OUT/$name.err"; then
+    if ! "$@" "$BIN" run "${ARGS[@]}" "${RUN_OPTS[@]}" --threads "$threads" --out "$OUT/$name" 2> "$OUT/$name.err"; then
         echo "$name: failed"
         cat "$OUT/$name.err"
         return
@@ -51,12 +54,20 @@ run() {
         "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$same"
 }
 
+RUN_OPTS=()   # balnet options of run's next runs
 if [ "${BENCH_SWEEP:-1}" = 1 ]; then
 "$BIN" run "${ARGS[@]}" --threads 2 --out "$OUT/warm" 2> /dev/null   # fills the kernel cache
 echo "8 items (paper network, N in [2000, 4000] x syn x 2 trials, 1 s); $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 run "1 process x 2 threads" 2
 run "2 ranks x 1 thread" 1 "${MPIRUN[@]}" -np 2
 run "1 process x 1 thread" 1
+Y=(--mca mpi_yield_when_idle 1 -np 4)
+run "4 ranks, K = 1" 1 "${MPIRUN[@]}" "${Y[@]}"
+RUN_OPTS=(--ranks-per-point 2)
+run "4 ranks, K = 2" 1 "${MPIRUN[@]}" "${Y[@]}"
+RUN_OPTS=(--ranks-per-point 4)
+run "4 ranks, K = 4" 1 "${MPIRUN[@]}" "${Y[@]}"
+RUN_OPTS=()
 fi
 
 # ---- one network split over ranks -------------------------------------------------------------------------
