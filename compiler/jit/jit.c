@@ -4,7 +4,9 @@
  * A compile (jit_compile_start/finish) splits the model into its parts (cg_part_count: a population's
  * kernel, its accumulating kernel, a plastic projection's events), each built in an LLVMContext and
  * module of its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start,
- * and the caller in jit_compile_finish), each thread with its own target machine.  Per part: build the
+ * and the caller in jit_compile_finish), each thread with a target machine of its own for the compile (from
+ * the process's idle ones, jit_machines.h, which may have compiled before: that saves their set-up and does
+ * not change their code, cg_warm.c).  Per part: build the
  * unoptimised module; with the cache on, hash its text and look the object up (jit_cache.h); on a miss
  * run the pass pipeline, emit an object file with the host target machine (cg_host_machine, the same
  * settings the LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to
@@ -27,6 +29,7 @@
 #include "jit/jit.h"
 
 #include "jit/jit_cache.h"
+#include "jit/jit_machines.h"
 
 #include "codegen/cg_llvm.h"
 #include "support/util.h"
@@ -318,8 +321,8 @@ struct jit_compile {
 };
 
 /* Builds part p, then takes its object from the cache or compiles (and stores) it.  *tm is the thread's
- * target machine, created at its first part (and counted in that part's build phase).  force: ignore the
- * cache (a cached object that LLVM refused).  Errors go to pt->err. */
+ * target machine, taken at its first part (jit_machine_take, counted in that part's build phase).  force:
+ * ignore the cache (a cached object that LLVM refused).  Errors go to pt->err. */
 static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force, struct diags *d)
 {
     struct part *pt = &c->parts[p];
@@ -329,7 +332,7 @@ static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *
     pt->hit = pt->stored = false;
     struct clocks t = clocks_now();
     if (!*tm)
-        *tm = cg_host_machine(d);
+        *tm = jit_machine_take(d);
     struct cg_module *cm = *tm ? cg_build_part(c->m, p, *tm, d) : NULL;   /* unoptimised: its text is the key */
     phase_end(&pt->st, JIT_PHASE_BUILD, &t);
     if (!cm)
@@ -391,8 +394,7 @@ static void work(struct jit_compile *c, struct worker *w)
         compile_part(c, p, &tm, false);
         w->to_ns = util_now_ns();
     }
-    if (tm)
-        LLVMDisposeTargetMachine(tm);
+    jit_machine_give(tm);
     w->cpu_ms = 1e-6 * (double)(util_thread_cpu_ns() - cpu0);
 }
 
@@ -543,8 +545,7 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
                     ok = false;
                 }
             }
-            if (tm)
-                LLVMDisposeTargetMachine(tm);
+            jit_machine_give(tm);
         }
     }
     if (ok && !*out)

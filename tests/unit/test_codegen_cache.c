@@ -5,7 +5,8 @@
  * damaged entries (truncated, one flipped payload byte, garbage, empty, another key's file) are rejected,
  * recompiled and repaired; BALNET_CACHE_DIR="" disables the cache and an impossible directory only loses
  * the store; a model's parts (populations) are compiled on several threads and cached apart.  Also:
- * SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.
+ * SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.  A target machine
+ * warmed ahead (cg_warm_machine, through jit_warm_start) emits a byte-identical object to a new one's.
  *
  * Every test uses its own mkdtemp directory through BALNET_CACHE_DIR, never the user's ~/.cache.
  */
@@ -341,6 +342,52 @@ static void test_parts_cached_apart_on_threads(void **st)
     }
 }
 
+/* The whole of file `path` (malloc'd) and its size in *n. */
+static unsigned char *slurp(const char *path, long *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = ftell(f);
+    rewind(f);
+    unsigned char *buf = malloc((size_t)*n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)*n, f), (size_t)*n);
+    fclose(f);
+    return buf;
+}
+
+/* A target machine warmed ahead (jit_warm_start: cg_warm_machine compiles another module with it first)
+ * must emit the kernel's object byte for byte as a new machine does: the machine code the cache and the docs
+ * promise, whichever machine a compile thread takes.  Runs first, so that the first compile takes a new
+ * machine (none is idle yet) and the second the warm-up's (the idle machines are taken last given first). */
+static void test_warm_machine_same_code(void **st)
+{
+    (void)st;
+    struct ir_pop pop = leaky_pop(25);
+    struct ir_model m = model_with(&pop);
+    struct ir_kernel k[1];
+    struct jit_stats s;
+    char path[512];
+    long na, nb;
+    jit_free(compile(&m, k, &s));
+    assert_int_equal(s.cache, JIT_CACHE_MISS);
+    only_entry(tmpdir, path, sizeof path);
+    unsigned char *a = slurp(path, &na);
+    assert_int_equal(unlink(path), 0);
+
+    jit_warm_start(1);
+    jit_warm_wait();   /* its machine is idle now, on top of the first compile's */
+    jit_free(compile(&m, k, &s));
+    assert_int_equal(s.cache, JIT_CACHE_MISS);   /* compiled again, not read back */
+    only_entry(tmpdir, path, sizeof path);
+    unsigned char *b = slurp(path, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na);
+    free(a);
+    free(b);
+}
+
 enum damage { TRUNCATE_PAYLOAD, TRUNCATE_HEADER, FLIP_PAYLOAD_BYTE, FLIP_KEY_BYTE, GARBAGE, EMPTY };
 
 static void damage_file(const char *path, enum damage how)
@@ -494,6 +541,7 @@ static void test_directory_rules(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_warm_machine_same_code, setup, teardown),
         cmocka_unit_test(test_siphash_vectors),
         cmocka_unit_test_setup_teardown(test_miss_then_hit_identical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constant_changes_key, setup, teardown),
