@@ -44,7 +44,7 @@ void cg_llvm_init(void);
 LLVMTargetMachineRef cg_host_machine(struct diags *d);
 
 /* Part `part` (0 <= part < cg_part_count(m), codegen.h) built and verified, unoptimised, for the host target
- * machine tm (the caller's; a thread compiling several parts makes one).  Its module is named after the
+ * machine tm, which is only read (its triple and data layout), so threads may share one.  Its module is named after the
  * part, not the model, so equal parts of different models have equal text (and cache keys). */
 struct cg_module *cg_build_part(const struct ir_model *m, int part, LLVMTargetMachineRef tm, struct diags *d);
 

@@ -320,9 +320,11 @@ struct jit_compile {
     int nhelpers;
 };
 
-/* Builds part p, then takes its object from the cache or compiles (and stores) it.  *tm is the thread's
- * target machine, taken at its first part (jit_machine_take, counted in that part's build phase).  force:
- * ignore the cache (a cached object that LLVM refused).  Errors go to pt->err. */
+/* Builds part p, then takes its object from the cache or compiles (and stores) it.  The IR and the key need
+ * only the host's description (jit_host_machine, shared); *tm is the thread's target machine for code
+ * generation, taken at its first miss (jit_machine_take, which may wait for a warm one; counted in that
+ * part's build phase), so a hit never waits for one.  force: ignore the cache (a cached object that LLVM
+ * refused).  Errors go to pt->err. */
 static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force, struct diags *d)
 {
     struct part *pt = &c->parts[p];
@@ -331,9 +333,8 @@ static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *
     pt->obj = NULL;
     pt->hit = pt->stored = false;
     struct clocks t = clocks_now();
-    if (!*tm)
-        *tm = jit_machine_take(d);
-    struct cg_module *cm = *tm ? cg_build_part(c->m, p, *tm, d) : NULL;   /* unoptimised: its text is the key */
+    LLVMTargetMachineRef host = jit_host_machine(d);
+    struct cg_module *cm = host ? cg_build_part(c->m, p, host, d) : NULL;   /* unoptimised: its text is the key */
     phase_end(&pt->st, JIT_PHASE_BUILD, &t);
     if (!cm)
         return;
@@ -341,7 +342,7 @@ static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *
     char *text = c->use_cache ? module_text(cm) : NULL;
     bool keyed = text != NULL;   /* out of memory for the text: compiled as with the cache off */
     if (keyed) {
-        key = module_key(text, *tm);
+        key = module_key(text, host);
         free(text);
         size_t len;
         void *payload = force ? NULL : jit_cache_load(c->dir, key, &len);
@@ -354,6 +355,13 @@ static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *
         phase_end(&pt->st, JIT_PHASE_KEY, &t);
         if (pt->hit)
             return;
+    }
+    if (!*tm)
+        *tm = jit_machine_take(d);
+    phase_end(&pt->st, JIT_PHASE_BUILD, &t);
+    if (!*tm) {
+        cg_free(cm);
+        return;
     }
     pt->obj = compile_object(cm, *tm, &pt->st, d);
     t = clocks_now();

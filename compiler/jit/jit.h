@@ -65,8 +65,9 @@ struct jit_stats {
  * do nothing.  A thread that cannot start changes nothing but the speed. */
 void jit_warm_start(int machines);
 
-/* Joins the thread of jit_warm_start if it is running (at most one warm-up's time): call it before the
- * process may exit, so that LLVM is not running during exit.  Any thread, any number of times. */
+/* Stops the thread of jit_warm_start after the machine it is warming and joins it (at most one warm-up's
+ * time, ~10-20 ms): call it before the process may exit, so that LLVM is not running during exit.  Any
+ * thread, any number of times. */
 void jit_warm_wait(void);
 
 /* A compile under way. */

@@ -27,6 +27,22 @@ static bool warm_running;    /* ... and it was not joined yet */
 static pthread_t warm_thread;
 static pthread_mutex_t join_lock = PTHREAD_MUTEX_INITIALIZER;   /* one jit_warm_wait joins, others wait */
 
+static pthread_once_t host_once = PTHREAD_ONCE_INIT;
+static LLVMTargetMachineRef host;
+
+static void host_init(void)
+{
+    host = cg_host_machine(NULL);
+}
+
+LLVMTargetMachineRef jit_host_machine(struct diags *d)
+{
+    pthread_once(&host_once, host_init);
+    if (!host && d)
+        diag_error(d, SPAN_NONE, "no LLVM target machine for this host");
+    return host;
+}
+
 LLVMTargetMachineRef jit_machine_take(struct diags *d)
 {
     pthread_mutex_lock(&lock);
@@ -63,7 +79,7 @@ static void *warm_main(void *arg)
         if (tm)
             cg_warm_machine(tm);   /* a failed warm-up leaves a usable, colder machine */
         pthread_mutex_lock(&lock);
-        pending--;
+        pending -= pending > 0;   /* jit_warm_wait may have set it to 0 meanwhile */
         if (tm && nidle < JIT_MACHINES_MAX)
             idle[nidle++] = tm;
         else if (tm)
@@ -96,6 +112,8 @@ void jit_warm_wait(void)
     pthread_mutex_lock(&lock);
     bool join = warm_running;
     warm_running = false;
+    pending = 0;   /* the machine being warmed is the last: nobody is left to use more */
+    pthread_cond_broadcast(&delivered);
     pthread_mutex_unlock(&lock);
     if (join)
         pthread_join(warm_thread, NULL);

@@ -24,6 +24,11 @@
  * NULL with an error in d (may be NULL) when the host has no target. */
 LLVMTargetMachineRef jit_machine_take(struct diags *d);
 
+/* The process's host target machine for reading only (triple, data layout, CPU and features: what a part's
+ * IR and cache key need), made once and shared by every thread, never used for code generation.  NULL
+ * with an error in d (may be NULL) when the host has no target. */
+LLVMTargetMachineRef jit_host_machine(struct diags *d);
+
 /* Gives a machine from jit_machine_take back for the next compile (disposed when JIT_MACHINES_MAX are
  * idle).  NULL is allowed. */
 void jit_machine_give(LLVMTargetMachineRef tm);
