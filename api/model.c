@@ -11,7 +11,6 @@
 #include "sema/sema.h"
 #include "ir/ir.h"
 #include "codegen/codegen.h"
-#include "jit/jit.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -160,8 +159,6 @@ static bool load_into(bn_model *m, const char *path, const char *name, const cha
 static bn_model *load(const char *path, const char *name, const char *text, const struct bn_load_options *opt,
                       bool parse_only)
 {
-    if (opt && opt->engine == BN_ENGINE_JIT && opt->compile_threads > 0 && !parse_only)
-        jit_warm_start(opt->compile_threads);   /* while the model is parsed and lowered */
     bn_model *m = model_new(opt);
     if (m && !load_into(m, path, name, text, parse_only)) {
         m->arena.on_oom = NULL;
@@ -185,7 +182,6 @@ void bn_free(bn_model *m)
 {
     if (!m)
         return;
-    jit_warm_wait();   /* no LLVM work left running when the caller exits next */
     api_kernels_free(m);
     api_sweep_free(m);
     pthread_mutex_destroy(&m->lock);

@@ -88,19 +88,11 @@ static void default_experiment(struct run *r, char *file, size_t filelen, struct
 
 /* ---- load and expand ------------------------------------------------------------------------------ */
 
-/* --threads' default: the cores of this node, shared by the ranks on it. */
-static int default_threads(const struct run *r)
-{
-    long n = sysconf(_SC_NPROCESSORS_ONLN) / (r->mpi.local_size > 1 ? r->mpi.local_size : 1);
-    return n < 1 ? 1 : (int)n;
-}
-
 /* Only rank 0 prints (another rank's load error is printed by ranks_agree, when rank 0 had none). */
 static int load(struct run *r)
 {
     bool speak = r->mpi.rank == 0;
     struct bn_load_options lo = cli_load_options(&r->o);
-    lo.compile_threads = r->o.threads ? r->o.threads : default_threads(r);
     r->m = bn_load_file(r->o.file, &lo);
     if (!r->m) {
         fprintf(stderr, "balnet: error: out of memory\n");
@@ -213,6 +205,13 @@ static void watch_signals(bn_model *m)
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --threads' default: the cores of this node, shared by the ranks on it. */
+static int default_threads(const struct run *r)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN) / (r->mpi.local_size > 1 ? r->mpi.local_size : 1);
+    return n < 1 ? 1 : (int)n;
 }
 
 /* --spikes: one CSV line per spike, in step order then population order then neuron order. */

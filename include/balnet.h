@@ -66,11 +66,6 @@ struct bn_load_options {
      * Called from the thread that compiles. */
     void (*on_log)(void *ctx, const char *line);
     void *log_ctx;
-    /* > 0 with the JIT: the model will be run with this many threads, so the JIT's code generators are
-     * made ready for that many compile threads (at most 4) on a thread of their own while the model is
-     * parsed and lowered: the first compile then does not pay their ~10-20 ms set-up each (once per
-     * process; docs/performance.md, "Warm target machines").  0: nothing is started. */
-    int compile_threads;
 };
 
 /* The folder holding models/lib and the default experiment: $BALNET_HOME, else the source tree. */

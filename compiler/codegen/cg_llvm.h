@@ -44,17 +44,13 @@ void cg_llvm_init(void);
 LLVMTargetMachineRef cg_host_machine(struct diags *d);
 
 /* Part `part` (0 <= part < cg_part_count(m), codegen.h) built and verified, unoptimised, for the host target
- * machine tm, which is only read (its triple and data layout), so threads may share one.  Its module is named after the
- * part, not the model, so equal parts of different models have equal text (and cache keys). */
+ * machine tm, which is only read (its triple and data layout), so threads may share one.  Its module is
+ * named after the part, not the model, so equal parts of different models have equal text (and cache
+ * keys). */
 struct cg_module *cg_build_part(const struct ir_model *m, int part, LLVMTargetMachineRef tm, struct diags *d);
 
 /* cg_optimise with the caller's host target machine instead of a new one. */
 bool cg_optimise_on(struct cg_module *cm, LLVMTargetMachineRef tm);
-
-/* Compiles a small kernel-like loop with tm (the pass pipeline, then an object file, discarded), so that
- * the machine's one-time code generation set-up is done before its first kernel (cg_warm.c).  Does not
- * change the code tm makes afterwards.  False when LLVM failed (tm is still usable). */
-bool cg_warm_machine(LLVMTargetMachineRef tm);
 
 /* Hands the module and its context over (for jit_add): after this, cm holds neither and cg_free only frees
  * the bookkeeping.  The caller owns one reference to the returned ThreadSafeContext and the module. */

@@ -6,7 +6,7 @@
  * module of its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start,
  * and the caller in jit_compile_finish), each thread with a target machine of its own for the compile (from
  * the process's idle ones, jit_machines.h, which may have compiled before: that saves their set-up and does
- * not change their code, cg_warm.c).  Per part: build the
+ * not change their code).  Per part: build the
  * unoptimised module; with the cache on, hash its text and look the object up (jit_cache.h); on a miss
  * run the pass pipeline, emit an object file with the host target machine (cg_host_machine, the same
  * settings the LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to
@@ -322,9 +322,8 @@ struct jit_compile {
 
 /* Builds part p, then takes its object from the cache or compiles (and stores) it.  The IR and the key need
  * only the host's description (jit_host_machine, shared); *tm is the thread's target machine for code
- * generation, taken at its first miss (jit_machine_take, which may wait for a warm one; counted in that
- * part's build phase), so a hit never waits for one.  force: ignore the cache (a cached object that LLVM
- * refused).  Errors go to pt->err. */
+ * generation, taken at its first miss (jit_machine_take; counted in that part's build phase), so a hit
+ * needs none.  force: ignore the cache (a cached object that LLVM refused).  Errors go to pt->err. */
 static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force, struct diags *d)
 {
     struct part *pt = &c->parts[p];

@@ -59,17 +59,6 @@ struct jit_stats {
     bool stored;                 /* a miss whose every compiled part was written to the cache */
 };
 
-/* Starts a thread that makes `machines` target machines ready for compiling (at most 4; cg_warm.c,
- * jit_machines.h), so that the compile threads of the first compile take warm ones.  Call it as early as the
- * thread count is known (bn_load_options.compile_threads: before parsing); once per process, later calls
- * do nothing.  A thread that cannot start changes nothing but the speed. */
-void jit_warm_start(int machines);
-
-/* Stops the thread of jit_warm_start after the machine it is warming and joins it (at most one warm-up's
- * time, ~10-20 ms): call it before the process may exit, so that LLVM is not running during exit.  Any
- * thread, any number of times. */
-void jit_warm_wait(void);
-
 /* A compile under way. */
 struct jit_compile;
 
