@@ -389,6 +389,36 @@ static void test_reused_machine_same_code(void **st)
     free(b);
 }
 
+/* Two populations with the same neuron and constants are one kernel: the second's parts are twins of the
+ * first's (not compiled, no cache entry) and both run the first's code, which matches the interpreter for
+ * each.  A third, different one is compiled. */
+static void test_twin_populations_share_code(void **st)
+{
+    (void)st;
+    struct ir_pop pops[3] = {leaky_pop(22), leaky_pop(22), leaky_pop(23)};
+    struct ir_model m = model_with(pops);
+    m.npops = 3;
+    struct ir_kernel k[3], pair[2];
+    struct jit_stats s;
+    struct jit *j = compile_on(&m, 1, k, &s);
+    assert_int_equal(s.parts, 3);
+    assert_int_equal(s.shared, 1);
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 2);
+    assert_true(k[0].fn == k[1].fn);
+    assert_true(k[2].fn != k[0].fn);
+    for (int i = 0; i < 3; i++) {
+        pair[0] = k[i];
+        pair[1] = interp_kernel(&A, &pops[i], STEP);
+        assert_true(run_engines(pair, 2) > 0);
+    }
+    jit_free(j);
+    j = compile_on(&m, 3, k, &s);   /* from the cache, 3 threads at once: the same twin, so every part hits */
+    assert_int_equal(s.cache, JIT_CACHE_HIT);
+    assert_int_equal(s.shared, 1);
+    assert_true(k[0].fn == k[1].fn);
+    jit_free(j);
+}
+
 enum damage { TRUNCATE_PAYLOAD, TRUNCATE_HEADER, FLIP_PAYLOAD_BYTE, FLIP_KEY_BYTE, GARBAGE, EMPTY };
 
 static void damage_file(const char *path, enum damage how)
@@ -547,6 +577,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_miss_then_hit_identical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constant_changes_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parts_cached_apart_on_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_twin_populations_share_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_entries_rejected_and_repaired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_under_wrong_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disabled_and_unwritable, setup, teardown),
