@@ -128,7 +128,8 @@ bool bn_folder_append_rows(bn_folder *f, int item, const struct bn_row *in, int 
         return rt_errf(err, errlen, "out of memory");
     for (int i = 0; i < n; i++)
         rows[i] = (struct stat_row){in[i].population, in[i].statistic, in[i].value, in[i].unit};
-    struct res_timing rt = {t->wall_s, t->compile_ms, t->build_ms, t->sim_ms, t->synapses, t->threads};
+    struct res_timing rt = {t->wall_s, t->compile_ms, t->build_ms, t->sim_ms, t->synapses, t->threads,
+                            t->kernel_wait_ms};
     bool ok = res_append_point(f->res, point, f->m->points[point].values, bn_item_trial(f->m, item), rows, n, &rt,
                                err, errlen);
     free(rows);
@@ -156,6 +157,7 @@ bool bn_folder_close(bn_folder *f, const struct bn_run_info *in, char *err, size
     struct res_run_info info = {
         .peak_rss_mb = in->peak_rss_mb, .model = bn_model_name(m), .model_file = in->model_file,
         .seed = bn_seed(m), .wall_s = in->wall_s, .compile_ms = bn_compile_ms(m),
+        .kernel_wait_ms = bn_kernel_wait_ms(m),
         .kernel_cache = in->kernel_cache ? bn_kernel_cache(m) : NULL,
         .engine = m->opt.engine == BN_ENGINE_JIT ? "jit" : "interp", .threads = in->threads,
         .ranks = in->ranks > 1 ? in->ranks : 1, .complete = in->complete, .params_json = bn_params_json(m)};

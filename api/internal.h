@@ -73,6 +73,7 @@ struct bn_model {
     pthread_mutex_t sema_lock;     /* lowering allocates in the arena */
     struct api_kernels *kernels;
     double compile_ms;
+    double kernel_wait_ms;         /* summed over the items run (bn_kernel_wait_ms) */
     int kernel_cache[3];           /* compiles per enum jit_cache_state (off, miss, hit) */
     volatile int cancel;           /* bn_cancel; the runtime polls it (rt_options.cancel) */
     const char *params_json;

@@ -243,9 +243,9 @@ static void compile_finish(bn_model *m, struct api_kernels *e, double *compile_m
     e->failed = !e->ready;
     *compile_ms = js.compile_ms;
     if (e->ready)
-        log_line(m, "kernels: %s in %.1f ms (%d parts on %d threads; thread CPU %.1f ms: build %.1f, key %.1f, "
-                 "opt %.1f, codegen %.1f, link %.1f); waited %.1f ms for them",
-                 js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms, js.parts, js.threads,
+        log_line(m, "kernels: %s in %.1f ms (%d parts on %d threads, %d shared; thread CPU %.1f ms: build %.1f, "
+                 "key %.1f, opt %.1f, codegen %.1f, link %.1f); waited %.1f ms for them",
+                 js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms, js.parts, js.threads, js.shared,
                  js.compile_cpu_ms, js.phase_cpu_ms[JIT_PHASE_BUILD], js.phase_cpu_ms[JIT_PHASE_KEY],
                  js.phase_cpu_ms[JIT_PHASE_OPT], js.phase_cpu_ms[JIT_PHASE_CODEGEN], js.phase_cpu_ms[JIT_PHASE_LINK],
                  waited);
@@ -307,6 +307,7 @@ bool bn_compile_item(bn_model *m, int item, double *compile_ms, char *err, size_
 }
 
 double bn_compile_ms(const bn_model *m) { return m->compile_ms; }
+double bn_kernel_wait_ms(const bn_model *m) { return m->kernel_wait_ms; }
 
 const char *bn_kernel_cache(const bn_model *m)
 {
@@ -454,13 +455,17 @@ struct kernel_wait {
     struct api_kernels *k;
     double *compile_ms;
     bool asked;
+    double waited_ms;   /* in kernels_ready: the caller's parts, the helpers, another item's compile, the link */
 };
 
 static const struct ir_kernel *kernels_ready(void *ctx, char *err, size_t errlen)
 {
     struct kernel_wait *w = ctx;
     w->asked = true;
-    return kernels_finish(w->m, w->k, w->compile_ms, err, errlen);
+    int64_t t0 = util_now_ns();
+    const struct ir_kernel *k = kernels_finish(w->m, w->k, w->compile_ms, err, errlen);
+    w->waited_ms = 1e-6 * (double)(util_now_ns() - t0);
+    return k;
 }
 
 bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, char *err, size_t errlen)
@@ -481,7 +486,7 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
         return NULL;
     uint64_t seed = api_mix64(api_mix64(ir->seed ^ m->points[point].key) ^ (uint64_t)trial);
     /* The network is built while the kernels compile; the run asks for them before its first step. */
-    struct kernel_wait w = {m, k, &compile_ms, false};
+    struct kernel_wait w = {m, k, &compile_ms, false, 0};
     struct rt_options ro = {.threads = opt->threads, .cancel = &m->cancel, .neurons_per_thread = opt->neurons_per_thread,
                             .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial,
                             .keep_traces = opt->keep_traces, .kernels_ready = kernels_ready, .kernels_ctx = &w,
@@ -504,7 +509,11 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     }
     const struct rt_timing *tm = rt_run_timing(run);
     res->timing = (struct bn_timing){1e-9 * (double)util_now_ns() - t0, compile_ms, tm->build_ms, tm->sim_ms,
-                                     tm->synapses, tm->threads, tm->exchange_ms, tm->exchange_bytes};
+                                     tm->synapses, tm->threads, tm->exchange_ms, tm->exchange_bytes,
+                                     w.waited_ms};
+    pthread_mutex_lock(&m->lock);
+    m->kernel_wait_ms += w.waited_ms;
+    pthread_mutex_unlock(&m->lock);
     rt_run_free(run);
     res->item = item;
     res->opt = NULL;   /* the options were the call's */

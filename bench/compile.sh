@@ -54,7 +54,7 @@ import re, statistics, sys
 name, path = sys.argv[1], sys.argv[2]
 rows = []
 for line in open(path):
-    m = re.search(r"compiled in ([\d.]+) ms \(\d+ parts on \d+ threads; thread CPU ([\d.]+) ms: "
+    m = re.search(r"compiled in ([\d.]+) ms \(\d+ parts on \d+ threads, \d+ shared; thread CPU ([\d.]+) ms: "
                   r"build ([\d.]+), key ([\d.]+), opt ([\d.]+), codegen ([\d.]+), link ([\d.]+)\); "
                   r"waited ([\d.]+) ms for them run.json ([\d.na]+)", line)
     if m:

@@ -458,6 +458,7 @@ static void on_done(struct cli_mpi_workers *w, int rank, struct rd *r)
     t.sim_ms = get_f64(r);
     t.synapses = get_i64(r);
     t.threads = (int)get_i64(r);
+    t.kernel_wait_ms = get_f64(r);
     int n;
     struct bn_row *rows = get_rows(r, &n);
     if (item < 0 || item >= bn_nitems(w->m) || w->holder[item] != rank || n < 0) {
@@ -779,6 +780,7 @@ static void send_finished(struct worker *k, struct slot *sl)
         put_f64(&b, t->sim_ms);
         put_i64(&b, t->synapses);
         put_i64(&b, t->threads);
+        put_f64(&b, t->kernel_wait_ms);
         put_rows(&b, bn_row(sl->res, 0), bn_nrows(sl->res));
         put_traces(k->tmp, k->m, &b, sl->item);
         k->recorded[sl->item] = true;

@@ -158,6 +158,8 @@ bool bn_compile_item(bn_model *m, int item, double *compile_ms, char *err, size_
  * one from the cache), "miss" (some compiled), "off". */
 double bn_compile_ms(const bn_model *m);
 const char *bn_kernel_cache(const bn_model *m);
+/* bn_timing's kernel_wait_ms summed over the items this process ran. */
+double bn_kernel_wait_ms(const bn_model *m);
 
 struct bn_run_options {
     int threads;                 /* threads one network is split over (<= 1: one) */
@@ -198,6 +200,8 @@ struct bn_timing {
     int threads;                 /* threads its network was split over */
     double exchange_ms;          /* split over parts: in the exchange (waiting for the others included) */
     double exchange_bytes;       /* split over parts: bytes this part sent */
+    double kernel_wait_ms;       /* how long the run waited for its kernels after building its network (they
+                                  * compile meanwhile): what the compile added to the item's time */
 };
 
 /* Runs one item (compiling its kernels first if needed) and records its rows in m.  NULL with err on

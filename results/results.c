@@ -376,7 +376,7 @@ static bool append_timing(struct res *r, int point, int trial, const struct res_
         return false;
     struct strbuf b = {0};
     if (fresh)
-        sb_puts(&b, "point,trial,wall_s,compile_ms,build_ms,sim_ms,synapses,threads\n");
+        sb_puts(&b, "point,trial,wall_s,compile_ms,build_ms,sim_ms,synapses,threads,kernel_wait_ms\n");
     sb_printf(&b, "%d,%d,", point, trial);
     sb_num(&b, tm->wall_s);
     sb_puts(&b, ",");
@@ -385,7 +385,9 @@ static bool append_timing(struct res *r, int point, int trial, const struct res_
     sb_num(&b, tm->build_ms);
     sb_puts(&b, ",");
     sb_num(&b, tm->sim_ms);
-    sb_printf(&b, ",%lld,%d\n", (long long)tm->synapses, tm->threads);
+    sb_printf(&b, ",%lld,%d,", (long long)tm->synapses, tm->threads);   /* new columns go last: scripts cut -f8 */
+    sb_num(&b, tm->kernel_wait_ms);
+    sb_puts(&b, "\n");
     bool ok = !b.oom && util_write_full(fd, b.p, b.n);
     close(fd);   /* timings are informative: no fsync, and a torn line is skipped when read */
     free(b.p);
@@ -486,7 +488,8 @@ static void items_json(struct strbuf *b, const char *dir)
             double w, c, bm, s;
             long long syn;
             int th = 1;
-            if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lld,%d", &p, &t, &w, &c, &bm, &s, &syn, &th) < 7)
+            double kw = NAN;   /* a folder begun before the column existed: null */
+            if (sscanf(line, "%d,%d,%lf,%lf,%lf,%lf,%lld,%d,%lf", &p, &t, &w, &c, &bm, &s, &syn, &th, &kw) < 7)
                 continue;   /* header or a torn line */
             sb_printf(b, "%s\n    {\"point\": %d, \"trial\": %d, \"wall_s\": ", first ? "" : ",", p, t);
             sb_json_num(b, w);
@@ -496,7 +499,9 @@ static void items_json(struct strbuf *b, const char *dir)
             sb_json_num(b, bm);
             sb_puts(b, ", \"sim_ms\": ");
             sb_json_num(b, s);
-            sb_printf(b, ", \"synapses\": %lld, \"threads\": %d}", syn, th);
+            sb_printf(b, ", \"synapses\": %lld, \"threads\": %d, \"kernel_wait_ms\": ", syn, th);
+            sb_json_num(b, kw);
+            sb_puts(b, "}");
             first = false;
         }
     }
@@ -523,6 +528,8 @@ bool res_write_json(const char *dir, const char *model_hash, const char *const *
     sb_json_num(&b, info->wall_s);
     sb_puts(&b, ",\n  \"compile_ms\": ");
     sb_json_num(&b, info->compile_ms);
+    sb_puts(&b, ",\n  \"kernel_wait_ms\": ");
+    sb_json_num(&b, info->kernel_wait_ms);
     if (info->kernel_cache) {
         sb_puts(&b, ",\n  \"kernel_cache\": ");
         sb_json_str(&b, info->kernel_cache);

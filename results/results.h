@@ -37,6 +37,7 @@ struct res_timing {
     double sim_ms;         /* simulation loop */
     int64_t synapses;
     int threads;           /* threads its network was split over */
+    double kernel_wait_ms; /* the run's wait for its kernels after its network was built (NaN: not recorded) */
 };
 
 /* What run.json records about the run besides the folder's own data. */
@@ -46,6 +47,7 @@ struct res_run_info {
     uint64_t seed;             /* master seed */
     double wall_s;             /* whole sweep */
     double compile_ms;         /* sum over points */
+    double kernel_wait_ms;     /* sum over the items of this process: how long runs waited for kernels */
     const char *kernel_cache;  /* "hit" (every kernel from the cache), "miss", "off"; NULL: not written */
     double peak_rss_mb;        /* peak resident memory of the process (getrusage), MB */
     const char *engine;        /* "jit" or "interp" */

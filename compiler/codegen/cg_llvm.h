@@ -44,9 +44,14 @@ void cg_llvm_init(void);
 LLVMTargetMachineRef cg_host_machine(struct diags *d);
 
 /* Part `part` (0 <= part < cg_part_count(m), codegen.h) built and verified, unoptimised, for the host target
- * machine tm (the caller's; a thread compiling several parts makes one).  Its module is named after the
- * part, not the model, so equal parts of different models have equal text (and cache keys). */
+ * machine tm, which is only read (its triple and data layout), so threads may share one.  Its module is
+ * named after the part, not the model, so equal parts of different models have equal text (and cache
+ * keys). */
 struct cg_module *cg_build_part(const struct ir_model *m, int part, LLVMTargetMachineRef tm, struct diags *d);
+
+/* The population whose kernel part `part` is (*acc: its accumulating kernel bn_pop_<i>.acc, else bn_pop_<i>);
+ * -1 for a plastic projection's events or past the last part. */
+int cg_part_population(const struct ir_model *m, int part, bool *acc);
 
 /* cg_optimise with the caller's host target machine instead of a new one. */
 bool cg_optimise_on(struct cg_module *cm, LLVMTargetMachineRef tm);

@@ -121,6 +121,16 @@ static bool part_of(const struct ir_model *m, int part, enum cg_part_kind *kind,
     return false;
 }
 
+int cg_part_population(const struct ir_model *m, int part, bool *acc)
+{
+    enum cg_part_kind kind;
+    int index;
+    if (!part_of(m, part, &kind, &index) || kind == CG_PART_EVENTS)
+        return -1;
+    *acc = kind == CG_PART_ACC;
+    return index;
+}
+
 int cg_part_count(const struct ir_model *m)
 {
     int n = 0;

@@ -4,7 +4,9 @@
  * A compile (jit_compile_start/finish) splits the model into its parts (cg_part_count: a population's
  * kernel, its accumulating kernel, a plastic projection's events), each built in an LLVMContext and
  * module of its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start,
- * and the caller in jit_compile_finish), each thread with its own target machine.  Per part: build the
+ * and the caller in jit_compile_finish), each thread with a target machine of its own for the compile (from
+ * the process's idle ones, jit_machines.h, which may have compiled before: that saves their set-up and does
+ * not change their code).  Per part: build the
  * unoptimised module; with the cache on, hash its text and look the object up (jit_cache.h); on a miss
  * run the pass pipeline, emit an object file with the host target machine (cg_host_machine, the same
  * settings the LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to
@@ -27,6 +29,7 @@
 #include "jit/jit.h"
 
 #include "jit/jit_cache.h"
+#include "jit/jit_machines.h"
 
 #include "codegen/cg_llvm.h"
 #include "support/util.h"
@@ -254,17 +257,19 @@ static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachin
 }
 
 /* Every population's kernel (and accumulating kernel, when it has accums) and every plastic projection's
- * event pair looked up in j into kernels_out. */
-static bool lookup_all(struct jit *j, const struct ir_model *m, struct ir_kernel *kernels_out, struct diags *d)
+ * event pair looked up in j into kernels_out.  code_of[2 i] (plain) and [2 i + 1] (accumulating): the
+ * population whose compiled kernel population i runs (its twin's, or its own). */
+static bool lookup_all(struct jit *j, const struct ir_model *m, const int *code_of, struct ir_kernel *kernels_out,
+                       struct diags *d)
 {
     for (int i = 0; i < m->npops; i++) {
         char name[40];
-        snprintf(name, sizeof name, "bn_pop_%d", i);
+        snprintf(name, sizeof name, "bn_pop_%d", code_of[2 * i]);
         kernels_out[i].fn = lookup(j, name, d);
         kernels_out[i].fn_acc = NULL;
         kernels_out[i].ctx = NULL;
         if (kernels_out[i].fn && m->pops[i].naccums > 0) {
-            snprintf(name, sizeof name, "bn_pop_%d.acc", i);
+            snprintf(name, sizeof name, "bn_pop_%d.acc", code_of[2 * i + 1]);
             kernels_out[i].fn_acc = (ir_kernel_acc_fn)(uintptr_t)lookup(j, name, d);
         }
         if (!kernels_out[i].fn || (m->pops[i].naccums > 0 && !kernels_out[i].fn_acc))
@@ -293,6 +298,9 @@ static bool lookup_all(struct jit *j, const struct ir_model *m, struct ir_kernel
  * phases it took (in the thread that compiled it). */
 struct part {
     LLVMMemoryBufferRef obj;
+    int twin;              /* >= 0: the earlier part whose code this one is (no object of its own) */
+    char *shape;           /* a kernel part's module text with every "bn_pop_<i>" as "bn_pop_#" (twins) */
+    bool shaped;           /* its shape (or that it has none) is known: parts after it may look */
     bool hit, stored;
     struct jit_stats st;   /* phase_ms, phase_cpu_ms */
     char err[512];         /* why it failed; "" when obj is set */
@@ -305,6 +313,8 @@ struct jit_compile {
     int nparts;
     struct part *parts;
     atomic_int next;                   /* the next part a thread takes */
+    pthread_mutex_t shapes;            /* guards the parts' shape, shaped and twin */
+    pthread_cond_t shaped;             /* a part became shaped */
     bool use_cache;
     char dir[4096];
     pthread_t helpers[JIT_MAX_HELPERS];
@@ -317,9 +327,71 @@ struct jit_compile {
     int nhelpers;
 };
 
-/* Builds part p, then takes its object from the cache or compiles (and stores) it.  *tm is the thread's
- * target machine, created at its first part (and counted in that part's build phase).  force: ignore the
- * cache (a cached object that LLVM refused).  Errors go to pt->err. */
+/* text with every "bn_pop_<digits>" as "bn_pop_#": two populations' kernel parts with equal shapes are the
+ * same module but for the kernels' names (no other name in a part depends on its population: the rest is
+ * in the text, constants and tables included), so they compile to the same machine code.  NULL: out of
+ * memory. */
+static char *part_shape(const char *text)
+{
+    char *out = malloc(strlen(text) + 1), *o = out;
+    if (!out)
+        return NULL;
+    for (const char *s = text; *s;) {
+        if (!strncmp(s, "bn_pop_", 7) && s[7] >= '0' && s[7] <= '9') {
+            memcpy(o, "bn_pop_#", 8);
+            o += 8;
+            for (s += 7; *s >= '0' && *s <= '9'; s++)
+                ;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = 0;
+    return out;
+}
+
+/* Whether kernel part p is the twin of an earlier part (another population with the same neuron and
+ * constants: COBA's and the paper model's E and I): then p->twin is set and p needs no code of its own.
+ * Otherwise p's shape is kept for the parts after it.  Takes `shape` (NULL: p has none).  Waits until every
+ * earlier part is shaped (threads take parts in order, and a part waits only for earlier ones, so this
+ * ends; each waits at most an IR build), so the outcome does not depend on the threads' timing: the same
+ * parts are twins on a miss and on a hit, and a twin never lacks its cache entry. */
+static bool find_twin(struct jit_compile *c, int p, char *shape)
+{
+    pthread_mutex_lock(&c->shapes);
+    for (int q = 0; q < p; q++)
+        while (!c->parts[q].shaped)
+            pthread_cond_wait(&c->shaped, &c->shapes);
+    int twin = -1;
+    for (int q = 0; shape && q < p && twin < 0; q++)
+        if (c->parts[q].shape && !strcmp(c->parts[q].shape, shape))
+            twin = q;
+    if (twin >= 0) {
+        c->parts[p].twin = twin;
+        free(shape);
+    } else if (shape) {
+        free(c->parts[p].shape);   /* recompiling (force): its own earlier shape */
+        c->parts[p].shape = shape;
+    }
+    c->parts[p].shaped = true;
+    pthread_cond_broadcast(&c->shaped);
+    pthread_mutex_unlock(&c->shapes);
+    return twin >= 0;
+}
+
+/* Marks part p shaped without a shape (it failed before it had one), so later parts do not wait for it. */
+static void mark_shaped(struct jit_compile *c, int p)
+{
+    pthread_mutex_lock(&c->shapes);
+    c->parts[p].shaped = true;
+    pthread_cond_broadcast(&c->shaped);
+    pthread_mutex_unlock(&c->shapes);
+}
+
+/* Builds part p, then takes its object from the cache or compiles (and stores) it.  The IR and the key need
+ * only the host's description (jit_host_machine, shared); *tm is the thread's target machine for code
+ * generation, taken at its first miss (jit_machine_take; counted in that part's build phase), so a hit
+ * needs none.  force: ignore the cache (a cached object that LLVM refused).  Errors go to pt->err. */
 static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force, struct diags *d)
 {
     struct part *pt = &c->parts[p];
@@ -327,18 +399,30 @@ static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *
         LLVMDisposeMemoryBuffer(pt->obj);
     pt->obj = NULL;
     pt->hit = pt->stored = false;
+    pt->twin = -1;
     struct clocks t = clocks_now();
-    if (!*tm)
-        *tm = cg_host_machine(d);
-    struct cg_module *cm = *tm ? cg_build_part(c->m, p, *tm, d) : NULL;   /* unoptimised: its text is the key */
-    phase_end(&pt->st, JIT_PHASE_BUILD, &t);
-    if (!cm)
+    LLVMTargetMachineRef host = jit_host_machine(d);
+    struct cg_module *cm = host ? cg_build_part(c->m, p, host, d) : NULL;   /* unoptimised: its text is the key */
+    if (!cm) {
+        phase_end(&pt->st, JIT_PHASE_BUILD, &t);
         return;
+    }
+    bool acc;
+    char *text = module_text(cm);   /* out of memory: no twin, and compiled as with the cache off */
+    char *shape = text && cg_part_population(c->m, p, &acc) >= 0 ? part_shape(text) : NULL;
+    bool twin = find_twin(c, p, shape);
+    phase_end(&pt->st, JIT_PHASE_BUILD, &t);
+    if (twin) {
+        free(text);
+        cg_free(cm);
+        return;
+    }
     struct jit_hash key = {0, 0};
-    char *text = c->use_cache ? module_text(cm) : NULL;
-    bool keyed = text != NULL;   /* out of memory for the text: compiled as with the cache off */
+    bool keyed = c->use_cache && text != NULL;
+    if (!keyed)
+        free(text);
     if (keyed) {
-        key = module_key(text, *tm);
+        key = module_key(text, host);
         free(text);
         size_t len;
         void *payload = force ? NULL : jit_cache_load(c->dir, key, &len);
@@ -351,6 +435,13 @@ static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *
         phase_end(&pt->st, JIT_PHASE_KEY, &t);
         if (pt->hit)
             return;
+    }
+    if (!*tm)
+        *tm = jit_machine_take(d);
+    phase_end(&pt->st, JIT_PHASE_BUILD, &t);
+    if (!*tm) {
+        cg_free(cm);
+        return;
     }
     pt->obj = compile_object(cm, *tm, &pt->st, d);
     t = clocks_now();
@@ -373,12 +464,13 @@ static void compile_part(struct jit_compile *c, int p, LLVMTargetMachineRef *tm,
         snprintf(pt->err, sizeof pt->err, "out of memory in code generation");
     } else {
         a.on_oom = &oom;
-        compile_part_in(c, p, tm, force, &d);
-        if (!pt->obj)
+        compile_part_in(c, p, tm, force, &d);   /* shapes part p unless it failed before its IR was built */
+        if (!pt->obj && pt->twin < 0)
             snprintf(pt->err, sizeof pt->err, "%s", d.head ? d.head->msg : "code generation failed");
     }
     a.on_oom = NULL;
     arena_free(&a);
+    mark_shaped(c, p);   /* a failed part too: later parts must not wait for it */
 }
 
 /* Takes parts until none is left, recording its CPU time and when it compiled in *w. */
@@ -391,8 +483,7 @@ static void work(struct jit_compile *c, struct worker *w)
         compile_part(c, p, &tm, false);
         w->to_ns = util_now_ns();
     }
-    if (tm)
-        LLVMDisposeTargetMachine(tm);
+    jit_machine_give(tm);
     w->cpu_ms = 1e-6 * (double)(util_thread_cpu_ns() - cpu0);
 }
 
@@ -441,6 +532,10 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
         return NULL;
     }
     atomic_init(&c->next, 0);
+    pthread_mutex_init(&c->shapes, NULL);
+    pthread_cond_init(&c->shaped, NULL);
+    for (int p = 0; p < c->nparts; p++)
+        c->parts[p].twin = -1;
     c->use_cache = jit_cache_dir(c->dir, sizeof c->dir);
     cg_llvm_init();   /* once per process, before any helper needs it */
     /* The caller takes parts too (in jit_compile_finish), so threads - 1 helpers, and no more than parts. */
@@ -461,6 +556,8 @@ static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_o
     struct jit *j = jit_create(d);
     for (int p = 0; p < c->nparts && j; p++) {
         LLVMMemoryBufferRef obj = c->parts[p].obj;
+        if (!obj)   /* a twin: its kernels are another part's */
+            continue;
         c->parts[p].obj = NULL;
         LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
         if (err) {
@@ -469,18 +566,37 @@ static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_o
             j = NULL;
         }
     }
-    if (j && !lookup_all(j, c->m, kernels_out, d)) {
+    int *code_of = j ? malloc(sizeof *code_of * (2 * (size_t)c->m->npops + 1)) : NULL;
+    if (j && !code_of) {
+        diag_error(d, SPAN_NONE, "out of memory linking the kernels");
         jit_free(j);
         j = NULL;
     }
+    for (int i = 0; j && i < 2 * c->m->npops; i++)
+        code_of[i] = i / 2;
+    for (int p = 0; j && p < c->nparts; p++) {
+        bool acc, twin_acc;
+        int pop = cg_part_population(c->m, p, &acc);
+        if (c->parts[p].twin >= 0 && pop >= 0)
+            code_of[2 * pop + acc] = cg_part_population(c->m, c->parts[p].twin, &twin_acc);
+    }
+    if (j && !lookup_all(j, c->m, code_of, kernels_out, d)) {
+        jit_free(j);
+        j = NULL;
+    }
+    free(code_of);
     return j;
 }
 
 static void compile_free(struct jit_compile *c)
 {
-    for (int p = 0; p < c->nparts; p++)
+    for (int p = 0; p < c->nparts; p++) {
         if (c->parts[p].obj)
             LLVMDisposeMemoryBuffer(c->parts[p].obj);
+        free(c->parts[p].shape);
+    }
+    pthread_mutex_destroy(&c->shapes);
+    pthread_cond_destroy(&c->shaped);
     free(c->parts);
     free(c);
 }
@@ -506,23 +622,25 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
     struct clocks t = clocks_now();
     st->wait_ms = 1e-6 * (double)(t.wall - arrive.wall);
     bool ok = true;
-    int misses = 0, stored = 0;
+    int misses = 0, hits = 0, stored = 0;
     for (int p = 0; p < c->nparts; p++) {
         const struct part *pt = &c->parts[p];
         for (int k = 0; k < JIT_NPHASES; k++) {
             st->phase_ms[k] += pt->st.phase_ms[k];
             st->phase_cpu_ms[k] += pt->st.phase_cpu_ms[k];
         }
-        if (!pt->obj && ok) {
+        if (!pt->obj && pt->twin < 0 && ok) {
             diag_error(d, SPAN_NONE, "%s", pt->err);
             ok = false;
         }
-        misses += !pt->hit;
+        misses += !pt->hit && pt->twin < 0;
+        hits += pt->hit;
         stored += pt->stored;
+        st->shared += pt->twin >= 0;
     }
     st->parts = c->nparts;
     st->threads = 1 + c->nhelpers;
-    if (ok && misses < c->nparts) {
+    if (ok && hits > 0) {
         /* Should LLVM refuse a verified cache entry (it cannot, short of a key collision), every part is
          * compiled here as on a miss, and the entries are overwritten. */
         struct arena a;
@@ -533,18 +651,17 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
         arena_free(&a);
         if (!*out) {
             LLVMTargetMachineRef tm = NULL;
-            misses = c->nparts;
-            stored = 0;
+            misses = stored = 0;
             for (int p = 0; p < c->nparts && ok; p++) {
                 compile_part(c, p, &tm, true);
+                misses += c->parts[p].twin < 0;
                 stored += c->parts[p].stored;
-                if (!c->parts[p].obj) {
+                if (!c->parts[p].obj && c->parts[p].twin < 0) {
                     diag_error(d, SPAN_NONE, "%s", c->parts[p].err);
                     ok = false;
                 }
             }
-            if (tm)
-                LLVMDisposeTargetMachine(tm);
+            jit_machine_give(tm);
         }
     }
     if (ok && !*out)

@@ -55,6 +55,7 @@ struct jit_stats {
      * the CPU times do not. */
     double phase_ms[JIT_NPHASES], phase_cpu_ms[JIT_NPHASES];
     int parts, threads;          /* parts compiled (cg_part_count), threads that compiled them */
+    int shared;                  /* parts that are another population's kernel (same code): not compiled */
     enum jit_cache_state cache;  /* hit: every part from the cache; miss: any part compiled */
     bool stored;                 /* a miss whose every compiled part was written to the cache */
 };

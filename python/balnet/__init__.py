@@ -314,7 +314,8 @@ class Result:
         return self._scaling
 
     def timing(self, point=0, trial=1):
-        """The item's timing (wall_s, compile_ms, build_ms, sim_ms, synapses, threads) and its dt_ms."""
+        """The item's timing (wall_s, compile_ms, build_ms, sim_ms, synapses, threads, kernel_wait_ms) and
+        its dt_ms."""
         return self._results.info(self._item(point, trial))
 
     def spikes(self, population, point=0, trial=1):

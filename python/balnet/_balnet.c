@@ -137,10 +137,10 @@ static PyObject *results_info(py_results *self, PyObject *args)
     if (!pops)
         return NULL;
     const struct bn_timing *t = bn_timing(it);
-    return Py_BuildValue("{s:d,s:N,s:d,s:d,s:d,s:d,s:L,s:i,s:L}", "dt_ms", bn_result_dt(it), "populations", pops,
+    return Py_BuildValue("{s:d,s:N,s:d,s:d,s:d,s:d,s:L,s:i,s:L,s:d}", "dt_ms", bn_result_dt(it), "populations", pops,
                          "wall_s", t->wall_s, "compile_ms", t->compile_ms, "build_ms", t->build_ms, "sim_ms",
                          t->sim_ms, "synapses", (long long)t->synapses, "threads", t->threads, "nspikes",
-                         (long long)bn_nspikes(it));
+                         (long long)bn_nspikes(it), "kernel_wait_ms", t->kernel_wait_ms);
 }
 
 /* spikes(item, population) -> (steps: bytes of int64, neurons: bytes of uint32), in step then neuron order;

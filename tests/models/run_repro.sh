@@ -28,12 +28,12 @@ else fail "sweep: --threads 1 and 2 give different points.csv"; fi
 
 # 3. One point: its neurons are split over the threads.  COBA's 4000 neurons are below the runtime's
 # neurons-per-thread threshold, so the threshold is lowered (BALNET_NEURONS_PER_THREAD) to make 2 and 3
-# threads really split it; timings.csv's last column says how many threads the network used.
+# threads really split it; timings.csv's column 8 (threads) says how many threads the network used.
 "$BALNET" run $COBA --threads 1 --spikes "$TMP/s1.csv" --out "$TMP/s1" || fail "split threads 1 exit $?"
 for n in 2 3; do
     BALNET_NEURONS_PER_THREAD=64 "$BALNET" run $COBA --threads $n --spikes "$TMP/s$n.csv" --out "$TMP/s$n" \
         || fail "split threads $n exit $?"
-    used=$(awk -F, 'NR == 2 {print $NF}' "$TMP/s$n/timings.csv")
+    used=$(awk -F, 'NR == 2 {print $8}' "$TMP/s$n/timings.csv")
     if [ "$used" = "$n" ]; then pass "one point: the network ran on $n threads"
     else fail "one point: the network ran on '$used' threads, not $n"; fi
     if [ "$(wc -l < "$TMP/s1.csv")" -gt 1000 ] && cmp "$TMP/s1.csv" "$TMP/s$n.csv"; then
@@ -45,7 +45,7 @@ for n in 2 3; do
     else fail "one point: points.csv differ between --threads 1 and $n"; fi
 done
 "$BALNET" run $COBA --threads 2 --out "$TMP/sd" -q || fail "default threshold exit $?"
-used=$(awk -F, 'NR == 2 {print $NF}' "$TMP/sd/timings.csv")
+used=$(awk -F, 'NR == 2 {print $8}' "$TMP/sd/timings.csv")
 if [ "$used" = 1 ]; then pass "COBA (4000 neurons) stays on one thread by default (2 would be slower)"
 else fail "COBA used $used threads with the default threshold"; fi
 

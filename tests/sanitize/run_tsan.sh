@@ -36,7 +36,7 @@ tsan() {
     fi
     if [ "$want" -eq 0 ]; then
         local used
-        used=$(awk -F, 'NR == 2 {print $NF}' "$TMP/out/timings.csv")
+        used=$(awk -F, 'NR == 2 {print $8}' "$TMP/out/timings.csv")
         if [ "$used" != "$nt" ]; then echo "FAIL: $name ran on '$used' threads, not $nt"; FAILS=$((FAILS + 1)); return; fi
     fi
     echo "ok:   $name: no race reported ($nt threads)"

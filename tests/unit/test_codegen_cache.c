@@ -5,7 +5,8 @@
  * damaged entries (truncated, one flipped payload byte, garbage, empty, another key's file) are rejected,
  * recompiled and repaired; BALNET_CACHE_DIR="" disables the cache and an impossible directory only loses
  * the store; a model's parts (populations) are compiled on several threads and cached apart.  Also:
- * SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.
+ * SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.  A target machine
+ * kept between compiles (jit_machines.h) emits a byte-identical object to a new one's.
  *
  * Every test uses its own mkdtemp directory through BALNET_CACHE_DIR, never the user's ~/.cache.
  */
@@ -341,6 +342,83 @@ static void test_parts_cached_apart_on_threads(void **st)
     }
 }
 
+/* The whole of file `path` (malloc'd) and its size in *n. */
+static unsigned char *slurp(const char *path, long *n)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    *n = ftell(f);
+    rewind(f);
+    unsigned char *buf = malloc((size_t)*n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)*n, f), (size_t)*n);
+    fclose(f);
+    return buf;
+}
+
+/* A target machine kept between compiles (jit_machines.h) has compiled other modules before: the kernel's
+ * object must not change by a single byte (the machine code the cache and the docs promise, whichever
+ * machine a compile thread takes).  Runs first, so that the first compile takes a new machine (none is
+ * idle yet); the later ones take it back from the idle list after it compiled another model. */
+static void test_reused_machine_same_code(void **st)
+{
+    (void)st;
+    struct ir_pop pop = leaky_pop(25), other = leaky_pop(26);
+    struct ir_model m = model_with(&pop), mo = model_with(&other);
+    struct ir_kernel k[1];
+    struct jit_stats s;
+    char path[512];
+    long na, nb;
+    jit_free(compile(&m, k, &s));
+    assert_int_equal(s.cache, JIT_CACHE_MISS);
+    only_entry(tmpdir, path, sizeof path);
+    unsigned char *a = slurp(path, &na);
+    assert_int_equal(unlink(path), 0);
+
+    jit_free(compile(&mo, k, &s));   /* the same machine compiles another model */
+    only_entry(tmpdir, path, sizeof path);
+    assert_int_equal(unlink(path), 0);
+    jit_free(compile(&m, k, &s));
+    assert_int_equal(s.cache, JIT_CACHE_MISS);   /* compiled again, not read back */
+    only_entry(tmpdir, path, sizeof path);
+    unsigned char *b = slurp(path, &nb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, (size_t)na);
+    free(a);
+    free(b);
+}
+
+/* Two populations with the same neuron and constants are one kernel: the second's parts are twins of the
+ * first's (not compiled, no cache entry) and both run the first's code, which matches the interpreter for
+ * each.  A third, different one is compiled. */
+static void test_twin_populations_share_code(void **st)
+{
+    (void)st;
+    struct ir_pop pops[3] = {leaky_pop(22), leaky_pop(22), leaky_pop(23)};
+    struct ir_model m = model_with(pops);
+    m.npops = 3;
+    struct ir_kernel k[3], pair[2];
+    struct jit_stats s;
+    struct jit *j = compile_on(&m, 1, k, &s);
+    assert_int_equal(s.parts, 3);
+    assert_int_equal(s.shared, 1);
+    assert_int_equal(count_files(tmpdir, ".bnobj"), 2);
+    assert_true(k[0].fn == k[1].fn);
+    assert_true(k[2].fn != k[0].fn);
+    for (int i = 0; i < 3; i++) {
+        pair[0] = k[i];
+        pair[1] = interp_kernel(&A, &pops[i], STEP);
+        assert_true(run_engines(pair, 2) > 0);
+    }
+    jit_free(j);
+    j = compile_on(&m, 3, k, &s);   /* from the cache, 3 threads at once: the same twin, so every part hits */
+    assert_int_equal(s.cache, JIT_CACHE_HIT);
+    assert_int_equal(s.shared, 1);
+    assert_true(k[0].fn == k[1].fn);
+    jit_free(j);
+}
+
 enum damage { TRUNCATE_PAYLOAD, TRUNCATE_HEADER, FLIP_PAYLOAD_BYTE, FLIP_KEY_BYTE, GARBAGE, EMPTY };
 
 static void damage_file(const char *path, enum damage how)
@@ -494,10 +572,12 @@ static void test_directory_rules(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reused_machine_same_code, setup, teardown),
         cmocka_unit_test(test_siphash_vectors),
         cmocka_unit_test_setup_teardown(test_miss_then_hit_identical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constant_changes_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parts_cached_apart_on_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_twin_populations_share_code, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_entries_rejected_and_repaired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_under_wrong_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disabled_and_unwritable, setup, teardown),

@@ -80,7 +80,7 @@ static void put(struct res *r, int point, const char *n, const char *syn, int tr
 {
     const char *vals[2] = {n, syn};
     struct stat_row rows[2] = {{"E", "rate", rate, "Hz"}, {"all", "v_var", v, "mV^2"}};
-    struct res_timing tm = {1.5, 20, 3, 100, 12345, 1};
+    struct res_timing tm = {1.5, 20, 3, 100, 12345, 1, 2.5};
     char err[256];
     assert_true(res_append_point(r, point, vals, trial, rows, 2, &tm, err, sizeof err));
 }
@@ -115,7 +115,7 @@ static void test_write_and_refuse(void **state)
     free(text);
     /* close: sorted by (point, trial), run.json, scaling.csv (too few N values: header only) */
     struct res_run_info info = {.model = "m", .model_file = "m.bn", .seed = 7, .wall_s = 2, .compile_ms = 30,
-                                .engine = "jit", .threads = 2, .complete = true,
+                                .kernel_wait_ms = 4.5, .engine = "jit", .threads = 2, .complete = true,
                                 .params_json = "{\"N\": {\"value\": 1000, \"unit\": \"1\"}}"};
     assert_true(res_close(r, &info, err, sizeof err));
     assert_true(fit_scaling_csv(dir, err, sizeof err));
@@ -136,6 +136,9 @@ static void test_write_and_refuse(void **state)
     assert_non_null(strstr(text, "\"params\": {\"N\": {\"value\": 1000, \"unit\": \"1\"}}"));
     assert_non_null(strstr(text, "\"seed\": 7"));
     assert_non_null(strstr(text, "\"point\": 0, \"trial\": 1, \"wall_s\": 1.5"));
+    /* the run's wait for its kernels: per item (timings.csv's last column) and summed */
+    assert_non_null(strstr(text, "\"synapses\": 12345, \"threads\": 1, \"kernel_wait_ms\": 2.5}"));
+    assert_non_null(strstr(text, "\"kernel_wait_ms\": 4.5,"));
     assert_non_null(strstr(text, "\"cores\": "));
     free(text);
     text = slurp(dir, "scaling.csv");
