@@ -224,6 +224,32 @@ static double get_f64(struct rd *r)
     return x;
 }
 
+/* An item's timing as DONE carries it (a slot's send_finished and a group leader's lead_done alike): the
+ * fields timings.csv and run.json write; a split part's exchange figures stay on its rank (-v). */
+static void put_timing(struct msg *b, const struct bn_timing *t)
+{
+    put_f64(b, t->wall_s);
+    put_f64(b, t->compile_ms);
+    put_f64(b, t->build_ms);
+    put_f64(b, t->sim_ms);
+    put_i64(b, t->synapses);
+    put_i64(b, t->threads);
+    put_f64(b, t->kernel_wait_ms);
+}
+
+static struct bn_timing get_timing(struct rd *r)
+{
+    struct bn_timing t = {0};
+    t.wall_s = get_f64(r);
+    t.compile_ms = get_f64(r);
+    t.build_ms = get_f64(r);
+    t.sim_ms = get_f64(r);
+    t.synapses = get_i64(r);
+    t.threads = (int)get_i64(r);
+    t.kernel_wait_ms = get_f64(r);
+    return t;
+}
+
 /* Points into the message (NUL-terminated); *len its length. */
 static const char *get_bytes(struct rd *r, size_t *len)
 {
@@ -451,14 +477,7 @@ static void fail_item(struct cli_mpi_workers *w, int rank, int item, const char 
 static void on_done(struct cli_mpi_workers *w, int rank, struct rd *r)
 {
     int item = (int)get_i64(r);
-    struct bn_timing t;
-    t.wall_s = get_f64(r);
-    t.compile_ms = get_f64(r);
-    t.build_ms = get_f64(r);
-    t.sim_ms = get_f64(r);
-    t.synapses = get_i64(r);
-    t.threads = (int)get_i64(r);
-    t.kernel_wait_ms = get_f64(r);
+    struct bn_timing t = get_timing(r);
     int n;
     struct bn_row *rows = get_rows(r, &n);
     if (item < 0 || item >= bn_nitems(w->m) || w->holder[item] != rank || n < 0) {
@@ -773,14 +792,7 @@ static void send_finished(struct worker *k, struct slot *sl)
     struct msg b = {0};
     put_i64(&b, sl->item);
     if (sl->res) {
-        const struct bn_timing *t = bn_timing(sl->res);
-        put_f64(&b, t->wall_s);
-        put_f64(&b, t->compile_ms);
-        put_f64(&b, t->build_ms);
-        put_f64(&b, t->sim_ms);
-        put_i64(&b, t->synapses);
-        put_i64(&b, t->threads);
-        put_f64(&b, t->kernel_wait_ms);
+        put_timing(&b, bn_timing(sl->res));
         put_rows(&b, bn_row(sl->res, 0), bn_nrows(sl->res));
         put_traces(k->tmp, k->m, &b, sl->item);
         k->recorded[sl->item] = true;
@@ -1286,14 +1298,8 @@ static void lead_fail(int item, bool interrupted, const char *why)
 static bool lead_done(bn_model *m, const char *tmp, int item, const bn_result *res)
 {
     struct msg b = {0};
-    const struct bn_timing *t = bn_timing(res);
     put_i64(&b, item);
-    put_f64(&b, t->wall_s);
-    put_f64(&b, t->compile_ms);
-    put_f64(&b, t->build_ms);
-    put_f64(&b, t->sim_ms);
-    put_i64(&b, t->synapses);
-    put_i64(&b, t->threads);
+    put_timing(&b, bn_timing(res));
     put_rows(&b, bn_row(res, 0), bn_nrows(res));
     put_traces(tmp, m, &b, item);
     if (!b.oom)
