@@ -2,14 +2,14 @@
 # run_fuzz.sh - builds the front-end fuzz target with clang-19 (libFuzzer + ASan + UBSan) and runs it.
 #
 # Usage: run_fuzz.sh BALNET SRC_DIR BUILD_DIR     (as ctest calls every tests/*/run_*.sh; BALNET is unused)
-# Env:   FUZZ_TIME=seconds (default 20), FUZZ_JOBS (default 1), FUZZ_KEEP=dir (keep the build and the
+# Env:   FUZZ_TIME=seconds (default 12), FUZZ_JOBS (default 1), FUZZ_KEEP=dir (keep the build and the
 #        grown corpus there instead of a temporary directory).
 # flex and bison are run here into the work directory, so the harness does not depend on the build's
 # generated files.  Fails on any crash, sanitizer report, leak or timeout; skips (exit 0) only when
 # clang-19 is not installed.  New corpus entries go to the work directory, never into the repository.
 set -u
 src=${2:?usage: run_fuzz.sh BALNET SRC_DIR BUILD_DIR}
-time=${FUZZ_TIME:-20}
+time=${FUZZ_TIME:-12}
 src=$(cd "$src" && pwd) || exit 1
 
 cc=$(command -v clang-19 || true)
