@@ -94,8 +94,9 @@ fi
 # Rank 1 (rank 0's partner) killed (SIGKILL) during a split item, once an item is in: rank 0 waits in an
 # exchange that never ends; mpirun stops the job and names rank 1, rank 0's watchdog names the item; the
 # folder keeps whole items only, and --resume on 2 ranks (one group) completes it identically.
-KILL=(models/paper/cancellation.bn --set N=1000 --set c=0.2 --set syn=conductance --set trial=1..3
-      --set duration=500ms --set burn_in=20ms --quiet --threads 1)
+# Six items of 1 s: on an idle machine three items of 500 ms could all finish before the kill landed.
+KILL=(models/paper/cancellation.bn --set N=1000 --set c=0.2 --set syn=conductance --set trial=1..6
+      --set duration=1s --set burn_in=20ms --quiet --threads 1)
 "$BALNET" run "${KILL[@]}" --out "$TMP/kref" || fail "kill: 1 process: exit $?"
 "${MPIRUN[@]}" --mca mpi_yield_when_idle 1 -np 4 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/kill" \
     2> "$TMP/kill.err" &
@@ -116,11 +117,11 @@ for _ in $(seq 1 100); do kill -0 "$rank0" 2> /dev/null || break; sleep 0.05; do
 cat "$TMP/kill.err"
 [ "$rc" -ne 0 ] && grep -q "process rank 1 .* signal 9" "$TMP/kill.err" && pass "rank 1 killed: exit $rc, rank 1 named" ||
     fail "rank 1 killed: exit $rc, or rank 1 not named"
-grep -q "rank 0 waited .* for rank 1, its partner in point 0, trial [1-3]" "$TMP/kill.err" &&
+grep -q "rank 0 waited .* for rank 1, its partner in point 0, trial [1-6]" "$TMP/kill.err" &&
     pass "rank 1 killed: rank 0 names the item it waited for" || fail "rank 1 killed: rank 0 said nothing"
 kept=$(tail -n +2 "$TMP/kill/points.csv" | cut -d, -f1-5 | sort -u | wc -l)
 torn=$(comm -23 <(sort "$TMP/kill/points.csv") <(sort "$TMP/kref/points.csv") | wc -l)
-[ "$kept" -ge 1 ] && [ "$kept" -le 2 ] && [ "$torn" -eq 0 ] && pass "rank 1 killed: $kept of 3 items kept, whole" ||
+[ "$kept" -ge 1 ] && [ "$kept" -le 5 ] && [ "$torn" -eq 0 ] && pass "rank 1 killed: $kept of 6 items kept, whole" ||
     fail "rank 1 killed: $kept items kept, $torn rows not in the reference"
 "${MPIRUN[@]}" -np 2 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/kill" --resume 2> "$TMP/kres.err" ||
     fail "rank 1 killed: resume on 2 ranks: exit $?, $(cat "$TMP/kres.err")"
