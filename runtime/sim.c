@@ -678,19 +678,26 @@ static void part_sync(struct sim *s, int64_t t1)
     }
 }
 
+/* Every step's start, split or not: thread 0 draws the inputs' spikes and polls the cancel flag (every 1000
+ * steps), every thread updates and delivers its chunks, then the barrier that ends the step. */
+static inline void step_begin(struct sim *s, int tid, int64_t t)
+{
+    if (tid == 0) {
+        inputs_step(s, t);
+        volatile int *cancel = s->opt->cancel;
+        if (cancel && t % 1000 == 999 && *cancel)
+            atomic_store(&s->cancel_step, t);
+    }
+    step_work(s, tid, t);
+    rt_pool_barrier(s->pool);
+}
+
 static void loop(void *arg, int tid, int nt)
 {
     struct sim *s = arg;
     if (s->parts > 1) {   /* split over parts: no per-step stop check, an exchange every dmin steps */
-        volatile int *cancel = s->opt->cancel;
         for (int64_t t = 0; t < s->nsteps; t++) {
-            if (tid == 0) {
-                inputs_step(s, t);
-                if (cancel && t % 1000 == 999 && *cancel)
-                    atomic_store(&s->cancel_step, t);
-            }
-            step_work(s, tid, t);
-            rt_pool_barrier(s->pool);
+            step_begin(s, tid, t);
             /* trace's observables after every step (each part has its own neurons' values: gathered to
              * part 0 at the end), then the exchange */
             const bool sync = t % s->dmin == s->dmin - 1 || t == s->nsteps - 1;
@@ -709,15 +716,8 @@ static void loop(void *arg, int tid, int nt)
         return;
     }
     const bool serial = s->opt->on_spikes || s->traces || s->wrecs;
-    volatile int *cancel = s->opt->cancel;
     for (int64_t t = 0; t < s->nsteps; t++) {
-        if (tid == 0) {
-            inputs_step(s, t);
-            if (cancel && t % 1000 == 999 && *cancel)
-                atomic_store(&s->cancel_step, t);
-        }
-        step_work(s, tid, t);
-        rt_pool_barrier(s->pool);
+        step_begin(s, tid, t);
         if (serial) {
             if (tid == 0)
                 step_serial(s, t);

@@ -80,3 +80,18 @@ finish() {
     echo "all checks passed"
     exit 0
 }
+
+# kill_rank PID R: SIGKILL rank R of the mpirun job PID, wait for mpirun (its exit code in $rc), then for
+# rank 0 to exit too: mpirun may return while rank 0 still closes the folder (it waits for the dead rank,
+# then closes and releases the lock), and the folder is checked as a user's next command would find it.
+kill_rank() {
+    local p r rank0=
+    for p in $(pgrep -P "$1"); do
+        r=$(tr '\0' '\n' < "/proc/$p/environ" | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
+        [ "$r" = 0 ] && rank0=$p
+        [ "$r" = "$2" ] && kill -KILL "$p"
+    done
+    wait "$1"
+    rc=$?
+    for _ in $(seq 1 100); do [ -n "$rank0" ] && kill -0 "$rank0" 2> /dev/null || break; sleep 0.05; done
+}

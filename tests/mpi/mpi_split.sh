@@ -105,15 +105,7 @@ for _ in $(seq 1 2000); do
     [ "$(wc -l 2>/dev/null < "$TMP/kill/points.csv" || echo 0)" -gt 1 ] && break
     sleep 0.01
 done
-for p in $(pgrep -P "$pid"); do
-    r=$(tr '\0' '\n' < "/proc/$p/environ" | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
-    [ "$r" = 0 ] && rank0=$p
-    [ "$r" = 1 ] && kill -KILL "$p"
-done
-wait "$pid"
-rc=$?
-# mpirun may exit before its SIGKILL has ended rank 0, whose lock --resume takes over only once it is gone
-for _ in $(seq 1 100); do kill -0 "$rank0" 2> /dev/null || break; sleep 0.05; done
+kill_rank "$pid" 1
 cat "$TMP/kill.err"
 [ "$rc" -ne 0 ] && grep -q "process rank 1 .* signal 9" "$TMP/kill.err" && pass "rank 1 killed: exit $rc, rank 1 named" ||
     fail "rank 1 killed: exit $rc, or rank 1 not named"

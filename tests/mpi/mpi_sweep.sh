@@ -78,17 +78,7 @@ grep -q '"complete": true' "$TMP/part/run.json" && pass "resumed: run.json compl
 # (mpirun does; rank 0 too when rank 2 held an item), the folder keeps what arrived, --resume on 2 ranks
 # completes it identically.
 start 3 "$TMP/kill" "$TMP/kill.err"
-rank0=
-for p in $(pgrep -P "$pid"); do
-    r=$(tr '\0' '\n' < "/proc/$p/environ" | sed -n 's/^OMPI_COMM_WORLD_RANK=//p')
-    [ "$r" = 0 ] && rank0=$p
-    [ "$r" = 2 ] && kill -KILL "$p"
-done
-wait "$pid"
-rc=$?
-# mpirun may exit while rank 0 still closes the folder (it waits 0.5 s for the dead rank, then closes and
-# releases the lock): the folder is checked once rank 0 is gone, as a user's next command would find it.
-for _ in $(seq 1 100); do [ -n "$rank0" ] && kill -0 "$rank0" 2> /dev/null || break; sleep 0.05; done
+kill_rank "$pid" 2
 cat "$TMP/kill.err"
 [ "$rc" -ne 0 ] && pass "rank 2 killed: exit $rc" || fail "rank 2 killed: exit 0"
 grep -q "rank 2" "$TMP/kill.err" && pass "rank 2 killed: the error names rank 2" || fail "rank 2 killed: rank 2 not named"
