@@ -4,8 +4,10 @@
  * sema_print lowers the default point to show sizes, receptors and the solver chosen per ODE.
  */
 #include "sema/internal.h"
+#include "support/util.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void print_value(FILE *out, double v, struct ir_dim d)
@@ -187,16 +189,61 @@ void sema_print(FILE *out, const struct sema_model *mc)
     }
 }
 
+/* FNV-1a over n bytes and a terminating NUL (which separates consecutive texts). */
+static uint64_t fnv_bytes(uint64_t h, const char *s, size_t n)
+{
+    for (size_t k = 0; k <= n; k++)
+        h = (h ^ (k < n ? (unsigned char)s[k] : 0u)) * 1099511628211ull;
+    return h;
+}
+
+/* The data files a source names: its string literals are only import paths (already among the sources)
+ * and the files of spikes(), per_neuron() and timed(), which resolve against the root file's directory.
+ * Each literal's name is hashed, and the bytes of the file it names when that is a readable file, so an
+ * edited cells.csv or signal.csv changes the hash as an edited model does.  The scan follows the lexer:
+ * '#' starts a comment outside a string; \" \\ \n \t are a string's escapes. */
+static uint64_t hash_data_files(const struct sema_model *m, uint64_t h, const char *t, size_t len)
+{
+    char path[4096];
+    for (size_t k = 0; k < len; k++) {
+        if (t[k] == '#') {
+            while (k < len && t[k] != '\n')
+                k++;
+            continue;
+        }
+        if (t[k] != '"')
+            continue;
+        size_t n = 0;
+        for (k++; k < len && t[k] != '"' && t[k] != '\n'; k++) {
+            char c = t[k];
+            if (c == '\\' && k + 1 < len) {
+                c = t[++k];
+                c = c == 'n' ? '\n' : c == 't' ? '\t' : c;
+            }
+            if (n + 1 < sizeof path)
+                path[n++] = c;
+        }
+        path[n] = 0;
+        h = fnv_bytes(h, path, n);
+        size_t flen;
+        char *data = n ? util_read_file(arena_path_join(m->a, m->dir ? m->dir : ".", path), 0, &flen) : NULL;
+        if (data)
+            h = fnv_bytes(h, data, flen);
+        free(data);
+    }
+    return h;
+}
+
 const char *sema_model_hash(const struct sema_model *m)
 {
-    /* Every loaded source, the "<command line>" texts of --set NAME=VALUE included: a resumed sweep must
-     * run the same model with the same overrides, or its points.csv would mix two experiments. */
+    /* Every loaded source, the "<command line>" texts of --set NAME=VALUE included, and the data files the
+     * sources name: a resumed sweep must run the same model with the same overrides and data, or its
+     * points.csv would mix two experiments. */
     uint64_t h = 1469598103934665603ull;
-    for (int i = 0; m->sm && i < m->sm->n; i++) {
-        const struct src_file *f = &m->sm->files[i];
-        for (size_t k = 0; k <= f->len; k++)   /* the NUL separates consecutive files */
-            h = (h ^ (k < f->len ? (unsigned char)f->text[k] : 0u)) * 1099511628211ull;
-    }
+    for (int i = 0; m->sm && i < m->sm->n; i++)
+        h = fnv_bytes(h, m->sm->files[i].text, m->sm->files[i].len);
+    for (int i = 0; m->sm && i < m->sm->n; i++)
+        h = hash_data_files(m, h, m->sm->files[i].text, m->sm->files[i].len);
     return arena_printf(m->a, "%016llx", (unsigned long long)h);
 }
 

@@ -90,6 +90,26 @@ for variant in "duration=100ms" "--seed 5"; do
     fi
 done
 
+# A data file the model names (timed(), per_neuron(), spikes()) is part of the model: editing it between
+# a run and its --resume is refused like editing the model file (compiler/sema/print.c, sema_model_hash).
+mkdir -p "$TMP/data"
+cp tests/models/input_timed.bn tests/models/input_timed.csv "$TMP/data/"
+DARGS=("$TMP/data/input_timed.bn" --set duration=20ms --threads 1 --quiet)
+"$BALNET" run "${DARGS[@]}" --out "$TMP/dfold" || fail "data-file model: exit $?"
+"$BALNET" run "${DARGS[@]}" --out "$TMP/dfold" --resume 2> "$TMP/dsame.err" && pass "data file unchanged: --resume accepted" ||
+    { cat "$TMP/dsame.err"; fail "data file unchanged: --resume refused"; }
+dbefore=$(checksum "$TMP/dfold")
+sed -i '0,/^[0-9]/s/^\([0-9][^,]*\),\([^,]*\)/\1,1\2/' "$TMP/data/input_timed.csv"   # one value edited
+if cmp -s tests/models/input_timed.csv "$TMP/data/input_timed.csv"; then fail "data-file test: the edit did nothing"; fi
+"$BALNET" run "${DARGS[@]}" --out "$TMP/dfold" --resume 2> "$TMP/ddiff.err"
+rc=$?
+if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && grep -q "different model" "$TMP/ddiff.err" &&
+   [ "$(checksum "$TMP/dfold")" = "$dbefore" ]; then
+    pass "edited data file: --resume refused ('different model'), folder untouched"
+else
+    cat "$TMP/ddiff.err"; fail "edited data file: --resume exit $rc (results of two data files would mix)"
+fi
+
 # Run without --resume into an existing results folder: refused, untouched.
 "$BALNET" run "${ARGS[@]}" --out "$TMP/full" 2> "$TMP/exists.err"
 rc=$?
