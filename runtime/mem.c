@@ -89,6 +89,24 @@ size_t rt_estimate_bytes(const struct ir_model *m, int parts)
             }
         }
     }
+    /* split: part 0 keeps a copy of each recorded plastic projection as one process has it (part.h; counted
+     * on every part, an upper bound): targets, weights and per-synapse states, per-target states, every
+     * part's row lengths */
+    for (int i = 0; parts > 1 && i < m->nwrecs; i++) {
+        bool first = true;   /* one copy per projection */
+        for (int k = 0; k < i; k++)
+            first = first && m->wrecs[k].proj != m->wrecs[i].proj;
+        const struct ir_proj *p = &m->projs[m->wrecs[i].proj];
+        if (!first || !p->plastic)
+            continue;
+        double per = 8 + (p->plastic->syn_last ? 8 : 0), post = 8;
+        for (int s = 1; s < p->plastic->nstates; s++) {
+            per += p->plastic->states[s].where == IR_PL_SYN ? 4 : 0;
+            post += p->plastic->states[s].where == IR_PL_POST ? 8 : 0;
+        }
+        total += rt_conn_expected(m, m->wrecs[i].proj) * per + (double)rt_ref_size(m, p->post) * post +
+                 (double)rt_ref_size(m, p->pre) * (8 + 4 * parts);
+    }
     free(qlen_pop);
     free(qlen_in);
     return (size_t)(total + split / parts);

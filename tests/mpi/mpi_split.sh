@@ -8,8 +8,8 @@
 # ranks, the eff_tau arm's measured parameters taken from an item the other group may have run) gives
 # points.csv identical to one process; rank 1 killed (SIGKILL) during a split item of a sweep on 4 ranks
 # in groups of 2: an error naming it, whole items kept, and --resume on 2 ranks completes the sweep
-# identically; recordings (traces/) of split items == 1 process; and --ranks-per-point values that cannot
-# work are refused.
+# identically; recordings (traces/) of split items == 1 process; plastic projections and their weight
+# recordings on 2 and 3 ranks == 1 process; and --ranks-per-point values that cannot work are refused.
 # Args: balnet-binary source-dir build-dir; BALNET_MPIEXEC names mpirun (registered only when CMake found MPI).
 #
 # Tolerance: none (cmp): every neuron receives the same additions in the same order whatever the split
@@ -119,6 +119,22 @@ torn=$(comm -23 <(sort "$TMP/kill/points.csv") <(sort "$TMP/kref/points.csv") | 
     fail "rank 1 killed: resume on 2 ranks: exit $?, $(cat "$TMP/kres.err")"
 cmp "$TMP/kref/points.csv" "$TMP/kill/points.csv" && pass "rank 1 killed: resumed on 2 ranks, points.csv == 1 process" ||
     fail "rank 1 killed: resumed points.csv differs"
+
+# Plastic projections and every kind of weight recording (tests/models/plastic*.bn: STDP, Tsodyks-Markram,
+# per-synapse delays and states) split over 2 and 3 ranks: points.csv and every file of traces/ == 1 process.
+for spec in plastic:2 plastic_more:3; do
+    name=${spec%:*} np=${spec#*:}
+    "$BALNET" run "tests/models/$name.bn" --quiet --threads 1 --out "$TMP/$name-1" || fail "$name, 1 process: exit $?"
+    "${MPIRUN[@]}" -np "$np" "$BALNET" run "tests/models/$name.bn" --quiet --threads 1 --ranks-per-point "$np" \
+        --out "$TMP/$name-$np" || fail "$name, $np ranks: exit $?"
+    n=0 same=true
+    for f in "$TMP/$name-1/points.csv" "$TMP/$name-1/traces"/*.csv; do
+        n=$((n + 1))
+        cmp -s "$f" "$TMP/$name-$np/${f#"$TMP/$name-1/"}" || same=false
+    done
+    $same && [ "$n" -ge 6 ] && pass "$name.bn on $np ranks: points.csv and $((n - 1)) weight recordings == 1 process" ||
+        fail "$name.bn on $np ranks: $n files, or they differ from 1 process"
+done
 
 "${MPIRUN[@]}" -np 2 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --ranks-per-point 3 --out "$TMP/k3" 2> "$TMP/k3.err"
 rc=$?
