@@ -124,6 +124,14 @@ int cli_mpi_agree(const struct cli_mpi *mp, int rc, const char *identity, int *r
     return worst;
 }
 
+size_t cli_mpi_min_size(const struct cli_mpi *mp, size_t x)
+{
+    (void)mp;
+    unsigned long long mine = x, least = x;
+    MPI_Allreduce(&mine, &least, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
+    return (size_t)least;
+}
+
 int cli_mpi_go(const struct cli_mpi *mp, int rc)
 {
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);

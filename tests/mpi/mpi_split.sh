@@ -3,8 +3,9 @@
 # gives the results of one process: the paper's network (N = 4000, conductance, c = 0.2, 500 ms) on 2 and 3
 # ranks, and 20 ms of it on 2 ranks x 2 threads (4 threads with two barriers per step on this 2-core
 # machine cost milliseconds per step: the short run keeps the test's time down), each with identical
-# points.csv and spike file; a network that a memory limit refuses in one process runs split over 4 ranks,
-# identically; a sweep on 4 ranks in 2 groups of 2 (--ranks-per-point 2: two points at once, each over two
+# points.csv and spike file; a network that a memory limit refuses in one process runs on 4 ranks without
+# --ranks-per-point, split by itself over 2 (the smallest group it fits), identically, and one that does
+# not fit even over every rank is refused with the numbers; a sweep on 4 ranks in 2 groups of 2 (--ranks-per-point 2: two points at once, each over two
 # ranks, the eff_tau arm's measured parameters taken from an item the other group may have run) gives
 # points.csv identical to one process; rank 1 killed (SIGKILL) during a split item of a sweep on 4 ranks
 # in groups of 2: an error naming it, whole items kept, and --resume on 2 ranks completes the sweep
@@ -52,16 +53,26 @@ else
     fail "2 ranks x 2 threads: differ from 1 process"
 fi
 
-# The memory estimate (runtime/mem.c): 9.9 MB for the whole network, 3.7 MB per part of 4.
+# The memory estimate (runtime/mem.c): 9.9 MB for the whole network, 5.8 MB per part of 2.
 BALNET_MEM_LIMIT=6M "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m1" 2> "$TMP/m1.err"
 rc=$?
 cat "$TMP/m1.err"
 [ "$rc" -ne 0 ] && grep -q "network needs .* MB, 6.0 MB available" "$TMP/m1.err" &&
     pass "6 MB limit: 1 process refuses, with the numbers" || fail "6 MB limit: 1 process not refused (exit $rc)"
-"${MPIRUN[@]}" -x BALNET_MEM_LIMIT=6M -np 4 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --ranks-per-point 4 \
-    --out "$TMP/m4" || fail "6 MB limit, 4 ranks: exit $?"
+# Without --ranks-per-point the split is automatic (cli/run.c, auto_split): 5.8 MB per part of 2 fits.
+"${MPIRUN[@]}" -x BALNET_MEM_LIMIT=6M -np 4 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m4" 2> "$TMP/m4.err" ||
+    fail "6 MB limit, 4 ranks: exit $?"
+cat "$TMP/m4.err"
+grep -q "point 0 needs 9.9 MB, more than the 6.0 MB a rank has (BALNET_MEM_LIMIT): every point runs split over 2 ranks" \
+    "$TMP/m4.err" && grep -q '"ranks_per_point": 2,' "$TMP/m4/run.json" && grep -q '"ranks_per_point_auto": true' \
+    "$TMP/m4/run.json" && pass "6 MB limit, 4 ranks: split over 2 by itself, said in the log and run.json" ||
+    fail "6 MB limit, 4 ranks: no automatic split over 2 ranks in the log or run.json"
 cmp "$TMP/s1/points.csv" "$TMP/m4/points.csv" && pass "6 MB limit: runs over 4 ranks, points.csv == 1 process" ||
     fail "6 MB limit, 4 ranks: points.csv differs"
+"${MPIRUN[@]}" -x BALNET_MEM_LIMIT=2M -np 2 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m2" 2> "$TMP/m2.err"
+rc=$?
+[ "$rc" -ne 0 ] && grep -q "point 0 needs 5.8 MB per rank even split over all 2 ranks, more than the 2.0 MB a rank has" \
+    "$TMP/m2.err" && pass "2 MB limit, 2 ranks: refused with the numbers" || fail "2 MB limit, 2 ranks: exit $rc, $(cat "$TMP/m2.err")"
 
 # A sweep (2 points x 2 trials; eff_tau's params are measured in the conductance point of the same trial)
 # on 4 ranks, groups {0,1} and {2,3}: rank 0 hands items to rank 2, the other group's leader.
