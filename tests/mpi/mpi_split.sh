@@ -9,7 +9,7 @@
 # ranks, the eff_tau arm's measured parameters taken from an item the other group may have run) gives
 # points.csv identical to one process; rank 1 killed (SIGKILL) during a split item of a sweep on 4 ranks
 # in groups of 2: an error naming it, whole items kept, and --resume on 2 ranks completes the sweep
-# identically; recordings (traces/) of split items == 1 process; plastic projections and their weight
+# identically; recordings (traces/) of split items == 1 process; a burst larger than the exchange's block; plastic projections and their weight
 # recordings on 2 and 3 ranks == 1 process; and --ranks-per-point values that cannot work are refused.
 # Args: balnet-binary source-dir build-dir; BALNET_MPIEXEC names mpirun (registered only when CMake found MPI).
 #
@@ -21,9 +21,10 @@ MPIRUN=("${BALNET_MPIEXEC:-mpirun}" --oversubscribe --allow-run-as-root)
 
 ARGS=(models/paper/cancellation.bn --set N=4000 --set c=0.2 --set syn=conductance --set trial=1
       --set duration=500ms --set burn_in=100ms --quiet --threads 1)
-# same NAME DIR: DIR's points.csv and spikes equal the one-process run's
+# same NAME DIR [REF]: DIR's points.csv and spikes equal the one-process run's (REF, else TMP/one)
 same() {
-    if cmp "$TMP/one/points.csv" "$2/points.csv" && cmp "$TMP/one.csv" "$2.csv"; then
+    local ref=${3:-$TMP/one}
+    if cmp "$ref/points.csv" "$2/points.csv" && cmp "$ref.csv" "$2.csv"; then
         pass "$1: points.csv and spikes == 1 process ($(wc -l < "$2.csv") spikes)"
     else
         fail "$1: points.csv or spikes differ from 1 process"
@@ -130,6 +131,14 @@ torn=$(comm -23 <(sort "$TMP/kill/points.csv") <(sort "$TMP/kref/points.csv") | 
     fail "rank 1 killed: resume on 2 ranks: exit $?, $(cat "$TMP/kres.err")"
 cmp "$TMP/kref/points.csv" "$TMP/kill/points.csv" && pass "rank 1 killed: resumed on 2 ranks, points.csv == 1 process" ||
     fail "rank 1 killed: resumed points.csv differs"
+
+# Messages larger than the exchange's block (cli/mpi.c, allgather_blocks: the rest follows in a second
+# collective) and blocks that grow and shrink: a burst of every neuron in the first step, then 380 Hz.
+"$BALNET" run tests/models/split_burst.bn --quiet --threads 1 --out "$TMP/b1" --spikes "$TMP/b1.csv" ||
+    fail "burst, 1 process: exit $?"
+"${MPIRUN[@]}" -np 2 "$BALNET" run tests/models/split_burst.bn --quiet --threads 1 --ranks-per-point 2 --out "$TMP/b2" \
+    --spikes "$TMP/b2.csv" || fail "burst, 2 ranks: exit $?"
+same "burst, 2 ranks" "$TMP/b2" "$TMP/b1"
 
 # Plastic projections and every kind of weight recording (tests/models/plastic*.bn: STDP, Tsodyks-Markram,
 # per-synapse delays and states) split over 2 and 3 ranks: points.csv and every file of traces/ == 1 process.
