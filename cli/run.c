@@ -466,6 +466,16 @@ static int ranks_agree(struct run *r, int rc)
     return rc;
 }
 
+#ifdef BN_HAVE_MPI
+/* "5.8 MB" (as the runtime's messages print sizes), "2.0 kB" below 0.1 MB. */
+static void mb(char *buf, size_t len, size_t bytes)
+{
+    if (bytes < 100000)
+        snprintf(buf, len, "%.1f kB", (double)bytes / 1e3);
+    else
+        snprintf(buf, len, "%.1f MB", (double)bytes / 1e6);
+}
+
 /* The largest memory estimate of a point's network split over k parts (bn_point_mem_bytes), and which. */
 static size_t largest_point(const struct run *r, int k, int *point)
 {
@@ -479,6 +489,8 @@ static size_t largest_point(const struct run *r, int k, int *point)
     }
     return most;
 }
+
+#endif
 
 /* No --ranks-per-point under mpirun (docs/cluster.md, "Automatic split"): when a point's network does not
  * fit a rank's budget ($BALNET_MEM_LIMIT, else 90 % of the node's MemAvailable shared by its ranks; the
@@ -499,8 +511,8 @@ static int auto_split(struct run *r)
     if (limit == SIZE_MAX || need1 <= limit)
         return 0;
     char a[32], b[32], c[32];
-    snprintf(b, sizeof b, "%.1f MB", (double)limit / 1e6);
-    snprintf(a, sizeof a, "%.1f MB", (double)need1 / 1e6);
+    mb(b, sizeof b, limit);
+    mb(a, sizeof a, need1);
     const char *why = env ? "BALNET_MEM_LIMIT" : "90 % of the node's available memory over its ranks";
     for (int k = 2; k <= n; k++) {
         size_t need = n % k == 0 ? largest_point(r, k, &pk) : SIZE_MAX;
@@ -509,14 +521,14 @@ static int auto_split(struct run *r)
         r->o.ranks_per_point = k;
         r->auto_split = true;
         if (r->mpi.rank == 0) {
-            snprintf(c, sizeof c, "%.1f MB", (double)need / 1e6);
+            mb(c, sizeof c, need);
             fprintf(stderr, "balnet: point %d needs %s, more than the %s a rank has (%s): every point runs split "
                             "over %d ranks (%s per rank; as --ranks-per-point %d)\n", p1, a, b, why, k, c, k);
         }
         return 0;
     }
     if (r->mpi.rank == 0) {
-        snprintf(c, sizeof c, "%.1f MB", (double)largest_point(r, n, &pk) / 1e6);
+        mb(c, sizeof c, largest_point(r, n, &pk));
         fprintf(stderr, "balnet: error: point %d needs %s per rank even split over all %d ranks, more than the %s a "
                         "rank has (%s): use more nodes, or fewer ranks per node\n", pk, c, n, b, why);
     }

@@ -26,7 +26,9 @@
  * check; after every dmin-th step thread 0 exchanges the interval's spike lists between two barriers
  * (part_sync), feeds on_spikes and the spike recordings (rate_trace, raster), and takes the stop decision
  * from every part's records; a model with recordings also samples trace's observables after every step
- * (between two barriers, as (e)), gathered to part 0 at the end.  parts = 1 keeps
+ * (between two barriers, as (e)), gathered to part 0 at the end.  A part's state columns are the whole
+ * population's (the kernels index them by neuron) but it initialises and updates only its own neurons,
+ * so only their pages take memory (state_column).  parts = 1 keeps
  * the loop above unchanged (own_chunk is chunk_of of the nt chunks, the segment index is tid).
  */
 #include "runtime/errf.h"
@@ -113,13 +115,27 @@ struct sim {
     bool xstop;                    /* thread 0's stop decision after an exchange */
 };
 
+static size_t column_bytes(int64_t n) { return ((size_t)(n > 0 ? n : 1) * sizeof(double) + 63) / 64 * 64; }
+
 static void *alloc_column(int64_t n)
 {
-    size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof(double) + 63) / 64 * 64;
-    void *p = aligned_alloc(64, bytes);
+    void *p = aligned_alloc(64, column_bytes(n));
     if (p)
-        memset(p, 0, bytes);
+        memset(p, 0, column_bytes(n));
     return p;
+}
+
+/* A state column of n neurons.  Split over parts (lazy): the whole population's, since the kernels index
+ * it by neuron, but a part writes only its own neurons' values, so only their pages take memory
+ * (rt_lazy_zeroed; the others read as zeros, e.g. by trace's sampling, and are never used). */
+static void *state_column(int64_t n, bool lazy) { return lazy ? rt_lazy_zeroed(column_bytes(n)) : alloc_column(n); }
+
+static void free_state_column(void *p, int64_t n, bool lazy)
+{
+    if (lazy)
+        rt_lazy_free(p, column_bytes(n));
+    else
+        free(p);
 }
 
 static void sim_free(struct sim *s)
@@ -128,9 +144,9 @@ static void sim_free(struct sim *s)
     if (s->ps)
         for (int i = 0; i < m->npops; i++) {
             for (int k = 0; s->ps[i].vars && k < m->pops[i].nvars; k++)
-                free(s->ps[i].vars[k]);
+                free_state_column(s->ps[i].vars[k], m->pops[i].size, s->parts > 1);
             for (int k = 0; s->ps[i].obs && k < m->pops[i].nobs; k++)
-                free(s->ps[i].obs[k]);
+                free_state_column(s->ps[i].obs[k], m->pops[i].size, s->parts > 1);
             if (s->ps[i].pvars != s->ps[i].vars)
                 free(s->ps[i].pvars);
             free(s->ps[i].vars);
@@ -256,13 +272,15 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
         if (!ps->vars || !ps->obs || !ps->spiked)
             return rt_errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nobs; k++)
-            if (!(ps->obs[k] = alloc_column(p->size)))
+            if (!(ps->obs[k] = state_column(p->size, s->parts > 1)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nvars; k++)
-            if (!(ps->vars[k] = alloc_column(p->size)))
+            if (!(ps->vars[k] = state_column(p->size, s->parts > 1)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
-        int64_t e;
-        rt_part_range(p->size, s->part, s->parts, s->nt, &ps->post0, &e);
+        /* this part's neurons [lo, hi) (all when not split): the only ones initialised here */
+        int64_t lo, hi;
+        rt_part_range(p->size, s->part, s->parts, s->nt, &lo, &hi);
+        ps->post0 = lo;
         ps->pvars = ps->vars;
         if (s->parts > 1) {
             if (!(ps->pvars = calloc((size_t)p->nvars + 1, sizeof *ps->pvars)))
@@ -292,16 +310,16 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
             if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || (!init && !p->vars[k].table))
                 continue;      /* columns start zeroed */
             if (p->vars[k].table) {   /* per_neuron("file.csv", ...): read by the compiler, one per neuron */
-                for (int64_t n = 0; n < p->size; n++)
+                for (int64_t n = lo; n < hi; n++)
                     col[n] = p->vars[k].table[n];
             } else if (ir_eval_const(init, &v)) {
-                for (int64_t n = 0; n < p->size; n++)
+                for (int64_t n = lo; n < hi; n++)
                     col[n] = v;
             } else {
                 double row[p->nvars + 1];   /* the neuron's values read by init (columns already set) */
                 for (int j = 0; j < p->nvars; j++)
                     row[j] = 0;
-                for (int64_t n = 0; n < p->size; n++) {
+                for (int64_t n = lo; n < hi; n++) {
                     struct rt_rng r;
                     for (int j = 0; j < p->nvars; j++)
                         if (done[j] && j != k)
@@ -310,14 +328,15 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
                     col[n] = ir_eval(init, row, rt_rng_draw, &r);
                 }
             }
-            for (int64_t n = 0; n < p->size; n++)
+            for (int64_t n = lo; n < hi; n++)
                 if (!isfinite(col[n]))
                     return rt_errf(err, errlen, "population %s: initial value of %s of neuron %lld is %g", p->name,
                                 p->vars[k].name, (long long)n, col[n]);
             /* precision single: the column becomes a float array in its own first half.  Converting front
-             * to back is safe: float n overwrites bytes of double n/2, which has been read already. */
+             * to back is safe: float n overwrites bytes of double n/2, which has been read already (or,
+             * below lo, holds no neuron of this part). */
             if (p->single)
-                for (int64_t n = 0; n < p->size; n++)
+                for (int64_t n = lo; n < hi; n++)
                     ((float *)col)[n] = (float)col[n];
         }
     }
