@@ -160,7 +160,8 @@ bool bn_folder_close(bn_folder *f, const struct bn_run_info *in, char *err, size
         .kernel_wait_ms = bn_kernel_wait_ms(m),
         .kernel_cache = in->kernel_cache ? bn_kernel_cache(m) : NULL,
         .engine = m->opt.engine == BN_ENGINE_JIT ? "jit" : "interp", .threads = in->threads,
-        .ranks = in->ranks > 1 ? in->ranks : 1, .complete = in->complete, .params_json = bn_params_json(m)};
+        .ranks = in->ranks > 1 ? in->ranks : 1,
+        .ranks_per_point = in->ranks_per_point, .ranks_per_point_auto = in->ranks_per_point_auto, .complete = in->complete, .params_json = bn_params_json(m)};
     bool ok = res_close(f->res, &info, err, errlen);
     free(f->dir);
     free(f);

@@ -10,6 +10,8 @@
 #include "sema/sema.h"
 #include "ir/ir.h"
 #include "runtime/errf.h"
+#include "runtime/mem.h"
+#include "runtime/rt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -176,6 +178,13 @@ int bn_npoints(const bn_model *m) { return m->npoints; }
 int bn_ntrials(const bn_model *m) { return m->ntrials; }
 int bn_nitems(const bn_model *m) { return m->nitems; }
 int bn_item_point(const bn_model *m, int item) { return item / m->ntrials; }
+
+size_t bn_point_mem_bytes(const bn_model *m, int point, int parts)
+{
+    return point >= 0 && point < m->npoints && m->points[point].ir ? rt_estimate_bytes(m->points[point].ir, parts) : 0;
+}
+
+size_t bn_mem_available(void) { return rt_mem_available(); }
 int bn_item_trial(const bn_model *m, int item) { return item % m->ntrials + 1; }
 int bn_naxes(const bn_model *m) { return m->ncols; }
 const char *bn_axis_name(const bn_model *m, int axis) { return m->axis_names[axis]; }

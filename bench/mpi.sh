@@ -16,7 +16,8 @@
 # 1 process x 2 threads and 2 ranks x 1 thread, printing build and loop time (rank 0's, timings.csv), the
 # time rank 0 spent in the exchange (waiting for the other rank included) and the bytes it sent (-v), every
 # rank's peak memory (/usr/bin/time), and whether points.csv equals 1 process's.  BENCH_BIG=1 adds
-# N = 100000, p = 0.2 over 2 ranks (about 5 GB per rank, minutes); BENCH_SPLIT=0 skips the split runs, BENCH_SWEEP=0 the sweep.
+# N = 100000, p = 0.2 over 2 ranks (about 5 GB per rank, minutes); BENCH_SPLIT=0 skips the split runs, BENCH_SWEEP=0 the sweep;
+# BENCH_SPLIT_N="15000" runs only the given sizes.
 #
 # Environment: BENCH_OUT (BUILD/bench-mpi); MPIRUN (mpirun; --oversubscribe and --allow-run-as-root added).
 set -u
@@ -98,7 +99,7 @@ split() {
         "$name" "$build" "$sim" "${ex:-(not split)}" "$syn" "$rss" "$same"
 }
 echo "one network over ranks (paper, conductance, c = 0.2, 1 s); load $(cut -d' ' -f1-3 /proc/loadavg)"
-for n in 15000 60000; do
+for n in ${BENCH_SPLIT_N:-15000 60000}; do
     split "split-$n-1x1" "$n" -- --threads 1
     split "split-$n-1x2" "$n" -- --threads 2
     # mpi_yield_when_idle: a rank waiting in MPI yields the core (2 ranks on 2 cores shared with other jobs)

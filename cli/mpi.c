@@ -124,6 +124,14 @@ int cli_mpi_agree(const struct cli_mpi *mp, int rc, const char *identity, int *r
     return worst;
 }
 
+size_t cli_mpi_min_size(const struct cli_mpi *mp, size_t x)
+{
+    (void)mp;
+    unsigned long long mine = x, least = x;
+    MPI_Allreduce(&mine, &least, 1, MPI_UNSIGNED_LONG_LONG, MPI_MIN, MPI_COMM_WORLD);
+    return (size_t)least;
+}
+
 int cli_mpi_go(const struct cli_mpi *mp, int rc)
 {
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
@@ -976,6 +984,11 @@ struct cli_mpi_split {
     int *counts, *displs;     /* gsize */
     char *buf;                /* the last exchange's result */
     size_t cap;
+    /* The spike exchange's fixed blocks (allgather_blocks): `block` bytes per part, the same on every part;
+     * this part's block, every part's, and the rest of the messages that did not fit. */
+    size_t block;
+    char *mine, *blocks, *over;
+    size_t over_cap;
 };
 
 struct cli_mpi_split *cli_mpi_split_new(const struct cli_mpi *mp, bn_model *m, int k, int *threads)
@@ -1021,11 +1034,15 @@ void cli_mpi_split_free(struct cli_mpi_split *x)
     free(x->counts);
     free(x->displs);
     free(x->buf);
+    free(x->mine);
+    free(x->blocks);
+    free(x->over);
     free(x);
 }
 
-/* bn_run_options.exchange: MPI_Allgatherv (to_first: MPI_Gatherv to the group's part 0) of every part's
- * bytes, after an MPI_Allgather (MPI_Gather) of their sizes.  A message is at most INT_MAX bytes (MPI's
+/* bn_run_options.exchange's gathers to part 0 (to_first: statistics, recordings; the spike lists go
+ * through allgather_blocks below): MPI_Gatherv (without to_first: MPI_Allgatherv) of every part's bytes,
+ * after an MPI_Gather (MPI_Allgather) of their sizes.  A message is at most INT_MAX bytes (MPI's
  * count).  First, at most every SERVICE_S, this rank's service to the other groups. */
 static const void *exchange_group(struct cli_mpi_split *x, const void *send, size_t bytes, bool to_first,
                                   size_t *sizes)
@@ -1071,6 +1088,97 @@ static const void *exchange_group(struct cli_mpi_split *x, const void *send, siz
     return x->buf;
 }
 
+/* The smallest block, and the block after an interval whose largest message was `most` bytes: room for
+ * a quarter more, shrinking by at most 1/16 per interval (so a burst does not cost every interval after
+ * it, and a message that grows slowly rarely overflows).  Every part computes it from the same sizes. */
+#define BLOCK_MIN 256
+static size_t next_block(size_t block, size_t most)
+{
+    size_t grow = most + most / 4 + 8, shrink = block - block / 16;
+    size_t b = grow > shrink ? grow : shrink;
+    return b < BLOCK_MIN ? BLOCK_MIN : b > INT_MAX ? INT_MAX : (b + 7) / 8 * 8;
+}
+
+/* The spike exchange in one collective (issue 15): every part sends a block of x->block bytes, its
+ * message's size (int64) then as much of the message as fits, with MPI_Allgather; only when a message did
+ * not fit, an MPI_Allgatherv of the rest follows (every part sees every size, so all take it or none).
+ * exchange_group's two collectives (the sizes, then the bytes) cost two latencies per interval; with the
+ * size inside the block, an interval whose spikes fit costs one. */
+static const void *allgather_blocks(struct cli_mpi_split *x, const void *send, size_t bytes, size_t *sizes)
+{
+    const int size = x->gsize;
+    if (!x->mine) {
+        x->block = BLOCK_MIN;
+        x->mine = malloc(x->block);
+        x->blocks = malloc(x->block * (size_t)size);
+        if (!x->mine || !x->blocks)
+            MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+    }
+    const size_t room = x->block - sizeof(int64_t);
+    int64_t n = bytes > INT_MAX ? -1 : (int64_t)bytes;
+    memcpy(x->mine, &n, sizeof n);
+    if (bytes > 0)
+        memcpy(x->mine + sizeof n, send, bytes < room ? bytes : room);
+    MPI_Allgather(x->mine, (int)x->block, MPI_BYTE, x->blocks, (int)x->block, MPI_BYTE, x->comm);
+    /* the sizes, the total and the overflow of every part, alike on every part */
+    size_t total = 0, over = 0, most = 0;
+    bool bad = false;
+    for (int r = 0; r < size; r++) {
+        int64_t m;
+        memcpy(&m, x->blocks + (size_t)r * x->block, sizeof m);
+        bad |= m < 0 || total + (size_t)(m > 0 ? m : 0) > INT_MAX;
+        size_t mr = m > 0 ? (size_t)m : 0;
+        sizes[r] = mr;
+        x->counts[r] = (int)(mr > room ? mr - room : 0);
+        x->displs[r] = (int)over;
+        over += (size_t)x->counts[r];
+        total += mr;
+        most = mr > most ? mr : most;
+    }
+    if (bad)
+        return NULL;
+    if (total + 1 > x->cap) {
+        char *p = realloc(x->buf, total + 1);
+        if (!p)   /* cannot receive: the MPI library cannot be told; end the job (rank 0 names it) */
+            MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+        x->buf = p;
+        x->cap = total + 1;
+    }
+    if (over > 0) {
+        if (over > x->over_cap) {
+            char *p = realloc(x->over, over);
+            if (!p)
+                MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+            x->over = p;
+            x->over_cap = over;
+        }
+        const int n_over = bytes > room ? (int)(bytes - room) : 0;
+        MPI_Allgatherv(bytes > room ? (const char *)send + room : NULL, n_over, MPI_BYTE, x->over, x->counts,
+                       x->displs, MPI_BYTE, x->comm);
+    }
+    /* every part's message, contiguous in part order: its block's part, then its overflow */
+    size_t at = 0;
+    for (int r = 0; r < size; r++) {
+        size_t head = sizes[r] < room ? sizes[r] : room;
+        memcpy(x->buf + at, x->blocks + (size_t)r * x->block + sizeof(int64_t), head);
+        if (x->counts[r] > 0)
+            memcpy(x->buf + at + head, x->over + x->displs[r], (size_t)x->counts[r]);
+        at += sizes[r];
+    }
+    size_t next = next_block(x->block, most + sizeof(int64_t));
+    if (next != x->block) {
+        char *a = realloc(x->mine, next), *b = realloc(x->blocks, next * (size_t)size);
+        if (a)
+            x->mine = a;
+        if (b)
+            x->blocks = b;
+        if (!a || !b)   /* the parts must agree on the block: no fallback */
+            MPI_Abort(MPI_COMM_WORLD, EXIT_MODEL);
+        x->block = next;
+    }
+    return x->buf;
+}
+
 static const void *split_exchange(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes)
 {
     struct cli_mpi_split *x = ctx;
@@ -1082,7 +1190,7 @@ static const void *split_exchange(void *ctx, const void *send, size_t bytes, boo
         }
     }
     atomic_fetch_add(&x->xseq, 1);
-    const void *all = exchange_group(x, send, bytes, to_first, sizes);
+    const void *all = to_first ? exchange_group(x, send, bytes, true, sizes) : allgather_blocks(x, send, bytes, sizes);
     atomic_fetch_add(&x->xseq, 1);
     return all;
 }

@@ -38,6 +38,8 @@ bool cli_mpi_start(struct cli_mpi *mp, char *err, size_t errlen);
 /* Every rank, after loading the model: the largest exit code over the ranks (0: all loaded it), with
  * *rc0 rank 0's own, and false in *same when the ranks' models differ (bn_model_identity). */
 int cli_mpi_agree(const struct cli_mpi *mp, int rc, const char *identity, int *rc0, bool *same);
+/* Every rank: the least x over the ranks (a memory budget every rank keeps to). */
+size_t cli_mpi_min_size(const struct cli_mpi *mp, size_t x);
 /* Rank 0's verdict on the results folder (0: go), sent to every rank (workers pass anything). */
 int cli_mpi_go(const struct cli_mpi *mp, int rc);
 

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ struct run {
     double wall;               /* the sweep's, from the scheduler */
     int shown;                 /* diagnostics already printed (the model's warnings, before the run) */
     struct cli_mpi mpi;        /* this process's rank; size 1 without mpirun */
+    bool auto_split;           /* o.ranks_per_point chosen by the memory estimate (auto_split) */
 #ifdef BN_HAVE_MPI
     struct cli_mpi_workers *mw;   /* rank 0's workers when size > 1 */
     struct cli_mpi_split *split;  /* --ranks-per-point K: every item split over a group of K ranks */
@@ -375,6 +377,8 @@ static int close_folder(struct run *r, int rc, double *peak_rss_mb)
     *peak_rss_mb = (double)ru.ru_maxrss / 1024.0;
     struct bn_run_info info = {.model_file = r->o.file, .wall_s = r->wall, .peak_rss_mb = *peak_rss_mb,
                                .threads = r->threads, .ranks = r->mpi.size, .complete = rc == 0,
+                               .ranks_per_point = r->mpi.size > 1 ? r->o.ranks_per_point : 1,
+                               .ranks_per_point_auto = r->auto_split,
                                .kernel_cache = r->o.engine == BN_ENGINE_JIT};
     char err[1024];
     bool ok = bn_folder_close(r->folder, &info, err, sizeof err);
@@ -462,10 +466,86 @@ static int ranks_agree(struct run *r, int rc)
     return rc;
 }
 
-/* --ranks-per-point K: needs K dividing the ranks (every rank decides alike; rank 0 says why). */
+#ifdef BN_HAVE_MPI
+/* "5.8 MB" (as the runtime's messages print sizes), "2.0 kB" below 0.1 MB. */
+static void mb(char *buf, size_t len, size_t bytes)
+{
+    if (bytes < 100000)
+        snprintf(buf, len, "%.1f kB", (double)bytes / 1e3);
+    else
+        snprintf(buf, len, "%.1f MB", (double)bytes / 1e6);
+}
+
+/* The largest memory estimate of a point's network split over k parts (bn_point_mem_bytes), and which. */
+static size_t largest_point(const struct run *r, int k, int *point)
+{
+    size_t most = 0;
+    for (int p = 0; p < bn_npoints(r->m); p++) {
+        size_t b = bn_point_mem_bytes(r->m, p, k);
+        if (b > most) {
+            most = b;
+            *point = p;
+        }
+    }
+    return most;
+}
+
+#endif
+
+/* No --ranks-per-point under mpirun (docs/cluster.md, "Automatic split"): when a point's network does not
+ * fit a rank's budget ($BALNET_MEM_LIMIT, else 90 % of the node's MemAvailable shared by its ranks; the
+ * least over the ranks, so that every rank decides alike), every point is split over the smallest K
+ * dividing the ranks at which the largest fits, as --ranks-per-point K would; none: refused, with the
+ * numbers.  One K for the whole sweep: its groups are formed once (cli_mpi_split_new). */
+static int auto_split(struct run *r)
+{
+#ifdef BN_HAVE_MPI
+    const int n = r->mpi.size;
+    size_t limit = mem_limit(), avail = bn_mem_available();
+    bool env = limit > 0;
+    if (!env)
+        limit = avail ? (size_t)(0.9 * (double)avail / (r->mpi.local_size > 1 ? r->mpi.local_size : 1)) : SIZE_MAX;
+    limit = cli_mpi_min_size(&r->mpi, limit);
+    int p1 = 0, pk = 0;
+    size_t need1 = largest_point(r, 1, &p1);
+    if (limit == SIZE_MAX || need1 <= limit)
+        return 0;
+    char a[32], b[32], c[32];
+    mb(b, sizeof b, limit);
+    mb(a, sizeof a, need1);
+    const char *why = env ? "BALNET_MEM_LIMIT" : "90 % of the node's available memory over its ranks";
+    for (int k = 2; k <= n; k++) {
+        size_t need = n % k == 0 ? largest_point(r, k, &pk) : SIZE_MAX;
+        if (need > limit)
+            continue;
+        r->o.ranks_per_point = k;
+        r->auto_split = true;
+        if (r->mpi.rank == 0) {
+            mb(c, sizeof c, need);
+            fprintf(stderr, "balnet: point %d needs %s, more than the %s a rank has (%s): every point runs split "
+                            "over %d ranks (%s per rank; as --ranks-per-point %d)\n", p1, a, b, why, k, c, k);
+        }
+        return 0;
+    }
+    if (r->mpi.rank == 0) {
+        mb(c, sizeof c, largest_point(r, n, &pk));
+        fprintf(stderr, "balnet: error: point %d needs %s per rank even split over all %d ranks, more than the %s a "
+                        "rank has (%s): use more nodes, or fewer ranks per node\n", pk, c, n, b, why);
+    }
+    return EXIT_MODEL;
+#else
+    (void)r;
+    return 0;
+#endif
+}
+
+/* --ranks-per-point K: needs K dividing the ranks (every rank decides alike; rank 0 says why); without it
+ * under mpirun, auto_split. */
 static int ranks_per_point(struct run *r)
 {
     int k = r->o.ranks_per_point, n = r->mpi.size;
+    if (k == 0 && n > 1)
+        return auto_split(r);
     if (k <= 1 || (n > 1 && n % k == 0))
         return 0;
     if (r->mpi.rank == 0) {

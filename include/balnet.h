@@ -130,6 +130,11 @@ int bn_point_ndeps(const bn_model *m, int point);
 int bn_point_dep(const bn_model *m, int point, int i);
 /* The master seed of the run: the first lowered point's simulate seed (or the override). */
 uint64_t bn_seed(const bn_model *m);
+/* The memory estimate of point's network per part when split over `parts` processes (the number rt_run
+ * refuses a network by, runtime/mem.c), in bytes; 0 for a point whose params are measured in another point
+ * (it is lowered only when its item runs).  bn_mem_available: the machine's MemAvailable (0: unknown). */
+size_t bn_point_mem_bytes(const bn_model *m, int point, int parts);
+size_t bn_mem_available(void);
 
 /* ---- one item -------------------------------------------------------------------------------------- */
 
@@ -277,6 +282,8 @@ struct bn_run_info {             /* what run.json records besides the rows */
     double peak_rss_mb;          /* of the process that writes the folder (MPI: rank 0) */
     int threads;                 /* per process */
     int ranks;                   /* MPI processes that ran items (<= 1: this process alone) */
+    int ranks_per_point;         /* every item's network split over this many ranks (<= 1: not split) */
+    bool ranks_per_point_auto;   /* chosen from the memory estimate, not asked for (docs/cluster.md) */
     bool complete;               /* every item done */
     bool kernel_cache;           /* record bn_kernel_cache(m) (JIT runs) */
 };

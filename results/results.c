@@ -526,6 +526,8 @@ bool res_write_json(const char *dir, const char *model_hash, const char *const *
     sb_printf(&b, ",\n  \"threads\": %d,\n  \"ranks\": %d,\n  \"seed\": %llu,\n  \"wall_s\": ", info->threads,
               info->ranks > 1 ? info->ranks : 1, (unsigned long long)info->seed);
     sb_json_num(&b, info->wall_s);
+    sb_printf(&b, ",\n  \"ranks_per_point\": %d,\n  \"ranks_per_point_auto\": %s",
+              info->ranks_per_point > 1 ? info->ranks_per_point : 1, info->ranks_per_point_auto ? "true" : "false");
     sb_puts(&b, ",\n  \"compile_ms\": ");
     sb_json_num(&b, info->compile_ms);
     sb_puts(&b, ",\n  \"kernel_wait_ms\": ");

@@ -53,6 +53,8 @@ struct res_run_info {
     const char *engine;        /* "jit" or "interp" */
     int threads;               /* per process */
     int ranks;                 /* MPI processes that ran items (0: written as 1) */
+    int ranks_per_point;       /* each item's network split over this many ranks (0: written as 1) */
+    bool ranks_per_point_auto; /* chosen by the memory estimate */
     bool complete;             /* every item done */
     /* Every parameter with its value and unit, as a JSON object text made by sema_params_json()
      * (e.g. {"N": {"value": 1000, "unit": "1"}, ...}); inserted verbatim.  NULL: {}. */

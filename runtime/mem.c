@@ -19,6 +19,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+void *rt_lazy_zeroed(size_t bytes)
+{
+    /* MAP_NORESERVE: the pages another part owns are never written, so they need no swap reserved */
+    void *p = mmap(NULL, bytes ? bytes : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+void rt_lazy_free(void *p, size_t bytes)
+{
+    if (p)
+        munmap(p, bytes ? bytes : 1);
+}
 
 size_t rt_mem_available(void)
 {
@@ -70,7 +84,14 @@ size_t rt_estimate_bytes(const struct ir_model *m, int parts)
     for (int i = 0; i < m->npops; i++) {
         const struct ir_pop *p = &m->pops[i];
         double n = (double)p->size;
-        total += n * (p->nvars + p->nobs) * sizeof(double) + n * (1 + sizeof(uint32_t)) + 64;
+        /* the state columns: a part writes (so holds) only its own neurons' pages (sim.c, rt_lazy_zeroed),
+         * the slice rounded up to 64 neurons and a page at each end */
+        if (parts > 1)
+            total += ((n + parts - 1) / parts + 64) * (p->nvars * (p->single ? 12 : 8) + p->nobs * 8) +
+                     2.0 * 4096 * (p->nvars + p->nobs);   /* single: the floats and the doubles they came from */
+        else
+            total += n * (p->nvars + p->nobs) * sizeof(double);
+        total += n * (1 + sizeof(uint32_t)) + 64;
         total += (qlen_pop ? (qlen_pop[i] > 1 ? qlen_pop[i] : 1) : 1) * n * sizeof(uint32_t);
     }
     for (int i = 0; i < m->ninputs; i++) {
@@ -88,6 +109,24 @@ size_t rt_estimate_bytes(const struct ir_model *m, int parts)
                     total += n * ceil((double)nsteps * m->dt / st->window) * sizeof(uint16_t);
             }
         }
+    }
+    /* split: part 0 keeps a copy of each recorded plastic projection as one process has it (part.h; counted
+     * on every part, an upper bound): targets, weights and per-synapse states, per-target states, every
+     * part's row lengths */
+    for (int i = 0; parts > 1 && i < m->nwrecs; i++) {
+        bool first = true;   /* one copy per projection */
+        for (int k = 0; k < i; k++)
+            first = first && m->wrecs[k].proj != m->wrecs[i].proj;
+        const struct ir_proj *p = &m->projs[m->wrecs[i].proj];
+        if (!first || !p->plastic)
+            continue;
+        double per = 8 + (p->plastic->syn_last ? 8 : 0), post = 8;
+        for (int s = 1; s < p->plastic->nstates; s++) {
+            per += p->plastic->states[s].where == IR_PL_SYN ? 4 : 0;
+            post += p->plastic->states[s].where == IR_PL_POST ? 8 : 0;
+        }
+        total += rt_conn_expected(m, m->wrecs[i].proj) * per + (double)rt_ref_size(m, p->post) * post +
+                 (double)rt_ref_size(m, p->pre) * (8 + 4 * parts);
     }
     free(qlen_pop);
     free(qlen_in);

@@ -24,6 +24,20 @@ struct rt_part {
     int64_t *counts;           /* dmin x npops totals of the last exchange */
     size_t *sizes;             /* parts */
     double ms, bytes;
+    /* recorded plastic projections (part.h), indexed by projection */
+    struct copy *copies;
+    struct rt_conn *cconn;     /* part 0: the copies, as one process has them */
+    struct rt_plastic *cpl;
+};
+
+/* What the copy of one projection needs besides cconn and cpl. */
+struct copy {
+    uint32_t *lens;            /* part 0: parts x npre, each part's row lengths */
+    int64_t *nsyn;             /* part 0: parts, each part's synapses */
+    int64_t *cur;              /* part 0: npre, a cursor per row */
+    unsigned char *send;       /* this part's state message */
+    size_t bytes;
+    bool ready;                /* rt_part_copy_rows succeeded here */
 };
 
 void rt_part_range(int64_t size, int r, int parts, int nt, int64_t *b, int64_t *e)
@@ -52,7 +66,10 @@ struct rt_part *rt_part_create(const struct ir_model *m, const struct rt_options
     x->send = malloc(x->cap);
     x->counts = calloc((size_t)dmin * (size_t)m->npops + 1, sizeof *x->counts);
     x->sizes = calloc((size_t)opt->parts, sizeof *x->sizes);
-    if (!x->send || !x->counts || !x->sizes) {
+    x->copies = calloc((size_t)m->nprojs + 1, sizeof *x->copies);
+    x->cconn = calloc((size_t)m->nprojs + 1, sizeof *x->cconn);
+    x->cpl = calloc((size_t)m->nprojs + 1, sizeof *x->cpl);
+    if (!x->send || !x->counts || !x->sizes || !x->copies || !x->cconn || !x->cpl) {
         rt_part_free(x);
         return NULL;
     }
@@ -66,6 +83,29 @@ void rt_part_free(struct rt_part *x)
     free(x->send);
     free(x->counts);
     free(x->sizes);
+    for (int j = 0; x->copies && j < x->m->nprojs; j++) {
+        struct copy *cp = &x->copies[j];
+        struct rt_conn *c = &x->cconn[j];
+        struct rt_plastic *pl = &x->cpl[j];
+        free(cp->lens);
+        free(cp->nsyn);
+        free(cp->cur);
+        free(cp->send);
+        free(c->row);
+        free(c->t32);
+        free(c->w);
+        for (int s = 1; pl->ir && s < pl->ir->nstates; s++)   /* syn[0] is c->w; pre, pre_last are part 0's own */
+            free(pl->syn[s]);
+        for (int s = 0; pl->ir && s < pl->ir->nstates; s++)
+            free(pl->post[s]);
+        free(pl->syn);
+        free(pl->post);
+        free(pl->post_last);
+        free(pl->syn_last);
+    }
+    free(x->copies);
+    free(x->cconn);
+    free(x->cpl);
     free(x);
 }
 
@@ -207,6 +247,189 @@ bool rt_part_gather_traces(struct rt_part *x, struct traces *t)
     free(hi);
     return ok;
 }
+
+/* The event states of a plastic projection a part sends, in this order: per-synapse states (float, weight
+ * first) and the last pre event per synapse (double, per-synapse delays) over its nsyn synapses in its CSR
+ * order; per-target states and the last post event (double) over its npost targets. */
+static bool syn_state(const struct ir_plastic *ir, int s) { return s == 0 || ir->states[s].where == IR_PL_SYN; }
+static bool post_state(const struct ir_plastic *ir, int s) { return s > 0 && ir->states[s].where == IR_PL_POST; }
+
+static size_t state_bytes(const struct ir_plastic *ir, int64_t nsyn, int64_t npost)
+{
+    size_t b = (size_t)npost * sizeof(double) + (ir->syn_last ? (size_t)nsyn * sizeof(double) : 0);
+    for (int s = 0; s < ir->nstates; s++)
+        b += syn_state(ir, s) ? (size_t)nsyn * sizeof(float) : post_state(ir, s) ? (size_t)npost * sizeof(double) : 0;
+    return b;
+}
+
+bool rt_part_copy_rows(struct rt_part *x, int j, const struct rt_conn *c, const struct rt_plastic *pl, bool ready)
+{
+    const int parts = x->opt->parts;
+    const int64_t npre = rt_ref_size(x->m, x->m->projs[j].pre);
+    struct copy *cp = &x->copies[j];
+    /* the message: uint32 row lengths [npre], then the targets (of the whole population) in CSR order */
+    size_t bytes = ready ? ((size_t)npre + (size_t)c->nsyn) * sizeof(uint32_t) : 0;
+    uint32_t *msg = malloc(bytes + 1);
+    ready = ready && msg && c->npre == npre;
+    if (ready) {
+        cp->bytes = state_bytes(pl->ir, c->nsyn, c->npost);
+        ready = (cp->send = malloc(cp->bytes + 1)) != NULL;
+    }
+    for (int64_t i = 0; ready && i < npre; i++)
+        msg[i] = (uint32_t)(c->row[i + 1] - c->row[i]);
+    for (int64_t k = 0; ready && k < c->nsyn; k++)
+        msg[npre + k] = (uint32_t)(c->post0 + c->t32[k]);
+    const unsigned char *all = call(x, msg, ready ? bytes : 0, true);   /* always called: see gather_stats */
+    bool ok = ready && all;
+    if (ok && x->opt->part == 0) {
+        struct rt_conn *cc = &x->cconn[j];
+        struct rt_plastic *cpl = &x->cpl[j];
+        const struct ir_plastic *ir = pl->ir;
+        int64_t nsyn = 0;
+        ok = (cp->lens = malloc(sizeof *cp->lens * (size_t)parts * (size_t)(npre ? npre : 1))) &&
+             (cp->nsyn = calloc((size_t)parts, sizeof *cp->nsyn)) &&
+             (cc->row = calloc((size_t)npre + 1, sizeof *cc->row));
+        size_t at = 0;
+        for (int r = 0; ok && r < parts; r++) {
+            ok = x->sizes[r] >= (size_t)npre * sizeof(uint32_t);
+            if (!ok)
+                break;
+            memcpy(cp->lens + (size_t)r * (size_t)npre, all + at, (size_t)npre * sizeof(uint32_t));
+            for (int64_t i = 0; i < npre; i++) {
+                cp->nsyn[r] += cp->lens[(size_t)r * (size_t)npre + (size_t)i];
+                cc->row[i + 1] += cp->lens[(size_t)r * (size_t)npre + (size_t)i];
+            }
+            ok = x->sizes[r] == ((size_t)npre + (size_t)cp->nsyn[r]) * sizeof(uint32_t);
+            nsyn += cp->nsyn[r];
+            at += x->sizes[r];
+        }
+        for (int64_t i = 0; ok && i < npre; i++)
+            cc->row[i + 1] += cc->row[i];
+        *cc = (struct rt_conn){.npre = npre, .npost = c->npost_all, .nsyn = nsyn, .npost_all = c->npost_all,
+                               .row = cc->row, .sorted = true};
+        ok = ok && (cc->t32 = malloc(sizeof *cc->t32 * (size_t)(nsyn ? nsyn : 1))) &&
+             (cc->w = malloc(sizeof *cc->w * (size_t)(nsyn ? nsyn : 1)));
+        /* the targets: part r's part of row i follows parts 0 .. r-1's (part.h) */
+        int64_t *cur = ok ? (cp->cur = malloc(sizeof *cur * (size_t)(npre ? npre : 1))) : NULL;
+        ok = ok && cur;
+        if (ok)
+            memcpy(cur, cc->row, sizeof *cur * (size_t)npre);
+        at = 0;
+        for (int r = 0; ok && r < parts; r++) {
+            const unsigned char *tg = all + at + (size_t)npre * sizeof(uint32_t);
+            for (int64_t i = 0; i < npre; i++) {
+                size_t n = cp->lens[(size_t)r * (size_t)npre + (size_t)i];
+                memcpy(cc->t32 + cur[i], tg, n * sizeof(uint32_t));
+                tg += n * sizeof(uint32_t);
+                cur[i] += (int64_t)n;
+            }
+            at += x->sizes[r];
+        }
+        /* the states' storage; per-source states are part 0's own */
+        *cpl = (struct rt_plastic){.ir = ir, .nt = 1, .npre = npre, .npost = c->npost_all, .nsyn = nsyn,
+                                   .pre = pl->pre, .pre_last = pl->pre_last};
+        ok = ok && (cpl->syn = calloc((size_t)ir->nstates, sizeof *cpl->syn)) &&
+             (cpl->post = calloc((size_t)ir->nstates, sizeof *cpl->post)) &&
+             (cpl->post_last = malloc(sizeof(double) * (size_t)(c->npost_all ? c->npost_all : 1))) &&
+             (!ir->syn_last || (cpl->syn_last = malloc(sizeof(double) * (size_t)(nsyn ? nsyn : 1))));
+        for (int s = 0; ok && s < ir->nstates; s++) {
+            if (s == 0)
+                cpl->syn[0] = cc->w;
+            else if (syn_state(ir, s))
+                ok = (cpl->syn[s] = malloc(sizeof(float) * (size_t)(nsyn ? nsyn : 1))) != NULL;
+            else if (post_state(ir, s))
+                ok = (cpl->post[s] = malloc(sizeof(double) * (size_t)(c->npost_all ? c->npost_all : 1))) != NULL;
+        }
+    }
+    free(msg);
+    cp->ready = ok;
+    return ok;
+}
+
+/* Part 0: n values of `elem` bytes per synapse from each part's message at src[r], into dst in one process's
+ * CSR order; advances src[r]. */
+static void scatter_syn(const struct rt_part *x, const struct copy *cp, const struct rt_conn *cc, void *dst, size_t elem,
+                        const unsigned char **src, int64_t *cur)
+{
+    const int64_t npre = cc->npre;
+    memcpy(cur, cc->row, sizeof *cur * (size_t)npre);
+    for (int r = 0; r < x->opt->parts; r++)
+        for (int64_t i = 0; i < npre; i++) {
+            size_t n = cp->lens[(size_t)r * (size_t)npre + (size_t)i];
+            memcpy((unsigned char *)dst + (size_t)cur[i] * elem, src[r], n * elem);
+            src[r] += n * elem;
+            cur[i] += (int64_t)n;
+        }
+}
+
+/* Part 0: each part's values of its targets (doubles) from src[r] into dst (consecutive ranges); advances src[r]. */
+static void gather_post(const struct rt_part *x, int64_t size, double *dst, const unsigned char **src)
+{
+    for (int r = 0; r < x->opt->parts; r++) {
+        int64_t b, e;
+        rt_part_range(size, r, x->opt->parts, x->nt, &b, &e);
+        memcpy(dst + b, src[r], (size_t)(e - b) * sizeof(double));
+        src[r] += (size_t)(e - b) * sizeof(double);
+    }
+}
+
+bool rt_part_copy_states(struct rt_part *x, int j, const struct rt_conn *c, const struct rt_plastic *pl)
+{
+    const struct ir_plastic *ir = pl->ir;
+    struct copy *cp = &x->copies[j];
+    unsigned char *p = cp->send;
+    if (!cp->ready) {   /* still calls the exchange, sending nothing: see gather_stats */
+        call(x, "", 0, true);
+        return false;
+    }
+    for (int s = 0; s < ir->nstates; s++)
+        if (syn_state(ir, s)) {
+            memcpy(p, pl->syn[s], (size_t)c->nsyn * sizeof(float));
+            p += (size_t)c->nsyn * sizeof(float);
+        }
+    if (ir->syn_last) {
+        memcpy(p, pl->syn_last, (size_t)c->nsyn * sizeof(double));
+        p += (size_t)c->nsyn * sizeof(double);
+    }
+    for (int s = 0; s < ir->nstates; s++)
+        if (post_state(ir, s)) {
+            memcpy(p, pl->post[s], (size_t)c->npost * sizeof(double));
+            p += (size_t)c->npost * sizeof(double);
+        }
+    memcpy(p, pl->post_last, (size_t)c->npost * sizeof(double));
+    const unsigned char *all = call(x, cp->send, cp->bytes, true);
+    if (!all)
+        return false;
+    if (x->opt->part != 0)
+        return true;
+    /* every part's message checked, then read column by column through one cursor per part */
+    const struct rt_conn *cc = &x->cconn[j];
+    struct rt_plastic *cpl = &x->cpl[j];
+    const int parts = x->opt->parts;
+    const unsigned char *src[parts];
+    size_t at = 0;
+    for (int r = 0; r < parts; r++) {
+        int64_t b, e;
+        rt_part_range(c->npost_all, r, parts, x->nt, &b, &e);
+        if (x->sizes[r] != state_bytes(ir, cp->nsyn[r], e - b))
+            return false;
+        src[r] = all + at;
+        at += x->sizes[r];
+    }
+    for (int s = 0; s < ir->nstates; s++)
+        if (syn_state(ir, s))
+            scatter_syn(x, cp, cc, cpl->syn[s], sizeof(float), src, cp->cur);
+    if (ir->syn_last)
+        scatter_syn(x, cp, cc, cpl->syn_last, sizeof(double), src, cp->cur);
+    for (int s = 0; s < ir->nstates; s++)
+        if (post_state(ir, s))
+            gather_post(x, c->npost_all, cpl->post[s], src);
+    gather_post(x, c->npost_all, cpl->post_last, src);
+    return true;
+}
+
+const struct rt_conn *rt_part_copy_conns(const struct rt_part *x) { return x->opt->part == 0 ? x->cconn : NULL; }
+const struct rt_plastic *rt_part_copy_plastic(const struct rt_part *x) { return x->opt->part == 0 ? x->cpl : NULL; }
 
 bool rt_part_agree(const struct rt_options *opt, bool ok, char *err, size_t errlen, double *ms)
 {

@@ -13,14 +13,24 @@
  * population the count and the indices of its own neurons that spiked.  Every part then has every list
  * and the same stop records, so all parts take the same stop decision at the same step.
  *
- * Owns: the message format and buffers, the statistics' and traces' gathering to part 0.  Must not: know how the
- * exchange travels (MPI lives in cli/), print, or run kernels.
+ * Weight recordings (wrecord.h) read a plastic projection in one process's synapse order (CSR: by source,
+ * then target), which interleaves the parts' synapses, and sum over it in that order; so part 0 keeps a copy
+ * of each recorded projection as one process has it: the rows (lengths and targets) are gathered once
+ * before the run, the event states (weights, per-synapse and per-target states, last events) at every
+ * sample and at the end.  Per-source states and last pre events are the same on every part (every part
+ * sees every spike) and are part 0's own.  Part r's synapses of source i are, in one process's row i, after
+ * those of parts 0 .. r-1 (the parts' targets are consecutive ranges and rows are sorted by target).
+ *
+ * Owns: the message format and buffers, the statistics', traces' and recorded projections' gathering to
+ * part 0.  Must not: know how the exchange travels (MPI lives in cli/), print, or run kernels.
  */
 #ifndef BN_RT_PART_H
 #define BN_RT_PART_H
 
 #include "compiler/ir/ir.h"
 #include "runtime/deliver.h"
+#include "runtime/net.h"
+#include "runtime/plastic.h"
 #include "runtime/rt.h"
 #include "runtime/stats.h"
 #include "runtime/trace.h"
@@ -73,6 +83,16 @@ bool rt_part_gather_stats(struct rt_part *x, struct stats *st);
 /* Every part's trace values (trace.h: its own neurons') to part 0, which then holds every recorded neuron's;
  * rate_trace and raster need nothing (every part saw every spike). */
 bool rt_part_gather_traces(struct rt_part *x, struct traces *t);
+/* Plastic projection j (built as c, pl on this part) for the weight recordings: every part sends its row
+ * lengths and targets (nothing when !ready, i.e. it failed to build: part 0 then fails too), and part 0
+ * makes its copy (part.h), read by rt_part_copy_conns / rt_part_copy_plastic.  Called by every part for
+ * the same projections. */
+bool rt_part_copy_rows(struct rt_part *x, int j, const struct rt_conn *c, const struct rt_plastic *pl, bool ready);
+/* Every part's event states of projection j to part 0's copy (after rt_part_copy_rows). */
+bool rt_part_copy_states(struct rt_part *x, int j, const struct rt_conn *c, const struct rt_plastic *pl);
+/* Part 0: the copies, indexed by projection (only the copied ones filled); NULL on the other parts. */
+const struct rt_conn *rt_part_copy_conns(const struct rt_part *x);
+const struct rt_plastic *rt_part_copy_plastic(const struct rt_part *x);
 /* Every part says whether it is ready to run (ok, else its message in err): false on every part, with
  * "part r: message" of the first part that is not, when any is not.  opt alone: usable before anything
  * else is built. */

@@ -213,7 +213,7 @@ void rt_plastic_post(struct rt_plastic *pl, const struct ir_kernel *ev, const st
 {
     uint32_t *src = pl->scratch[tid];
     for (int64_t s = 0; s < n; s++) {
-        int64_t j = idx[s], b = pl->in_row[j], e = pl->in_row[j + 1];
+        int64_t j = idx[s] - c->post0, b = pl->in_row[j], e = pl->in_row[j + 1];
         for (int64_t m = b; m < e; m++)
             src[m - b] = (uint32_t)rt_conn_source(c, pl->in_syn[m]);
         ev->post(ev->ctx, post_vars, pl->syn, pl->pre[tid], pl->post, pl->syn_last ? pl->syn_last : pl->pre_last[tid],

@@ -53,7 +53,9 @@ bool rt_plastic_init(struct rt_plastic *pl, const struct ir_proj *p, int j, stru
 void rt_plastic_free(struct rt_plastic *pl);
 
 /* Pre events of step t: spikes idx[0..n) of the source arrive at the synapses of targets [lo, hi) that
- * thread tid owns.  post_vars: the target population's columns; ev: the projection's event functions. */
+ * thread tid owns.  post_vars: the target population's columns; ev: the projection's event functions.
+ * Targets, lo, hi and post_vars count from c->post0 (net.h: a part of a split network stores the synapses
+ * onto its own targets only). */
 void rt_plastic_pre(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
                     double *const *post_vars, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid,
                     int64_t t);
@@ -63,7 +65,8 @@ void rt_plastic_pre(struct rt_plastic *pl, const struct ir_kernel *ev, const str
 void rt_plastic_pre_delayed(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
                             double *const *post_vars, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid,
                             int64_t t, int d);
-/* Post events: the targets idx[0..n) (owned by thread tid) spiked in step t. */
+/* Post events: the targets idx[0..n) (owned by thread tid; indices in the whole population) spiked in step t;
+ * post_vars counts from c->post0, as above. */
 void rt_plastic_post(struct rt_plastic *pl, const struct ir_kernel *ev, const struct rt_conn *c,
                      double *const *post_vars, const uint32_t *idx, int64_t n, int tid, int64_t t);
 

@@ -35,7 +35,9 @@ struct rt_options {
     /* Keep the recordings in memory as tables (rt_run_take_tables), with or without trace_dir. */
     bool keep_traces;
     /* Called after a successful run for every plastic projection j with its final weights: synapse k of
-     * source i (row[i] <= k < row[i + 1]) reaches target tg[k] with weight w[k] (internal units). */
+     * source i (row[i] <= k < row[i + 1]) reaches target tg[k] with weight w[k] (internal units).  Not
+     * called when the network is split over parts (each has only its targets' synapses; a `weights`
+     * recording gathers them to part 0). */
     void (*on_weights)(void *ctx, int proj, int64_t npre, const int64_t *row, const uint32_t *tg, const float *w);
     void *on_weights_ctx;
     /* Kernels that are still being compiled (api/item.c: the JIT compiles while the network is built): when

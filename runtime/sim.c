@@ -26,7 +26,9 @@
  * check; after every dmin-th step thread 0 exchanges the interval's spike lists between two barriers
  * (part_sync), feeds on_spikes and the spike recordings (rate_trace, raster), and takes the stop decision
  * from every part's records; a model with recordings also samples trace's observables after every step
- * (between two barriers, as (e)), gathered to part 0 at the end.  parts = 1 keeps
+ * (between two barriers, as (e)), gathered to part 0 at the end.  A part's state columns are the whole
+ * population's (the kernels index them by neuron) but it initialises and updates only its own neurons,
+ * so only their pages take memory (state_column).  parts = 1 keeps
  * the loop above unchanged (own_chunk is chunk_of of the nt chunks, the segment index is tid).
  */
 #include "runtime/errf.h"
@@ -113,13 +115,27 @@ struct sim {
     bool xstop;                    /* thread 0's stop decision after an exchange */
 };
 
+static size_t column_bytes(int64_t n) { return ((size_t)(n > 0 ? n : 1) * sizeof(double) + 63) / 64 * 64; }
+
 static void *alloc_column(int64_t n)
 {
-    size_t bytes = ((size_t)(n > 0 ? n : 1) * sizeof(double) + 63) / 64 * 64;
-    void *p = aligned_alloc(64, bytes);
+    void *p = aligned_alloc(64, column_bytes(n));
     if (p)
-        memset(p, 0, bytes);
+        memset(p, 0, column_bytes(n));
     return p;
+}
+
+/* A state column of n neurons.  Split over parts (lazy): the whole population's, since the kernels index
+ * it by neuron, but a part writes only its own neurons' values, so only their pages take memory
+ * (rt_lazy_zeroed; the others read as zeros, e.g. by trace's sampling, and are never used). */
+static void *state_column(int64_t n, bool lazy) { return lazy ? rt_lazy_zeroed(column_bytes(n)) : alloc_column(n); }
+
+static void free_state_column(void *p, int64_t n, bool lazy)
+{
+    if (lazy)
+        rt_lazy_free(p, column_bytes(n));
+    else
+        free(p);
 }
 
 static void sim_free(struct sim *s)
@@ -128,9 +144,9 @@ static void sim_free(struct sim *s)
     if (s->ps)
         for (int i = 0; i < m->npops; i++) {
             for (int k = 0; s->ps[i].vars && k < m->pops[i].nvars; k++)
-                free(s->ps[i].vars[k]);
+                free_state_column(s->ps[i].vars[k], m->pops[i].size, s->parts > 1);
             for (int k = 0; s->ps[i].obs && k < m->pops[i].nobs; k++)
-                free(s->ps[i].obs[k]);
+                free_state_column(s->ps[i].obs[k], m->pops[i].size, s->parts > 1);
             if (s->ps[i].pvars != s->ps[i].vars)
                 free(s->ps[i].pvars);
             free(s->ps[i].vars);
@@ -203,20 +219,11 @@ static bool check_model(const struct ir_model *m, const struct ir_kernel *kernel
     return true;
 }
 
-/* What a network split over parts (rt.h) cannot have yet: the same answer on every part, so all refuse. */
-static bool check_split(const struct ir_model *m, const struct rt_options *opt, char *err, size_t errlen)
+/* A network split over parts (rt.h) needs the exchange: the same answer on every part, so all refuse. */
+static bool check_split(const struct rt_options *opt, char *err, size_t errlen)
 {
     if (!opt->exchange || opt->part < 0 || opt->part >= opt->parts)
         return rt_errf(err, errlen, "part %d of %d: no exchange between the parts", opt->part, opt->parts);
-    for (int j = 0; j < m->nprojs; j++)
-        if (m->projs[j].plastic)
-            return rt_errf(err, errlen, "projection %s -> %s is plastic: a network split over ranks "
-                           "(--ranks-per-point > 1) cannot have plastic projections yet (docs/cluster.md)",
-                           m->projs[j].pre.is_input ? m->inputs[m->projs[j].pre.index].name : m->pops[m->projs[j].pre.index].name,
-                           m->pops[m->projs[j].post.index].name);
-    if (m->nwrecs > 0)   /* whether recorded or not: every part must answer the same */
-        return rt_errf(err, errlen, "the model records weights: a network split over ranks (--ranks-per-point > 1) "
-                       "cannot record them yet (docs/cluster.md)");
     return true;
 }
 
@@ -265,13 +272,15 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
         if (!ps->vars || !ps->obs || !ps->spiked)
             return rt_errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nobs; k++)
-            if (!(ps->obs[k] = alloc_column(p->size)))
+            if (!(ps->obs[k] = state_column(p->size, s->parts > 1)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nvars; k++)
-            if (!(ps->vars[k] = alloc_column(p->size)))
+            if (!(ps->vars[k] = state_column(p->size, s->parts > 1)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
-        int64_t e;
-        rt_part_range(p->size, s->part, s->parts, s->nt, &ps->post0, &e);
+        /* this part's neurons [lo, hi) (all when not split): the only ones initialised here */
+        int64_t lo, hi;
+        rt_part_range(p->size, s->part, s->parts, s->nt, &lo, &hi);
+        ps->post0 = lo;
         ps->pvars = ps->vars;
         if (s->parts > 1) {
             if (!(ps->pvars = calloc((size_t)p->nvars + 1, sizeof *ps->pvars)))
@@ -301,16 +310,16 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
             if (k == p->refr_var || p->vars[k].kind == IR_VAR_REFRACTORY || (!init && !p->vars[k].table))
                 continue;      /* columns start zeroed */
             if (p->vars[k].table) {   /* per_neuron("file.csv", ...): read by the compiler, one per neuron */
-                for (int64_t n = 0; n < p->size; n++)
+                for (int64_t n = lo; n < hi; n++)
                     col[n] = p->vars[k].table[n];
             } else if (ir_eval_const(init, &v)) {
-                for (int64_t n = 0; n < p->size; n++)
+                for (int64_t n = lo; n < hi; n++)
                     col[n] = v;
             } else {
                 double row[p->nvars + 1];   /* the neuron's values read by init (columns already set) */
                 for (int j = 0; j < p->nvars; j++)
                     row[j] = 0;
-                for (int64_t n = 0; n < p->size; n++) {
+                for (int64_t n = lo; n < hi; n++) {
                     struct rt_rng r;
                     for (int j = 0; j < p->nvars; j++)
                         if (done[j] && j != k)
@@ -319,14 +328,15 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
                     col[n] = ir_eval(init, row, rt_rng_draw, &r);
                 }
             }
-            for (int64_t n = 0; n < p->size; n++)
+            for (int64_t n = lo; n < hi; n++)
                 if (!isfinite(col[n]))
                     return rt_errf(err, errlen, "population %s: initial value of %s of neuron %lld is %g", p->name,
                                 p->vars[k].name, (long long)n, col[n]);
             /* precision single: the column becomes a float array in its own first half.  Converting front
-             * to back is safe: float n overwrites bytes of double n/2, which has been read already. */
+             * to back is safe: float n overwrites bytes of double n/2, which has been read already (or,
+             * below lo, holds no neuron of this part). */
             if (p->single)
-                for (int64_t n = 0; n < p->size; n++)
+                for (int64_t n = lo; n < hi; n++)
                     ((float *)col)[n] = (float)col[n];
         }
     }
@@ -500,8 +510,8 @@ static void step_work(struct sim *s, int tid, int64_t t)
                     int64_t n;
                     const uint32_t *idx = rt_spikeq_seg(q, t - d, g, &n);
                     if (n > 0)
-                        rt_plastic_pre_delayed(&s->plastic[j], &s->kernels[m->npops + j], c, s->ps[p->post.index].vars,
-                                               idx, n, lo, hi, tid, t, d);
+                        rt_plastic_pre_delayed(&s->plastic[j], &s->kernels[m->npops + j], c, post->pvars, idx, n,
+                                               lo - post->post0, hi - post->post0, tid, t, d);
                 }
             continue;
         }
@@ -513,8 +523,8 @@ static void step_work(struct sim *s, int tid, int64_t t)
             if (n == 0)
                 continue;
             if (p->plastic)
-                rt_plastic_pre(&s->plastic[j], &s->kernels[m->npops + j], c, s->ps[p->post.index].vars, idx, n, lo, hi,
-                               tid, t);
+                rt_plastic_pre(&s->plastic[j], &s->kernels[m->npops + j], c, post->pvars, idx, n, lo - post->post0,
+                               hi - post->post0, tid, t);
             else if (!c->d)
                 rt_deliver_now(c, p, post->pvars, idx, n, lo - post->post0, hi - post->post0, tid,
                                m->pops[p->post.index].single);
@@ -548,7 +558,7 @@ static void step_work(struct sim *s, int tid, int64_t t)
         /* post events of the plastic projections into i: this thread's spikes reach its own synapses */
         for (int j = 0; n > 0 && j < m->nprojs; j++)
             if (m->projs[j].plastic && m->projs[j].post.index == i)
-                rt_plastic_post(&s->plastic[j], &s->kernels[m->npops + j], &s->conn[j], ps->vars, slot, n, tid, t);
+                rt_plastic_post(&s->plastic[j], &s->kernels[m->npops + j], &s->conn[j], ps->pvars, slot, n, tid, t);
         if (s->stats)
             stats_pop_step(s->stats, i, t, slot, n, ps->obs, acc != NULL, b, e);
     }
@@ -678,6 +688,30 @@ static void part_sync(struct sim *s, int64_t t1)
     }
 }
 
+/* Split network with weight recordings (wrecord.h): whether one samples after `done` steps. */
+static bool wsample_due(const struct sim *s, int64_t done)
+{
+    for (int j = 0; s->wrecs && j < s->m->nprojs; j++)
+        if (wrec_due(s->wrecs, j, done))
+            return true;
+    return false;
+}
+
+/* Split network, thread 0 between two barriers (or before or after the loop): every part's event states of
+ * the plastic projections recorded after `done` steps (at_end: those whose final weights are recorded) to
+ * part 0's copies (part.h), which part 0 then samples as one process does.  Every part makes the same
+ * calls, even after a failure, so that none waits for ever.  False when the exchange failed. */
+static bool part_wsample(struct sim *s, int64_t done, bool at_end)
+{
+    bool ok = true;
+    for (int j = 0; j < s->m->nprojs; j++)
+        if (at_end ? wrec_at_end(s->wrecs, j) : wrec_due(s->wrecs, j, done))
+            ok = rt_part_copy_states(s->xp, j, &s->conn[j], &s->plastic[j]) && ok;
+    if (ok && !at_end && s->part == 0)
+        wrec_sample(s->wrecs, done, rt_part_copy_conns(s->xp), rt_part_copy_plastic(s->xp));
+    return ok;
+}
+
 /* Every step's start, split or not: thread 0 draws the inputs' spikes and polls the cancel flag (every 1000
  * steps), every thread updates and delivers its chunks, then the barrier that ends the step. */
 static inline void step_begin(struct sim *s, int tid, int64_t t)
@@ -699,14 +733,19 @@ static void loop(void *arg, int tid, int nt)
         for (int64_t t = 0; t < s->nsteps; t++) {
             step_begin(s, tid, t);
             /* trace's observables after every step (each part has its own neurons' values: gathered to
-             * part 0 at the end), then the exchange */
-            const bool sync = t % s->dmin == s->dmin - 1 || t == s->nsteps - 1;
-            if (sync || s->traces) {
+             * part 0 at the end), the weight recordings' samples (gathered now), then the exchange */
+            const bool sync = t % s->dmin == s->dmin - 1 || t == s->nsteps - 1, wdue = wsample_due(s, t + 1);
+            if (sync || s->traces || wdue) {
                 if (tid == 0) {
                     for (int i = 0; s->traces && i < s->m->npops; i++)
                         trace_step_obs(s->traces, i, t, s->ps[i].obs);
+                    const bool wfail = wdue && !part_wsample(s, t + 1, false);
                     if (sync)
                         part_sync(s, t);
+                    if (wfail) {
+                        s->xfail = s->xstop = true;
+                        s->stop_step = t;
+                    }
                 }
                 rt_pool_barrier(s->pool);
                 if (s->xstop)
@@ -776,7 +815,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     if (errlen)
         err[0] = 0;
     const int parts = opt->parts > 1 ? opt->parts : 1;
-    if (!check_model(m, kernels, err, errlen) || (parts > 1 && !check_split(m, opt, err, errlen)))
+    if (!check_model(m, kernels, err, errlen) || (parts > 1 && !check_split(opt, err, errlen)))
         return NULL;
 
     /* Split: a part that cannot run still takes part in rt_part_agree below, so that no part waits. */
@@ -881,7 +920,7 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     run->timing.bytes_total = need;
     if (ok && record && m->nwrecs > 0 && !(s.wrecs = wrec_create(m, s.nsteps)))
         ok = rt_errf(err, errlen, "out of memory for the recordings");
-    if (s.wrecs)
+    if (s.wrecs && parts == 1)   /* split: part 0's copies, once every part is built (below) */
         wrec_sample(s.wrecs, 0, s.conn, s.plastic);
     double t1 = 1e-6 * (double)util_now_ns();
     run->timing.build_ms = t1 - t0;
@@ -893,16 +932,31 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     double agree_ms = 0;
     if (parts > 1)   /* every part built, or none runs */
         ok = rt_part_agree(opt, ok, err, errlen, &agree_ms);
+    if (ok && parts > 1 && s.wrecs) {
+        /* part 0's copies of the recorded plastic projections and their first sample; a part that fails says
+         * so in a second agreement (every part makes the same calls, part.h) */
+        bool cok = true;
+        for (int j = 0; j < m->nprojs; j++)
+            if (wrec_recorded(s.wrecs, j))
+                cok = rt_part_copy_rows(s.xp, j, &s.conn[j], &s.plastic[j], cok) && cok;
+        cok = part_wsample(&s, 0, false) && cok;
+        if (!cok)
+            rt_errf(err, errlen, "part %d of %d: out of memory for the weight recordings", s.part, parts);
+        ok = rt_part_agree(opt, cok, err, errlen, &agree_ms);
+    }
     ok = ok && simulate(&s, err, errlen);
+    if (ok && parts > 1 && s.wrecs && !part_wsample(&s, s.nsteps, true))   /* the final weights */
+        ok = rt_errf(err, errlen, "part %d of %d: gathering the weight recordings failed", s.part, parts);
     run->timing.sim_ms = 1e-6 * (double)util_now_ns() - t1;
-    for (int j = 0; ok && opt->on_weights && j < m->nprojs; j++)
+    for (int j = 0; ok && opt->on_weights && parts == 1 && j < m->nprojs; j++)
         if (m->projs[j].plastic)
             opt->on_weights(opt->on_weights_ctx, j, s.conn[j].npre, s.conn[j].row, s.conn[j].t32, s.conn[j].w);
     /* The recordings as tables: written as files (trace_dir), kept for the client (keep_traces), or both. */
     if (ok && parts > 1 && s.traces && !rt_part_gather_traces(s.xp, s.traces))
         ok = rt_errf(err, errlen, "part %d of %d: gathering the recordings failed", s.part, parts);
     if (ok && (s.traces || s.wrecs) && s.part == 0) {
-        ok = (trace_tables(s.traces, &run->tables) && (!s.wrecs || wrec_tables(s.wrecs, s.conn, &run->tables))) ||
+        const struct rt_conn *wconn = parts > 1 ? rt_part_copy_conns(s.xp) : s.conn;
+        ok = (trace_tables(s.traces, &run->tables) && (!s.wrecs || wrec_tables(s.wrecs, wconn, &run->tables))) ||
              rt_errf(err, errlen, "out of memory for the recordings");
         if (ok && opt->trace_dir)
             ok = trace_write_tables(&run->tables, opt->trace_dir, opt->trace_point, opt->trace_trial, err, errlen);

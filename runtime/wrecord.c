@@ -169,6 +169,33 @@ void wrec_sample(struct wrecs *w, int64_t done, const struct rt_conn *conns, con
     }
 }
 
+bool wrec_due(const struct wrecs *w, int proj, int64_t done)
+{
+    for (int i = 0; i < w->nitems; i++) {
+        const struct witem *it = &w->items[i];
+        if (it->r->proj == proj && it->r->kind != IR_WREC_WEIGHTS && done % it->esteps == 0 &&
+            done / it->esteps < it->cap)   /* sample number done / esteps: the same count on every part */
+            return true;
+    }
+    return false;
+}
+
+bool wrec_at_end(const struct wrecs *w, int proj)
+{
+    for (int i = 0; i < w->nitems; i++)
+        if (w->items[i].r->proj == proj && w->items[i].r->kind == IR_WREC_WEIGHTS)
+            return true;
+    return false;
+}
+
+bool wrec_recorded(const struct wrecs *w, int proj)
+{
+    for (int i = 0; i < w->nitems; i++)
+        if (w->items[i].r->proj == proj)
+            return true;
+    return false;
+}
+
 /* One recording as a table (runtime/table.h): the rows its CSV file has always had, in display units. */
 static bool item_table(const struct wrecs *w, const struct witem *it, const struct rt_conn *conns,
                        struct rt_tables *out)

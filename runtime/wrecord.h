@@ -32,6 +32,12 @@ struct wrecs;
 struct wrecs *wrec_create(const struct ir_model *m, int64_t nsteps);
 /* Samples after `done` steps (0: the initial state) for every recording due then. */
 void wrec_sample(struct wrecs *w, int64_t done, const struct rt_conn *conns, const struct rt_plastic *pl);
+/* Whether a recording of projection proj samples after `done` steps (wrec_sample would read it then), and
+ * whether one reads its final weights (wrec_tables): when a split network gathers it (part.h). */
+bool wrec_due(const struct wrecs *w, int proj, int64_t done);
+bool wrec_at_end(const struct wrecs *w, int proj);
+/* Whether projection proj has a recording at all. */
+bool wrec_recorded(const struct wrecs *w, int proj);
 /* Every recording as a table (runtime/table.h) appended to out; the final weights are read now.  False when
  * out of memory.  The tables are written as files by trace_write_tables. */
 bool wrec_tables(const struct wrecs *w, const struct rt_conn *conns, struct rt_tables *out);

@@ -3,13 +3,15 @@
 # gives the results of one process: the paper's network (N = 4000, conductance, c = 0.2, 500 ms) on 2 and 3
 # ranks, and 20 ms of it on 2 ranks x 2 threads (4 threads with two barriers per step on this 2-core
 # machine cost milliseconds per step: the short run keeps the test's time down), each with identical
-# points.csv and spike file; a network that a memory limit refuses in one process runs split over 4 ranks,
-# identically; a sweep on 4 ranks in 2 groups of 2 (--ranks-per-point 2: two points at once, each over two
+# points.csv and spike file; a network that a memory limit refuses in one process runs on 4 ranks without
+# --ranks-per-point, split by itself over 2 (the smallest group it fits), identically, and one that does
+# not fit even over every rank is refused with the numbers; a sweep on 4 ranks in 2 groups of 2 (--ranks-per-point 2: two points at once, each over two
 # ranks, the eff_tau arm's measured parameters taken from an item the other group may have run) gives
 # points.csv identical to one process; rank 1 killed (SIGKILL) during a split item of a sweep on 4 ranks
 # in groups of 2: an error naming it, whole items kept, and --resume on 2 ranks completes the sweep
-# identically; recordings (traces/) of split items == 1 process; and --ranks-per-point values that cannot
-# work are refused.
+# identically; recordings (traces/) of split items == 1 process; a burst larger than the exchange's block;
+# rank 0's peak memory below one process's when the state dominates; plastic projections and their weight
+# recordings on 2 and 3 ranks == 1 process; and --ranks-per-point values that cannot work are refused.
 # Args: balnet-binary source-dir build-dir; BALNET_MPIEXEC names mpirun (registered only when CMake found MPI).
 #
 # Tolerance: none (cmp): every neuron receives the same additions in the same order whatever the split
@@ -20,9 +22,10 @@ MPIRUN=("${BALNET_MPIEXEC:-mpirun}" --oversubscribe --allow-run-as-root)
 
 ARGS=(models/paper/cancellation.bn --set N=4000 --set c=0.2 --set syn=conductance --set trial=1
       --set duration=500ms --set burn_in=100ms --quiet --threads 1)
-# same NAME DIR: DIR's points.csv and spikes equal the one-process run's
+# same NAME DIR [REF]: DIR's points.csv and spikes equal the one-process run's (REF, else TMP/one)
 same() {
-    if cmp "$TMP/one/points.csv" "$2/points.csv" && cmp "$TMP/one.csv" "$2.csv"; then
+    local ref=${3:-$TMP/one}
+    if cmp "$ref/points.csv" "$2/points.csv" && cmp "$ref.csv" "$2.csv"; then
         pass "$1: points.csv and spikes == 1 process ($(wc -l < "$2.csv") spikes)"
     else
         fail "$1: points.csv or spikes differ from 1 process"
@@ -52,16 +55,26 @@ else
     fail "2 ranks x 2 threads: differ from 1 process"
 fi
 
-# The memory estimate (runtime/mem.c): 9.9 MB for the whole network, 3.7 MB per part of 4.
+# The memory estimate (runtime/mem.c): 9.9 MB for the whole network, 5.8 MB per part of 2.
 BALNET_MEM_LIMIT=6M "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m1" 2> "$TMP/m1.err"
 rc=$?
 cat "$TMP/m1.err"
 [ "$rc" -ne 0 ] && grep -q "network needs .* MB, 6.0 MB available" "$TMP/m1.err" &&
     pass "6 MB limit: 1 process refuses, with the numbers" || fail "6 MB limit: 1 process not refused (exit $rc)"
-"${MPIRUN[@]}" -x BALNET_MEM_LIMIT=6M -np 4 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --ranks-per-point 4 \
-    --out "$TMP/m4" || fail "6 MB limit, 4 ranks: exit $?"
+# Without --ranks-per-point the split is automatic (cli/run.c, auto_split): 5.8 MB per part of 2 fits.
+"${MPIRUN[@]}" -x BALNET_MEM_LIMIT=6M -np 4 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m4" 2> "$TMP/m4.err" ||
+    fail "6 MB limit, 4 ranks: exit $?"
+cat "$TMP/m4.err"
+grep -q "point 0 needs 9.9 MB, more than the 6.0 MB a rank has (BALNET_MEM_LIMIT): every point runs split over 2 ranks" \
+    "$TMP/m4.err" && grep -q '"ranks_per_point": 2,' "$TMP/m4/run.json" && grep -q '"ranks_per_point_auto": true' \
+    "$TMP/m4/run.json" && pass "6 MB limit, 4 ranks: split over 2 by itself, said in the log and run.json" ||
+    fail "6 MB limit, 4 ranks: no automatic split over 2 ranks in the log or run.json"
 cmp "$TMP/s1/points.csv" "$TMP/m4/points.csv" && pass "6 MB limit: runs over 4 ranks, points.csv == 1 process" ||
     fail "6 MB limit, 4 ranks: points.csv differs"
+"${MPIRUN[@]}" -x BALNET_MEM_LIMIT=2M -np 2 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m2" 2> "$TMP/m2.err"
+rc=$?
+[ "$rc" -ne 0 ] && grep -q "point 0 needs 5.8 MB per rank even split over all 2 ranks, more than the 2.0 MB a rank has" \
+    "$TMP/m2.err" && pass "2 MB limit, 2 ranks: refused with the numbers" || fail "2 MB limit, 2 ranks: exit $rc, $(cat "$TMP/m2.err")"
 
 # A sweep (2 points x 2 trials; eff_tau's params are measured in the conductance point of the same trial)
 # on 4 ranks, groups {0,1} and {2,3}: rank 0 hands items to rank 2, the other group's leader.
@@ -119,6 +132,42 @@ torn=$(comm -23 <(sort "$TMP/kill/points.csv") <(sort "$TMP/kref/points.csv") | 
     fail "rank 1 killed: resume on 2 ranks: exit $?, $(cat "$TMP/kres.err")"
 cmp "$TMP/kref/points.csv" "$TMP/kill/points.csv" && pass "rank 1 killed: resumed on 2 ranks, points.csv == 1 process" ||
     fail "rank 1 killed: resumed points.csv differs"
+
+# Messages larger than the exchange's block (cli/mpi.c, allgather_blocks: the rest follows in a second
+# collective) and blocks that grow and shrink: a burst of every neuron in the first step, then 380 Hz.
+"$BALNET" run tests/models/split_burst.bn --quiet --threads 1 --out "$TMP/b1" --spikes "$TMP/b1.csv" ||
+    fail "burst, 1 process: exit $?"
+"${MPIRUN[@]}" -np 2 "$BALNET" run tests/models/split_burst.bn --quiet --threads 1 --ranks-per-point 2 --out "$TMP/b2" \
+    --spikes "$TMP/b2.csv" || fail "burst, 2 ranks: exit $?"
+same "burst, 2 ranks" "$TMP/b2" "$TMP/b1"
+
+# A part holds only its own neurons' state (runtime/sim.c, state_column): 10^6 neurons of 13 variables, no
+# synapses.  run.json's peak_rss_mb is rank 0's: measured 136 MB in 1 process, 105 MB on rank 0 of 2 (MPI's
+# own memory included); with whole columns on every rank it was more than 1 process's.  Tolerance 20 MB: the
+# state rank 0 does not hold is 56 MB; the peaks repeat within 1 MB here.
+"$BALNET" run tests/models/split_state.bn --quiet --threads 1 --out "$TMP/st1" || fail "state, 1 process: exit $?"
+"${MPIRUN[@]}" -np 2 "$BALNET" run tests/models/split_state.bn --quiet --threads 1 --ranks-per-point 2 --out "$TMP/st2" ||
+    fail "state, 2 ranks: exit $?"
+rss() { sed -n 's/^  "peak_rss_mb": \([0-9.]*\),*$/\1/p' "$1/run.json"; }
+cmp -s "$TMP/st1/points.csv" "$TMP/st2/points.csv" && in_range "state, 2 ranks: rank 0's peak memory - 1 process's (MB)" \
+    "$(awk -v a="$(rss "$TMP/st2")" -v b="$(rss "$TMP/st1")" 'BEGIN { print a - b }')" -1000 -20 ||
+    fail "state, 2 ranks: points.csv differs from 1 process"
+
+# Plastic projections and every kind of weight recording (tests/models/plastic*.bn: STDP, Tsodyks-Markram,
+# per-synapse delays and states) split over 2 and 3 ranks: points.csv and every file of traces/ == 1 process.
+for spec in plastic:2 plastic_more:3; do
+    name=${spec%:*} np=${spec#*:}
+    "$BALNET" run "tests/models/$name.bn" --quiet --threads 1 --out "$TMP/$name-1" || fail "$name, 1 process: exit $?"
+    "${MPIRUN[@]}" -np "$np" "$BALNET" run "tests/models/$name.bn" --quiet --threads 1 --ranks-per-point "$np" \
+        --out "$TMP/$name-$np" || fail "$name, $np ranks: exit $?"
+    n=0 same=true
+    for f in "$TMP/$name-1/points.csv" "$TMP/$name-1/traces"/*.csv; do
+        n=$((n + 1))
+        cmp -s "$f" "$TMP/$name-$np/${f#"$TMP/$name-1/"}" || same=false
+    done
+    $same && [ "$n" -ge 6 ] && pass "$name.bn on $np ranks: points.csv and $((n - 1)) weight recordings == 1 process" ||
+        fail "$name.bn on $np ranks: $n files, or they differ from 1 process"
+done
 
 "${MPIRUN[@]}" -np 2 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --ranks-per-point 3 --out "$TMP/k3" 2> "$TMP/k3.err"
 rc=$?
