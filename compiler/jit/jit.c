@@ -6,8 +6,8 @@
  * module of its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start,
  * and the caller in jit_compile_finish), each thread with a target machine of its own for the compile (from
  * the process's idle ones, jit_machines.h, which may have compiled before: that saves their set-up and does
- * not change their code).  Per part: build the
- * unoptimised module; with the cache on, hash its text and look the object up (jit_cache.h); on a miss
+ * not change their code).  Per part: with the cache on, its key from balnet's IR (jit_key.h: no LLVM
+ * IR is built for a hit) and the object looked up (jit_cache.h); on a miss build the unoptimised module,
  * run the pass pipeline, emit an object file with the host target machine (cg_host_machine, the same
  * settings the LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to
  * one new LLJIT and looks the kernels up.  So hit, miss and cache off all run one kind of machine code,
@@ -29,6 +29,7 @@
 #include "jit/jit.h"
 
 #include "jit/jit_cache.h"
+#include "jit/jit_key.h"
 #include "jit/jit_machines.h"
 
 #include "codegen/cg_llvm.h"
@@ -171,44 +172,18 @@ const char *jit_cache_state_name(enum jit_cache_state s)
     return s == JIT_CACHE_HIT ? "hit" : s == JIT_CACHE_MISS ? "miss" : "off";
 }
 
-/* The cache key: everything the machine code depends on.  The unoptimised module text carries the kernels,
- * the target triple and the data layout; the rest is what turns that text into machine code: the pass
- * pipeline and target machine settings (cg_pipeline_id), the CPU and its features, the LLVM release, and
- * balnet's version and cache format.  Any change of code generation shows up in the module text. */
-static struct jit_hash module_key(const char *text, LLVMTargetMachineRef tm)
-{
-    char *triple = LLVMGetTargetMachineTriple(tm), *cpu = LLVMGetTargetMachineCPU(tm),
-         *features = LLVMGetTargetMachineFeatureString(tm);
-    struct jit_sip s;
-    jit_sip_init(&s, 0x62616c6e65742d6bull, 0x65726e656c733031ull);   /* "balnet-k" "ernels01" */
-    jit_sip_field(&s, JIT_CACHE_MAGIC);
-    jit_sip_field(&s, BN_VERSION);
-    jit_sip_field(&s, LLVM_VERSION_STRING);
-    jit_sip_field(&s, cg_pipeline_id());
-    jit_sip_field(&s, triple);
-    jit_sip_field(&s, cpu);
-    jit_sip_field(&s, features);
-    jit_sip_field(&s, text);
-    LLVMDisposeMessage(triple);
-    LLVMDisposeMessage(cpu);
-    LLVMDisposeMessage(features);
-    return jit_sip_final(&s);
-}
+/* What the kernels' machine code depends on besides the IR (jit_key.h), read once per process: the host's
+ * triple, CPU and features as cg_host_machine asks LLVM for them (no target machine is made for them). */
+static struct jit_key_env key_env;
+static pthread_once_t key_env_once = PTHREAD_ONCE_INIT;
 
-/* The module's text (cg_print into memory); NULL when out of memory. */
-static char *module_text(const struct cg_module *cm)
+static void key_env_init(void)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return NULL;
-    cg_print(f, cm);
-    if (fclose(f) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
+    /* Kept for the life of the process (LLVM's strings: a few hundred bytes). */
+    key_env = (struct jit_key_env){.code_id = jit_code_id(), .version = BN_VERSION,
+                                   .llvm_version = LLVM_VERSION_STRING, .pipeline = cg_pipeline_id(),
+                                   .triple = LLVMGetDefaultTargetTriple(), .cpu = LLVMGetHostCPUName(),
+                                   .features = LLVMGetHostCPUFeatures()};
 }
 
 /* Wall and thread-CPU clocks read together, for the phase timings of jit_stats. */
@@ -297,10 +272,12 @@ static bool lookup_all(struct jit *j, const struct ir_model *m, const int *code_
 /* One part of the model's code (cg_part_count): its object file, whether it came from the cache, and the
  * phases it took (in the thread that compiled it). */
 struct part {
-    LLVMMemoryBufferRef obj;
+    unsigned char *obj;    /* the ELF object (malloc'd), from the cache or from LLVM */
+    size_t obj_len;
     int twin;              /* >= 0: the earlier part whose code this one is (no object of its own) */
-    char *shape;           /* a kernel part's module text with every "bn_pop_<i>" as "bn_pop_#" (twins) */
-    bool shaped;           /* its shape (or that it has none) is known: parts after it may look */
+    struct jit_hash shape; /* jit_part_shape: equal for twins */
+    bool kernel;           /* a population's kernel part (only those can be twins) */
+    bool shaped;           /* its shape is known: parts after it may look */
     bool hit, stored;
     struct jit_stats st;   /* phase_ms, phase_cpu_ms */
     char err[512];         /* why it failed; "" when obj is set */
@@ -327,59 +304,31 @@ struct jit_compile {
     int nhelpers;
 };
 
-/* text with every "bn_pop_<digits>" as "bn_pop_#": two populations' kernel parts with equal shapes are the
- * same module but for the kernels' names (no other name in a part depends on its population: the rest is
- * in the text, constants and tables included), so they compile to the same machine code.  NULL: out of
- * memory. */
-static char *part_shape(const char *text)
-{
-    char *out = malloc(strlen(text) + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (const char *s = text; *s;) {
-        if (!strncmp(s, "bn_pop_", 7) && s[7] >= '0' && s[7] <= '9') {
-            memcpy(o, "bn_pop_#", 8);
-            o += 8;
-            for (s += 7; *s >= '0' && *s <= '9'; s++)
-                ;
-        } else {
-            *o++ = *s++;
-        }
-    }
-    *o = 0;
-    return out;
-}
-
 /* Whether kernel part p is the twin of an earlier part (another population with the same neuron and
- * constants: COBA's and the paper model's E and I): then p->twin is set and p needs no code of its own.
- * Otherwise p's shape is kept for the parts after it.  Takes `shape` (NULL: p has none).  Waits until every
- * earlier part is shaped (threads take parts in order, and a part waits only for earlier ones, so this
- * ends; each waits at most an IR build), so the outcome does not depend on the threads' timing: the same
- * parts are twins on a miss and on a hit, and a twin never lacks its cache entry. */
-static bool find_twin(struct jit_compile *c, int p, char *shape)
+ * constants: COBA's and the paper model's E and I, whose parts have equal shapes, jit_key.h, and so compile
+ * to the same machine code but for the kernels' names): then p->twin is set and p needs no code of its own.
+ * Waits until every earlier part is shaped (threads take parts in order, and a part waits only for earlier
+ * ones, so this ends; each waits at most a structural hash), so the outcome does not depend on the threads'
+ * timing: the same parts are twins on a miss and on a hit, and a twin never lacks its cache entry. */
+static bool find_twin(struct jit_compile *c, int p)
 {
     pthread_mutex_lock(&c->shapes);
     for (int q = 0; q < p; q++)
         while (!c->parts[q].shaped)
             pthread_cond_wait(&c->shaped, &c->shapes);
     int twin = -1;
-    for (int q = 0; shape && q < p && twin < 0; q++)
-        if (c->parts[q].shape && !strcmp(c->parts[q].shape, shape))
+    const struct part *pt = &c->parts[p];
+    for (int q = 0; pt->kernel && q < p && twin < 0; q++)
+        if (c->parts[q].kernel && c->parts[q].shape.lo == pt->shape.lo && c->parts[q].shape.hi == pt->shape.hi)
             twin = q;
-    if (twin >= 0) {
-        c->parts[p].twin = twin;
-        free(shape);
-    } else if (shape) {
-        free(c->parts[p].shape);   /* recompiling (force): its own earlier shape */
-        c->parts[p].shape = shape;
-    }
+    c->parts[p].twin = twin;
     c->parts[p].shaped = true;
     pthread_cond_broadcast(&c->shaped);
     pthread_mutex_unlock(&c->shapes);
     return twin >= 0;
 }
 
-/* Marks part p shaped without a shape (it failed before it had one), so later parts do not wait for it. */
+/* Marks part p shaped (a failed part too), so later parts do not wait for it. */
 static void mark_shaped(struct jit_compile *c, int p)
 {
     pthread_mutex_lock(&c->shapes);
@@ -388,65 +337,56 @@ static void mark_shaped(struct jit_compile *c, int p)
     pthread_mutex_unlock(&c->shapes);
 }
 
-/* Builds part p, then takes its object from the cache or compiles (and stores) it.  The IR and the key need
- * only the host's description (jit_host_machine, shared); *tm is the thread's target machine for code
- * generation, taken at its first miss (jit_machine_take; counted in that part's build phase), so a hit
- * needs none.  force: ignore the cache (a cached object that LLVM refused).  Errors go to pt->err. */
+/* Part p's object: from the cache, or compiled (and stored).  The key needs no LLVM (jit_key.h); on a miss
+ * the part is built for the host's description (jit_host_machine, shared) and compiled with *tm, the
+ * thread's target machine, taken at its first miss (jit_machine_take; counted in that part's build phase).
+ * force: ignore the cache (a cached object that could not be loaded).  Errors go to pt->err. */
 static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force, struct diags *d)
 {
     struct part *pt = &c->parts[p];
-    if (pt->obj)   /* recompiling (force): an object that was not added */
-        LLVMDisposeMemoryBuffer(pt->obj);
+    free(pt->obj);   /* recompiling (force): an object that was not loaded */
     pt->obj = NULL;
+    pt->obj_len = 0;
     pt->hit = pt->stored = false;
-    pt->twin = -1;
     struct clocks t = clocks_now();
-    LLVMTargetMachineRef host = jit_host_machine(d);
-    struct cg_module *cm = host ? cg_build_part(c->m, p, host, d) : NULL;   /* unoptimised: its text is the key */
-    if (!cm) {
-        phase_end(&pt->st, JIT_PHASE_BUILD, &t);
-        return;
-    }
     bool acc;
-    char *text = module_text(cm);   /* out of memory: no twin, and compiled as with the cache off */
-    char *shape = text && cg_part_population(c->m, p, &acc) >= 0 ? part_shape(text) : NULL;
-    bool twin = find_twin(c, p, shape);
-    phase_end(&pt->st, JIT_PHASE_BUILD, &t);
-    if (twin) {
-        free(text);
-        cg_free(cm);
+    pt->kernel = cg_part_population(c->m, p, &acc) >= 0;
+    pt->shape = jit_part_shape(c->m, p);
+    bool twin = force ? pt->twin >= 0 : find_twin(c, p);
+    phase_end(&pt->st, JIT_PHASE_KEY, &t);
+    if (twin)
         return;
-    }
     struct jit_hash key = {0, 0};
-    bool keyed = c->use_cache && text != NULL;
-    if (!keyed)
-        free(text);
-    if (keyed) {
-        key = module_key(text, host);
-        free(text);
-        size_t len;
-        void *payload = force ? NULL : jit_cache_load(c->dir, key, &len);
-        if (payload) {
-            pt->obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, len, "balnet-kernels");
+    if (c->use_cache) {
+        pthread_once(&key_env_once, key_env_init);
+        key = jit_part_key(c->m, p, pt->shape, &key_env);
+        if (!force && (pt->obj = jit_cache_load(c->dir, key, &pt->obj_len)))
             pt->hit = true;
-            free(payload);
-            cg_free(cm);
-        }
         phase_end(&pt->st, JIT_PHASE_KEY, &t);
         if (pt->hit)
             return;
     }
-    if (!*tm)
+    LLVMTargetMachineRef host = jit_host_machine(d);
+    struct cg_module *cm = host ? cg_build_part(c->m, p, host, d) : NULL;
+    if (cm && !*tm)
         *tm = jit_machine_take(d);
     phase_end(&pt->st, JIT_PHASE_BUILD, &t);
-    if (!*tm) {
+    if (!cm || !*tm) {
         cg_free(cm);
         return;
     }
-    pt->obj = compile_object(cm, *tm, &pt->st, d);
+    LLVMMemoryBufferRef obj = compile_object(cm, *tm, &pt->st, d);
     t = clocks_now();
-    if (pt->obj && keyed)
-        pt->stored = jit_cache_store(c->dir, key, LLVMGetBufferStart(pt->obj), LLVMGetBufferSize(pt->obj));
+    if (obj) {
+        pt->obj_len = LLVMGetBufferSize(obj);
+        if ((pt->obj = malloc(pt->obj_len ? pt->obj_len : 1)))
+            memcpy(pt->obj, LLVMGetBufferStart(obj), pt->obj_len);
+        else
+            diag_error(d, SPAN_NONE, "out of memory in code generation");
+        LLVMDisposeMemoryBuffer(obj);
+    }
+    if (pt->obj && c->use_cache)
+        pt->stored = jit_cache_store(c->dir, key, pt->obj, pt->obj_len);
     phase_end(&pt->st, JIT_PHASE_KEY, &t);   /* the store: the cache's other cost */
 }
 
@@ -464,7 +404,7 @@ static void compile_part(struct jit_compile *c, int p, LLVMTargetMachineRef *tm,
         snprintf(pt->err, sizeof pt->err, "out of memory in code generation");
     } else {
         a.on_oom = &oom;
-        compile_part_in(c, p, tm, force, &d);   /* shapes part p unless it failed before its IR was built */
+        compile_part_in(c, p, tm, force, &d);
         if (!pt->obj && pt->twin < 0)
             snprintf(pt->err, sizeof pt->err, "%s", d.head ? d.head->msg : "code generation failed");
     }
@@ -550,15 +490,15 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
     return c;
 }
 
-/* A new LLJIT holding every part's object (each consumed), with every kernel looked up. */
+/* A new LLJIT holding a copy of every part's object, with every kernel looked up. */
 static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_out, struct diags *d)
 {
     struct jit *j = jit_create(d);
     for (int p = 0; p < c->nparts && j; p++) {
-        LLVMMemoryBufferRef obj = c->parts[p].obj;
-        if (!obj)   /* a twin: its kernels are another part's */
+        if (!c->parts[p].obj)   /* a twin: its kernels are another part's */
             continue;
-        c->parts[p].obj = NULL;
+        LLVMMemoryBufferRef obj =
+            LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)c->parts[p].obj, c->parts[p].obj_len, "balnet-kernels");
         LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
         if (err) {
             cg_report_error(d, err, "cannot add the kernels to the JIT");
@@ -590,11 +530,8 @@ static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_o
 
 static void compile_free(struct jit_compile *c)
 {
-    for (int p = 0; p < c->nparts; p++) {
-        if (c->parts[p].obj)
-            LLVMDisposeMemoryBuffer(c->parts[p].obj);
-        free(c->parts[p].shape);
-    }
+    for (int p = 0; p < c->nparts; p++)
+        free(c->parts[p].obj);
     pthread_mutex_destroy(&c->shapes);
     pthread_cond_destroy(&c->shaped);
     free(c->parts);

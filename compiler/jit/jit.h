@@ -38,8 +38,10 @@ const char *jit_cache_state_name(enum jit_cache_state s);
 /* The phases of a compile, per part, in order (docs/performance.md, "Where a cold compile goes"); balnet run -v
  * prints them as build, key, opt, codegen, link. */
 enum jit_phase {
-    JIT_PHASE_BUILD,     /* LLVM IR construction and verification (cg_build_with), target machine included */
-    JIT_PHASE_KEY,       /* the module's text, its cache key, the entry's read or write (0 with the cache off) */
+    JIT_PHASE_BUILD,     /* LLVM IR construction and verification (cg_build_with), target machine included
+                          * (0 on a hit) */
+    JIT_PHASE_KEY,       /* the part's shape and cache key from balnet's IR (jit_key.h), the entry's read or
+                          * write */
     JIT_PHASE_OPT,       /* the pass pipeline (0 on a hit) */
     JIT_PHASE_CODEGEN,   /* instruction selection, register allocation, object emission (0 on a hit) */
     JIT_PHASE_LINK,      /* a new LLJIT, the object added, linked and every kernel looked up */
