@@ -30,6 +30,7 @@
 
 #include "jit/jit_cache.h"
 #include "jit/jit_key.h"
+#include "jit/jit_load.h"
 #include "jit/jit_machines.h"
 
 #include "codegen/cg_llvm.h"
@@ -39,6 +40,7 @@
 #include <llvm-c/LLJIT.h>
 #include <llvm/Config/llvm-config.h>   /* LLVM_VERSION_STRING, for the cache key */
 
+#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -47,32 +49,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+/* The kernels' code: in balnet's own image (jit_load.h), or, when that loader refuses the objects, in an
+ * LLJIT (exactly one of the two is set). */
 struct jit {
+    struct jit_image *image;
     LLVMOrcLLJITRef lljit;
 };
+
+/* Every "balnet.<fn>" and the address of the libm function ir_eval calls (see CG_LIBM). */
+static const struct {
+    const char *name;
+    double (*fn1)(double);
+    double (*fn2)(double, double);
+} libm_table[] = {
+#define ARITY_1(name) {CG_LIBM_PREFIX #name, name, NULL},
+#define ARITY_2(name) {CG_LIBM_PREFIX #name, NULL, name},
+#define X(name, arity) ARITY_##arity(name)
+    CG_LIBM(X)
+#undef X
+#undef ARITY_1
+#undef ARITY_2
+};
+enum { NLIBM = sizeof libm_table / sizeof libm_table[0] };
+
+static uintptr_t libm_addr(int i)
+{
+    return libm_table[i].fn1 ? (uintptr_t)libm_table[i].fn1 : (uintptr_t)libm_table[i].fn2;
+}
+
+/* The own loader's symbol resolution, as the LLJIT's (jit_create): the "balnet.*" math symbols, then
+ * whatever the process exports (libm's log and the like). */
+static void *resolve_symbol(const char *name)
+{
+    for (int i = 0; i < NLIBM; i++)
+        if (!strcmp(libm_table[i].name, name))
+            return (void *)libm_addr(i);
+    void *self = dlopen(NULL, RTLD_LAZY);   /* the process's global scope; dlclose keeps it loaded */
+    void *p = self ? dlsym(self, name) : NULL;
+    if (self)
+        dlclose(self);
+    return p;
+}
 
 /* Binds every "balnet.<fn>" to the address of the libm function ir_eval calls (see CG_LIBM). */
 static bool define_libm(struct jit *j, struct diags *d)
 {
-    static const struct {
-        const char *name;
-        double (*fn1)(double);
-        double (*fn2)(double, double);
-    } table[] = {
-#define ARITY_1(name) {CG_LIBM_PREFIX #name, name, NULL},
-#define ARITY_2(name) {CG_LIBM_PREFIX #name, NULL, name},
-#define X(name, arity) ARITY_##arity(name)
-        CG_LIBM(X)
-#undef X
-#undef ARITY_1
-#undef ARITY_2
-    };
-    enum { N = sizeof table / sizeof table[0] };
+    enum { N = NLIBM };
     LLVMOrcCSymbolMapPair pairs[N];
     for (int i = 0; i < N; i++) {
-        uintptr_t addr = table[i].fn1 ? (uintptr_t)table[i].fn1 : (uintptr_t)table[i].fn2;
-        pairs[i].Name = LLVMOrcLLJITMangleAndIntern(j->lljit, table[i].name);
+        uintptr_t addr = libm_addr(i);
+        pairs[i].Name = LLVMOrcLLJITMangleAndIntern(j->lljit, libm_table[i].name);
         pairs[i].Sym.Address = (LLVMOrcJITTargetAddress)addr;
         pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
         pairs[i].Sym.Flags.TargetFlags = 0;
@@ -146,6 +174,12 @@ bool jit_add(struct jit *j, struct cg_module *cm, struct diags *d)
 
 static ir_kernel_fn lookup(struct jit *j, const char *name, struct diags *d)
 {
+    if (j->image) {
+        void *p = jit_image_lookup(j->image, name);
+        if (!p)
+            diag_error(d, SPAN_NONE, "JIT compilation failed: no kernel '%s' in the loaded objects", name);
+        return (ir_kernel_fn)(uintptr_t)p;
+    }
     LLVMOrcJITTargetAddress addr = 0;
     LLVMErrorRef err = LLVMOrcLLJITLookup(j->lljit, &addr, name);
     if (err) {
@@ -159,6 +193,7 @@ void jit_free(struct jit *j)
 {
     if (!j)
         return;
+    jit_image_free(j->image);
     if (j->lljit) {
         LLVMErrorRef err = LLVMOrcDisposeLLJIT(j->lljit);
         if (err)
@@ -460,6 +495,29 @@ static double busy_ms(struct worker *w, int n)
     return 1e-6 * (double)total;
 }
 
+/* Whether every part that is not a twin has an entry in the cache (not yet verified: jit_cache_load does
+ * that when the part is taken).  Twins as find_twin decides them: equal shapes of population kernels. */
+static bool all_cached(struct jit_compile *c)
+{
+    if (!c->use_cache)
+        return false;
+    pthread_once(&key_env_once, key_env_init);
+    bool all = true;
+    for (int p = 0; p < c->nparts && all; p++) {
+        bool acc;
+        c->parts[p].kernel = cg_part_population(c->m, p, &acc) >= 0;
+        c->parts[p].shape = jit_part_shape(c->m, p);
+        bool twin = false;
+        for (int q = 0; q < p && !twin; q++)
+            twin = c->parts[p].kernel && c->parts[q].kernel && c->parts[q].shape.lo == c->parts[p].shape.lo &&
+                   c->parts[q].shape.hi == c->parts[p].shape.hi;
+        char path[4200];
+        all = twin || (jit_cache_path(path, sizeof path, c->dir, jit_part_key(c->m, p, c->parts[p].shape, &key_env)) &&
+                       access(path, R_OK) == 0);
+    }
+    return all;
+}
+
 struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
 {
     struct jit_compile *c = calloc(1, sizeof *c);
@@ -477,9 +535,12 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
     for (int p = 0; p < c->nparts; p++)
         c->parts[p].twin = -1;
     c->use_cache = jit_cache_dir(c->dir, sizeof c->dir);
-    cg_llvm_init();   /* once per process, before any helper needs it */
-    /* The caller takes parts too (in jit_compile_finish), so threads - 1 helpers, and no more than parts. */
+    /* The caller takes parts too (in jit_compile_finish), so threads - 1 helpers, and no more than parts;
+     * none when every part is in the cache (a hit is ~1 ms of work: starting and waking a thread would cost
+     * as much, and more on a loaded machine). */
     int want = threads - 1 < c->nparts - 1 ? threads - 1 : c->nparts - 1;
+    if (want > 0 && all_cached(c))
+        want = 0;
     want = want > JIT_MAX_HELPERS ? JIT_MAX_HELPERS : want;
     for (int h = 0; h < want; h++) {
         c->worker[h].c = c;
@@ -490,12 +551,37 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
     return c;
 }
 
-/* A new LLJIT holding a copy of every part's object, with every kernel looked up. */
-static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_out, struct diags *d)
+/* Every part's object in balnet's own image (jit_load.h); NULL when the loader refuses them, or when
+ * BALNET_LOADER=llvm asks for the LLJIT (to compare the two, or should the own loader be suspected). */
+static struct jit *load_own(struct jit_compile *c)
+{
+    const char *which = getenv("BALNET_LOADER");
+    if (which && !strcmp(which, "llvm"))
+        return NULL;
+    const unsigned char **objs = malloc(sizeof *objs * ((size_t)c->nparts + 1));
+    size_t *lens = malloc(sizeof *lens * ((size_t)c->nparts + 1));
+    struct jit *j = objs && lens ? calloc(1, sizeof *j) : NULL;
+    int n = 0;
+    for (int p = 0; j && p < c->nparts; p++)
+        if (c->parts[p].obj) {   /* a twin has none: its kernels are another part's */
+            objs[n] = c->parts[p].obj;
+            lens[n++] = c->parts[p].obj_len;
+        }
+    if (j && !(j->image = jit_image_load(objs, lens, n, resolve_symbol))) {
+        free(j);
+        j = NULL;
+    }
+    free(objs);
+    free(lens);
+    return j;
+}
+
+/* A new LLJIT holding a copy of every part's object. */
+static struct jit *load_lljit(struct jit_compile *c, struct diags *d)
 {
     struct jit *j = jit_create(d);
     for (int p = 0; p < c->nparts && j; p++) {
-        if (!c->parts[p].obj)   /* a twin: its kernels are another part's */
+        if (!c->parts[p].obj)   /* a twin */
             continue;
         LLVMMemoryBufferRef obj =
             LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)c->parts[p].obj, c->parts[p].obj_len, "balnet-kernels");
@@ -506,6 +592,17 @@ static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_o
             j = NULL;
         }
     }
+    return j;
+}
+
+/* Every part's object linked, by balnet's own loader when it takes them (*own), else by a new LLJIT, and
+ * every kernel looked up. */
+static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_out, bool *own, struct diags *d)
+{
+    struct jit *j = load_own(c);
+    *own = j != NULL;
+    if (!j)
+        j = load_lljit(c, d);
     int *code_of = j ? malloc(sizeof *code_of * (2 * (size_t)c->m->npops + 1)) : NULL;
     if (j && !code_of) {
         diag_error(d, SPAN_NONE, "out of memory linking the kernels");
@@ -578,13 +675,13 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
     st->parts = c->nparts;
     st->threads = 1 + c->nhelpers;
     if (ok && hits > 0) {
-        /* Should LLVM refuse a verified cache entry (it cannot, short of a key collision), every part is
-         * compiled here as on a miss, and the entries are overwritten. */
+        /* Should neither loader take a verified cache entry (they cannot, short of a key collision), every
+         * part is compiled here as on a miss, and the entries are overwritten. */
         struct arena a;
         struct diags quiet;   /* such a failure is not the user's error */
         arena_init(&a);
         diags_init(&quiet, &a);
-        *out = link_parts(c, kernels_out, &quiet);
+        *out = link_parts(c, kernels_out, &st->own_loader, &quiet);
         arena_free(&a);
         if (!*out) {
             LLVMTargetMachineRef tm = NULL;
@@ -602,7 +699,7 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
         }
     }
     if (ok && !*out)
-        *out = link_parts(c, kernels_out, d);
+        *out = link_parts(c, kernels_out, &st->own_loader, d);
     struct clocks t1 = t;
     phase_end(st, JIT_PHASE_LINK, &t1);
     st->cache = !c->use_cache ? JIT_CACHE_OFF : misses == 0 ? JIT_CACHE_HIT : JIT_CACHE_MISS;

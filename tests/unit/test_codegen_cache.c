@@ -9,7 +9,9 @@
  * kept between compiles (jit_machines.h) emits a byte-identical object to a new one's.  The keys come from
  * balnet's IR (jit_key.h): they change with every field of the environment, the precision, a constant, the
  * part's kind and population, agree with the generated LLVM IR (equal shapes exactly when the parts' texts
- * are equal but for the kernels' names), and do not depend on where the IR lives in memory.
+ * are equal but for the kernels' names), and do not depend on where the IR lives in memory.  Balnet's own
+ * object loader (jit_load.h) links misses and hits (a libm call through the GOT included) and refuses what
+ * it does not know (another machine, an unknown relocation, an unresolved symbol, a truncated file).
  *
  * Every test uses its own mkdtemp directory through BALNET_CACHE_DIR, never the user's ~/.cache.
  */
@@ -32,6 +34,9 @@
 #include "jit/jit.h"
 #include "jit/jit_cache.h"
 #include "jit/jit_key.h"
+#include "jit/jit_load.h"
+
+#include <elf.h>
 
 #define STEP 0.1
 #define NCELLS 257     /* odd: the vector loops' remainders run too */
@@ -280,6 +285,7 @@ static void test_miss_then_hit_identical(void **st)
     assert_int_equal(count_files(tmpdir, ".tmp"), 0);
     assert_string_equal(jit_cache_state_name(s1.cache), "miss");
     assert_string_equal(jit_cache_state_name(s2.cache), "hit");
+    assert_true(s1.own_loader && s2.own_loader);
     printf("# compile: miss %.1f ms (O3 %.1f, machine code %.1f), hit %.1f ms\n", s1.compile_ms,
            s1.phase_ms[JIT_PHASE_OPT], s1.phase_ms[JIT_PHASE_CODEGEN], s2.compile_ms);
     k[2] = interp_kernel(&A, &pop, STEP);
@@ -336,7 +342,7 @@ static void test_parts_cached_apart_on_threads(void **st)
         /* first pass: pop 1 is new (a miss that stores one entry); second: all three hit */
         assert_int_equal(s.cache, threads == 1 ? JIT_CACHE_MISS : JIT_CACHE_HIT);
         assert_true((s.phase_ms[JIT_PHASE_CODEGEN] > 0) == (threads == 1));
-        assert_int_equal(s.threads, threads);
+        assert_int_equal(s.threads, s.cache == JIT_CACHE_HIT ? 1 : threads);   /* a hit starts no helper */
         assert_int_equal(count_files(tmpdir, ".bnobj"), 4);
         for (int i = 0; i < 3; i++) {
             pair[0] = k[i];
@@ -587,6 +593,100 @@ static void test_key_changes_with_everything(void **st)
     assert_int_equal(strspn(jit_code_id(), "0123456789abcdef"), 64);
 }
 
+
+/* ---- balnet's own object loader (jit_load.h) ------------------------------------------------------- */
+
+static void *resolve_none(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
+static void *resolve_libm(const char *name)
+{
+    return !strcmp(name, "balnet.expm1") ? (void *)(uintptr_t)expm1 : NULL;
+}
+
+/* The only cache entry's object (after the 40-byte header), malloc'd, its size in *n. */
+static unsigned char *entry_object(long *n)
+{
+    char path[512];
+    only_entry(tmpdir, path, sizeof path);
+    long size;
+    unsigned char *file = slurp(path, &size);
+    *n = size - JIT_CACHE_HEADER;
+    unsigned char *obj = malloc((size_t)*n);
+    assert_non_null(obj);
+    memcpy(obj, file + JIT_CACHE_HEADER, (size_t)*n);
+    free(file);
+    return obj;
+}
+
+/* A kernel calling libm (expm1: a GOT slot, R_X86_64_GOT64, besides the constants' GOTOFF64) is linked by the
+ * own loader and matches the interpreter bit for bit; the loader refuses the same object when a symbol does
+ * not resolve, when its machine is not x86-64, when a relocation's type is unknown, and when it is cut
+ * short; the intact object loads again and defines bn_pop_0. */
+static void test_loader_links_and_refuses(void **st)
+{
+    (void)st;
+    struct ir_pop pop = leaky_pop(22);
+    /* g(t+dt) = 0.97 g + 0.3 + 0.01 expm1(-g/40): a libm call in the kernel */
+    struct ir_expr *g = ir_var(&A, 1);
+    pop.updates[1].next = ir_node(&A, IR_ADD, pop.updates[1].next,
+                                  ir_node(&A, IR_MUL, ir_const(&A, 0.01),
+                                          ir_node(&A, IR_EXPM1, ir_node(&A, IR_DIV, g, ir_const(&A, -40), NULL),
+                                                  NULL, NULL),
+                                          NULL),
+                                  NULL);
+    struct ir_model m = model_with(&pop);
+    struct ir_kernel k[2];
+    struct jit_stats s;
+    struct jit *j = compile(&m, &k[0], &s);
+    assert_true(s.own_loader);
+    k[1] = interp_kernel(&A, &pop, STEP);
+    assert_true(run_engines(k, 2) > 0);
+    jit_free(j);
+
+    long n;
+    unsigned char *obj = entry_object(&n);
+    const unsigned char *objs[1] = {obj};
+    size_t lens[1] = {(size_t)n};
+    struct jit_image *im = jit_image_load(objs, lens, 1, resolve_libm);
+    assert_non_null(im);
+    assert_non_null(jit_image_lookup(im, "bn_pop_0"));
+    assert_null(jit_image_lookup(im, "bn_pop_1"));
+    jit_image_free(im);
+    assert_null(jit_image_load(objs, lens, 1, resolve_none));   /* balnet.expm1 unresolved */
+
+    Elf64_Ehdr eh;
+    memcpy(&eh, obj, sizeof eh);
+    unsigned char *bad = malloc((size_t)n);
+    assert_non_null(bad);
+    objs[0] = bad;
+    memcpy(bad, obj, (size_t)n);   /* another machine */
+    ((Elf64_Ehdr *)bad)->e_machine = EM_AARCH64;
+    assert_null(jit_image_load(objs, lens, 1, resolve_libm));
+    memcpy(bad, obj, (size_t)n);   /* every relocation of an unknown type (R_X86_64_TPOFF64) */
+    int nrela = 0;
+    for (int i = 0; i < eh.e_shnum; i++) {
+        Elf64_Shdr sh;
+        memcpy(&sh, obj + eh.e_shoff + (size_t)i * sizeof sh, sizeof sh);
+        for (uint64_t r = 0; sh.sh_type == SHT_RELA && r < sh.sh_size / sizeof(Elf64_Rela); r++, nrela++) {
+            Elf64_Rela rel;
+            memcpy(&rel, obj + sh.sh_offset + r * sizeof rel, sizeof rel);
+            rel.r_info = ELF64_R_INFO(ELF64_R_SYM(rel.r_info), R_X86_64_TPOFF64);
+            memcpy(bad + sh.sh_offset + r * sizeof rel, &rel, sizeof rel);
+        }
+    }
+    assert_true(nrela > 0);
+    assert_null(jit_image_load(objs, lens, 1, resolve_libm));
+    memcpy(bad, obj, (size_t)n);   /* cut short: the section table is past the end */
+    lens[0] = (size_t)eh.e_shoff;
+    assert_null(jit_image_load(objs, lens, 1, resolve_libm));
+    free(bad);
+    free(obj);
+}
+
 enum damage { TRUNCATE_PAYLOAD, TRUNCATE_HEADER, FLIP_PAYLOAD_BYTE, FLIP_KEY_BYTE, GARBAGE, EMPTY };
 
 static void damage_file(const char *path, enum damage how)
@@ -745,6 +845,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_parts_as_codegen, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_shape_matches_llvm_ir, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_changes_with_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loader_links_and_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_miss_then_hit_identical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constant_changes_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parts_cached_apart_on_threads, setup, teardown),
