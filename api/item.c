@@ -245,7 +245,8 @@ static void compile_finish(bn_model *m, struct api_kernels *e, double *compile_m
     if (e->ready)
         log_line(m, "kernels: %s in %.1f ms (%d parts on %d threads, %d shared; thread CPU %.1f ms: build %.1f, "
                  "key %.1f, opt %.1f, codegen %.1f, link %.1f); waited %.1f ms for them",
-                 js.cache == JIT_CACHE_HIT ? "from cache" : "compiled", js.compile_ms, js.parts, js.threads, js.shared,
+                 js.cache == JIT_CACHE_HIT ? (js.own_loader ? "from cache, loaded by balnet" : "from cache, linked by LLVM")
+                                           : "compiled", js.compile_ms, js.parts, js.threads, js.shared,
                  js.compile_cpu_ms, js.phase_cpu_ms[JIT_PHASE_BUILD], js.phase_cpu_ms[JIT_PHASE_KEY],
                  js.phase_cpu_ms[JIT_PHASE_OPT], js.phase_cpu_ms[JIT_PHASE_CODEGEN], js.phase_cpu_ms[JIT_PHASE_LINK],
                  waited);

@@ -6,8 +6,8 @@
  * module of its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start,
  * and the caller in jit_compile_finish), each thread with a target machine of its own for the compile (from
  * the process's idle ones, jit_machines.h, which may have compiled before: that saves their set-up and does
- * not change their code).  Per part: build the
- * unoptimised module; with the cache on, hash its text and look the object up (jit_cache.h); on a miss
+ * not change their code).  Per part: with the cache on, its key from balnet's IR (jit_key.h: no LLVM
+ * IR is built for a hit) and the object looked up (jit_cache.h); on a miss build the unoptimised module,
  * run the pass pipeline, emit an object file with the host target machine (cg_host_machine, the same
  * settings the LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to
  * one new LLJIT and looks the kernels up.  So hit, miss and cache off all run one kind of machine code,
@@ -29,6 +29,8 @@
 #include "jit/jit.h"
 
 #include "jit/jit_cache.h"
+#include "jit/jit_key.h"
+#include "jit/jit_load.h"
 #include "jit/jit_machines.h"
 
 #include "codegen/cg_llvm.h"
@@ -38,6 +40,7 @@
 #include <llvm-c/LLJIT.h>
 #include <llvm/Config/llvm-config.h>   /* LLVM_VERSION_STRING, for the cache key */
 
+#include <dlfcn.h>
 #include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -46,32 +49,58 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+/* The kernels' code: in balnet's own image (jit_load.h), or, when that loader refuses the objects, in an
+ * LLJIT (exactly one of the two is set). */
 struct jit {
+    struct jit_image *image;
     LLVMOrcLLJITRef lljit;
 };
+
+/* Every "balnet.<fn>" and the address of the libm function ir_eval calls (see CG_LIBM). */
+static const struct {
+    const char *name;
+    double (*fn1)(double);
+    double (*fn2)(double, double);
+} libm_table[] = {
+#define ARITY_1(name) {CG_LIBM_PREFIX #name, name, NULL},
+#define ARITY_2(name) {CG_LIBM_PREFIX #name, NULL, name},
+#define X(name, arity) ARITY_##arity(name)
+    CG_LIBM(X)
+#undef X
+#undef ARITY_1
+#undef ARITY_2
+};
+enum { NLIBM = sizeof libm_table / sizeof libm_table[0] };
+
+static uintptr_t libm_addr(int i)
+{
+    return libm_table[i].fn1 ? (uintptr_t)libm_table[i].fn1 : (uintptr_t)libm_table[i].fn2;
+}
+
+/* The own loader's symbol resolution, as the LLJIT's (jit_create): the "balnet.*" math symbols, then
+ * whatever the process exports (libm's log and the like). */
+static void *resolve_symbol(const char *name)
+{
+    for (int i = 0; i < NLIBM; i++)
+        if (!strcmp(libm_table[i].name, name))
+            return (void *)libm_addr(i);
+    void *self = dlopen(NULL, RTLD_LAZY);   /* the process's global scope; dlclose keeps it loaded */
+    void *p = self ? dlsym(self, name) : NULL;
+    if (self)
+        dlclose(self);
+    return p;
+}
 
 /* Binds every "balnet.<fn>" to the address of the libm function ir_eval calls (see CG_LIBM). */
 static bool define_libm(struct jit *j, struct diags *d)
 {
-    static const struct {
-        const char *name;
-        double (*fn1)(double);
-        double (*fn2)(double, double);
-    } table[] = {
-#define ARITY_1(name) {CG_LIBM_PREFIX #name, name, NULL},
-#define ARITY_2(name) {CG_LIBM_PREFIX #name, NULL, name},
-#define X(name, arity) ARITY_##arity(name)
-        CG_LIBM(X)
-#undef X
-#undef ARITY_1
-#undef ARITY_2
-    };
-    enum { N = sizeof table / sizeof table[0] };
+    enum { N = NLIBM };
     LLVMOrcCSymbolMapPair pairs[N];
     for (int i = 0; i < N; i++) {
-        uintptr_t addr = table[i].fn1 ? (uintptr_t)table[i].fn1 : (uintptr_t)table[i].fn2;
-        pairs[i].Name = LLVMOrcLLJITMangleAndIntern(j->lljit, table[i].name);
+        uintptr_t addr = libm_addr(i);
+        pairs[i].Name = LLVMOrcLLJITMangleAndIntern(j->lljit, libm_table[i].name);
         pairs[i].Sym.Address = (LLVMOrcJITTargetAddress)addr;
         pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
         pairs[i].Sym.Flags.TargetFlags = 0;
@@ -145,6 +174,12 @@ bool jit_add(struct jit *j, struct cg_module *cm, struct diags *d)
 
 static ir_kernel_fn lookup(struct jit *j, const char *name, struct diags *d)
 {
+    if (j->image) {
+        void *p = jit_image_lookup(j->image, name);
+        if (!p)
+            diag_error(d, SPAN_NONE, "JIT compilation failed: no kernel '%s' in the loaded objects", name);
+        return (ir_kernel_fn)(uintptr_t)p;
+    }
     LLVMOrcJITTargetAddress addr = 0;
     LLVMErrorRef err = LLVMOrcLLJITLookup(j->lljit, &addr, name);
     if (err) {
@@ -158,6 +193,7 @@ void jit_free(struct jit *j)
 {
     if (!j)
         return;
+    jit_image_free(j->image);
     if (j->lljit) {
         LLVMErrorRef err = LLVMOrcDisposeLLJIT(j->lljit);
         if (err)
@@ -171,44 +207,18 @@ const char *jit_cache_state_name(enum jit_cache_state s)
     return s == JIT_CACHE_HIT ? "hit" : s == JIT_CACHE_MISS ? "miss" : "off";
 }
 
-/* The cache key: everything the machine code depends on.  The unoptimised module text carries the kernels,
- * the target triple and the data layout; the rest is what turns that text into machine code: the pass
- * pipeline and target machine settings (cg_pipeline_id), the CPU and its features, the LLVM release, and
- * balnet's version and cache format.  Any change of code generation shows up in the module text. */
-static struct jit_hash module_key(const char *text, LLVMTargetMachineRef tm)
-{
-    char *triple = LLVMGetTargetMachineTriple(tm), *cpu = LLVMGetTargetMachineCPU(tm),
-         *features = LLVMGetTargetMachineFeatureString(tm);
-    struct jit_sip s;
-    jit_sip_init(&s, 0x62616c6e65742d6bull, 0x65726e656c733031ull);   /* "balnet-k" "ernels01" */
-    jit_sip_field(&s, JIT_CACHE_MAGIC);
-    jit_sip_field(&s, BN_VERSION);
-    jit_sip_field(&s, LLVM_VERSION_STRING);
-    jit_sip_field(&s, cg_pipeline_id());
-    jit_sip_field(&s, triple);
-    jit_sip_field(&s, cpu);
-    jit_sip_field(&s, features);
-    jit_sip_field(&s, text);
-    LLVMDisposeMessage(triple);
-    LLVMDisposeMessage(cpu);
-    LLVMDisposeMessage(features);
-    return jit_sip_final(&s);
-}
+/* What the kernels' machine code depends on besides the IR (jit_key.h), read once per process: the host's
+ * triple, CPU and features as cg_host_machine asks LLVM for them (no target machine is made for them). */
+static struct jit_key_env key_env;
+static pthread_once_t key_env_once = PTHREAD_ONCE_INIT;
 
-/* The module's text (cg_print into memory); NULL when out of memory. */
-static char *module_text(const struct cg_module *cm)
+static void key_env_init(void)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return NULL;
-    cg_print(f, cm);
-    if (fclose(f) != 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
+    /* Kept for the life of the process (LLVM's strings: a few hundred bytes). */
+    key_env = (struct jit_key_env){.code_id = jit_code_id(), .version = BN_VERSION,
+                                   .llvm_version = LLVM_VERSION_STRING, .pipeline = cg_pipeline_id(),
+                                   .triple = LLVMGetDefaultTargetTriple(), .cpu = LLVMGetHostCPUName(),
+                                   .features = LLVMGetHostCPUFeatures()};
 }
 
 /* Wall and thread-CPU clocks read together, for the phase timings of jit_stats. */
@@ -297,10 +307,12 @@ static bool lookup_all(struct jit *j, const struct ir_model *m, const int *code_
 /* One part of the model's code (cg_part_count): its object file, whether it came from the cache, and the
  * phases it took (in the thread that compiled it). */
 struct part {
-    LLVMMemoryBufferRef obj;
+    unsigned char *obj;    /* the ELF object (malloc'd), from the cache or from LLVM */
+    size_t obj_len;
     int twin;              /* >= 0: the earlier part whose code this one is (no object of its own) */
-    char *shape;           /* a kernel part's module text with every "bn_pop_<i>" as "bn_pop_#" (twins) */
-    bool shaped;           /* its shape (or that it has none) is known: parts after it may look */
+    struct jit_hash shape; /* jit_part_shape: equal for twins */
+    bool kernel;           /* a population's kernel part (only those can be twins) */
+    bool shaped;           /* its shape is known: parts after it may look */
     bool hit, stored;
     struct jit_stats st;   /* phase_ms, phase_cpu_ms */
     char err[512];         /* why it failed; "" when obj is set */
@@ -327,59 +339,31 @@ struct jit_compile {
     int nhelpers;
 };
 
-/* text with every "bn_pop_<digits>" as "bn_pop_#": two populations' kernel parts with equal shapes are the
- * same module but for the kernels' names (no other name in a part depends on its population: the rest is
- * in the text, constants and tables included), so they compile to the same machine code.  NULL: out of
- * memory. */
-static char *part_shape(const char *text)
-{
-    char *out = malloc(strlen(text) + 1), *o = out;
-    if (!out)
-        return NULL;
-    for (const char *s = text; *s;) {
-        if (!strncmp(s, "bn_pop_", 7) && s[7] >= '0' && s[7] <= '9') {
-            memcpy(o, "bn_pop_#", 8);
-            o += 8;
-            for (s += 7; *s >= '0' && *s <= '9'; s++)
-                ;
-        } else {
-            *o++ = *s++;
-        }
-    }
-    *o = 0;
-    return out;
-}
-
 /* Whether kernel part p is the twin of an earlier part (another population with the same neuron and
- * constants: COBA's and the paper model's E and I): then p->twin is set and p needs no code of its own.
- * Otherwise p's shape is kept for the parts after it.  Takes `shape` (NULL: p has none).  Waits until every
- * earlier part is shaped (threads take parts in order, and a part waits only for earlier ones, so this
- * ends; each waits at most an IR build), so the outcome does not depend on the threads' timing: the same
- * parts are twins on a miss and on a hit, and a twin never lacks its cache entry. */
-static bool find_twin(struct jit_compile *c, int p, char *shape)
+ * constants: COBA's and the paper model's E and I, whose parts have equal shapes, jit_key.h, and so compile
+ * to the same machine code but for the kernels' names): then p->twin is set and p needs no code of its own.
+ * Waits until every earlier part is shaped (threads take parts in order, and a part waits only for earlier
+ * ones, so this ends; each waits at most a structural hash), so the outcome does not depend on the threads'
+ * timing: the same parts are twins on a miss and on a hit, and a twin never lacks its cache entry. */
+static bool find_twin(struct jit_compile *c, int p)
 {
     pthread_mutex_lock(&c->shapes);
     for (int q = 0; q < p; q++)
         while (!c->parts[q].shaped)
             pthread_cond_wait(&c->shaped, &c->shapes);
     int twin = -1;
-    for (int q = 0; shape && q < p && twin < 0; q++)
-        if (c->parts[q].shape && !strcmp(c->parts[q].shape, shape))
+    const struct part *pt = &c->parts[p];
+    for (int q = 0; pt->kernel && q < p && twin < 0; q++)
+        if (c->parts[q].kernel && c->parts[q].shape.lo == pt->shape.lo && c->parts[q].shape.hi == pt->shape.hi)
             twin = q;
-    if (twin >= 0) {
-        c->parts[p].twin = twin;
-        free(shape);
-    } else if (shape) {
-        free(c->parts[p].shape);   /* recompiling (force): its own earlier shape */
-        c->parts[p].shape = shape;
-    }
+    c->parts[p].twin = twin;
     c->parts[p].shaped = true;
     pthread_cond_broadcast(&c->shaped);
     pthread_mutex_unlock(&c->shapes);
     return twin >= 0;
 }
 
-/* Marks part p shaped without a shape (it failed before it had one), so later parts do not wait for it. */
+/* Marks part p shaped (a failed part too), so later parts do not wait for it. */
 static void mark_shaped(struct jit_compile *c, int p)
 {
     pthread_mutex_lock(&c->shapes);
@@ -388,65 +372,56 @@ static void mark_shaped(struct jit_compile *c, int p)
     pthread_mutex_unlock(&c->shapes);
 }
 
-/* Builds part p, then takes its object from the cache or compiles (and stores) it.  The IR and the key need
- * only the host's description (jit_host_machine, shared); *tm is the thread's target machine for code
- * generation, taken at its first miss (jit_machine_take; counted in that part's build phase), so a hit
- * needs none.  force: ignore the cache (a cached object that LLVM refused).  Errors go to pt->err. */
+/* Part p's object: from the cache, or compiled (and stored).  The key needs no LLVM (jit_key.h); on a miss
+ * the part is built for the host's description (jit_host_machine, shared) and compiled with *tm, the
+ * thread's target machine, taken at its first miss (jit_machine_take; counted in that part's build phase).
+ * force: ignore the cache (a cached object that could not be loaded).  Errors go to pt->err. */
 static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force, struct diags *d)
 {
     struct part *pt = &c->parts[p];
-    if (pt->obj)   /* recompiling (force): an object that was not added */
-        LLVMDisposeMemoryBuffer(pt->obj);
+    free(pt->obj);   /* recompiling (force): an object that was not loaded */
     pt->obj = NULL;
+    pt->obj_len = 0;
     pt->hit = pt->stored = false;
-    pt->twin = -1;
     struct clocks t = clocks_now();
-    LLVMTargetMachineRef host = jit_host_machine(d);
-    struct cg_module *cm = host ? cg_build_part(c->m, p, host, d) : NULL;   /* unoptimised: its text is the key */
-    if (!cm) {
-        phase_end(&pt->st, JIT_PHASE_BUILD, &t);
-        return;
-    }
     bool acc;
-    char *text = module_text(cm);   /* out of memory: no twin, and compiled as with the cache off */
-    char *shape = text && cg_part_population(c->m, p, &acc) >= 0 ? part_shape(text) : NULL;
-    bool twin = find_twin(c, p, shape);
-    phase_end(&pt->st, JIT_PHASE_BUILD, &t);
-    if (twin) {
-        free(text);
-        cg_free(cm);
+    pt->kernel = cg_part_population(c->m, p, &acc) >= 0;
+    pt->shape = jit_part_shape(c->m, p);
+    bool twin = force ? pt->twin >= 0 : find_twin(c, p);
+    phase_end(&pt->st, JIT_PHASE_KEY, &t);
+    if (twin)
         return;
-    }
     struct jit_hash key = {0, 0};
-    bool keyed = c->use_cache && text != NULL;
-    if (!keyed)
-        free(text);
-    if (keyed) {
-        key = module_key(text, host);
-        free(text);
-        size_t len;
-        void *payload = force ? NULL : jit_cache_load(c->dir, key, &len);
-        if (payload) {
-            pt->obj = LLVMCreateMemoryBufferWithMemoryRangeCopy(payload, len, "balnet-kernels");
+    if (c->use_cache) {
+        pthread_once(&key_env_once, key_env_init);
+        key = jit_part_key(c->m, p, pt->shape, &key_env);
+        if (!force && (pt->obj = jit_cache_load(c->dir, key, &pt->obj_len)))
             pt->hit = true;
-            free(payload);
-            cg_free(cm);
-        }
         phase_end(&pt->st, JIT_PHASE_KEY, &t);
         if (pt->hit)
             return;
     }
-    if (!*tm)
+    LLVMTargetMachineRef host = jit_host_machine(d);
+    struct cg_module *cm = host ? cg_build_part(c->m, p, host, d) : NULL;
+    if (cm && !*tm)
         *tm = jit_machine_take(d);
     phase_end(&pt->st, JIT_PHASE_BUILD, &t);
-    if (!*tm) {
+    if (!cm || !*tm) {
         cg_free(cm);
         return;
     }
-    pt->obj = compile_object(cm, *tm, &pt->st, d);
+    LLVMMemoryBufferRef obj = compile_object(cm, *tm, &pt->st, d);
     t = clocks_now();
-    if (pt->obj && keyed)
-        pt->stored = jit_cache_store(c->dir, key, LLVMGetBufferStart(pt->obj), LLVMGetBufferSize(pt->obj));
+    if (obj) {
+        pt->obj_len = LLVMGetBufferSize(obj);
+        if ((pt->obj = malloc(pt->obj_len ? pt->obj_len : 1)))
+            memcpy(pt->obj, LLVMGetBufferStart(obj), pt->obj_len);
+        else
+            diag_error(d, SPAN_NONE, "out of memory in code generation");
+        LLVMDisposeMemoryBuffer(obj);
+    }
+    if (pt->obj && c->use_cache)
+        pt->stored = jit_cache_store(c->dir, key, pt->obj, pt->obj_len);
     phase_end(&pt->st, JIT_PHASE_KEY, &t);   /* the store: the cache's other cost */
 }
 
@@ -464,7 +439,7 @@ static void compile_part(struct jit_compile *c, int p, LLVMTargetMachineRef *tm,
         snprintf(pt->err, sizeof pt->err, "out of memory in code generation");
     } else {
         a.on_oom = &oom;
-        compile_part_in(c, p, tm, force, &d);   /* shapes part p unless it failed before its IR was built */
+        compile_part_in(c, p, tm, force, &d);
         if (!pt->obj && pt->twin < 0)
             snprintf(pt->err, sizeof pt->err, "%s", d.head ? d.head->msg : "code generation failed");
     }
@@ -520,6 +495,29 @@ static double busy_ms(struct worker *w, int n)
     return 1e-6 * (double)total;
 }
 
+/* Whether every part that is not a twin has an entry in the cache (not yet verified: jit_cache_load does
+ * that when the part is taken).  Twins as find_twin decides them: equal shapes of population kernels. */
+static bool all_cached(struct jit_compile *c)
+{
+    if (!c->use_cache)
+        return false;
+    pthread_once(&key_env_once, key_env_init);
+    bool all = true;
+    for (int p = 0; p < c->nparts && all; p++) {
+        bool acc;
+        c->parts[p].kernel = cg_part_population(c->m, p, &acc) >= 0;
+        c->parts[p].shape = jit_part_shape(c->m, p);
+        bool twin = false;
+        for (int q = 0; q < p && !twin; q++)
+            twin = c->parts[p].kernel && c->parts[q].kernel && c->parts[q].shape.lo == c->parts[p].shape.lo &&
+                   c->parts[q].shape.hi == c->parts[p].shape.hi;
+        char path[4200];
+        all = twin || (jit_cache_path(path, sizeof path, c->dir, jit_part_key(c->m, p, c->parts[p].shape, &key_env)) &&
+                       access(path, R_OK) == 0);
+    }
+    return all;
+}
+
 struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
 {
     struct jit_compile *c = calloc(1, sizeof *c);
@@ -537,9 +535,12 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
     for (int p = 0; p < c->nparts; p++)
         c->parts[p].twin = -1;
     c->use_cache = jit_cache_dir(c->dir, sizeof c->dir);
-    cg_llvm_init();   /* once per process, before any helper needs it */
-    /* The caller takes parts too (in jit_compile_finish), so threads - 1 helpers, and no more than parts. */
+    /* The caller takes parts too (in jit_compile_finish), so threads - 1 helpers, and no more than parts;
+     * none when every part is in the cache (a hit is ~1 ms of work: starting and waking a thread would cost
+     * as much, and more on a loaded machine). */
     int want = threads - 1 < c->nparts - 1 ? threads - 1 : c->nparts - 1;
+    if (want > 0 && all_cached(c))
+        want = 0;
     want = want > JIT_MAX_HELPERS ? JIT_MAX_HELPERS : want;
     for (int h = 0; h < want; h++) {
         c->worker[h].c = c;
@@ -550,15 +551,40 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
     return c;
 }
 
-/* A new LLJIT holding every part's object (each consumed), with every kernel looked up. */
-static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_out, struct diags *d)
+/* Every part's object in balnet's own image (jit_load.h); NULL when the loader refuses them, or when
+ * BALNET_LOADER=llvm asks for the LLJIT (to compare the two, or should the own loader be suspected). */
+static struct jit *load_own(struct jit_compile *c)
+{
+    const char *which = getenv("BALNET_LOADER");
+    if (which && !strcmp(which, "llvm"))
+        return NULL;
+    const unsigned char **objs = malloc(sizeof *objs * ((size_t)c->nparts + 1));
+    size_t *lens = malloc(sizeof *lens * ((size_t)c->nparts + 1));
+    struct jit *j = objs && lens ? calloc(1, sizeof *j) : NULL;
+    int n = 0;
+    for (int p = 0; j && p < c->nparts; p++)
+        if (c->parts[p].obj) {   /* a twin has none: its kernels are another part's */
+            objs[n] = c->parts[p].obj;
+            lens[n++] = c->parts[p].obj_len;
+        }
+    if (j && !(j->image = jit_image_load(objs, lens, n, resolve_symbol))) {
+        free(j);
+        j = NULL;
+    }
+    free(objs);
+    free(lens);
+    return j;
+}
+
+/* A new LLJIT holding a copy of every part's object. */
+static struct jit *load_lljit(struct jit_compile *c, struct diags *d)
 {
     struct jit *j = jit_create(d);
     for (int p = 0; p < c->nparts && j; p++) {
-        LLVMMemoryBufferRef obj = c->parts[p].obj;
-        if (!obj)   /* a twin: its kernels are another part's */
+        if (!c->parts[p].obj)   /* a twin */
             continue;
-        c->parts[p].obj = NULL;
+        LLVMMemoryBufferRef obj =
+            LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)c->parts[p].obj, c->parts[p].obj_len, "balnet-kernels");
         LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
         if (err) {
             cg_report_error(d, err, "cannot add the kernels to the JIT");
@@ -566,6 +592,17 @@ static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_o
             j = NULL;
         }
     }
+    return j;
+}
+
+/* Every part's object linked, by balnet's own loader when it takes them (*own), else by a new LLJIT, and
+ * every kernel looked up. */
+static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_out, bool *own, struct diags *d)
+{
+    struct jit *j = load_own(c);
+    *own = j != NULL;
+    if (!j)
+        j = load_lljit(c, d);
     int *code_of = j ? malloc(sizeof *code_of * (2 * (size_t)c->m->npops + 1)) : NULL;
     if (j && !code_of) {
         diag_error(d, SPAN_NONE, "out of memory linking the kernels");
@@ -590,11 +627,8 @@ static struct jit *link_parts(struct jit_compile *c, struct ir_kernel *kernels_o
 
 static void compile_free(struct jit_compile *c)
 {
-    for (int p = 0; p < c->nparts; p++) {
-        if (c->parts[p].obj)
-            LLVMDisposeMemoryBuffer(c->parts[p].obj);
-        free(c->parts[p].shape);
-    }
+    for (int p = 0; p < c->nparts; p++)
+        free(c->parts[p].obj);
     pthread_mutex_destroy(&c->shapes);
     pthread_cond_destroy(&c->shaped);
     free(c->parts);
@@ -641,13 +675,13 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
     st->parts = c->nparts;
     st->threads = 1 + c->nhelpers;
     if (ok && hits > 0) {
-        /* Should LLVM refuse a verified cache entry (it cannot, short of a key collision), every part is
-         * compiled here as on a miss, and the entries are overwritten. */
+        /* Should neither loader take a verified cache entry (they cannot, short of a key collision), every
+         * part is compiled here as on a miss, and the entries are overwritten. */
         struct arena a;
         struct diags quiet;   /* such a failure is not the user's error */
         arena_init(&a);
         diags_init(&quiet, &a);
-        *out = link_parts(c, kernels_out, &quiet);
+        *out = link_parts(c, kernels_out, &st->own_loader, &quiet);
         arena_free(&a);
         if (!*out) {
             LLVMTargetMachineRef tm = NULL;
@@ -665,7 +699,7 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
         }
     }
     if (ok && !*out)
-        *out = link_parts(c, kernels_out, d);
+        *out = link_parts(c, kernels_out, &st->own_loader, d);
     struct clocks t1 = t;
     phase_end(st, JIT_PHASE_LINK, &t1);
     st->cache = !c->use_cache ? JIT_CACHE_OFF : misses == 0 ? JIT_CACHE_HIT : JIT_CACHE_MISS;

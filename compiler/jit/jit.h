@@ -1,7 +1,10 @@
 /*
- * jit.h - turns cg_modules into callable machine code with LLVM's ORC LLJIT, for the host CPU.
+ * jit.h - turns cg_modules into callable machine code for the host CPU: objects compiled by LLVM (or read
+ * from the kernel cache) loaded by balnet's own loader (jit_load.h), or by LLVM's ORC LLJIT when that
+ * loader refuses them.
  *
- * Owns: one LLJIT instance (its execution session, JITDylib, object layer and the machine code in it).
+ * Owns: the kernels' machine code: one loaded image, or one LLJIT instance (its execution session,
+ * JITDylib, object layer and the machine code in it).
  * Kernels looked up from a jit stay valid until jit_free.
  * Must not: share state between jit instances.  Several may exist at once (sweep points compiled in
  * parallel threads): each has its own LLJIT, and each cg_module its own LLVMContext.  LLVM's process-wide
@@ -38,11 +41,14 @@ const char *jit_cache_state_name(enum jit_cache_state s);
 /* The phases of a compile, per part, in order (docs/performance.md, "Where a cold compile goes"); balnet run -v
  * prints them as build, key, opt, codegen, link. */
 enum jit_phase {
-    JIT_PHASE_BUILD,     /* LLVM IR construction and verification (cg_build_with), target machine included */
-    JIT_PHASE_KEY,       /* the module's text, its cache key, the entry's read or write (0 with the cache off) */
+    JIT_PHASE_BUILD,     /* LLVM IR construction and verification (cg_build_with), target machine included
+                          * (0 on a hit) */
+    JIT_PHASE_KEY,       /* the part's shape and cache key from balnet's IR (jit_key.h), the entry's read or
+                          * write */
     JIT_PHASE_OPT,       /* the pass pipeline (0 on a hit) */
     JIT_PHASE_CODEGEN,   /* instruction selection, register allocation, object emission (0 on a hit) */
-    JIT_PHASE_LINK,      /* a new LLJIT, the object added, linked and every kernel looked up */
+    JIT_PHASE_LINK,      /* the objects loaded and linked (jit_load.h, or a new LLJIT when that loader refuses
+                          * them) and every kernel looked up */
     JIT_NPHASES
 };
 
@@ -58,6 +64,7 @@ struct jit_stats {
     int shared;                  /* parts that are another population's kernel (same code): not compiled */
     enum jit_cache_state cache;  /* hit: every part from the cache; miss: any part compiled */
     bool stored;                 /* a miss whose every compiled part was written to the cache */
+    bool own_loader;             /* linked by balnet's own loader (jit_load.h: no LLVM), not by an LLJIT */
 };
 
 /* A compile under way. */

@@ -5,7 +5,7 @@
  * -> ~5 ms, most of a short run's start).
  *
  * Owns: the cache directory's location, its file format, the 128-bit key hash (SipHash-2-4-128) and the
- * payload checksum.  jit.c decides what goes into a key and what to do with a hit or a miss.
+ * payload checksum.  jit_key.h decides what goes into a key, jit.c what to do with a hit or a miss.
  * Must not: include llvm-c/ (plain files and bytes), print, exit, or ever fail loudly: any problem with
  * the cache (no directory, unwritable, full disk, a truncated, corrupt or foreign file) is reported as
  * "not found" / "not stored" and the caller compiles instead.

@@ -6,7 +6,12 @@
  * recompiled and repaired; BALNET_CACHE_DIR="" disables the cache and an impossible directory only loses
  * the store; a model's parts (populations) are compiled on several threads and cached apart.  Also:
  * SipHash-2-4-128 against the reference vectors, the directory rules, the size bound.  A target machine
- * kept between compiles (jit_machines.h) emits a byte-identical object to a new one's.
+ * kept between compiles (jit_machines.h) emits a byte-identical object to a new one's.  The keys come from
+ * balnet's IR (jit_key.h): they change with every field of the environment, the precision, a constant, the
+ * part's kind and population, agree with the generated LLVM IR (equal shapes exactly when the parts' texts
+ * are equal but for the kernels' names), and do not depend on where the IR lives in memory.  Balnet's own
+ * object loader (jit_load.h) links misses and hits (a libm call through the GOT included) and refuses what
+ * it does not know (another machine, an unknown relocation, an unresolved symbol, a truncated file).
  *
  * Every test uses its own mkdtemp directory through BALNET_CACHE_DIR, never the user's ~/.cache.
  */
@@ -24,9 +29,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "codegen/cg_llvm.h"
 #include "interp/interp.h"
 #include "jit/jit.h"
 #include "jit/jit_cache.h"
+#include "jit/jit_key.h"
+#include "jit/jit_load.h"
+
+#include <elf.h>
 
 #define STEP 0.1
 #define NCELLS 257     /* odd: the vector loops' remainders run too */
@@ -275,6 +285,7 @@ static void test_miss_then_hit_identical(void **st)
     assert_int_equal(count_files(tmpdir, ".tmp"), 0);
     assert_string_equal(jit_cache_state_name(s1.cache), "miss");
     assert_string_equal(jit_cache_state_name(s2.cache), "hit");
+    assert_true(s1.own_loader && s2.own_loader);
     printf("# compile: miss %.1f ms (O3 %.1f, machine code %.1f), hit %.1f ms\n", s1.compile_ms,
            s1.phase_ms[JIT_PHASE_OPT], s1.phase_ms[JIT_PHASE_CODEGEN], s2.compile_ms);
     k[2] = interp_kernel(&A, &pop, STEP);
@@ -331,7 +342,7 @@ static void test_parts_cached_apart_on_threads(void **st)
         /* first pass: pop 1 is new (a miss that stores one entry); second: all three hit */
         assert_int_equal(s.cache, threads == 1 ? JIT_CACHE_MISS : JIT_CACHE_HIT);
         assert_true((s.phase_ms[JIT_PHASE_CODEGEN] > 0) == (threads == 1));
-        assert_int_equal(s.threads, threads);
+        assert_int_equal(s.threads, s.cache == JIT_CACHE_HIT ? 1 : threads);   /* a hit starts no helper */
         assert_int_equal(count_files(tmpdir, ".bnobj"), 4);
         for (int i = 0; i < 3; i++) {
             pair[0] = k[i];
@@ -417,6 +428,263 @@ static void test_twin_populations_share_code(void **st)
     assert_int_equal(s.shared, 1);
     assert_true(k[0].fn == k[1].fn);
     jit_free(j);
+}
+
+
+/* ---- keys from balnet's IR (jit_key.h) ------------------------------------------------------------- */
+
+static bool hash_eq(struct jit_hash a, struct jit_hash b)
+{
+    return a.lo == b.lo && a.hi == b.hi;
+}
+
+/* leaky_pop with one accumulated sum of its observable (an accumulating kernel part). */
+static struct ir_pop leaky_acc_pop(double drive)
+{
+    struct ir_pop p = leaky_pop(drive);
+    struct ir_accum *acc = arena_alloc(&A, sizeof *acc);
+    *acc = (struct ir_accum){.kind = IR_ACC_SUM, .obs = 0, .col = 0};
+    p.accums = acc;
+    p.naccums = 1;
+    p.nacc_cols = 1;
+    return p;
+}
+
+/* Part `part`'s unoptimised LLVM IR with every "bn_pop_<digits>" as "bn_pop_#" (malloc'd). */
+static char *part_text(const struct ir_model *m, int part)
+{
+    struct diags d;
+    diags_init(&d, &A);
+    LLVMTargetMachineRef host = cg_host_machine(NULL);
+    assert_non_null(host);
+    struct cg_module *cm = cg_build_part(m, part, host, &d);
+    assert_non_null(cm);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    cg_print(f, cm);
+    fclose(f);
+    cg_free(cm);
+    LLVMDisposeTargetMachine(host);
+    char *out = malloc(len + 1), *o = out;
+    assert_non_null(out);
+    for (const char *s = text; *s;) {
+        if (!strncmp(s, "bn_pop_", 7) && s[7] >= '0' && s[7] <= '9') {
+            memcpy(o, "bn_pop_#", 8);
+            o += 8;
+            for (s += 7; *s >= '0' && *s <= '9'; s++)
+                ;
+        } else {
+            *o++ = *s++;
+        }
+    }
+    *o = 0;
+    free(text);
+    return out;
+}
+
+/* jit_part_of enumerates the parts as the code generator does (cg_part_count, cg_part_population). */
+static void test_key_parts_as_codegen(void **st)
+{
+    (void)st;
+    struct ir_pop pops[3] = {leaky_pop(22), leaky_acc_pop(23), leaky_acc_pop(24)};
+    struct ir_model m = model_with(pops);
+    m.npops = 3;
+    int n = cg_part_count(&m);
+    assert_int_equal(n, 5);
+    for (int p = 0; p <= n; p++) {
+        enum jit_part_kind kind;
+        int index;
+        bool acc = false;
+        int pop = cg_part_population(&m, p, &acc);
+        bool has = jit_part_of(&m, p, &kind, &index);
+        assert_int_equal(has, p < n);
+        if (!has)
+            break;
+        assert_int_equal(index, pop);
+        assert_int_equal(kind == JIT_PART_ACC, acc);
+    }
+}
+
+/* Equal shapes exactly when the parts' LLVM IR is equal but for the kernels' names, over variants that
+ * touch each kind of field (a constant, the refractory period, a reset, an update's freezing, precision,
+ * an accumulator's clip, the plain and accumulating parts); the same population at another index and
+ * built a second time (other addresses) has the same shape. */
+static void test_key_shape_matches_llvm_ir(void **st)
+{
+    (void)st;
+    enum { NV = 9 };
+    struct ir_pop v[NV] = {leaky_acc_pop(22), leaky_acc_pop(22), leaky_acc_pop(22.5), leaky_acc_pop(22),
+                           leaky_acc_pop(22), leaky_acc_pop(22), leaky_acc_pop(22), leaky_acc_pop(22),
+                           leaky_acc_pop(22)};
+    v[3].refr_steps = 21;
+    v[4].resets[0].value = ir_const(&A, -66);
+    v[5].updates[0].frozen = false;
+    v[6].single = true;
+    v[7].accums[0].has_clip = true;
+    v[7].accums[0].clip = -50;
+    v[8].updates[1].next->b = ir_const(&A, 0.31);   /* g's constant input */
+    struct ir_model m = model_with(v);
+    m.npops = NV;
+    int n = cg_part_count(&m);
+    assert_int_equal(n, 2 * NV);
+    struct jit_hash shape[2 * NV];
+    char *text[2 * NV];
+    for (int p = 0; p < n; p++) {
+        shape[p] = jit_part_shape(&m, p);
+        text[p] = part_text(&m, p);
+    }
+    int equal = 0;
+    for (int p = 0; p < n; p++)
+        for (int q = p + 1; q < n; q++) {
+            bool same_text = !strcmp(text[p], text[q]);
+            if (same_text != hash_eq(shape[p], shape[q]))
+                fail_msg("parts %d and %d: texts %s but shapes %s", p, q, same_text ? "equal" : "differ",
+                         same_text ? "differ" : "equal");
+            equal += same_text;
+        }
+    /* v[0] and v[1]'s accumulating parts; the plain parts of v[0], v[1] and v[7] (a clip is only in the
+     * accumulating kernel): 1 + 3 pairs */
+    assert_int_equal(equal, 4);
+    for (int p = 0; p < n; p++)
+        free(text[p]);
+}
+
+/* The key changes with each field of the environment, the precision, the part (kind and population) and a
+ * constant, and is a function of the IR's values only. */
+static void test_key_changes_with_everything(void **st)
+{
+    (void)st;
+    struct ir_pop pops[2] = {leaky_acc_pop(22), leaky_acc_pop(22)};
+    struct ir_model m = model_with(pops);
+    m.npops = 2;
+    const struct jit_key_env env = {.code_id = "c", .version = "v", .llvm_version = "l", .pipeline = "p",
+                                    .triple = "t", .cpu = "u", .features = "f"};
+    struct jit_hash shape0 = jit_part_shape(&m, 0), base = jit_part_key(&m, 0, shape0, &env);
+    enum { N = 12 };
+    struct jit_hash k[N];
+    int n = 0;
+    struct jit_key_env e[7] = {env, env, env, env, env, env, env};
+    e[0].code_id = e[1].version = e[2].llvm_version = e[3].pipeline = e[4].triple = e[5].cpu = e[6].features = "x";
+    for (int f = 0; f < 7; f++)
+        k[n++] = jit_part_key(&m, 0, shape0, &e[f]);
+    m.precision = IR_SINGLE;
+    k[n++] = jit_part_key(&m, 0, shape0, &env);
+    m.precision = IR_DOUBLE;
+    k[n++] = jit_part_key(&m, 1, jit_part_shape(&m, 1), &env);   /* pop 1's acc part: same shape, own name */
+    assert_true(hash_eq(jit_part_shape(&m, 1), shape0));
+    k[n++] = jit_part_key(&m, 2, jit_part_shape(&m, 2), &env);   /* pop 0's plain part */
+    struct ir_pop other = leaky_acc_pop(22.001);
+    struct ir_model mo = model_with(&other);
+    k[n++] = jit_part_key(&mo, 0, jit_part_shape(&mo, 0), &env);
+    struct ir_pop again = leaky_acc_pop(22);   /* the same values at other addresses */
+    struct ir_model ma = model_with(&again);
+    k[n++] = jit_part_key(&ma, 0, jit_part_shape(&ma, 0), &env);
+    assert_int_equal(n, N);
+    assert_true(hash_eq(k[N - 1], base));
+    for (int i = 0; i < N - 1; i++) {
+        if (hash_eq(k[i], base))
+            fail_msg("change %d left the key unchanged", i);
+        for (int q = i + 1; q < N - 1; q++)
+            assert_false(hash_eq(k[i], k[q]));
+    }
+    /* The build's code identity: a SHA-256 in hex. */
+    assert_int_equal(strlen(jit_code_id()), 64);
+    assert_int_equal(strspn(jit_code_id(), "0123456789abcdef"), 64);
+}
+
+
+/* ---- balnet's own object loader (jit_load.h) ------------------------------------------------------- */
+
+static void *resolve_none(const char *name)
+{
+    (void)name;
+    return NULL;
+}
+
+static void *resolve_libm(const char *name)
+{
+    return !strcmp(name, "balnet.expm1") ? (void *)(uintptr_t)expm1 : NULL;
+}
+
+/* The only cache entry's object (after the 40-byte header), malloc'd, its size in *n. */
+static unsigned char *entry_object(long *n)
+{
+    char path[512];
+    only_entry(tmpdir, path, sizeof path);
+    long size;
+    unsigned char *file = slurp(path, &size);
+    *n = size - JIT_CACHE_HEADER;
+    unsigned char *obj = malloc((size_t)*n);
+    assert_non_null(obj);
+    memcpy(obj, file + JIT_CACHE_HEADER, (size_t)*n);
+    free(file);
+    return obj;
+}
+
+/* A kernel calling libm (expm1: a GOT slot, R_X86_64_GOT64, besides the constants' GOTOFF64) is linked by the
+ * own loader and matches the interpreter bit for bit; the loader refuses the same object when a symbol does
+ * not resolve, when its machine is not x86-64, when a relocation's type is unknown, and when it is cut
+ * short; the intact object loads again and defines bn_pop_0. */
+static void test_loader_links_and_refuses(void **st)
+{
+    (void)st;
+    struct ir_pop pop = leaky_pop(22);
+    /* g(t+dt) = 0.97 g + 0.3 + 0.01 expm1(-g/40): a libm call in the kernel */
+    struct ir_expr *g = ir_var(&A, 1);
+    pop.updates[1].next = ir_node(&A, IR_ADD, pop.updates[1].next,
+                                  ir_node(&A, IR_MUL, ir_const(&A, 0.01),
+                                          ir_node(&A, IR_EXPM1, ir_node(&A, IR_DIV, g, ir_const(&A, -40), NULL),
+                                                  NULL, NULL),
+                                          NULL),
+                                  NULL);
+    struct ir_model m = model_with(&pop);
+    struct ir_kernel k[2];
+    struct jit_stats s;
+    struct jit *j = compile(&m, &k[0], &s);
+    assert_true(s.own_loader);
+    k[1] = interp_kernel(&A, &pop, STEP);
+    assert_true(run_engines(k, 2) > 0);
+    jit_free(j);
+
+    long n;
+    unsigned char *obj = entry_object(&n);
+    const unsigned char *objs[1] = {obj};
+    size_t lens[1] = {(size_t)n};
+    struct jit_image *im = jit_image_load(objs, lens, 1, resolve_libm);
+    assert_non_null(im);
+    assert_non_null(jit_image_lookup(im, "bn_pop_0"));
+    assert_null(jit_image_lookup(im, "bn_pop_1"));
+    jit_image_free(im);
+    assert_null(jit_image_load(objs, lens, 1, resolve_none));   /* balnet.expm1 unresolved */
+
+    Elf64_Ehdr eh;
+    memcpy(&eh, obj, sizeof eh);
+    unsigned char *bad = malloc((size_t)n);
+    assert_non_null(bad);
+    objs[0] = bad;
+    memcpy(bad, obj, (size_t)n);   /* another machine */
+    ((Elf64_Ehdr *)bad)->e_machine = EM_AARCH64;
+    assert_null(jit_image_load(objs, lens, 1, resolve_libm));
+    memcpy(bad, obj, (size_t)n);   /* every relocation of an unknown type (R_X86_64_TPOFF64) */
+    int nrela = 0;
+    for (int i = 0; i < eh.e_shnum; i++) {
+        Elf64_Shdr sh;
+        memcpy(&sh, obj + eh.e_shoff + (size_t)i * sizeof sh, sizeof sh);
+        for (uint64_t r = 0; sh.sh_type == SHT_RELA && r < sh.sh_size / sizeof(Elf64_Rela); r++, nrela++) {
+            Elf64_Rela rel;
+            memcpy(&rel, obj + sh.sh_offset + r * sizeof rel, sizeof rel);
+            rel.r_info = ELF64_R_INFO(ELF64_R_SYM(rel.r_info), R_X86_64_TPOFF64);
+            memcpy(bad + sh.sh_offset + r * sizeof rel, &rel, sizeof rel);
+        }
+    }
+    assert_true(nrela > 0);
+    assert_null(jit_image_load(objs, lens, 1, resolve_libm));
+    memcpy(bad, obj, (size_t)n);   /* cut short: the section table is past the end */
+    lens[0] = (size_t)eh.e_shoff;
+    assert_null(jit_image_load(objs, lens, 1, resolve_libm));
+    free(bad);
+    free(obj);
 }
 
 enum damage { TRUNCATE_PAYLOAD, TRUNCATE_HEADER, FLIP_PAYLOAD_BYTE, FLIP_KEY_BYTE, GARBAGE, EMPTY };
@@ -574,6 +842,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_reused_machine_same_code, setup, teardown),
         cmocka_unit_test(test_siphash_vectors),
+        cmocka_unit_test_setup_teardown(test_key_parts_as_codegen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_shape_matches_llvm_ir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_key_changes_with_everything, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_loader_links_and_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_miss_then_hit_identical, setup, teardown),
         cmocka_unit_test_setup_teardown(test_constant_changes_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parts_cached_apart_on_threads, setup, teardown),
