@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int64_t rt_ref_size(const struct ir_model *m, struct ir_ref r)
 {
@@ -128,6 +129,22 @@ struct tvec {
     bool wide;
 };
 
+/* The target lists are written once, front to back, right after their allocation: with 4 KiB pages every
+ * 4 KiB is a page fault (paper network N = 15000: 29 000 faults, ~7 % of a 1 s run's CPU on this VM, whose
+ * faults are slow).  Transparent huge pages cut that 512-fold; advice only, ignored where unsupported. */
+static void advise_huge(void *v, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+    enum { HUGE = 2 << 20 };
+    uintptr_t b = ((uintptr_t)v + HUGE - 1) & ~(uintptr_t)(HUGE - 1), e = ((uintptr_t)v + bytes) & ~(uintptr_t)(HUGE - 1);
+    if (e > b)
+        madvise((void *)b, e - b, MADV_HUGEPAGE);
+#else
+    (void)v;
+    (void)bytes;
+#endif
+}
+
 static bool tvec_reserve(struct tvec *a, int64_t need)
 {
     if (need <= a->cap)
@@ -135,11 +152,13 @@ static bool tvec_reserve(struct tvec *a, int64_t need)
     int64_t cap = a->cap ? a->cap : 1024;
     while (cap < need)
         cap += cap / 2 + 1024;
-    void *v = realloc(a->v, (size_t)cap * (a->wide ? 4 : 2));
+    size_t bytes = (size_t)cap * (a->wide ? 4 : 2);
+    void *v = realloc(a->v, bytes);
     if (!v)
         return false;
     a->v = v;
     a->cap = cap;
+    advise_huge(v, bytes);
     return true;
 }
 
@@ -165,6 +184,51 @@ int64_t rt_conn_block(const struct ir_model *m, int j)
     return b;
 }
 
+/* The geometric skip floor(log U / lq) without the log for almost every U.  U in [2^-GEOM_EXP, 1) falls
+ * in one of (GEOM_EXP << GEOM_BITS) buckets given by its exponent and top GEOM_BITS mantissa bits; a
+ * bucket [lo, hi) stores the skip when it is the same for every U in it, else -1 (the log is taken).
+ * Exactness: the true log U / lq decreases in U, and the computed one differs from it by a few ulps
+ * (glibc's log < 1 ulp, one rounded division), far less than the margin of 1e-12 relative kept from the
+ * bucket's end values, so a bucket stores a skip only where the computed floor cannot change: the network
+ * drawn is bit for bit the one of the plain formula.  At p = 0.2, 98.6 % of the draws hit a stored skip
+ * (a bucket spans 2^-8 of U relative, a skip 0.22 in log U); the miss rate is ~2^-8 / |lq| and, for
+ * U below 2^-16, 1.5e-5. */
+enum { GEOM_EXP = 16, GEOM_BITS = 8, GEOM_N = GEOM_EXP << GEOM_BITS };
+#define GEOM_BASE ((uint64_t)(1023 - GEOM_EXP) << GEOM_BITS)   /* bucket 0: exponent of 2^-GEOM_EXP */
+struct geom_tab {
+    int32_t g[GEOM_N];
+};
+
+static double geom_bucket_lo(uint64_t b)   /* smallest U of bucket b, b <= GEOM_N */
+{
+    uint64_t bits = (b + GEOM_BASE) << (52 - GEOM_BITS);
+    double u;
+    memcpy(&u, &bits, sizeof u);
+    return u;
+}
+
+static void geom_tab_init(struct geom_tab *t, double lq)
+{
+    for (uint64_t b = 0; b < GEOM_N; b++) {
+        double a = log(geom_bucket_lo(b)) / lq, z = log(geom_bucket_lo(b + 1)) / lq;   /* a > z */
+        double m = 1e-12 * (1.0 + fabs(a));
+        double ga = floor(a + m), gz = floor(z - m);
+        t->g[b] = ga == gz && ga >= 0 && ga < 0x1p30 ? (int32_t)ga : -1;
+    }
+}
+
+/* floor(log u / lq) as bernoulli_rows always computed it: from the table when u's bucket has one value. */
+static inline int64_t geom_skip(const struct geom_tab *t, double u, double lq)
+{
+    uint64_t bits;
+    memcpy(&bits, &u, sizeof bits);
+    uint64_t b = (bits >> (52 - GEOM_BITS)) - GEOM_BASE;   /* wraps above GEOM_N for U < 2^-GEOM_EXP */
+    if (b < GEOM_N && t->g[b] >= 0)
+        return t->g[b];
+    double g = floor(log(u) / lq);
+    return g < 0x1p62 ? (int64_t)g : INT64_MAX / 2;
+}
+
 /* Draws rows [r0, r1) of a Bernoulli projection into tg->v from position `at`, at most `room` targets;
  * sets c->row[i] for those rows and returns the number written, or -1 when they did not fit.
  * Partition independence: the synapses of source i onto target block b (targets [b B, (b + 1) B)) draw
@@ -178,6 +242,9 @@ static int64_t bernoulli_rows(struct rt_conn *c, const struct ir_proj *p, int j,
     const bool ex = excludes_autapses(p);
     const double q = p->p, lq = q < 1.0 ? log1p(-q) : 0.0;
     const int64_t B = c->block, lo = c->post0, hi = c->post0 + c->npost;
+    struct geom_tab *tab = q > 0.0 && q < 1.0 ? malloc(sizeof *tab) : NULL;
+    if (tab)
+        geom_tab_init(tab, lq);
     int64_t n = at;
     for (int64_t i = r0; i < r1; i++) {
         c->row[i] = n;
@@ -191,7 +258,9 @@ static int64_t bernoulli_rows(struct rt_conn *c, const struct ir_proj *p, int j,
             const int64_t end = (b + 1) * B < hi ? (b + 1) * B : hi;
             for (int64_t t = b * B - 1;;) {
                 /* Geometric skip by inversion: floor(log U / log(1 - p)) failures before the next synapse. */
-                if (q < 1.0) {
+                if (tab) {
+                    t += 1 + geom_skip(tab, rt_fast_uniform(&f), lq);
+                } else if (q < 1.0) {
                     double g = floor(log(rt_fast_uniform(&f)) / lq);
                     t += 1 + (g < 0x1p62 ? (int64_t)g : INT64_MAX / 2);
                 } else {
@@ -201,12 +270,15 @@ static int64_t bernoulli_rows(struct rt_conn *c, const struct ir_proj *p, int j,
                     break;
                 if ((ex && t == i) || t < lo)
                     continue;
-                if (n - at == room)
+                if (n - at == room) {
+                    free(tab);
                     return -1;
+                }
                 tvec_set(tg, n++, (uint32_t)(t - lo));
             }
         }
     }
+    free(tab);
     return n - at;
 }
 

@@ -41,6 +41,7 @@ struct rt_pool {
 
 enum { SPINS = 20000 };
 #define BARRIER_SPIN_NS 2000000   /* 2 ms */
+#define BARRIER_YIELD_NS 50000    /* 50 us: past this, the spin yields the CPU at each clock check */
 
 static inline void cpu_relax(void)
 {
@@ -153,7 +154,11 @@ void rt_pool_barrier(struct rt_pool *p)
     /* Spin for up to BARRIER_SPIN_NS before sleeping.  A short spin is a trap: once one thread sleeps, its
      * wake-up (a futex syscall plus the scheduler, tens of microseconds on a VM) makes the other thread
      * wait past its own spin at the next barrier, and every step pays a sleep (COBA on 2 threads was
-     * 14x slower than on one with a 20000-load spin).  A step's imbalance is far below a millisecond. */
+     * 14x slower than on one with a 20000-load spin).  A step's imbalance is far below a millisecond.
+     * Past BARRIER_YIELD_NS the wait is no imbalance: the other thread is not running (more runnable threads
+     * than cores), and pure spinning held the CPU it may be queued for; sched_yield() lets it run and costs a
+     * system call (~1 us per ~20 us of spinning) when nothing else is runnable.  Paper network N = 15000,
+     * 1 s, 2 threads, at load 6-7 on 2 cores: loop 18.3-18.8 s -> 4.2 s (one thread: ~3 s at that load). */
     for (int64_t t0 = -1;;) {
         for (int spins = 0; spins < 1024; spins++) {
             if (atomic_load_explicit(&p->phase, memory_order_acquire) != ph)
@@ -165,6 +170,8 @@ void rt_pool_barrier(struct rt_pool *p)
             t0 = t;
         else if (t - t0 > BARRIER_SPIN_NS)
             break;
+        else if (t - t0 > BARRIER_YIELD_NS)
+            sched_yield();
     }
     pthread_mutex_lock(&p->bmu);
     atomic_fetch_add(&p->sleepers, 1);

@@ -53,6 +53,7 @@ LLVMValueRef cg_fminmax(struct cg_emitter *em, LLVMValueRef a, LLVMValueRef b, b
  * (step >> 32) << 16, all i32, computed once per kernel call from its struct ir_kenv. */
 struct cg_noise_key {
     LLVMValueRef k0, k1, step_lo, step_hi16;
+    LLVMValueRef clock;    /* (double)(env.step + 1): a single-precision t (ir.h, kernel step 2); NULL: unused */
 };
 /* ir_noise_normal(seed, pop, neuron, step, term) inline (cg_noise.c); neuron is the i64 loop index. */
 LLVMValueRef cg_emit_noise(struct cg_emitter *em, const struct cg_noise_key *key, LLVMValueRef neuron, int pop,

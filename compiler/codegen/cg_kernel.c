@@ -106,6 +106,9 @@ static bool emit_body(struct cg_emitter *em, const struct ir_pop *p, LLVMValueRe
         LLVMValueRef next = cg_emit_expr(em, up->next, s);
         if (!next)
             goto out;
+        if (p->single && up->clock_dt > 0 && noise->clock)   /* t from the step count, in double (ir.h) */
+            next = LLVMBuildFPTrunc(B, LLVMBuildFMul(B, noise->clock, LLVMConstReal(em->f64, up->clock_dt), ""),
+                                    em->f32, "t");
         LLVMValueRef held = s[up->var];
         if (refractory && up->frozen && up->held && !(held = cg_emit_expr(em, up->held, s)))
             goto out;
@@ -228,6 +231,24 @@ static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, 
         noise.step_hi16 = LLVMBuildShl(em->b, LLVMBuildTrunc(em->b, LLVMBuildLShr(em->b, step, c32, ""), i32, ""),
                                        LLVMConstInt(i32, 16, false), "");
     }
+    bool clock = false;
+    for (int u = 0; p->single && u < p->nupdates; u++)
+        clock = clock || p->updates[u].clock_dt > 0;
+    if (clock) {   /* (double)(env->step + 1), once per call; a NULL env counts as step 0, as in interp.c */
+        LLVMValueRef env = LLVMGetParam(fn, (unsigned)(ncols + 3)), one = LLVMConstInt(em->i64, 1, false);
+        LLVMBasicBlockRef has = LLVMAppendBasicBlockInContext(em->ctx, fn, "env"), join = LLVMAppendBasicBlockInContext(em->ctx, fn, "clock");
+        LLVMBuildCondBr(em->b, LLVMBuildIsNull(em->b, env, ""), join, has);
+        LLVMPositionBuilderAtEnd(em->b, has);
+        LLVMValueRef step = LLVMBuildLoad2(em->b, em->i64, LLVMBuildInBoundsGEP2(em->b, em->i64, env, &one, 1, ""), "step");
+        LLVMBuildBr(em->b, join);
+        LLVMPositionBuilderAtEnd(em->b, join);
+        LLVMValueRef st = LLVMBuildPhi(em->b, em->i64, "step");
+        LLVMValueRef vals[2] = {LLVMConstInt(em->i64, 0, false), step};
+        LLVMBasicBlockRef from[2] = {entry, has};
+        LLVMAddIncoming(st, vals, from, 2);
+        noise.clock = LLVMBuildSIToFP(em->b, LLVMBuildNSWAdd(em->b, st, one, ""), em->f64, "clock");
+    }
+    LLVMBasicBlockRef head = LLVMGetInsertBlock(em->b);
     LLVMBuildCondBr(em->b, LLVMBuildICmp(em->b, LLVMIntSLT, begin, end, ""), loop, exit);
     LLVMPositionBuilderAtEnd(em->b, loop);
     LLVMValueRef i = LLVMBuildPhi(em->b, em->i64, "i");
@@ -239,7 +260,7 @@ static LLVMValueRef emit_body_fn(struct cg_emitter *em, const struct ir_pop *p, 
     LLVMBasicBlockRef latch = LLVMGetInsertBlock(em->b);
     LLVMBuildCondBr(em->b, LLVMBuildICmp(em->b, LLVMIntSLT, inext, end, ""), loop, exit);
     LLVMValueRef in_vals[2] = {begin, inext};
-    LLVMBasicBlockRef in_blocks[2] = {entry, latch};
+    LLVMBasicBlockRef in_blocks[2] = {head, latch};
     LLVMAddIncoming(i, in_vals, in_blocks, 2);
     LLVMPositionBuilderAtEnd(em->b, exit);
     LLVMBuildRetVoid(em->b);

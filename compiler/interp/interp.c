@@ -21,8 +21,8 @@ struct interp_ctx {
  * both, so the two precisions cannot drift apart; observables are widened to double (exactly) for the
  * statistics.
  */
-#define INTERP_STEP(NAME, T, EVAL, FMAX)                                                                   \
-    static bool NAME(const struct ir_pop *p, const T *s, T *n, double *o)                                 \
+#define INTERP_STEP(NAME, T, EVAL, FMAX, CLOCK)                                                            \
+    static bool NAME(const struct ir_pop *p, const T *s, T *n, double *o, int64_t step)                   \
     {                                                                                                     \
         /* 2. every update from the old values s (Jacobi order); frozen ones hold while refractory. */    \
         for (int k = 0; k < p->nvars; k++)                                                                \
@@ -31,6 +31,8 @@ struct interp_ctx {
         for (int u = 0; u < p->nupdates; u++) {                                                           \
             const struct ir_update *up = &p->updates[u];                                                  \
             T next = EVAL(up->next, s);                                                                   \
+            if (CLOCK && up->clock_dt > 0)  /* single precision's t: from the step count (ir.h) */        \
+                next = (T)((double)(step + 1) * up->clock_dt);                                            \
             if (refractory && up->frozen)                                                                 \
                 next = up->held ? EVAL(up->held, s) : s[up->var];                                         \
             n[up->var] = next;                                                                            \
@@ -62,12 +64,12 @@ static double eval_double(const struct ir_expr *e, const double *vars)
     return ir_eval(e, vars, NULL, NULL);
 }
 
-INTERP_STEP(step_double, double, eval_double, ir_fmax)
-INTERP_STEP(step_single, float, ir_evalf, ir_fmaxf)
+INTERP_STEP(step_double, double, eval_double, ir_fmax, false)
+INTERP_STEP(step_single, float, ir_evalf, ir_fmaxf, true)
 
 bool interp_step(const struct ir_pop *p, const double *s, double *n, double *o)
 {
-    return step_double(p, s, n, o);
+    return step_double(p, s, n, o, 0);
 }
 
 static void interp_run(void *ctxp, double *const *vars, double *const *obs, uint8_t *spiked, int64_t begin,
@@ -91,7 +93,7 @@ static void interp_run(void *ctxp, double *const *vars, double *const *obs, uint
                 s[k] = vars[k][i];
             }
         }
-        bool spike = p->single ? step_single(p, sf, nf, o) : step_double(p, s, n, o);
+        bool spike = p->single ? step_single(p, sf, nf, o, env ? env->step : 0) : step_double(p, s, n, o, 0);
         for (int k = 0; k < p->nvars; k++) {        /* 6. store */
             if (p->vars[k].kind == IR_VAR_NOISE)
                 continue;

@@ -48,7 +48,10 @@
  *   A `precision = single` population (pop.single) runs steps 1-7 in float: s, n, every constant (rounded
  *   to the nearest float: the propagators too), refr_steps and the noise draw (rounded) are floats and
  *   expressions are evaluated by ir_evalf (exp by ir_expf); observables are widened to double when stored,
- *   and step 8 is the same double arithmetic as in double precision.
+ *   and step 8 is the same double arithmetic as in double precision.  The time t (the update with clock_dt)
+ *   is n = (float)((env.step + 1) * clock_dt), computed in double from the step count, instead of s + dt in
+ *   float, which would drift by a rounding per step (0.1 ms after 1 s at dt = 0.1 ms); a NULL env counts
+ *   as step 0.
  */
 #ifndef BN_IR_H
 #define BN_IR_H
@@ -181,6 +184,8 @@ struct ir_update {
     struct ir_expr *held;  /* value while refractory (from the old values s); NULL: s[var] */
     struct ir_expr *next;  /* the discrete update: value at t+dt from the values at t */
     struct ir_expr *rhs;   /* the continuous right-hand side dx/dt, kept for dumps and checks */
+    double clock_dt;       /* > 0: this is the hidden time t (next = t + dt, dt = clock_dt ms); a single-precision
+                            * kernel computes it from the step count instead (kernel step 2) */
     struct span span;
 };
 

@@ -834,6 +834,7 @@ struct val lower_time(struct lctx *L, struct lpop *p, struct span use)
         u->solver = IR_SOLVER_EXACT;
         u->rhs = fold_const(L->a, 1);
         u->next = fold_node(L->a, IR_ADD, fold_var(L->a, p->t_var), fold_const(L->a, L->dt), NULL);
+        u->clock_dt = L->dt;   /* single precision: (step + 1) dt instead (ir.h, kernel step 2) */
         u->span = use;
         ptrvec_push(L->a, &p->updates, u);
     }
@@ -1802,12 +1803,6 @@ static void finish_pop(struct lctx *L, struct lpop *p)
         ip->obs[i] = *(struct ir_observable *)p->obs.items[i];
     ip->v_var = p->v_var;
     ip->single = L->ir->precision == IR_SINGLE;
-    /* t in a float column adds dt in float each step: 0.1 ms off after 1 s at dt = 0.1 ms (docs/language.md) */
-    if (ip->single && p->t_var >= 0)
-        diag_warning(L->d, ((struct ir_var *)p->vars.items[p->t_var])->span,
-                     "population '%s' reads the time t under precision = single, where t is a float that adds dt "
-                     "each step and drifts (0.1 ms after 1 s at dt = 0.1 ms); use precision = double for "
-                     "equations of t or timed()", ip->name);
 }
 
 /* The same neuron is lowered once per population, so an error in its body would be reported once per

@@ -14,6 +14,7 @@
 #include "runtime/net.h"
 #include "runtime/plastic.h"
 #include "runtime/pool.h"
+#include "runtime/rng.h"
 
 static struct arena A;
 
@@ -106,6 +107,47 @@ static void test_bernoulli_threads(void **state)
                       one.t16 ? "16-bit" : "32-bit");
         assert_true(one.nsyn > 900000);
         rt_conn_free(&one);
+    }
+}
+
+/* The Bernoulli rule's definition, written out plainly: per source i and target block b, a SplitMix64
+ * stream started from the keyed Philox stream (b << 32 | i), geometric skips floor(log U / log1p(-p)).
+ * runtime/net.c takes the skips from a table for almost every U (geom_skip); the network must be this
+ * one bit for bit, for p where the table's buckets are wide (0.7) or narrow (0.001) against a skip. */
+static void test_bernoulli_definition(void **state)
+{
+    (void)state;
+    char err[256];
+    const double ps[] = {0.2, 0.7, 0.05, 0.001};
+    for (int pi = 0; pi < 4; pi++) {
+        struct ir_model *m = model(300, 20000, POP(0), POP(1), IR_RULE_BERNOULLI);
+        m->projs[0].p = ps[pi];
+        struct rt_conn c;
+        assert_true(rt_conn_build(&c, m, 0, 7, err, sizeof err));
+        const double lq = log1p(-ps[pi]);
+        const int64_t B = rt_conn_block(m, 0);
+        int64_t k = 0;
+        for (int64_t i = 0; i < 300; i++) {
+            assert_int_equal(c.row[i], k);
+            for (int64_t b = 0; b * B < 20000; b++) {
+                struct rt_rng r;
+                rt_rng_init(&r, 7, RT_STREAM(RT_STREAM_CONN, 0), (uint64_t)b << 32 | (uint64_t)i);
+                struct rt_fast f;
+                rt_fast_init(&f, &r);
+                int64_t end = (b + 1) * B < 20000 ? (b + 1) * B : 20000;
+                for (int64_t t = b * B - 1;;) {
+                    t += 1 + (int64_t)floor(log(rt_fast_uniform(&f)) / lq);
+                    if (t >= end)
+                        break;
+                    assert_true(k < c.nsyn);
+                    assert_int_equal(c.t16[k], t);
+                    k++;
+                }
+            }
+        }
+        assert_int_equal(k, c.nsyn);
+        print_message("p = %g: %lld synapses as defined\n", ps[pi], (long long)c.nsyn);
+        rt_conn_free(&c);
     }
 }
 
@@ -409,7 +451,7 @@ int main(void)
     arena_init(&A);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bernoulli),       cmocka_unit_test(test_bernoulli_autapses),
-        cmocka_unit_test(test_bernoulli_threads),
+        cmocka_unit_test(test_bernoulli_threads), cmocka_unit_test(test_bernoulli_definition),
         cmocka_unit_test(test_in_degree),       cmocka_unit_test(test_out_degree_wide),
         cmocka_unit_test(test_one_and_all),     cmocka_unit_test(test_random_weights_delays),
         cmocka_unit_test(test_range_split),     cmocka_unit_test(test_range_split_plastic),
