@@ -96,10 +96,17 @@ LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *
 
 /*
  * The parts of a model's code that compile on their own (codegen.h): the accumulating kernels first (the
- * largest functions), then the plain kernels, then the plastic projections' event pairs, so that threads
- * taking parts in order start with the longest compiles.  Part p is (*kind, *index); false past the last.
+ * largest functions), then the plain kernels that cannot be served by them (cg_plain_from_acc), then the
+ * plastic projections' event pairs, so that threads taking parts in order start with the longest compiles.
+ * Part p is (*kind, *index); false past the last.
  */
 enum cg_part_kind { CG_PART_ACC, CG_PART_KERNEL, CG_PART_EVENTS };
+
+bool cg_plain_from_acc(const struct ir_pop *p)
+{
+    return p->naccums > 0 && p->nnoise == 0 && p->nvars <= CG_PLAIN_MAXCOLS && p->nobs <= CG_PLAIN_MAXCOLS &&
+           p->nacc_cols <= CG_PLAIN_MAXCOLS;
+}
 
 static bool part_of(const struct ir_model *m, int part, enum cg_part_kind *kind, int *index)
 {
@@ -109,7 +116,7 @@ static bool part_of(const struct ir_model *m, int part, enum cg_part_kind *kind,
             return true;
         }
     for (int i = 0; i < m->npops; i++)
-        if (part-- == 0) {
+        if (!cg_plain_from_acc(&m->pops[i]) && part-- == 0) {
             *kind = CG_PART_KERNEL, *index = i;
             return true;
         }

@@ -36,9 +36,20 @@ struct cg_module *cg_build_with(const struct ir_model *m, const char *pipeline, 
 
 /* The parts of m's code that compile independently, each in a module (and LLVMContext) of its own, so that
  * threads can compile them at once and the kernel cache can keep each on its own (jit/jit.h): a population's
- * accumulating kernel bn_pop_<i>.acc, its plain kernel bn_pop_<i>, a plastic projection's bn_proj_<j>_pre and
- * _post.  Accumulating kernels come first: they are the largest. */
+ * accumulating kernel bn_pop_<i>.acc, its plain kernel bn_pop_<i> unless cg_plain_from_acc, a plastic
+ * projection's bn_proj_<j>_pre and _post.  Accumulating kernels come first: they are the largest. */
 int cg_part_count(const struct ir_model *m);
+
+/* Whether population p's plain kernel is not compiled, because its accumulating kernel serves for it: the
+ * plain kernel is the accumulating one without step 8 (ir/ir.h), so running the accumulating kernel with
+ * throw-away accumulator columns gives the same variables, observables and spike flags bit for bit, and
+ * compiling it cost ~10 ms of a cold compile (docs/performance.md, issue 18).  The JIT then hands the
+ * runtime such a wrapper as the plain kernel (jit_plain.h).  Not for a population with white noise (the
+ * wrapper shifts the columns to the start of each chunk, and the noise key is the neuron's index) or with
+ * more than CG_PLAIN_MAXCOLS columns of a kind. */
+bool cg_plain_from_acc(const struct ir_pop *p);
+/* The most variable, observable or accumulator columns such a population has (the wrapper's arrays). */
+#define CG_PLAIN_MAXCOLS 512
 
 /* Runs the kernel pipeline on a module built unoptimised (cg_build_with(m, NULL, d)); a no-op on a module
  * that is already optimised (cg_build's), so callers may always call it before cg_print.  False if the pipeline

@@ -32,6 +32,7 @@
 #include "jit/jit_key.h"
 #include "jit/jit_load.h"
 #include "jit/jit_machines.h"
+#include "jit/jit_plain.h"
 
 #include "codegen/cg_llvm.h"
 #include "support/util.h"
@@ -56,6 +57,7 @@
 struct jit {
     struct jit_image *image;
     LLVMOrcLLJITRef lljit;
+    struct jit_plain *plain;   /* per population: the plain kernel's context when cg_plain_from_acc */
 };
 
 /* Every "balnet.<fn>" and the address of the libm function ir_eval calls (see CG_LIBM). */
@@ -199,6 +201,7 @@ void jit_free(struct jit *j)
         if (err)
             LLVMConsumeError(err);   /* nothing useful to do with a teardown error */
     }
+    free(j->plain);
     free(j);
 }
 
@@ -268,16 +271,33 @@ static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachin
 
 /* Every population's kernel (and accumulating kernel, when it has accums) and every plastic projection's
  * event pair looked up in j into kernels_out.  code_of[2 i] (plain) and [2 i + 1] (accumulating): the
- * population whose compiled kernel population i runs (its twin's, or its own). */
+ * population whose compiled kernel population i runs (its twin's, or its own).  A plain kernel that was not
+ * compiled (cg_plain_from_acc) is jit_plain_kernel on the accumulating one, with j->plain[i] as context. */
 static bool lookup_all(struct jit *j, const struct ir_model *m, const int *code_of, struct ir_kernel *kernels_out,
                        struct diags *d)
 {
+    if (!(j->plain = calloc((size_t)m->npops + 1, sizeof *j->plain))) {
+        diag_error(d, SPAN_NONE, "out of memory linking the kernels");
+        return false;
+    }
     for (int i = 0; i < m->npops; i++) {
         char name[40];
-        snprintf(name, sizeof name, "bn_pop_%d", code_of[2 * i]);
-        kernels_out[i].fn = lookup(j, name, d);
+        const struct ir_pop *p = &m->pops[i];
         kernels_out[i].fn_acc = NULL;
         kernels_out[i].ctx = NULL;
+        if (cg_plain_from_acc(p)) {
+            snprintf(name, sizeof name, "bn_pop_%d.acc", code_of[2 * i + 1]);
+            j->plain[i] = (struct jit_plain){.acc = (ir_kernel_acc_fn)(uintptr_t)lookup(j, name, d), .nvars = p->nvars,
+                                             .nobs = p->nobs, .nacc_cols = p->nacc_cols, .single = p->single};
+            kernels_out[i].fn_acc = j->plain[i].acc;
+            kernels_out[i].fn = j->plain[i].acc ? jit_plain_kernel : NULL;
+            kernels_out[i].ctx = &j->plain[i];   /* the compiled kernels ignore their ctx */
+            if (!kernels_out[i].fn)
+                return false;
+            continue;
+        }
+        snprintf(name, sizeof name, "bn_pop_%d", code_of[2 * i]);
+        kernels_out[i].fn = lookup(j, name, d);
         if (kernels_out[i].fn && m->pops[i].naccums > 0) {
             snprintf(name, sizeof name, "bn_pop_%d.acc", code_of[2 * i + 1]);
             kernels_out[i].fn_acc = (ir_kernel_acc_fn)(uintptr_t)lookup(j, name, d);
