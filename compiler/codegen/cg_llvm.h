@@ -49,10 +49,6 @@ LLVMTargetMachineRef cg_host_machine(struct diags *d);
  * keys). */
 struct cg_module *cg_build_part(const struct ir_model *m, int part, LLVMTargetMachineRef tm, struct diags *d);
 
-/* The population whose kernel part `part` is (*acc: its accumulating kernel bn_pop_<i>.acc, else bn_pop_<i>);
- * -1 for a plastic projection's events or past the last part. */
-int cg_part_population(const struct ir_model *m, int part, bool *acc);
-
 /* cg_optimise with the caller's host target machine instead of a new one. */
 bool cg_optimise_on(struct cg_module *cm, LLVMTargetMachineRef tm);
 

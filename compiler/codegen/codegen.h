@@ -61,6 +61,11 @@ bool cg_optimise(struct cg_module *cm);
  * of the kernel cache (jit/jit_cache.h), so a change here must change this string. */
 const char *cg_pipeline_id(void);
 
+/* The population whose kernel part `part` is (*acc: its accumulating kernel bn_pop_<i>.acc, else bn_pop_<i>);
+ * -1 for a plastic projection's events or past the last part.  LLVM-free, like cg_part_count: the kernel
+ * cache's keys (jit/jit_key.h) follow this partition. */
+int cg_part_population(const struct ir_model *m, int part, bool *acc);
+
 /* The module's textual LLVM IR (after optimisation), for `balnet dump --emit=llvm`. */
 void cg_print(FILE *out, const struct cg_module *cm);
 

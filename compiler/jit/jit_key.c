@@ -10,22 +10,28 @@
  */
 #include "jit/jit_key.h"
 
+#include "codegen/codegen.h"
+
 #include <string.h>
 
 bool jit_part_of(const struct ir_model *m, int part, enum jit_part_kind *kind, int *index)
 {
-    for (int i = 0; i < m->npops; i++)
-        if (m->pops[i].naccums > 0 && part-- == 0) {
-            *kind = JIT_PART_ACC, *index = i;
-            return true;
-        }
-    for (int i = 0; i < m->npops; i++)
-        if (part-- == 0) {
-            *kind = JIT_PART_KERNEL, *index = i;
-            return true;
-        }
+    bool acc;
+    if (part < 0)
+        return false;
+    int pop = cg_part_population(m, part, &acc);
+    if (pop >= 0) {
+        *kind = acc ? JIT_PART_ACC : JIT_PART_KERNEL;
+        *index = pop;
+        return true;
+    }
+    /* the plastic projections' parts follow the populations' kernels, one per projection, in order */
+    int first = part;
+    while (first > 0 && cg_part_population(m, first - 1, &acc) < 0)
+        first--;
+    int k = part - first;
     for (int j = 0; j < m->nprojs; j++)
-        if (m->projs[j].plastic && part-- == 0) {
+        if (m->projs[j].plastic && k-- == 0) {
             *kind = JIT_PART_EVENTS, *index = j;
             return true;
         }

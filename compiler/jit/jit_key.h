@@ -32,9 +32,8 @@ enum jit_part_kind {
     JIT_PART_EVENTS,   /* plastic projection `index`'s bn_proj_<index>_pre and _post */
 };
 
-/* Part `part` of m: its kind and the population or projection it belongs to.  False past the last part.
- * Accumulating kernels first, then plain kernels, then plastic projections: cg_module.c's order, which
- * tests/unit/test_codegen_cache.c checks against cg_part_population. */
+/* Part `part` of m: its kind and the population or projection it belongs to, in the code generator's
+ * partition (cg_part_population; the plastic projections' parts come last).  False past the last part. */
 bool jit_part_of(const struct ir_model *m, int part, enum jit_part_kind *kind, int *index);
 
 /* Everything outside the IR that the machine code depends on (see above).  Every string may be "". */
