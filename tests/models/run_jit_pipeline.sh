@@ -35,4 +35,14 @@ if grep -Eq "kernels: compiled in [0-9.]+ ms \(2 parts on 2 threads, 1 shared; t
 else
     fail "run -v: no per-phase compile report in: $(cat "$TMP/err")"
 fi
+# A population with white noise keeps its plain kernel (cg_plain_from_acc: the wrapper would shift the
+# neuron index the noise key holds): noise_net's E and I (accumulators and noise) have both parts, M
+# (no accumulators) its plain one: 5 parts.
+"$BALNET" run -v --quiet --no-cache --threads 1 --set duration=1ms --out "$TMP/noise" tests/models/noise_net.bn \
+    2>"$TMP/err" || fail "noise_net run exit $?"
+if grep -Eq "kernels: compiled in [0-9.]+ ms \(5 parts on 1 threads?, 0 shared" "$TMP/err"; then
+    pass "run -v: noise_net keeps the plain kernels of its noisy populations, 5 parts"
+else
+    fail "run -v: noise_net: expected 5 parts in: $(cat "$TMP/err")"
+fi
 finish
