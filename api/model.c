@@ -10,7 +10,7 @@
 #include "frontend/parse.h"
 #include "sema/sema.h"
 #include "ir/ir.h"
-#include "codegen/codegen.h"
+#include "jit/jit.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -230,12 +230,7 @@ static bool dump_lowered(FILE *out, bn_model *m, bool llvm, bool optimise)
         ir_dump(out, ir);
         return true;
     }
-    struct cg_module *cm = optimise ? cg_build(ir, &m->diags) : cg_build_with(ir, NULL, &m->diags);
-    if (!cm)
-        return false;
-    cg_print(out, cm);
-    cg_free(cm);
-    return true;
+    return jit_dump_llvm(out, ir, optimise, &m->diags);
 }
 
 bn_model *bn_dump(FILE *out, const char *path, const char *stage, const struct bn_load_options *opt)

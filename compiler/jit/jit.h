@@ -16,17 +16,11 @@
 #include "codegen/codegen.h"
 #include "ir/ir.h"
 
+#include <stdio.h>
+
 struct jit;
 
-/* An LLJIT for the host (CodeGenLevelAggressive) that resolves libm and the rest of the process, plus the
- * private "balnet.*" math symbols (cg_llvm.h).  NULL with an error in `d` on failure. */
-struct jit *jit_create(struct diags *d);
-
-/* Adds a module.  Consumes `cm` whether it succeeds or not (do not cg_free it afterwards).  Machine code is
- * generated lazily, at the first lookup of a symbol of the module. */
-bool jit_add(struct jit *j, struct cg_module *cm, struct diags *d);
-
-/* Disposes the LLJIT and all machine code in it.  NULL is allowed. */
+/* Disposes the kernels' machine code (the image or the LLJIT).  NULL is allowed. */
 void jit_free(struct jit *j);
 
 /* Whether a jit_compile_model found its kernels in the persistent cache (jit_cache.h). */
@@ -91,5 +85,9 @@ bool jit_compile_model_stats(const struct ir_model *m, int threads, struct ir_ke
 /* jit_compile_model_stats on one thread with only the total wall time in *compile_ms (may be NULL). */
 bool jit_compile_model(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out, double *compile_ms,
                        struct diags *d);
+
+/* The whole model's textual LLVM IR, after the kernel pass pipeline or (optimise false) before it, for
+ * `balnet dump --emit=llvm|llvm-unopt`.  Loads LLVM (jit_llvm.h); false with errors in d. */
+bool jit_dump_llvm(FILE *out, const struct ir_model *m, bool optimise, struct diags *d);
 
 #endif
