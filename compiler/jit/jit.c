@@ -174,6 +174,7 @@ struct jit_compile {
         int64_t from_ns, to_ns;        /* wall clock around its parts (equal: it compiled none) */
     } worker[JIT_MAX_HELPERS + 1];
     int nhelpers;
+    bool preloading;                   /* jit_llvm_preload started: finish waits for the load */
 };
 
 /* Whether kernel part p is the twin of an earlier part (another population with the same neuron and
@@ -367,8 +368,14 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
      * none when every part is in the cache (a hit is ~1 ms of work: starting and waking a thread would cost
      * as much, and more on a loaded machine). */
     int want = threads - 1 < c->nparts - 1 ? threads - 1 : c->nparts - 1;
-    if (want > 0 && all_cached(c))
+    if (!all_cached(c)) {
+        /* A part will be compiled: LLVM loads while the helpers start, or while the caller builds the
+         * network (jit_llvm.h); jit_compile_finish waits for it. */
+        jit_llvm_preload();
+        c->preloading = true;
+    } else {
         want = 0;
+    }
     want = want > JIT_MAX_HELPERS ? JIT_MAX_HELPERS : want;
     for (int h = 0; h < want; h++) {
         c->worker[h].c = c;
@@ -488,6 +495,8 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
         pthread_join(c->helpers[h], NULL);
         cpu_ms += c->worker[h].cpu_ms;
     }
+    if (c->preloading)
+        (void)jit_llvm(NULL);   /* never return (and let the process exit) while the module's constructors run */
     struct jit_clocks t = jit_clocks_now();
     st->wait_ms = 1e-6 * (double)(t.wall - arrive.wall);
     bool ok = true;

@@ -50,6 +50,14 @@ extern const struct jit_llvm jit_llvm_table;
  * diagnostic in d (may be NULL) naming the module and why it did not load. */
 const struct jit_llvm *jit_llvm(struct diags *d);
 
+/* Starts loading the table in a background thread, once, so that loading LLVM (~20 ms of CPU) overlaps
+ * other work (jit_compile_start after a key missed: the helpers' start, the caller's network build);
+ * jit_llvm then waits for it.  The caller must call jit_llvm before the process can exit: exit() while the
+ * module's static constructors run would run the destructors they registered under them (seen: a spin in
+ * LLVM's DebugCounter).  A no-op when the table is linked in, and when the thread cannot start (jit_llvm
+ * loads it then). */
+void jit_llvm_preload(void);
+
 /* Wall and thread-CPU clocks read together, for the phase timings of jit_stats. */
 struct jit_clocks {
     int64_t wall, cpu;

@@ -67,6 +67,26 @@ static void load(void)
         snprintf(load_error, sizeof load_error, "no %s next to the executable and none installed", BN_LLVM_MODULE_NAME);
 }
 
+static void *preload_main(void *arg)
+{
+    pthread_once(&load_once, load);
+    return arg;
+}
+
+static pthread_once_t preload_once = PTHREAD_ONCE_INIT;
+
+static void preload_start(void)
+{
+    pthread_t t;
+    if (pthread_create(&t, NULL, preload_main, NULL) == 0)
+        pthread_detach(t);
+}
+
+void jit_llvm_preload(void)
+{
+    pthread_once(&preload_once, preload_start);
+}
+
 const struct jit_llvm *jit_llvm(struct diags *d)
 {
     pthread_once(&load_once, load);

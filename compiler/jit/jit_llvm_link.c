@@ -8,3 +8,7 @@ const struct jit_llvm *jit_llvm(struct diags *d)
 {
     return &jit_llvm_table;
 }
+
+void jit_llvm_preload(void)
+{
+}
