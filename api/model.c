@@ -160,6 +160,8 @@ static bn_model *load(const char *path, const char *name, const char *text, cons
                       bool parse_only)
 {
     bn_model *m = model_new(opt);
+    if (m && !parse_only && m->opt.engine != BN_ENGINE_INTERP)
+        m->llvm_preload = jit_llvm_preload_if_cold();   /* a compile is certain: LLVM loads during the parse */
     if (m && !load_into(m, path, name, text, parse_only)) {
         m->arena.on_oom = NULL;
         bn_free(m);
@@ -184,6 +186,8 @@ void bn_free(bn_model *m)
         return;
     api_kernels_free(m);
     api_sweep_free(m);
+    if (m->llvm_preload)
+        jit_llvm_settle();   /* the process may exit next: not while the module's constructors run */
     pthread_mutex_destroy(&m->lock);
     pthread_mutex_destroy(&m->sema_lock);
     arena_free(&m->arena);

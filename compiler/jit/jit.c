@@ -556,6 +556,20 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
     return *out != NULL;
 }
 
+bool jit_llvm_preload_if_cold(void)
+{
+    char dir[4096];
+    if (jit_cache_dir(dir, sizeof dir) && access(dir, F_OK) == 0)
+        return false;
+    jit_llvm_preload();
+    return true;
+}
+
+void jit_llvm_settle(void)
+{
+    (void)jit_llvm(NULL);
+}
+
 bool jit_dump_llvm(FILE *out, const struct ir_model *m, bool optimise, struct diags *d)
 {
     const struct jit_llvm *llvm = jit_llvm(d);

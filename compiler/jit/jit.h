@@ -86,6 +86,16 @@ bool jit_compile_model_stats(const struct ir_model *m, int threads, struct ir_ke
 bool jit_compile_model(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out, double *compile_ms,
                        struct diags *d);
 
+/* Starts loading LLVM in the background (jit_llvm.h) when no compile can be served by the kernel cache (it
+ * is off, or its folder does not exist), so that the load overlaps parsing and lowering: true if it did.
+ * For the pipeline's entry (api/model.c) when the engine is the JIT.  After a true, the caller must call
+ * jit_llvm_settle before the process can exit. */
+bool jit_llvm_preload_if_cold(void);
+
+/* Waits until a load started by jit_llvm_preload_if_cold has finished (exit() while the module's static
+ * constructors run would run the destructors they registered under them). */
+void jit_llvm_settle(void);
+
 /* The whole model's textual LLVM IR, after the kernel pass pipeline or (optimise false) before it, for
  * `balnet dump --emit=llvm|llvm-unopt`.  Loads LLVM (jit_llvm.h); false with errors in d. */
 bool jit_dump_llvm(FILE *out, const struct ir_model *m, bool optimise, struct diags *d);
