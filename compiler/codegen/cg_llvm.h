@@ -32,7 +32,7 @@ struct cg_module *cg_build_part(const struct ir_model *m, int part, LLVMTargetMa
 /* cg_optimise with the caller's host target machine instead of a new one. */
 bool cg_optimise_on(struct cg_module *cm, LLVMTargetMachineRef tm);
 
-/* Hands the module and its context over (for jit_add): after this, cm holds neither and cg_free only frees
+/* Hands the module and its context over (to the JIT's object emission): after this, cm holds neither and cg_free only frees
  * the bookkeeping.  The caller owns one reference to the returned ThreadSafeContext and the module. */
 LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *tsc);
 

@@ -5,7 +5,7 @@
  * Owns: LLVM process initialisation (once, pthread_once) and the cg_module lifecycle.
  * Ownership and dispose order: a cg_module owns a ThreadSafeContext (which owns the LLVMContext) and the
  * module built in it.  cg_free disposes the module, then the context.  cg_take_module moves both out (to
- * jit_add, which wraps them in a ThreadSafeModule the LLJIT then owns).
+ * the JIT's compile_object, jit/jit_llvm.c, which emits the object and disposes them).
  * Must not: print (except cg_print), or share an LLVMContext between calls: every cg_build creates its own,
  * so sweep points can compile in parallel threads.
  */

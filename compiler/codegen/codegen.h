@@ -2,9 +2,11 @@
  * codegen.h - LLVM code generation: one IR model (one sweep point) -> one optimised LLVM module with one
  * fused, branch-free kernel per population (semantics in ir/ir.h).
  *
- * Owns: the cg_module (its LLVM context and module) until it is handed to jit_add (jit/jit.h), which
- * consumes it.  Must not: be included for its LLVM types (this header is LLVM-free so api/ can use
- * it; the LLVM-facing part is cg_llvm.h, for compiler/jit only), print except through cg_print, or exit.
+ * Owns: the cg_module (its LLVM context and module) until the JIT takes it (cg_take_module, jit/jit_llvm.c).
+ * Must not: be included for its LLVM types (this header is LLVM-free; the LLVM-facing part is cg_llvm.h,
+ * for compiler/jit only), print except through cg_print, or exit.  Everything but cg_parts.c's functions
+ * (the parts, cg_plain_from_acc, cg_pipeline_id) lives in balnet-llvm.so when balnet is built with
+ * BN_LLVM_MODULE (jit/jit_llvm.h): the rest of balnet reaches it only through the JIT's table.
  *
  * Generated kernel, one per population i (the ir_kernel_fn ABI of ir/ir.h):
  *     void bn_pop_<i>(i8* ctx, double** vars, double** obs, i8* spiked, i64 begin, i64 end)
@@ -86,7 +88,7 @@ int cg_kernel_count(const struct cg_module *cm);
 double cg_build_ms(const struct cg_module *cm);
 double cg_opt_ms(const struct cg_module *cm);
 
-/* Frees a module that was not handed to jit_add. */
+/* Frees a module (one taken by cg_take_module: only the bookkeeping). */
 void cg_free(struct cg_module *cm);
 
 /*

@@ -1,14 +1,14 @@
 /*
- * jit.h - turns cg_modules into callable machine code for the host CPU: objects compiled by LLVM (or read
- * from the kernel cache) loaded by balnet's own loader (jit_load.h), or by LLVM's ORC LLJIT when that
- * loader refuses them.
+ * jit.h - turns an IR model into callable machine code for the host CPU: objects compiled by LLVM (through
+ * the table of jit_llvm.h, loaded on the first miss) or read from the kernel cache, loaded by balnet's own
+ * loader (jit_load.h), or by LLVM's ORC LLJIT when that loader refuses them.
  *
  * Owns: the kernels' machine code: one loaded image, or one LLJIT instance (its execution session,
  * JITDylib, object layer and the machine code in it).
  * Kernels looked up from a jit stay valid until jit_free.
- * Must not: share state between jit instances.  Several may exist at once (sweep points compiled in
- * parallel threads): each has its own LLJIT, and each cg_module its own LLVMContext.  LLVM's process-wide
- * initialisation happens once (cg_llvm_init, pthread_once).
+ * Must not: include llvm-c/ (a hit needs no LLVM), or share state between jit instances.  Several may
+ * exist at once (sweep points compiled in parallel threads): each has its own image or LLJIT, and each
+ * compiled part its own LLVMContext.
  */
 #ifndef BN_JIT_H
 #define BN_JIT_H
