@@ -59,6 +59,7 @@ struct bn_model {
     struct sema_model *sema;
     struct bn_load_options opt;    /* sets copied into the arena */
     bool failed;                   /* an error outside the diagnostics (expand) */
+    bool llvm_preload;             /* jit_llvm_preload_if_cold started loading LLVM: bn_free waits for it */
     /* diagnostics as data, rebuilt by api_export_diags after every call that can add some */
     struct bn_diag *dv;
     int ndv;

@@ -10,7 +10,7 @@
 #include "frontend/parse.h"
 #include "sema/sema.h"
 #include "ir/ir.h"
-#include "codegen/codegen.h"
+#include "jit/jit.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -160,6 +160,8 @@ static bn_model *load(const char *path, const char *name, const char *text, cons
                       bool parse_only)
 {
     bn_model *m = model_new(opt);
+    if (m && !parse_only && m->opt.engine != BN_ENGINE_INTERP)
+        m->llvm_preload = jit_llvm_preload_if_cold();   /* a compile is certain: LLVM loads during the parse */
     if (m && !load_into(m, path, name, text, parse_only)) {
         m->arena.on_oom = NULL;
         bn_free(m);
@@ -184,6 +186,8 @@ void bn_free(bn_model *m)
         return;
     api_kernels_free(m);
     api_sweep_free(m);
+    if (m->llvm_preload)
+        jit_llvm_settle();   /* the process may exit next: not while the module's constructors run */
     pthread_mutex_destroy(&m->lock);
     pthread_mutex_destroy(&m->sema_lock);
     arena_free(&m->arena);
@@ -230,12 +234,7 @@ static bool dump_lowered(FILE *out, bn_model *m, bool llvm, bool optimise)
         ir_dump(out, ir);
         return true;
     }
-    struct cg_module *cm = optimise ? cg_build(ir, &m->diags) : cg_build_with(ir, NULL, &m->diags);
-    if (!cm)
-        return false;
-    cg_print(out, cm);
-    cg_free(cm);
-    return true;
+    return jit_dump_llvm(out, ir, optimise, &m->diags);
 }
 
 bn_model *bn_dump(FILE *out, const char *path, const char *stage, const struct bn_load_options *opt)

@@ -14,26 +14,6 @@
 #include <llvm-c/Orc.h>
 #include <llvm-c/TargetMachine.h>
 
-/*
- * libm functions called under a private symbol name "balnet.<name>" that the JIT binds to the address of
- * the very function ir_eval calls (jit.c, LLVMOrcAbsoluteSymbols).  Why private names: LLVM recognises
- * `pow`, `sin`, `cos` (and the llvm.pow intrinsic) and rewrites them without fast-math, e.g. pow(x, 2.0) ->
- * x*x, pow(x, 0.5) -> sqrt(x), pow(2.0, x) -> exp2(x), sin(x) + cos(x) -> sincos(x).  Each rewrite is
- * accurate, but glibc's pow is not correctly rounded (< 0.52 ulp), so a rewrite could change the last bit
- * and break the bit-identity contract with the interpreter.  Under a name LLVM does not know, the call is
- * left alone.  log, sqrt and fabs stay LLVM intrinsics (llvm.log lowers to a call of libm `log` and has no
- * value-changing rewrites without fast-math; sqrt and fabs are exact IEEE operations).  exp is not a call
- * at all: cg_expr.c emits ir_exp's branch-free operations inline, so EIF kernels vectorise.  MIN/MAX are
- * compares and a select (cg_fminmax), not llvm.minnum, whose +0/-0 result is unspecified.
- *     X(c function, arity)
- */
-#define CG_LIBM(X) \
-    X(pow, 2)      \
-    X(expm1, 1)    \
-    X(tanh, 1)     \
-    X(sin, 1)      \
-    X(cos, 1)
-#define CG_LIBM_PREFIX "balnet."
 
 /* LLVMInitializeNativeTarget/AsmPrinter/AsmParser, once per process (pthread_once). */
 void cg_llvm_init(void);
@@ -52,7 +32,7 @@ struct cg_module *cg_build_part(const struct ir_model *m, int part, LLVMTargetMa
 /* cg_optimise with the caller's host target machine instead of a new one. */
 bool cg_optimise_on(struct cg_module *cm, LLVMTargetMachineRef tm);
 
-/* Hands the module and its context over (for jit_add): after this, cm holds neither and cg_free only frees
+/* Hands the module and its context over (to the JIT's object emission): after this, cm holds neither and cg_free only frees
  * the bookkeeping.  The caller owns one reference to the returned ThreadSafeContext and the module. */
 LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *tsc);
 

@@ -5,7 +5,7 @@
  * Owns: LLVM process initialisation (once, pthread_once) and the cg_module lifecycle.
  * Ownership and dispose order: a cg_module owns a ThreadSafeContext (which owns the LLVMContext) and the
  * module built in it.  cg_free disposes the module, then the context.  cg_take_module moves both out (to
- * jit_add, which wraps them in a ThreadSafeModule the LLJIT then owns).
+ * the JIT's compile_object, jit/jit_llvm.c, which emits the object and disposes them).
  * Must not: print (except cg_print), or share an LLVMContext between calls: every cg_build creates its own,
  * so sweep points can compile in parallel threads.
  */
@@ -94,60 +94,6 @@ LLVMModuleRef cg_take_module(struct cg_module *cm, LLVMOrcThreadSafeContextRef *
     return m;
 }
 
-/*
- * The parts of a model's code that compile on their own (codegen.h): the accumulating kernels first (the
- * largest functions), then the plain kernels that cannot be served by them (cg_plain_from_acc), then the
- * plastic projections' event pairs, so that threads taking parts in order start with the longest compiles.
- * Part p is (*kind, *index); false past the last.
- */
-enum cg_part_kind { CG_PART_ACC, CG_PART_KERNEL, CG_PART_EVENTS };
-
-bool cg_plain_from_acc(const struct ir_pop *p)
-{
-    return p->naccums > 0 && p->nnoise == 0 && p->nvars <= CG_PLAIN_MAXCOLS && p->nobs <= CG_PLAIN_MAXCOLS &&
-           p->nacc_cols <= CG_PLAIN_MAXCOLS;
-}
-
-static bool part_of(const struct ir_model *m, int part, enum cg_part_kind *kind, int *index)
-{
-    for (int i = 0; i < m->npops; i++)
-        if (m->pops[i].naccums > 0 && part-- == 0) {
-            *kind = CG_PART_ACC, *index = i;
-            return true;
-        }
-    for (int i = 0; i < m->npops; i++)
-        if (!cg_plain_from_acc(&m->pops[i]) && part-- == 0) {
-            *kind = CG_PART_KERNEL, *index = i;
-            return true;
-        }
-    for (int j = 0; j < m->nprojs; j++)
-        if (m->projs[j].plastic && part-- == 0) {
-            *kind = CG_PART_EVENTS, *index = j;
-            return true;
-        }
-    return false;
-}
-
-int cg_part_population(const struct ir_model *m, int part, bool *acc)
-{
-    enum cg_part_kind kind;
-    int index;
-    if (!part_of(m, part, &kind, &index) || kind == CG_PART_EVENTS)
-        return -1;
-    *acc = kind == CG_PART_ACC;
-    return index;
-}
-
-int cg_part_count(const struct ir_model *m)
-{
-    int n = 0;
-    enum cg_part_kind kind;
-    int index;
-    while (part_of(m, n, &kind, &index))
-        n++;
-    return n;
-}
-
 /* Emits the whole model (part < 0) or one part of it. */
 static bool emit_all(struct cg_module *cm, const struct ir_model *m, int part, struct diags *d)
 {
@@ -171,7 +117,7 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, int part, s
         for (int j = 0; j < m->nprojs && ok; j++)
             if (m->projs[j].plastic)
                 ok = cg_emit_events(&em, m->projs[j].plastic, j);
-    } else if (!part_of(m, part, &kind, &i)) {
+    } else if (!cg_part_of(m, part, &kind, &i)) {
         diag_error(d, SPAN_NONE, "internal: model has no code part %d", part);
         ok = false;
     } else if (kind == CG_PART_KERNEL) {
@@ -217,19 +163,6 @@ static bool emit_all(struct cg_module *cm, const struct ir_model *m, int part, s
  * changed nothing there.  No fast-math: every pass only makes exact rewrites, so the kernels stay
  * bit-identical to the interpreter (tests/unit/test_codegen_engines.c).
  */
-#define CG_PIPELINE \
-    "always-inline,function(early-cse,instcombine,simplifycfg,loop(indvars),loop-vectorize,instcombine," \
-    "simplifycfg)"
-
-/* Keep in step with CG_PIPELINE, run_pipeline's options and cg_host_machine's settings: cached kernels are
- * looked up by it (codegen.h), so an unchanged id after a change here would hand out code built the old
- * way. */
-const char *cg_pipeline_id(void)
-{
-    return CG_PIPELINE "; loop-vectorize slp-vectorize unroll interleave; codegen=aggressive reloc=pic "
-                       "code-model=jit-default";
-}
-
 /* The new pass manager on the host target.  No fast-math anywhere: the passes only see the flags we set,
  * and we set none. */
 static bool run_pipeline(struct cg_module *cm, const char *pipeline, LLVMTargetMachineRef host, struct diags *d)
@@ -297,7 +230,7 @@ static struct cg_module *build(const struct ir_model *m, int part, const char *p
     const char *mod_name = m->name ? m->name : "balnet";
     enum cg_part_kind kind;
     int index;
-    if (part >= 0 && part_of(m, part, &kind, &index)) {
+    if (part >= 0 && cg_part_of(m, part, &kind, &index)) {
         if (kind == CG_PART_EVENTS)
             snprintf(part_name, sizeof part_name, "bn_proj_%d", index);
         else

@@ -1,48 +1,33 @@
 /*
- * jit.c - ORC LLJIT wrapper, and the whole way from an IR model to callable kernels.
+ * jit.c - the whole way from an IR model to callable kernels.
  *
  * A compile (jit_compile_start/finish) splits the model into its parts (cg_part_count: a population's
- * kernel, its accumulating kernel, a plastic projection's events), each built in an LLVMContext and
- * module of its own, and compiles them on up to `threads` threads (helpers started at jit_compile_start,
- * and the caller in jit_compile_finish), each thread with a target machine of its own for the compile (from
- * the process's idle ones, jit_machines.h, which may have compiled before: that saves their set-up and does
- * not change their code).  Per part: with the cache on, its key from balnet's IR (jit_key.h: no LLVM
- * IR is built for a hit) and the object looked up (jit_cache.h); on a miss build the unoptimised module,
- * run the pass pipeline, emit an object file with the host target machine (cg_host_machine, the same
- * settings the LLJIT's own compiler would use) and store it.  Then the caller adds every part's object to
- * one new LLJIT and looks the kernels up.  So hit, miss and cache off all run one kind of machine code,
- * and the code of a part does not depend on the thread count or on which thread compiled it.
+ * kernel, its accumulating kernel, a plastic projection's events) and takes them on up to `threads` threads
+ * (helpers started at jit_compile_start, and the caller in jit_compile_finish).  Per part: with the cache on,
+ * its key from balnet's IR (jit_key.h: no LLVM) and the object looked up (jit_cache.h); on a miss LLVM
+ * compiles it (jit_llvm.h: each part in a module of its own, each thread with a target machine of its own)
+ * and the object is stored.  Then the caller loads every part's object with balnet's own loader
+ * (jit_load.h), or, when that refuses them, links them in a new LLJIT, and looks the kernels up.  So hit,
+ * miss and cache off all run one kind of machine code, and the code of a part does not depend on the thread
+ * count or on which thread compiled it.  LLVM is reached only through the table of jit_llvm.h, so a hit
+ * never loads it.
  *
- * Ownership and dispose order:
- *   - cg_build creates a ThreadSafeContext (owning an LLVMContext) and a module in it (cg_module.c).
- *   - jit_add moves both out of the cg_module, wraps the module in a ThreadSafeModule (which takes the
- *     module and shares the context), drops our context reference, and hands the ThreadSafeModule to
- *     LLVMOrcLLJITAddLLVMIRModule, which takes it in every case.  From then on the LLJIT owns module,
- *     context and the machine code compiled from them.
- *   - jit_free disposes the LLJIT, which frees all of it.  Kernel pointers die with it.
- *   - Object path: compile_object takes module and context out of the cg_module, emits, and disposes the
- *     module, then the context.  LLVMOrcLLJITAddObjectFile takes the object's memory buffer in every case.
- * A target machine created for the builder is owned by the JITTargetMachineBuilder, which the LLJIT
- * builder owns, which LLVMOrcCreateLLJIT consumes.
- * Must not: print or exit; errors go to diags.
+ * Ownership: a struct jit owns its image or its LLJIT; jit_free disposes it.  Kernel pointers die with it.
+ * Must not: include llvm-c/, print or exit; errors go to diags.
  */
 #include "jit/jit.h"
 
 #include "jit/jit_cache.h"
 #include "jit/jit_key.h"
 #include "jit/jit_load.h"
-#include "jit/jit_machines.h"
+#include "jit/jit_libm.h"
+#include "jit/jit_llvm.h"
 #include "jit/jit_plain.h"
 
-#include "codegen/cg_llvm.h"
 #include "support/util.h"
 
-#include <llvm-c/Error.h>
-#include <llvm-c/LLJIT.h>
-#include <llvm/Config/llvm-config.h>   /* LLVM_VERSION_STRING, for the cache key */
+#include <llvm/Config/llvm-config.h>   /* LLVM_VERSION_STRING, for the cache key: a header, no LLVM code */
 
-#include <dlfcn.h>
-#include <math.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
@@ -56,123 +41,10 @@
  * LLJIT (exactly one of the two is set). */
 struct jit {
     struct jit_image *image;
-    LLVMOrcLLJITRef lljit;
+    void *lljit;                         /* from llvm->lljit_link */
+    const struct jit_llvm *llvm;         /* the table that made lljit */
     struct jit_plain *plain;   /* per population: the plain kernel's context when cg_plain_from_acc */
 };
-
-/* Every "balnet.<fn>" and the address of the libm function ir_eval calls (see CG_LIBM). */
-static const struct {
-    const char *name;
-    double (*fn1)(double);
-    double (*fn2)(double, double);
-} libm_table[] = {
-#define ARITY_1(name) {CG_LIBM_PREFIX #name, name, NULL},
-#define ARITY_2(name) {CG_LIBM_PREFIX #name, NULL, name},
-#define X(name, arity) ARITY_##arity(name)
-    CG_LIBM(X)
-#undef X
-#undef ARITY_1
-#undef ARITY_2
-};
-enum { NLIBM = sizeof libm_table / sizeof libm_table[0] };
-
-static uintptr_t libm_addr(int i)
-{
-    return libm_table[i].fn1 ? (uintptr_t)libm_table[i].fn1 : (uintptr_t)libm_table[i].fn2;
-}
-
-/* The own loader's symbol resolution, as the LLJIT's (jit_create): the "balnet.*" math symbols, then
- * whatever the process exports (libm's log and the like). */
-static void *resolve_symbol(const char *name)
-{
-    for (int i = 0; i < NLIBM; i++)
-        if (!strcmp(libm_table[i].name, name))
-            return (void *)libm_addr(i);
-    void *self = dlopen(NULL, RTLD_LAZY);   /* the process's global scope; dlclose keeps it loaded */
-    void *p = self ? dlsym(self, name) : NULL;
-    if (self)
-        dlclose(self);
-    return p;
-}
-
-/* Binds every "balnet.<fn>" to the address of the libm function ir_eval calls (see CG_LIBM). */
-static bool define_libm(struct jit *j, struct diags *d)
-{
-    enum { N = NLIBM };
-    LLVMOrcCSymbolMapPair pairs[N];
-    for (int i = 0; i < N; i++) {
-        uintptr_t addr = libm_addr(i);
-        pairs[i].Name = LLVMOrcLLJITMangleAndIntern(j->lljit, libm_table[i].name);
-        pairs[i].Sym.Address = (LLVMOrcJITTargetAddress)addr;
-        pairs[i].Sym.Flags.GenericFlags = LLVMJITSymbolGenericFlagsExported | LLVMJITSymbolGenericFlagsCallable;
-        pairs[i].Sym.Flags.TargetFlags = 0;
-    }
-    LLVMOrcMaterializationUnitRef mu = LLVMOrcAbsoluteSymbols(pairs, N);
-    LLVMErrorRef err = LLVMOrcJITDylibDefine(LLVMOrcLLJITGetMainJITDylib(j->lljit), mu);
-    if (err) {
-        LLVMOrcDisposeMaterializationUnit(mu);
-        cg_report_error(d, err, "cannot define the JIT's math symbols");
-        return false;
-    }
-    return true;
-}
-
-struct jit *jit_create(struct diags *d)
-{
-    struct jit *j = calloc(1, sizeof *j);
-    if (!j) {
-        diag_error(d, SPAN_NONE, "out of memory creating the JIT");
-        return NULL;
-    }
-    LLVMTargetMachineRef tm = cg_host_machine(d);
-    if (!tm) {
-        free(j);
-        return NULL;
-    }
-    LLVMOrcLLJITBuilderRef builder = LLVMOrcCreateLLJITBuilder();
-    LLVMOrcLLJITBuilderSetJITTargetMachineBuilder(builder, LLVMOrcJITTargetMachineBuilderCreateFromTargetMachine(tm));
-    LLVMErrorRef err = LLVMOrcCreateLLJIT(&j->lljit, builder);
-    if (err) {
-        cg_report_error(d, err, "cannot create the LLVM JIT");
-        free(j);
-        return NULL;
-    }
-    /* libm (exp, log from the llvm.exp/llvm.log lowering) and anything else the process exports. */
-    LLVMOrcDefinitionGeneratorRef gen = NULL;
-    err = LLVMOrcCreateDynamicLibrarySearchGeneratorForProcess(&gen, LLVMOrcLLJITGetGlobalPrefix(j->lljit), NULL, NULL);
-    if (err) {
-        cg_report_error(d, err, "cannot make process symbols visible to the JIT");
-        jit_free(j);
-        return NULL;
-    }
-    LLVMOrcJITDylibAddGenerator(LLVMOrcLLJITGetMainJITDylib(j->lljit), gen);
-    if (!define_libm(j, d)) {
-        jit_free(j);
-        return NULL;
-    }
-    return j;
-}
-
-bool jit_add(struct jit *j, struct cg_module *cm, struct diags *d)
-{
-    LLVMOrcThreadSafeContextRef tsc;
-    LLVMModuleRef mod = cg_take_module(cm, &tsc);
-    cg_free(cm);
-    if (!mod) {
-        if (tsc)
-            LLVMOrcDisposeThreadSafeContext(tsc);
-        diag_error(d, SPAN_NONE, "internal: jit_add of a module that was already handed over");
-        return false;
-    }
-    LLVMOrcThreadSafeModuleRef tsm = LLVMOrcCreateNewThreadSafeModule(mod, tsc);
-    LLVMOrcDisposeThreadSafeContext(tsc);   /* the ThreadSafeModule keeps the context alive */
-    LLVMErrorRef err = LLVMOrcLLJITAddLLVMIRModule(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), tsm);
-    if (err) {
-        cg_report_error(d, err, "cannot add the kernels to the JIT");
-        return false;
-    }
-    return true;
-}
 
 static ir_kernel_fn lookup(struct jit *j, const char *name, struct diags *d)
 {
@@ -182,13 +54,7 @@ static ir_kernel_fn lookup(struct jit *j, const char *name, struct diags *d)
             diag_error(d, SPAN_NONE, "JIT compilation failed: no kernel '%s' in the loaded objects", name);
         return (ir_kernel_fn)(uintptr_t)p;
     }
-    LLVMOrcJITTargetAddress addr = 0;
-    LLVMErrorRef err = LLVMOrcLLJITLookup(j->lljit, &addr, name);
-    if (err) {
-        cg_report_error(d, err, "JIT compilation failed");
-        return NULL;
-    }
-    return (ir_kernel_fn)(uintptr_t)addr;
+    return (ir_kernel_fn)(uintptr_t)j->llvm->lljit_lookup(j->lljit, name, d);
 }
 
 void jit_free(struct jit *j)
@@ -196,11 +62,8 @@ void jit_free(struct jit *j)
     if (!j)
         return;
     jit_image_free(j->image);
-    if (j->lljit) {
-        LLVMErrorRef err = LLVMOrcDisposeLLJIT(j->lljit);
-        if (err)
-            LLVMConsumeError(err);   /* nothing useful to do with a teardown error */
-    }
+    if (j->lljit)
+        j->llvm->lljit_free(j->lljit);
     free(j->plain);
     free(j);
 }
@@ -210,63 +73,17 @@ const char *jit_cache_state_name(enum jit_cache_state s)
     return s == JIT_CACHE_HIT ? "hit" : s == JIT_CACHE_MISS ? "miss" : "off";
 }
 
-/* What the kernels' machine code depends on besides the IR (jit_key.h), read once per process: the host's
- * triple, CPU and features as cg_host_machine asks LLVM for them (no target machine is made for them). */
+/* What the kernels' machine code depends on besides the IR (jit_key.h), read once per process without LLVM:
+ * the triple LLVM is configured for (the one cg_host_machine asks for) and the host CPU's fingerprint
+ * (jit_host_cpu), which determines LLVM's CPU name and features. */
 static struct jit_key_env key_env;
 static pthread_once_t key_env_once = PTHREAD_ONCE_INIT;
 
 static void key_env_init(void)
 {
-    /* Kept for the life of the process (LLVM's strings: a few hundred bytes). */
     key_env = (struct jit_key_env){.code_id = jit_code_id(), .version = BN_VERSION,
                                    .llvm_version = LLVM_VERSION_STRING, .pipeline = cg_pipeline_id(),
-                                   .triple = LLVMGetDefaultTargetTriple(), .cpu = LLVMGetHostCPUName(),
-                                   .features = LLVMGetHostCPUFeatures()};
-}
-
-/* Wall and thread-CPU clocks read together, for the phase timings of jit_stats. */
-struct clocks {
-    int64_t wall, cpu;
-};
-
-static struct clocks clocks_now(void)
-{
-    return (struct clocks){util_now_ns(), util_thread_cpu_ns()};
-}
-
-/* Adds the time since *since to phase p and restarts *since. */
-static void phase_end(struct jit_stats *st, enum jit_phase p, struct clocks *since)
-{
-    struct clocks t = clocks_now();
-    st->phase_ms[p] += 1e-6 * (double)(t.wall - since->wall);
-    st->phase_cpu_ms[p] += 1e-6 * (double)(t.cpu - since->cpu);
-    *since = t;
-}
-
-/* The pass pipeline and machine code for the host: an object file in memory.  Consumes cm.  Times the
- * optimiser and the code generator into st. */
-static LLVMMemoryBufferRef compile_object(struct cg_module *cm, LLVMTargetMachineRef tm, struct jit_stats *st,
-                                          struct diags *d)
-{
-    struct clocks t = clocks_now();
-    bool ok = cg_optimise_on(cm, tm);
-    phase_end(st, JIT_PHASE_OPT, &t);
-    LLVMOrcThreadSafeContextRef tsc;
-    LLVMModuleRef mod = cg_take_module(cm, &tsc);
-    cg_free(cm);
-    LLVMMemoryBufferRef obj = NULL;
-    char *msg = NULL;
-    if (!ok)
-        diag_error(d, SPAN_NONE, "LLVM optimisation failed");
-    else if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &obj)) {
-        diag_error(d, SPAN_NONE, "LLVM code generation failed: %s", msg ? msg : "?");
-        obj = NULL;
-    }
-    LLVMDisposeMessage(msg);
-    LLVMDisposeModule(mod);               /* the module before the context that owns its types */
-    LLVMOrcDisposeThreadSafeContext(tsc);
-    phase_end(st, JIT_PHASE_CODEGEN, &t);
-    return obj;
+                                   .triple = LLVM_DEFAULT_TARGET_TRIPLE, .cpu = jit_host_cpu(), .features = ""};
 }
 
 /* Every population's kernel (and accumulating kernel, when it has accums) and every plastic projection's
@@ -357,6 +174,7 @@ struct jit_compile {
         int64_t from_ns, to_ns;        /* wall clock around its parts (equal: it compiled none) */
     } worker[JIT_MAX_HELPERS + 1];
     int nhelpers;
+    bool preloading;                   /* jit_llvm_preload started: finish waits for the load */
 };
 
 /* Whether kernel part p is the twin of an earlier part (another population with the same neuron and
@@ -393,22 +211,21 @@ static void mark_shaped(struct jit_compile *c, int p)
 }
 
 /* Part p's object: from the cache, or compiled (and stored).  The key needs no LLVM (jit_key.h); on a miss
- * the part is built for the host's description (jit_host_machine, shared) and compiled with *tm, the
- * thread's target machine, taken at its first miss (jit_machine_take; counted in that part's build phase).
+ * LLVM compiles it (jit_llvm.h) with *tm, the thread's target machine, taken at its first miss.
  * force: ignore the cache (a cached object that could not be loaded).  Errors go to pt->err. */
-static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force, struct diags *d)
+static void compile_part_in(struct jit_compile *c, int p, void **tm, bool force, struct diags *d)
 {
     struct part *pt = &c->parts[p];
     free(pt->obj);   /* recompiling (force): an object that was not loaded */
     pt->obj = NULL;
     pt->obj_len = 0;
     pt->hit = pt->stored = false;
-    struct clocks t = clocks_now();
+    struct jit_clocks t = jit_clocks_now();
     bool acc;
     pt->kernel = cg_part_population(c->m, p, &acc) >= 0;
     pt->shape = jit_part_shape(c->m, p);
     bool twin = force ? pt->twin >= 0 : find_twin(c, p);
-    phase_end(&pt->st, JIT_PHASE_KEY, &t);
+    jit_phase_end(&pt->st, JIT_PHASE_KEY, &t);
     if (twin)
         return;
     struct jit_hash key = {0, 0};
@@ -417,37 +234,29 @@ static void compile_part_in(struct jit_compile *c, int p, LLVMTargetMachineRef *
         key = jit_part_key(c->m, p, pt->shape, &key_env);
         if (!force && (pt->obj = jit_cache_load(c->dir, key, &pt->obj_len)))
             pt->hit = true;
-        phase_end(&pt->st, JIT_PHASE_KEY, &t);
+        jit_phase_end(&pt->st, JIT_PHASE_KEY, &t);
         if (pt->hit)
             return;
     }
-    LLVMTargetMachineRef host = jit_host_machine(d);
-    struct cg_module *cm = host ? cg_build_part(c->m, p, host, d) : NULL;
-    if (cm && !*tm)
-        *tm = jit_machine_take(d);
-    phase_end(&pt->st, JIT_PHASE_BUILD, &t);
-    if (!cm || !*tm) {
-        cg_free(cm);
+    const struct jit_llvm *llvm = jit_llvm(d);   /* the first miss loads LLVM (jit_llvm.h) */
+    if (!llvm || !llvm->compile_part(c->m, p, tm, &pt->obj, &pt->obj_len, &pt->st, d))
         return;
-    }
-    LLVMMemoryBufferRef obj = compile_object(cm, *tm, &pt->st, d);
-    t = clocks_now();
-    if (obj) {
-        pt->obj_len = LLVMGetBufferSize(obj);
-        if ((pt->obj = malloc(pt->obj_len ? pt->obj_len : 1)))
-            memcpy(pt->obj, LLVMGetBufferStart(obj), pt->obj_len);
-        else
-            diag_error(d, SPAN_NONE, "out of memory in code generation");
-        LLVMDisposeMemoryBuffer(obj);
-    }
+    t = jit_clocks_now();
     if (pt->obj && c->use_cache)
         pt->stored = jit_cache_store(c->dir, key, pt->obj, pt->obj_len);
-    phase_end(&pt->st, JIT_PHASE_KEY, &t);   /* the store: the cache's other cost */
+    jit_phase_end(&pt->st, JIT_PHASE_KEY, &t);   /* the store: the cache's other cost */
 }
 
 /* compile_part_in with the part's own diagnostics, in the calling thread; out of memory in them fails the
  * part (the LLVM objects it held leak, as anywhere LLVM itself runs out). */
-static void compile_part(struct jit_compile *c, int p, LLVMTargetMachineRef *tm, bool force)
+/* Gives a thread's target machine back (NULL: it compiled nothing, and LLVM may not be loaded). */
+static void give_machine(void *tm)
+{
+    if (tm)
+        jit_llvm(NULL)->machine_give(tm);
+}
+
+static void compile_part(struct jit_compile *c, int p, void **tm, bool force)
 {
     struct part *pt = &c->parts[p];
     struct arena a;
@@ -472,13 +281,13 @@ static void compile_part(struct jit_compile *c, int p, LLVMTargetMachineRef *tm,
 static void work(struct jit_compile *c, struct worker *w)
 {
     int64_t cpu0 = util_thread_cpu_ns();
-    LLVMTargetMachineRef tm = NULL;
+    void *tm = NULL;
     w->from_ns = w->to_ns = util_now_ns();
     for (int p; (p = atomic_fetch_add(&c->next, 1)) < c->nparts;) {
         compile_part(c, p, &tm, false);
         w->to_ns = util_now_ns();
     }
-    jit_machine_give(tm);
+    give_machine(tm);
     w->cpu_ms = 1e-6 * (double)(util_thread_cpu_ns() - cpu0);
 }
 
@@ -559,8 +368,14 @@ struct jit_compile *jit_compile_start(const struct ir_model *m, int threads)
      * none when every part is in the cache (a hit is ~1 ms of work: starting and waking a thread would cost
      * as much, and more on a loaded machine). */
     int want = threads - 1 < c->nparts - 1 ? threads - 1 : c->nparts - 1;
-    if (want > 0 && all_cached(c))
+    if (!all_cached(c)) {
+        /* A part will be compiled: LLVM loads while the helpers start, or while the caller builds the
+         * network (jit_llvm.h); jit_compile_finish waits for it. */
+        jit_llvm_preload();
+        c->preloading = true;
+    } else {
         want = 0;
+    }
     want = want > JIT_MAX_HELPERS ? JIT_MAX_HELPERS : want;
     for (int h = 0; h < want; h++) {
         c->worker[h].c = c;
@@ -587,7 +402,7 @@ static struct jit *load_own(struct jit_compile *c)
             objs[n] = c->parts[p].obj;
             lens[n++] = c->parts[p].obj_len;
         }
-    if (j && !(j->image = jit_image_load(objs, lens, n, resolve_symbol))) {
+    if (j && !(j->image = jit_image_load(objs, lens, n, jit_resolve_symbol))) {
         free(j);
         j = NULL;
     }
@@ -596,21 +411,28 @@ static struct jit *load_own(struct jit_compile *c)
     return j;
 }
 
-/* A new LLJIT holding a copy of every part's object. */
+/* A new LLJIT holding a copy of every part's object (loads LLVM, jit_llvm.h). */
 static struct jit *load_lljit(struct jit_compile *c, struct diags *d)
 {
-    struct jit *j = jit_create(d);
-    for (int p = 0; p < c->nparts && j; p++) {
-        if (!c->parts[p].obj)   /* a twin */
-            continue;
-        LLVMMemoryBufferRef obj =
-            LLVMCreateMemoryBufferWithMemoryRangeCopy((const char *)c->parts[p].obj, c->parts[p].obj_len, "balnet-kernels");
-        LLVMErrorRef err = LLVMOrcLLJITAddObjectFile(j->lljit, LLVMOrcLLJITGetMainJITDylib(j->lljit), obj);
-        if (err) {
-            cg_report_error(d, err, "cannot add the kernels to the JIT");
-            jit_free(j);
-            j = NULL;
+    const struct jit_llvm *llvm = jit_llvm(d);
+    struct jit *j = llvm ? calloc(1, sizeof *j) : NULL;
+    const unsigned char **objs = j ? malloc(sizeof *objs * ((size_t)c->nparts + 1)) : NULL;
+    size_t *lens = objs ? malloc(sizeof *lens * ((size_t)c->nparts + 1)) : NULL;
+    if (llvm && !lens)
+        diag_error(d, SPAN_NONE, "out of memory linking the kernels");
+    int n = 0;
+    for (int p = 0; lens && p < c->nparts; p++)
+        if (c->parts[p].obj) {   /* a twin has none */
+            objs[n] = c->parts[p].obj;
+            lens[n++] = c->parts[p].obj_len;
         }
+    if (lens && (j->lljit = llvm->lljit_link(objs, lens, n, d)))
+        j->llvm = llvm;
+    free(objs);
+    free(lens);
+    if (j && !j->lljit) {
+        free(j);
+        j = NULL;
     }
     return j;
 }
@@ -666,14 +488,16 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
         diag_error(d, SPAN_NONE, "out of memory starting the JIT compile");
         return false;
     }
-    struct clocks arrive = clocks_now();
+    struct jit_clocks arrive = jit_clocks_now();
     work(c, &c->worker[c->nhelpers]);   /* the parts no helper has taken yet */
     double cpu_ms = c->worker[c->nhelpers].cpu_ms;
     for (int h = 0; h < c->nhelpers; h++) {
         pthread_join(c->helpers[h], NULL);
         cpu_ms += c->worker[h].cpu_ms;
     }
-    struct clocks t = clocks_now();
+    if (c->preloading)
+        (void)jit_llvm(NULL);   /* never return (and let the process exit) while the module's constructors run */
+    struct jit_clocks t = jit_clocks_now();
     st->wait_ms = 1e-6 * (double)(t.wall - arrive.wall);
     bool ok = true;
     int misses = 0, hits = 0, stored = 0;
@@ -704,7 +528,7 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
         *out = link_parts(c, kernels_out, &st->own_loader, &quiet);
         arena_free(&a);
         if (!*out) {
-            LLVMTargetMachineRef tm = NULL;
+            void *tm = NULL;
             misses = stored = 0;
             for (int p = 0; p < c->nparts && ok; p++) {
                 compile_part(c, p, &tm, true);
@@ -715,13 +539,13 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
                     ok = false;
                 }
             }
-            jit_machine_give(tm);
+            give_machine(tm);
         }
     }
     if (ok && !*out)
         *out = link_parts(c, kernels_out, &st->own_loader, d);
-    struct clocks t1 = t;
-    phase_end(st, JIT_PHASE_LINK, &t1);
+    struct jit_clocks t1 = t;
+    jit_phase_end(st, JIT_PHASE_LINK, &t1);
     st->cache = !c->use_cache ? JIT_CACHE_OFF : misses == 0 ? JIT_CACHE_HIT : JIT_CACHE_MISS;
     st->stored = c->use_cache && misses > 0 && stored == misses;
     /* While any thread compiled, plus the link: what the compile itself took, not the caller's network
@@ -730,6 +554,26 @@ bool jit_compile_finish(struct jit_compile *c, struct ir_kernel *kernels_out, st
     st->compile_cpu_ms = cpu_ms + 1e-6 * (double)(t1.cpu - t.cpu);
     compile_free(c);
     return *out != NULL;
+}
+
+bool jit_llvm_preload_if_cold(void)
+{
+    char dir[4096];
+    if (jit_cache_dir(dir, sizeof dir) && access(dir, F_OK) == 0)
+        return false;
+    jit_llvm_preload();
+    return true;
+}
+
+void jit_llvm_settle(void)
+{
+    (void)jit_llvm(NULL);
+}
+
+bool jit_dump_llvm(FILE *out, const struct ir_model *m, bool optimise, struct diags *d)
+{
+    const struct jit_llvm *llvm = jit_llvm(d);
+    return llvm && llvm->dump(out, m, optimise, d);
 }
 
 bool jit_compile_model_stats(const struct ir_model *m, int threads, struct ir_kernel *kernels_out, struct jit **out,

@@ -1,14 +1,14 @@
 /*
- * jit.h - turns cg_modules into callable machine code for the host CPU: objects compiled by LLVM (or read
- * from the kernel cache) loaded by balnet's own loader (jit_load.h), or by LLVM's ORC LLJIT when that
- * loader refuses them.
+ * jit.h - turns an IR model into callable machine code for the host CPU: objects compiled by LLVM (through
+ * the table of jit_llvm.h, loaded on the first miss) or read from the kernel cache, loaded by balnet's own
+ * loader (jit_load.h), or by LLVM's ORC LLJIT when that loader refuses them.
  *
  * Owns: the kernels' machine code: one loaded image, or one LLJIT instance (its execution session,
  * JITDylib, object layer and the machine code in it).
  * Kernels looked up from a jit stay valid until jit_free.
- * Must not: share state between jit instances.  Several may exist at once (sweep points compiled in
- * parallel threads): each has its own LLJIT, and each cg_module its own LLVMContext.  LLVM's process-wide
- * initialisation happens once (cg_llvm_init, pthread_once).
+ * Must not: include llvm-c/ (a hit needs no LLVM), or share state between jit instances.  Several may
+ * exist at once (sweep points compiled in parallel threads): each has its own image or LLJIT, and each
+ * compiled part its own LLVMContext.
  */
 #ifndef BN_JIT_H
 #define BN_JIT_H
@@ -16,17 +16,11 @@
 #include "codegen/codegen.h"
 #include "ir/ir.h"
 
+#include <stdio.h>
+
 struct jit;
 
-/* An LLJIT for the host (CodeGenLevelAggressive) that resolves libm and the rest of the process, plus the
- * private "balnet.*" math symbols (cg_llvm.h).  NULL with an error in `d` on failure. */
-struct jit *jit_create(struct diags *d);
-
-/* Adds a module.  Consumes `cm` whether it succeeds or not (do not cg_free it afterwards).  Machine code is
- * generated lazily, at the first lookup of a symbol of the module. */
-bool jit_add(struct jit *j, struct cg_module *cm, struct diags *d);
-
-/* Disposes the LLJIT and all machine code in it.  NULL is allowed. */
+/* Disposes the kernels' machine code (the image or the LLJIT).  NULL is allowed. */
 void jit_free(struct jit *j);
 
 /* Whether a jit_compile_model found its kernels in the persistent cache (jit_cache.h). */
@@ -91,5 +85,19 @@ bool jit_compile_model_stats(const struct ir_model *m, int threads, struct ir_ke
 /* jit_compile_model_stats on one thread with only the total wall time in *compile_ms (may be NULL). */
 bool jit_compile_model(const struct ir_model *m, struct ir_kernel *kernels_out, struct jit **out, double *compile_ms,
                        struct diags *d);
+
+/* Starts loading LLVM in the background (jit_llvm.h) when no compile can be served by the kernel cache (it
+ * is off, or its folder does not exist), so that the load overlaps parsing and lowering: true if it did.
+ * For the pipeline's entry (api/model.c) when the engine is the JIT.  After a true, the caller must call
+ * jit_llvm_settle before the process can exit. */
+bool jit_llvm_preload_if_cold(void);
+
+/* Waits until a load started by jit_llvm_preload_if_cold has finished (exit() while the module's static
+ * constructors run would run the destructors they registered under them). */
+void jit_llvm_settle(void);
+
+/* The whole model's textual LLVM IR, after the kernel pass pipeline or (optimise false) before it, for
+ * `balnet dump --emit=llvm|llvm-unopt`.  Loads LLVM (jit_llvm.h); false with errors in d. */
+bool jit_dump_llvm(FILE *out, const struct ir_model *m, bool optimise, struct diags *d);
 
 #endif
