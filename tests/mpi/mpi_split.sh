@@ -11,7 +11,8 @@
 # in groups of 2: an error naming it, whole items kept, and --resume on 2 ranks completes the sweep
 # identically; recordings (traces/) of split items == 1 process; a burst larger than the exchange's block;
 # rank 0's peak memory below one process's when the state dominates; plastic projections and their weight
-# recordings on 2 ranks == 1 process; and --ranks-per-point values that cannot work are refused.
+# recordings on 2 ranks == 1 process; SIGTERM to two groups of 2 keeps whole items and --resume completes
+# them; and --ranks-per-point values that cannot work are refused.
 # Args: balnet-binary source-dir build-dir; BALNET_MPIEXEC names mpirun (registered only when CMake found MPI).
 #
 # Tolerance: none (cmp): every neuron receives the same additions in the same order whatever the split
@@ -132,6 +133,31 @@ torn=$(comm -23 <(sort "$TMP/kill/points.csv") <(sort "$TMP/kref/points.csv") | 
     fail "rank 1 killed: resume on 2 ranks: exit $?, $(cat "$TMP/kres.err")"
 cmp "$TMP/kref/points.csv" "$TMP/kill/points.csv" && pass "rank 1 killed: resumed on 2 ranks, points.csv == 1 process" ||
     fail "rank 1 killed: resumed points.csv differs"
+
+# SIGTERM to every rank of two groups of 2 (what a scheduler's time limit sends) once an item is in: rank 0
+# keeps the finished items, releases the lock and marks run.json incomplete; --resume on 2 ranks (one
+# group) completes the sweep identically.
+"${MPIRUN[@]}" --mca mpi_yield_when_idle 1 -np 4 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/term" \
+    2> "$TMP/term.err" &
+pid=$!
+for _ in $(seq 1 2000); do
+    [ "$(wc -l 2>/dev/null < "$TMP/term/points.csv" || echo 0)" -gt 1 ] && break
+    sleep 0.01
+done
+kill -TERM $(pgrep -P "$pid")
+wait "$pid"
+rc=$?
+torn=$(comm -23 <(sort "$TMP/term/points.csv") <(sort "$TMP/kref/points.csv") | wc -l)
+if [ "$rc" -ne 0 ] && grep -q "interrupted after [1-5] of 6 items" "$TMP/term.err" && [ ! -e "$TMP/term/.balnet-lock" ] &&
+   grep -q '"complete": false' "$TMP/term/run.json" && [ "$torn" -eq 0 ]; then
+    pass "SIGTERM, 2 groups of 2: interrupted (exit $rc), whole items kept, lock released"
+else
+    cat "$TMP/term.err"; fail "SIGTERM, 2 groups of 2: exit $rc, $torn stray rows, or no 'interrupted after k of 6'"
+fi
+"${MPIRUN[@]}" -np 2 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/term" --resume 2> /dev/null ||
+    fail "SIGTERM: resume on 2 ranks: exit $?"
+cmp "$TMP/kref/points.csv" "$TMP/term/points.csv" && pass "SIGTERM: resumed on 2 ranks, points.csv == 1 process" ||
+    fail "SIGTERM: resumed points.csv differs"
 
 # Messages larger than the exchange's block (cli/mpi.c, allgather_blocks: the rest follows in a second
 # collective) and blocks that grow and shrink: a burst of every neuron in the first step, then 380 Hz.
