@@ -213,6 +213,9 @@ static int cmd_check(const struct cli_options *o)
     if (!o->file)
         return usage_error("%s: missing model file", "check");
     struct bn_load_options lo = cli_load_options(o);
+    /* check compiles nothing: with the JIT engine a load on a cold cache would start loading
+     * balnet-llvm.so in the background (api/model.c) and wait for it at the end, ~20 ms for nothing. */
+    lo.engine = BN_ENGINE_INTERP;
     bn_model *m = bn_load_file(o->file, &lo);
     if (m && bn_ok(m) && o->verbose)
         bn_print_model(stdout, m);
@@ -230,6 +233,8 @@ static int cmd_dump(const struct cli_options *o)
         strcmp(emit, "llvm-unopt"))
         return usage_error("unknown stage '%s' (expected tokens, ast, ir, llvm or llvm-unopt)", emit);
     struct bn_load_options lo = cli_load_options(o);
+    if (strncmp(emit, "llvm", 4) != 0)
+        lo.engine = BN_ENGINE_INTERP;   /* tokens, ast and ir need no code generator (see cmd_check) */
     return finish(bn_dump(stdout, o->file, emit, &lo), 0);
 }
 

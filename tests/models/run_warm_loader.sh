@@ -5,7 +5,8 @@
 # linked from the same cache (BALNET_LOADER=llvm) and one on the reference interpreter.
 # Built with BN_LLVM_MODULE (balnet-llvm.so in the build folder, compiler/jit/jit_llvm.h): the miss loads the
 # module and the hit does not (LD_DEBUG=files lists every library the dynamic loader opens, dlopen's too); a
-# hit still runs when the module cannot be loaded, and a miss then fails with an error naming it.
+# hit still runs when the module cannot be loaded, and a miss then fails with an error naming it; `check` and
+# `dump --emit=ir` never load it.
 # Args: balnet-binary source-dir build-dir.
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -35,6 +36,12 @@ if [ -e "$3/balnet-llvm.so" ]; then
         fail "miss: balnet-llvm.so not loaded"
     grep -q "file=.*balnet-llvm.so" "$TMP/warm.err" && fail "hit: balnet-llvm.so loaded" ||
         pass "hit: balnet-llvm.so not loaded ($(grep -c 'file=' "$TMP/warm.err") library loads)"
+    # check and dump --emit=ir compile nothing: no module, even with the kernel cache off (cli/main.c)
+    for c in "check $M" "dump --emit=ir $M"; do
+        LD_DEBUG=files BALNET_CACHE_DIR= "$BALNET" $c > /dev/null 2> "$TMP/cmd.err" || fail "$c: exit $?"
+        grep -q "file=.*balnet-llvm.so" "$TMP/cmd.err" && fail "$c: balnet-llvm.so loaded" ||
+            pass "$c: balnet-llvm.so not loaded"
+    done
     BALNET_LLVM_MODULE=/nonexistent/balnet-llvm.so run nomodule
     cmp -s "$TMP/cold/points.csv" "$TMP/nomodule/points.csv" && pass "hit without the module: same points.csv" ||
         fail "hit without the module: points.csv differs"
