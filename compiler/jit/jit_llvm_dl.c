@@ -2,9 +2,11 @@
  * jit_llvm_dl.c - the LLVM table loaded from the module balnet-llvm.so on first use (jit_llvm.h), for the
  * balnet executable built with BN_LLVM_MODULE, like results/h5_lib.c loads libhdf5.
  *
- * Where the module is looked for, in order: $BALNET_LLVM_MODULE (a path, for tests and relocated
- * installs), next to the executable (the build tree: build/balnet and build/balnet-llvm.so), and the
- * install location BN_LLVM_MODULE_INSTALLED (set by CMake).
+ * Where the module is looked for, in order: $BALNET_LLVM_MODULE (a path, for tests), next to the
+ * executable (the build tree: build/balnet and build/balnet-llvm.so), where an install puts it relative to
+ * the executable (BN_LLVM_MODULE_RELATIVE, PREFIX/bin/../lib/balnet/: an install moved to another prefix, or
+ * `cmake --install --prefix OTHER`, still finds it), and the configured install location
+ * BN_LLVM_MODULE_INSTALLED (set by CMake).
  */
 #include "jit/jit_llvm.h"
 
@@ -20,6 +22,9 @@
 #endif
 #ifndef BN_LLVM_MODULE_INSTALLED
 #define BN_LLVM_MODULE_INSTALLED ""
+#endif
+#ifndef BN_LLVM_MODULE_RELATIVE
+#define BN_LLVM_MODULE_RELATIVE ""
 #endif
 
 static const struct jit_llvm *table;
@@ -52,10 +57,14 @@ static void load(void)
             path[n] = '\0';
             char *slash = strrchr(path, '/');
             size_t dir = slash ? (size_t)(slash - path) + 1 : 0;
-            if (dir + sizeof BN_LLVM_MODULE_NAME <= sizeof path) {
-                memcpy(path + dir, BN_LLVM_MODULE_NAME, sizeof BN_LLVM_MODULE_NAME);
-                if (access(path, F_OK) == 0)
-                    h = try_open(path);
+            const char *const rel[] = {BN_LLVM_MODULE_NAME, BN_LLVM_MODULE_RELATIVE};
+            for (int k = 0; !h && k < 2; k++) {
+                size_t len = strlen(rel[k]) + 1;
+                if (len > 1 && dir + len <= sizeof path) {
+                    memcpy(path + dir, rel[k], len);
+                    if (access(path, F_OK) == 0)
+                        h = try_open(path);
+                }
             }
         }
         if (!h && BN_LLVM_MODULE_INSTALLED[0])

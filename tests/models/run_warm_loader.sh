@@ -6,7 +6,7 @@
 # Built with BN_LLVM_MODULE (balnet-llvm.so in the build folder, compiler/jit/jit_llvm.h): the miss loads the
 # module and the hit does not (LD_DEBUG=files lists every library the dynamic loader opens, dlopen's too); a
 # hit still runs when the module cannot be loaded, and a miss then fails with an error naming it; `check` and
-# `dump --emit=ir` never load it.
+# `dump --emit=ir` never load it; an install moved to another prefix finds it relative to the executable.
 # Args: balnet-binary source-dir build-dir.
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -42,6 +42,13 @@ if [ -e "$3/balnet-llvm.so" ]; then
         grep -q "file=.*balnet-llvm.so" "$TMP/cmd.err" && fail "$c: balnet-llvm.so loaded" ||
             pass "$c: balnet-llvm.so not loaded"
     done
+    # an install moved to another prefix finds its module relative to the executable (jit_llvm_dl.c)
+    if cmake --install "$3" --prefix "$TMP/inst" > "$TMP/inst.log" 2>&1 && mv "$TMP/inst" "$TMP/moved" &&
+       BALNET_CACHE_DIR= "$TMP/moved/bin/balnet" run --quiet --set duration=1ms --out "$TMP/moved_run" "$M" 2> "$TMP/moved.err"; then
+        pass "install moved to another prefix: a miss finds lib/balnet/balnet-llvm.so"
+    else
+        fail "install moved to another prefix: $(tail -3 "$TMP/inst.log") $(cat "$TMP/moved.err" 2>/dev/null)"
+    fi
     BALNET_LLVM_MODULE=/nonexistent/balnet-llvm.so run nomodule
     cmp -s "$TMP/cold/points.csv" "$TMP/nomodule/points.csv" && pass "hit without the module: same points.csv" ||
         fail "hit without the module: points.csv differs"
