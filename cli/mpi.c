@@ -67,21 +67,13 @@ static void nap(void)
 
 /* ---- start-up ---------------------------------------------------------------------------------------- */
 
-/* A process manager's environment: Open MPI's mpirun, PMIx (Open MPI 4 and 5, srun --mpi=pmix), PMI-1/2
- * (MPICH's Hydra, srun --mpi=pmi2).  Without one, MPI_Init would start a singleton, slowly, for nothing. */
-static bool launched_by_mpi(void)
-{
-    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
-    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
-        if (getenv(vars[i]))
-            return true;
-    return false;
-}
-
+/* Without a process manager's environment (cli_mpi_launched: Open MPI's mpirun, PMIx for Open MPI 4 and 5 and
+ * srun --mpi=pmix, PMI-1/2 for MPICH's Hydra and srun --mpi=pmi2), MPI_Init would start a singleton, slowly,
+ * for nothing. */
 bool cli_mpi_start(struct cli_mpi *mp, char *err, size_t errlen)
 {
     *mp = (struct cli_mpi){0, 1, 1};
-    if (!launched_by_mpi())
+    if (!cli_mpi_launched())
         return true;
     int provided = 0;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
@@ -140,7 +132,7 @@ int cli_mpi_go(const struct cli_mpi *mp, int rc)
 
 void cli_mpi_end(const struct cli_mpi *mp, int rc, bool abort)
 {
-    if (mp->size <= 1 && !launched_by_mpi())
+    if (mp->size <= 1 && !cli_mpi_launched())
         return;
     if (abort)
         MPI_Abort(MPI_COMM_WORLD, rc ? rc : EXIT_MODEL);
@@ -1494,3 +1486,15 @@ int cli_mpi_split_serve(struct cli_mpi_split *x, const struct bn_run_options *ro
         bn_result_free(res);
     }
 }
+
+#ifdef BN_MPI_MODULE
+#include "cli/mpi_table.h"
+/* The module's one export (cli/mpi_table.h). */
+const struct cli_mpi_table cli_mpi_module_table = {
+    cli_mpi_version,        cli_mpi_start,        cli_mpi_agree,         cli_mpi_min_size,
+    cli_mpi_go,             cli_mpi_workers,      cli_mpi_as_workers,    cli_mpi_abandoned,
+    cli_mpi_workers_free,   cli_mpi_serve,        cli_mpi_split_new,     cli_mpi_split_options,
+    cli_mpi_split_workers,  cli_mpi_split_serve,  cli_mpi_split_abandoned, cli_mpi_split_free,
+    cli_mpi_end,
+};
+#endif

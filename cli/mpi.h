@@ -23,11 +23,23 @@
 #include "balnet.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 
 struct cli_mpi {
     int rank, size;      /* size 1: a process of its own (not launched by mpirun or srun) */
     int local_size;      /* ranks on this node (the default --threads is the node's cores over them) */
 };
+
+/* Whether a process manager (mpirun, mpiexec, srun) started this process: the variables Open MPI and PMI or
+ * PMIx set for every rank.  Otherwise balnet is a process of its own and never touches MPI. */
+static inline bool cli_mpi_launched(void)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        if (getenv(vars[i]))
+            return true;
+    return false;
+}
 
 #ifdef BN_HAVE_MPI
 /* "Open MPI v4.1.4, ..." (the library's own words), for `balnet --version`. */
