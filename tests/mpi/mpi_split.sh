@@ -112,13 +112,18 @@ fi
 KILL=(models/paper/cancellation.bn --set N=1000 --set c=0.2 --set syn=conductance --set trial=1..6
       --set duration=1s --set burn_in=20ms --quiet --threads 1)
 "$BALNET" run "${KILL[@]}" --out "$TMP/kref" || fail "kill: 1 process: exit $?"
-"${MPIRUN[@]}" --mca mpi_yield_when_idle 1 -np 4 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/kill" \
-    2> "$TMP/kill.err" &
-pid=$!
-for _ in $(seq 1 2000); do
-    [ "$(wc -l 2>/dev/null < "$TMP/kill/points.csv" || echo 0)" -gt 1 ] && break
-    sleep 0.01
-done
+# start_groups NAME: KILL on 4 ranks in two groups of 2 into $TMP/NAME (stderr $TMP/NAME.err) in the
+# background (pid in $pid); returns once the first item is in its points.csv.
+start_groups() {
+    "${MPIRUN[@]}" --mca mpi_yield_when_idle 1 -np 4 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/$1" \
+        2> "$TMP/$1.err" &
+    pid=$!
+    for _ in $(seq 1 2000); do
+        [ "$(wc -l 2>/dev/null < "$TMP/$1/points.csv" || echo 0)" -gt 1 ] && break
+        sleep 0.01
+    done
+}
+start_groups kill
 kill_rank "$pid" 1
 cat "$TMP/kill.err"
 [ "$rc" -ne 0 ] && grep -q "process rank 1 .* signal 9" "$TMP/kill.err" && pass "rank 1 killed: exit $rc, rank 1 named" ||
@@ -137,13 +142,7 @@ cmp "$TMP/kref/points.csv" "$TMP/kill/points.csv" && pass "rank 1 killed: resume
 # SIGTERM to every rank of two groups of 2 (what a scheduler's time limit sends) once an item is in: rank 0
 # keeps the finished items, releases the lock and marks run.json incomplete; --resume on 2 ranks (one
 # group) completes the sweep identically.
-"${MPIRUN[@]}" --mca mpi_yield_when_idle 1 -np 4 "$BALNET" run "${KILL[@]}" --ranks-per-point 2 --out "$TMP/term" \
-    2> "$TMP/term.err" &
-pid=$!
-for _ in $(seq 1 2000); do
-    [ "$(wc -l 2>/dev/null < "$TMP/term/points.csv" || echo 0)" -gt 1 ] && break
-    sleep 0.01
-done
+start_groups term
 kill -TERM $(pgrep -P "$pid")
 wait "$pid"
 rc=$?
