@@ -185,7 +185,16 @@ bool rt_part_exchange(struct rt_part *x, struct rt_spikeq *qpop, int64_t t0, int
     return true;
 }
 
-bool rt_part_gather_stats(struct rt_part *x, struct stats *st)
+/* One gather to part 0 of what each part holds for its own neurons (statistics, trace values): a part's
+ * message is pack()ed over its ranges [lo, hi) per population and is bytes(lo, hi) long; part 0 checks every
+ * part's size against the bytes its ranges give and unpack()s the others' into its own. */
+struct gather_ops {
+    size_t (*bytes)(const void *obj, const int64_t *lo, const int64_t *hi);
+    void (*pack)(const void *obj, const int64_t *lo, const int64_t *hi, unsigned char *buf);
+    void (*unpack)(void *obj, const int64_t *lo, const int64_t *hi, const unsigned char *data);
+};
+
+static bool gather(struct rt_part *x, const struct gather_ops *ops, void *obj)
 {
     const struct ir_model *m = x->m;
     const int np = m->npops, parts = x->opt->parts;
@@ -194,12 +203,12 @@ bool rt_part_gather_stats(struct rt_part *x, struct stats *st)
     bool ok = lo && hi;
     for (int i = 0; ok && i < np; i++)
         rt_part_range(m->pops[i].size, x->opt->part, parts, x->nt, &lo[i], &hi[i]);
-    size_t bytes = ok ? stats_part_bytes(st, lo, hi) : 0;
+    size_t bytes = ok ? ops->bytes(obj, lo, hi) : 0;
     ok = ok && (buf = malloc(bytes + 1));
     /* Every part calls the exchange even when out of memory (sending nothing), so no part waits for ever;
      * part 0 then sees a size that does not match and fails. */
     if (ok)
-        stats_part_pack(st, lo, hi, buf);
+        ops->pack(obj, lo, hi, buf);
     const unsigned char *all = call(x, buf, ok ? bytes : 0, true);
     ok = ok && all;
     if (ok && x->opt->part == 0) {
@@ -207,9 +216,9 @@ bool rt_part_gather_stats(struct rt_part *x, struct stats *st)
         for (int r = 0; ok && r < parts; r++) {
             for (int i = 0; i < np; i++)
                 rt_part_range(m->pops[i].size, r, parts, x->nt, &lo[i], &hi[i]);
-            ok = x->sizes[r] == stats_part_bytes(st, lo, hi);
+            ok = x->sizes[r] == ops->bytes(obj, lo, hi);
             if (ok && r != 0)
-                stats_part_unpack(st, lo, hi, all + at);
+                ops->unpack(obj, lo, hi, all + at);
             at += x->sizes[r];
         }
     }
@@ -219,33 +228,46 @@ bool rt_part_gather_stats(struct rt_part *x, struct stats *st)
     return ok;
 }
 
+/* Statistics: per-neuron accumulators of the part's own ranges (stats.h). */
+static size_t stats_bytes(const void *o, const int64_t *lo, const int64_t *hi)
+{
+    return stats_part_bytes((const struct stats *)o, lo, hi);
+}
+static void stats_pack(const void *o, const int64_t *lo, const int64_t *hi, unsigned char *buf)
+{
+    stats_part_pack((const struct stats *)o, lo, hi, buf);
+}
+static void stats_unpack(void *o, const int64_t *lo, const int64_t *hi, const unsigned char *data)
+{
+    stats_part_unpack(o, lo, hi, data);
+}
+
+bool rt_part_gather_stats(struct rt_part *x, struct stats *st)
+{
+    static const struct gather_ops ops = {stats_bytes, stats_pack, stats_unpack};
+    return gather(x, &ops, st);
+}
+
+/* Traces: every part records the same observables, so every message has the same size (trace.h). */
+static size_t trace_bytes(const void *o, const int64_t *lo, const int64_t *hi)
+{
+    (void)lo, (void)hi;
+    return trace_part_bytes((const struct traces *)o);
+}
+static void trace_pack(const void *o, const int64_t *lo, const int64_t *hi, unsigned char *buf)
+{
+    (void)lo, (void)hi;
+    trace_part_pack((const struct traces *)o, buf);
+}
+static void trace_unpack(void *o, const int64_t *lo, const int64_t *hi, const unsigned char *data)
+{
+    trace_part_unpack(o, lo, hi, data);
+}
+
 bool rt_part_gather_traces(struct rt_part *x, struct traces *t)
 {
-    const struct ir_model *m = x->m;
-    const int np = m->npops, parts = x->opt->parts;
-    int64_t *lo = calloc((size_t)np + 1, sizeof *lo), *hi = calloc((size_t)np + 1, sizeof *hi);
-    size_t bytes = trace_part_bytes(t);
-    unsigned char *buf = malloc(bytes + 1);
-    bool ok = lo && hi && buf;
-    if (ok)
-        trace_part_pack(t, buf);
-    const unsigned char *all = call(x, buf, ok ? bytes : 0, true);   /* always called: see above */
-    ok = ok && all;
-    if (ok && x->opt->part == 0) {
-        size_t at = 0;
-        for (int r = 0; ok && r < parts; r++) {
-            ok = x->sizes[r] == bytes;   /* every part has the same recordings */
-            for (int i = 0; ok && r != 0 && i < np; i++)
-                rt_part_range(m->pops[i].size, r, parts, x->nt, &lo[i], &hi[i]);
-            if (ok && r != 0)
-                trace_part_unpack(t, lo, hi, all + at);
-            at += x->sizes[r];
-        }
-    }
-    free(buf);
-    free(lo);
-    free(hi);
-    return ok;
+    static const struct gather_ops ops = {trace_bytes, trace_pack, trace_unpack};
+    return gather(x, &ops, t);
 }
 
 /* The event states of a plastic projection a part sends, in this order: per-synapse states (float, weight
