@@ -11,6 +11,8 @@
  * constant weight sit in a register for the whole loop.  The loop is bound by its scattered loads and
  * stores into the target column (docs/performance.md: 1-2 ns per event, at the hand-written floor's
  * speed), so generated code would save one indirect call per projection and step and nothing else.
+ * Dense rows (net.h) have loops of their own: masked vector additions over the thread's targets, 0.35
+ * instead of 0.85 ns per event at the paper network's p = 0.2 (docs/performance.md).
  */
 #include "runtime/deliver.h"
 
@@ -164,7 +166,7 @@ DEFINE_LOWER(lower32, uint32_t)
 
 bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds)
 {
-    if (!c->sorted || nt < 2 || c->npre == 0)
+    if (c->bits || !c->sorted || nt < 2 || c->npre == 0)   /* dense rows: a thread reads its own words */
         return true;
     int64_t *cut = malloc(sizeof *cut * (size_t)c->npre * (size_t)(nt + 1));
     if (!cut)
@@ -256,6 +258,152 @@ DEFINE_NOW(nowf_const32, uint32_t, lower32, float, sw)
 DEFINE_NOW(nowf_w16, uint16_t, lower16, float, scale * (double)c->w[k])
 DEFINE_NOW(nowf_w32, uint32_t, lower32, float, scale * (double)c->w[k])
 
+/* ---- dense rows (rt_conn_bits_pay): a bit per (source, target) ----------------------------------- */
+
+/* Bits of word q of a row that lie in [lo, hi). */
+static inline uint64_t edge_mask(int64_t q, int64_t lo, int64_t hi)
+{
+    uint64_t m = ~0ull;
+    if (q * 64 < lo)
+        m &= ~0ull << (lo - q * 64);
+    if (q * 64 + 64 > hi)
+        m &= hi - q * 64 >= 64 ? ~0ull : (1ull << (hi - q * 64)) - 1;
+    return m;
+}
+
+/* Any CPU: every set bit in turn, spike by spike, so each target gets its additions in spike order. */
+#define DEFINE_BITS_PORTABLE(NAME, VT)                                                                       static void NAME(const struct rt_conn *c, VT *var, VT w, const uint32_t *idx, int64_t n, int64_t lo,                        int64_t hi)                                                                              {                                                                                                             for (int64_t s = 0; s < n; s++) {                                                                             const uint64_t *row = c->bits + (int64_t)idx[s] * c->words;                                               for (int64_t q = lo / 64; q * 64 < hi; q++)                                                                   for (uint64_t m = row[q] & edge_mask(q, lo, hi); m; m &= m - 1)                                               var[q * 64 + __builtin_ctzll(m)] += w;                                                        }                                                                                                     }
+DEFINE_BITS_PORTABLE(bits_portable, double)
+DEFINE_BITS_PORTABLE(bitsf_portable, float)
+
+void rt_deliver_bits_portable(const struct rt_conn *c, double *var, bool single, double sw, const uint32_t *idx,
+                              int64_t n, int64_t lo, int64_t hi)
+{
+    if (single)
+        bitsf_portable(c, (float *)var, (float)sw, idx, n, lo, hi);
+    else
+        bits_portable(c, var, sw, idx, n, lo, hi);
+}
+
+#ifdef __AVX512F__
+#include <immintrin.h>
+/* Up to SPIKE_CHUNK spikes at a time, word by word (64 targets) over the thread's targets: the 64 values
+ * stay in 8 registers (16 floats: 4) while each spike's byte (two bytes) of the row masks one addition of w
+ * per register, then are stored once.  A target gets its additions in spike order, the same rounded sums
+ * as one scattered addition per synapse; the registers are 8 independent chains, so the adds overlap.
+ * The rows are read as SPIKE_CHUNK sequential streams.  Words cut by [lo, hi) go 8 targets at a time
+ * with masked loads and stores, so no value outside the range is touched (another thread owns it). */
+enum { SPIKE_CHUNK = 16 };
+
+static void bits_avx512(const struct rt_conn *c, double *var, double w, const uint32_t *idx, int64_t n,
+                        int64_t lo, int64_t hi)
+{
+    const __m512d wv = _mm512_set1_pd(w);
+    for (int64_t s0 = 0; s0 < n; s0 += SPIKE_CHUNK) {
+        const int64_t ns = n - s0 < SPIKE_CHUNK ? n - s0 : SPIKE_CHUNK;
+        const uint8_t *rows[SPIKE_CHUNK];
+        for (int64_t s = 0; s < ns; s++)
+            rows[s] = (const uint8_t *)(c->bits + (int64_t)idx[s0 + s] * c->words);
+        for (int64_t q = lo / 64; q * 64 < hi; q++) {
+            double *vp = var + q * 64;
+            const uint64_t edge = edge_mask(q, lo, hi);
+            if (edge != ~0ull) {
+                for (int b = 0; b < 8; b++) {
+                    const __mmask8 em = (__mmask8)(edge >> (8 * b));
+                    if (!em)
+                        continue;
+                    __m512d v = _mm512_maskz_loadu_pd(em, vp + 8 * b);
+                    for (int64_t s = 0; s < ns; s++)
+                        v = _mm512_mask_add_pd(v, (__mmask8)(rows[s][8 * q + b] & em), v, wv);
+                    _mm512_mask_storeu_pd(vp + 8 * b, em, v);
+                }
+                continue;
+            }
+            __m512d v0 = _mm512_loadu_pd(vp), v1 = _mm512_loadu_pd(vp + 8), v2 = _mm512_loadu_pd(vp + 16),
+                    v3 = _mm512_loadu_pd(vp + 24), v4 = _mm512_loadu_pd(vp + 32), v5 = _mm512_loadu_pd(vp + 40),
+                    v6 = _mm512_loadu_pd(vp + 48), v7 = _mm512_loadu_pd(vp + 56);
+            for (int64_t s = 0; s < ns; s++) {
+                const uint8_t *r = rows[s] + 8 * q;
+                v0 = _mm512_mask_add_pd(v0, r[0], v0, wv);
+                v1 = _mm512_mask_add_pd(v1, r[1], v1, wv);
+                v2 = _mm512_mask_add_pd(v2, r[2], v2, wv);
+                v3 = _mm512_mask_add_pd(v3, r[3], v3, wv);
+                v4 = _mm512_mask_add_pd(v4, r[4], v4, wv);
+                v5 = _mm512_mask_add_pd(v5, r[5], v5, wv);
+                v6 = _mm512_mask_add_pd(v6, r[6], v6, wv);
+                v7 = _mm512_mask_add_pd(v7, r[7], v7, wv);
+            }
+            _mm512_storeu_pd(vp, v0);
+            _mm512_storeu_pd(vp + 8, v1);
+            _mm512_storeu_pd(vp + 16, v2);
+            _mm512_storeu_pd(vp + 24, v3);
+            _mm512_storeu_pd(vp + 32, v4);
+            _mm512_storeu_pd(vp + 40, v5);
+            _mm512_storeu_pd(vp + 48, v6);
+            _mm512_storeu_pd(vp + 56, v7);
+        }
+    }
+}
+
+static void bitsf_avx512(const struct rt_conn *c, float *var, float w, const uint32_t *idx, int64_t n,
+                         int64_t lo, int64_t hi)
+{
+    const __m512 wv = _mm512_set1_ps(w);
+    for (int64_t s0 = 0; s0 < n; s0 += SPIKE_CHUNK) {
+        const int64_t ns = n - s0 < SPIKE_CHUNK ? n - s0 : SPIKE_CHUNK;
+        const uint16_t *rows[SPIKE_CHUNK];
+        for (int64_t s = 0; s < ns; s++)
+            rows[s] = (const uint16_t *)(c->bits + (int64_t)idx[s0 + s] * c->words);
+        for (int64_t q = lo / 64; q * 64 < hi; q++) {
+            float *vp = var + q * 64;
+            const uint64_t edge = edge_mask(q, lo, hi);
+            if (edge != ~0ull) {
+                for (int b = 0; b < 4; b++) {
+                    const __mmask16 em = (__mmask16)(edge >> (16 * b));
+                    if (!em)
+                        continue;
+                    __m512 v = _mm512_maskz_loadu_ps(em, vp + 16 * b);
+                    for (int64_t s = 0; s < ns; s++)
+                        v = _mm512_mask_add_ps(v, (__mmask16)(rows[s][4 * q + b] & em), v, wv);
+                    _mm512_mask_storeu_ps(vp + 16 * b, em, v);
+                }
+                continue;
+            }
+            __m512 v0 = _mm512_loadu_ps(vp), v1 = _mm512_loadu_ps(vp + 16), v2 = _mm512_loadu_ps(vp + 32),
+                   v3 = _mm512_loadu_ps(vp + 48);
+            for (int64_t s = 0; s < ns; s++) {
+                const uint16_t *r = rows[s] + 4 * q;
+                v0 = _mm512_mask_add_ps(v0, r[0], v0, wv);
+                v1 = _mm512_mask_add_ps(v1, r[1], v1, wv);
+                v2 = _mm512_mask_add_ps(v2, r[2], v2, wv);
+                v3 = _mm512_mask_add_ps(v3, r[3], v3, wv);
+            }
+            _mm512_storeu_ps(vp, v0);
+            _mm512_storeu_ps(vp + 16, v1);
+            _mm512_storeu_ps(vp + 32, v2);
+            _mm512_storeu_ps(vp + 48, v3);
+        }
+    }
+}
+#endif
+
+static void deliver_bits(const struct rt_conn *c, double *var, bool single, double sw, const uint32_t *idx,
+                         int64_t n, int64_t lo, int64_t hi)
+{
+    lo = lo < 0 ? 0 : lo;
+    hi = hi > c->npost ? c->npost : hi;
+    if (lo >= hi)
+        return;
+#ifdef __AVX512F__
+    if (single)
+        bitsf_avx512(c, (float *)var, (float)sw, idx, n, lo, hi);
+    else
+        bits_avx512(c, var, sw, idx, n, lo, hi);
+#else
+    rt_deliver_bits_portable(c, var, single, sw, idx, n, lo, hi);
+#endif
+}
+
 void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
                     const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid, bool single)
 {
@@ -265,7 +413,9 @@ void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *co
         double *var = post_vars[p->incs[i].var];
         float *fvar = (float *)var;
         double scale = p->incs[i].scale;
-        if (single && c->t16)
+        if (c->bits)
+            deliver_bits(c, var, single, scale * c->wconst, idx, n, lo, hi);
+        else if (single && c->t16)
             (c->w ? nowf_w16 : nowf_const16)(c, c->t16, fvar, scale, idx, n, lo, hi, tid);
         else if (single)
             (c->w ? nowf_w32 : nowf_const32)(c, c->t32, fvar, scale, idx, n, lo, hi, tid);

@@ -95,6 +95,11 @@ bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds);
  * variable columns. */
 void rt_deliver_now(const struct rt_conn *c, const struct ir_proj *p, double *const *post_vars,
                     const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid, bool single);
+/* Dense rows (c->bits): what rt_deliver_now does with them, on any CPU (it takes AVX-512 where compiled for
+ * it), for the tests: adds sw (rounded to float when single) to var[t] for every spike's bit t in [lo, hi),
+ * spike by spike. */
+void rt_deliver_bits_portable(const struct rt_conn *c, double *var, bool single, double sw, const uint32_t *idx,
+                              int64_t n, int64_t lo, int64_t hi);
 /* Per-synapse-delay delivery of the spikes of step `step`: rings[i] is the ring of p->incs[i].var. */
 void rt_deliver_ring(const struct rt_conn *c, const struct ir_proj *p, struct rt_ring *const *rings,
                      int64_t step, const uint32_t *idx, int64_t n, int64_t lo, int64_t hi, int tid);

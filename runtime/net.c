@@ -85,6 +85,8 @@ size_t rt_conn_bytes(const struct ir_model *m, int j, int parts)
     /* a part's targets are about 1/parts of the population (its chunks are rounded up to 64 neurons);
      * their index width follows the part's range (rt_conn_build_range) */
     int64_t npost = (rt_ref_size(m, p->post) + parts - 1) / parts + 64;
+    if (rt_conn_bits_pay(m, j, parts > 1 ? npost : rt_ref_size(m, p->post)))   /* dense rows: bits and offsets */
+        return (size_t)rt_ref_size(m, p->pre) * (size_t)(((parts > 1 ? npost : rt_ref_size(m, p->post)) + 63) / 64 * 8 + 8) + 8;
     double per = (parts > 1 ? npost : rt_ref_size(m, p->post)) < 65536 && !p->plastic ? 2 : 4;
     if (!p->weight_const || p->plastic)
         per += sizeof(float);
@@ -230,7 +232,8 @@ static inline int64_t geom_skip(const struct geom_tab *t, double u, double lq)
 }
 
 /* Draws rows [r0, r1) of a Bernoulli projection into tg->v from position `at`, at most `room` targets;
- * sets c->row[i] for those rows and returns the number written, or -1 when they did not fit.
+ * sets c->row[i] for those rows and returns the number written, or -1 when they did not fit.  With dense
+ * rows (c->bits) the targets set their bits instead, and row[i] counts from `at` all the same.
  * Partition independence: the synapses of source i onto target block b (targets [b B, (b + 1) B)) draw
  * from their own key (RT_STREAM_CONN of j, entity b << 32 | i), so a range of targets [post0, post0 +
  * npost) is drawn by the blocks that meet it alone, with the same synapses as a whole build (issue 15:
@@ -274,7 +277,12 @@ static int64_t bernoulli_rows(struct rt_conn *c, const struct ir_proj *p, int j,
                     free(tab);
                     return -1;
                 }
-                tvec_set(tg, n++, (uint32_t)(t - lo));
+                if (c->bits) {   /* dense rows (rt_conn_bits_pay): the same draws, stored as a bit */
+                    c->bits[i * c->words + (t - lo) / 64] |= 1ull << ((t - lo) % 64);
+                    n++;
+                } else {
+                    tvec_set(tg, n++, (uint32_t)(t - lo));
+                }
             }
         }
     }
@@ -323,13 +331,23 @@ static bool build_bernoulli(struct rt_conn *c, const struct ir_proj *p, int j, u
         for (int k = 0; k <= nt; k++)
             b.first[k] = c->npre * k / nt;
         for (int k = 0; k < nt; k++) {
-            b.slot[k] = total;
-            b.room[k] = bernoulli_reserve(c, p, b.first[k + 1] - b.first[k]);
-            total += b.room[k];
+            b.slot[k] = c->bits ? 0 : total;   /* dense rows: every range counts from 0, nothing to fit */
+            b.room[k] = c->bits ? INT64_MAX : bernoulli_reserve(c, p, b.first[k + 1] - b.first[k]);
+            total += c->bits ? 0 : b.room[k];
         }
-        if (!tvec_reserve(tg, total))
+        if (!c->bits && !tvec_reserve(tg, total))
             return false;
         rt_pool_run(pool, bern_thread, &b);
+        if (c->bits) {   /* each range's row offsets follow the ranges before it */
+            int64_t n = 0;
+            for (int k = 0; k < nt; k++) {
+                for (int64_t i = b.first[k]; i < b.first[k + 1]; i++)
+                    c->row[i] += n;
+                n += b.got[k];
+            }
+            c->row[c->npre] = n;
+            return true;
+        }
         bool fit = true;
         for (int k = 0; k < nt; k++)
             fit = fit && b.got[k] >= 0;
@@ -349,6 +367,10 @@ static bool build_bernoulli(struct rt_conn *c, const struct ir_proj *p, int j, u
             return true;
         }
         /* A range beyond its 6 sd (practically never): draw everything again on one thread. */
+    }
+    if (c->bits) {
+        c->row[c->npre] = bernoulli_rows(c, p, j, seed, tg, 0, c->npre, 0, INT64_MAX);
+        return true;
     }
     int64_t room = bernoulli_reserve(c, p, c->npre);
     for (;;) {
@@ -536,6 +558,20 @@ static bool draw_delays(struct rt_conn *c, const struct ir_model *m, int j, uint
 
 /* ---- the whole projection -------------------------------------------------------------------------- */
 
+static bool build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
+                  int64_t post0, int64_t post1, bool dense, char *err, size_t errlen);
+
+bool rt_conn_bits_pay(const struct ir_model *m, int j, int64_t npost)
+{
+    const struct ir_proj *p = &m->projs[j];
+    double v;
+    if (p->rule != IR_RULE_BERNOULLI || p->plastic || (p->weight && !ir_eval_const(p->weight, &v)) ||
+        (p->delay && !ir_eval_const(p->delay, &v)) || npost <= 0)
+        return false;
+    double q = p->p < 0 ? 0 : p->p > 1 ? 1 : p->p, width = npost < 65536 ? 2 : 4;
+    return (double)((npost + 63) / 64 * 8) < q * (double)npost * width;   /* bytes per row: bits < list */
+}
+
 bool rt_conn_build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, char *err, size_t errlen)
 {
     return rt_conn_build_par(c, m, j, seed, NULL, err, errlen);
@@ -549,6 +585,20 @@ bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint6
 
 bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
                          int64_t post0, int64_t post1, char *err, size_t errlen)
+{
+    return build(c, m, j, seed, pool, post0, post1, false, err, errlen);
+}
+
+bool rt_conn_build_run(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
+                       int64_t post0, int64_t post1, char *err, size_t errlen)
+{
+    int64_t all = rt_ref_size(m, m->projs[j].post);
+    int64_t n = (post1 < all ? post1 : all) - (post0 > 0 ? post0 : 0);
+    return build(c, m, j, seed, pool, post0, post1, rt_conn_bits_pay(m, j, n), err, errlen);
+}
+
+static bool build(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
+                  int64_t post0, int64_t post1, bool dense, char *err, size_t errlen)
 {
     const struct ir_proj *p = &m->projs[j];
     memset(c, 0, sizeof *c);
@@ -588,6 +638,13 @@ bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uin
     /* plastic projections: 32-bit targets, the event functions' index type (runtime/plastic.h) */
     struct tvec tg = {.wide = c->npost >= 65536 || p->plastic};
     bool ok = c->row != NULL;
+    if (ok && dense) {
+        c->words = (c->npost + 63) / 64;
+        size_t bytes = (size_t)c->npre * (size_t)c->words * sizeof *c->bits;
+        ok = (c->bits = calloc(bytes ? bytes : 1, 1)) != NULL;
+        if (ok)
+            advise_huge(c->bits, bytes);
+    }
     if (ok) {
         switch (p->rule) {
         case IR_RULE_BERNOULLI: ok = build_bernoulli(c, p, j, seed, &tg, pool); break;
@@ -603,9 +660,9 @@ bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uin
         fail(err, errlen, m, p, "out of memory building %.0f synapses", rt_conn_expected(m, j));
         return false;
     }
-    c->nsyn = tg.n;
+    c->nsyn = c->bits ? c->row[c->npre] : tg.n;
     c->sorted = true;
-    for (int64_t i = 0; i < c->npre && c->sorted; i++)
+    for (int64_t i = 0; !c->bits && i < c->npre && c->sorted; i++)
         for (int64_t k = c->row[i] + 1; k < c->row[i + 1]; k++) {
             uint32_t a = tg.wide ? ((uint32_t *)tg.v)[k - 1] : ((uint16_t *)tg.v)[k - 1];
             uint32_t b = tg.wide ? ((uint32_t *)tg.v)[k] : ((uint16_t *)tg.v)[k];
@@ -616,10 +673,12 @@ bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uin
         }
 
     /* Give back the bernoulli reserve (mean + 6 sd) beyond the drawn count. */
-    void *v0 = realloc(tg.v, (size_t)(c->nsyn ? c->nsyn : 1) * (tg.wide ? 4 : 2));
+    void *v0 = c->bits ? NULL : realloc(tg.v, (size_t)(c->nsyn ? c->nsyn : 1) * (tg.wide ? 4 : 2));
     if (v0)
         tg.v = v0;
-    if (tg.wide)
+    if (c->bits)
+        free(tg.v);
+    else if (tg.wide)
         c->t32 = tg.v;
     else
         c->t16 = tg.v;
@@ -670,6 +729,8 @@ void rt_conn_free(struct rt_conn *c)
     free(c->w);
     free(c->d);
     free(c->cut);
+    free(c->bits);
+    c->bits = NULL;
     c->cut = NULL;
     c->row = NULL;
     c->t16 = NULL;

@@ -6,6 +6,9 @@
  * only when the delay draws per synapse.  Weights are float, not double: both engines share this runtime,
  * so engine bit-identity does not need double weights, and float keeps the paper's network (76 M
  * synapses at N = 15000) within the 4.5 bytes/synapse budget.  Rows are ordered by target index.
+ * Dense rows: a run stores a Bernoulli projection with one weight and one delay as one bit per (source,
+ * target) pair instead, where that takes fewer bytes (rt_conn_bits_pay; the paper network: 0.125 bytes a
+ * pair against 0.4, 37 instead of 117 MB at N = 15000).
  * Targets are written in their final width as they are drawn (in_degree also holds 4 bytes per synapse
  * of sources while it transposes).
  *
@@ -45,6 +48,10 @@ struct rt_conn {
     int64_t *cut;          /* sorted rows split for nthreads: row i's synapses for thread t are
                             * [cut[i*(nt+1)+t], cut[i*(nt+1)+t+1]); NULL: no split (one thread) */
     int cut_nt;
+    uint64_t *bits;        /* dense rows instead of target lists (t16, t32, w and d NULL): bit t % 64 of
+                            * bits[i * words + t / 64] is set when i -> post0 + t exists; row[] still
+                            * counts the synapses (rt_conn_build_run) */
+    int64_t words;         /* 64-bit words per row of bits: (npost + 63) / 64 */
 };
 
 /* Size of the source or target of a projection. */
@@ -65,6 +72,15 @@ bool rt_conn_build_par(struct rt_conn *c, const struct ir_model *m, int j, uint6
  * out_degree (each source draws among all targets). */
 bool rt_conn_build_range(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
                          int64_t post0, int64_t post1, char *err, size_t errlen);
+/* Dense rows (c->bits) where they pay: a Bernoulli projection with one weight and one delay, not plastic,
+ * whose expected rows take fewer bytes as bits than as target lists (p > 1/16 with 16-bit targets, 1/32
+ * with 32-bit).  The paper network's p = 0.2 stores 3.2x fewer bytes, and delivery adds the weight to 8
+ * targets per vector instruction instead of one scattered addition per synapse (runtime/deliver.c). */
+bool rt_conn_bits_pay(const struct ir_model *m, int j, int64_t npost);
+/* rt_conn_build_range, with dense rows when rt_conn_bits_pay: the same synapses (the same draws), stored
+ * as bits.  What a run builds (runtime/sim.c). */
+bool rt_conn_build_run(struct rt_conn *c, const struct ir_model *m, int j, uint64_t seed, struct rt_pool *pool,
+                       int64_t post0, int64_t post1, char *err, size_t errlen);
 /* Targets per keyed block of a Bernoulli projection (a function of the projection only). */
 int64_t rt_conn_block(const struct ir_model *m, int j);
 void rt_conn_free(struct rt_conn *c);

@@ -359,7 +359,7 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
         struct rt_conn *c = &s->conn[j];
         int64_t post0, post1;   /* the synapses onto this part's neurons (all when not split) */
         rt_part_range(m->pops[p->post.index].size, s->part, s->parts, s->nt, &post0, &post1);
-        if (!rt_conn_build_range(c, m, j, s->seed, s->pool, post0, post1, err, errlen)) {
+        if (!rt_conn_build_run(c, m, j, s->seed, s->pool, post0, post1, err, errlen)) {
             ok = false;
             break;
         }
@@ -912,7 +912,8 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     for (int j = 0; ok && j < m->nprojs; j++) {
         const struct rt_conn *c = &s.conn[j];
         run->timing.synapses += c->nsyn;
-        run->timing.bytes_synapses += (size_t)c->nsyn * ((c->t16 ? 2 : 4) + (c->w ? 4 : 0) + (c->d ? 2 : 0)) +
+        run->timing.bytes_synapses += (c->bits ? (size_t)c->npre * (size_t)c->words * sizeof *c->bits
+                                               : (size_t)c->nsyn * ((c->t16 ? 2 : 4) + (c->w ? 4 : 0) + (c->d ? 2 : 0))) +
                                       (size_t)(c->npre + 1) * sizeof(int64_t);
         if (m->projs[j].plastic)   /* the index and the other per-synapse states (the weight is counted above) */
             run->timing.bytes_synapses += (size_t)((double)c->nsyn * (rt_plastic_bytes_per_synapse(m->projs[j].plastic) - 8));

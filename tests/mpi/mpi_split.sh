@@ -56,25 +56,26 @@ else
     fail "2 ranks x 2 threads: differ from 1 process"
 fi
 
-# The memory estimate (runtime/mem.c): 9.9 MB for the whole network, 5.8 MB per part of 2.
-BALNET_MEM_LIMIT=6M "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m1" 2> "$TMP/m1.err"
+# The memory estimate (runtime/mem.c): 4.2 MB for the whole network, 3.0 MB per part of 2 (dense rows,
+# runtime/net.h: p = 0.2 is stored as bits).
+BALNET_MEM_LIMIT=3.5M "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m1" 2> "$TMP/m1.err"
 rc=$?
 cat "$TMP/m1.err"
-[ "$rc" -ne 0 ] && grep -q "network needs .* MB, 6.0 MB available" "$TMP/m1.err" &&
-    pass "6 MB limit: 1 process refuses, with the numbers" || fail "6 MB limit: 1 process not refused (exit $rc)"
-# Without --ranks-per-point the split is automatic (cli/run.c, auto_split): 5.8 MB per part of 2 fits.
-"${MPIRUN[@]}" -x BALNET_MEM_LIMIT=6M -np 4 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m4" 2> "$TMP/m4.err" ||
-    fail "6 MB limit, 4 ranks: exit $?"
+[ "$rc" -ne 0 ] && grep -q "network needs 4.2 MB, 3.5 MB available" "$TMP/m1.err" &&
+    pass "3.5 MB limit: 1 process refuses, with the numbers" || fail "3.5 MB limit: 1 process not refused (exit $rc)"
+# Without --ranks-per-point the split is automatic (cli/run.c, auto_split): 3.0 MB per part of 2 fits.
+"${MPIRUN[@]}" -x BALNET_MEM_LIMIT=3.5M -np 4 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m4" 2> "$TMP/m4.err" ||
+    fail "3.5 MB limit, 4 ranks: exit $?"
 cat "$TMP/m4.err"
-grep -q "point 0 needs 9.9 MB, more than the 6.0 MB a rank has (BALNET_MEM_LIMIT): every point runs split over 2 ranks" \
+grep -q "point 0 needs 4.2 MB, more than the 3.5 MB a rank has (BALNET_MEM_LIMIT): every point runs split over 2 ranks" \
     "$TMP/m4.err" && grep -q '"ranks_per_point": 2,' "$TMP/m4/run.json" && grep -q '"ranks_per_point_auto": true' \
-    "$TMP/m4/run.json" && pass "6 MB limit, 4 ranks: split over 2 by itself, said in the log and run.json" ||
-    fail "6 MB limit, 4 ranks: no automatic split over 2 ranks in the log or run.json"
-cmp "$TMP/s1/points.csv" "$TMP/m4/points.csv" && pass "6 MB limit: runs over 4 ranks, points.csv == 1 process" ||
-    fail "6 MB limit, 4 ranks: points.csv differs"
+    "$TMP/m4/run.json" && pass "3.5 MB limit, 4 ranks: split over 2 by itself, said in the log and run.json" ||
+    fail "3.5 MB limit, 4 ranks: no automatic split over 2 ranks in the log or run.json"
+cmp "$TMP/s1/points.csv" "$TMP/m4/points.csv" && pass "3.5 MB limit: runs over 4 ranks, points.csv == 1 process" ||
+    fail "3.5 MB limit, 4 ranks: points.csv differs"
 "${MPIRUN[@]}" -x BALNET_MEM_LIMIT=2M -np 2 "$BALNET" run "${ARGS[@]}" "${SHORT[@]}" --out "$TMP/m2" 2> "$TMP/m2.err"
 rc=$?
-[ "$rc" -ne 0 ] && grep -q "point 0 needs 5.8 MB per rank even split over all 2 ranks, more than the 2.0 MB a rank has" \
+[ "$rc" -ne 0 ] && grep -q "point 0 needs 3.0 MB per rank even split over all 2 ranks, more than the 2.0 MB a rank has" \
     "$TMP/m2.err" && pass "2 MB limit, 2 ranks: refused with the numbers" || fail "2 MB limit, 2 ranks: exit $rc, $(cat "$TMP/m2.err")"
 
 # A sweep (2 points x 2 trials; eff_tau's params are measured in the conductance point of the same trial)

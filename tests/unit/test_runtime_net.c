@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "runtime/deliver.h"
 #include "runtime/net.h"
 #include "runtime/plastic.h"
 #include "runtime/pool.h"
@@ -446,6 +447,144 @@ static void test_range_split_plastic(void **state)
     }
 }
 
+/* Whether dense rows pay (runtime/net.h): fewer bytes as bits than as a list, and only for what the bits can
+ * hold (one weight, one delay, not plastic, Bernoulli). */
+static void test_dense_pay(void **state)
+{
+    (void)state;
+    struct ir_model *m = model(1000, 3000, POP(0), POP(1), IR_RULE_BERNOULLI);
+    struct ir_proj *p = m->projs;
+    p->p = 0.2;
+    assert_true(rt_conn_bits_pay(m, 0, 3000));
+    p->p = 0.06;   /* 16-bit targets: 2 x 0.06 = 0.12 bytes per pair against 1/8 */
+    assert_false(rt_conn_bits_pay(m, 0, 3000));
+    p->p = 0.07;
+    assert_true(rt_conn_bits_pay(m, 0, 3000));
+    p->p = 0.04;   /* 32-bit targets: 4 x 0.04 = 0.16 against 1/8 */
+    assert_true(rt_conn_bits_pay(m, 0, 70000));
+    p->p = 0.03;
+    assert_false(rt_conn_bits_pay(m, 0, 70000));
+    p->p = 0.2;
+    p->rule = IR_RULE_IN_DEGREE;
+    assert_false(rt_conn_bits_pay(m, 0, 3000));
+    p->rule = IR_RULE_BERNOULLI;
+    struct ir_expr *w = p->weight;
+    p->weight = ir_node(&A, IR_RAND_NORMAL, ir_const(&A, 2.0), ir_const(&A, 0.5), NULL);
+    assert_false(rt_conn_bits_pay(m, 0, 3000));
+    p->weight = w;
+    p->delay = ir_node(&A, IR_RAND_UNIFORM, ir_const(&A, 0.1), ir_const(&A, 2.0), NULL);
+    assert_false(rt_conn_bits_pay(m, 0, 3000));
+}
+
+/* Dense rows hold the list build's synapses exactly: the same row counts, and row i's bits are the list's
+ * targets.  16-bit (3000 -> 3000, p = 0.2, autapses excluded), 32-bit (700 -> 70000, p = 0.07), whole and
+ * in 3 target ranges with ends inside 64-target words, drawn by 1, 2 and 3 threads. */
+static void test_dense_rows(void **state)
+{
+    (void)state;
+    char err[256];
+    struct ir_model *ms[2] = {model(3000, 3000, POP(0), POP(0), IR_RULE_BERNOULLI),
+                              model(700, 70000, POP(0), POP(1), IR_RULE_BERNOULLI)};
+    ms[0]->projs[0].p = 0.2;
+    ms[1]->projs[0].p = 0.07;   /* pays in the ranges too, whose 16-bit lists would take 2 bytes a synapse */
+    for (int mi = 0; mi < 2; mi++) {
+        const int64_t n = mi ? 70000 : 3000, cut[4] = {0, n / 3 + 5, 2 * n / 3 + 37, n};
+        for (int r = -1; r < 3; r++) {
+            int64_t b = r < 0 ? 0 : cut[r], e = r < 0 ? n : cut[r + 1];
+            struct rt_conn list, dense;
+            assert_true(rt_conn_build_range(&list, ms[mi], 0, 5, NULL, b, e, err, sizeof err));
+            for (int nt = 1; nt <= 3; nt++) {
+                struct rt_pool *pool = nt > 1 ? rt_pool_create(nt) : NULL;
+                assert_true(rt_conn_build_run(&dense, ms[mi], 0, 5, pool, b, e, err, sizeof err));
+                rt_pool_free(pool);
+                assert_non_null(dense.bits);
+                assert_null(dense.t16);
+                assert_null(dense.t32);
+                assert_int_equal(dense.nsyn, list.nsyn);
+                assert_memory_equal(dense.row, list.row, (size_t)(list.npre + 1) * sizeof *list.row);
+                for (int64_t i = 0; i < list.npre; i++) {
+                    int64_t bits = 0;
+                    for (int64_t q = 0; q < dense.words; q++)
+                        bits += __builtin_popcountll(dense.bits[i * dense.words + q]);
+                    assert_int_equal(bits, list.row[i + 1] - list.row[i]);
+                    for (int64_t k = list.row[i]; k < list.row[i + 1]; k++) {
+                        uint32_t t = tgt(&list, k);
+                        assert_true(dense.bits[i * dense.words + t / 64] >> (t % 64) & 1);
+                    }
+                }
+                rt_conn_free(&dense);
+            }
+            rt_conn_free(&list);
+        }
+        print_message("%s targets: dense rows == lists, whole and in 3 ranges, 1-3 threads\n",
+                      mi ? "32-bit" : "16-bit");
+    }
+}
+
+/* Delivery through dense rows adds exactly what the lists add, to the last bit: each target gets w once per
+ * spike, in spike order (w = 0.51 does not add exactly, so v + w + w differs from v + 2w, and one sum in
+ * another order would show).  400 steps of 0-40 spikes (more than the 16 a chunk holds, with repeats, as an
+ * input's list has), over the whole population and over thread ranges with ends inside words; double and
+ * float columns; the vector path rt_deliver_now takes and the portable one. */
+static void test_dense_delivery(void **state)
+{
+    (void)state;
+    char err[256];
+    struct ir_model *m = model(2500, 3000, POP(0), POP(1), IR_RULE_BERNOULLI);
+    m->projs[0].p = 0.2;
+    m->projs[0].weight = ir_const(&A, 0.3);
+    struct rt_conn list, dense;
+    assert_true(rt_conn_build(&list, m, 0, 9, err, sizeof err));
+    assert_true(rt_conn_build_run(&dense, m, 0, 9, NULL, 0, 3000, err, sizeof err));
+    assert_non_null(dense.bits);
+    struct ir_increment inc = {.var = 0, .scale = 1.7};
+    struct ir_proj p = {.incs = &inc, .nincs = 1};
+    const int64_t ranges[][2] = {{0, 3000}, {0, 1003}, {1003, 1984}, {1984, 3000}, {70, 90}};
+    struct rt_rng r;
+    rt_rng_init(&r, 3, 0, 0);
+    for (int single = 0; single < 2; single++) {
+        double *a = calloc(3000, sizeof *a), *b = calloc(3000, sizeof *b), *c = calloc(3000, sizeof *c);
+        assert_true(a && b && c);
+        for (int i = 0; i < 3000; i++) {
+            if (single)
+                ((float *)a)[i] = ((float *)b)[i] = ((float *)c)[i] = (float)rt_rng_uniform(&r);
+            else
+                a[i] = b[i] = c[i] = rt_rng_uniform(&r);
+        }
+        double *const va[1] = {a}, *const vb[1] = {b};
+        uint32_t idx[40];
+        for (int step = 0; step < 400; step++) {
+            int n = (int)(rt_rng_uniform(&r) * 41);
+            for (int s = 0; s < n; s++)
+                idx[s] = (uint32_t)(rt_rng_uniform(&r) * 2500);
+            for (int s = 1; s < n; s++)   /* increasing, as a population's list; repeats kept */
+                for (int q = s; q > 0 && idx[q] < idx[q - 1]; q--) {
+                    uint32_t x = idx[q];
+                    idx[q] = idx[q - 1];
+                    idx[q - 1] = x;
+                }
+            const int64_t *rg = ranges[step % 5];
+            rt_deliver_now(&list, &p, va, idx, n, rg[0], rg[1], 0, single);
+            rt_deliver_now(&dense, &p, vb, idx, n, rg[0], rg[1], 0, single);
+            rt_deliver_bits_portable(&dense, c, single, 1.7 * 0.3, idx, n, rg[0], rg[1]);
+        }
+        size_t bytes = 3000 * (single ? sizeof(float) : sizeof(double));
+        assert_memory_equal(a, b, bytes);
+        assert_memory_equal(a, c, bytes);
+        double moved = 0;
+        for (int i = 0; i < 3000; i++)
+            moved += single ? ((float *)a)[i] : a[i];
+        assert_true(moved > 3000 * 20.0);   /* every target got many additions */
+        print_message("%s: dense delivery == list delivery bit for bit (sum %.1f)\n", single ? "float" : "double",
+                      moved);
+        free(a);
+        free(b);
+        free(c);
+    }
+    rt_conn_free(&list);
+    rt_conn_free(&dense);
+}
+
 int main(void)
 {
     arena_init(&A);
@@ -455,6 +594,8 @@ int main(void)
         cmocka_unit_test(test_in_degree),       cmocka_unit_test(test_out_degree_wide),
         cmocka_unit_test(test_one_and_all),     cmocka_unit_test(test_random_weights_delays),
         cmocka_unit_test(test_range_split),     cmocka_unit_test(test_range_split_plastic),
+        cmocka_unit_test(test_dense_pay),       cmocka_unit_test(test_dense_rows),
+        cmocka_unit_test(test_dense_delivery),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     arena_free(&A);
