@@ -293,7 +293,7 @@ void rt_deliver_bits_portable(const struct rt_conn *c, double *var, bool single,
  * as one scattered addition per synapse; the registers are 8 independent chains, so the adds overlap.
  * The rows are read as SPIKE_CHUNK sequential streams.  Words cut by [lo, hi) go 8 targets at a time
  * with masked loads and stores, so no value outside the range is touched (another thread owns it). */
-enum { SPIKE_CHUNK = 16 };
+enum { SPIKE_CHUNK = 16, PF_LINES = 4 };
 
 static void bits_avx512(const struct rt_conn *c, double *var, double w, const uint32_t *idx, int64_t n,
                         int64_t lo, int64_t hi)
@@ -302,10 +302,16 @@ static void bits_avx512(const struct rt_conn *c, double *var, double w, const ui
     for (int64_t s0 = 0; s0 < n; s0 += SPIKE_CHUNK) {
         const int64_t ns = n - s0 < SPIKE_CHUNK ? n - s0 : SPIKE_CHUNK;
         const uint8_t *rows[SPIKE_CHUNK];
-        for (int64_t s = 0; s < ns; s++)
+        for (int64_t s = 0; s < ns; s++) {
             rows[s] = (const uint8_t *)(c->bits + (int64_t)idx[s0 + s] * c->words);
+            for (int l = 0; l < PF_LINES; l++)
+                __builtin_prefetch(rows[s] + 8 * (lo / 64) + 64 * l);
+        }
         for (int64_t q = lo / 64; q * 64 < hi; q++) {
             double *vp = var + q * 64;
+            if (q % 8 == 0)
+                for (int64_t s = 0; s < ns; s++)
+                    __builtin_prefetch(rows[s] + 8 * q + 64 * PF_LINES);
             const uint64_t edge = edge_mask(q, lo, hi);
             if (edge != ~0ull) {
                 for (int b = 0; b < 8; b++) {
