@@ -8,11 +8,12 @@
  *   far:     each thread its own columns, thread 1 at elements [3n, 3n + n/2)
  *   halves:  each thread its own columns, thread 1 at elements [n/2, n)
  *   shared:  the same columns, thread 0 [0, n/2), thread 1 [n/2, n)  (what balnet's runtime does)
- * On the 2-vCPU VM of docs/performance.md only "private" halves the busy time (~33 ms each against 58 ms
- * for one thread); "far", "halves" and "shared" make each thread ~2.6x slower than one thread doing all
- * the work (~150 ms each), although in "far" and "halves" the threads share nothing: what differs from
- * "private" is only where, in its own columns, thread 1 works.  Both threads run on different CPUs
- * (sched_getcpu).  Measurements only, nothing asserted.
+ * `work` is not inlined, so every case runs the same loop.  Until session 7 it was, and "one" and
+ * "private" (constant bounds) got a vectorised copy while "far", "halves" and "shared" (bounds from tid)
+ * ran a scalar one, 2.6x slower per element: what docs/performance.md had read as the VM making threads
+ * of one process interfere was that.  With one loop for all (session 7, idle): one thread 260-280 ms, each
+ * of two threads 140-165 ms in every case; on this VM the same run also took 640-710 ms minutes later.
+ * Both threads run on different CPUs (sched_getcpu).  Measurements only, nothing asserted.
  * Build (bench/run.sh does): cc -O2 -march=native -std=gnu11 -I. -Icompiler bench/threadprobe.c runtime/pool.c
  *   compiler/support/util.c -lpthread
  */
@@ -28,7 +29,7 @@ static double *cols[2][NCOL];
 static double busy[2];
 static int mode;
 
-static void work(int k, int b, int e)
+__attribute__((noinline)) static void work(int k, int b, int e)
 {
     for (int c = 0; c < NCOL; c++) {
         double *a = cols[k][c];

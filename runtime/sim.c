@@ -78,6 +78,7 @@ struct thread_state {
     int err_kind, err_pop, err_var, err_input;
     int64_t err_neuron;
     int64_t *wspikes;      /* 2 x npops */
+    uint32_t *joined;      /* a population's spike list of one step, its segments joined (step_work) */
 };
 
 struct sim {
@@ -186,8 +187,10 @@ static void sim_free(struct sim *s)
     free(s->proj_rings);
     if (s->pool)
         rt_pool_free(s->pool);
-    for (int g = 0; s->th && g < s->nt; g++)
+    for (int g = 0; s->th && g < s->nt; g++) {
         free(s->th[g].wspikes);
+        free(s->th[g].joined);
+    }
     free(s->th);
     rt_part_free(s->xp);
     free(s->xwin);
@@ -517,6 +520,20 @@ static void step_work(struct sim *s, int tid, int64_t t)
         }
         /* The source's list, segment by segment (deliver.h): the order of a single thread's list. */
         int64_t from = c->d ? t - 1 : t - c->dconst;
+        if (c->bits && q->nseg > 1) {
+            /* Dense rows go over the thread's targets once per call: the segments' spikes joined first
+             * (in order), so the targets are loaded and stored once, not once per segment. */
+            int64_t n = 0;
+            for (int g = 0; g < q->nseg; g++) {
+                int64_t k;
+                const uint32_t *idx = rt_spikeq_seg(q, from, g, &k);
+                memcpy(s->th[tid].joined + n, idx, (size_t)k * sizeof *idx);
+                n += k;
+            }
+            rt_deliver_now(c, p, post->pvars, s->th[tid].joined, n, lo - post->post0, hi - post->post0, tid,
+                           m->pops[p->post.index].single);
+            continue;
+        }
         for (int g = 0; g < q->nseg; g++) {
             int64_t n;
             const uint32_t *idx = rt_spikeq_seg(q, from, g, &n);
@@ -873,7 +890,12 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
         memset(&s.th[g], 0, sizeof s.th[g]);
         atomic_init(&s.th[g].err_step, INT64_MAX);
         s.th[g].wspikes = alloc_column(2 * (int64_t)m->npops + 8);   /* a line of its own */
-        if (ok && !s.th[g].wspikes)
+        int64_t most = 1;   /* a population's list holds each neuron at most once (deliver.h) */
+        for (int i = 0; i < m->npops; i++)
+            most = m->pops[i].size > most ? m->pops[i].size : most;
+        const bool segs = s.nt * parts > 1;   /* lists of more than one segment */
+        s.th[g].joined = segs ? malloc((size_t)most * sizeof *s.th[g].joined) : NULL;
+        if (ok && (!s.th[g].wspikes || (segs && !s.th[g].joined)))
             ok = rt_errf(err, errlen, "out of memory");
     }
 
