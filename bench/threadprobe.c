@@ -8,12 +8,15 @@
  *   far:     each thread its own columns, thread 1 at elements [3n, 3n + n/2)
  *   halves:  each thread its own columns, thread 1 at elements [n/2, n)
  *   shared:  the same columns, thread 0 [0, n/2), thread 1 [n/2, n)  (what balnet's runtime does)
+ *   gap:     the same columns, thread 0 [0, 1536), thread 1 [2560, 4000): 8 KiB between them
  * `work` is not inlined, so every case runs the same loop.  Until session 7 it was, and "one" and
- * "private" (constant bounds) got a vectorised copy while "far", "halves" and "shared" (bounds from tid)
- * ran a scalar one, 2.6x slower per element: what docs/performance.md had read as the VM making threads
- * of one process interfere was that.  With one loop for all (session 7, idle): one thread 260-280 ms, each
- * of two threads 140-165 ms in every case; on this VM the same run also took 640-710 ms minutes later.
- * Both threads run on different CPUs (sched_getcpu).  Measurements only, nothing asserted.
+ * "private" (constant bounds) got a vectorised copy while the others ran a scalar one, 2.6x slower per
+ * element, which docs/performance.md had read as the VM making threads interfere.  With one loop for all
+ * (session 7, idle, 3 runs): one thread 52-55 ms; private, far and halves 28-41 ms per thread; shared
+ * 33-41 ms for thread 0 but 72-122 ms for thread 1; gap 23-33 ms each.  So two threads writing adjacent
+ * ranges of the same columns slow the second one 2-4x on this machine, and 8 KiB between the ranges
+ * removes it (0.4 KiB, a page-aligned boundary, or thread 0 running backwards do not).  Both threads run
+ * on different CPUs (sched_getcpu).  Measurements only, nothing asserted.
  * Build (bench/run.sh does): cc -O2 -march=native -std=gnu11 -I. -Icompiler bench/threadprobe.c runtime/pool.c
  *   compiler/support/util.c -lpthread
  */
@@ -51,8 +54,10 @@ static void run(void *arg, int tid, int nt)
             work(tid, tid ? 3 * N : 0, tid ? 3 * N + N / 2 : N / 2);
         else if (mode == 2)
             work(tid, tid ? N / 2 : 0, tid ? N : N / 2);
-        else
+        else if (mode == 3)
             work(0, tid ? N / 2 : 0, tid ? N : N / 2);
+        else
+            work(0, tid ? 2560 : 0, tid ? N : 1536);
         busy[tid] += 1e-6 * (double)util_now_ns() - t0;
         rt_pool_barrier(pool);
     }
@@ -60,7 +65,7 @@ static void run(void *arg, int tid, int nt)
 
 int main(void)
 {
-    static const char *const names[] = {"private", "far", "halves", "shared"};
+    static const char *const names[] = {"private", "far", "halves", "shared", "gap"};
     for (int k = 0; k < 2; k++)
         for (int c = 0; c < NCOL; c++) {
             cols[k][c] = aligned_alloc(4096, 4 * N * sizeof(double));
@@ -69,7 +74,7 @@ int main(void)
             for (int i = 0; i < 4 * N; i++)
                 cols[k][c][i] = i;
         }
-    for (int m = -1; m < 4; m++) {
+    for (int m = -1; m < 5; m++) {
         int nt = m < 0 ? 1 : 2;
         mode = m;
         busy[0] = busy[1] = 0;
