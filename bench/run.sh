@@ -163,7 +163,8 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- derived figures -----------------------------------------------------------------------------------
 # Stored bytes per synapse as runtime/net.c lays them out: 2-byte targets when the target population has
-# < 65536 neurons (else 4), no weights (constant per projection), plus one int64 row start per source.
+# < 65536 neurons (else 4), no weights (constant per projection), plus one int64 row start per source;
+# or dense rows, a bit per pair in 64-bit words, where they take fewer bytes (rt_conn_bits_pay).
 # Paper network: E 0.8 N, I 0.2 N, X 0.3 N sources; targets E and I; Bernoulli p (no E->E, I->I autapses).
 paper_bytes() {   # N p -> "synapses bytes"
     awk -v N="$1" -v p="$2" 'BEGIN{
@@ -171,7 +172,9 @@ paper_bytes() {   # N p -> "synapses bytes"
         split("E I X", src, " "); n["E"] = nE; n["I"] = nI; n["X"] = nX
         for (a = 1; a <= 3; a++) for (t = 1; t <= 2; t++) {
             s = src[a]; tg = src[t]; npost = n[tg] - (s == tg ? 1 : 0)
-            k = n[s] * npost * p; syn += k; b += k * (n[tg] < 65536 ? 2 : 4) + 8 * (n[s] + 1)
+            k = n[s] * npost * p; syn += k; w = n[tg] < 65536 ? 2 : 4
+            words = int((n[tg] + 63) / 64) * 8
+            b += (words < p * n[tg] * w ? n[s] * words : k * w) + 8 * (n[s] + 1)
         }
         printf "%.0f %.0f\n", syn, b }'
 }
