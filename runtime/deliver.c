@@ -295,102 +295,52 @@ void rt_deliver_bits_portable(const struct rt_conn *c, double *var, bool single,
  * with masked loads and stores, so no value outside the range is touched (another thread owns it). */
 enum { SPIKE_CHUNK = 16, PF_LINES = 4 };
 
-static void bits_avx512(const struct rt_conn *c, double *var, double w, const uint32_t *idx, int64_t n,
-                        int64_t lo, int64_t hi)
-{
-    const __m512d wv = _mm512_set1_pd(w);
-    for (int64_t s0 = 0; s0 < n; s0 += SPIKE_CHUNK) {
-        const int64_t ns = n - s0 < SPIKE_CHUNK ? n - s0 : SPIKE_CHUNK;
-        const uint8_t *rows[SPIKE_CHUNK];
-        for (int64_t s = 0; s < ns; s++) {
-            rows[s] = (const uint8_t *)(c->bits + (int64_t)idx[s0 + s] * c->words);
-            for (int l = 0; l < PF_LINES; l++)
-                __builtin_prefetch(rows[s] + 8 * (lo / 64) + 64 * l);
-        }
-        for (int64_t q = lo / 64; q * 64 < hi; q++) {
-            double *vp = var + q * 64;
-            if (q % 8 == 0)
-                for (int64_t s = 0; s < ns; s++)
-                    __builtin_prefetch(rows[s] + 8 * q + 64 * PF_LINES);
-            const uint64_t edge = edge_mask(q, lo, hi);
-            if (edge != ~0ull) {
-                for (int b = 0; b < 8; b++) {
-                    const __mmask8 em = (__mmask8)(edge >> (8 * b));
-                    if (!em)
-                        continue;
-                    __m512d v = _mm512_maskz_loadu_pd(em, vp + 8 * b);
-                    for (int64_t s = 0; s < ns; s++)
-                        v = _mm512_mask_add_pd(v, (__mmask8)(rows[s][8 * q + b] & em), v, wv);
-                    _mm512_mask_storeu_pd(vp + 8 * b, em, v);
-                }
-                continue;
-            }
-            __m512d v0 = _mm512_loadu_pd(vp), v1 = _mm512_loadu_pd(vp + 8), v2 = _mm512_loadu_pd(vp + 16),
-                    v3 = _mm512_loadu_pd(vp + 24), v4 = _mm512_loadu_pd(vp + 32), v5 = _mm512_loadu_pd(vp + 40),
-                    v6 = _mm512_loadu_pd(vp + 48), v7 = _mm512_loadu_pd(vp + 56);
-            for (int64_t s = 0; s < ns; s++) {
-                const uint8_t *r = rows[s] + 8 * q;
-                v0 = _mm512_mask_add_pd(v0, r[0], v0, wv);
-                v1 = _mm512_mask_add_pd(v1, r[1], v1, wv);
-                v2 = _mm512_mask_add_pd(v2, r[2], v2, wv);
-                v3 = _mm512_mask_add_pd(v3, r[3], v3, wv);
-                v4 = _mm512_mask_add_pd(v4, r[4], v4, wv);
-                v5 = _mm512_mask_add_pd(v5, r[5], v5, wv);
-                v6 = _mm512_mask_add_pd(v6, r[6], v6, wv);
-                v7 = _mm512_mask_add_pd(v7, r[7], v7, wv);
-            }
-            _mm512_storeu_pd(vp, v0);
-            _mm512_storeu_pd(vp + 8, v1);
-            _mm512_storeu_pd(vp + 16, v2);
-            _mm512_storeu_pd(vp + 24, v3);
-            _mm512_storeu_pd(vp + 32, v4);
-            _mm512_storeu_pd(vp + 40, v5);
-            _mm512_storeu_pd(vp + 48, v6);
-            _mm512_storeu_pd(vp + 56, v7);
-        }
+#define DEFINE_BITS_AVX512(NAME, VT, VEC, MT, RT, LANES, SET1, LOADU, MASKZ_LOADU, MASK_ADD, STOREU, MASK_STOREU) \
+    static void NAME(const struct rt_conn *c, VT *var, VT w, const uint32_t *idx, int64_t n, int64_t lo,    \
+                     int64_t hi)                                                                          \
+    {                                                                                                     \
+        enum { NV = 64 / LANES };   /* vectors per 64-bit word of a row; RT: a vector's bits */           \
+        const VEC wv = SET1(w);                                                                           \
+        for (int64_t s0 = 0; s0 < n; s0 += SPIKE_CHUNK) {                                                 \
+            const int64_t ns = n - s0 < SPIKE_CHUNK ? n - s0 : SPIKE_CHUNK;                               \
+            const RT *rows[SPIKE_CHUNK];                                                                  \
+            for (int64_t s = 0; s < ns; s++) {                                                            \
+                rows[s] = (const RT *)(c->bits + (int64_t)idx[s0 + s] * c->words);                        \
+                for (int l = 0; l < PF_LINES; l++)                                                        \
+                    __builtin_prefetch((const char *)(rows[s] + NV * (lo / 64)) + 64 * l);                \
+            }                                                                                             \
+            for (int64_t q = lo / 64; q * 64 < hi; q++) {                                                 \
+                VT *vp = var + q * 64;                                                                    \
+                if (q % 8 == 0)                                                                           \
+                    for (int64_t s = 0; s < ns; s++)                                                      \
+                        __builtin_prefetch((const char *)(rows[s] + NV * q) + 64 * PF_LINES);             \
+                const uint64_t edge = edge_mask(q, lo, hi);                                               \
+                if (edge != ~0ull) {                                                                      \
+                    for (int b = 0; b < NV; b++) {                                                        \
+                        const MT em = (MT)(edge >> (LANES * b));                                          \
+                        if (!em)                                                                          \
+                            continue;                                                                     \
+                        VEC v = MASKZ_LOADU(em, vp + LANES * b);                                          \
+                        for (int64_t s = 0; s < ns; s++)                                                  \
+                            v = MASK_ADD(v, (MT)(rows[s][NV * q + b] & em), v, wv);                       \
+                        MASK_STOREU(vp + LANES * b, em, v);                                               \
+                    }                                                                                     \
+                    continue;                                                                             \
+                }                                                                                         \
+                VEC v[NV];                                                                                \
+                _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) v[k] = LOADU(vp + LANES * k);        \
+                for (int64_t s = 0; s < ns; s++) {                                                        \
+                    const RT *r = rows[s] + NV * q;                                                       \
+                    _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) v[k] = MASK_ADD(v[k], r[k], v[k], wv); \
+                }                                                                                         \
+                _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) STOREU(vp + LANES * k, v[k]);        \
+            }                                                                                             \
+        }                                                                                                 \
     }
-}
-
-static void bitsf_avx512(const struct rt_conn *c, float *var, float w, const uint32_t *idx, int64_t n,
-                         int64_t lo, int64_t hi)
-{
-    const __m512 wv = _mm512_set1_ps(w);
-    for (int64_t s0 = 0; s0 < n; s0 += SPIKE_CHUNK) {
-        const int64_t ns = n - s0 < SPIKE_CHUNK ? n - s0 : SPIKE_CHUNK;
-        const uint16_t *rows[SPIKE_CHUNK];
-        for (int64_t s = 0; s < ns; s++)
-            rows[s] = (const uint16_t *)(c->bits + (int64_t)idx[s0 + s] * c->words);
-        for (int64_t q = lo / 64; q * 64 < hi; q++) {
-            float *vp = var + q * 64;
-            const uint64_t edge = edge_mask(q, lo, hi);
-            if (edge != ~0ull) {
-                for (int b = 0; b < 4; b++) {
-                    const __mmask16 em = (__mmask16)(edge >> (16 * b));
-                    if (!em)
-                        continue;
-                    __m512 v = _mm512_maskz_loadu_ps(em, vp + 16 * b);
-                    for (int64_t s = 0; s < ns; s++)
-                        v = _mm512_mask_add_ps(v, (__mmask16)(rows[s][4 * q + b] & em), v, wv);
-                    _mm512_mask_storeu_ps(vp + 16 * b, em, v);
-                }
-                continue;
-            }
-            __m512 v0 = _mm512_loadu_ps(vp), v1 = _mm512_loadu_ps(vp + 16), v2 = _mm512_loadu_ps(vp + 32),
-                   v3 = _mm512_loadu_ps(vp + 48);
-            for (int64_t s = 0; s < ns; s++) {
-                const uint16_t *r = rows[s] + 4 * q;
-                v0 = _mm512_mask_add_ps(v0, r[0], v0, wv);
-                v1 = _mm512_mask_add_ps(v1, r[1], v1, wv);
-                v2 = _mm512_mask_add_ps(v2, r[2], v2, wv);
-                v3 = _mm512_mask_add_ps(v3, r[3], v3, wv);
-            }
-            _mm512_storeu_ps(vp, v0);
-            _mm512_storeu_ps(vp + 16, v1);
-            _mm512_storeu_ps(vp + 32, v2);
-            _mm512_storeu_ps(vp + 48, v3);
-        }
-    }
-}
+DEFINE_BITS_AVX512(bits_avx512, double, __m512d, __mmask8, uint8_t, 8, _mm512_set1_pd, _mm512_loadu_pd,
+                   _mm512_maskz_loadu_pd, _mm512_mask_add_pd, _mm512_storeu_pd, _mm512_mask_storeu_pd)
+DEFINE_BITS_AVX512(bitsf_avx512, float, __m512, __mmask16, uint16_t, 16, _mm512_set1_ps, _mm512_loadu_ps,
+                   _mm512_maskz_loadu_ps, _mm512_mask_add_ps, _mm512_storeu_ps, _mm512_mask_storeu_ps)
 #endif
 
 static void deliver_bits(const struct rt_conn *c, double *var, bool single, double sw, const uint32_t *idx,
