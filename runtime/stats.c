@@ -66,7 +66,8 @@ struct acc {
     uint16_t *counts;       /* n x nwin */
     int64_t bsteps, nsamp;  /* mean, var, std, cov: steps per sample, complete samples */
     int nf;
-    const struct acc *same; /* an earlier accumulator of the recpop doing identical work, or NULL */
+    const struct acc *same; /* an earlier accumulator doing identical work (of the recpop, or of an earlier
+                             * record's recpop of the same population: ir_stat_twin), or NULL */
     bool mean_only;         /* a mean nobody's variance shares: a plain sum of the samples suffices */
     bool fused;             /* the kernel adds this step's samples on the steps stats_kernel_acc allows */
     int64_t n;              /* neurons */
@@ -330,8 +331,13 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
                 struct acc *a = &rp->accs[k];
                 for (int k2 = 0; k2 < k && !a->same; k2++)
                     if (ir_stats_share_sums(&rec->stats[k], &rec->stats[k2]))
-                        a->same = &rp->accs[k2];
-                /* A duplicate (mean(g_syn) and the hidden one inside tau_eff) shares its twin's sums. */
+                        a->same = rp->accs[k2].same ? rp->accs[k2].same : &rp->accs[k2];
+                /* A duplicate shares its twin's sums: in this record, or in an earlier one over the same
+                 * population (ir_stat_twin: the paper's mean(g_syn) and the one inside tau_eff). */
+                int k2, r2 = a->same ? -1 : ir_stat_twin(m, r, k, rp->pop, &k2);
+                for (int i2 = 0; r2 >= 0 && i2 < idx && !a->same; i2++)
+                    if (s->rps[i2].rec == &m->records[r2] && s->rps[i2].pop == rp->pop)
+                        a->same = &s->rps[i2].accs[k2];
                 if (!a->same && !acc_init(s, a, &rec->stats[k], rec, rp->pop, rp->n))
                     goto oom;
             }

@@ -609,6 +609,12 @@ int ir_resolve_obs(const struct ir_model *m, const struct ir_record *r, int p, i
 bool ir_stats_share_sums(const struct ir_stat *a, const struct ir_stat *b);
 /* True when stat k (a mean) shares its sums with no variance, so a plain sum of the samples suffices. */
 bool ir_stat_mean_only(const struct ir_record *r, int k);
+/* The earlier record (and its stat *k2) whose sums stat k of record ri accumulates for population p too:
+ * the same kind of sums (moments or co-moments, mean-only or not) of the same observables of p, with the
+ * same clip and bins, neither shared inside its own record.  -1: none.  The kernel then sums them once
+ * (the paper model's g_syn = mean(g_syn) and the mean(g_syn) inside tau_eff, in two records), and the
+ * runtime reads the twin's (runtime/stats.c). */
+int ir_stat_twin(const struct ir_model *m, int ri, int k, int p, int *k2);
 /* Fills every population's accums from the records (the unbinned sums of mean, var, std and cov, the bin
  * sums of binned ones): what runtime/stats.c would otherwise add up in its own pass.  False: out of memory. */
 bool ir_plan_accums(struct ir_model *m, struct arena *a);

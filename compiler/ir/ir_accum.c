@@ -72,12 +72,41 @@ bool ir_stat_mean_only(const struct ir_record *r, int k)
     return true;
 }
 
+int ir_stat_twin(const struct ir_model *m, int ri, int k, int p, int *k2)
+{
+    const struct ir_record *r = &m->records[ri];
+    const struct ir_stat *a = &r->stats[k];
+    if (!(is_moment(a->kind) || a->kind == IR_STAT_COV) || shared_with(r, k) >= 0)
+        return -1;
+    const int obs = ir_resolve_obs(m, r, p, a->obs), obs2 = a->kind == IR_STAT_COV ? ir_resolve_obs(m, r, p, a->obs2) : -1;
+    const bool mean_only = ir_stat_mean_only(r, k);
+    for (int ri2 = 0; ri2 < ri && obs >= 0; ri2++) {
+        const struct ir_record *r2 = &m->records[ri2];
+        bool has = false;
+        for (int j = 0; j < r2->npops; j++)
+            has = has || r2->pops[j] == p;
+        for (int j = 0; has && j < r2->nstats; j++) {
+            const struct ir_stat *b = &r2->stats[j];
+            if (((is_moment(a->kind) && is_moment(b->kind)) || (a->kind == IR_STAT_COV && b->kind == IR_STAT_COV)) &&
+                shared_with(r2, j) < 0 && ir_resolve_obs(m, r2, p, b->obs) == obs &&
+                (a->kind != IR_STAT_COV || ir_resolve_obs(m, r2, p, b->obs2) == obs2) && a->has_clip == b->has_clip &&
+                (!a->has_clip || a->clip == b->clip) && a->bin == b->bin && ir_stat_mean_only(r2, j) == mean_only) {
+                *k2 = j;
+                return ri2;
+            }
+        }
+    }
+    return -1;
+}
+
 /* Appends the accums of stat k of record r for population p to out (when non-NULL); returns how many. */
 static int plan_stat(const struct ir_model *m, int ri, int k, int p, struct ir_accum *out, int *col)
 {
     const struct ir_record *r = &m->records[ri];
     const struct ir_stat *st = &r->stats[k];
-    if (!(is_moment(st->kind) || st->kind == IR_STAT_COV) || shared_with(r, k) >= 0)
+    int twin;
+    if (!(is_moment(st->kind) || st->kind == IR_STAT_COV) || shared_with(r, k) >= 0 ||
+        ir_stat_twin(m, ri, k, p, &twin) >= 0)
         return 0;
     int obs = ir_resolve_obs(m, r, p, st->obs), obs2 = st->kind == IR_STAT_COV ? ir_resolve_obs(m, r, p, st->obs2) : -1;
     if (obs < 0 || (st->kind == IR_STAT_COV && obs2 < 0))

@@ -386,6 +386,42 @@ static void test_kernel_sums(void **state)
             fail_msg("row %d: runtime %.17g, kernel %.17g, kernel on 2 threads %.17g", i, own[i], fused[i], fused2[i]);
     }
     print_message("%d statistics identical whether the runtime or the kernels sum\n", n);
+
+    /* A second record over E alone repeats three of them (a mean alone, a clipped variance sharing its sums
+     * with a mean, a covariance) and adds a mean of ge: the kernel sums only the new one (ir_stat_twin),
+     * and the repeats read the first record's sums, bit for bit, whoever sums. */
+    struct ir_record *recs = arena_alloc(&A, 2 * sizeof *recs);
+    recs[0] = *rc;
+    recs[1] = (struct ir_record){.npops = 1, .pops = rc->pops, .nstats = 4};
+    struct ir_stat *st2 = arena_alloc(&A, 4 * sizeof *st2);
+    st2[0] = (struct ir_stat){.name = "v_mean_again", .kind = IR_STAT_MEAN, .obs = 0, .unit_scale = 1};
+    st2[1] = (struct ir_stat){.name = "v_var2_again", .kind = IR_STAT_VAR, .obs = 0, .has_clip = true, .clip = -55, .unit_scale = 1};
+    st2[2] = (struct ir_stat){.name = "cov_again", .kind = IR_STAT_COV, .obs = 0, .obs2 = 1, .unit_scale = 1};
+    st2[3] = (struct ir_stat){.name = "ge_mean", .kind = IR_STAT_MEAN, .obs = 1, .unit_scale = 1};
+    recs[1].stats = st2;
+    m->records = recs;
+    m->nrecords = 2;
+    assert_true(ir_plan_accums(m, &A));
+    assert_int_equal(m->pops[0].naccums, 7);   /* the six above and ge_mean's sum */
+    assert_int_equal(m->pops[0].nacc_cols, 1 + 1 + 3 + 5 + 2 + 1);
+    assert_int_equal(m->pops[1].naccums, 6);
+    int k2 = -1;
+    assert_int_equal(ir_stat_twin(m, 1, 1, 0, &k2), 0);
+    assert_int_equal(k2, 4);
+    assert_int_equal(ir_stat_twin(m, 1, 3, 0, &k2), -1);
+    n = run_rows(m, false, 1, own, 64);
+    assert_int_equal(n, 16 + 4);
+    assert_int_equal(run_rows(m, true, 1, fused, 64), n);
+    assert_int_equal(run_rows(m, true, 2, fused2, 64), n);
+    const int again[3][2] = {{16, 1}, {17, 4}, {18, 6}};   /* record 2's row, record 1's row for E */
+    for (int i = 0; i < 3; i++) {
+        assert_memory_equal(&own[again[i][0]], &own[again[i][1]], sizeof(double));
+        assert_memory_equal(&fused[again[i][0]], &own[again[i][1]], sizeof(double));
+        assert_memory_equal(&fused2[again[i][0]], &own[again[i][1]], sizeof(double));
+    }
+    assert_memory_equal(&own[19], &fused[19], sizeof(double));
+    assert_memory_equal(&own[19], &fused2[19], sizeof(double));
+    assert_true(isfinite(own[19]) && own[19] != own[16]);
 }
 
 static void test_init_random(void **state)
