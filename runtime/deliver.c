@@ -272,7 +272,17 @@ static inline uint64_t edge_mask(int64_t q, int64_t lo, int64_t hi)
 }
 
 /* Any CPU: every set bit in turn, spike by spike, so each target gets its additions in spike order. */
-#define DEFINE_BITS_PORTABLE(NAME, VT)                                                                       static void NAME(const struct rt_conn *c, VT *var, VT w, const uint32_t *idx, int64_t n, int64_t lo,                        int64_t hi)                                                                              {                                                                                                             for (int64_t s = 0; s < n; s++) {                                                                             const uint64_t *row = c->bits + (int64_t)idx[s] * c->words;                                               for (int64_t q = lo / 64; q * 64 < hi; q++)                                                                   for (uint64_t m = row[q] & edge_mask(q, lo, hi); m; m &= m - 1)                                               var[q * 64 + __builtin_ctzll(m)] += w;                                                        }                                                                                                     }
+#define DEFINE_BITS_PORTABLE(NAME, VT)                                                                    \
+    static void NAME(const struct rt_conn *c, VT *var, VT w, const uint32_t *idx, int64_t n, int64_t lo,    \
+                     int64_t hi)                                                                          \
+    {                                                                                                     \
+        for (int64_t s = 0; s < n; s++) {                                                                 \
+            const uint64_t *row = c->bits + (int64_t)idx[s] * c->words;                                   \
+            for (int64_t q = lo / 64; q * 64 < hi; q++)                                                   \
+                for (uint64_t m = row[q] & edge_mask(q, lo, hi); m; m &= m - 1)                           \
+                    var[q * 64 + __builtin_ctzll(m)] += w;                                                \
+        }                                                                                                 \
+    }
 DEFINE_BITS_PORTABLE(bits_portable, double)
 DEFINE_BITS_PORTABLE(bitsf_portable, float)
 
@@ -295,7 +305,8 @@ void rt_deliver_bits_portable(const struct rt_conn *c, double *var, bool single,
  * with masked loads and stores, so no value outside the range is touched (another thread owns it). */
 enum { SPIKE_CHUNK = 16, PF_LINES = 4 };
 
-#define DEFINE_BITS_AVX512(NAME, VT, VEC, MT, RT, LANES, SET1, LOADU, MASKZ_LOADU, MASK_ADD, STOREU, MASK_STOREU) \
+#define DEFINE_BITS_AVX512(NAME, VT, VEC, MT, RT, LANES, SET1, LOADU, MASKZ_LOADU, MASK_ADD, STOREU,       \
+                           MASK_STOREU)                                                                   \
     static void NAME(const struct rt_conn *c, VT *var, VT w, const uint32_t *idx, int64_t n, int64_t lo,    \
                      int64_t hi)                                                                          \
     {                                                                                                     \
@@ -331,7 +342,8 @@ enum { SPIKE_CHUNK = 16, PF_LINES = 4 };
                 _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) v[k] = LOADU(vp + LANES * k);        \
                 for (int64_t s = 0; s < ns; s++) {                                                        \
                     const RT *r = rows[s] + NV * q;                                                       \
-                    _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) v[k] = MASK_ADD(v[k], r[k], v[k], wv); \
+                    _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++)                                  \
+                        v[k] = MASK_ADD(v[k], r[k], v[k], wv);                                            \
                 }                                                                                         \
                 _Pragma("GCC unroll 8") for (int k = 0; k < NV; k++) STOREU(vp + LANES * k, v[k]);        \
             }                                                                                             \
