@@ -2,11 +2,12 @@
  * part.h - one network split over parts (rt.h's part, parts and exchange; docs/cluster.md, "One network
  * over ranks"): which neurons a part owns, and what the parts exchange.
  *
- * Ownership: a population of n neurons is cut into parts x T chunks by rt_chunk_of (T = threads per part);
- * part r owns the global chunks r T .. r T + T - 1, one per thread, so its neurons are one contiguous range
- * and a single process (parts = 1) is the T chunks of today.  The spike queues (deliver.h) have one segment
- * per global chunk: a part's threads fill their own, and the exchange writes each other part's list into its
- * first segment, so a list read in segment order is the single-process list and every sum is the same.
+ * Ownership: a population of n neurons is cut into parts x T chunks by rt_chunk_of (layout.h; T = threads
+ * per part); part r owns the global chunks r T .. r T + T - 1, one per thread, so its neurons are one
+ * contiguous range and a single process (parts = 1) is the T chunks of today.  The spike queues (deliver.h)
+ * have one segment per global chunk: a part's threads fill their own, and the exchange writes each other
+ * part's list into its first segment, so a list read in segment order is the single-process list and every
+ * sum is the same.
  *
  * Exchange, every dmin steps (the interval's spikes are first delivered dmin or more steps later): each part
  * sends one message, its first error and cancel step, then for every step of the interval and every
@@ -29,6 +30,7 @@
 
 #include "compiler/ir/ir.h"
 #include "runtime/deliver.h"
+#include "runtime/layout.h"
 #include "runtime/net.h"
 #include "runtime/plastic.h"
 #include "runtime/rt.h"
@@ -39,14 +41,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Chunk g of ng of a population of `size` neurons: [b, e), contiguous, aligned to 64 neurons (whole cache
- * lines of every column, whole 8-byte words of the spike flags); empty (b = e = size) past the end. */
-static inline void rt_chunk_of(int64_t size, int g, int ng, int64_t *b, int64_t *e)
-{
-    int64_t chunk = ((size + ng - 1) / ng + 63) / 64 * 64;
-    *b = g * chunk < size ? g * chunk : size;
-    *e = *b + chunk < size ? *b + chunk : size;
-}
 /* The neurons [b, e) part r of `parts` owns (nt threads each). */
 void rt_part_range(int64_t size, int r, int parts, int nt, int64_t *b, int64_t *e);
 

@@ -61,14 +61,23 @@ struct rt_run {
     struct rt_tables tables;       /* the recordings, with opt->keep_traces */
 };
 
+/* A population's columns hold neuron n at slot rt_layout_slot(lay, n) (layout.h): each thread's chunk
+ * RT_GAP elements after the previous thread's.  The t* arrays give thread t its columns shifted to its
+ * slots, [t * (nvars + 1) ..] (nobs + 1 for tobs), so its kernels and deliveries index them by neuron. */
 struct popstate {
-    double **vars;         /* nvars columns */
-    double **pvars;        /* the columns from this part's first neuron post0 on: what the synapses'
-                            * targets index (net.h); vars itself when the network is not split */
-    int64_t post0;
+    double **vars;         /* nvars columns of rt_layout_len elements */
     double **obs;          /* nobs columns */
-    uint8_t *spiked;       /* size rounded up to 64, padding zero */
+    double **tvars, **tobs;
+    double **tpvars;       /* thread t's columns from this part's first neuron post0 on: what the synapses'
+                            * targets index (net.h) */
+    int64_t post0;
+    uint8_t *spiked;       /* a byte per neuron; thread t's flags at spiked + t * sstride (SPIKED_GAP bytes
+                            * after each region, layout.h's reason), each region size + 64 rounded up to 64,
+                            * padding zero */
+    size_t sstride;
 };
+
+enum { SPIKED_GAP = 8192 };
 
 /* What one thread found wrong at step err_step (INT64_MAX: nothing), and its spike counts for the rate
  * guard by window parity (written only by the thread, read by all after the window's last barrier). */
@@ -90,6 +99,7 @@ struct sim {
     int64_t window;                /* rate guard window in steps */
     double max_rate;
     struct popstate *ps;
+    struct rt_layout *lays;        /* npops: where each population's neurons sit in its columns (layout.h) */
     struct rt_input **in;
     struct rt_conn *conn;
     struct rt_plastic *plastic;    /* nprojs; .ir NULL for static projections */
@@ -144,17 +154,20 @@ static void sim_free(struct sim *s)
     const struct ir_model *m = s->m;
     if (s->ps)
         for (int i = 0; i < m->npops; i++) {
+            const int64_t len = s->lays ? rt_layout_len(&s->lays[i], m->pops[i].size) : 0;   /* else none made */
             for (int k = 0; s->ps[i].vars && k < m->pops[i].nvars; k++)
-                free_state_column(s->ps[i].vars[k], m->pops[i].size, s->parts > 1);
+                free_state_column(s->ps[i].vars[k], len, s->parts > 1);
             for (int k = 0; s->ps[i].obs && k < m->pops[i].nobs; k++)
-                free_state_column(s->ps[i].obs[k], m->pops[i].size, s->parts > 1);
-            if (s->ps[i].pvars != s->ps[i].vars)
-                free(s->ps[i].pvars);
+                free_state_column(s->ps[i].obs[k], len, s->parts > 1);
             free(s->ps[i].vars);
             free(s->ps[i].obs);
+            free(s->ps[i].tvars);
+            free(s->ps[i].tobs);
+            free(s->ps[i].tpvars);
             free(s->ps[i].spiked);
         }
     free(s->ps);
+    free(s->lays);
     if (s->in)
         for (int i = 0; i < m->ninputs; i++)
             rt_input_free(s->in[i]);
@@ -269,27 +282,36 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
     for (int i = 0; i < m->npops; i++) {
         const struct ir_pop *p = &m->pops[i];
         struct popstate *ps = &s->ps[i];
-        ps->vars = calloc((size_t)p->nvars + 1, sizeof *ps->vars);
-        ps->obs = calloc((size_t)p->nobs + 1, sizeof *ps->obs);
-        ps->spiked = alloc_column((p->size + 7) / 8 + 8);   /* 64-byte aligned: threads own whole lines */
-        if (!ps->vars || !ps->obs || !ps->spiked)
+        const struct rt_layout *lay = &s->lays[i];
+        const int64_t len = rt_layout_len(lay, p->size), nt = s->nt, nv = p->nvars + 1, no = p->nobs + 1;
+        ps->vars = calloc((size_t)nv, sizeof *ps->vars);
+        ps->obs = calloc((size_t)no, sizeof *ps->obs);
+        ps->tvars = calloc((size_t)(nt * nv), sizeof *ps->tvars);
+        ps->tpvars = calloc((size_t)(nt * nv), sizeof *ps->tpvars);
+        ps->tobs = calloc((size_t)(nt * no), sizeof *ps->tobs);
+        ps->sstride = ((size_t)p->size + 64 + 63) / 64 * 64 + (nt > 1 ? SPIKED_GAP : 0);   /* a byte per neuron */
+        ps->spiked = alloc_column((int64_t)(ps->sstride * (size_t)nt + 7) / 8);   /* 64-byte aligned, bytes */
+        if (!ps->vars || !ps->obs || !ps->tvars || !ps->tpvars || !ps->tobs || !ps->spiked)
             return rt_errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nobs; k++)
-            if (!(ps->obs[k] = state_column(p->size, s->parts > 1)))
+            if (!(ps->obs[k] = state_column(len, s->parts > 1)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
         for (int k = 0; k < p->nvars; k++)
-            if (!(ps->vars[k] = state_column(p->size, s->parts > 1)))
+            if (!(ps->vars[k] = state_column(len, s->parts > 1)))
                 return rt_errf(err, errlen, "out of memory for population %s", p->name);
         /* this part's neurons [lo, hi) (all when not split): the only ones initialised here */
         int64_t lo, hi;
         rt_part_range(p->size, s->part, s->parts, s->nt, &lo, &hi);
         ps->post0 = lo;
-        ps->pvars = ps->vars;
-        if (s->parts > 1) {
-            if (!(ps->pvars = calloc((size_t)p->nvars + 1, sizeof *ps->pvars)))
-                return rt_errf(err, errlen, "out of memory for population %s", p->name);
-            for (int k = 0; k < p->nvars; k++)   /* post0 is a multiple of 64: still aligned for doubles */
-                ps->pvars[k] = col_from(ps->vars[k], p->single, ps->post0);
+        /* post0 and every offset are multiples of 64: the shifted columns stay aligned */
+        for (int t = 0; t < nt; t++) {
+            const int64_t off = rt_layout_off(lay, t);
+            for (int k = 0; k < p->nvars; k++) {
+                ps->tvars[t * nv + k] = col_from(ps->vars[k], p->single, off);
+                ps->tpvars[t * nv + k] = col_from(ps->vars[k], p->single, ps->post0 + off);
+            }
+            for (int k = 0; k < p->nobs; k++)
+                ps->tobs[t * no + k] = ps->obs[k] + off;
         }
         /* An initial value may read per-neuron constants (IR_VAR_PARAM: a parameter drawn per neuron, a
          * propagator computed from one; ir.h), so variables are initialised after the ones they read: each
@@ -314,33 +336,36 @@ static bool init_state(struct sim *s, char *err, size_t errlen)
                 continue;      /* columns start zeroed */
             if (p->vars[k].table) {   /* per_neuron("file.csv", ...): read by the compiler, one per neuron */
                 for (int64_t n = lo; n < hi; n++)
-                    col[n] = p->vars[k].table[n];
+                    col[rt_layout_slot(lay, n)] = p->vars[k].table[n];
             } else if (ir_eval_const(init, &v)) {
                 for (int64_t n = lo; n < hi; n++)
-                    col[n] = v;
+                    col[rt_layout_slot(lay, n)] = v;
             } else {
                 double row[p->nvars + 1];   /* the neuron's values read by init (columns already set) */
                 for (int j = 0; j < p->nvars; j++)
                     row[j] = 0;
                 for (int64_t n = lo; n < hi; n++) {
                     struct rt_rng r;
+                    const int64_t q = rt_layout_slot(lay, n);
                     for (int j = 0; j < p->nvars; j++)
                         if (done[j] && j != k)
-                            row[j] = p->single ? (double)((const float *)ps->vars[j])[n] : ps->vars[j][n];
+                            row[j] = p->single ? (double)((const float *)ps->vars[j])[q] : ps->vars[j][q];
                     rt_rng_init(&r, s->seed, RT_STREAM(RT_STREAM_INIT, i), RT_ENTITY_INIT(k, n));
-                    col[n] = ir_eval(init, row, rt_rng_draw, &r);
+                    col[q] = ir_eval(init, row, rt_rng_draw, &r);
                 }
             }
             for (int64_t n = lo; n < hi; n++)
-                if (!isfinite(col[n]))
+                if (!isfinite(col[rt_layout_slot(lay, n)]))
                     return rt_errf(err, errlen, "population %s: initial value of %s of neuron %lld is %g", p->name,
-                                p->vars[k].name, (long long)n, col[n]);
+                                   p->vars[k].name, (long long)n, col[rt_layout_slot(lay, n)]);
             /* precision single: the column becomes a float array in its own first half.  Converting front
-             * to back is safe: float n overwrites bytes of double n/2, which has been read already (or,
-             * below lo, holds no neuron of this part). */
+             * to back is safe: float slot q overwrites bytes of double q/2, an earlier neuron's slot (slots
+             * grow with n) that has been read already, a gap, or below lo no neuron of this part. */
             if (p->single)
-                for (int64_t n = lo; n < hi; n++)
-                    ((float *)col)[n] = (float)col[n];
+                for (int64_t n = lo; n < hi; n++) {
+                    const int64_t q = rt_layout_slot(lay, n);
+                    ((float *)col)[q] = (float)col[q];
+                }
         }
     }
     return true;
@@ -473,7 +498,7 @@ static void check_finite(struct sim *s, int tid, int64_t t)
         int64_t b, e;
         own_chunk(s, p->size, tid, &b, &e);
         for (int k = 0; k < p->nvars; k++) {
-            const double *col = s->ps[i].vars[k];
+            const double *col = s->ps[i].tvars[tid * (p->nvars + 1) + k];   /* indexed by neuron */
             const float *fcol = (const float *)col;
             if (!any_nonfinite(col, p->single, b, e))
                 continue;
@@ -507,13 +532,14 @@ static void step_work(struct sim *s, int tid, int64_t t)
         if (lo >= hi)
             continue;
         const struct popstate *post = &s->ps[p->post.index];
+        double *const *pv = post->tpvars + tid * (m->pops[p->post.index].nvars + 1);   /* by target */
         if (p->plastic && c->d) {   /* per-synapse delays: the spikes of every step t - d arrive now */
             for (int d = 1; d <= c->dmax; d++)
                 for (int g = 0; g < q->nseg; g++) {
                     int64_t n;
                     const uint32_t *idx = rt_spikeq_seg(q, t - d, g, &n);
                     if (n > 0)
-                        rt_plastic_pre_delayed(&s->plastic[j], &s->kernels[m->npops + j], c, post->pvars, idx, n,
+                        rt_plastic_pre_delayed(&s->plastic[j], &s->kernels[m->npops + j], c, pv, idx, n,
                                                lo - post->post0, hi - post->post0, tid, t, d);
                 }
             continue;
@@ -530,7 +556,7 @@ static void step_work(struct sim *s, int tid, int64_t t)
                 memcpy(s->th[tid].joined + n, idx, (size_t)k * sizeof *idx);
                 n += k;
             }
-            rt_deliver_now(c, p, post->pvars, s->th[tid].joined, n, lo - post->post0, hi - post->post0, tid,
+            rt_deliver_now(c, p, pv, s->th[tid].joined, n, lo - post->post0, hi - post->post0, tid,
                            m->pops[p->post.index].single);
             continue;
         }
@@ -540,10 +566,10 @@ static void step_work(struct sim *s, int tid, int64_t t)
             if (n == 0)
                 continue;
             if (p->plastic)
-                rt_plastic_pre(&s->plastic[j], &s->kernels[m->npops + j], c, post->pvars, idx, n, lo - post->post0,
+                rt_plastic_pre(&s->plastic[j], &s->kernels[m->npops + j], c, pv, idx, n, lo - post->post0,
                                hi - post->post0, tid, t);
             else if (!c->d)
-                rt_deliver_now(c, p, post->pvars, idx, n, lo - post->post0, hi - post->post0, tid,
+                rt_deliver_now(c, p, pv, idx, n, lo - post->post0, hi - post->post0, tid,
                                m->pops[p->post.index].single);
             else
                 rt_deliver_ring(c, p, s->proj_rings[j], from, idx, n, lo - post->post0, hi - post->post0, tid);
@@ -559,25 +585,29 @@ static void step_work(struct sim *s, int tid, int64_t t)
             continue;
         }
         struct popstate *ps = &s->ps[i];
+        /* this thread's columns, indexed by neuron (layout.h) */
+        double **vars = ps->tvars + tid * (m->pops[i].nvars + 1), **pv = ps->tpvars + tid * (m->pops[i].nvars + 1);
+        double **obs = ps->tobs + tid * (m->pops[i].nobs + 1);
+        uint8_t *spiked = ps->spiked + (size_t)tid * ps->sstride;
         for (int k = 0; s->ring_of[i] && k < m->pops[i].nvars; k++)
             if (s->ring_of[i][k].buf)
-                rt_ring_drain(&s->ring_of[i][k], t, ps->pvars[k], b - ps->post0, e - ps->post0, m->pops[i].single);
-        double *const *acc = s->kernels[i].fn_acc ? stats_kernel_acc(s->stats, i, t) : NULL;
+                rt_ring_drain(&s->ring_of[i][k], t, pv[k], b - ps->post0, e - ps->post0, m->pops[i].single);
+        double *const *acc = s->kernels[i].fn_acc ? stats_kernel_acc(s->stats, i, t, tid) : NULL;
         const struct ir_kenv env = {s->seed, t};   /* the white-noise key of this step (ir.h) */
         if (acc)
-            s->kernels[i].fn_acc(s->kernels[i].ctx, ps->vars, ps->obs, acc, ps->spiked, b, e, &env);
+            s->kernels[i].fn_acc(s->kernels[i].ctx, vars, obs, acc, spiked, b, e, &env);
         else
-            s->kernels[i].fn(s->kernels[i].ctx, ps->vars, ps->obs, ps->spiked, b, e, &env);
+            s->kernels[i].fn(s->kernels[i].ctx, vars, obs, spiked, b, e, &env);
         uint32_t *slot = rt_spikeq_slot(&s->qpop[i], t, g);
-        int64_t n = rt_compact(ps->spiked, b, e, slot);
+        int64_t n = rt_compact(spiked, b, e, slot);
         rt_spikeq_set_count(&s->qpop[i], t, g, n);
         wsp[i] += n;
         /* post events of the plastic projections into i: this thread's spikes reach its own synapses */
         for (int j = 0; n > 0 && j < m->nprojs; j++)
             if (m->projs[j].plastic && m->projs[j].post.index == i)
-                rt_plastic_post(&s->plastic[j], &s->kernels[m->npops + j], &s->conn[j], ps->pvars, slot, n, tid, t);
+                rt_plastic_post(&s->plastic[j], &s->kernels[m->npops + j], &s->conn[j], pv, slot, n, tid, t);
         if (s->stats)
-            stats_pop_step(s->stats, i, t, slot, n, ps->obs, acc != NULL, b, e);
+            stats_pop_step(s->stats, i, t, slot, n, ps->obs, acc != NULL, b, e, tid);
     }
     if (t % 10 == 9 || t == s->nsteps - 1)
         check_finite(s, tid, t);
@@ -645,7 +675,8 @@ static struct rt_part_err first_error(const struct sim *s, int64_t t)
             e.input = th->err_input;
         else {
             const double *col = s->ps[th->err_pop].vars[th->err_var];
-            e.isnan = s->m->pops[th->err_pop].single ? isnan(((const float *)col)[th->err_neuron]) : isnan(col[th->err_neuron]);
+            const int64_t q = rt_layout_slot(&s->lays[th->err_pop], th->err_neuron);
+            e.isnan = s->m->pops[th->err_pop].single ? isnan(((const float *)col)[q]) : isnan(col[q]);
         }
         if (rt_part_err_before(&e, &f))
             f = e;
@@ -900,9 +931,12 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     }
 
     s.ps = calloc((size_t)m->npops + 1, sizeof *s.ps);
+    s.lays = calloc((size_t)m->npops + 1, sizeof *s.lays);
     s.in = calloc((size_t)m->ninputs + 1, sizeof *s.in);
-    if (ok && (!s.ps || !s.in))
+    if (ok && (!s.ps || !s.lays || !s.in))
         ok = rt_errf(err, errlen, "out of memory");
+    for (int i = 0; ok && i < m->npops; i++)
+        s.lays[i] = rt_layout_make(m->pops[i].size, s.part, parts, s.nt);
     s.dmin = split_interval(m, s.window);
     if (ok && parts > 1 && (!(s.xp = rt_part_create(m, opt, s.nt, s.dmin)) ||
                             !(s.xwin = calloc((size_t)m->npops + 1, sizeof *s.xwin))))
@@ -910,11 +944,11 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     ok = ok && init_state(&s, err, errlen) && build_network(&s, err, errlen);
     for (int i = 0; ok && i < m->ninputs; i++)
         ok = (s.in[i] = rt_input_create(&m->inputs[i], i, m->dt, s.nsteps, seed, err, errlen)) != NULL;
-    if (ok && !(s.stats = stats_create(m, s.nsteps, s.burn)))
+    if (ok && !(s.stats = stats_create(m, s.nsteps, s.burn, s.lays)))
         ok = rt_errf(err, errlen, "out of memory for the statistics");
     /* split: every part records (part 0 takes the others' trace values), only part 0 writes */
     const bool record = opt->trace_dir || opt->keep_traces || parts > 1;
-    if (ok && record && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL)))
+    if (ok && record && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL, s.lays)))
         ok = rt_errf(err, errlen, "out of memory for the recordings");
     /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
     for (int j = 0; ok && s.nt > 1 && j < m->nprojs; j++) {

@@ -90,7 +90,9 @@ struct stats {
     struct recpop *rps;
     int nrps;
     int *first_rp, *next_rp;    /* per model pop: linked list of its recpops */
-    double ***kcols;            /* per model pop: the columns of its ir_pop.accums, NULL when not fused */
+    double ***kcols;            /* per model pop: the columns of its ir_pop.accums, thread t's shifted to its
+                                 * slots at [t * nacc_cols] (layout.h); NULL when not fused */
+    struct rt_layout *lay;      /* per model pop: where its neurons sit in the field-major columns */
     int64_t *kend;              /* per model pop: fused steps are 1 <= q < kend */
     struct stat_row *rows;
     int nrows;
@@ -116,6 +118,7 @@ void stats_free(struct stats *s)
         free(s->kcols[p]);
     free(s->kcols);
     free(s->kend);
+    free(s->lay);
     free(s->first_rp);
     free(s->next_rp);
     free(s->rows);
@@ -189,7 +192,10 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
     }
     a->n = n;
     if (a->nf && n > 0) {
-        a->ld = (n + 7) / 8 * 8;
+        /* field-major columns are written per step in every thread's range: laid out like the state columns */
+        const bool fields = st->kind == IR_STAT_MEAN || st->kind == IR_STAT_VAR || st->kind == IR_STAT_STD ||
+                            st->kind == IR_STAT_COV;
+        a->ld = ((fields ? rt_layout_len(&s->lay[p], n) : n) + 7) / 8 * 8;
         a->f = alloc_zeroed((size_t)(a->ld * a->nf) * sizeof *a->f);
         if (!a->f)
             return false;
@@ -252,7 +258,8 @@ static bool plan_kernel_sums(struct stats *s)
         const struct ir_pop *pop = &m->pops[p];
         if (pop->naccums == 0 || pop->size == 0)
             continue;
-        double **cols = calloc((size_t)pop->nacc_cols, sizeof *cols);
+        const struct rt_layout *l = &s->lay[p];
+        double **cols = calloc((size_t)(pop->nacc_cols * l->nt), sizeof *cols);
         if (!cols)
             return false;
         int64_t end = INT64_MAX;
@@ -271,6 +278,9 @@ static bool plan_kernel_sums(struct stats *s)
             free(cols);
             continue;
         }
+        for (int t = 1; t < l->nt; t++)   /* thread t's: its neurons' slots */
+            for (int c = 0; c < pop->nacc_cols; c++)
+                cols[t * pop->nacc_cols + c] = cols[c] + rt_layout_off(l, t);
         for (int k = 0; k < pop->naccums; k++)
             for (int idx = s->first_rp[p]; idx >= 0; idx = s->next_rp[idx])
                 if (s->rps[idx].rec == &m->records[pop->accums[k].rec])
@@ -281,20 +291,25 @@ static bool plan_kernel_sums(struct stats *s)
     return true;
 }
 
-double *const *stats_kernel_acc(const struct stats *s, int pop, int64_t step)
+double *const *stats_kernel_acc(const struct stats *s, int pop, int64_t step, int tid)
 {
     if (!s || !s->kcols || !s->kcols[pop])
         return NULL;
     int64_t q = step - s->burn;
-    return q >= 1 && q < s->kend[pop] ? s->kcols[pop] : NULL;
+    return q >= 1 && q < s->kend[pop] ? s->kcols[pop] + tid * s->m->pops[pop].nacc_cols : NULL;
 }
 
-struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps)
+struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps,
+                           const struct rt_layout *lays)
 {
     struct stats *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->m = m;
+    if (!(s->lay = calloc((size_t)m->npops + 1, sizeof *s->lay)))
+        goto oom;
+    for (int p = 0; p < m->npops; p++)
+        s->lay[p] = lays ? lays[p] : rt_layout_make(m->pops[p].size, 0, 1, 1);
     s->nsteps = nsteps;
     s->burn = burn_steps < 0 ? 0 : burn_steps;
     s->first = s->burn;
@@ -363,8 +378,9 @@ oom:
 /* ---- per step ---------------------------------------------------------------------------------- */
 
 /* `fused`: the kernel has already added this step's samples (stats_kernel_acc); only bins close here. */
+/* off: the offset of [begin, end)'s slots in the observables and the field-major columns (layout.h). */
 static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spikes, int64_t nspikes,
-                     double *const *obs, int64_t begin, int64_t end, bool fused)
+                     double *const *obs, int64_t begin, int64_t end, int64_t off, bool fused)
 {
     const struct ir_stat *st = a->st;
     double *f = a->f;
@@ -408,8 +424,9 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
     case IR_STAT_STD: {
         if (a->obs < 0 || !obs || q >= a->nsamp * a->bsteps)
             break;
-        const double *x = obs[a->obs];
+        const double *x = obs[a->obs] + off;
         const int64_t ld = a->ld;
+        f += off;
         double *bin = f + OBS_BIN * ld, *kk = f + OBS_K * ld, *s1 = f + OBS_S1 * ld, *s2 = f + OBS_S2 * ld;
         const bool clip = st->has_clip;
         const double c = st->clip;
@@ -456,8 +473,9 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
     case IR_STAT_COV: {
         if (a->obs < 0 || a->obs2 < 0 || !obs || q >= a->nsamp * a->bsteps)
             break;
-        const double *x = obs[a->obs], *y = obs[a->obs2];
+        const double *x = obs[a->obs] + off, *y = obs[a->obs2] + off;
         const int64_t ld = a->ld;
+        f += off;
         double *bx = f + COV_BINX * ld, *by = f + COV_BINY * ld, *kx = f + COV_KX * ld, *ky = f + COV_KY * ld;
         double *sx = f + COV_SX * ld, *sy = f + COV_SY * ld, *sxy = f + COV_SXY * ld;
         const bool clip = st->has_clip;
@@ -507,11 +525,12 @@ static void step_acc(struct acc *a, int64_t q, int64_t step, const uint32_t *spi
 }
 
 void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
-                    double *const *obs, bool kernel_summed, int64_t begin, int64_t end)
+                    double *const *obs, bool kernel_summed, int64_t begin, int64_t end, int tid)
 {
     if (!s || pop < 0 || pop >= s->m->npops || step < s->first || step >= s->nsteps)
         return;
-    const bool fused = kernel_summed && stats_kernel_acc(s, pop, step) != NULL;
+    const bool fused = kernel_summed && stats_kernel_acc(s, pop, step, tid) != NULL;
+    const int64_t off = rt_layout_off(&s->lay[pop], tid);
     for (int idx = s->first_rp[pop]; idx >= 0; idx = s->next_rp[idx]) {
         struct recpop *rp = &s->rps[idx];
         int64_t b = begin < 0 ? 0 : begin, e = end > rp->n ? rp->n : end;
@@ -520,7 +539,7 @@ void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spik
         for (int k = 0; k < rp->rec->nstats; k++) {
             struct acc *a = &rp->accs[k];
             if (!a->same && step >= a->start)
-                step_acc(a, step - a->start, step, spikes, nspikes, obs, b, e, fused && a->fused);
+                step_acc(a, step - a->start, step, spikes, nspikes, obs, b, e, off, fused && a->fused);
         }
     }
 }
@@ -625,14 +644,16 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
                 return NAN;
             double n = (double)a->nsamp;
             const int64_t nn = rps[r]->n;
+            const struct rt_layout *l = &s->lay[rps[r]->pop];
             for (int64_t i = 0; i < nn; i++) {
-                double m1 = a->f[OBS_S1 * a->ld + i] / n;
+                const int64_t j = rt_layout_slot(l, i);
+                double m1 = a->f[OBS_S1 * a->ld + j] / n;
                 if (a->mean_only) {
-                    sum += a->f[OBS_S1 * a->ld + i] / (n * (double)a->bsteps);
+                    sum += a->f[OBS_S1 * a->ld + j] / (n * (double)a->bsteps);
                 } else if (st->kind == IR_STAT_MEAN) {
-                    sum += a->f[OBS_K * a->ld + i] + m1;
+                    sum += a->f[OBS_K * a->ld + j] + m1;
                 } else {
-                    double var = a->f[OBS_S2 * a->ld + i] / n - m1 * m1;
+                    double var = a->f[OBS_S2 * a->ld + j] / n - m1 * m1;
                     sum += var > 0 ? var : 0;   /* rounding can make a constant series a hair negative */
                 }
             }
@@ -649,8 +670,11 @@ static double reduce(const struct stats *s, struct recpop *const *rps, int nrp, 
             double n = (double)a->nsamp;
             const int64_t nn = rps[r]->n;
             const double *sx = a->f + COV_SX * a->ld, *sy = a->f + COV_SY * a->ld, *sxy = a->f + COV_SXY * a->ld;
-            for (int64_t i = 0; i < nn; i++)
-                sum += sxy[i] / n - (sx[i] / n) * (sy[i] / n);
+            const struct rt_layout *l = &s->lay[rps[r]->pop];
+            for (int64_t i = 0; i < nn; i++) {
+                const int64_t j = rt_layout_slot(l, i);
+                sum += sxy[j] / n - (sx[j] / n) * (sy[j] / n);
+            }
             cnt += rps[r]->n;
         }
         break;
@@ -728,9 +752,14 @@ static size_t part_walk(struct stats *s, const int64_t *lo, const int64_t *hi, u
             case IR_STAT_MEAN:
             case IR_STAT_VAR:
             case IR_STAT_STD:
-            case IR_STAT_COV:   /* field-major columns */
+            case IR_STAT_COV:   /* field-major columns, in runs of neurons at one offset (layout.h): the bytes
+                                 * are in neuron order whatever the sender's and receiver's threads */
                 for (int fld = 0; fld < a->nf; fld++)
-                    PART_COPY(a->f + fld * a->ld + b, (size_t)n * sizeof *a->f);
+                    for (int64_t u = b, v; u < e; u = v) {
+                        const struct rt_layout *l = &s->lay[rp->pop];
+                        v = rt_layout_run_end(l, u, e);
+                        PART_COPY(a->f + fld * a->ld + rt_layout_slot(l, u), (size_t)(v - u) * sizeof *a->f);
+                    }
                 break;
             default:            /* neuron-major, nf per neuron */
                 PART_COPY(a->f + b * a->nf, (size_t)(n * a->nf) * sizeof *a->f);

@@ -20,6 +20,7 @@
 #define BN_RT_STATS_H
 
 #include "compiler/ir/ir.h"
+#include "runtime/layout.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,18 +35,22 @@ struct stat_row {
     const char *unit;      /* "Hz", "mV^2", "1", ... */
 };
 
-/* NULL when out of memory. dt in ms. */
-struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps);
+/* NULL when out of memory. dt in ms.  lays: per model population, where its neurons sit in the columns
+ * (layout.h), the observables' and the statistics' own field-major accumulators alike; NULL: one thread. */
+struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps,
+                           const struct rt_layout *lays);
 /* spikes[0..nspikes): the neurons of [begin, end) that spiked this step, in increasing order (the
  * runtime's compacted list, so spike-driven statistics cost nothing for silent neurons). */
 /* kernel_summed: the kernel was called with stats_kernel_acc's columns for this step (so the samples of the
- * fused statistics are already added). */
+ * fused statistics are already added).  obs: the population's columns (not shifted); tid: the thread whose
+ * chunk [begin, end) is (its slots, layout.h). */
 void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spikes, int64_t nspikes,
-                    double *const *obs, bool kernel_summed, int64_t begin, int64_t end);
+                    double *const *obs, bool kernel_summed, int64_t begin, int64_t end, int tid);
 /* The accumulator columns of population pop's ir_pop.accums when its kernel is to add step `step`'s samples
  * itself (kernel step 8, ir.h; call the kernel's fn_acc with them), or NULL: then stats_pop_step does.
- * Either way the sums are the same, bit for bit. */
-double *const *stats_kernel_acc(const struct stats *s, int pop, int64_t step);
+ * Either way the sums are the same, bit for bit.  Thread tid's columns are shifted to its slots (layout.h),
+ * so the kernel indexes them by neuron. */
+double *const *stats_kernel_acc(const struct stats *s, int pop, int64_t step, int tid);
 /* Computes every statistic; returns the number of rows, *rows owned by s.  Rows come in the order
  * records, then populations as listed in the record (then "all" when pooled), then statistics. */
 int stats_finish(struct stats *s, const struct stat_row **rows);

@@ -54,6 +54,7 @@ struct traces {
     struct trace_limits lim;
     struct titem *items;
     int nitems;
+    struct rt_layout *lay;     /* per model population: where its neurons sit in the observables (layout.h) */
 };
 
 bool trace_any(const struct ir_model *m)
@@ -113,16 +114,23 @@ void trace_free(struct traces *t)
         free(t->items[i].sidx);
     }
     free(t->items);
+    free(t->lay);
     free(t);
 }
 
 struct traces *trace_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps,
-                            const struct trace_limits *lim)
+                            const struct trace_limits *lim, const struct rt_layout *lays)
 {
     struct traces *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
     t->m = m;
+    if (!(t->lay = calloc((size_t)m->npops + 1, sizeof *t->lay))) {
+        free(t);
+        return NULL;
+    }
+    for (int p = 0; p < m->npops; p++)
+        t->lay[p] = lays ? lays[p] : rt_layout_make(m->pops[p].size, 0, 1, 1);
     t->nsteps = nsteps;
     t->burn = burn_steps < 0 ? 0 : burn_steps;
     t->lim.max_rows = lim && lim->max_rows > 0 ? lim->max_rows : TRACE_MAX_ROWS;
@@ -244,7 +252,7 @@ static inline void step_kinds(struct traces *t, int pop, int64_t step, const uin
             int64_t row = q / it->esteps * it->k;
             const double *x = it->obs >= 0 && obs ? obs[it->obs] : NULL;
             for (int64_t j = 0; j < it->k && row < it->rkept; j++, row++)
-                it->values[row] = x ? x[j] : NAN;
+                it->values[row] = x ? x[rt_layout_slot(&t->lay[pop], j)] : NAN;
             break;
         }
         case IR_STAT_RASTER:

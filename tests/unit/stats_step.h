@@ -18,7 +18,7 @@ static inline void stats_step_flags(struct stats *s, int pop, int64_t step, cons
     for (int64_t i = begin; i < end; i++)
         if (spiked[i])
             idx[n++] = (uint32_t)i;
-    stats_pop_step(s, pop, step, idx, n, obs, false, begin, end);
+    stats_pop_step(s, pop, step, idx, n, obs, false, begin, end, 0);
     free(idx);
 }
 

@@ -75,7 +75,7 @@ static void test_poisson(void **state)
     struct fixture fx;
     setup_model(&fx, 1, N, 0, st, 3, false, dt, T + burn, burn);
     int64_t nsteps = (int64_t)llround((T + burn) / dt), bsteps = (int64_t)llround(burn / dt);
-    struct stats *s = stats_create(&fx.m, nsteps, bsteps);
+    struct stats *s = stats_create(&fx.m, nsteps, bsteps, NULL);
     assert_non_null(s);
     uint8_t *sp = calloc(N, 1);
     struct rng g = {88172645463325252ull};
@@ -120,7 +120,7 @@ static void test_regular_train(void **state)
     st[2].window = 10;   /* 10 steps of 1 ms: exactly 2 spikes per window */
     struct fixture fx;
     setup_model(&fx, 1, 3, 0, st, 3, false, 1.0, 1000, 100);
-    struct stats *s = stats_create(&fx.m, 1000, 100);
+    struct stats *s = stats_create(&fx.m, 1000, 100, NULL);
     uint8_t sp[3];
     for (int64_t t = 0; t < 1000; t++) {
         sp[0] = t % 5 == 0;     /* 200 Hz */
@@ -158,7 +158,7 @@ static void test_count_corr_mother(void **state)
     struct fixture fx;
     const int64_t nsteps = 100000;   /* 100 s: 400 windows, 398 kept */
     setup_model(&fx, 1, N, 0, st, 1, false, dt, nsteps * dt, 0);
-    struct stats *s = stats_create(&fx.m, nsteps, 0);
+    struct stats *s = stats_create(&fx.m, nsteps, 0, NULL);
     struct rng g = {0x9e3779b97f4a7c15ull};
     uint8_t *sp = calloc(N, 1);
     for (int64_t t = 0; t < nsteps; t++) {
@@ -228,7 +228,7 @@ static void test_count_corr_from(void **state)
         st[0].has_from = variant == 1;   /* from = 0 */
         struct fixture fx;
         setup_model(&fx, 1, 2, 0, st, 1, false, 1, 60, 20);
-        struct stats *s = stats_create(&fx.m, 60, 20);
+        struct stats *s = stats_create(&fx.m, 60, 20, NULL);
         for (int64_t t = 0; t < 60; t++) {
             uint8_t sp[2] = {t % 10 < ca[t / 10], t % 10 < cb[t / 10]};
             stats_step_flags(s, 0, t, sp, NULL, 0, 2);
@@ -256,7 +256,7 @@ static void test_ar1_variance(void **state)
                             mkstat("v_std", IR_STAT_STD)};
     struct fixture fx;
     setup_model(&fx, 1, N, 0, st, 3, false, dt, nsteps * dt, burn * dt);
-    struct stats *s = stats_create(&fx.m, nsteps, burn);
+    struct stats *s = stats_create(&fx.m, nsteps, burn, NULL);
     double x[N], y[N];
     double *cols[2] = {x, y};
     uint8_t sp[N] = {0};
@@ -304,7 +304,7 @@ static void test_clip_bin_cov(void **state)
     st[2].bin = st[3].bin = st[5].bin = 2;
     struct fixture fx;
     setup_model(&fx, 1, 1, 0, st, 6, false, 1.0, 9, 2);
-    struct stats *s = stats_create(&fx.m, 9, 2);
+    struct stats *s = stats_create(&fx.m, 9, 2, NULL);
     double x[1], y[1];
     double *cols[2] = {x, y};
     uint8_t sp[1] = {0};
@@ -356,7 +356,7 @@ static void test_derived_pooled_threads(void **state)
     /* run twice: whole ranges, and split in two ranges per population (as two threads would) */
     double vals[2][9];
     for (int split = 0; split < 2; split++) {
-        struct stats *s = stats_create(&fx.m, 1000, 0);
+        struct stats *s = stats_create(&fx.m, 1000, 0, NULL);
         double xe[30], xi[10];
         double *ce[2] = {xe, xe}, *ci[2] = {xi, xi};
         uint8_t se[30], si[10];

@@ -168,7 +168,7 @@ static void test_rate_trace(void **state)
     struct fixture fx;
     setup_model(&fx);
     assert_true(trace_any(&fx.m));
-    struct traces *tr = trace_create(&fx.m, NSTEPS, BURN, NULL);
+    struct traces *tr = trace_create(&fx.m, NSTEPS, BURN, NULL, NULL);
     assert_non_null(tr);
     assert_int_equal(trace_count(tr), 3 + 1 + 1 + 1);   /* rate_trace E, I, all; trace E; raster E; raster I */
     feed(tr, NULL);
@@ -220,7 +220,7 @@ static void test_trace_and_raster(void **state)
     (void)state;
     struct fixture fx;
     setup_model(&fx);
-    struct traces *tr = trace_create(&fx.m, NSTEPS, BURN, NULL);
+    struct traces *tr = trace_create(&fx.m, NSTEPS, BURN, NULL, NULL);
     feed(tr, NULL);
     char err[256];
     assert_true(trace_write(tr, tmpdir, 0, 1, err, sizeof err));
@@ -291,7 +291,7 @@ static void test_caps(void **state)
     struct fixture fx;
     setup_model(&fx);
     struct trace_limits lim = {.max_rows = 5, .max_spikes = 3};
-    struct traces *tr = trace_create(&fx.m, NSTEPS, BURN, &lim);
+    struct traces *tr = trace_create(&fx.m, NSTEPS, BURN, &lim, NULL);
     feed(tr, NULL);
     char err[256];
     assert_true(trace_write(tr, tmpdir, 3, 1, err, sizeof err));
@@ -322,7 +322,7 @@ static void test_write_error(void **state)
     (void)state;
     struct fixture fx;
     setup_model(&fx);
-    struct traces *tr = trace_create(&fx.m, NSTEPS, BURN, NULL);
+    struct traces *tr = trace_create(&fx.m, NSTEPS, BURN, NULL, NULL);
     feed(tr, NULL);
     /* a regular file where the folder should be */
     char file[512], err[512] = "";
@@ -340,7 +340,7 @@ static void test_no_rows_in_stats(void **state)
     (void)state;
     struct fixture fx;
     setup_model(&fx);
-    struct stats *st = stats_create(&fx.m, NSTEPS, BURN);
+    struct stats *st = stats_create(&fx.m, NSTEPS, BURN, NULL);
     assert_non_null(st);
     feed(NULL, st);
     const struct stat_row *rows;

@@ -1,0 +1,76 @@
+/*
+ * test_runtime_layout.c - the per-thread column layout (runtime/layout.h): for populations of 0 to 5000
+ * neurons, 1 to 8 threads and 1 to 4 parts, every part's slots against the chunks (rt_chunk_of) they come
+ * from: a thread's neurons are consecutive slots, at least RT_GAP elements after the previous thread's and
+ * before the column's end, one thread has no gap, and rt_layout_run_end's runs are exactly the chunks.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "runtime/layout.h"
+
+static void check_part(int64_t size, int part, int parts, int nt)
+{
+    const struct rt_layout l = rt_layout_make(size, part, parts, nt);
+    const int64_t len = rt_layout_len(&l, size);
+    assert_int_equal(l.gap, nt > 1 ? RT_GAP : 0);
+    int64_t prev_end = -1;   /* the slot after the previous non-empty chunk's last neuron */
+    for (int t = 0; t < nt; t++) {
+        int64_t b, e;
+        rt_chunk_of(size, part * nt + t, parts * nt, &b, &e);
+        for (int64_t n = b; n < e; n++) {
+            assert_int_equal(rt_layout_thread(&l, n), t);
+            assert_int_equal(rt_layout_slot(&l, n), n + rt_layout_off(&l, t));
+            assert_int_equal(rt_layout_run_end(&l, n, size), t == nt - 1 ? size : e);
+        }
+        if (b < e) {
+            const int64_t first = rt_layout_slot(&l, b), last = rt_layout_slot(&l, e - 1);
+            assert_int_equal(last - first, e - 1 - b);                    /* consecutive */
+            if (prev_end >= 0)
+                assert_true(first - prev_end >= l.gap);                   /* a gap after the previous */
+            assert_true(len - (last + 1) >= l.gap);                       /* and before the end */
+            prev_end = last + 1;
+        }
+    }
+    /* neurons of other parts map inside the column (never written here, but read as zeros) */
+    for (int64_t n = 0; n < size; n++) {
+        assert_true(rt_layout_slot(&l, n) >= n && rt_layout_slot(&l, n) < len);
+        if (n > 0)
+            assert_true(rt_layout_slot(&l, n) > rt_layout_slot(&l, n - 1));   /* slots grow with n */
+    }
+}
+
+static void test_slots(void **state)
+{
+    (void)state;
+    const int64_t sizes[] = {0, 1, 63, 64, 65, 200, 700, 1000, 4999, 5000};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        for (int parts = 1; parts <= 4; parts++)
+            for (int nt = 1; nt <= 8; nt++)
+                for (int part = 0; part < parts; part++)
+                    check_part(sizes[i], part, parts, nt);
+}
+
+/* Without a layout (NULL, the statistics' and recordings' unit tests) every slot is its neuron. */
+static void test_null(void **state)
+{
+    (void)state;
+    assert_int_equal(rt_layout_slot(NULL, 123), 123);
+    assert_int_equal(rt_layout_len(NULL, 123), 123);
+    assert_int_equal(rt_layout_off(NULL, 3), 0);
+    assert_int_equal(rt_layout_run_end(NULL, 5, 123), 123);
+    const struct rt_layout one = rt_layout_make(1000, 0, 1, 1);
+    assert_int_equal(rt_layout_len(&one, 1000), 1000);
+    assert_int_equal(rt_layout_slot(&one, 999), 999);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_slots),
+        cmocka_unit_test(test_null),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
