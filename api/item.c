@@ -489,6 +489,7 @@ bn_result *bn_run_item(bn_model *m, int item, const struct bn_run_options *opt, 
     /* The network is built while the kernels compile; the run asks for them before its first step. */
     struct kernel_wait w = {m, k, &compile_ms, false, 0};
     struct rt_options ro = {.threads = opt->threads, .cancel = &m->cancel, .neurons_per_thread = opt->neurons_per_thread,
+                            .balance_every = opt->balance_every, .balance_shuffle = opt->balance_shuffle,
                             .trace_dir = opt->trace_dir, .trace_point = point, .trace_trial = trial,
                             .keep_traces = opt->keep_traces, .kernels_ready = kernels_ready, .kernels_ctx = &w,
                             .part = opt->part, .parts = opt->parts,

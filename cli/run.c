@@ -273,9 +273,11 @@ static bool schedule(struct run *r)
     r->threads = r->o.threads ? r->o.threads : default_threads(r);
     int todo = n - skipped;
     int workers = r->threads < todo ? r->threads : todo;
-    const char *npt = getenv("BALNET_NEURONS_PER_THREAD");
+    const char *npt = getenv("BALNET_NEURONS_PER_THREAD"), *bal = getenv("BALNET_BALANCE_EVERY");
     r->ro = (struct bn_run_options){.threads = todo <= 1 ? r->threads : 1, .trace_dir = r->out,
-                                    .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0, .mem_limit = mem_limit()};
+                                    .neurons_per_thread = npt ? strtoll(npt, NULL, 10) : 0, .mem_limit = mem_limit(),
+                                    .balance_every = bal ? strtoll(bal, NULL, 10) : 0,
+                                    .balance_shuffle = getenv("BALNET_BALANCE_SHUFFLE") != NULL};
     if (r->spikes) {
         r->ro.on_spikes = write_spikes;
         r->ro.spikes_ctx = r->spikes;

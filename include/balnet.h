@@ -195,6 +195,12 @@ struct bn_run_options {
     /* Refuse a network whose memory estimate (per part) exceeds this many bytes; 0: 90 % of the
      * available memory. */
     size_t mem_limit;
+    /* One network on several threads (not split over parts): every balance_every steps the threads' busy
+     * times are compared and a faster thread takes neurons from a slower one (runtime/layout.c); results
+     * are the same.  0: every 1000 steps; < 0: never.  balance_shuffle (tests): move the bounds at every
+     * check, pseudo-randomly, whatever the times. */
+    int64_t balance_every;
+    bool balance_shuffle;
 };
 
 struct bn_timing {

@@ -58,7 +58,14 @@ void rt_spikeq_free(struct rt_spikeq *q)
 
 uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step, int g)
 {
+    q->n[((step % q->len) * q->nseg + g) * RT_SPIKEQ_STRIDE + 1] = q->off[g];   /* for the readers */
     return q->lists[step % q->len] + q->off[g];
+}
+
+void rt_spikeq_rebase(struct rt_spikeq *q, const int64_t *seg_begin)
+{
+    for (int g = 0; g < q->nseg; g++)
+        q->off[g] = seg_begin[g];
 }
 
 void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int g, int64_t n)
@@ -73,9 +80,9 @@ const uint32_t *rt_spikeq_merge(struct rt_spikeq *q, int64_t step, int64_t *n)
     uint32_t *list = q->lists[s];
     int64_t total = cnt[0];
     for (int g = 1; g < q->nseg; g++) {
-        /* Segments only move left (off[g] >= total), so memmove keeps the order. */
+        /* Segments only move left (their offset c[1] >= total), so memmove keeps the order. */
         int64_t *c = &cnt[g * RT_SPIKEQ_STRIDE];
-        memmove(list + total, list + q->off[g], (size_t)*c * sizeof *list);
+        memmove(list + total, list + c[1], (size_t)*c * sizeof *list);
         total += *c;
         *c = 0;
     }
@@ -168,7 +175,7 @@ bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds)
 {
     if (c->bits || !c->sorted || nt < 2 || c->npre == 0)   /* dense rows: a thread reads its own words */
         return true;
-    int64_t *cut = malloc(sizeof *cut * (size_t)c->npre * (size_t)(nt + 1));
+    int64_t *cut = c->cut && c->cut_nt == nt ? c->cut : malloc(sizeof *cut * (size_t)c->npre * (size_t)(nt + 1));
     if (!cut)
         return false;
     for (int64_t i = 0; i < c->npre; i++) {

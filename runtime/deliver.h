@@ -34,11 +34,12 @@ struct rt_spikeq {
     int len;
     int nseg;              /* segments per list (1 for inputs and single-threaded runs) */
     int64_t size;          /* initial capacity of each list (neurons of the source) */
-    int64_t *off;          /* nseg: where each segment starts in a list */
+    int64_t *off;          /* nseg: where each segment starts in the lists filled from now on (a list's own
+                            * offsets are kept next to its counts: the threads' bounds may move, sim.c) */
     uint32_t **lists;      /* len lists */
     int64_t *cap;          /* len */
     int64_t *n;            /* len x nseg counts, RT_SPIKEQ_STRIDE apart: each segment's count in its own cache
-                            * line, since the threads write them every step */
+                            * line, since the threads write them every step; its offset right after it */
 };
 #define RT_SPIKEQ_STRIDE 8
 /* seg_begin: nseg increasing offsets starting at 0 (NULL when nseg == 1). */
@@ -52,14 +53,18 @@ static inline const uint32_t *rt_spikeq_seg(const struct rt_spikeq *q, int64_t s
         return q->lists[0];
     }
     int s = (int)(step % q->len);
-    *n = q->n[((int64_t)s * q->nseg + g) * RT_SPIKEQ_STRIDE];
-    return q->lists[s] + q->off[g];
+    const int64_t *c = &q->n[((int64_t)s * q->nseg + g) * RT_SPIKEQ_STRIDE];
+    *n = c[0];
+    return q->lists[s] + c[1];
 }
 /* Stores the list of `step` as segment 0 of a one-segment queue, growing its storage when n > size; false
  * when out of memory. */
 bool rt_spikeq_put(struct rt_spikeq *q, int64_t step, const uint32_t *idx, int64_t n);
 /* Where segment g of `step` is to be filled directly (e.g. by rt_compact), then rt_spikeq_set_count(). */
 uint32_t *rt_spikeq_slot(struct rt_spikeq *q, int64_t step, int g);
+/* The segments' starts of the lists filled from now on (nseg increasing offsets starting at 0); the lists
+ * already filled keep theirs. */
+void rt_spikeq_rebase(struct rt_spikeq *q, const int64_t *seg_begin);
 void rt_spikeq_set_count(struct rt_spikeq *q, int64_t step, int g, int64_t n);
 /* Moves the segments of `step` together into one list (segment 0) and returns it with its length. */
 const uint32_t *rt_spikeq_merge(struct rt_spikeq *q, int64_t step, int64_t *n);
@@ -88,7 +93,7 @@ int64_t rt_compact(const uint8_t *flags, int64_t begin, int64_t end, uint32_t *o
 
 /* Precomputes, for sorted rows, where each of nt threads' target ranges starts in every row; the ranges
  * are given by bounds[0..nt] (thread t owns [bounds[t], bounds[t+1])).  False when out of memory (the
- * delivery then falls back to bisection). */
+ * delivery then falls back to bisection).  Called again (new bounds, the same nt), it refills its table. */
 bool rt_conn_split(struct rt_conn *c, int nt, const int64_t *bounds);
 
 /* Constant-delay delivery of n spikes (source indices) through c: post_vars are the target population's

@@ -20,9 +20,11 @@
 #ifndef BN_RT_LAYOUT_H
 #define BN_RT_LAYOUT_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-enum { RT_GAP = 2048 };
+enum { RT_GAP = 2048, RT_LAYOUT_MAXT = 64 };
 
 /* Chunk length of a population of `size` neurons cut into ng chunks. */
 static inline int64_t rt_chunk_len(int64_t size, int ng)
@@ -39,17 +41,20 @@ static inline void rt_chunk_of(int64_t size, int g, int ng, int64_t *b, int64_t 
     *e = *b + chunk < size ? *b + chunk : size;
 }
 
-/* One population's columns in one process: its threads own global chunks g0 .. g0 + nt - 1 of length
- * chunk; neurons of other parts (never written here) take the offset of the nearest own chunk. */
+/* One population's columns in one process: thread t owns neurons [lo[t], lo[t + 1]) (rt_chunk_of's chunks
+ * at first; the load balance may move the bounds, sim.c), neurons of other parts (never written here) take
+ * the offset of the nearest own chunk. */
 struct rt_layout {
-    int64_t chunk;
-    int64_t gap;       /* RT_GAP with more than one thread, else 0 */
-    int g0, nt;
+    int nt;
+    int64_t gap;                     /* RT_GAP with more than one thread, else 0 */
+    int64_t lo[RT_LAYOUT_MAXT + 1];
 };
 
 static inline struct rt_layout rt_layout_make(int64_t size, int part, int parts, int nt)
 {
-    struct rt_layout l = {rt_chunk_len(size, parts * nt), nt > 1 ? RT_GAP : 0, part * nt, nt};
+    struct rt_layout l = {.nt = nt, .gap = nt > 1 ? RT_GAP : 0};
+    for (int t = 0; t < nt; t++)
+        rt_chunk_of(size, part * nt + t, parts * nt, &l.lo[t], &l.lo[t + 1]);
     return l;
 }
 
@@ -66,10 +71,18 @@ static inline int64_t rt_layout_off(const struct rt_layout *l, int t)
     return l ? t * l->gap : 0;
 }
 
+/* The thread whose chunk holds n: the last t with lo[t] <= n (empty chunks skipped), 0 below lo[0]. */
 static inline int rt_layout_thread(const struct rt_layout *l, int64_t n)
 {
-    int64_t t = l->chunk > 0 ? n / l->chunk - l->g0 : 0;
-    return t < 0 ? 0 : t >= l->nt ? l->nt - 1 : (int)t;
+    int a = 0, b = l->nt - 1;   /* the answer is in [a, b] */
+    while (a < b) {
+        const int m = (a + b + 1) / 2;
+        if (l->lo[m] <= n)
+            a = m;
+        else
+            b = m - 1;
+    }
+    return a;
 }
 
 static inline int64_t rt_layout_slot(const struct rt_layout *l, int64_t n)
@@ -83,10 +96,16 @@ static inline int64_t rt_layout_run_end(const struct rt_layout *l, int64_t n, in
     if (!l || l->gap == 0)
         return e;
     const int t = rt_layout_thread(l, n);
-    if (t == l->nt - 1)
-        return e;
-    const int64_t end = (l->g0 + t + 1) * l->chunk;
-    return end < e ? end : e;
+    return t == l->nt - 1 || l->lo[t + 1] > e ? e : l->lo[t + 1];
 }
+
+/* Moving the bounds (layout.c): the neurons whose thread differs between old and new (same nt and range),
+ * then one column's values of those neurons moved from their old slots to their new ones (elem bytes per
+ * value; scratch: rt_layout_moved x elem bytes). */
+int64_t rt_layout_moved(const struct rt_layout *old, const struct rt_layout *new);
+void rt_layout_move(void *col, size_t elem, const struct rt_layout *old, const struct rt_layout *new, void *scratch);
+/* New inner bounds for l's range [lo[0], lo[nt]): thread t gets the fraction share[t] (summing to 1),
+ * bounds multiples of align from lo[0].  True when a bound moved. */
+bool rt_layout_balance(struct rt_layout *l, const double *share, int64_t align);
 
 #endif

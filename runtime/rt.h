@@ -60,12 +60,17 @@ struct rt_options {
     int part, parts;
     const void *(*exchange)(void *ctx, const void *send, size_t bytes, bool to_first, size_t *sizes);
     void *exchange_ctx;
+    /* The threads' load balance (bn_run_options.balance_every, runtime/layout.c): steps between checks,
+     * 0: RT_BALANCE_EVERY, < 0: never; shuffle: move the bounds at every check (tests). */
+    int64_t balance_every;
+    bool balance_shuffle;
 };
 
 /* Below this many neurons per thread a second thread costs more than it saves (docs/performance.md, "Two
  * threads": the paper network at N = 4000 and COBA (4000 neurons) run slower on 2 threads, N = 8000
  * gains 1.17x, N = 15000 1.4-1.7x). */
 #define RT_NEURONS_PER_THREAD 3000
+#define RT_BALANCE_EVERY 1000
 
 struct rt_timing {
     double build_ms;          /* network construction */

@@ -88,6 +88,7 @@ struct thread_state {
     int64_t err_neuron;
     int64_t *wspikes;      /* 2 x npops */
     uint32_t *joined;      /* a population's spike list of one step, its segments joined (step_work) */
+    int64_t busy_ns;       /* time in its steps' work since the last balance check (balance) */
 };
 
 struct sim {
@@ -111,6 +112,8 @@ struct sim {
     struct wrecs *wrecs;           /* recordings of plastic projections; NULL when none or no opt->trace_dir */
     struct rt_pool *pool;
     int nt;                        /* threads of the pool */
+    int64_t balance;               /* steps between the threads' balance checks; 0: none (layout.c) */
+    int balances;                  /* checks that moved the bounds */
     struct thread_state *th;       /* nt */
     _Atomic int64_t cancel_step;   /* step at which thread 0 saw the cancel flag, INT64_MAX: never */
     int64_t stop_step;             /* the step the run stopped after (set by thread 0), -1: ran to the end */
@@ -263,9 +266,10 @@ static int64_t split_interval(const struct ir_model *m, int64_t window)
 
 /* Thread tid's share [b, e) of a population of `size` neurons: global chunk part * nt + tid of parts * nt
  * (part.h; the nt chunks of today when the network is not split). */
-static inline void own_chunk(const struct sim *s, int64_t size, int tid, int64_t *b, int64_t *e)
+static inline void own_chunk(const struct sim *s, int pop, int tid, int64_t *b, int64_t *e)
 {
-    rt_chunk_of(size, s->part * s->nt + tid, s->parts * s->nt, b, e);
+    *b = s->lays[pop].lo[tid];
+    *e = s->lays[pop].lo[tid + 1];
 }
 
 /* A column from neuron off on (float columns of precision single hold floats: off counts floats). */
@@ -451,6 +455,17 @@ static bool build_network(struct sim *s, char *err, size_t errlen)
     return ok;
 }
 
+/* Projection j's rows cut at its target population's thread bounds (relative to the part's first neuron,
+ * like the targets); out of memory: bisection instead. */
+static void split_rows(struct sim *s, int j)
+{
+    const int post = s->m->projs[j].post.index;
+    int64_t bounds[RT_LAYOUT_MAXT + 1];
+    for (int t = 0; t <= s->nt; t++)
+        bounds[t] = s->lays[post].lo[t] - s->ps[post].post0;
+    rt_conn_split(&s->conn[j], s->nt, bounds);
+}
+
 /* ---- the loop ------------------------------------------------------------------------------------- */
 
 /* (b) Thread 0: the inputs' spikes of step t.  Their first delivery is at t + 1, after the barrier. */
@@ -496,7 +511,7 @@ static void check_finite(struct sim *s, int tid, int64_t t)
     for (int i = 0; i < m->npops; i++) {
         const struct ir_pop *p = &m->pops[i];
         int64_t b, e;
-        own_chunk(s, p->size, tid, &b, &e);
+        own_chunk(s, i, tid, &b, &e);
         for (int k = 0; k < p->nvars; k++) {
             const double *col = s->ps[i].tvars[tid * (p->nvars + 1) + k];   /* indexed by neuron */
             const float *fcol = (const float *)col;
@@ -528,8 +543,10 @@ static void step_work(struct sim *s, int tid, int64_t t)
         const struct rt_conn *c = &s->conn[j];
         const struct rt_spikeq *q = p->pre.is_input ? &s->qin[p->pre.index] : &s->qpop[p->pre.index];
         int64_t lo, hi;
-        own_chunk(s, m->pops[p->post.index].size, tid, &lo, &hi);
-        if (lo >= hi)
+        own_chunk(s, p->post.index, tid, &lo, &hi);
+        /* A plastic projection's per-source states have a copy per thread (plastic.h), kept equal by every
+         * thread seeing every spike, with no targets too: the load balance may give it some later. */
+        if (lo >= hi && !p->plastic)
             continue;
         const struct popstate *post = &s->ps[p->post.index];
         double *const *pv = post->tpvars + tid * (m->pops[p->post.index].nvars + 1);   /* by target */
@@ -579,7 +596,7 @@ static void step_work(struct sim *s, int tid, int64_t t)
     for (int i = 0; i < m->npops; i++) {
         int64_t b, e;
         const int g = s->part * nt + tid;   /* this thread's queue segment */
-        own_chunk(s, m->pops[i].size, tid, &b, &e);
+        own_chunk(s, i, tid, &b, &e);
         if (b >= e) {
             rt_spikeq_set_count(&s->qpop[i], t, g, 0);
             continue;
@@ -760,10 +777,76 @@ static bool part_wsample(struct sim *s, int64_t done, bool at_end)
     return ok;
 }
 
+/* Thread 0 between two barriers after step t: when the threads' busy times since the last check say that
+ * moving neurons from the slower to the faster saves more than BALANCE_GAIN of the step, every population's
+ * bounds move halfway to shares proportional to the threads' speeds (neurons per busy second), and the
+ * values of the neurons that change threads move to their new slots (layout.c).  Shuffle (tests): random
+ * shares at every check. */
+enum { BALANCE_ALIGN = 64 };
+#define BALANCE_GAIN 0.04
+static void balance(struct sim *s, int64_t t)
+{
+    const struct ir_model *m = s->m;
+    const int nt = s->nt;
+    double share[RT_LAYOUT_MAXT], own[RT_LAYOUT_MAXT] = {0}, total = 0, busy_max = 0, speed_sum = 0;
+    for (int i = 0; i < m->npops; i++)
+        for (int g = 0; g < nt; g++) {
+            own[g] += (double)(s->lays[i].lo[g + 1] - s->lays[i].lo[g]);
+            total += (double)(s->lays[i].lo[g + 1] - s->lays[i].lo[g]);
+        }
+    bool ok = total > 0;
+    for (int g = 0; g < nt; g++) {
+        const double busy = (double)s->th[g].busy_ns;
+        s->th[g].busy_ns = 0;
+        ok = ok && busy > 0;
+        busy_max = busy > busy_max ? busy : busy_max;
+        share[g] = ok ? own[g] / busy : 0;   /* speed, neurons per ns */
+        speed_sum += share[g];
+    }
+    if (s->opt->balance_shuffle) {
+        struct rt_rng r;
+        rt_rng_init(&r, s->seed, RT_STREAM(RT_STREAM_INIT, 0), (uint64_t)t);
+        double sum = 0;
+        for (int g = 0; g < nt; g++)
+            sum += share[g] = 0.05 + rt_rng_uniform(&r);
+        for (int g = 0; g < nt; g++)
+            share[g] /= sum;
+    } else {
+        /* all at the speeds measured: total / speed_sum; now: the slowest thread's busy_max */
+        if (!ok || total / speed_sum > (1 - BALANCE_GAIN) * busy_max)
+            return;
+        for (int g = 0; g < nt; g++)
+            share[g] = 0.5 * (own[g] / total + share[g] / speed_sum);
+    }
+    for (int i = 0; i < m->npops; i++) {
+        const struct ir_pop *p = &m->pops[i];
+        struct rt_layout next = s->lays[i];
+        if (!rt_layout_balance(&next, share, BALANCE_ALIGN))
+            continue;
+        const int64_t moved = rt_layout_moved(&s->lays[i], &next);
+        void *scratch = malloc((size_t)(moved > 0 ? moved : 1) * sizeof(double));
+        if (!scratch)
+            continue;   /* out of memory: the bounds stay */
+        for (int k = 0; k < p->nvars; k++)
+            rt_layout_move(s->ps[i].vars[k], p->single ? sizeof(float) : sizeof(double), &s->lays[i], &next, scratch);
+        for (int k = 0; k < p->nobs; k++)
+            rt_layout_move(s->ps[i].obs[k], sizeof(double), &s->lays[i], &next, scratch);
+        stats_move_slots(s->stats, i, &s->lays[i], &next, scratch);
+        free(scratch);
+        s->lays[i] = next;
+        rt_spikeq_rebase(&s->qpop[i], next.lo);
+        for (int j = 0; j < m->nprojs; j++)
+            if (m->projs[j].post.index == i)
+                split_rows(s, j);
+        s->balances++;
+    }
+}
+
 /* Every step's start, split or not: thread 0 draws the inputs' spikes and polls the cancel flag (every 1000
  * steps), every thread updates and delivers its chunks, then the barrier that ends the step. */
 static inline void step_begin(struct sim *s, int tid, int64_t t)
 {
+    const int64_t t0 = s->balance ? util_now_ns() : 0;
     if (tid == 0) {
         inputs_step(s, t);
         volatile int *cancel = s->opt->cancel;
@@ -771,6 +854,8 @@ static inline void step_begin(struct sim *s, int tid, int64_t t)
             atomic_store(&s->cancel_step, t);
     }
     step_work(s, tid, t);
+    if (s->balance)
+        s->th[tid].busy_ns += util_now_ns() - t0;
     rt_pool_barrier(s->pool);
 }
 
@@ -812,6 +897,11 @@ static void loop(void *arg, int tid, int nt)
         }
         if (must_stop(s, tid, t))
             return;
+        if (s->balance && t % s->balance == s->balance - 1 && t + 1 < s->nsteps) {
+            if (tid == 0)
+                balance(s, t);
+            rt_pool_barrier(s->pool);
+        }
     }
 }
 
@@ -905,14 +995,17 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     int nt = opt->threads > 1 ? opt->threads : 1;
     if (nt > useful)
         nt = useful > 1 ? (int)useful : 1;
-    if (nt > 64)
-        nt = 64;
+    if (nt > RT_LAYOUT_MAXT)
+        nt = RT_LAYOUT_MAXT;
     s.pool = rt_pool_create(nt);
     if (!s.pool)
         s.pool = rt_pool_create(1);
     if (!s.pool)
         ok = rt_errf(err, errlen, "cannot create threads");
     s.nt = s.pool ? rt_pool_threads(s.pool) : 1;
+    /* the load balance moves bounds within one process only (a split network's parts own fixed ranges) */
+    if (s.nt > 1 && parts == 1 && opt->balance_every >= 0)
+        s.balance = opt->balance_every > 0 ? opt->balance_every : RT_BALANCE_EVERY;
     run->timing.threads = s.nt;
     s.th = aligned_alloc(64, ((size_t)s.nt * sizeof *s.th + 63) / 64 * 64);
     if (ok && !s.th)
@@ -950,16 +1043,10 @@ struct rt_run *rt_run(const struct ir_model *m, const struct ir_kernel *kernels,
     const bool record = opt->trace_dir || opt->keep_traces || parts > 1;
     if (ok && record && trace_any(m) && !(s.traces = trace_create(m, s.nsteps, s.burn, NULL, s.lays)))
         ok = rt_errf(err, errlen, "out of memory for the recordings");
-    /* Where each thread's targets start in every row, once, instead of a bisection per spike. */
-    for (int j = 0; ok && s.nt > 1 && j < m->nprojs; j++) {
-        int64_t bounds[65], size = m->pops[m->projs[j].post.index].size, post0 = s.ps[m->projs[j].post.index].post0;
-        for (int t = 0; t < s.nt; t++) {   /* relative to the part's first neuron, like the targets */
-            own_chunk(&s, size, t, &bounds[t], &bounds[t + 1]);
-            bounds[t] -= post0;
-            bounds[t + 1] -= post0;
-        }
-        rt_conn_split(&s.conn[j], s.nt, bounds);   /* out of memory: bisection instead */
-    }
+    /* Where each thread's targets start in every row, once (and after each move of the bounds), instead of a
+     * bisection per spike. */
+    for (int j = 0; ok && s.nt > 1 && j < m->nprojs; j++)
+        split_rows(&s, j);
     if (ok && !(s.plastic = calloc((size_t)m->nprojs + 1, sizeof *s.plastic)))
         ok = rt_errf(err, errlen, "out of memory");
     for (int j = 0; ok && j < m->nprojs; j++)

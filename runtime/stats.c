@@ -92,7 +92,9 @@ struct stats {
     int *first_rp, *next_rp;    /* per model pop: linked list of its recpops */
     double ***kcols;            /* per model pop: the columns of its ir_pop.accums, thread t's shifted to its
                                  * slots at [t * nacc_cols] (layout.h); NULL when not fused */
-    struct rt_layout *lay;      /* per model pop: where its neurons sit in the field-major columns */
+    const struct rt_layout *lay;   /* per model pop: where its neurons sit in the field-major columns (the
+                                    * runtime's, whose bounds may move; lay_own: one thread's) */
+    struct rt_layout *lay_own;
     int64_t *kend;              /* per model pop: fused steps are 1 <= q < kend */
     struct stat_row *rows;
     int nrows;
@@ -118,7 +120,7 @@ void stats_free(struct stats *s)
         free(s->kcols[p]);
     free(s->kcols);
     free(s->kend);
-    free(s->lay);
+    free(s->lay_own);
     free(s->first_rp);
     free(s->next_rp);
     free(s->rows);
@@ -138,6 +140,13 @@ static void *alloc_zeroed(size_t bytes)
     if (p)
         memset(p, 0, bytes ? bytes : 64);
     return p;
+}
+
+/* mean, var, std, cov: per-neuron columns field by field, written by every thread per step (laid out like
+ * the state columns, layout.h); the others: neuron-major, written only for neurons that spiked. */
+static bool field_major(enum ir_stat_kind k)
+{
+    return k == IR_STAT_MEAN || k == IR_STAT_VAR || k == IR_STAT_STD || k == IR_STAT_COV;
 }
 
 static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, const struct ir_record *r, int p,
@@ -193,9 +202,7 @@ static bool acc_init(struct stats *s, struct acc *a, const struct ir_stat *st, c
     a->n = n;
     if (a->nf && n > 0) {
         /* field-major columns are written per step in every thread's range: laid out like the state columns */
-        const bool fields = st->kind == IR_STAT_MEAN || st->kind == IR_STAT_VAR || st->kind == IR_STAT_STD ||
-                            st->kind == IR_STAT_COV;
-        a->ld = ((fields ? rt_layout_len(&s->lay[p], n) : n) + 7) / 8 * 8;
+        a->ld = ((field_major(st->kind) ? rt_layout_len(&s->lay[p], n) : n) + 7) / 8 * 8;
         a->f = alloc_zeroed((size_t)(a->ld * a->nf) * sizeof *a->f);
         if (!a->f)
             return false;
@@ -306,10 +313,13 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
     if (!s)
         return NULL;
     s->m = m;
-    if (!(s->lay = calloc((size_t)m->npops + 1, sizeof *s->lay)))
-        goto oom;
-    for (int p = 0; p < m->npops; p++)
-        s->lay[p] = lays ? lays[p] : rt_layout_make(m->pops[p].size, 0, 1, 1);
+    if (!lays) {
+        if (!(s->lay_own = calloc((size_t)m->npops + 1, sizeof *s->lay_own)))
+            goto oom;
+        for (int p = 0; p < m->npops; p++)
+            s->lay_own[p] = rt_layout_make(m->pops[p].size, 0, 1, 1);
+    }
+    s->lay = lays ? lays : s->lay_own;
     s->nsteps = nsteps;
     s->burn = burn_steps < 0 ? 0 : burn_steps;
     s->first = s->burn;
@@ -373,6 +383,19 @@ struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t bur
 oom:
     stats_free(s);
     return NULL;
+}
+
+void stats_move_slots(struct stats *s, int pop, const struct rt_layout *old, const struct rt_layout *new,
+                      void *scratch)
+{
+    for (int idx = s ? s->first_rp[pop] : -1; idx >= 0; idx = s->next_rp[idx])
+        for (int k = 0; k < s->rps[idx].rec->nstats; k++) {
+            struct acc *a = &s->rps[idx].accs[k];
+            if (a->same || !a->f || !field_major(a->st->kind))
+                continue;   /* neuron-major accumulators are indexed by neuron */
+            for (int fld = 0; fld < a->nf; fld++)
+                rt_layout_move(a->f + fld * a->ld, sizeof *a->f, old, new, scratch);
+        }
 }
 
 /* ---- per step ---------------------------------------------------------------------------------- */

@@ -36,7 +36,8 @@ struct stat_row {
 };
 
 /* NULL when out of memory. dt in ms.  lays: per model population, where its neurons sit in the columns
- * (layout.h), the observables' and the statistics' own field-major accumulators alike; NULL: one thread. */
+ * (layout.h), the observables' and the statistics' own field-major accumulators alike; read in place (the
+ * runtime moves the bounds with stats_move_slots); NULL: one thread. */
 struct stats *stats_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps,
                            const struct rt_layout *lays);
 /* spikes[0..nspikes): the neurons of [begin, end) that spiked this step, in increasing order (the
@@ -51,6 +52,10 @@ void stats_pop_step(struct stats *s, int pop, int64_t step, const uint32_t *spik
  * Either way the sums are the same, bit for bit.  Thread tid's columns are shifted to its slots (layout.h),
  * so the kernel indexes them by neuron. */
 double *const *stats_kernel_acc(const struct stats *s, int pop, int64_t step, int tid);
+/* The runtime moved population pop's thread bounds from old to new (layout.h): the field-major columns'
+ * values of the neurons that changed threads go to their new slots (scratch: rt_layout_moved doubles). */
+void stats_move_slots(struct stats *s, int pop, const struct rt_layout *old, const struct rt_layout *new,
+                      void *scratch);
 /* Computes every statistic; returns the number of rows, *rows owned by s.  Rows come in the order
  * records, then populations as listed in the record (then "all" when pooled), then statistics. */
 int stats_finish(struct stats *s, const struct stat_row **rows);

@@ -54,7 +54,9 @@ struct traces {
     struct trace_limits lim;
     struct titem *items;
     int nitems;
-    struct rt_layout *lay;     /* per model population: where its neurons sit in the observables (layout.h) */
+    const struct rt_layout *lay;   /* per model population: where its neurons sit in the observables (layout.h;
+                                    * the runtime's, or lay_own: one thread's) */
+    struct rt_layout *lay_own;
 };
 
 bool trace_any(const struct ir_model *m)
@@ -114,7 +116,7 @@ void trace_free(struct traces *t)
         free(t->items[i].sidx);
     }
     free(t->items);
-    free(t->lay);
+    free(t->lay_own);
     free(t);
 }
 
@@ -125,12 +127,15 @@ struct traces *trace_create(const struct ir_model *m, int64_t nsteps, int64_t bu
     if (!t)
         return NULL;
     t->m = m;
-    if (!(t->lay = calloc((size_t)m->npops + 1, sizeof *t->lay))) {
-        free(t);
-        return NULL;
+    if (!lays) {
+        if (!(t->lay_own = calloc((size_t)m->npops + 1, sizeof *t->lay_own))) {
+            free(t);
+            return NULL;
+        }
+        for (int p = 0; p < m->npops; p++)
+            t->lay_own[p] = rt_layout_make(m->pops[p].size, 0, 1, 1);
     }
-    for (int p = 0; p < m->npops; p++)
-        t->lay[p] = lays ? lays[p] : rt_layout_make(m->pops[p].size, 0, 1, 1);
+    t->lay = lays ? lays : t->lay_own;
     t->nsteps = nsteps;
     t->burn = burn_steps < 0 ? 0 : burn_steps;
     t->lim.max_rows = lim && lim->max_rows > 0 ? lim->max_rows : TRACE_MAX_ROWS;

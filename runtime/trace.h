@@ -50,7 +50,7 @@ struct traces;
 /* True when some record of m has a recording (otherwise the runtime need not create anything). */
 bool trace_any(const struct ir_model *m);
 /* NULL when out of memory.  lim may be NULL (defaults).  lays: per model population, where its neurons sit
- * in the observable columns given to trace_step (layout.h); NULL: one thread. */
+ * in the observable columns given to trace_step (layout.h), read in place; NULL: one thread. */
 struct traces *trace_create(const struct ir_model *m, int64_t nsteps, int64_t burn_steps,
                             const struct trace_limits *lim, const struct rt_layout *lays);
 /* Called once per population per step, after the population's kernel, with the indices of the neurons that

@@ -7,6 +7,10 @@
 #      single precision: points.csv, the spikes and the trace file equal the 1-thread run's, byte for byte.
 #   2. tests/models/diverge_one.bn: the non-finite guard names the same neuron (378, in the second thread's
 #      chunk) and time on 1 and 3 threads.
+#   3. The load balance (runtime/layout.c) moving the bounds at every 7th step to pseudo-random shares
+#      (BALNET_BALANCE_SHUFFLE): chunks grow, shrink and empty, and every value must move with its neuron.
+#      layout.bn in double and single, and the plastic models (per-thread copies of per-source states, a
+#      `weights` recording): points.csv, spikes and recordings equal 1 thread's on 2 and 3 threads.
 # Tolerance: none (cmp).  A neuron read at its logical index instead of its slot reads another neuron or a
 # gap's zeros, which changes the trace, the statistics or the message.
 set -u
@@ -42,4 +46,26 @@ case "$m1" in *"neuron 378 is infinite at t = 8.9 ms"*) pass "diverge_one, 1 thr
     *) fail "diverge_one, 1 thread: '$m1', expected neuron 378 at 8.9 ms" ;; esac
 [ -n "$m3" ] && [ "$m1" = "$m3" ] && pass "diverge_one, 3 threads: the same message" ||
     fail "diverge_one, 3 threads: '$m3'"
+
+same_shuffled() {   # LABEL REF MODEL ARGS...: REF is the 1-thread run's folder (its spikes in REF.csv)
+    local label=$1 ref=$2 t f tag=${1// /_}
+    shift 2
+    for t in 2 3; do
+        BALNET_BALANCE_SHUFFLE=1 BALNET_BALANCE_EVERY=7 BALNET_NEURONS_PER_THREAD=32 "$BALNET" run "$@" --threads $t \
+            --spikes "$TMP/sh-$tag-$t.csv" --out "$TMP/sh-$tag-$t" --quiet || fail "$label, shuffled, $t threads: exit $?"
+        local bad=
+        cmp -s "$ref.csv" "$TMP/sh-$tag-$t.csv" || bad="$bad spikes"
+        for f in $(cd "$ref" && find . -name '*.csv' ! -name timings.csv | sort); do
+            cmp -s "$ref/$f" "$TMP/sh-$tag-$t/$f" || bad="$bad $f"
+        done
+        [ -z "$bad" ] && pass "$label, bounds shuffled every 7 steps, $t threads: everything equals 1 thread's" ||
+            fail "$label, bounds shuffled, $t threads: differ:$bad"
+    done
+}
+same_shuffled "layout.bn double" "$TMP/double-1" tests/models/layout.bn --set precision=double
+same_shuffled "layout.bn single" "$TMP/single-1" tests/models/layout.bn --set precision=single
+for f in plastic plastic_more; do
+    "$BALNET" run tests/models/$f.bn --threads 1 --spikes "$TMP/$f.csv" --out "$TMP/$f" --quiet || fail "$f: exit $?"
+    same_shuffled "$f.bn" "$TMP/$f" tests/models/$f.bn
+done
 finish

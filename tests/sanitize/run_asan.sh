@@ -63,6 +63,13 @@ for e in interp jit; do
             echo "ok:   run $f.bn --engine $e"
     done
 done
+# The load balance moving the threads' bounds every 7 steps (runtime/layout.c: values moved between the
+# threads' slots of every column), on 3 threads, both engines.
+for e in interp jit; do
+    BALNET_NEURONS_PER_THREAD=64 BALNET_BALANCE_SHUFFLE=1 BALNET_BALANCE_EVERY=7 sanitized "run layout.bn, bounds \
+shuffled, --engine $e" "$BN" run tests/models/layout.bn --set duration=100ms --engine $e --threads 3 \
+        --out "$TMP/layout-$e" --quiet && echo "ok:   run layout.bn, bounds shuffled, --engine $e"
+done
 # Spikes and recordings kept in memory and written as HDF5 (results/h5.c, runtime/table.c), items on 2 threads.
 sanitized "run traces.bn --spikes FILE.h5" "$BN" run tests/models/traces.bn --set "trial=1..2" --set duration=100ms \
     --threads 2 --out "$TMP/traces" --spikes "$TMP/traces.h5" --quiet && echo "ok:   run traces.bn --spikes FILE.h5"

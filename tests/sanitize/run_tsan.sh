@@ -10,7 +10,8 @@
 #   - COBA (statistics summed in the kernels, 2 threads);
 #   - the paper network at N = 2800 on 3 threads with a spike file (inputs on thread 0, the serial
 #     per-step part, and a Bernoulli build of 1.0 M synapses drawn by the threads);
-#   - per-synapse delays (rings), a non-finite state and a runaway rate (stops decided by every thread).
+#   - per-synapse delays (rings), a non-finite state and a runaway rate (stops decided by every thread);
+#   - the load balance moving the threads' bounds (runtime/layout.c) every 7 steps, with a recording.
 # Every run on 2 or 3 threads also compiles its kernel parts on that many threads while the network is built
 # (compiler/jit/jit.c, api/item.c); LLVM itself is not instrumented and its interceptor calls are suppressed
 # (tsan.supp says why).
@@ -48,6 +49,8 @@ tsan "paper N = 2800, inputs, spike file, parallel build" 3 0 models/paper/cance
 tsan "per-synapse delays" 2 0 tests/models/random_delays.bn
 BALNET_NEURONS_PER_THREAD=32 tsan "plastic projections (pre and post events, recordings)" 2 0 tests/models/plastic.bn --set duration=200ms
 BALNET_NEURONS_PER_THREAD=32 tsan "plastic, per-synapse delays and random initial states" 2 0 tests/models/plastic_more.bn --set duration=50ms
+BALNET_NEURONS_PER_THREAD=64 BALNET_BALANCE_SHUFFLE=1 BALNET_BALANCE_EVERY=7 tsan "the load balance moving the bounds" 3 0 \
+    tests/models/layout.bn --set duration=100ms
 tsan "non-finite state stops every thread" 2 1 tests/models/diverge.bn
 tsan "runaway rate stops every thread" 2 1 tests/models/runaway.bn
 
