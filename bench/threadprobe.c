@@ -16,7 +16,8 @@
  * 33-41 ms for thread 0 but 72-122 ms for thread 1; gap 23-33 ms each.  So two threads writing adjacent
  * ranges of the same columns slow the second one 2-4x on this machine, and 8 KiB between the ranges
  * removes it (0.4 KiB, a page-aligned boundary, or thread 0 running backwards do not).  Both threads run
- * on different CPUs (sched_getcpu).  Measurements only, nothing asserted.
+ * on different CPUs (sched_getcpu).  The runtime keeps such gaps since session 8 (runtime/layout.h: 16 KiB
+ * between the threads' chunks of every column, and after the last).  Measurements only, nothing asserted.
  * Build (bench/run.sh does): cc -O2 -march=native -std=gnu11 -I. -Icompiler bench/threadprobe.c runtime/pool.c
  *   compiler/support/util.c -lpthread
  */
