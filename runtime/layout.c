@@ -45,6 +45,25 @@ void rt_layout_move(void *col, size_t elem, const struct rt_layout *old, const s
     }
 }
 
+bool rt_layout_shares(int nt, const double *own, const double *busy, double gain, double *share)
+{
+    double total = 0, busy_max = 0, speed_sum = 0;
+    for (int t = 0; t < nt; t++) {
+        if (!(busy[t] > 0))
+            return false;
+        total += own[t];
+        busy_max = busy[t] > busy_max ? busy[t] : busy_max;
+        speed_sum += own[t] / busy[t];   /* neurons per unit of busy time */
+    }
+    /* every thread at its measured speed with a share proportional to it: total / speed_sum per check,
+     * against the slowest thread's busy_max now */
+    if (!(total > 0) || total / speed_sum > (1 - gain) * busy_max)
+        return false;
+    for (int t = 0; t < nt; t++)   /* halfway: a speed measured over one interval may not last */
+        share[t] = 0.5 * (own[t] / total + own[t] / busy[t] / speed_sum);
+    return true;
+}
+
 bool rt_layout_balance(struct rt_layout *l, const double *share, int64_t align)
 {
     const int nt = l->nt;

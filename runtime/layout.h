@@ -104,6 +104,10 @@ static inline int64_t rt_layout_run_end(const struct rt_layout *l, int64_t n, in
  * value; scratch: rt_layout_moved x elem bytes). */
 int64_t rt_layout_moved(const struct rt_layout *old, const struct rt_layout *new);
 void rt_layout_move(void *col, size_t elem, const struct rt_layout *old, const struct rt_layout *new, void *scratch);
+/* After a balance check: thread t has own[t] neurons and was busy busy[t] (any unit) since the last one.
+ * False (keep the bounds) unless shares proportional to the threads' speeds would shorten the step by more
+ * than the fraction gain; else share[t] is halfway between t's share now and that one. */
+bool rt_layout_shares(int nt, const double *own, const double *busy, double gain, double *share);
 /* New inner bounds for l's range [lo[0], lo[nt]): thread t gets the fraction share[t] (summing to 1),
  * bounds multiples of align from lo[0].  True when a bound moved. */
 bool rt_layout_balance(struct rt_layout *l, const double *share, int64_t align);

@@ -789,20 +789,13 @@ __attribute__((noinline, cold)) static void balance(struct sim *s, int64_t t)
 {
     const struct ir_model *m = s->m;
     const int nt = s->nt;
-    double share[RT_LAYOUT_MAXT], own[RT_LAYOUT_MAXT] = {0}, total = 0, busy_max = 0, speed_sum = 0;
+    double share[RT_LAYOUT_MAXT], own[RT_LAYOUT_MAXT] = {0}, busy[RT_LAYOUT_MAXT];
     for (int i = 0; i < m->npops; i++)
-        for (int g = 0; g < nt; g++) {
+        for (int g = 0; g < nt; g++)
             own[g] += (double)(s->lays[i].lo[g + 1] - s->lays[i].lo[g]);
-            total += (double)(s->lays[i].lo[g + 1] - s->lays[i].lo[g]);
-        }
-    bool ok = total > 0;
     for (int g = 0; g < nt; g++) {
-        const double busy = (double)s->th[g].busy_ns;
+        busy[g] = (double)s->th[g].busy_ns;
         s->th[g].busy_ns = 0;
-        ok = ok && busy > 0;
-        busy_max = busy > busy_max ? busy : busy_max;
-        share[g] = ok ? own[g] / busy : 0;   /* speed, neurons per ns */
-        speed_sum += share[g];
     }
     if (s->opt->balance_shuffle) {
         struct rt_rng r;
@@ -812,12 +805,8 @@ __attribute__((noinline, cold)) static void balance(struct sim *s, int64_t t)
             sum += share[g] = 0.05 + rt_rng_uniform(&r);
         for (int g = 0; g < nt; g++)
             share[g] /= sum;
-    } else {
-        /* all at the speeds measured: total / speed_sum; now: the slowest thread's busy_max */
-        if (!ok || total / speed_sum > (1 - BALANCE_GAIN) * busy_max)
-            return;
-        for (int g = 0; g < nt; g++)
-            share[g] = 0.5 * (own[g] / total + share[g] / speed_sum);
+    } else if (!rt_layout_shares(nt, own, busy, BALANCE_GAIN, share)) {
+        return;
     }
     for (int i = 0; i < m->npops; i++) {
         const struct ir_pop *p = &m->pops[i];

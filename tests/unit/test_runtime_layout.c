@@ -3,7 +3,8 @@
  * neurons, 1 to 8 threads and 1 to 4 parts, every part's slots against the chunks (rt_chunk_of) they come
  * from: a thread's neurons are consecutive slots, at least RT_GAP elements after the previous thread's and
  * before the column's end, one thread has no gap, and rt_layout_run_end's runs are exactly the chunks.
- * Moving the bounds (layout.c): rt_layout_balance's bounds against the shares asked for, and
+ * Moving the bounds (layout.c): rt_layout_shares' decision and shares from busy times, rt_layout_balance's
+ * bounds against the shares asked for, and
  * rt_layout_move carrying every neuron's value to its new slot through 200 random moves.
  */
 #include <setjmp.h>
@@ -13,6 +14,7 @@
 
 #include "runtime/layout.h"
 
+#include <math.h>
 #include <stdlib.h>
 
 static void check_part(int64_t size, int part, int parts, int nt)
@@ -68,6 +70,26 @@ static void test_null(void **state)
     const struct rt_layout one = rt_layout_make(1000, 0, 1, 1);
     assert_int_equal(rt_layout_len(&one, 1000), 1000);
     assert_int_equal(rt_layout_slot(&one, 999), 999);
+}
+
+/* Busy times to shares: equal speeds, or a gain under the threshold, keep the bounds; a thread twice as
+ * slow gets half as many neurons at full step, so the shares go halfway there; no time measured: no move. */
+static void test_shares(void **state)
+{
+    (void)state;
+    double share[3];
+    const double own[] = {100, 100, 100};
+    assert_false(rt_layout_shares(2, own, (const double[]){100, 100}, 0.04, share));
+    assert_false(rt_layout_shares(2, own, (const double[]){100, 103}, 0.04, share));   /* saves ~1.5 % */
+    assert_true(rt_layout_shares(2, own, (const double[]){100, 200}, 0.04, share));
+    assert_true(fabs(share[0] - (0.5 + 2.0 / 3) / 2) < 1e-12);   /* speeds 1 and 0.5: 2/3 and 1/3 */
+    assert_true(fabs(share[1] - (0.5 + 1.0 / 3) / 2) < 1e-12);
+    assert_false(rt_layout_shares(2, own, (const double[]){100, 0}, 0.04, share));
+    /* three threads, unequal shares now: speeds 60/60 = 1, 120/60 = 2, 120/120 = 1 */
+    assert_true(rt_layout_shares(3, (const double[]){60, 120, 120}, (const double[]){60, 60, 120}, 0.04, share));
+    assert_true(fabs(share[0] - (0.2 + 0.25) / 2) < 1e-12);
+    assert_true(fabs(share[1] - (0.4 + 0.5) / 2) < 1e-12);
+    assert_true(fabs(share[2] - (0.4 + 0.25) / 2) < 1e-12);
 }
 
 /* Shares to bounds: multiples of the alignment from lo[0], within the range, the largest error one
@@ -137,6 +159,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_slots),
         cmocka_unit_test(test_null),
+        cmocka_unit_test(test_shares),
         cmocka_unit_test(test_balance),
         cmocka_unit_test(test_move),
     };
